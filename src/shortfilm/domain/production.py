@@ -1,0 +1,176 @@
+"""A production as written by a person: script, asset board, clip plans and edit intent.
+
+These are the values a spec holds. They are frozen so that a production read from YAML, from the
+store or from an export can be compared with ``==`` (export -> import must give an equal one).
+Durations are seconds as written by the author; media code converts them to frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+SCHEMA = "shortfilm/1"
+
+
+class CampaignRole(StrEnum):
+    """Decided first: it shapes the first shot, the board and the review standard."""
+
+    HOOK = "hook"
+    TOP_OF_FUNNEL = "top-of-funnel"
+    EDUCATIONAL = "educational"
+    BRAND_WORLD = "brand-world"
+
+
+class CharacterRole(StrEnum):
+    MAIN = "main"
+    SIDE = "side"
+
+
+@dataclass(frozen=True)
+class Script:
+    logline: str
+    beats: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str
+    role: CharacterRole
+    description: str
+    outfit: str
+    silhouette: str
+    props: str = ""
+    reference: str | None = None
+    """Path of a reference image, relative to the spec's folder."""
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    name: str
+    description: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Style:
+    camera: str
+    lighting: str
+    texture: str
+    realism: str
+    palette: tuple[str, ...] = ()
+    """Hex colours (``#rrggbb``) the board anchors; used by previz and palette-drift checks."""
+
+
+@dataclass(frozen=True)
+class AssetBoard:
+    world: str
+    characters: tuple[Character, ...]
+    environment: tuple[EnvironmentView, ...]
+    style: Style
+    consistency: tuple[str, ...]
+    negative: tuple[str, ...]
+    references: tuple[str, ...] = ()
+    """Extra reference images (mood, palette) beyond those of characters and views."""
+
+    def reference_paths(self) -> tuple[str, ...]:
+        """Every reference image in a stable order: characters, views, then extras."""
+        paths = [c.reference for c in self.characters if c.reference]
+        paths += [v.reference for v in self.environment if v.reference]
+        paths += list(self.references)
+        return tuple(dict.fromkeys(paths))
+
+
+@dataclass(frozen=True)
+class Shot:
+    camera: str
+    """Camera angle and framing, e.g. ``low-angle wide``."""
+    movement: str
+    """Camera movement in words, e.g. ``slow push-in``; see :func:`parse_camera_move`."""
+    subject: str
+    action: str
+    timing_s: float | None = None
+    """How long this shot lasts; ``None`` shares the clip's remaining time evenly."""
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    name: str
+    job: str
+    """The one job this clip does (establish, conflict, continue, twist, close ...)."""
+    tone_world: str
+    character_environment: str
+    shots: tuple[Shot, ...]
+    sound_rule: str
+    duration_s: float
+    continues_previous: bool = False
+
+    def shot_durations(self) -> tuple[float, ...]:
+        """Seconds of each shot: given timings kept, the rest of the clip shared evenly."""
+        fixed = sum(s.timing_s for s in self.shots if s.timing_s is not None)
+        free = [s for s in self.shots if s.timing_s is None]
+        share = max(self.duration_s - fixed, 0.0) / len(free) if free else 0.0
+        return tuple(s.timing_s if s.timing_s is not None else share for s in self.shots)
+
+
+@dataclass(frozen=True)
+class TitleCard:
+    text: str
+    subtitle: str = ""
+    duration_s: float = 2.5
+
+
+@dataclass(frozen=True)
+class Caption:
+    text: str
+    start_s: float
+    end_s: float
+
+
+class SoundKind(StrEnum):
+    IMPACT = "impact"
+    WHOOSH = "whoosh"
+    AMBIENCE = "ambience"
+
+
+@dataclass(frozen=True)
+class SoundEffectCue:
+    kind: SoundKind
+    at_s: float
+    """Seconds from the start of the film (title card included)."""
+    gain_db: float = 0.0
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Music:
+    path: str | None = None
+    """An audio file relative to the spec's folder; ``None`` uses the built-in drone bed."""
+    gain_db: float = -18.0
+
+
+@dataclass(frozen=True)
+class EditIntent:
+    title_card: TitleCard | None = None
+    captions: tuple[Caption, ...] = ()
+    sfx: tuple[SoundEffectCue, ...] = ()
+    music: Music | None = None
+    crossfade_s: float = 0.4
+
+
+@dataclass(frozen=True)
+class Production:
+    title: str
+    slug: str
+    campaign_role: CampaignRole
+    target_duration_s: float
+    channels: tuple[str, ...]
+    owner: str
+    script: Script
+    board: AssetBoard
+    clips: tuple[ClipPlan, ...]
+    edit: EditIntent = field(default_factory=EditIntent)
+    schema: str = SCHEMA
+
+    def clip_seconds(self) -> float:
+        return sum(c.duration_s for c in self.clips)

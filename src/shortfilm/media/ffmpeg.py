@@ -1,0 +1,59 @@
+"""Running the ffmpeg that ships in the imageio-ffmpeg wheel: never a system ffmpeg.
+
+Commands are argument lists, never shell strings, so user text (captions, titles) cannot reach a shell.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from shortfilm.errors import MediaError
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of the wheel's ffmpeg binary (imported lazily: importing shortfilm runs nothing)."""
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def run_ffmpeg(
+    args: Sequence[str | Path],
+    *,
+    what: str,
+    file: Path | str | None = None,
+    stdin: bytes | None = None,
+) -> str:
+    """Run ffmpeg with ``args`` (without the program name); return its stderr (the log).
+
+    Raises :class:`MediaError` naming ``file`` and the last lines of ffmpeg's log on failure.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *map(str, args)]
+    if stdin is not None:
+        cmd.remove("-nostdin")
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+    log = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = " | ".join(line for line in log.strip().splitlines()[-4:])
+        raise MediaError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}", file=file)
+    return log
+
+
+def open_ffmpeg_writer(args: Sequence[str | Path]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg reading raw frames on stdin; the caller writes frames and calls ``finish_writer``."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-y", *map(str, args)]
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish_writer(proc: subprocess.Popen[bytes], *, what: str, file: Path | str) -> None:
+    """Close stdin of a writer started by :func:`open_ffmpeg_writer` and check it succeeded."""
+    assert proc.stdin is not None and proc.stderr is not None
+    proc.stdin.close()
+    log = proc.stderr.read().decode("utf-8", "replace")
+    if proc.wait() != 0:
+        tail = " | ".join(log.strip().splitlines()[-4:])
+        raise MediaError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}", file=file)

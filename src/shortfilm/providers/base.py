@@ -1,0 +1,98 @@
+"""The one protocol every video generator speaks: the offline animatic and hosted models alike.
+
+A take is created from a request (prompt text, references, duration, seed), reported on by status,
+and delivered as a video plus its last frame. Hosted providers are asynchronous and paid, so the
+workflow records the job id *before* waiting: a crash between submit and fetch never pays twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from shortfilm.domain import ClipPlan
+
+
+class TakeStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (TakeStatus.SUCCEEDED, TakeStatus.FAILED, TakeStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference image given to the model, in the stable order the prompt names them by."""
+
+    path: Path
+    role: str
+    """``character``, ``environment``, ``board`` or ``keyframe``."""
+    label: str
+    """Human name: the character's or view's name, or the clip a keyframe comes from."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    clip: ClipPlan
+    prompt_text: str
+    references: tuple[Reference, ...]
+    duration_s: float
+    width: int = 1280
+    height: int = 720
+    fps: int = 24
+    seed: int = 0
+    palette: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProviderJob:
+    """What ``status`` reports of a submitted job."""
+
+    job_id: str
+    status: TakeStatus
+    error: str | None = None
+    cost: float = 0.0
+    """Cost in the provider's unit (``cost_unit``); 0 for the offline animatic."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    video: Path
+    last_frame: Path
+    metadata: dict[str, object] = field(default_factory=dict)
+    """Provider facts worth keeping (shot boundaries in seconds, model version, usage)."""
+
+
+@dataclass(frozen=True)
+class ProviderLimits:
+    durations_s: tuple[float, float]
+    """Inclusive range of clip durations the model accepts, seconds."""
+    resolutions: tuple[tuple[int, int], ...]
+    max_references: int
+
+
+@runtime_checkable
+class VideoProvider(Protocol):
+    name: str
+    model: str
+    cost_unit: str
+    limits: ProviderLimits
+
+    def submit(self, request: GenerationRequest) -> str:
+        """Start a take; return the provider's job id. Must not block on a hosted queue."""
+        ...
+
+    def status(self, job_id: str) -> ProviderJob:
+        """Where the job stands now."""
+        ...
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        """Download (or move) the finished video and its last frame into folder ``dest``."""
+        ...

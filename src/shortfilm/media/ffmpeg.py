@@ -1,6 +1,7 @@
 """Running the ffmpeg that ships in the imageio-ffmpeg wheel: never a system ffmpeg.
 
-Commands are argument lists, never shell strings, so user text (captions, titles) cannot reach a shell.
+Commands are argument lists, never shell strings, so user text (captions, titles) cannot
+reach a shell.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def run_ffmpeg(
 
 
 def open_ffmpeg_writer(args: Sequence[str | Path]) -> subprocess.Popen[bytes]:
-    """Start ffmpeg reading raw frames on stdin; the caller writes frames and calls ``finish_writer``."""
+    """Start ffmpeg reading raw frames on stdin; the caller writes them, then ``finish_writer``."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-y", *map(str, args)]
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
 

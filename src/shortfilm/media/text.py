@@ -11,13 +11,16 @@ import functools
 from PIL import Image, ImageDraw, ImageFont
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
 @functools.cache
-def load_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def load_font(size: int) -> Font:
     """The built-in scalable font at ``size`` pixels."""
     return ImageFont.load_default(size=size)
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
+def wrap(text: str, font: Font, max_width: int) -> list[str]:
     """Greedy word wrap of ``text`` into lines no wider than ``max_width`` pixels (long words kept)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
@@ -69,7 +72,12 @@ def draw_text_block(
         cx = (left + right) // 2
         x_left = left + padding if align == "left" else cx - w // 2
         draw.rounded_rectangle(
-            (x_left - padding, y0 - padding // 2, x_left + w + padding, y0 + block_h + padding // 2),
+            (
+                x_left - padding,
+                y0 - padding // 2,
+                x_left + w + padding,
+                y0 + block_h + padding // 2,
+            ),
             radius=padding // 2,
             fill=background,
         )

@@ -1,0 +1,92 @@
+"""The artifact store: bytes kept once by sha256, each reachable under readable, linked names.
+
+Objects live at ``objects/ab/abcdef…``; names live under ``library/`` as relative symlinks to the
+object (a copy where links are impossible), e.g.
+``library/wasteland-villa/clip-02/take-003__board-v2__prompt-v4.mp4``. Renaming never moves data
+and identical bytes are stored once. Writes go to a temp file then ``os.replace``: no torn files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_CHUNK):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ArtifactStore(Protocol):
+    def put(self, source: Path) -> str:
+        """Store the bytes of ``source``; return their sha256. Storing twice stores once."""
+        ...
+
+    def path(self, sha256: str) -> Path:
+        """A local path to read the object from."""
+        ...
+
+    def link(self, name: str, sha256: str) -> Path:
+        """Make the readable ``name`` point at the object; return the readable path."""
+        ...
+
+
+class LocalArtifactStore:
+    """The embedded default: a folder on this machine."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.library = root / "library"
+
+    def path(self, sha256: str) -> Path:
+        return self.objects / sha256[:2] / sha256
+
+    def put(self, source: Path) -> str:
+        digest = sha256_file(source)
+        dest = self.path(digest)
+        if dest.exists():
+            return digest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return digest
+
+    def readable(self, name: str) -> Path:
+        return self.library / name
+
+    def link(self, name: str, sha256: str) -> Path:
+        target = self.path(sha256)
+        if not target.exists():
+            raise FileNotFoundError(f"artifact {sha256} is not in {self.objects}")
+        dest = self.readable(name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.is_symlink() or dest.exists():
+            if dest.resolve() == target.resolve():
+                return dest
+            dest.unlink()
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        try:
+            tmp.symlink_to(os.path.relpath(target, dest.parent))
+        except OSError:
+            shutil.copyfile(target, tmp)
+        os.replace(tmp, dest)
+        return dest

@@ -1,0 +1,42 @@
+"""Readable artifact names derived from lineage, so a file answers "what made me?".
+
+``wasteland-villa/clip-02/take-003__board-v2__prompt-v4.mp4`` is take 3 of clip 2, made from board
+version 2 and prompt version 4; its keyframe is ``…/take-003__kf-0412ms.png``. The bytes live
+content-addressed; these names are links.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ref"
+
+
+def clip_dir(slug: str, position: int) -> str:
+    return f"{slug}/clip-{position:02d}"
+
+
+def board_reference(slug: str, board_version: int, index: int, label: str, suffix: str) -> str:
+    return f"{slug}/board-v{board_version}/ref-{index:02d}__{slugify(label)}{suffix}"
+
+
+def take_stem(slug: str, position: int, take: int, board_version: int, prompt_version: int) -> str:
+    return (
+        f"{clip_dir(slug, position)}/take-{take:03d}"
+        f"__board-v{board_version}__prompt-v{prompt_version}"
+    )
+
+
+def keyframe(slug: str, position: int, take: int, time_ms: int) -> str:
+    return f"{clip_dir(slug, position)}/take-{take:03d}__kf-{time_ms:04d}ms.png"
+
+
+def render(slug: str, edit_version: int, preset: str) -> str:
+    return f"{slug}/renders/{slug}__edit-v{edit_version}__{preset}.mp4"
+
+
+def music(slug: str, path: str) -> str:
+    return f"{slug}/music/{PurePosixPath(path).name}"

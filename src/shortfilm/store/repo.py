@@ -1,0 +1,185 @@
+"""The store's one door: sessions, versioned rows, artifacts and the event log.
+
+Workflow code asks for rows through these functions instead of writing queries, so the SQL stays
+here. Every write happens inside ``Store.session()``: one short transaction, committed at the end
+of the block or rolled back whole (nothing half-written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shortfilm.store.artifacts import LocalArtifactStore
+from shortfilm.store.db import database_url, make_engine, migrate
+from shortfilm.store.tables import (
+    ArtifactNameRow,
+    ArtifactRow,
+    BoardRow,
+    ClipRow,
+    EditRow,
+    EventRow,
+    KeyframeRow,
+    ProductionRow,
+    PromptRow,
+    RenderRow,
+    ReviewRow,
+    ScriptRow,
+    TakeRow,
+)
+
+Row = TypeVar("Row", ScriptRow, BoardRow, PromptRow, EditRow)
+
+MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg", ".wav": "audio/wav"}
+
+
+def content_hash(data: Any) -> str:
+    """Stable sha256 of JSON-able ``data`` (sorted keys): equal content, equal hash."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Store:
+    """A production home: the database plus the artifact folder."""
+
+    def __init__(self, home: Path, url: str | None = None) -> None:
+        self.home = home
+        self.url = url or database_url(home)
+        home.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(self.url)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.artifacts = LocalArtifactStore(home)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s, s.begin():
+            yield s
+
+    # artifacts ---------------------------------------------------------------------------------
+
+    def put_artifact(self, s: Session, source: Path, name: str) -> str:
+        """Store ``source`` by content, record it and its readable ``name``; return the sha256."""
+        sha = self.artifacts.put(source)
+        if s.get(ArtifactRow, sha) is None:
+            media_type = MEDIA_TYPES.get(source.suffix.lower(), "application/octet-stream")
+            s.add(ArtifactRow(sha256=sha, size=source.stat().st_size, media_type=media_type))
+            s.flush()
+        named = s.get(ArtifactNameRow, name)
+        if named is None:
+            s.add(ArtifactNameRow(name=name, sha256=sha))
+        elif named.sha256 != sha:
+            named.sha256 = sha
+        self.artifacts.link(name, sha)
+        return sha
+
+    def artifact_path(self, sha: str) -> Path:
+        return self.artifacts.path(sha)
+
+    def readable_path(self, s: Session, sha: str) -> Path | None:
+        name = s.scalars(
+            select(ArtifactNameRow.name)
+            .where(ArtifactNameRow.sha256 == sha)
+            .order_by(ArtifactNameRow.created_at)
+        ).first()
+        return self.artifacts.readable(name) if name else None
+
+
+# queries ---------------------------------------------------------------------------------------
+
+
+def event(s: Session, production_id: int | None, kind: str, subject: str, **data: Any) -> None:
+    """Append to the event log (never updated, never deleted)."""
+    s.add(EventRow(production_id=production_id, kind=kind, subject=subject, data=data))
+
+
+def production_by_slug(s: Session, slug: str) -> ProductionRow | None:
+    return s.scalars(select(ProductionRow).where(ProductionRow.slug == slug)).first()
+
+
+def productions(s: Session) -> list[ProductionRow]:
+    return list(s.scalars(select(ProductionRow).order_by(ProductionRow.id)))
+
+
+def latest(s: Session, model: type[Row], owner_col: Any, owner_id: int) -> Row | None:
+    """Newest version of a versioned row (script, board, prompt, edit) of one owner."""
+    stmt = select(model).where(owner_col == owner_id).order_by(model.version.desc()).limit(1)
+    return s.scalars(stmt).first()
+
+
+def next_version(s: Session, model: type[Row], owner_col: Any, owner_id: int) -> int:
+    current = s.scalar(select(func.max(model.version)).where(owner_col == owner_id))
+    return int(current or 0) + 1
+
+
+def clips(s: Session, production_id: int) -> list[ClipRow]:
+    stmt = select(ClipRow).where(ClipRow.production_id == production_id).order_by(ClipRow.position)
+    return list(s.scalars(stmt))
+
+
+def takes(s: Session, clip_id: int) -> list[TakeRow]:
+    return list(
+        s.scalars(select(TakeRow).where(TakeRow.clip_id == clip_id).order_by(TakeRow.number))
+    )
+
+
+def take_for_request(s: Session, clip_id: int, request_hash: str) -> TakeRow | None:
+    """The take already made (or in flight) for this exact request: reuse it, never pay twice.
+
+    A succeeded take wins; else one still queued/running with a job id (to resume polling).
+    """
+    rows = list(
+        s.scalars(
+            select(TakeRow)
+            .where(TakeRow.clip_id == clip_id, TakeRow.request_hash == request_hash)
+            .order_by(TakeRow.number.desc())
+        )
+    )
+    for status in ("succeeded", "running", "queued"):
+        for row in rows:
+            if row.status == status:
+                return row
+    return None
+
+
+def next_take_number(s: Session, clip_id: int) -> int:
+    current = s.scalar(select(func.max(TakeRow.number)).where(TakeRow.clip_id == clip_id))
+    return int(current or 0) + 1
+
+
+def chosen_keyframe(s: Session, take_id: int) -> KeyframeRow | None:
+    stmt = select(KeyframeRow).where(KeyframeRow.take_id == take_id, KeyframeRow.chosen.is_(True))
+    return s.scalars(stmt).first()
+
+
+def render_for(s: Session, edit_id: int, preset: str) -> RenderRow | None:
+    stmt = select(RenderRow).where(RenderRow.edit_id == edit_id, RenderRow.preset == preset)
+    return s.scalars(stmt).first()
+
+
+def renders(s: Session, edit_id: int) -> list[RenderRow]:
+    return list(s.scalars(select(RenderRow).where(RenderRow.edit_id == edit_id)))
+
+
+def reviews(s: Session, production_id: int) -> list[ReviewRow]:
+    stmt = select(ReviewRow).where(ReviewRow.production_id == production_id).order_by(ReviewRow.id)
+    return list(s.scalars(stmt))
+
+
+def events(s: Session, production_id: int) -> list[EventRow]:
+    stmt = select(EventRow).where(EventRow.production_id == production_id).order_by(EventRow.id)
+    return list(s.scalars(stmt))
+
+
+def count(s: Session, model: type[Any]) -> int:
+    return int(s.scalar(select(func.count()).select_from(model)) or 0)

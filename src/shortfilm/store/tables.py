@@ -1,0 +1,218 @@
+"""The SQL tables: one row per stored thing, every row linked to what it was made from.
+
+The same schema runs on SQLite (the embedded default) and PostgreSQL (teams); Alembic migrations
+in ``migrations/`` create it, and a test checks that they match these models exactly.
+Versioned things (boards, prompts, edits) get a new row per change, never an update in place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ProductionRow(Base):
+    __tablename__ = "productions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    campaign_role: Mapped[str] = mapped_column(String(40))
+    target_duration_s: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The whole spec as last imported: what ``export`` writes back."""
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScriptRow(Base):
+    __tablename__ = "scripts"
+    __table_args__ = (UniqueConstraint("production_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    logline: Mapped[str] = mapped_column(Text)
+    beats: Mapped[list[Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BoardRow(Base):
+    __tablename__ = "asset_boards"
+    __table_args__ = (UniqueConstraint("production_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    blocks: Mapped[dict[str, Any]] = mapped_column(JSON)
+    references: Mapped[list[Any]] = mapped_column(JSON)
+    """``[{"path", "sha256", "role", "label"}]`` in the stable order prompts name them by."""
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClipRow(Base):
+    __tablename__ = "clips"
+    __table_args__ = (UniqueConstraint("production_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    """1-based order in the film."""
+    name: Mapped[str] = mapped_column(String(200))
+    job: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[float] = mapped_column(Float)
+    continues_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+    selected_take_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takes.id", use_alter=True, name="fk_clips_selected_take"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PromptRow(Base):
+    __tablename__ = "video_prompts"
+    __table_args__ = (UniqueConstraint("clip_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TakeRow(Base):
+    """One generation attempt. Failed and cancelled takes are kept: they teach."""
+
+    __tablename__ = "takes"
+    __table_args__ = (UniqueConstraint("clip_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("video_prompts.id"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("asset_boards.id"))
+    keyframe_id: Mapped[int | None] = mapped_column(
+        ForeignKey("keyframes.id", use_alter=True, name="fk_takes_keyframe"), nullable=True
+    )
+    """The previous clip's keyframe given as a reference, if any: continuity lineage."""
+    provider: Mapped[str] = mapped_column(String(60))
+    model: Mapped[str] = mapped_column(String(120))
+    request_hash: Mapped[str] = mapped_column(String(64), index=True)
+    """Hash of everything sent to the provider: the same request is never paid for twice."""
+    job_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    references: Mapped[list[Any]] = mapped_column(JSON)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    cost_unit: Mapped[str] = mapped_column(String(40), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    video_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_frame_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class KeyframeRow(Base):
+    __tablename__ = "keyframes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    take_id: Mapped[int] = mapped_column(ForeignKey("takes.id"), index=True)
+    time_ms: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EditRow(Base):
+    __tablename__ = "edits"
+    __table_args__ = (UniqueConstraint("production_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    timeline: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RenderRow(Base):
+    __tablename__ = "renders"
+    __table_args__ = (UniqueConstraint("edit_id", "preset"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edit_id: Mapped[int] = mapped_column(ForeignKey("edits.id"), index=True)
+    preset: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    integrated_lufs: Mapped[float] = mapped_column(Float)
+    true_peak_dbtp: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    checkpoint: Mapped[str] = mapped_column(String(20))
+    """``board``, ``clip`` or ``final``."""
+    subject_id: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(20))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    rubric: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArtifactRow(Base):
+    """Bytes stored once by content; ``names`` give them readable, linked paths."""
+
+    __tablename__ = "artifacts"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArtifactNameRow(Base):
+    __tablename__ = "artifact_names"
+    name: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("artifacts.sha256"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventRow(Base):
+    """The append-only log: the store never updates or deletes these rows."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    production_id: Mapped[int | None] = mapped_column(
+        ForeignKey("productions.id"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

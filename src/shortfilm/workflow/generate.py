@@ -1,0 +1,308 @@
+"""Generate the takes of every clip, in film order, with keyframes handed from clip to clip.
+
+Safety rules, the same for the offline animatic and paid hosted models:
+- a take row is committed *before* the provider is called, and the job id right after, so a crash
+  never loses a paid job: the next run finds the take queued/running and resumes it;
+- the request is hashed (prompt version, board version, references, keyframe, duration, size,
+  seed, provider, model); a request already made is reused, never paid for twice;
+- failed takes are kept with their error, never deleted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from shortfilm.domain import ClipPlan, Production
+from shortfilm.errors import ProviderError, StoreError
+from shortfilm.media.keyframe import pick_keyframe
+from shortfilm.providers.base import (
+    GenerationRequest,
+    Reference,
+    TakeStatus,
+    VideoProvider,
+)
+from shortfilm.spec import spec_from_dict
+from shortfilm.store import naming, repo
+from shortfilm.store.repo import Store, content_hash
+from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
+from shortfilm.workflow.progress import Progress, silent
+
+CLIP_SIZE = (1280, 720)
+CLIP_FPS = 24
+
+
+@dataclass
+class ClipOutcome:
+    position: int
+    take_number: int | None
+    status: str
+    reused: bool = False
+    error: str | None = None
+
+
+@dataclass
+class GenerateResult:
+    outcomes: list[ClipOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ClipOutcome]:
+        return [o for o in self.outcomes if o.status != "succeeded"]
+
+
+def clip_name(position: int) -> str:
+    return f"clip-{position:02d}"
+
+
+def generate_takes(
+    store: Store,
+    slug: str,
+    provider: VideoProvider,
+    *,
+    seed: int = 0,
+    poll_interval_s: float = 2.0,
+    progress: Progress = silent,
+) -> GenerateResult:
+    """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe."""
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        if prod is None:
+            raise StoreError(f"no production {slug!r} in {store.url}; import its spec first")
+        production = spec_from_dict(prod.spec)
+        clip_rows = repo.clips(s, prod.id)[: len(production.clips)]
+        board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+        if board is None:
+            raise StoreError(f"production {slug!r} has no asset board")
+        board_id = board.id
+    result = GenerateResult()
+    total = len(clip_rows)
+    for i, (clip, plan) in enumerate(zip(clip_rows, production.clips, strict=True)):
+        progress("generate", i, total)
+        outcome = _generate_clip(
+            store, production, clip.id, plan, board_id, provider, seed, poll_interval_s
+        )
+        result.outcomes.append(outcome)
+        progress("generate", i + 1, total)
+    return result
+
+
+def _references(
+    store: Store, board: BoardRow, keyframe: KeyframeRow | None, prev_position: int
+) -> tuple[Reference, ...]:
+    refs = [
+        Reference(path=store.artifact_path(r["sha256"]), role=r["role"], label=r["label"])
+        for r in board.references
+    ]
+    if keyframe is not None:
+        label = f"{clip_name(prev_position)} keyframe at {keyframe.time_ms} ms"
+        refs.insert(0, Reference(store.artifact_path(keyframe.sha256), "keyframe", label))
+    return tuple(refs)
+
+
+def _generate_clip(
+    store: Store,
+    production: Production,
+    clip_id: int,
+    plan: ClipPlan,
+    board_id: int,
+    provider: VideoProvider,
+    seed: int,
+    poll_interval_s: float,
+) -> ClipOutcome:
+    with store.session() as s:
+        clip = s.get(ClipRow, clip_id)
+        board = s.get(BoardRow, board_id)
+        assert clip is not None and board is not None
+        prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+        if prompt is None:
+            raise StoreError(f"{clip_name(clip.position)} has no prompt")
+        keyframe = None
+        if clip.continues_previous and clip.position > 1:
+            keyframe = _previous_keyframe(s, clip)
+            if keyframe is None:
+                return ClipOutcome(
+                    clip.position,
+                    None,
+                    "blocked",
+                    error=f"{clip_name(clip.position)} continues the previous clip, "
+                    "which has no selected take with a keyframe yet",
+                )
+        refs = _references(store, board, keyframe, clip.position - 1)
+        width, height = CLIP_SIZE
+        request = GenerationRequest(
+            clip=plan,
+            prompt_text=prompt.text,
+            references=refs,
+            duration_s=plan.duration_s,
+            width=width,
+            height=height,
+            fps=CLIP_FPS,
+            seed=seed,
+            palette=production.board.style.palette,
+        )
+        request_hash = content_hash(
+            {
+                "provider": provider.name,
+                "model": provider.model,
+                "prompt": prompt.content_hash,
+                "board": board.content_hash,
+                "keyframe": keyframe.sha256 if keyframe else None,
+                "duration_s": plan.duration_s,
+                "size": [width, height],
+                "fps": CLIP_FPS,
+                "seed": seed,
+            }
+        )
+        take = repo.take_for_request(s, clip.id, request_hash)
+        reused = take is not None and take.status == "succeeded"
+        if take is None:
+            take = TakeRow(
+                clip_id=clip.id,
+                number=repo.next_take_number(s, clip.id),
+                prompt_id=prompt.id,
+                board_id=board.id,
+                keyframe_id=keyframe.id if keyframe else None,
+                provider=provider.name,
+                model=provider.model,
+                request_hash=request_hash,
+                status="queued",
+                params={
+                    "duration_s": plan.duration_s,
+                    "width": width,
+                    "height": height,
+                    "fps": CLIP_FPS,
+                    "seed": seed,
+                },
+                references=[
+                    {"role": r.role, "label": r.label, "sha256": r.path.name} for r in refs
+                ],
+                cost_unit=provider.cost_unit,
+            )
+            s.add(take)
+            s.flush()
+            repo.event(s, clip.production_id, "take.created", _take_subject(clip, take))
+        take_id = take.id
+        position = clip.position
+    if not reused:
+        _run_take(store, production.slug, take_id, request, provider, poll_interval_s)
+    with store.session() as s:
+        take = s.get(TakeRow, take_id)
+        clip = s.get(ClipRow, clip_id)
+        assert take is not None and clip is not None
+        if take.status != "succeeded":
+            return ClipOutcome(position, take.number, take.status, error=take.error)
+        if clip.selected_take_id is None:
+            clip.selected_take_id = take.id
+            repo.event(s, clip.production_id, "take.selected", _take_subject(clip, take), auto=True)
+        number = take.number
+    _ensure_keyframe(store, production.slug, clip_id)
+    return ClipOutcome(position, number, "succeeded", reused=reused)
+
+
+def _take_subject(clip: ClipRow, take: TakeRow) -> str:
+    return f"{clip_name(clip.position)}/take-{take.number:03d}"
+
+
+def _previous_keyframe(s: Session, clip: ClipRow) -> KeyframeRow | None:
+    """The chosen keyframe of the previous clip's selected take, if there is one yet."""
+    prev = next(c for c in repo.clips(s, clip.production_id) if c.position == clip.position - 1)
+    if prev.selected_take_id is None:
+        return None
+    return repo.chosen_keyframe(s, prev.selected_take_id)
+
+
+def _run_take(
+    store: Store,
+    slug: str,
+    take_id: int,
+    request: GenerationRequest,
+    provider: VideoProvider,
+    poll_interval_s: float,
+) -> None:
+    """Submit (unless a job id is already recorded), wait, and store what comes back."""
+    with store.session() as s:
+        take = s.get(TakeRow, take_id)
+        assert take is not None
+        job_id = take.job_id
+    if job_id is None:
+        try:
+            job_id = provider.submit(request)
+        except ProviderError as exc:
+            _finish(store, take_id, "failed", error=str(exc))
+            return
+        with store.session() as s:
+            take = s.get(TakeRow, take_id)
+            assert take is not None
+            take.job_id = job_id
+            take.status = "running"
+    while True:
+        job = provider.status(job_id)
+        if job.status.finished:
+            break
+        time.sleep(poll_interval_s)
+    if job.status is not TakeStatus.SUCCEEDED:
+        _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
+        return
+    fetch_dir = store.home / "work" / "fetch" / str(take_id)
+    try:
+        delivery = provider.fetch(job_id, fetch_dir)
+        with store.session() as s:
+            take = s.get(TakeRow, take_id)
+            assert take is not None
+            clip = s.get(ClipRow, take.clip_id)
+            board = s.get(BoardRow, take.board_id)
+            prompt = s.get(PromptRow, take.prompt_id)
+            assert clip is not None and board is not None and prompt is not None
+            stem = naming.take_stem(slug, clip.position, take.number, board.version, prompt.version)
+            take.video_sha256 = store.put_artifact(s, delivery.video, f"{stem}.mp4")
+            take.last_frame_sha256 = store.put_artifact(s, delivery.last_frame, f"{stem}__last.png")
+            take.meta = dict(delivery.metadata)
+            take.status = "succeeded"
+            take.cost = job.cost
+            take.finished_at = utcnow()
+            repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
+    except ProviderError as exc:
+        _finish(store, take_id, "failed", error=f"fetch failed: {exc}", cost=job.cost)
+    finally:
+        shutil.rmtree(fetch_dir, ignore_errors=True)
+
+
+def _finish(
+    store: Store, take_id: int, status: str, *, error: str | None, cost: float = 0.0
+) -> None:
+    with store.session() as s:
+        take = s.get(TakeRow, take_id)
+        assert take is not None
+        take.status = status
+        take.error = error
+        take.cost = cost
+        take.finished_at = utcnow()
+        clip = s.get(ClipRow, take.clip_id)
+        assert clip is not None
+        repo.event(s, clip.production_id, f"take.{status}", _take_subject(clip, take), error=error)
+
+
+def _ensure_keyframe(store: Store, slug: str, clip_id: int) -> None:
+    """Store a clear frame near the end of the selected take as its chosen keyframe (once)."""
+    with store.session() as s:
+        clip = s.get(ClipRow, clip_id)
+        assert clip is not None and clip.selected_take_id is not None
+        take = s.get(TakeRow, clip.selected_take_id)
+        assert take is not None and take.video_sha256 is not None
+        if repo.chosen_keyframe(s, take.id) is not None:
+            return
+        video = store.artifact_path(take.video_sha256)
+        work = store.home / "work" / "keyframes"
+        pick = pick_keyframe(video, work / f"take-{take.id}.png")
+        name = naming.keyframe(slug, clip.position, take.number, pick.time_ms)
+        sha = store.put_artifact(s, pick.image, name)
+        s.add(
+            KeyframeRow(
+                take_id=take.id, time_ms=pick.time_ms, sha256=sha, score=pick.sharpness, chosen=True
+            )
+        )
+        repo.event(s, clip.production_id, "keyframe.chosen", name, score=pick.sharpness)
+        pick.image.unlink(missing_ok=True)

@@ -1,0 +1,195 @@
+"""Import a production spec into the store: new versions only where the content changed.
+
+The spec is fully validated before the store is even opened, so a bad spec writes nothing.
+Importing the same spec twice changes nothing; editing one clip's shot adds one prompt version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shortfilm.domain import AssetBoard, Production
+from shortfilm.prompts.shotplan import render_plain, sections
+from shortfilm.spec import load_spec, spec_to_dict
+from shortfilm.store import naming, repo
+from shortfilm.store.repo import Store, content_hash
+from shortfilm.store.tables import (
+    BoardRow,
+    ClipRow,
+    ProductionRow,
+    PromptRow,
+    ScriptRow,
+    utcnow,
+)
+
+
+@dataclass
+class ImportResult:
+    production_id: int
+    slug: str
+    created: bool
+    new_versions: list[str] = field(default_factory=list)
+    """Human lines like ``board v2`` or ``clip-03 prompt v2``: what this import changed."""
+
+
+def board_references(board: AssetBoard, base: Path) -> list[dict[str, Any]]:
+    """Every reference image in the stable order prompts name them by, with role and label."""
+    refs: list[dict[str, Any]] = []
+    for c in board.characters:
+        if c.reference:
+            refs.append({"path": c.reference, "role": "character", "label": c.name})
+    for v in board.environment:
+        if v.reference:
+            refs.append({"path": v.reference, "role": "environment", "label": v.name})
+    for extra in board.references:
+        refs.append({"path": extra, "role": "board", "label": Path(extra).stem})
+    for ref in refs:
+        ref["source"] = str((base / ref["path"]).resolve())
+    return refs
+
+
+def import_spec(store: Store, spec_path: Path) -> ImportResult:
+    """Validate ``spec_path`` and record it; see the module docstring for versioning rules."""
+    production = load_spec(spec_path)
+    return import_production(store, production, spec_path.parent)
+
+
+def import_production(store: Store, production: Production, base: Path) -> ImportResult:
+    spec_dict = spec_to_dict(production)
+    with store.session() as s:
+        row = repo.production_by_slug(s, production.slug)
+        created = row is None
+        if row is None:
+            row = ProductionRow(
+                slug=production.slug,
+                title=production.title,
+                campaign_role=str(production.campaign_role),
+                target_duration_s=production.target_duration_s,
+                owner=production.owner,
+                spec=spec_dict,
+                spec_hash=content_hash(spec_dict),
+            )
+            s.add(row)
+            s.flush()
+            repo.event(s, row.id, "production.created", production.slug, title=production.title)
+        elif row.spec_hash != content_hash(spec_dict):
+            row.title = production.title
+            row.campaign_role = str(production.campaign_role)
+            row.target_duration_s = production.target_duration_s
+            row.owner = production.owner
+            row.spec = spec_dict
+            row.spec_hash = content_hash(spec_dict)
+            row.updated_at = utcnow()
+            repo.event(s, row.id, "production.updated", production.slug)
+        result = ImportResult(production_id=row.id, slug=production.slug, created=created)
+        _import_script(s, row, production, result)
+        board = _import_board(store, s, row, production, base, result)
+        _import_clips(s, row, production, board, result)
+        music = production.edit.music
+        if music is not None and music.path:
+            store.put_artifact(s, base / music.path, naming.music(production.slug, music.path))
+    return result
+
+
+def _import_script(s: Session, prod: ProductionRow, p: Production, result: ImportResult) -> None:
+    data = {"logline": p.script.logline, "beats": list(p.script.beats)}
+    digest = content_hash(data)
+    current = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
+    if current is not None and current.content_hash == digest:
+        return
+    version = repo.next_version(s, ScriptRow, ScriptRow.production_id, prod.id)
+    s.add(
+        ScriptRow(
+            production_id=prod.id,
+            version=version,
+            logline=p.script.logline,
+            beats=list(p.script.beats),
+            content_hash=digest,
+        )
+    )
+    repo.event(s, prod.id, "script.version", f"script v{version}")
+    result.new_versions.append(f"script v{version}")
+
+
+def _import_board(
+    store: Store,
+    s: Session,
+    prod: ProductionRow,
+    p: Production,
+    base: Path,
+    result: ImportResult,
+) -> BoardRow:
+    refs = board_references(p.board, base)
+    for ref in refs:
+        ref["sha256"] = store.artifacts.put(Path(ref.pop("source")))
+    blocks = dataclasses.asdict(p.board)
+    digest = content_hash({"blocks": blocks, "refs": refs})
+    current = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    if current is not None and current.content_hash == digest:
+        return current
+    version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
+    for i, ref in enumerate(refs, 1):
+        suffix = Path(ref["path"]).suffix.lower() or ".png"
+        name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
+        store.put_artifact(s, base / ref["path"], name)
+    board = BoardRow(
+        production_id=prod.id,
+        version=version,
+        blocks=blocks,
+        references=refs,
+        content_hash=digest,
+        status="draft",
+    )
+    s.add(board)
+    s.flush()
+    repo.event(s, prod.id, "board.version", f"board v{version}", references=len(refs))
+    result.new_versions.append(f"board v{version}")
+    return board
+
+
+def _import_clips(
+    s: Session, prod: ProductionRow, p: Production, board: BoardRow, result: ImportResult
+) -> None:
+    existing = {c.position: c for c in repo.clips(s, prod.id)}
+    labels = [r["label"] for r in board.references]
+    for position, plan in enumerate(p.clips, 1):
+        clip = existing.get(position)
+        if clip is None:
+            clip = ClipRow(
+                production_id=prod.id,
+                position=position,
+                name=plan.name,
+                job=plan.job,
+                duration_s=plan.duration_s,
+                continues_previous=plan.continues_previous,
+            )
+            s.add(clip)
+            s.flush()
+            repo.event(s, prod.id, "clip.created", f"clip-{position:02d}", name=plan.name)
+        else:
+            clip.name = plan.name
+            clip.job = plan.job
+            clip.duration_s = plan.duration_s
+            clip.continues_previous = plan.continues_previous
+        sec = sections(p.board, plan)
+        digest = content_hash(sec)
+        current = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+        if current is not None and current.content_hash == digest:
+            continue
+        version = repo.next_version(s, PromptRow, PromptRow.clip_id, clip.id)
+        s.add(
+            PromptRow(
+                clip_id=clip.id,
+                version=version,
+                sections=sec,
+                text=render_plain(sec, labels),
+                content_hash=digest,
+            )
+        )
+        repo.event(s, prod.id, "prompt.version", f"clip-{position:02d} prompt v{version}")
+        result.new_versions.append(f"clip-{position:02d} prompt v{version}")

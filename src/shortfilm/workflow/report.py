@@ -1,0 +1,80 @@
+"""The production report: one Markdown page a producer reads to see what was made from what."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from shortfilm.store import repo
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import BoardRow, EditRow, KeyframeRow, PromptRow
+from shortfilm.workflow.status import production_status
+
+
+def write_report(store: Store, slug: str, dest: Path) -> Path:
+    """Write the report of ``slug`` to ``dest`` (atomically) and return its path."""
+    status = next(st for st in production_status(store) if st.slug == slug)
+    lines = [f"# {status.title}", ""]
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        assert prod is not None
+        spec = prod.spec
+        lines += [
+            f"- slug: `{slug}`; campaign role: **{prod.campaign_role}**; owner: {prod.owner}",
+            f"- target: {prod.target_duration_s:g} s; channels: {', '.join(spec['channels'])}",
+            f"- script v{status.script_version}: {spec['script']['logline']}",
+            "",
+            "## Asset board",
+        ]
+        board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+        if board is not None:
+            lines.append(f"Version {board.version} ({board.status}), references in prompt order:")
+            for i, ref in enumerate(board.references, 1):
+                lines.append(f"{i}. [Image {i}] {ref['role']}: {ref['label']} (`{ref['path']}`)")
+        lines += ["", "## Clips", ""]
+        lines.append("| clip | job | prompt | takes (failed) | selected | keyframe | cost |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for clip in repo.clips(s, prod.id)[: len(status.clips)]:
+            prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+            takes = repo.takes(s, clip.id)
+            failed = sum(1 for t in takes if t.status != "succeeded")
+            selected = next((t for t in takes if t.id == clip.selected_take_id), None)
+            kf: KeyframeRow | None = repo.chosen_keyframe(s, selected.id) if selected else None
+            cost = sum(t.cost for t in takes)
+            unit = takes[0].cost_unit if takes else ""
+            lines.append(
+                f"| clip-{clip.position:02d} {clip.name} | {clip.job} | "
+                f"v{prompt.version if prompt else '-'} | {len(takes)} ({failed}) | "
+                f"{f'take-{selected.number:03d}' if selected else 'pending'} | "
+                f"{f'{kf.time_ms} ms' if kf else '-'} | {cost:g} {unit} |"
+            )
+            for t in takes:
+                if t.status != "succeeded":
+                    lines.append(
+                        f"|  | take-{t.number:03d} {t.status}: {t.error or t.notes} | | | | | |"
+                    )
+        edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
+        lines += ["", "## Edit and renders", ""]
+        if edit is None:
+            lines.append("No edit yet.")
+        else:
+            lines.append(
+                f"Edit v{edit.version}: {len(edit.timeline['clips'])} clips, "
+                f"crossfade {edit.timeline['crossfade_s']} s."
+            )
+            lines.append("")
+            lines.append("| preset | duration | size | loudness | true peak | file |")
+            lines.append("|---|---|---|---|---|---|")
+            for r in repo.renders(s, edit.id):
+                path = store.readable_path(s, r.sha256)
+                lines.append(
+                    f"| {r.preset} | {r.duration_s:.2f} s | {r.width}x{r.height} | "
+                    f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | `{path}` |"
+                )
+    lines += ["", "## Pending", ""]
+    lines += [f"- {p}" for p in status.pending] or ["- nothing"]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, dest)
+    return dest

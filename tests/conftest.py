@@ -1,0 +1,71 @@
+"""Shared fixtures: production homes on SQLite and PostgreSQL, and the example spec.
+
+PostgreSQL tests skip with a reason on a machine without the server; ``.ci/run`` sets
+``SHORTFILM_REQUIRE_SERVICES=1`` so that there a missing service fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get(
+    "SHORTFILM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def require_services() -> bool:
+    return os.environ.get("SHORTFILM_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    if require_services():
+        pytest.fail(f"{reason} (SHORTFILM_REQUIRE_SERVICES=1: services are required here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    try:
+        import psycopg
+    except ImportError:
+        service_missing("psycopg is not installed: pip install -e '.[test]'")
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        service_missing(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    name = f"shortfilm_t_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both databases the store supports; the same test runs on each."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'home' / 'shortfilm.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def example_spec(tmp_path: Path) -> Path:
+    """A private copy of the example production (spec + reference images)."""
+    from shortfilm.examples import example_dir
+
+    dest = tmp_path / "spec"
+    shutil.copytree(
+        example_dir("wasteland-villa"), dest, ignore=shutil.ignore_patterns("__pycache__", "*.py")
+    )
+    return dest / "production.yaml"

@@ -15,7 +15,7 @@ from typing import Any
 from shortfilm.errors import StoreError
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.media.render import RenderPlan, TitleSpec, render
-from shortfilm.spec import spec_from_dict
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import EditRow, RenderRow, TakeRow

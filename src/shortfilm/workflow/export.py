@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from shortfilm.errors import InputError, StoreError
-from shortfilm.spec import dump_spec, spec_from_dict
+from shortfilm.spec import dump_spec
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ArtifactNameRow, BoardRow, EditRow, PromptRow

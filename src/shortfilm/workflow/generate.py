@@ -25,7 +25,7 @@ from shortfilm.providers.base import (
     TakeStatus,
     VideoProvider,
 )
-from shortfilm.spec import spec_from_dict
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shortfilm.media.presets import presets_for_channels
-from shortfilm.spec import spec_from_dict
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow

@@ -1,0 +1,5 @@
+"""``python -m shortfilm``: the same as the ``shortfilm`` command."""
+
+from shortfilm.cli import main
+
+main()

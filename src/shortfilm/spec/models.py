@@ -1,0 +1,321 @@
+"""Validation models for the YAML spec: the one place untrusted production text is checked.
+
+Each model mirrors one dataclass of :mod:`shortfilm.domain.production` field for field, with the
+same names as YAML keys, so a reader of the file and a reader of the domain see one vocabulary.
+Unknown keys are refused (a typo such as ``duration:`` must not silently become a default) and
+types are strict: a number is not accepted where text is expected, and text is not accepted where
+a number is. Lists in YAML become tuples in the domain, so the domain stays hashable and frozen.
+
+Only shape and single-value rules live here (slug characters, durations above zero, a caption
+ending after it starts). Judgements such as "3-4 shots per clip" or "the clips add up to the
+target" are lint rules, reported as advice and never as a refusal to load.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from shortfilm.domain.production import (
+    SCHEMA,
+    AssetBoard,
+    CampaignRole,
+    Caption,
+    Character,
+    CharacterRole,
+    ClipPlan,
+    EditIntent,
+    EnvironmentView,
+    Music,
+    Production,
+    Script,
+    Shot,
+    SoundEffectCue,
+    SoundKind,
+    Style,
+    TitleCard,
+)
+
+MAX_SHOTS_PER_CLIP = 6
+"""The schema's hard ceiling; the 3-4 shot habit of the workflow is advice given by lint."""
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and '-' only")
+    return value
+
+
+def _known_schema(value: str) -> str:
+    if value != SCHEMA:
+        raise ValueError(f"unknown schema {value!r}: this version of shortfilm reads {SCHEMA!r}")
+    return value
+
+
+def _hex_colour(value: str) -> str:
+    if not _HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"{value!r} is not a colour: write it as #rrggbb, e.g. #1f4e79")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+"""Text an author must actually write: empty or whitespace-only is refused."""
+Seconds = Annotated[float, Field(gt=0)]
+"""A length of time in seconds, above zero."""
+Instant = Annotated[float, Field(ge=0)]
+"""A point on the film timeline in seconds from its start (title card included)."""
+
+# Enums arrive from YAML as plain strings; strict mode would want enum instances, so the enum
+# fields alone are validated in lax mode (the value must still be one of the members).
+_CampaignRoleField = Annotated[CampaignRole, Field(strict=False)]
+_CharacterRoleField = Annotated[CharacterRole, Field(strict=False)]
+_SoundKindField = Annotated[SoundKind, Field(strict=False)]
+
+
+class _SpecModel(BaseModel):
+    """Shared rules: unknown keys refused, no silent coercion, no infinities or NaN."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class ScriptSpec(_SpecModel):
+    logline: Text
+    beats: Annotated[list[Text], Field(min_length=1)]
+
+    def to_domain(self) -> Script:
+        return Script(logline=self.logline, beats=tuple(self.beats))
+
+
+class CharacterSpec(_SpecModel):
+    name: Text
+    role: _CharacterRoleField
+    description: Text
+    outfit: Text
+    silhouette: Text
+    props: str = ""
+    reference: Text | None = None
+
+    def to_domain(self) -> Character:
+        return Character(
+            name=self.name,
+            role=self.role,
+            description=self.description,
+            outfit=self.outfit,
+            silhouette=self.silhouette,
+            props=self.props,
+            reference=self.reference,
+        )
+
+
+class EnvironmentViewSpec(_SpecModel):
+    name: Text
+    description: Text
+    reference: Text | None = None
+
+    def to_domain(self) -> EnvironmentView:
+        return EnvironmentView(
+            name=self.name, description=self.description, reference=self.reference
+        )
+
+
+class StyleSpec(_SpecModel):
+    camera: Text
+    lighting: Text
+    texture: Text
+    realism: Text
+    palette: list[Annotated[str, AfterValidator(_hex_colour)]] = []
+
+    def to_domain(self) -> Style:
+        return Style(
+            camera=self.camera,
+            lighting=self.lighting,
+            texture=self.texture,
+            realism=self.realism,
+            palette=tuple(self.palette),
+        )
+
+
+class AssetBoardSpec(_SpecModel):
+    world: Text
+    characters: list[CharacterSpec]
+    environment: list[EnvironmentViewSpec]
+    style: StyleSpec
+    consistency: list[Text]
+    negative: list[Text]
+    references: list[Text] = []
+
+    def to_domain(self) -> AssetBoard:
+        return AssetBoard(
+            world=self.world,
+            characters=tuple(c.to_domain() for c in self.characters),
+            environment=tuple(v.to_domain() for v in self.environment),
+            style=self.style.to_domain(),
+            consistency=tuple(self.consistency),
+            negative=tuple(self.negative),
+            references=tuple(self.references),
+        )
+
+
+class ShotSpec(_SpecModel):
+    camera: Text
+    movement: Text
+    subject: Text
+    action: Text
+    timing_s: Seconds | None = None
+
+    def to_domain(self) -> Shot:
+        return Shot(
+            camera=self.camera,
+            movement=self.movement,
+            subject=self.subject,
+            action=self.action,
+            timing_s=self.timing_s,
+        )
+
+
+class ClipPlanSpec(_SpecModel):
+    name: Text
+    job: Text
+    tone_world: Text
+    character_environment: Text
+    shots: Annotated[list[ShotSpec], Field(min_length=1, max_length=MAX_SHOTS_PER_CLIP)]
+    sound_rule: Text
+    duration_s: Seconds
+    continues_previous: bool = False
+
+    def to_domain(self) -> ClipPlan:
+        return ClipPlan(
+            name=self.name,
+            job=self.job,
+            tone_world=self.tone_world,
+            character_environment=self.character_environment,
+            shots=tuple(s.to_domain() for s in self.shots),
+            sound_rule=self.sound_rule,
+            duration_s=self.duration_s,
+            continues_previous=self.continues_previous,
+        )
+
+
+class TitleCardSpec(_SpecModel):
+    text: Text
+    subtitle: str = ""
+    duration_s: Seconds = 2.5
+
+    def to_domain(self) -> TitleCard:
+        return TitleCard(text=self.text, subtitle=self.subtitle, duration_s=self.duration_s)
+
+
+class CaptionSpec(_SpecModel):
+    text: Text
+    start_s: Instant
+    end_s: Instant
+
+    @field_validator("end_s")
+    @classmethod
+    def _ends_after_start(cls, end_s: float, info: ValidationInfo) -> float:
+        # start_s is absent from info.data when it failed its own check; that error is reported.
+        start_s = info.data.get("start_s")
+        if start_s is not None and end_s <= start_s:
+            raise ValueError(f"must be after start_s ({start_s:g}), got {end_s:g}")
+        return end_s
+
+    def to_domain(self) -> Caption:
+        return Caption(text=self.text, start_s=self.start_s, end_s=self.end_s)
+
+
+class SoundEffectCueSpec(_SpecModel):
+    kind: _SoundKindField
+    at_s: Instant
+    gain_db: float = 0.0
+    duration_s: Seconds | None = None
+
+    def to_domain(self) -> SoundEffectCue:
+        return SoundEffectCue(
+            kind=self.kind, at_s=self.at_s, gain_db=self.gain_db, duration_s=self.duration_s
+        )
+
+
+class MusicSpec(_SpecModel):
+    path: Text | None = None
+    gain_db: float = -18.0
+
+    def to_domain(self) -> Music:
+        return Music(path=self.path, gain_db=self.gain_db)
+
+
+class EditIntentSpec(_SpecModel):
+    title_card: TitleCardSpec | None = None
+    captions: list[CaptionSpec] = []
+    sfx: list[SoundEffectCueSpec] = []
+    music: MusicSpec | None = None
+    crossfade_s: Annotated[float, Field(ge=0)] = 0.4
+
+    def to_domain(self) -> EditIntent:
+        return EditIntent(
+            title_card=self.title_card.to_domain() if self.title_card else None,
+            captions=tuple(c.to_domain() for c in self.captions),
+            sfx=tuple(s.to_domain() for s in self.sfx),
+            music=self.music.to_domain() if self.music else None,
+            crossfade_s=self.crossfade_s,
+        )
+
+
+class ProductionSpec(_SpecModel):
+    """The whole file. ``schema`` may be left out; when written it must be ``shortfilm/1``."""
+
+    # ``schema`` is a deprecated BaseModel method, so the attribute gets another name.
+    schema_: Annotated[str, AfterValidator(_known_schema)] = Field(default=SCHEMA, alias="schema")
+    title: Text
+    slug: Annotated[str, AfterValidator(_slug)]
+    campaign_role: _CampaignRoleField
+    target_duration_s: Seconds
+    channels: list[Text]
+    owner: Text
+    script: ScriptSpec
+    board: AssetBoardSpec
+    clips: Annotated[list[ClipPlanSpec], Field(min_length=1)]
+    edit: EditIntentSpec = EditIntentSpec()
+
+    def to_domain(self) -> Production:
+        return Production(
+            title=self.title,
+            slug=self.slug,
+            campaign_role=self.campaign_role,
+            target_duration_s=self.target_duration_s,
+            channels=tuple(self.channels),
+            owner=self.owner,
+            script=self.script.to_domain(),
+            board=self.board.to_domain(),
+            clips=tuple(c.to_domain() for c in self.clips),
+            edit=self.edit.to_domain(),
+            schema=self.schema_,
+        )
+
+
+SPEC_MODELS: dict[type[_SpecModel], type[Any]] = {
+    ProductionSpec: Production,
+    ScriptSpec: Script,
+    AssetBoardSpec: AssetBoard,
+    CharacterSpec: Character,
+    EnvironmentViewSpec: EnvironmentView,
+    StyleSpec: Style,
+    ClipPlanSpec: ClipPlan,
+    ShotSpec: Shot,
+    EditIntentSpec: EditIntent,
+    TitleCardSpec: TitleCard,
+    CaptionSpec: Caption,
+    SoundEffectCueSpec: SoundEffectCue,
+    MusicSpec: Music,
+}
+"""Each validation model and the dataclass it mirrors; a test holds their fields equal."""

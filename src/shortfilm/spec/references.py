@@ -1,0 +1,83 @@
+"""Check the files a spec points at before anyone spends a generation on them.
+
+A reference image that is missing, or is not really an image (a text file renamed ``.png``, a
+truncated download), would otherwise surface much later as a provider error far from its cause.
+Paths are relative to the spec's folder so a production folder can be moved or shared whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image
+
+from shortfilm.domain import Production
+from shortfilm.spec.problems import Problem
+from shortfilm.spec.source import FieldPath
+
+
+def reference_problems(production: Production, folder: Path) -> list[Problem]:
+    """Every referenced file that is missing or unreadable, in document order (may be empty)."""
+    problems: list[Problem] = []
+    for path, relative in _image_references(production):
+        message = _image_problem(folder, relative)
+        if message:
+            problems.append(Problem(path, message))
+    music = production.edit.music
+    if music is not None and music.path is not None:
+        message = _file_problem(folder, music.path, what="music file")
+        if message:
+            problems.append(Problem(("edit", "music", "path"), message))
+    return problems
+
+
+def _image_references(production: Production) -> Iterator[tuple[FieldPath, str]]:
+    board = production.board
+    for index, character in enumerate(board.characters):
+        if character.reference:
+            yield ("board", "characters", index, "reference"), character.reference
+    for index, view in enumerate(board.environment):
+        if view.reference:
+            yield ("board", "environment", index, "reference"), view.reference
+    for index, reference in enumerate(board.references):
+        yield ("board", "references", index), reference
+
+
+def _file_problem(folder: Path, relative: str, *, what: str) -> str | None:
+    file = folder / relative
+    if not file.exists():
+        return f"{what} not found: {relative} (looked in {folder.resolve()})"
+    if not file.is_file():
+        return f"{what} is not a file: {relative}"
+    try:
+        with file.open("rb") as stream:
+            if not stream.read(1):
+                return f"{what} is empty: {relative}"
+    except OSError as exc:
+        return f"{what} cannot be read: {relative} ({exc.strerror or exc})"
+    return None
+
+
+def _image_problem(folder: Path, relative: str) -> str | None:
+    """Why ``relative`` is not a usable image, or ``None`` when it decodes completely.
+
+    ``verify`` catches broken structure (bad chunks, checksums) and a full ``load`` catches
+    truncated pixel data; both are needed because each misses what the other finds.
+    """
+    problem = _file_problem(folder, relative, what="reference image")
+    if problem:
+        return problem
+    file = folder / relative
+    try:
+        with Image.open(file) as image:
+            image.verify()
+        with Image.open(file) as image:
+            image.load()
+    except Image.DecompressionBombError:
+        return f"reference image is too large to decode safely: {relative}"
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Pillow reports undecodable data as OSError (UnidentifiedImageError), SyntaxError
+        # (broken PNG chunks) or ValueError depending on the format plugin.
+        return f"not a readable image: {relative} ({exc})"
+    return None

@@ -46,7 +46,8 @@ def run_ffmpeg(
 
 def open_ffmpeg_writer(args: Sequence[str | Path]) -> subprocess.Popen[bytes]:
     """Start ffmpeg reading raw frames on stdin; the caller writes them, then ``finish_writer``."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-y", *map(str, args)]
+    # Only errors are logged: stderr is read at the end, and a chatty log could fill the pipe.
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostats", "-y", *map(str, args)]
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -55,6 +56,7 @@ def finish_writer(proc: subprocess.Popen[bytes], *, what: str, file: Path | str)
     assert proc.stdin is not None and proc.stderr is not None
     proc.stdin.close()
     log = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
     if proc.wait() != 0:
         tail = " | ".join(log.strip().splitlines()[-4:])
         raise MediaError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}", file=file)

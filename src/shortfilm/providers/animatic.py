@@ -1,0 +1,542 @@
+"""The offline ``animatic`` provider: a moving storyboard a team reviews before spending credits.
+
+Every shot of the clip plan becomes one segment, hard-cut to the next, showing the reference
+image the shot is about (the character it names, else its place, else the previous clip's
+keyframe when continuing) under the camera move it asks for, with a lower-third naming the shot
+and a slate naming the take. Timing, framing and continuity can be judged on it; looks cannot.
+
+Rendering is local and synchronous: :meth:`AnimaticProvider.submit` returns once the take is on
+disk. The job id is a hash of everything that changes the pixels, so submitting the same request
+again returns the finished take instead of rendering it twice. Files appear under their final
+names only when complete (written to a temporary name, then ``os.replace``).
+
+Limits are advertised for planning; the renderer itself accepts any even frame size so tests and
+quick looks can use small frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+import re
+import shutil
+import uuid
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from shortfilm.domain import CameraMove, Shot, parse_camera_move
+from shortfilm.errors import InputError, MediaError, ProviderError
+from shortfilm.media.ffmpeg import finish_writer, open_ffmpeg_writer
+from shortfilm.media.motion import (
+    ShotCamera,
+    Size,
+    compose_still,
+    gradient_still,
+    parse_hex,
+    plan_poses,
+    source_size,
+)
+from shortfilm.media.text import draw_text_block
+from shortfilm.providers.base import (
+    Delivery,
+    GenerationRequest,
+    ProviderJob,
+    ProviderLimits,
+    Reference,
+    TakeStatus,
+)
+
+RENDER_VERSION = "animatic-1/r1"
+"""Part of every job id: bump it when the renderer's pixels change, so old takes are not reused."""
+
+VIDEO_NAME = "take.mp4"
+LAST_FRAME_NAME = "last_frame.png"
+METADATA_NAME = "delivery.json"
+
+_MAX_WORKERS = 4
+"""Frame-drawing threads at most; one per core beyond that only fights x264 for the CPU."""
+
+_JOB_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+
+def frame_count(duration_s: float, fps: int) -> int:
+    """Frames in ``duration_s`` seconds at ``fps``, rounded half up, at least 1."""
+    return max(1, math.floor(duration_s * fps + 0.5))
+
+
+def shot_frame_spans(durations_s: Sequence[float], total_frames: int) -> list[tuple[int, int]]:
+    """Half-open frame ranges ``(start, end)`` of each shot, filling exactly ``total_frames``.
+
+    Shot durations are scaled to the take's length (a plan's timings may not add up to it) and
+    rounded at the cumulative boundaries, so rounding never drifts; each shot keeps at least one
+    frame when there are enough frames. Negative durations count as zero; all-zero shares evenly.
+    """
+    n = len(durations_s)
+    if n == 0:
+        return []
+    weights = [max(d, 0.0) for d in durations_s]
+    total_w = sum(weights)
+    if total_w <= 0:
+        weights, total_w = [1.0] * n, float(n)
+    bounds: list[int] = []
+    acc = 0.0
+    for w in weights:
+        acc += w
+        bounds.append(math.floor(total_frames * acc / total_w + 0.5))
+    bounds[-1] = total_frames
+    if total_frames >= n:
+        for i in range(n):  # at least one frame each, forwards then backwards
+            bounds[i] = max(bounds[i], (bounds[i - 1] if i else 0) + 1)
+        for i in range(n - 2, -1, -1):
+            bounds[i] = min(bounds[i], bounds[i + 1] - 1)
+    starts = [0, *bounds[:-1]]
+    return list(zip(starts, bounds, strict=True))
+
+
+# --- which picture a shot shows ---------------------------------------------------------------
+
+
+def _mentions(text: str, label: str) -> bool:
+    """Whether ``text`` names ``label``: the whole label, or any of its words longer than three
+    letters, at a word start and case-insensitively (``guard`` matches ``guards``)."""
+    label = label.strip().lower()
+    if not label:
+        return False
+    lowered = text.lower()
+    if re.search(rf"\b{re.escape(label)}", lowered):
+        return True
+    words = [w for w in re.split(r"\W+", label) if len(w) > 3]
+    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words)
+
+
+def pick_reference(
+    references: Sequence[Reference], shot: Shot, index: int, *, continues_previous: bool
+) -> Reference | None:
+    """The reference a shot (0-based ``index``) is drawn from; ``None`` means the palette gradient.
+
+    In order: the keyframe, for the first shot of a clip that continues the previous one; a
+    character named in the subject; any reference named in the subject (places first); a
+    character, then anything, named in the action; then environments in rotation, then any
+    reference in rotation.
+    """
+    if index == 0 and continues_previous:
+        for ref in references:
+            if ref.role == "keyframe":
+                return ref
+    named = [r for r in references if r.role != "keyframe"]
+    characters = [r for r in named if r.role == "character"]
+    places_first = [r for r in named if r.role == "environment"] + [
+        r for r in named if r.role != "environment"
+    ]
+    for text, pool in (
+        (shot.subject, characters),
+        (shot.subject, places_first),
+        (shot.action, characters),
+        (shot.action, places_first),
+    ):
+        for ref in pool:
+            if _mentions(text, ref.label):
+                return ref
+    environments = [r for r in references if r.role == "environment"]
+    if environments:
+        return environments[index % len(environments)]
+    if references:
+        return references[index % len(references)]
+    return None
+
+
+def _load_reference(ref: Reference, out_size: Size) -> Image.Image:
+    """Decode a reference image (EXIF rotation applied); :class:`MediaError` naming it otherwise."""
+    try:
+        with Image.open(ref.path) as img:
+            img.draft("RGB", source_size(out_size))  # JPEG: decode at a reduced scale
+            return ImageOps.exif_transpose(img).convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
+        raise MediaError(
+            f"cannot read reference image for {ref.role} {ref.label!r}: {exc}", file=ref.path
+        ) from exc
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise MediaError(f"cannot read reference image: {exc.strerror or exc}", file=path) from exc
+    return digest.hexdigest()
+
+
+# --- the render ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _ShotRender:
+    index: int
+    start: int
+    end: int
+    move: CameraMove | None
+    reference: Reference | None
+    camera: ShotCamera
+    overlays: list[tuple[Image.Image, tuple[int, int]]]
+
+
+def _overlay(
+    size: Size,
+    text: str,
+    *,
+    text_px: int,
+    box: tuple[int, int, int, int],
+    background: tuple[int, int, int, int],
+    align: str,
+    valign: str,
+) -> tuple[Image.Image, tuple[int, int]] | None:
+    """``text`` drawn once on a transparent layer, cropped to its ink so pasting it is cheap."""
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw_text_block(
+        layer,
+        text,
+        size=text_px,
+        box=box,
+        fill=(255, 255, 255, 235),
+        background=background,
+        align=align,
+        valign=valign,
+        padding=max(3, text_px // 2),
+    )
+    bbox = layer.getbbox()
+    if bbox is None:
+        return None
+    return layer.crop(bbox), (bbox[0], bbox[1])
+
+
+def _shot_overlays(
+    request: GenerationRequest, shot: Shot, index: int, n_shots: int
+) -> list[tuple[Image.Image, tuple[int, int]]]:
+    """The slate (top left) and the lower-third of a shot; text scales with the frame's short side
+    (26 px and 17 px at 720p, never below 9 and 8 px)."""
+    w, h = request.width, request.height
+    short = min(w, h)
+    margin = round(short * 0.03)
+    parts = [f"Shot {index + 1}", shot.camera.strip(), (shot.action or shot.subject).strip()]
+    lower = " · ".join(p for p in parts if p)
+    slate = f"ANIMATIC · {request.clip.name} · shot {index + 1}/{n_shots} · seed {request.seed}"
+    layers = [
+        _overlay(
+            (w, h),
+            slate,
+            text_px=max(8, round(short * 0.024)),
+            box=(margin, margin, int(w * 0.8), h // 3),
+            background=(0, 0, 0, 120),
+            align="left",
+            valign="top",
+        ),
+        _overlay(
+            (w, h),
+            lower,
+            text_px=max(9, round(short * 0.036)),
+            box=(int(w * 0.05), h // 2, int(w * 0.95), h - margin),
+            background=(0, 0, 0, 150),
+            align="center",
+            valign="bottom",
+        ),
+    ]
+    return [layer for layer in layers if layer is not None]
+
+
+def _plan_shots(request: GenerationRequest, total_frames: int) -> list[_ShotRender]:
+    """Everything per shot that costs time once (stills, overlays, poses), before ffmpeg starts:
+    a bad reference fails here, with nothing written."""
+    clip = request.clip
+    shots = clip.shots or (
+        Shot(camera="", movement="", subject=clip.character_environment, action=clip.job),
+    )
+    durations = clip.shot_durations() if clip.shots else (request.duration_s,)
+    spans = shot_frame_spans(durations, total_frames)
+    out = (request.width, request.height)
+    decoded: dict[Path, Image.Image] = {}
+    stills: dict[tuple[Path, bool], Image.Image] = {}
+    plans: list[_ShotRender] = []
+    for i, (shot, (start, end)) in enumerate(zip(shots, spans, strict=True)):
+        ref = pick_reference(
+            request.references, shot, i, continues_previous=clip.continues_previous
+        )
+        if ref is None:
+            still = gradient_still(request.palette, out, seed=request.seed, shot_index=i)
+        else:
+            fill = ref.role in ("environment", "keyframe")
+            key = (ref.path, fill)
+            if key not in stills:
+                if ref.path not in decoded:
+                    decoded[ref.path] = _load_reference(ref, out)
+                focus = 0.4 if ref.role == "character" else 0.5
+                stills[key] = compose_still(decoded[ref.path], out, fill=fill, focus_y=focus)
+            still = stills[key]
+        move = parse_camera_move(shot.movement)
+        poses = plan_poses(move, end - start, seed=request.seed, shot_index=i, fps=request.fps)
+        plans.append(
+            _ShotRender(
+                index=i,
+                start=start,
+                end=end,
+                move=move,
+                reference=ref,
+                camera=ShotCamera(still, poses, out),
+                overlays=_shot_overlays(request, shot, i, len(shots)),
+            )
+        )
+    return plans
+
+
+def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str]:
+    """ffmpeg arguments: raw RGB frames on stdin plus generated silence -> H.264/AAC MP4."""
+    seconds = f"{frames / request.fps:.6f}"
+    return [
+        "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-s", f"{request.width}x{request.height}", "-r", str(request.fps), "-i", "-",
+        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+        "-map", "0:v:0", "-map", "1:a:0",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
+        "-t", seconds, "-frames:v", str(frames),
+        "-movflags", "+faststart", "-f", "mp4", str(out),
+    ]  # fmt: skip
+
+
+def _frame(plan: _ShotRender, index: int) -> Image.Image:
+    """Frame ``index`` of a shot: the camera's view of its still with the overlays pasted on."""
+    frame = plan.camera.frame(index)
+    for layer, at in plan.overlays:
+        frame.paste(layer, at, layer)
+    return frame
+
+
+def _encode(
+    request: GenerationRequest, plans: Sequence[_ShotRender], frames: int, out: Path
+) -> Image.Image:
+    """Stream every frame to ffmpeg, writing ``out``; return the last frame (for its PNG).
+
+    Frames are drawn by a small thread pool (Pillow releases the GIL while resampling) a few
+    frames ahead of the writer, so drawing overlaps itself and x264; order, and so the output,
+    stays deterministic because each frame depends only on its pose.
+    """
+    tasks = [(plan, i) for plan in plans for i in range(len(plan.camera))]
+    workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
+    proc = open_ffmpeg_writer(_writer_args(request, frames, out))
+    assert proc.stdin is not None
+    last: Image.Image | None = None
+    ok = False
+    pending: deque[Future[Image.Image]] = deque()
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="animatic") as pool:
+            queued = iter(tasks)
+            for plan, i in itertools.islice(queued, 2 * workers):
+                pending.append(pool.submit(_frame, plan, i))
+            for plan, i in tasks:
+                frame = pending.popleft().result()
+                for next_plan, j in itertools.islice(queued, 1):
+                    pending.append(pool.submit(_frame, next_plan, j))
+                try:
+                    proc.stdin.write(frame.tobytes())
+                except BrokenPipeError:
+                    for future in pending:
+                        future.cancel()
+                    finish_writer(proc, what="animatic encode", file=out)
+                    raise MediaError("ffmpeg stopped reading frames", file=out) from None
+                last = frame
+                if i == len(plan.camera) - 1:
+                    plan.camera.release()
+        finish_writer(proc, what="animatic encode", file=out)
+        ok = True
+    finally:
+        for future in pending:
+            future.cancel()
+        if not ok and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        # finish_writer reads stderr but leaves it open (a ResourceWarning otherwise).
+        for stream in (proc.stdin, proc.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
+    assert last is not None
+    return last
+
+
+# --- the provider -------------------------------------------------------------------------------
+
+
+class AnimaticProvider:
+    """Renders previz takes into ``workdir/<job_id>/`` (video, last frame, shot metadata)."""
+
+    name = "animatic"
+    model = "animatic-1"
+    cost_unit = "credits"
+    limits = ProviderLimits(
+        durations_s=(2.0, 30.0),
+        resolutions=((1280, 720), (720, 1280), (960, 540)),
+        max_references=9,
+    )
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = Path(workdir)
+
+    # The protocol ----------------------------------------------------------------------------
+
+    def submit(self, request: GenerationRequest) -> str:
+        """Render the take (synchronously) unless an identical request already has; return its id.
+
+        Raises :class:`InputError` for an unusable request (odd or tiny size, no duration, bad
+        palette colour) and :class:`MediaError` naming the file for an unreadable reference or a
+        failed encode; either way no output is left under its final name.
+        """
+        _validate(request)
+        job_id = self.job_id(request)
+        if self._finished(job_id):
+            return job_id
+        self._render(job_id, request)
+        return job_id
+
+    def status(self, job_id: str) -> ProviderJob:
+        """SUCCEEDED (cost 0) once the take is on disk; FAILED for a job never finished here."""
+        if self._finished(job_id):
+            return ProviderJob(job_id=job_id, status=TakeStatus.SUCCEEDED, cost=0.0)
+        return ProviderJob(
+            job_id=job_id,
+            status=TakeStatus.FAILED,
+            error=f"unknown animatic job {job_id!r}: no finished take in {self.workdir}",
+        )
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        """Copy the take's video and last frame into folder ``dest`` as ``<job_id>.mp4`` and
+        ``<job_id>.last.png``; :class:`ProviderError` (not retryable) for an unknown job."""
+        if not self._finished(job_id):
+            raise ProviderError(f"animatic job {job_id!r} has no finished take", retryable=False)
+        folder = self.workdir / job_id
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        video = _copy_atomic(folder / VIDEO_NAME, dest / f"{job_id}.mp4")
+        last = _copy_atomic(folder / LAST_FRAME_NAME, dest / f"{job_id}.last.png")
+        metadata: dict[str, object] = json.loads((folder / METADATA_NAME).read_text("utf-8"))
+        return Delivery(video=video, last_frame=last, metadata=metadata)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def job_id(self, request: GenerationRequest) -> str:
+        """sha256 (first 16 hex digits) of everything that changes the output: the renderer
+        version, prompt, clip plan, reference contents (not paths: a moved home still reuses
+        takes), roles and labels, duration in frames, size, fps, seed and palette."""
+        key = {
+            "renderer": RENDER_VERSION,
+            "prompt": request.prompt_text,
+            "clip": dataclasses.asdict(request.clip),
+            "references": [
+                {"sha256": _file_sha256(Path(r.path)), "role": r.role, "label": r.label}
+                for r in request.references
+            ],
+            "duration_s": request.duration_s,
+            "frames": frame_count(request.duration_s, request.fps),
+            "size": [request.width, request.height],
+            "fps": request.fps,
+            "seed": request.seed,
+            "palette": list(request.palette),
+        }
+        blob = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    def _finished(self, job_id: str) -> bool:
+        if not _JOB_ID.match(job_id):
+            return False
+        folder = self.workdir / job_id
+        return all((folder / n).is_file() for n in (VIDEO_NAME, LAST_FRAME_NAME, METADATA_NAME))
+
+    def _render(self, job_id: str, request: GenerationRequest) -> None:
+        frames = frame_count(request.duration_s, request.fps)
+        plans = _plan_shots(request, frames)  # reads every reference: fails before any write
+        folder = self.workdir / job_id
+        created = not folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        tag = uuid.uuid4().hex[:8]
+        tmp_video = folder / f".{tag}.{VIDEO_NAME}.partial"
+        tmp_png = folder / f".{tag}.{LAST_FRAME_NAME}.partial"
+        tmp_json = folder / f".{tag}.{METADATA_NAME}.partial"
+        try:
+            last = _encode(request, plans, frames, tmp_video)
+            last.save(tmp_png, format="PNG")
+            metadata = _metadata(request, plans, frames)
+            tmp_json.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), "utf-8")
+            # The video goes last: its presence is what marks the take finished.
+            os.replace(tmp_png, folder / LAST_FRAME_NAME)
+            os.replace(tmp_json, folder / METADATA_NAME)
+            os.replace(tmp_video, folder / VIDEO_NAME)
+        finally:
+            for tmp in (tmp_video, tmp_png, tmp_json):
+                tmp.unlink(missing_ok=True)
+            if created and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def _validate(request: GenerationRequest) -> None:
+    if request.width < 16 or request.height < 16 or request.width % 2 or request.height % 2:
+        size = f"{request.width}x{request.height}"
+        raise InputError(f"animatic frame size must be even and at least 16 px, got {size}")
+    if request.fps <= 0:
+        raise InputError(f"fps must be positive, got {request.fps}")
+    if not request.duration_s > 0:
+        raise InputError(f"duration must be positive seconds, got {request.duration_s}")
+    for colour in request.palette:
+        try:
+            parse_hex(colour)
+        except ValueError as exc:
+            raise InputError(f"palette: {exc}") from exc
+
+
+def _metadata(
+    request: GenerationRequest, plans: Sequence[_ShotRender], frames: int
+) -> dict[str, object]:
+    """Facts worth keeping with the take: shot boundaries (frames and seconds), moves, sources."""
+    fps = request.fps
+    return {
+        "model": AnimaticProvider.model,
+        "renderer": RENDER_VERSION,
+        "fps": fps,
+        "frames": frames,
+        "duration_s": frames / fps,
+        "width": request.width,
+        "height": request.height,
+        "seed": request.seed,
+        "shots": [
+            {
+                "start_s": p.start / fps,
+                "end_s": p.end / fps,
+                "start_frame": p.start,
+                "end_frame": p.end,
+                "move": (p.move or CameraMove.STATIC).value,
+                "reference": p.reference.label if p.reference else None,
+                "reference_role": p.reference.role if p.reference else None,
+            }
+            for p in plans
+        ],
+    }
+
+
+def _copy_atomic(src: Path, dst: Path) -> Path:
+    tmp = dst.with_name(f".{uuid.uuid4().hex[:8]}.{dst.name}.partial")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dst

@@ -1,5 +1,6 @@
 """The product's vocabulary as plain typed classes: no I/O, no imports from outer layers."""
 
+from shortfilm.domain.camera import CameraMove, parse_camera_move
 from shortfilm.domain.production import (
     AssetBoard,
     Caption,
@@ -13,7 +14,6 @@ from shortfilm.domain.production import (
     SoundEffectCue,
     Style,
 )
-from shortfilm.domain.camera import CameraMove, parse_camera_move
 
 __all__ = [
     "AssetBoard",

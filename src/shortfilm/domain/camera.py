@@ -19,7 +19,10 @@ class CameraMove(StrEnum):
 
 # Checked in order: the first phrase found in the text wins, so the specific ones come first.
 _PHRASES: tuple[tuple[tuple[str, ...], CameraMove], ...] = (
-    (("push-in", "push in", "dolly in", "dolly-in", "zoom in", "zoom-in", "creep in"), CameraMove.PUSH_IN),
+    (
+        ("push-in", "push in", "dolly in", "dolly-in", "zoom in", "zoom-in", "creep in"),
+        CameraMove.PUSH_IN,
+    ),
     (
         ("pull-out", "pull out", "pull back", "pull-back", "dolly out", "zoom out", "zoom-out"),
         CameraMove.PULL_OUT,
@@ -29,7 +32,10 @@ _PHRASES: tuple[tuple[tuple[str, ...], CameraMove], ...] = (
     (("tilt up", "tilt-up", "tilts up", "crane up", "rise"), CameraMove.TILT_UP),
     (("tilt down", "tilt-down", "tilts down", "crane down", "tilt"), CameraMove.TILT_DOWN),
     (("orbit", "arc", "circle", "circling"), CameraMove.ORBIT),
-    (("handheld", "hand-held", "shake", "shaky", "follow", "tracking", "track"), CameraMove.HANDHELD),
+    (
+        ("handheld", "hand-held", "shake", "shaky", "follow", "tracking", "track"),
+        CameraMove.HANDHELD,
+    ),
     (("static", "locked", "still", "tripod", "hold"), CameraMove.STATIC),
 )
 

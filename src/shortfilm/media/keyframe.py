@@ -51,7 +51,7 @@ def pick_keyframe(video: Path, dest: Path, *, window_s: float = 1.5, step: int =
                 t = float(frame.time or 0.0)
                 if t < start or i % step:
                     continue
-                rgb = frame.to_ndarray(format="rgb24")
+                rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
                 grey = rgb[::2, ::2].mean(axis=2, dtype=np.float32)
                 score = sharpness(grey)
                 if best is None or score >= best[0]:

@@ -10,7 +10,6 @@ import functools
 
 from PIL import Image, ImageDraw, ImageFont
 
-
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
@@ -21,7 +20,7 @@ def load_font(size: int) -> Font:
 
 
 def wrap(text: str, font: Font, max_width: int) -> list[str]:
-    """Greedy word wrap of ``text`` into lines no wider than ``max_width`` pixels (long words kept)."""
+    """Greedy word wrap into lines no wider than ``max_width`` pixels (long words kept whole)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         current = ""

@@ -367,7 +367,7 @@ def _encode(
         if not ok and proc.poll() is None:
             proc.kill()
             proc.wait()
-        # finish_writer reads stderr but leaves it open (a ResourceWarning otherwise).
+        # On a failure path the pipes may still be open (a ResourceWarning otherwise).
         for stream in (proc.stdin, proc.stderr):
             if stream is not None and not stream.closed:
                 stream.close()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from shortfilm.errors import StoreError
 from shortfilm.media.presets import presets_for_channels
-from shortfilm.media.render import RenderPlan, TitleSpec, render
+from shortfilm.media.render import MusicSpec, RenderPlan, render
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import EditRow, RenderRow, TakeRow
+from shortfilm.workflow.generate import CLIP_FPS
 from shortfilm.workflow.progress import Progress, silent
 
 
@@ -98,23 +100,13 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
             s.flush()
             repo.event(s, prod.id, "edit.version", f"edit v{version}")
         edit_id, edit_version = row.id, row.version
-    plan = RenderPlan(
-        clips=[store.artifact_path(c["video_sha256"]) for c in timeline_clips],
-        crossfade_s=edit.crossfade_s,
-        title=(
-            TitleSpec(edit.title_card.text, edit.title_card.subtitle, edit.title_card.duration_s)
-            if edit.title_card
-            else None
-        ),
-        captions=[(c.text, c.start_s, c.end_s) for c in edit.captions],
-        sfx=[(str(c.kind), c.at_s, c.gain_db, c.duration_s) for c in edit.sfx],
-        music=(
-            (music_artifact(store, slug, edit.music.path), edit.music.gain_db)
-            if edit.music
-            else None
-        ),
-        fps=24,
+    plan = RenderPlan.from_edit(
+        [store.artifact_path(c["video_sha256"]) for c in timeline_clips],
+        edit,
+        fps=Fraction(CLIP_FPS),
     )
+    if edit.music is not None and edit.music.path:
+        plan.music = MusicSpec(music_artifact(store, slug, edit.music.path), edit.music.gain_db)
     result = EditResult(edit_version=edit_version)
     presets = presets_for_channels(production.channels)
     for preset in presets:
@@ -141,8 +133,8 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
         work.mkdir(parents=True, exist_ok=True)
         out = work / f"{preset.name}.mp4"
 
-        def report(stage: str, done: float, total: float, _p: str = preset.name) -> None:
-            progress(f"render {_p}: {stage}", done, total)
+        def report(stage: str, fraction: float, _p: str = preset.name) -> None:
+            progress(f"render {_p}: {stage}", fraction * 100, 100)
 
         rendered = render(plan, preset, out, work, progress=report)
         name = naming.render(slug, edit_version, preset.name)

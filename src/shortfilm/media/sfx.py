@@ -1,0 +1,247 @@
+"""Sound effects and a music bed synthesised in code, so a film has sound with no downloaded assets.
+
+Every generator returns ``float32`` samples of shape ``(frames, 2)`` at :data:`SAMPLE_RATE` (48 kHz
+stereo) in ``[-1, 1]``, and is deterministic for a given ``seed``: the same cue renders the same
+bytes on every machine, which keeps exports reproducible and tests exact.
+
+Levels are set per kind so that a cue at 0 dB gain is mixed at a sensible level next to the others:
+one-shots (``impact`` -1 dBFS peak, ``whoosh`` -3 dBFS) are loud on purpose, beds (``ambience``,
+``drone``) peak at -6 dBFS and are meant to be turned down further by the cue's gain.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from shortfilm.domain.production import SoundKind
+
+SAMPLE_RATE = 48_000
+"""Samples per second of every generated sound (the export's audio rate)."""
+
+Samples = npt.NDArray[np.float32]
+"""``(frames, 2)`` float32 in ``[-1, 1]``."""
+
+_F64 = npt.NDArray[np.float64]
+
+DEFAULT_DURATION_S: dict[str, float] = {
+    SoundKind.IMPACT.value: 1.2,
+    SoundKind.WHOOSH.value: 0.8,
+    SoundKind.AMBIENCE.value: 8.0,
+    "drone": 30.0,
+}
+"""Length used by :func:`synth` when a cue gives none (seconds)."""
+
+
+def _frames(duration_s: float) -> int:
+    if not duration_s > 0:
+        raise ValueError(f"sound duration must be > 0 seconds, got {duration_s}")
+    return max(1, round(duration_s * SAMPLE_RATE))
+
+
+def _time(n: int) -> _F64:
+    return np.arange(n, dtype=np.float64) / SAMPLE_RATE
+
+
+def _fade(n: int, fade_in_s: float, fade_out_s: float) -> _F64:
+    """Raised-cosine fade in/out gain curve of ``n`` samples (fades shortened to fit)."""
+    env = np.ones(n, dtype=np.float64)
+    fin = min(round(fade_in_s * SAMPLE_RATE), n // 2)
+    fout = min(round(fade_out_s * SAMPLE_RATE), n // 2)
+    if fin > 0:
+        env[:fin] *= 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fin))
+    if fout > 0:
+        env[n - fout :] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fout))
+    return env
+
+
+def _normalize(stereo: _F64, peak_dbfs: float) -> Samples:
+    """Scale so the larger channel peaks at ``peak_dbfs``; silence stays silence."""
+    peak = float(np.max(np.abs(stereo))) if stereo.size else 0.0
+    if peak > 0:
+        stereo = stereo * (10 ** (peak_dbfs / 20) / peak)
+    return np.ascontiguousarray(stereo, dtype=np.float32)
+
+
+def _shaped_noise(rng: np.random.Generator, n: int, gain_of_hz: _F64 | None = None) -> _F64:
+    """White noise of ``n`` samples, optionally coloured by a per-bin amplitude curve (FFT)."""
+    spectrum = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
+    if gain_of_hz is not None:
+        spectrum = spectrum * gain_of_hz
+    out: _F64 = np.fft.irfft(spectrum, n=n)
+    return out
+
+
+def _bin_freqs(n: int) -> _F64:
+    return np.asarray(np.fft.rfftfreq(n, d=1.0 / SAMPLE_RATE), dtype=np.float64)
+
+
+def impact(duration_s: float = 1.2, *, seed: int = 0) -> Samples:
+    """A cinematic hit: pitch-dropping ~100->55 Hz sine thump, a noise transient and metallic ring.
+
+    The body decays over ~0.35 s and the ring over ~0.4 s, so most energy sits in the first half
+    second; ``duration_s`` only sets where the tail is cut (with a 30 ms fade). Peak -1 dBFS.
+    """
+    n = _frames(duration_s)
+    rng = np.random.default_rng(seed)
+    t = _time(n)
+    freq = 55.0 + 45.0 * np.exp(-t / 0.08)
+    phase = 2 * np.pi * np.cumsum(freq) / SAMPLE_RATE
+    body = np.tanh(1.8 * np.sin(phase) * np.exp(-t / 0.35)) / np.tanh(1.8)
+    f = _bin_freqs(n)
+    click_tone = 1.0 / (1.0 + (f / 4000.0) ** 2)
+    partials = (
+        (612.0, 0.12, 0.40),
+        (1395.0, 0.08, 0.30),
+        (2231.0, 0.05, 0.22),
+        (3170.0, 0.03, 0.15),
+    )
+    channels = []
+    for ch in range(2):
+        noise = _shaped_noise(rng, n, click_tone)
+        noise /= max(float(np.max(np.abs(noise))), 1e-12)
+        click = noise * np.exp(-t / 0.012)
+        detune = 1.0 + (0.003 if ch else -0.003)
+        ring = np.zeros(n)
+        for hz, amp, tau in partials:
+            ring += (
+                amp
+                * np.sin(2 * np.pi * hz * detune * t + rng.uniform(0, 2 * np.pi))
+                * np.exp(-t / tau)
+            )
+        channels.append(body + 0.45 * click + ring)
+    stereo = np.stack(channels, axis=1) * _fade(n, 0.001, 0.03)[:, None]
+    return _normalize(stereo, -1.0)
+
+
+def whoosh(duration_s: float = 0.8, *, seed: int = 0) -> Samples:
+    """A pass-by: band-passed noise whose centre sweeps ~250 Hz -> 2.5 kHz -> 600 Hz, panning L->R.
+
+    Loudest at 62 % of ``duration_s`` where the sweep peaks. Built by overlap-adding noise frames
+    shaped in the frequency domain (a time-varying band-pass with no per-sample loop). Peak -3 dBFS.
+    """
+    n = _frames(duration_s)
+    rng = np.random.default_rng(seed)
+    size, hop = 1024, 256
+    n_frames = max(1, int(np.ceil(n / hop)) + size // hop)
+    centres = np.arange(n_frames) * hop / n
+    u = np.clip(centres, 0.0, 1.0)
+    peak_at = 0.62
+    log_fc = np.where(
+        u < peak_at,
+        np.log2(250.0) + (np.log2(2500.0) - np.log2(250.0)) * (u / peak_at),
+        np.log2(2500.0) + (np.log2(600.0) - np.log2(2500.0)) * ((u - peak_at) / (1 - peak_at)),
+    )
+    f = np.fft.rfftfreq(size, d=1.0 / SAMPLE_RATE)
+    log_f = np.log2(np.maximum(f, 1.0))
+    band = np.exp(-0.5 * ((log_f[None, :] - log_fc[:, None]) / 0.8) ** 2)
+    window = np.hanning(size)
+    channels = []
+    for _ in range(2):
+        spec = rng.standard_normal((n_frames, f.size)) + 1j * rng.standard_normal(
+            (n_frames, f.size)
+        )
+        grains = np.fft.irfft(spec * band, n=size, axis=1) * window
+        out = np.zeros(n_frames * hop + size)
+        for i in range(n_frames):
+            out[i * hop : i * hop + size] += grains[i]
+        channels.append(out[size // 2 : size // 2 + n])
+    t = _time(n) / (n / SAMPLE_RATE)
+    env = t**2.0 * (1.0 - t) ** 1.2
+    env /= max(float(np.max(env)), 1e-12)
+    pan = (0.25 + 0.5 * t) * (np.pi / 2)
+    stereo = np.stack([channels[0] * np.cos(pan), channels[1] * np.sin(pan)], axis=1)
+    stereo *= (env * _fade(n, 0.005, 0.02))[:, None]
+    return _normalize(stereo, -3.0)
+
+
+def ambience(duration_s: float, *, seed: int = 0) -> Samples:
+    """A wind/sea bed: brown noise low-passed at ~700 Hz, swelling slowly (0.05-0.3 Hz) like waves.
+
+    Any length (seconds); half-second-or-shorter raised-cosine fades at both ends. Peak -6 dBFS.
+    """
+    n = _frames(duration_s)
+    rng = np.random.default_rng(seed)
+    f = _bin_freqs(n)
+    colour = np.where(f > 15.0, 1.0 / np.maximum(f, 1.0), 0.0) / (1.0 + (f / 700.0) ** 4)
+    a, b = _shaped_noise(rng, n, colour), _shaped_noise(rng, n, colour)
+    left, right = 0.8 * a + 0.2 * b, 0.2 * a + 0.8 * b
+    t = _time(n)
+    swell = np.zeros(n)
+    for hz in (0.05, 0.11, 0.29):
+        swell += np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
+    mod = 0.65 + 0.35 * swell / 3.0
+    fade = _fade(n, min(0.5, duration_s / 4), min(0.5, duration_s / 4))
+    stereo = np.stack([left, right], axis=1) * (mod * fade)[:, None]
+    return _normalize(stereo, -6.0)
+
+
+def drone(duration_s: float, *, seed: int = 0) -> Samples:
+    """A soft music bed: A1 (55 Hz) and a copy detuned +0.35 Hz, the fifth above, soft octaves.
+
+    The detuned pair beats slowly and is split left/right for width; a 0.07 Hz swell keeps it
+    alive. Fades in over up to 3 s and out over up to 4 s (shorter for short beds). Peak -6 dBFS.
+    """
+    n = _frames(duration_s)
+    rng = np.random.default_rng(seed)
+    t = _time(n)
+    voices = (
+        (55.0, 1.0, 0.8),
+        (55.35, 1.0, 0.2),
+        (82.41, 0.6, 0.5),
+        (110.0, 0.35, 0.5),
+        (164.81, 0.18, 0.5),
+    )
+    left = np.zeros(n)
+    right = np.zeros(n)
+    for hz, amp, left_share in voices:
+        tone = amp * np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
+        left += tone * left_share
+        right += tone * (1 - left_share)
+    swell = 0.85 + 0.15 * np.sin(2 * np.pi * 0.07 * t + rng.uniform(0, 2 * np.pi))
+    fade = _fade(n, min(3.0, duration_s / 4), min(4.0, duration_s / 3))
+    stereo = np.stack([left, right], axis=1) * (swell * fade)[:, None]
+    return _normalize(stereo, -6.0)
+
+
+def synth(kind: SoundKind | str, duration_s: float | None = None, seed: int = 0) -> Samples:
+    """Render a cue of ``kind`` (a :class:`SoundKind` or ``"drone"``) of ``duration_s`` seconds.
+
+    ``None`` uses the kind's natural length (:data:`DEFAULT_DURATION_S`). Raises ``ValueError`` for
+    an unknown kind or a non-positive duration.
+    """
+    name = kind.value if isinstance(kind, SoundKind) else str(kind).lower()
+    if name not in DEFAULT_DURATION_S:
+        known = ", ".join(DEFAULT_DURATION_S)
+        raise ValueError(f"unknown sound kind {kind!r} (known: {known})")
+    length = DEFAULT_DURATION_S[name] if duration_s is None else duration_s
+    if name == SoundKind.IMPACT.value:
+        return impact(length, seed=seed)
+    if name == SoundKind.WHOOSH.value:
+        return whoosh(length, seed=seed)
+    if name == SoundKind.AMBIENCE.value:
+        return ambience(length, seed=seed)
+    return drone(length, seed=seed)
+
+
+def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
+    """Write ``samples`` (``(frames, channels)`` or mono 1-D, float in [-1, 1]) as 16-bit PCM WAV.
+
+    Values outside [-1, 1] are clipped. The rate is :data:`SAMPLE_RATE`. Returns the path.
+    """
+    data = np.asarray(samples, dtype=np.float64)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2 or data.shape[1] < 1:
+        raise ValueError(f"samples must be (frames, channels), got shape {data.shape}")
+    pcm = np.round(np.clip(data, -1.0, 1.0) * 32767.0).astype("<i2")
+    out = Path(path)
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(data.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+    return out

@@ -1,0 +1,137 @@
+"""The whole job as a user runs it: `shortfilm demo`, again, `status`, `export` and re-import.
+
+One demo is made per test session (it is the slow part) and every check reads that same home.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from shortfilm.cli import app
+from shortfilm.media.loudness import measure
+from shortfilm.media.probe import probe
+from shortfilm.spec import load_spec
+from shortfilm.store.repo import Store, count
+from shortfilm.store.tables import ArtifactRow, KeyframeRow, RenderRow, TakeRow
+
+pytestmark = pytest.mark.media
+
+
+def _demo(out: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "shortfilm", "demo", "--out", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("demo") / "shortfilm-demo"
+    return out, _demo(out)
+
+
+def test_demo_renders_watchable_films(demo: tuple[Path, dict[str, Any]]) -> None:
+    _, result = demo
+    by_preset = {r["preset"]: r for r in result["renders"]}
+    assert set(by_preset) == {"vertical", "horizontal"}
+    sizes = {"vertical": (1080, 1920), "horizontal": (1920, 1080)}
+    for preset, render in by_preset.items():
+        info = probe(render["path"])
+        assert 45.0 <= info.duration_s <= 60.0
+        assert (info.width, info.height) == sizes[preset]
+        assert (render["width"], render["height"]) == sizes[preset]
+        assert info.video_codec == "h264" and info.audio_codec == "aac"
+        assert abs(info.duration_s - render["duration_s"]) < 0.1
+        loud = measure(Path(render["path"]))
+        assert abs(loud.integrated_lufs - (-14.0)) <= 1.0
+        assert loud.true_peak_dbtp <= -1.0
+    assert Path(result["report"]).read_text().startswith("# ")
+
+
+def test_demo_again_duplicates_nothing(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, first = demo
+
+    def counts() -> dict[str, int]:
+        store = Store(out)
+        with store.session() as s:
+            found = {
+                m.__name__: count(s, m) for m in (TakeRow, ArtifactRow, KeyframeRow, RenderRow)
+            }
+        store.close()
+        objects = sum(1 for p in (out / "objects").rglob("*") if p.is_file())
+        return found | {"objects": objects}
+
+    before = counts()
+    again = _demo(out)
+    assert counts() == before
+    assert again["renders"] == first["renders"]
+
+
+def test_status_shows_every_stage(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo
+    result = CliRunner().invoke(app, ["status", "--home", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    (status,) = json.loads(result.output)
+    assert status["slug"] == "wasteland-villa"
+    assert status["board_version"] == 1 and status["edit_version"] == 1
+    assert [c["state"] for c in status["clips"]] == ["generated"] * 4
+    assert all(c["selected_take"] == 1 for c in status["clips"])
+    assert all(path != "pending" for path in status["renders"].values())
+    assert "board v1: review (checkpoint 1)" in status["pending"]
+    text = CliRunner().invoke(app, ["status", "--home", str(out)])
+    assert "clip-04" in text.output and "pending" in text.output
+
+
+def test_keyframe_lineage_links_clips(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo
+    production = load_spec(out / "spec" / "production.yaml")
+    store = Store(out)
+    with store.session() as s:
+        from shortfilm.store import repo
+
+        prod = repo.production_by_slug(s, production.slug)
+        assert prod is not None
+        clips = repo.clips(s, prod.id)
+        for prev, clip, plan in zip(clips, clips[1:], production.clips[1:], strict=False):
+            take = s.get(TakeRow, clip.selected_take_id)
+            assert take is not None
+            if plan.continues_previous:
+                kf = s.get(KeyframeRow, take.keyframe_id)
+                assert kf is not None and kf.take_id == prev.selected_take_id
+                assert take.references[0]["role"] == "keyframe"
+            else:
+                assert take.keyframe_id is None
+    store.close()
+    names = {p.name for p in (out / "library" / "wasteland-villa").rglob("*kf-*ms.png")}
+    assert len(names) == 4
+
+
+def test_export_then_import_gives_an_equal_production(
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, _ = demo
+    dest = tmp_path / "export"
+    result = CliRunner().invoke(app, ["export", "wasteland-villa", str(dest), "--home", str(out)])
+    assert result.exit_code == 0, result.output
+    original = load_spec(out / "spec" / "production.yaml")
+    assert load_spec(dest / "production.yaml") == original
+    assert (dest / "artifacts" / "wasteland-villa" / "renders").is_dir()
+    home2 = tmp_path / "home2"
+    imported = CliRunner().invoke(
+        app, ["import", str(dest / "production.yaml"), "--home", str(home2)]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "board v1" in imported.output

@@ -1,0 +1,498 @@
+"""The edit render on real media: small clips made with ffmpeg lavfi, checked frame by frame.
+
+Most tests use tiny presets (180x320 / 320x180) so a film renders in about a second; one test
+renders the real 1080x1920 and 1920x1080 presets to prove the full-size graph works.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from shortfilm.domain.production import Caption, EditIntent, Music, SoundEffectCue, SoundKind
+from shortfilm.domain.production import TitleCard as DomainTitleCard
+from shortfilm.errors import InputError, MediaError
+from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from shortfilm.media.loudness import measure
+from shortfilm.media.presets import (
+    HORIZONTAL,
+    VERTICAL,
+    Preset,
+    preset_for_channel,
+    presets_for_channels,
+)
+from shortfilm.media.probe import probe
+from shortfilm.media.render import (
+    CaptionSpec,
+    FilmTimeline,
+    MusicSpec,
+    RenderPlan,
+    RenderResult,
+    SfxSpec,
+    TitleSpec,
+    _film_rate,
+    film_timeline,
+    render,
+    render_caption,
+    render_presets,
+)
+
+pytestmark = pytest.mark.media
+
+FPS = 24
+TINY_V = replace(VERTICAL, name="tiny-vertical", width=180, height=320)
+TINY_H = replace(HORIZONTAL, name="tiny-horizontal", width=320, height=180)
+
+TITLE_S = 1.5
+CAPTION = CaptionSpec("She hears the sea.", 2.0, 3.5)
+IMPACT_AT = 5.0
+
+
+def make_clip(
+    path: Path,
+    *,
+    size: str = "320x180",
+    seconds: float = 3.0,
+    rate: int = FPS,
+    tone_hz: int | None = 440,
+) -> Path:
+    args: list[str | Path] = [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+    ]
+    if tone_hz is not None:
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
+        ]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    if tone_hz is not None:
+        args += ["-c:a", "aac", "-ac", "2"]
+    run_ffmpeg([*args, "-t", str(seconds), path], what="test clip", file=path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("clips")
+    return [make_clip(folder / f"clip{i}.mp4", tone_hz=220 * i) for i in (1, 2, 3)]
+
+
+def film_plan(clips: list[Path], **changes: object) -> RenderPlan:
+    plan = RenderPlan(
+        clips=list(clips),
+        crossfade_s=0.4,
+        title=TitleSpec("The Lighthouse", "a short film", TITLE_S),
+        captions=[CAPTION],
+        sfx=[SfxSpec(SoundKind.IMPACT, IMPACT_AT, 0.0)],
+        music=MusicSpec(None, -18.0),
+    )
+    return replace(plan, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("work")
+
+
+@pytest.fixture(scope="session")
+def films(clips: list[Path], workdir: Path) -> dict[str, RenderResult]:
+    out = workdir.parent / "exports"
+    plan = film_plan(clips)
+    results = render_presets(
+        plan, [(TINY_V, out / "film-v.mp4"), (TINY_H, out / "film-h.mp4")], workdir
+    )
+    return {r.path.name: r for r in results}
+
+
+def frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    return np.asarray(rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114]))
+
+
+def mono_audio(path: Path) -> np.ndarray:
+    raw = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+
+
+# ---------------------------------------------------------------------------------- presets
+
+
+def test_channels_map_to_presets_deduplicated_in_order() -> None:
+    assert presets_for_channels(["tiktok", "youtube", "reels", "Shorts", "x"]) == [
+        VERTICAL,
+        HORIZONTAL,
+    ]
+    assert presets_for_channels(["web", "instagram"]) == [HORIZONTAL, VERTICAL]
+    assert preset_for_channel(" TikTok ") is VERTICAL
+    with pytest.raises(InputError, match="myspace"):
+        presets_for_channels(["youtube", "myspace"])
+
+
+def test_presets_encode_h264_high_faststart_and_aac() -> None:
+    assert (VERTICAL.width, VERTICAL.height, HORIZONTAL.width, HORIZONTAL.height) == (
+        1080,
+        1920,
+        1920,
+        1080,
+    )
+    args = VERTICAL.video_args() + VERTICAL.audio_args()
+    for pair in (
+        ("-c:v", "libx264"),
+        ("-preset", "veryfast"),
+        ("-crf", "21"),
+        ("-profile:v", "high"),
+        ("-pix_fmt", "yuv420p"),
+        ("-movflags", "+faststart"),
+        ("-c:a", "aac"),
+        ("-b:a", "192k"),
+        ("-ar", "48000"),
+        ("-ac", "2"),
+    ):
+        i = args.index(pair[0])
+        assert args[i + 1] == pair[1]
+    with pytest.raises(ValueError):
+        Preset("odd", 1081, 1920)
+
+
+# --------------------------------------------------------------------------------- timeline
+
+
+def test_timeline_is_exact_in_frames() -> None:
+    tl = FilmTimeline(Fraction(24), (60, 312, 312, 312, 312), 10, True, (), ())
+    assert tl.starts == (0, 50, 352, 654, 956)
+    assert tl.total_frames == 60 + 4 * 312 - 4 * 10
+    assert tl.duration == Fraction(1268, 24)
+    assert tl.samples(tl.total_frames) == 1268 * 2000
+
+
+@pytest.mark.parametrize(
+    ("clip_fps", "film_fps"),
+    [
+        (Fraction(2997, 100), Fraction(30000, 1001)),
+        (Fraction(24), Fraction(24)),
+        (Fraction(1439, 60), Fraction(24000, 1001)),
+        (Fraction(12), Fraction(12)),
+        (None, Fraction(24)),
+    ],
+)
+def test_film_rate_snaps_reported_averages(clip_fps: Fraction | None, film_fps: Fraction) -> None:
+    assert _film_rate(clip_fps) == film_fps
+
+
+def test_film_timeline_lays_out_title_clips_and_cues(clips: list[Path]) -> None:
+    tl = film_timeline(film_plan(clips))
+    assert tl.segment_frames == (36, 72, 72, 72) and tl.crossfade_frames == 10
+    whats = [e.what for e in tl.entries]
+    assert whats[:4] == [
+        "title: The Lighthouse",
+        "clip 1: clip1.mp4",
+        "clip 2: clip2.mp4",
+        "clip 3: clip3.mp4",
+    ]
+    title, clip1 = tl.entries[0], tl.entries[1]
+    assert (title.start_s, title.end_s) == (0.0, 1.5)
+    assert clip1.start_s == pytest.approx(26 / 24)
+    assert tl.entries[3].end_s == pytest.approx(9.25)
+    assert ("caption: She hears the sea.", 2.0, 3.5) in tl.entries
+    assert ("sfx: impact", IMPACT_AT, IMPACT_AT + 1.2) in tl.entries
+
+
+def test_plan_validation(clips: list[Path]) -> None:
+    with pytest.raises(InputError):
+        RenderPlan(clips=[])
+    with pytest.raises(InputError, match="caption"):
+        RenderPlan(clips=clips, captions=[CaptionSpec("x", 3.0, 2.0)])
+    with pytest.raises(InputError, match="after the film"):
+        film_timeline(RenderPlan(clips=clips, sfx=[SfxSpec("impact", 60.0)]))
+    with pytest.raises(InputError, match="crossfade"):
+        film_timeline(RenderPlan(clips=clips, crossfade_s=3.0))
+
+
+def test_plan_from_edit_intent(clips: list[Path], tmp_path: Path) -> None:
+    edit = EditIntent(
+        title_card=DomainTitleCard("Title", "Sub", 2.0),
+        captions=(Caption("hi", 1.0, 2.0),),
+        sfx=(SoundEffectCue(SoundKind.WHOOSH, 3.0, -6.0),),
+        music=Music("bed.wav", -20.0),
+        crossfade_s=0.5,
+    )
+    plan = RenderPlan.from_edit(clips, edit, base_dir=tmp_path)
+    assert plan.title == TitleSpec("Title", "Sub", 2.0)
+    assert plan.captions == [CaptionSpec("hi", 1.0, 2.0)]
+    assert plan.sfx == [SfxSpec(SoundKind.WHOOSH, 3.0, -6.0, None)]
+    assert plan.music == MusicSpec(tmp_path / "bed.wav", -20.0)
+    assert plan.crossfade_s == 0.5
+
+
+def test_plain_tuples_are_accepted(clips: list[Path]) -> None:
+    plan = RenderPlan(
+        clips=[str(c) for c in clips],  # type: ignore[misc]
+        title=("T", "", 1.0),  # type: ignore[arg-type]
+        captions=[("c", 1.0, 2.0)],  # type: ignore[list-item]
+        sfx=[("impact", 2.0)],  # type: ignore[list-item]
+    )
+    assert plan.title == TitleSpec("T", "", 1.0)
+    assert plan.captions[0].end_s == 2.0 and plan.sfx[0].gain_db == 0.0
+    assert all(isinstance(c, Path) for c in plan.clips)
+
+
+# ------------------------------------------------------------------------------ the exports
+
+
+@pytest.mark.parametrize(("name", "preset"), [("film-v.mp4", TINY_V), ("film-h.mp4", TINY_H)])
+def test_export_streams_size_and_duration(
+    films: dict[str, RenderResult], name: str, preset: Preset
+) -> None:
+    result = films[name]
+    info = probe(result.path)
+    assert (info.video_codec, info.audio_codec) == ("h264", "aac")
+    assert (info.sample_rate, info.channels) == (48_000, 2)
+    assert (info.width, info.height) == (preset.width, preset.height)
+    assert (result.width, result.height) == (preset.width, preset.height)
+    expected = TITLE_S + 3 * 3.0 - 3 * (10 / FPS)
+    assert result.duration_s == pytest.approx(expected)
+    assert info.fps == FPS
+    assert info.video_frames == round(expected * FPS)
+    assert abs(info.duration_s - expected) <= 1 / FPS
+    assert result.timeline[0].what.startswith("title")
+    assert not list(result.path.parent.glob(".*.part"))
+
+
+@pytest.mark.parametrize("name", ["film-v.mp4", "film-h.mp4"])
+def test_export_loudness_is_on_target(films: dict[str, RenderResult], name: str) -> None:
+    got = measure(films[name].path)
+    assert got.integrated_lufs == pytest.approx(-14.0, abs=1.0)
+    assert got.true_peak_dbtp <= -1.0
+    assert films[name].loudness == got
+
+
+def test_title_card_comes_first_dark_with_bright_text(
+    films: dict[str, RenderResult], clips: list[Path]
+) -> None:
+    film = frames(films["film-h.mp4"].path)
+    clip_first = frames(clips[0])[0]  # same size as the tiny horizontal preset
+    for i in (0, 12):  # inside the title card, before the crossfade into clip 1
+        card = film[i]
+        assert np.abs(card.astype(float) - clip_first).mean() > 40
+        y = luma(card)
+        assert y.mean() < 70  # a dark card ...
+        assert (y > 200).sum() > 50  # ... with bright text on it
+    clip_frame = film[round(5.0 * FPS)]
+    assert luma(clip_frame).mean() > luma(film[0]).mean() + 30
+
+
+def test_vertical_export_blur_fills_a_wide_clip(films: dict[str, RenderResult]) -> None:
+    frame = frames(films["film-v.mp4"].path)[round(5.0 * FPS)]  # inside clip 2
+    h, w = frame.shape[:2]
+    fg_h = round(w * 9 / 16)
+    top_band = frame[: (h - fg_h) // 2 - 4]
+    assert luma(top_band).mean() > 25  # blurred picture, not black bars
+    rows = luma(top_band)
+    assert np.abs(np.diff(rows, axis=1)).mean() < 6  # ... and blurred: no hard edges
+    middle = luma(frame[(h - fg_h) // 2 + 4 : (h + fg_h) // 2 - 4])
+    assert np.abs(np.diff(middle, axis=1)).mean() > np.abs(np.diff(rows, axis=1)).mean() * 2
+
+
+def test_caption_is_visible_only_in_its_window(
+    films: dict[str, RenderResult], clips: list[Path], workdir: Path
+) -> None:
+    # The same film without captions; any difference in the bottom third is the caption.
+    bare = render(
+        film_plan(clips, captions=[]), TINY_V, workdir.parent / "bare-v.mp4", workdir
+    ).path
+    with_caption, without = frames(films["film-v.mp4"].path), frames(bare)
+    h = with_caption[0].shape[0]
+    plate, x, y = render_caption(CAPTION.text, TINY_V.size, TINY_V.safe)
+    assert y >= 2 * h // 3  # in the bottom third ...
+    assert y + plate.height <= h - TINY_V.safe.bottom * h  # ... above the platform UI
+
+    def diff_at(t: float) -> float:
+        i = round(t * FPS)
+        region = (slice(y, y + plate.height), slice(x, x + plate.width))
+        return float(np.abs(with_caption[i][region].astype(float) - without[i][region]).mean())
+
+    inside = [diff_at(t) for t in (2.1, 2.75, 3.4)]
+    outside = [diff_at(t) for t in (1.7, 3.7, 6.0)]
+    assert min(inside) > 25, (inside, outside)
+    assert max(outside) < 3, (inside, outside)
+
+
+def test_impact_sfx_is_clearly_audible(films: dict[str, RenderResult]) -> None:
+    audio = mono_audio(films["film-h.mp4"].path)
+    sr = 48_000
+
+    def rms(a: float, b: float) -> float:
+        seg = audio[round(a * sr) : round(b * sr)]
+        return float(np.sqrt(np.mean(seg**2)))
+
+    hit = rms(IMPACT_AT, IMPACT_AT + 0.4)
+    before = rms(IMPACT_AT - 1.0, IMPACT_AT)
+    after = rms(IMPACT_AT + 1.3, IMPACT_AT + 2.3)
+    assert hit > 3.0 * before  # ~10 dB above the surrounding second
+    assert hit > 3.0 * after
+
+
+def test_progress_reports_each_stage(clips: list[Path], workdir: Path) -> None:
+    seen: list[tuple[str, float]] = []
+    render(
+        film_plan(clips),
+        TINY_H,
+        workdir.parent / "progress.mp4",
+        workdir,
+        progress=lambda stage, f: seen.append((stage, f)),
+    )
+    stages = list(dict.fromkeys(s for s, _ in seen))
+    assert stages == ["probe", "audio", "video:tiny-horizontal", "measure"]
+    assert all(0.0 <= f <= 1.0 for _, f in seen)
+    assert seen[-1] == ("measure", 1.0)
+
+
+def test_mixed_inputs_other_rate_size_and_no_audio(
+    clips: list[Path], tmp_path: Path, workdir: Path
+) -> None:
+    odd = make_clip(tmp_path / "odd.mp4", size="240x240", seconds=2.0, rate=30, tone_hz=None)
+    plan = RenderPlan(clips=[clips[0], odd], crossfade_s=0.25, fps=Fraction(24))
+    result = render(plan, TINY_H, tmp_path / "mixed.mp4", workdir)
+    info = probe(result.path)
+    assert info.video_frames == 72 + 48 - 6
+    assert info.audio_codec == "aac"
+    assert result.duration_s == pytest.approx(114 / 24)
+
+
+@pytest.mark.parametrize(
+    ("plan_args", "expected_frames"),
+    [
+        ({"crossfade_s": 0.0, "title": TitleSpec("Cut", "", 1.0)}, 24 + 72 + 72),
+        ({"crossfade_s": 0.4}, 72),  # one clip, nothing to fade
+    ],
+)
+def test_hard_cuts_and_a_single_clip(
+    clips: list[Path],
+    tmp_path: Path,
+    workdir: Path,
+    plan_args: dict[str, object],
+    expected_frames: int,
+) -> None:
+    n_clips = 2 if "title" in plan_args else 1
+    plan = RenderPlan(clips=clips[:n_clips], **plan_args)  # type: ignore[arg-type]
+    result = render(plan, TINY_H, tmp_path / "cut.mp4", workdir)
+    info = probe(result.path)
+    assert info.video_frames == expected_frames
+    assert abs(info.duration_s - expected_frames / FPS) <= 1 / FPS
+
+
+def test_music_file_is_looped_under_the_film(
+    clips: list[Path], tmp_path: Path, workdir: Path
+) -> None:
+    music = tmp_path / "loop.wav"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=1", music],
+        what="music",
+        file=music,
+    )
+    plan = RenderPlan(clips=clips[:2], music=MusicSpec(music, -12.0))
+    result = render(plan, TINY_H, tmp_path / "music.mp4", workdir)
+    audio = mono_audio(result.path)
+    tail = audio[-48_000 * 2 : -48_000]  # past the 1 s music file: still playing (looped)
+    assert np.sqrt(np.mean(tail**2)) > 0.01
+    assert result.timeline[-1].what == "music: loop.wav"
+
+
+# --------------------------------------------------------------------------------- failures
+
+
+def test_missing_clip_is_a_media_error_naming_it(clips: list[Path], tmp_path: Path) -> None:
+    missing = tmp_path / "take-07.mp4"
+    plan = RenderPlan(clips=[clips[0], missing])
+    with pytest.raises(MediaError, match="take-07.mp4") as err:
+        render(plan, TINY_H, tmp_path / "out.mp4", tmp_path / "work")
+    assert err.value.file == str(missing)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_missing_music_is_a_media_error_naming_it(clips: list[Path], tmp_path: Path) -> None:
+    plan = RenderPlan(clips=clips[:1], music=MusicSpec(tmp_path / "score.wav"))
+    with pytest.raises(MediaError, match="score.wav"):
+        render(plan, TINY_H, tmp_path / "out.mp4", tmp_path / "work")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_unreadable_clip_is_a_media_error_naming_it(clips: list[Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 4096)
+    with pytest.raises(MediaError, match="broken.mp4"):
+        render(RenderPlan(clips=[broken]), TINY_H, tmp_path / "out.mp4", tmp_path / "work")
+
+
+def test_failed_render_leaves_no_half_written_export(
+    clips: list[Path], tmp_path: Path, workdir: Path
+) -> None:
+    out = tmp_path / "film.mp4"
+    out.write_bytes(b"previous export")
+    bad = replace(TINY_H, name="bad", x264_preset="no-such-preset")
+    with pytest.raises(MediaError, match="film.mp4"):
+        render(film_plan(clips), bad, out, workdir)
+    assert out.read_bytes() == b"previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["film.mp4"]
+
+    fresh = tmp_path / "fresh.mp4"
+    with pytest.raises(MediaError):
+        render(film_plan(clips), bad, fresh, workdir)
+    assert not fresh.exists()
+
+
+# ------------------------------------------------------------------------ real-size presets
+
+
+def test_real_presets_render_a_short_film(tmp_path: Path) -> None:
+    wide = [
+        make_clip(tmp_path / f"hd{i}.mp4", size="1280x720", seconds=1.5, tone_hz=300 * i)
+        for i in (1, 2)
+    ]
+    plan = RenderPlan(
+        clips=wide,
+        title=TitleSpec("Real size", "1080x1920 and 1920x1080", 1.0),
+        captions=[CaptionSpec("A caption", 1.2, 2.0)],
+        sfx=[SfxSpec("whoosh", 0.8)],
+        music=MusicSpec(None, -18.0),
+    )
+    results = render_presets(
+        plan, [(VERTICAL, tmp_path / "v.mp4"), (HORIZONTAL, tmp_path / "h.mp4")], tmp_path / "w"
+    )
+    for result, preset in zip(results, (VERTICAL, HORIZONTAL), strict=True):
+        info = probe(result.path)
+        assert (info.width, info.height) == preset.size
+        assert info.video_frames == 24 + 36 + 36 - 2 * 10
+        assert result.loudness.true_peak_dbtp <= -1.0

@@ -1,0 +1,244 @@
+"""Synthesised sound effects and loudness measurement / normalisation, checked on real audio."""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shortfilm.domain.production import SoundKind
+from shortfilm.media import sfx
+from shortfilm.media.loudness import (
+    TARGET,
+    Loudness,
+    loudnorm_filter,
+    measure,
+    normalize,
+    parse_ebur128_summary,
+    parse_loudnorm_json,
+)
+
+SR = sfx.SAMPLE_RATE
+
+
+def peak_dbfs(x: np.ndarray) -> float:
+    return 20 * math.log10(float(np.max(np.abs(x))))
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+
+
+# ------------------------------------------------------------------------------------ sfx
+
+
+@pytest.mark.parametrize(
+    ("kind", "duration", "frames", "peak"),
+    [
+        (SoundKind.IMPACT, None, round(1.2 * SR), -1.0),
+        (SoundKind.WHOOSH, None, round(0.8 * SR), -3.0),
+        (SoundKind.AMBIENCE, 3.0, 3 * SR, -6.0),
+        ("ambience", 0.5, SR // 2, -6.0),
+        ("drone", 5.0, 5 * SR, -6.0),
+        ("impact", 0.3, round(0.3 * SR), -1.0),
+    ],
+)
+def test_synth_has_the_asked_length_peak_and_format(
+    kind: SoundKind | str, duration: float | None, frames: int, peak: float
+) -> None:
+    samples = sfx.synth(kind, duration, seed=3)
+    assert samples.shape == (frames, 2)
+    assert samples.dtype == np.float32
+    assert np.isfinite(samples).all()
+    assert peak_dbfs(samples) == pytest.approx(peak, abs=0.01)
+
+
+@pytest.mark.parametrize("kind", ["impact", "whoosh", "ambience", "drone"])
+def test_synth_is_deterministic_per_seed(kind: str) -> None:
+    a = sfx.synth(kind, 2.0, seed=7)
+    b = sfx.synth(kind, 2.0, seed=7)
+    c = sfx.synth(kind, 2.0, seed=8)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_impact_front_loads_its_energy_and_has_low_end() -> None:
+    hit = sfx.synth(SoundKind.IMPACT).mean(axis=1)
+    assert rms(hit[: SR // 2]) > 5 * rms(hit[-SR // 2 :])
+    spectrum = np.abs(np.fft.rfft(hit))
+    freqs = np.fft.rfftfreq(hit.size, 1 / SR)
+    low = spectrum[(freqs > 40) & (freqs < 120)].sum()
+    assert low > spectrum[(freqs > 120) & (freqs < 200)].sum()  # the thump sits around 55 Hz
+
+
+def test_whoosh_swells_then_fades() -> None:
+    w = sfx.synth("whoosh").mean(axis=1)
+    tenth = w.size // 10
+    parts = [rms(w[i * tenth : (i + 1) * tenth]) for i in range(10)]
+    assert parts.index(max(parts)) in (5, 6, 7)
+    assert parts[0] < 0.2 * max(parts) and parts[-1] < 0.5 * max(parts)
+
+
+def test_ambience_swells_slowly() -> None:
+    bed = sfx.synth("ambience", 30.0, seed=1).mean(axis=1)
+    seconds = [rms(bed[i * SR : (i + 1) * SR]) for i in range(2, 28)]
+    assert max(seconds) > 1.3 * min(seconds)
+
+
+def test_synth_rejects_unknown_kind_and_bad_length() -> None:
+    with pytest.raises(ValueError, match="unknown sound kind"):
+        sfx.synth("laser")
+    with pytest.raises(ValueError, match="> 0"):
+        sfx.synth("impact", 0.0)
+
+
+def test_write_wav_is_16_bit_stereo_48k(tmp_path: Path) -> None:
+    samples = sfx.synth("whoosh", seed=2)
+    path = sfx.write_wav(samples, tmp_path / "w.wav")
+    with wave.open(str(path), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (2, 2, SR)
+        assert w.getnframes() == samples.shape[0]
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert np.max(np.abs(pcm / 32767.0 - samples)) < 1e-4
+
+
+def test_write_wav_clips_and_accepts_mono(tmp_path: Path) -> None:
+    path = sfx.write_wav(np.array([0.0, 2.0, -2.0]), tmp_path / "m.wav")
+    with wave.open(str(path), "rb") as w:
+        assert w.getnchannels() == 1
+        pcm = np.frombuffer(w.readframes(3), dtype="<i2")
+    assert list(pcm) == [0, 32767, -32767]
+
+
+# ------------------------------------------------------------------------------- loudness
+
+EBUR128_LOG = """
+[Parsed_ebur128_0 @ 0x55d] Summary:
+
+  Integrated loudness:
+    I:         -16.4 LUFS
+    Threshold: -26.9 LUFS
+
+  Loudness range:
+    LRA:         7.3 LU
+    Threshold: -36.8 LUFS
+    LRA low:   -21.0 LUFS
+    LRA high:  -13.7 LUFS
+
+  True peak:
+    Peak:       -0.8 dBFS
+"""
+
+
+def test_parse_ebur128_summary() -> None:
+    assert parse_ebur128_summary(EBUR128_LOG) == Loudness(-16.4, -0.8, 7.3)
+    silent = EBUR128_LOG.replace("-16.4", "-70.0").replace("-0.8 dBFS", "-inf dBFS")
+    assert parse_ebur128_summary(silent).true_peak_dbtp == -math.inf
+    with pytest.raises(ValueError):
+        parse_ebur128_summary("no summary here")
+
+
+LOUDNORM_LOG = """[Parsed_loudnorm_1 @ 0x5]
+{
+\t"input_i" : "-27.61",
+\t"input_tp" : "-4.47",
+\t"input_lra" : "18.06",
+\t"input_thresh" : "-39.20",
+\t"output_i" : "-16.58",
+\t"output_tp" : "-1.50",
+\t"output_lra" : "14.78",
+\t"output_thresh" : "-27.71",
+\t"normalization_type" : "dynamic",
+\t"target_offset" : "0.58"
+}
+"""
+
+
+def test_parse_loudnorm_json_and_pass_two_filter() -> None:
+    measured = parse_loudnorm_json(LOUDNORM_LOG)
+    assert measured["input_i"] == "-27.61"
+    f = loudnorm_filter(measured)
+    assert f.startswith("loudnorm=I=-14:TP=-1.5:LRA=11:")
+    for part in (
+        "measured_I=-27.61",
+        "measured_TP=-4.47",
+        "measured_LRA=18.06",
+        "measured_thresh=-39.20",
+        "offset=0.58",
+        "linear=true",
+    ):
+        assert part in f.split(":")
+    with pytest.raises(ValueError):
+        parse_loudnorm_json("nothing")
+
+
+def test_loudnorm_filter_keeps_silence_measurements_in_range() -> None:
+    silent = {
+        "input_i": "-inf",
+        "input_tp": "-inf",
+        "input_lra": "0.00",
+        "input_thresh": "-inf",
+        "target_offset": "inf",
+    }
+    parts = loudnorm_filter(silent).split(":")
+    assert "measured_I=-99.00" in parts and "measured_TP=-99.00" in parts
+    assert "measured_LRA=0.01" in parts and "offset=99.00" in parts
+
+
+def tone(seconds: float, dbfs: float, hz: float = 1000.0) -> np.ndarray:
+    t = np.arange(round(seconds * SR)) / SR
+    x = 10 ** (dbfs / 20) * np.sin(2 * np.pi * hz * t)
+    return np.stack([x, x], axis=1)
+
+
+@pytest.mark.media
+def test_measure_reads_the_ebu_reference_tone(tmp_path: Path) -> None:
+    # EBU Tech 3341 case 1: a stereo 1 kHz sine at -23 dBFS reads -23 LUFS.
+    path = sfx.write_wav(tone(5.0, -23.0), tmp_path / "ref.wav")
+    got = measure(path)
+    assert got.integrated_lufs == pytest.approx(-23.0, abs=0.2)
+    assert got.true_peak_dbtp == pytest.approx(-23.0, abs=0.2)
+    assert got.lra < 1.0
+
+
+@pytest.mark.media
+def test_measure_names_a_missing_or_silent_file(tmp_path: Path) -> None:
+    from shortfilm.errors import MediaError
+
+    with pytest.raises(MediaError, match="nope.wav"):
+        measure(tmp_path / "nope.wav")
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all")
+    with pytest.raises(MediaError, match="bad.wav"):
+        measure(bad)
+
+
+@pytest.mark.media
+def test_normalize_a_steady_programme_is_a_linear_gain(tmp_path: Path) -> None:
+    src = sfx.write_wav(tone(8.0, -30.0, 440.0), tmp_path / "quiet.wav")
+    stats = normalize(src, tmp_path / "out.wav")
+    assert stats["normalization_type"] == "linear"
+    got = measure(tmp_path / "out.wav")
+    assert got.integrated_lufs == pytest.approx(TARGET.integrated_lufs, abs=0.3)
+    assert got.true_peak_dbtp <= TARGET.true_peak_dbtp + 0.05
+    assert not (tmp_path / "out.limited.wav").exists()
+
+
+@pytest.mark.media
+def test_normalize_a_quiet_bed_with_loud_hits_reaches_target_under_the_ceiling(
+    tmp_path: Path,
+) -> None:
+    bed = sfx.synth("drone", 12.0) * 0.1
+    for at in (2.0, 7.0):
+        hit = sfx.synth("impact", seed=int(at))
+        start = round(at * SR)
+        bed[start : start + hit.shape[0]] += hit
+    src = sfx.write_wav(bed, tmp_path / "hits.wav")
+    stats = normalize(src, tmp_path / "out.wav")
+    assert stats["normalization_type"] == "linear"  # limited first, then a clean gain
+    got = measure(tmp_path / "out.wav")
+    assert got.integrated_lufs == pytest.approx(-14.0, abs=0.5)
+    assert got.true_peak_dbtp <= -1.4

@@ -132,8 +132,8 @@ def _run(spec: Path, home: Path, provider_name: str, seed: int, *, quiet: bool) 
     from shortfilm.workflow.pipeline import run_production
 
     load_spec(spec)  # validate before anything is created
-    store = open_store(home)
     provider = registry.get(provider_name, home / "work" / provider_name)
+    store = open_store(home)
     with progress_bars(quiet) as bars:
         return run_production(store, spec, provider, seed=seed, progress=bars)
 

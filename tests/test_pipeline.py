@@ -6,6 +6,7 @@ One demo is made per test session (it is the slow part) and every check reads th
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,12 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.media.loudness import measure
 from shortfilm.media.probe import probe
+from shortfilm.providers import registry
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store, count
 from shortfilm.store.tables import ArtifactRow, KeyframeRow, RenderRow, TakeRow
+from shortfilm.workflow.generate import generate_takes
+from shortfilm.workflow.importing import import_spec
 
 pytestmark = pytest.mark.media
 
@@ -135,3 +139,37 @@ def test_export_then_import_gives_an_equal_production(
     )
     assert imported.exit_code == 0, imported.output
     assert "board v1" in imported.output
+
+
+def test_editing_one_shot_regenerates_only_what_depends_on_it(
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, _ = demo
+    home = tmp_path / "home"
+    shutil.copytree(out, home, symlinks=True)
+    spec = home / "spec" / "production.yaml"
+    production = load_spec(spec)
+    # the last shot: its pixels are where clip 2's keyframe comes from
+    old = production.clips[1].shots[-1].action
+    assert spec.read_text().count(old) == 1
+    spec.write_text(spec.read_text().replace(old, "She lands in a crouch, blade still folded."))
+    store = Store(home)
+    import_spec(store, spec)
+    provider = registry.get("animatic", home / "work" / "animatic")
+    result = generate_takes(store, production.slug, provider)
+    reused = [o.reused for o in result.outcomes]
+    numbers = [o.take_number for o in result.outcomes]
+    # clip 2 changed; clip 3 continues clip 2 so its keyframe reference changed too
+    assert reused == [True, False, not production.clips[2].continues_previous, True]
+    assert numbers[1] == 2
+    with store.session() as s:
+        from shortfilm.store import repo
+
+        prod = repo.production_by_slug(s, production.slug)
+        assert prod is not None
+        clips = repo.clips(s, prod.id)
+        selected = [s.get(TakeRow, c.selected_take_id) for c in clips]
+        assert [t.number for t in selected if t] == numbers
+        failed_or_old = repo.takes(s, clips[1].id)
+        assert [t.number for t in failed_or_old] == [1, 2], "the first take is kept"
+    store.close()

@@ -87,6 +87,8 @@ class ClipRow(Base):
     selected_take_id: Mapped[int | None] = mapped_column(
         ForeignKey("takes.id", use_alter=True, name="fk_clips_selected_take"), nullable=True
     )
+    selected_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """``auto`` when ``run`` picked the take, else the reviewer: a person's pick is never undone."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -194,8 +194,10 @@ def _generate_clip(
         assert take is not None and clip is not None
         if take.status != "succeeded":
             return ClipOutcome(position, take.number, take.status, error=take.error)
-        if clip.selected_take_id is None:
+        # run keeps following the current request while nobody has chosen a take by hand
+        if clip.selected_take_id != take.id and clip.selected_by in (None, "auto"):
             clip.selected_take_id = take.id
+            clip.selected_by = "auto"
             repo.event(s, clip.production_id, "take.selected", _take_subject(clip, take), auto=True)
         number = take.number
     _ensure_keyframe(store, production.slug, clip_id)

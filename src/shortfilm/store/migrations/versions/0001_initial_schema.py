@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("duration_s", sa.Float(), nullable=False),
         sa.Column("continues_previous", sa.Boolean(), nullable=False),
         sa.Column("selected_take_id", sa.Integer(), nullable=True),
+        sa.Column("selected_by", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["production_id"],

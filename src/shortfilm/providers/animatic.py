@@ -384,6 +384,7 @@ class AnimaticProvider:
     name = "animatic"
     model = "animatic-1"
     cost_unit = "credits"
+    prompt_form = "plain"
     limits = ProviderLimits(
         durations_s=(2.0, 30.0),
         resolutions=((1280, 720), (720, 1280), (960, 540)),

@@ -84,6 +84,8 @@ class VideoProvider(Protocol):
     model: str
     cost_unit: str
     limits: ProviderLimits
+    prompt_form: str
+    """How the shot plan is written for this model: ``plain`` or ``reference-mode``."""
 
     def submit(self, request: GenerationRequest) -> str:
         """Start a take; return the provider's job id. Must not block on a hosted queue."""

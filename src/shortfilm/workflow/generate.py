@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.errors import ProviderError, StoreError
 from shortfilm.media.keyframe import pick_keyframe
+from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.prompts.render import NamedReference, render_for
 from shortfilm.providers.base import (
     GenerationRequest,
     Reference,
@@ -131,10 +133,15 @@ def _generate_clip(
                     "which has no selected take with a keyframe yet",
                 )
         refs = _references(store, board, keyframe, clip.position - 1)
+        prompt_text = render_for(
+            provider.prompt_form,
+            VideoPrompt.from_sections(prompt.sections),
+            [NamedReference(r.role, r.label) for r in refs],
+        )
         width, height = CLIP_SIZE
         request = GenerationRequest(
             clip=plan,
-            prompt_text=prompt.text,
+            prompt_text=prompt_text,
             references=refs,
             duration_s=plan.duration_s,
             width=width,
@@ -175,6 +182,8 @@ def _generate_clip(
                     "height": height,
                     "fps": CLIP_FPS,
                     "seed": seed,
+                    "prompt_form": provider.prompt_form,
+                    "prompt_text": prompt_text,
                 },
                 references=[
                     {"role": r.role, "label": r.label, "sha256": r.path.name} for r in refs

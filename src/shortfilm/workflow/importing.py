@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, Production
-from shortfilm.prompts.shotplan import render_plain, sections
+from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.prompts.render import NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
@@ -156,7 +157,7 @@ def _import_clips(
     s: Session, prod: ProductionRow, p: Production, board: BoardRow, result: ImportResult
 ) -> None:
     existing = {c.position: c for c in repo.clips(s, prod.id)}
-    labels = [r["label"] for r in board.references]
+    named = [NamedReference(r["role"], r["label"]) for r in board.references]
     for position, plan in enumerate(p.clips, 1):
         clip = existing.get(position)
         if clip is None:
@@ -176,7 +177,8 @@ def _import_clips(
             clip.job = plan.job
             clip.duration_s = plan.duration_s
             clip.continues_previous = plan.continues_previous
-        sec = sections(p.board, plan)
+        prompt = VideoPrompt.from_clip(p.board, plan)
+        sec = prompt.sections()
         digest = content_hash(sec)
         current = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
         if current is not None and current.content_hash == digest:
@@ -187,7 +189,7 @@ def _import_clips(
                 clip_id=clip.id,
                 version=version,
                 sections=sec,
-                text=render_plain(sec, labels),
+                text=render_plain(prompt, named),
                 content_hash=digest,
             )
         )

@@ -1,0 +1,107 @@
+"""Rendering prompt blocks into the text a provider wants.
+
+Two forms: ``plain`` (the animatic: a readable shot plan) and ``reference-mode`` (hosted models
+such as Seedance 2.0: the reference images are sent in a stable order and the prompt names them
+by position, "[Image 1] is Kestrel ...", because the API counts images in content order and
+accepts no semantic roles). A provider states which form it takes; the blocks stay the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shortfilm.prompts.blocks import AssetBrief, VideoPrompt
+
+PLAIN = "plain"
+REFERENCE_MODE = "reference-mode"
+FORMS = (PLAIN, REFERENCE_MODE)
+
+
+@dataclass(frozen=True)
+class NamedReference:
+    """A reference image as the prompt names it: its role and human label, in send order."""
+
+    role: str
+    """``character``, ``environment``, ``board`` or ``keyframe``."""
+    label: str
+
+
+def render_asset_brief(brief: AssetBrief) -> str:
+    """The asset image prompt as a production brief, one block per line group."""
+    lines = [f"World: {brief.world}", "Characters:"]
+    lines += [f"- {c}" for c in brief.characters]
+    lines.append("Environment:")
+    lines += [f"- {e}" for e in brief.environment]
+    lines.append(f"Style: {brief.style}")
+    if brief.consistency:
+        lines.append("Consistency: " + "; ".join(brief.consistency))
+    if brief.negative:
+        lines.append("Negative rules: " + "; ".join(brief.negative))
+    return "\n".join(lines)
+
+
+def _shot_lines(prompt: VideoPrompt) -> list[str]:
+    return [
+        f"Shot {i} ({s.start_s:.1f}-{s.end_s:.1f}s): {s.camera}, {s.movement}. "
+        f"{s.subject}: {s.action}"
+        for i, s in enumerate(prompt.shots, 1)
+    ]
+
+
+def _tail(prompt: VideoPrompt) -> list[str]:
+    lines = [f"Style: {prompt.style}"] if prompt.style else []
+    if prompt.consistency:
+        lines.append("Consistency: " + "; ".join(prompt.consistency))
+    if prompt.negative:
+        lines.append("Avoid: " + "; ".join(prompt.negative))
+    lines.append(f"Sound rule: {prompt.sound_rule}")
+    lines.append(f"Duration: {prompt.duration_s:g} seconds")
+    return lines
+
+
+def render_plain(prompt: VideoPrompt, references: Sequence[NamedReference] = ()) -> str:
+    """The shot plan as readable text (the animatic's form)."""
+    lines = [f"Job: {prompt.job}", f"Tone and world: {prompt.tone_world}"]
+    lines.append(f"Character and environment: {prompt.character_environment}")
+    if references:
+        lines.append(
+            "References: "
+            + "; ".join(f"[Image {i}] {r.label}" for i, r in enumerate(references, 1))
+        )
+    return "\n".join(lines + _shot_lines(prompt) + _tail(prompt))
+
+
+_ROLE_SENTENCE = {
+    "character": "is {label}: keep this face, outfit and silhouette",
+    "environment": "is {label}: keep this place, its layout and light",
+    "board": "is the style board ({label}): keep its palette and texture",
+    "keyframe": "is the last moment of the previous clip ({label}): start from this pose, "
+    "position and camera direction",
+}
+
+
+def render_reference_mode(prompt: VideoPrompt, references: Sequence[NamedReference]) -> str:
+    """The hosted-model form: each reference named by position, then the shot plan.
+
+    ``references`` must be in the order the images are sent; ``[Image N]`` counts from 1.
+    """
+    lines = [
+        f"[Image {i}] " + _ROLE_SENTENCE.get(r.role, "is {label}").format(label=r.label) + "."
+        for i, r in enumerate(references, 1)
+    ]
+    lines.append(f"Tone and world: {prompt.tone_world}")
+    lines.append(f"Character and environment: {prompt.character_environment}")
+    if prompt.continues_previous and any(r.role == "keyframe" for r in references):
+        first = next(i for i, r in enumerate(references, 1) if r.role == "keyframe")
+        lines.append(f"Continue the action directly from [Image {first}].")
+    return "\n".join(lines + _shot_lines(prompt) + _tail(prompt))
+
+
+def render_for(form: str, prompt: VideoPrompt, references: Sequence[NamedReference]) -> str:
+    """Render ``prompt`` in ``form`` (one of :data:`FORMS`)."""
+    if form == REFERENCE_MODE:
+        return render_reference_mode(prompt, references)
+    if form == PLAIN:
+        return render_plain(prompt, references)
+    raise ValueError(f"unknown prompt form {form!r}; known: {', '.join(FORMS)}")

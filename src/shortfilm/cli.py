@@ -161,6 +161,7 @@ def _print_run(result: Any, as_json: bool) -> None:
             f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
             str(r.path),
         )
+    table.columns[-1].overflow = "fold"
     out.print(table)
     out.print(f"report: {result.report}")
 

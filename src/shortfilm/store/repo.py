@@ -37,6 +37,10 @@ from shortfilm.store.tables import (
 
 Row = TypeVar("Row", ScriptRow, BoardRow, PromptRow, EditRow)
 
+FAILED_TAKE_STATUSES = ("failed", "cancelled", "rejected")
+"""A take that did not give a usable clip: the provider failed, it was cancelled, or a person
+rejected it. Such takes are kept with their notes: they teach."""
+
 MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg", ".wav": "audio/wav"}
 
 

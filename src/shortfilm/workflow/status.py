@@ -8,7 +8,7 @@ from typing import Any
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
-from shortfilm.store.repo import Store
+from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow
 
 
@@ -68,7 +68,7 @@ def production_status(store: Store) -> list[ProductionStatus]:
                 prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
                 takes = repo.takes(s, clip.id)
                 st.total_cost += sum(t.cost for t in takes)
-                failed = sum(1 for t in takes if t.status in ("failed", "cancelled"))
+                failed = sum(1 for t in takes if t.status in FAILED_TAKE_STATUSES)
                 selected = s.get(TakeRow, clip.selected_take_id) if clip.selected_take_id else None
                 kf = repo.chosen_keyframe(s, selected.id) if selected else None
                 name = f"clip-{clip.position:02d}"

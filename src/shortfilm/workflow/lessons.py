@@ -1,0 +1,74 @@
+"""Lessons from failed takes: "a prior take of a prompt like this failed: ...".
+
+The workflow says to store failed prompts and clips with notes because they teach. When a prompt
+is linted, takes that failed (or that a person marked failed) and whose prompt text resembles it
+are shown beside it, across every production in the store. Similarity is the Jaccard index of
+content words: cheap, explainable, and good enough to surface "we tried this before".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
+from shortfilm.store.tables import ClipRow, ProductionRow, PromptRow, TakeRow
+
+_STOP = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """the a an and or of to in on at with from into onto for by as is are be it its this
+        that then than shot camera clip seconds sound rule duration""",
+    )
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if w not in _STOP)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard index of two word sets, 0.0-1.0."""
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+@dataclass(frozen=True)
+class Lesson:
+    take: str
+    """``<slug>/clip-NN/take-NNN``."""
+    similarity: float
+    status: str
+    note: str
+
+
+def lessons_for(
+    store: Store, prompt_text: str, *, threshold: float = 0.3, limit: int = 3
+) -> list[Lesson]:
+    """Failed takes whose prompt resembles ``prompt_text``, most similar first."""
+    words = content_words(prompt_text)
+    found: list[Lesson] = []
+    with store.session() as s:
+        rows = s.execute(
+            select(TakeRow, ClipRow.position, ProductionRow.slug, PromptRow.text)
+            .join(ClipRow, TakeRow.clip_id == ClipRow.id)
+            .join(ProductionRow, ClipRow.production_id == ProductionRow.id)
+            .join(PromptRow, TakeRow.prompt_id == PromptRow.id)
+            .where(TakeRow.status.in_(FAILED_TAKE_STATUSES))
+        )
+        for take, position, slug, text in rows:
+            sent = str(take.params.get("prompt_text") or text)
+            score = similarity(words, content_words(sent))
+            if score >= threshold:
+                note = take.notes or take.error or "no note left"
+                found.append(
+                    Lesson(
+                        f"{slug}/clip-{position:02d}/take-{take.number:03d}",
+                        round(score, 2),
+                        take.status,
+                        note,
+                    )
+                )
+    found.sort(key=lambda lesson: (-lesson.similarity, lesson.take))
+    return found[:limit]

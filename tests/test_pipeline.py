@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from media_facts import frames_at, luma, mono_audio, rms
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -63,6 +64,24 @@ def test_demo_renders_watchable_films(demo: tuple[Path, dict[str, Any]]) -> None
         assert abs(loud.integrated_lufs - (-14.0)) <= 1.0
         assert loud.true_peak_dbtp <= -1.0
     assert Path(result["report"]).read_text().startswith("# ")
+
+
+def test_demo_opens_on_its_title_card_and_its_impacts_are_heard(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    out, result = demo
+    production = load_spec(out / "spec" / "production.yaml")
+    film = Path(next(r["path"] for r in result["renders"] if r["preset"] == "horizontal"))
+    first = luma(frames_at(film, [0.5])[0])
+    clip_one = luma(frames_at(film, [production.edit.title_card.duration_s + 1.0])[0])  # type: ignore[union-attr]
+    assert first.mean() < 80, "the title card is a dark plate"
+    assert (first > 200).mean() > 0.002, "with bright title text on it"
+    assert abs(first.mean() - clip_one.mean()) > 5 or (first - clip_one).std() > 20
+    audio = mono_audio(film)
+    impacts = [c.at_s for c in production.edit.sfx if c.kind == "impact"]
+    assert impacts
+    for at in impacts:
+        assert rms(audio, at, at + 0.3) > 2.0 * rms(audio, at - 1.0, at - 0.1), at
 
 
 def test_demo_again_duplicates_nothing(demo: tuple[Path, dict[str, Any]]) -> None:

@@ -6,19 +6,18 @@ renders the real 1080x1920 and 1920x1080 presets to prove the full-size graph wo
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from media_facts import frames, luma, mono_audio, rms
 
 from shortfilm.domain.production import Caption, EditIntent, Music, SoundEffectCue, SoundKind
 from shortfilm.domain.production import TitleCard as DomainTitleCard
 from shortfilm.errors import InputError, MediaError
-from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.loudness import measure
 from shortfilm.media.presets import (
     HORIZONTAL,
@@ -113,37 +112,6 @@ def films(clips: list[Path], workdir: Path) -> dict[str, RenderResult]:
         plan, [(TINY_V, out / "film-v.mp4"), (TINY_H, out / "film-h.mp4")], workdir
     )
     return {r.path.name: r for r in results}
-
-
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    return np.asarray(rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114]))
-
-
-def mono_audio(path: Path) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            "48000",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
 
 
 # ---------------------------------------------------------------------------------- presets
@@ -351,15 +319,10 @@ def test_caption_is_visible_only_in_its_window(
 
 def test_impact_sfx_is_clearly_audible(films: dict[str, RenderResult]) -> None:
     audio = mono_audio(films["film-h.mp4"].path)
-    sr = 48_000
 
-    def rms(a: float, b: float) -> float:
-        seg = audio[round(a * sr) : round(b * sr)]
-        return float(np.sqrt(np.mean(seg**2)))
-
-    hit = rms(IMPACT_AT, IMPACT_AT + 0.4)
-    before = rms(IMPACT_AT - 1.0, IMPACT_AT)
-    after = rms(IMPACT_AT + 1.3, IMPACT_AT + 2.3)
+    hit = rms(audio, IMPACT_AT, IMPACT_AT + 0.4)
+    before = rms(audio, IMPACT_AT - 1.0, IMPACT_AT)
+    after = rms(audio, IMPACT_AT + 1.3, IMPACT_AT + 2.3)
     assert hit > 3.0 * before  # ~10 dB above the surrounding second
     assert hit > 3.0 * after
 

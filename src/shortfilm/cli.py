@@ -257,5 +257,26 @@ def export(
     out.print(f"exported {slug} to {path}")
 
 
+@app.command()
+def note(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    clip: Annotated[int, typer.Argument(help="Clip number (1 = first).")],
+    take: Annotated[int, typer.Argument(help="Take number.")],
+    text: Annotated[str, typer.Argument(help="What worked or failed, for the next person.")],
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Reject the take: kept, but no longer selected.")
+    ] = False,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Leave a note on a take (and optionally mark it failed): failed takes teach."""
+    from shortfilm.workflow.takes import note_take
+
+    try:
+        subject = note_take(open_store(home), slug, clip, take, text, failed=failed)
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(f"{slug}/{subject}: {'rejected, ' if failed else ''}note saved")
+
+
 def main() -> None:
     app()

@@ -27,6 +27,7 @@ from shortfilm.domain.production import (
     Production,
     SoundEffectCue,
     SoundKind,
+    Style,
     TitleCard,
 )
 from shortfilm.errors import InputError, SpecError
@@ -437,14 +438,39 @@ def test_more_than_six_shots_is_a_schema_error(spec: Path) -> None:
 
 def test_a_missing_section_points_at_its_parent(spec: Path) -> None:
     text = spec.read_text()
-    start = text.index("  style:\n")
-    end = text.index("  consistency:\n")
+    start = text.index("  characters:\n")
+    end = text.index("  environment:\n")
     spec.write_text(text[:start] + text[end:])
 
     error = load_error(spec)
 
-    assert_points_at(error, spec, line_of(spec, "board:"), "board.style")
+    assert_points_at(error, spec, line_of(spec, "board:"), "board.characters")
     assert "field required" in str(error)
+
+
+def test_prompt_blocks_being_drafted_load_blank_and_round_trip(spec: Path) -> None:
+    # Prompt quality is judged by `shortfilm lint`, so a draft with gaps still loads: here the
+    # world is written with no value, style, consistency and negative rules are left out.
+    text = spec.read_text()
+    cut = [("  world: >-\n", "  characters:\n"), ("  style:\n", "  references:\n")]
+    for first, after in cut:
+        text = text[: text.index(first)] + text[text.index(after) :]
+    spec.write_text(text.replace("board:\n", "board:\n  world:\n", 1))
+    edit(spec, "    sound_rule: Wind, distant surf and servo whine only. No music, no voice.\n", "")
+    edit(spec, "        movement: static\n", "        movement: ''\n")
+    edit(spec, "      outfit: Off-white linen shirt, wide straw hat.\n", "      outfit:\n")
+
+    production = load_spec(spec)
+
+    board = production.board
+    assert board.world == ""
+    assert board.style == Style() and board.consistency == () and board.negative == ()
+    assert board.characters[2].outfit == ""
+    assert production.clips[0].sound_rule == ""
+    assert production.clips[0].shots[1].movement == ""
+    out = spec.with_name("exported.yaml")
+    dump_spec(production, out)
+    assert load_spec(out) == production
 
 
 # -- the example's drawn reference images -----------------------------------------------------

@@ -37,9 +37,9 @@ class Script:
 class Character:
     name: str
     role: CharacterRole
-    description: str
-    outfit: str
-    silhouette: str
+    description: str = ""
+    outfit: str = ""
+    silhouette: str = ""
     props: str = ""
     reference: str | None = None
     """Path of a reference image, relative to the spec's folder."""
@@ -54,10 +54,12 @@ class EnvironmentView:
 
 @dataclass(frozen=True)
 class Style:
-    camera: str
-    lighting: str
-    texture: str
-    realism: str
+    """The board's look; any part may be blank (``""``), which lint reports, not the loader."""
+
+    camera: str = ""
+    lighting: str = ""
+    texture: str = ""
+    realism: str = ""
     palette: tuple[str, ...] = ()
     """Hex colours (``#rrggbb``) the board anchors; used by previz and palette-drift checks."""
 
@@ -65,11 +67,12 @@ class Style:
 @dataclass(frozen=True)
 class AssetBoard:
     world: str
+    """May be blank, like every block below but ``characters``: lint judges a thin board."""
     characters: tuple[Character, ...]
-    environment: tuple[EnvironmentView, ...]
-    style: Style
-    consistency: tuple[str, ...]
-    negative: tuple[str, ...]
+    environment: tuple[EnvironmentView, ...] = ()
+    style: Style = field(default_factory=Style)
+    consistency: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     """Extra reference images (mood, palette) beyond those of characters and views."""
 
@@ -83,12 +86,14 @@ class AssetBoard:
 
 @dataclass(frozen=True)
 class Shot:
-    camera: str
+    """One visual moment. Every text may be blank here; lint reports a shot missing any."""
+
+    camera: str = ""
     """Camera angle and framing, e.g. ``low-angle wide``."""
-    movement: str
+    movement: str = ""
     """Camera movement in words, e.g. ``slow push-in``; see :func:`parse_camera_move`."""
-    subject: str
-    action: str
+    subject: str = ""
+    action: str = ""
     timing_s: float | None = None
     """How long this shot lasts; ``None`` shares the clip's remaining time evenly."""
 
@@ -99,6 +104,11 @@ class ClipPlan:
     job: str
     """The one job this clip does (establish, conflict, continue, twist, close ...)."""
     tone_world: str
+    """May be ``""``, as may ``character_environment`` and ``sound_rule``: lint reports it.
+
+    They keep no default because ``shots`` and ``duration_s`` follow them and callers build
+    clips positionally; the spec loader supplies ``""`` when the YAML leaves them out.
+    """
     character_environment: str
     shots: tuple[Shot, ...]
     sound_rule: str

@@ -8,7 +8,10 @@ a number is. Lists in YAML become tuples in the domain, so the domain stays hash
 
 Only shape and single-value rules live here (slug characters, durations above zero, a caption
 ending after it starts). Judgements such as "3-4 shots per clip" or "the clips add up to the
-target" are lint rules, reported as advice and never as a refusal to load.
+target" are lint rules, reported as advice and never as a refusal to load. The prompt blocks a
+person is still drafting (a shot's camera, a clip's sound rule, the board's style ...) may be left
+out or blank for the same reason: :mod:`shortfilm.prompts.lint` names each gap with a rule code,
+its place and a hint, which says more than a load error could.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from shortfilm.domain.production import (
     SCHEMA,
@@ -71,6 +82,17 @@ def _hex_colour(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_not_blank)]
 """Text an author must actually write: empty or whitespace-only is refused."""
+
+
+def _null_as(empty: object) -> BeforeValidator:
+    """Read a key written with no value (``world:``, YAML null) as the blank ``empty``."""
+    return BeforeValidator(lambda value: empty if value is None else value)
+
+
+Draft = Annotated[str, _null_as("")]
+"""Prompt text that may be left out or blank while drafting; lint, not the loader, judges it."""
+DraftList = Annotated[list[Text], _null_as([])]
+"""A prompt block of lines that may be left out or empty; each line written must say something."""
 Seconds = Annotated[float, Field(gt=0)]
 """A length of time in seconds, above zero."""
 Instant = Annotated[float, Field(ge=0)]
@@ -100,9 +122,9 @@ class ScriptSpec(_SpecModel):
 class CharacterSpec(_SpecModel):
     name: Text
     role: _CharacterRoleField
-    description: Text
-    outfit: Text
-    silhouette: Text
+    description: Draft = ""
+    outfit: Draft = ""
+    silhouette: Draft = ""
     props: str = ""
     reference: Text | None = None
 
@@ -130,10 +152,10 @@ class EnvironmentViewSpec(_SpecModel):
 
 
 class StyleSpec(_SpecModel):
-    camera: Text
-    lighting: Text
-    texture: Text
-    realism: Text
+    camera: Draft = ""
+    lighting: Draft = ""
+    texture: Draft = ""
+    realism: Draft = ""
     palette: list[Annotated[str, AfterValidator(_hex_colour)]] = []
 
     def to_domain(self) -> Style:
@@ -147,12 +169,12 @@ class StyleSpec(_SpecModel):
 
 
 class AssetBoardSpec(_SpecModel):
-    world: Text
+    world: Draft = ""
     characters: list[CharacterSpec]
-    environment: list[EnvironmentViewSpec]
-    style: StyleSpec
-    consistency: list[Text]
-    negative: list[Text]
+    environment: Annotated[list[EnvironmentViewSpec], _null_as([])] = []
+    style: Annotated[StyleSpec, _null_as({})] = StyleSpec()
+    consistency: DraftList = []
+    negative: DraftList = []
     references: list[Text] = []
 
     def to_domain(self) -> AssetBoard:
@@ -168,10 +190,10 @@ class AssetBoardSpec(_SpecModel):
 
 
 class ShotSpec(_SpecModel):
-    camera: Text
-    movement: Text
-    subject: Text
-    action: Text
+    camera: Draft = ""
+    movement: Draft = ""
+    subject: Draft = ""
+    action: Draft = ""
     timing_s: Seconds | None = None
 
     def to_domain(self) -> Shot:
@@ -187,10 +209,10 @@ class ShotSpec(_SpecModel):
 class ClipPlanSpec(_SpecModel):
     name: Text
     job: Text
-    tone_world: Text
-    character_environment: Text
+    tone_world: Draft = ""
+    character_environment: Draft = ""
     shots: Annotated[list[ShotSpec], Field(min_length=1, max_length=MAX_SHOTS_PER_CLIP)]
-    sound_rule: Text
+    sound_rule: Draft = ""
     duration_s: Seconds
     continues_previous: bool = False
 

@@ -36,16 +36,22 @@ def dump_spec(production: Production, path: Path) -> None:
     Reference paths are written as they are: they stay relative to the spec's folder, so the
     referenced images must sit beside ``path`` for the file to load again.
     """
-    text = yaml.dump(
-        spec_to_dict(production),
+    text = dump_yaml(spec_to_dict(production))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` (dataclasses allowed) as YAML in the spec's house style: key order kept, long text
+    folded, 100 columns."""
+    return yaml.dump(
+        _plain(data),
         Dumper=_SpecDumper,
         sort_keys=False,
         allow_unicode=True,
         width=100,
         default_flow_style=False,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _dataclass_to_dict(obj: Any) -> dict[str, Any]:
@@ -65,6 +71,8 @@ def _plain(value: object) -> object:
         return value.value
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

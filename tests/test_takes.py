@@ -4,42 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shortfilm.providers.base import (
-    Delivery,
-    GenerationRequest,
-    ProviderJob,
-    ProviderLimits,
-    TakeStatus,
-)
+from fake_providers import RefusingProvider
+
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import import_spec
 from shortfilm.workflow.lessons import lessons_for
 from shortfilm.workflow.takes import note_take
-
-
-class RefusingProvider:
-    """A provider whose every job ends FAILED, as a hosted model does on a policy refusal."""
-
-    name = "refusing"
-    model = "refusing-1"
-    cost_unit = "tokens"
-    prompt_form = "reference-mode"
-    limits = ProviderLimits((4.0, 15.0), ((1280, 720),), 9)
-
-    def __init__(self) -> None:
-        self.submitted: list[GenerationRequest] = []
-
-    def submit(self, request: GenerationRequest) -> str:
-        self.submitted.append(request)
-        return f"job-{len(self.submitted)}"
-
-    def status(self, job_id: str) -> ProviderJob:
-        return ProviderJob(job_id, TakeStatus.FAILED, error="OutputVideoSensitiveContentDetected")
-
-    def fetch(self, job_id: str, dest: Path) -> Delivery:
-        raise AssertionError("a failed job is never fetched")
 
 
 def test_failed_takes_are_kept_with_their_error(tmp_path: Path, example_spec: Path) -> None:

@@ -65,5 +65,12 @@ class ProviderError(ShortfilmError):
         super().__init__(message)
 
 
+class GateError(ShortfilmError):
+    """A checkpoint refused to go on (lint errors before generation, an unapproved board ...).
+
+    Not bad input: the input is readable, but spending on it now would likely be wasted.
+    """
+
+
 class StoreError(ShortfilmError):
     """The store is missing, locked or inconsistent."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import ClipPlan, Production
-from shortfilm.errors import ProviderError, StoreError
+from shortfilm.errors import GateError, ProviderError, StoreError
 from shortfilm.media.keyframe import pick_keyframe
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import NamedReference, render_for
@@ -31,6 +31,7 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
+from shortfilm.workflow.linting import clips_with_errors
 from shortfilm.workflow.progress import Progress, silent
 
 CLIP_SIZE = (1280, 720)
@@ -65,10 +66,15 @@ def generate_takes(
     provider: VideoProvider,
     *,
     seed: int = 0,
+    force: bool = False,
     poll_interval_s: float = 2.0,
     progress: Progress = silent,
 ) -> GenerateResult:
-    """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe."""
+    """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe.
+
+    Clips with lint errors are refused before anything is sent (:class:`GateError`), unless
+    ``force``: then they are generated and their takes record that they were forced, and why.
+    """
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
@@ -79,12 +85,24 @@ def generate_takes(
         if board is None:
             raise StoreError(f"production {slug!r} has no asset board")
         board_id = board.id
+    blocked = clips_with_errors(production, provider.limits.durations_s)
+    if blocked and not force:
+        lines = [
+            f"clip-{index + 1:02d}: {f.code} {f.place}: {f.message}"
+            for index, errors in blocked.items()
+            for f in errors
+        ]
+        raise GateError(
+            f"{len(blocked)} clip(s) have lint errors, nothing was generated "
+            f"(fix them or pass --force): " + "; ".join(lines)
+        )
     result = GenerateResult()
     total = len(clip_rows)
     for i, (clip, plan) in enumerate(zip(clip_rows, production.clips, strict=True)):
         progress("generate", i, total)
+        forced = [f.code for f in blocked.get(i, [])]
         outcome = _generate_clip(
-            store, production, clip.id, plan, board_id, provider, seed, poll_interval_s
+            store, production, clip.id, plan, board_id, provider, seed, poll_interval_s, forced
         )
         result.outcomes.append(outcome)
         progress("generate", i + 1, total)
@@ -113,6 +131,7 @@ def _generate_clip(
     provider: VideoProvider,
     seed: int,
     poll_interval_s: float,
+    forced: list[str],
 ) -> ClipOutcome:
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
@@ -189,10 +208,21 @@ def _generate_clip(
                     {"role": r.role, "label": r.label, "sha256": r.path.name} for r in refs
                 ],
                 cost_unit=provider.cost_unit,
+                forced=bool(forced),
             )
+            if forced:
+                take.params = take.params | {"forced_over": forced}
             s.add(take)
             s.flush()
             repo.event(s, clip.production_id, "take.created", _take_subject(clip, take))
+            if forced:
+                repo.event(
+                    s,
+                    clip.production_id,
+                    "take.forced",
+                    _take_subject(clip, take),
+                    lint_errors=forced,
+                )
         take_id = take.id
         position = clip.position
     if not reused:

@@ -29,6 +29,7 @@ def run_production(
     provider: VideoProvider,
     *,
     seed: int = 0,
+    force: bool = False,
     progress: Progress = silent,
 ) -> RunResult:
     """Run every stage for ``spec_path``; stages already done are reused, not redone.
@@ -36,7 +37,9 @@ def run_production(
     Raises :class:`ProviderError` when a clip could not be generated (its failed take is kept).
     """
     imported = import_spec(store, spec_path)
-    generated = generate_takes(store, imported.slug, provider, seed=seed, progress=progress)
+    generated = generate_takes(
+        store, imported.slug, provider, seed=seed, force=force, progress=progress
+    )
     report_path = store.home / "reports" / f"{imported.slug}.md"
     if generated.failed:
         write_report(store, imported.slug, report_path)

@@ -1,0 +1,60 @@
+"""Lint a production before a credit is spent, with the lessons of failed takes beside it.
+
+The rules live in :mod:`shortfilm.prompts.lint` (pure); this use-case adds what only the store
+knows: ``L501`` info findings naming failed takes of similar prompts, and the gate ``run`` uses.
+"""
+
+from __future__ import annotations
+
+from shortfilm.domain import Production
+from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.prompts.lint import Finding, Severity, lint_production
+from shortfilm.prompts.render import render_plain
+from shortfilm.store.repo import Store
+from shortfilm.workflow.lessons import lessons_for
+
+LESSON_CODE = "L501"
+
+
+def lint_with_lessons(
+    production: Production,
+    *,
+    store: Store | None = None,
+    durations_s: tuple[float, float] | None = None,
+) -> list[Finding]:
+    """Rule findings, then per clip the lessons of failed takes whose prompts resemble it."""
+    findings = lint_production(production, durations_s=durations_s)
+    if store is None:
+        return findings
+    for index, clip in enumerate(production.clips):
+        text = render_plain(VideoPrompt.from_clip(production.board, clip))
+        for lesson in lessons_for(store, text):
+            findings.append(
+                Finding(
+                    code=LESSON_CODE,
+                    severity=Severity.INFO,
+                    place=f"clips[{index}]",
+                    message=(
+                        f"a prior take of a prompt like this {lesson.status} "
+                        f"({lesson.take}, {lesson.similarity:.0%} alike): {lesson.note}"
+                    ),
+                    hint="read that take's note before generating; change what it warns about",
+                )
+            )
+    return findings
+
+
+def clips_with_errors(
+    production: Production, durations_s: tuple[float, float] | None
+) -> dict[int, list[Finding]]:
+    """0-based clip index -> its error findings (board errors count for every clip)."""
+    blocked: dict[int, list[Finding]] = {}
+    for index in range(len(production.clips)):
+        errors = [
+            f
+            for f in lint_production(production, durations_s=durations_s, only_clip=index)
+            if f.severity is Severity.ERROR
+        ]
+        if errors:
+            blocked[index] = errors
+    return blocked

@@ -1,0 +1,140 @@
+"""`shortfilm lint` and the lint gate of `shortfilm run`, as a user meets them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+from fake_providers import RefusingProvider
+from typer.testing import CliRunner
+
+from shortfilm.cli import app
+from shortfilm.errors import GateError
+from shortfilm.examples import example_dir
+from shortfilm.providers import registry
+from shortfilm.spec import load_spec
+from shortfilm.store import repo
+from shortfilm.store.repo import Store
+from shortfilm.workflow.generate import generate_takes
+from shortfilm.workflow.importing import import_production, import_spec
+
+runner = CliRunner()
+
+
+def test_the_example_lints_clean() -> None:
+    result = runner.invoke(app, ["lint", str(example_dir() / "production.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output
+
+
+def test_a_broken_copy_exits_1_with_json_findings(tmp_path: Path, example_spec: Path) -> None:
+    production = load_spec(example_spec)
+    shots = list(production.clips[1].shots)
+    shots[0] = dataclasses.replace(shots[0], camera="")
+    clips = list(production.clips)
+    clips[1] = dataclasses.replace(clips[1], shots=tuple(shots), sound_rule="")
+    from shortfilm.spec import dump_spec
+
+    broken = example_spec.with_name("broken.yaml")
+    dump_spec(dataclasses.replace(production, clips=tuple(clips)), broken)
+    result = runner.invoke(app, ["lint", str(broken), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    rows = json.loads(result.output)
+    assert all(set(r) == {"code", "severity", "place", "message", "hint"} for r in rows)
+    places = {(r["place"], r["severity"]) for r in rows}
+    assert ("clips[1].shots[0].camera", "error") in places
+    assert any(r["place"].startswith("clips[1]") and "sound" in r["message"] for r in rows)
+
+
+def test_unusable_input_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: [unclosed")
+    assert runner.invoke(app, ["lint", str(bad)]).exit_code == 2
+    assert (
+        runner.invoke(app, ["lint", "no-such-production", "--home", str(tmp_path)]).exit_code == 2
+    )
+    assert runner.invoke(app, ["lint", str(bad), "--format", "xml"]).exit_code == 2
+
+
+def test_lint_a_stored_production_shows_lessons_of_failed_takes(
+    tmp_path: Path, example_spec: Path
+) -> None:
+    home = tmp_path / "home"
+    store = Store(home)
+    import_spec(store, example_spec)
+    generate_takes(store, "wasteland-villa", RefusingProvider(), poll_interval_s=0)
+    store.close()
+    result = runner.invoke(
+        app, ["lint", "wasteland-villa", "--home", str(home), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    lessons = [r for r in json.loads(result.output) if r["code"] == "L501"]
+    assert {r["place"] for r in lessons} >= {"clips[0]", "clips[1]", "clips[3]"}
+    assert all(r["severity"] == "info" for r in lessons)
+    assert "OutputVideoSensitiveContentDetected" in lessons[0]["message"]
+
+
+def _one_broken_clip(example_spec: Path) -> tuple[Store, str]:
+    production = load_spec(example_spec)
+    clip = production.clips[0]
+    shots = (dataclasses.replace(clip.shots[0], camera=""),) + clip.shots[1:]
+    short = dataclasses.replace(clip, shots=shots, duration_s=4.0)
+    cut = dataclasses.replace(production, clips=(short,), target_duration_s=4.0)
+    store = Store(example_spec.parent.parent / "home")
+    import_production(store, cut, example_spec.parent)
+    return store, cut.slug
+
+
+def test_run_refuses_clips_with_lint_errors_and_sends_nothing(example_spec: Path) -> None:
+    store, slug = _one_broken_clip(example_spec)
+    provider = RefusingProvider()
+    try:
+        generate_takes(store, slug, provider, poll_interval_s=0)
+    except GateError as exc:
+        assert "clip-01: C2" in str(exc) and "clips[0].shots[0].camera" in str(exc)
+    else:
+        raise AssertionError("the lint gate did not refuse")
+    assert provider.submitted == []
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        assert prod is not None
+        assert repo.takes(s, repo.clips(s, prod.id)[0].id) == []
+    store.close()
+
+
+def test_forced_run_records_that_it_was_forced(example_spec: Path) -> None:
+    store, slug = _one_broken_clip(example_spec)
+    animatic = registry.get("animatic", store.home / "work" / "animatic")
+    result = generate_takes(store, slug, animatic, force=True)
+    assert [o.status for o in result.outcomes] == ["succeeded"]
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        assert prod is not None
+        (take,) = repo.takes(s, repo.clips(s, prod.id)[0].id)
+        assert take.forced and any(c.startswith("C2") for c in take.params["forced_over"])
+        assert "take.forced" in [e.kind for e in repo.events(s, prod.id)]
+    store.close()
+
+
+def test_plan_writes_clips_that_lint_clean(tmp_path: Path) -> None:
+    script = Path(__file__).parent / "scripts" / "wasteland-50s.md"
+    out = tmp_path / "clips.yaml"
+    spec = example_dir() / "production.yaml"
+    result = runner.invoke(
+        app, ["plan", str(script), "--target", "50", "--spec", str(spec), "--out", str(out),
+              "--deterministic"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.count("  - name: ") == 4
+    shutil.copytree(example_dir(), tmp_path / "film", ignore=shutil.ignore_patterns("*.py"))
+    merged = tmp_path / "film" / "production.yaml"
+    original = merged.read_text()
+    head = original[: original.index("\nclips:") + 1]
+    tail = original[original.index("\nedit:") :]
+    merged.write_text(head + text[text.index("\nclips:") + 1 :] + tail)
+    linted = runner.invoke(app, ["lint", str(merged)])
+    assert linted.exit_code == 0, linted.output
+    assert " 0 errors" in " " + linted.output.splitlines()[-1]

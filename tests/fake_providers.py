@@ -34,3 +34,54 @@ class RefusingProvider:
 
     def fetch(self, job_id: str, dest: Path) -> Delivery:
         raise AssertionError("a failed job is never fetched")
+
+
+class TimedProvider:
+    """Succeeds after ``latency_s``, delivering a small real clip; records when jobs were in flight.
+
+    Used to check the scheduler: how many takes overlap, and that a continuing clip starts only
+    after the clip it continues has finished.
+    """
+
+    name = "timed"
+    model = "timed-1"
+    cost_unit = "credits"
+    prompt_form = "plain"
+
+    def __init__(self, clip: Path, latency_s: float, max_concurrent: int = 8) -> None:
+        import threading
+        import time
+
+        self.clip = clip
+        self.latency_s = latency_s
+        self.limits = ProviderLimits((2.0, 30.0), ((1280, 720),), 9, max_concurrent=max_concurrent)
+        self._clock = time.monotonic
+        self._lock = threading.Lock()
+        self.started: dict[str, float] = {}
+        self.labels: dict[str, str] = {}
+
+    def submit(self, request: GenerationRequest) -> str:
+        with self._lock:
+            job = f"job-{len(self.started) + 1}"
+            self.started[job] = self._clock()
+            self.labels[job] = request.clip.name
+        return job
+
+    def status(self, job_id: str) -> ProviderJob:
+        done = self._clock() - self.started[job_id] >= self.latency_s
+        return ProviderJob(job_id, TakeStatus.SUCCEEDED if done else TakeStatus.RUNNING, cost=1.0)
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        import shutil
+
+        from PIL import Image
+
+        dest.mkdir(parents=True, exist_ok=True)
+        video = dest / f"{job_id}.mp4"
+        shutil.copyfile(self.clip, video)
+        last = dest / f"{job_id}.png"
+        Image.new("RGB", (64, 36), (len(job_id) * 20 % 255, 40, 90)).save(last)
+        return Delivery(video, last)
+
+    def finished_at(self, job_id: str) -> float:
+        return self.started[job_id] + self.latency_s

@@ -389,6 +389,7 @@ class AnimaticProvider:
         durations_s=(2.0, 30.0),
         resolutions=((1280, 720), (720, 1280), (960, 540)),
         max_references=9,
+        max_concurrent=2,  # CPU-bound: one clip per core, each with its own drawing threads
     )
 
     def __init__(self, workdir: Path) -> None:

@@ -76,6 +76,10 @@ class ProviderLimits:
     """Inclusive range of clip durations the model accepts, seconds."""
     resolutions: tuple[tuple[int, int], ...]
     max_references: int
+    max_concurrent: int = 4
+    """Takes this provider may have in flight at once (the workers' cap)."""
+    submits_per_s: float | None = None
+    """Average create requests per second the provider accepts; ``None``: no limit."""
 
 
 @runtime_checkable

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shortfilm.store.artifacts import LocalArtifactStore
@@ -33,6 +35,7 @@ from shortfilm.store.tables import (
     ReviewRow,
     ScriptRow,
     TakeRow,
+    utcnow,
 )
 
 Row = TypeVar("Row", ScriptRow, BoardRow, PromptRow, EditRow)
@@ -76,9 +79,16 @@ class Store:
         """Store ``source`` by content, record it and its readable ``name``; return the sha256."""
         sha = self.artifacts.put(source)
         if s.get(ArtifactRow, sha) is None:
+            # Two workers may store the same bytes at once: insert-if-absent, never fail on it.
             media_type = MEDIA_TYPES.get(source.suffix.lower(), "application/octet-stream")
-            s.add(ArtifactRow(sha256=sha, size=source.stat().st_size, media_type=media_type))
-            s.flush()
+            row = {
+                "sha256": sha,
+                "size": source.stat().st_size,
+                "media_type": media_type,
+                "created_at": utcnow(),
+            }
+            insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert
+            s.execute(insert(ArtifactRow).values(**row).on_conflict_do_nothing())
         named = s.get(ArtifactNameRow, name)
         if named is None:
             s.add(ArtifactNameRow(name=name, sha256=sha))

@@ -11,13 +11,17 @@ Safety rules, the same for the offline animatic and paid hosted models:
 from __future__ import annotations
 
 import shutil
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.errors import GateError, ProviderError, StoreError
+from shortfilm.jobs.limits import RateLimiter
 from shortfilm.media.keyframe import pick_keyframe
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import NamedReference, render_for
@@ -68,12 +72,15 @@ def generate_takes(
     seed: int = 0,
     force: bool = False,
     poll_interval_s: float = 2.0,
+    max_concurrent: int | None = None,
     progress: Progress = silent,
 ) -> GenerateResult:
     """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe.
 
     Clips with lint errors are refused before anything is sent (:class:`GateError`), unless
     ``force``: then they are generated and their takes record that they were forced, and why.
+    Independent clips run in parallel, at most ``max_concurrent`` (default: the provider's cap)
+    takes in flight; a clip that continues the previous one waits for its keyframe.
     """
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
@@ -96,17 +103,56 @@ def generate_takes(
             f"{len(blocked)} clip(s) have lint errors, nothing was generated "
             f"(fix them or pass --force): " + "; ".join(lines)
         )
-    result = GenerateResult()
     total = len(clip_rows)
-    for i, (clip, plan) in enumerate(zip(clip_rows, production.clips, strict=True)):
-        progress("generate", i, total)
-        forced = [f.code for f in blocked.get(i, [])]
-        outcome = _generate_clip(
-            store, production, clip.id, plan, board_id, provider, seed, poll_interval_s, forced
-        )
-        result.outcomes.append(outcome)
-        progress("generate", i + 1, total)
-    return result
+    outcomes: dict[int, ClipOutcome] = {}
+    lock = threading.Lock()
+    pacing = _Pacing(provider, poll_interval_s)
+    progress("generate", 0, total)
+
+    def run_chain(chain: list[int]) -> None:
+        # clips of one chain continue each other: each needs the previous one's keyframe
+        for i in chain:
+            with lock:
+                progress(f"  {clip_name(i + 1)}", 0, 1)
+            forced = [f.code for f in blocked.get(i, [])]
+            outcome = _generate_clip(
+                store, production, clip_rows[i].id, production.clips[i], board_id, provider,
+                seed, pacing, forced,
+            )  # fmt: skip
+            with lock:
+                outcomes[i] = outcome
+                progress("generate", len(outcomes), total)
+                progress(f"  {clip_name(i + 1)}", 1, 1)
+
+    chains = continuity_chains(production.clips)
+    workers = max(1, min(max_concurrent or provider.limits.max_concurrent, len(chains)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="take") as pool:
+        for future in [pool.submit(run_chain, chain) for chain in chains]:
+            future.result()
+    return GenerateResult([outcomes[i] for i in sorted(outcomes)])
+
+
+def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
+    """Clip indexes grouped so that a clip continuing the previous one shares its chain.
+
+    Chains are independent and may be generated in parallel; inside a chain, order matters
+    because each clip takes the previous clip's keyframe as a reference.
+    """
+    chains: list[list[int]] = []
+    for i, clip in enumerate(clips):
+        if clip.continues_previous and chains:
+            chains[-1].append(i)
+        else:
+            chains.append([i])
+    return chains
+
+
+class _Pacing:
+    """How takes wait on a provider: the shared submit rate, and the polling interval."""
+
+    def __init__(self, provider: VideoProvider, poll_interval_s: float) -> None:
+        self.submits = RateLimiter(provider.limits.submits_per_s)
+        self.poll_interval_s = poll_interval_s
 
 
 def _references(
@@ -130,7 +176,7 @@ def _generate_clip(
     board_id: int,
     provider: VideoProvider,
     seed: int,
-    poll_interval_s: float,
+    pacing: _Pacing,
     forced: list[str],
 ) -> ClipOutcome:
     with store.session() as s:
@@ -226,7 +272,7 @@ def _generate_clip(
         take_id = take.id
         position = clip.position
     if not reused:
-        _run_take(store, production.slug, take_id, request, provider, poll_interval_s)
+        _run_take(store, production.slug, take_id, request, provider, pacing)
     with store.session() as s:
         take = s.get(TakeRow, take_id)
         clip = s.get(ClipRow, clip_id)
@@ -261,7 +307,7 @@ def _run_take(
     take_id: int,
     request: GenerationRequest,
     provider: VideoProvider,
-    poll_interval_s: float,
+    pacing: _Pacing,
 ) -> None:
     """Submit (unless a job id is already recorded), wait, and store what comes back."""
     with store.session() as s:
@@ -270,6 +316,7 @@ def _run_take(
         job_id = take.job_id
     if job_id is None:
         try:
+            pacing.submits.acquire()
             job_id = provider.submit(request)
         except ProviderError as exc:
             _finish(store, take_id, "failed", error=str(exc))
@@ -283,7 +330,7 @@ def _run_take(
         job = provider.status(job_id)
         if job.status.finished:
             break
-        time.sleep(poll_interval_s)
+        time.sleep(pacing.poll_interval_s)
     if job.status is not TakeStatus.SUCCEEDED:
         _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
         return

@@ -1,0 +1,87 @@
+"""Takes in parallel: independent clips overlap, a continuing clip waits for its keyframe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_providers import TimedProvider
+
+from shortfilm.domain import ClipPlan, Shot
+from shortfilm.jobs.limits import RateLimiter
+from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.spec import load_spec
+from shortfilm.store.repo import Store
+from shortfilm.workflow.generate import continuity_chains, generate_takes
+from shortfilm.workflow.importing import import_spec
+
+
+def _clip(name: str, continues: bool) -> ClipPlan:
+    shot = Shot("wide", "static", "x", "y")
+    return ClipPlan(name, "job", "t", "c", (shot,), "s", 12.0, continues_previous=continues)
+
+
+def test_chains_follow_continuity() -> None:
+    flags = [False, False, True, True, False, True]
+    clips = [_clip(f"c{i}", f) for i, f in enumerate(flags)]
+    assert continuity_chains(clips) == [[0], [1, 2, 3], [4, 5]]
+    assert continuity_chains([_clip("a", True)]) == [[0]]
+
+
+@pytest.fixture(scope="module")
+def small_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=2", "-f", "lavfi", "-i",
+         "anullsrc=r=48000:cl=stereo", "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", out],
+        what="test clip",
+    )  # fmt: skip
+    return out
+
+
+def test_independent_clips_overlap_and_continuing_ones_wait(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    production = load_spec(example_spec)
+    assert [c.continues_previous for c in production.clips] == [False, False, True, False]
+    store = Store(tmp_path / "home")
+    import_spec(store, example_spec)
+    provider = TimedProvider(small_clip, latency_s=0.6)
+    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
+    assert [o.status for o in result.outcomes] == ["succeeded"] * 4
+    by_clip = {provider.labels[j]: j for j in provider.started}
+    starts = sorted(provider.started.values())
+    # three chains ([1], [2, 3], [4]) start together
+    assert starts[2] - starts[0] < 0.4
+    third, second = by_clip[production.clips[2].name], by_clip[production.clips[1].name]
+    assert provider.started[third] >= provider.finished_at(second)
+    store.close()
+
+
+def test_the_cap_limits_takes_in_flight(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    store = Store(tmp_path / "home")
+    import_spec(store, example_spec)
+    provider = TimedProvider(small_clip, latency_s=0.5, max_concurrent=1)
+    generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
+    spans = sorted((s, provider.finished_at(j)) for j, s in provider.started.items())
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end - 0.01, "with a cap of 1, takes never overlap"
+    store.close()
+
+
+def test_rate_limiter_spaces_submits() -> None:
+    import time
+
+    limiter = RateLimiter(20.0)
+    t0 = time.monotonic()
+    for _ in range(6):
+        limiter.acquire()
+    assert time.monotonic() - t0 >= 5 / 20 - 0.02
+    unlimited = RateLimiter(None)
+    t0 = time.monotonic()
+    for _ in range(1000):
+        unlimited.acquire()
+    assert time.monotonic() - t0 < 0.1

@@ -25,6 +25,9 @@ class RefusingProvider:
     def __init__(self) -> None:
         self.submitted: list[GenerationRequest] = []
 
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        return 1000.0 * request.duration_s
+
     def submit(self, request: GenerationRequest) -> str:
         self.submitted.append(request)
         return f"job-{len(self.submitted)}"
@@ -59,6 +62,9 @@ class TimedProvider:
         self._lock = threading.Lock()
         self.started: dict[str, float] = {}
         self.labels: dict[str, str] = {}
+
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        return 1.0
 
     def submit(self, request: GenerationRequest) -> str:
         with self._lock:

@@ -85,3 +85,39 @@ def test_rate_limiter_spaces_submits() -> None:
     for _ in range(1000):
         unlimited.acquire()
     assert time.monotonic() - t0 < 0.1
+
+
+def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    import dataclasses
+    import json
+
+    from typer.testing import CliRunner
+
+    from shortfilm.cli import app
+    from shortfilm.domain.production import Budget
+    from shortfilm.workflow.importing import import_production
+
+    production = dataclasses.replace(
+        load_spec(example_spec), budget=Budget(limit=2.5, unit="credits")
+    )
+    home = tmp_path / "home"
+    store = Store(home)
+    import_production(store, production, example_spec.parent)
+    provider = TimedProvider(small_clip, latency_s=0.2, max_concurrent=4)
+    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
+    statuses = [o.status for o in result.outcomes]
+    assert statuses.count("succeeded") == 2, statuses
+    assert len(provider.started) == 2, "nothing is sent past the budget"
+    refused = [o for o in result.outcomes if o.status == "over-budget"]
+    assert refused and all("budget" in (o.error or "") for o in refused)
+    store.close()
+    report = CliRunner().invoke(app, ["cost", "wasteland-villa", "--home", str(home), "--json"])
+    assert report.exit_code == 0, report.output
+    data = json.loads(report.output)
+    assert data["total"] == {"credits": 2.0}
+    assert data["budget"]["committed"] == 2.0 and data["budget"]["remaining"] == 0.5
+    approved = sum(c["approved_s"] for c in data["clips"])
+    assert approved == data["approved_s"] > 0
+    assert data["per_approved_s"]["credits"] == 2.0 / approved

@@ -19,6 +19,7 @@ from PIL import Image
 
 from shortfilm.art import EXAMPLE_REFS, PALETTE, draw_example_refs
 from shortfilm.domain.production import (
+    Budget,
     CampaignRole,
     Caption,
     CharacterRole,
@@ -186,6 +187,7 @@ def _maximal(production: Production) -> Production:
             music=Music(path="bed.wav", gain_db=-12.0),
             crossfade_s=0.0,
         ),
+        budget=Budget(limit=2_500_000.0, unit="tokens"),
     )
 
 

@@ -410,5 +410,42 @@ def plan(
             raise typer.Exit(1)
 
 
+@app.command()
+def cost(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    home: HomeOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Spend per clip (failed takes included), against the budget, and per approved second."""
+    from shortfilm.workflow.cost import cost_report
+
+    if not _is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        report = cost_report(open_store(home), slug)
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        return
+
+    def money(amounts: dict[str, float]) -> str:
+        return ", ".join(f"{v:,.0f} {u}" for u, v in amounts.items()) or "0"
+
+    table = Table("clip", "takes", "spent", "wasted on failed", "approved")
+    for c in report.clips:
+        table.add_row(c.clip, str(c.takes), money(c.spent), money(c.wasted), f"{c.approved_s:g} s")
+    out.print(table)
+    out.print(f"total: {money(report.total)}; approved film: {report.approved_s:g} s")
+    if report.per_approved_s:
+        out.print(f"per approved second: {money(report.per_approved_s)}")
+    if report.budget:
+        b = report.budget
+        out.print(
+            f"budget: {b['committed']:,.0f} of {b['limit']:,.0f} {b['unit']} "
+            f"({b['remaining']:,.0f} left)"
+        )
+
+
 def main() -> None:
     app()

@@ -169,6 +169,15 @@ class EditIntent:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """The most a production may spend on generation, in one provider cost unit."""
+
+    limit: float
+    unit: str
+    """The provider's cost unit it applies to, e.g. ``tokens`` (Seedance) or ``seconds``."""
+
+
+@dataclass(frozen=True)
 class Production:
     title: str
     slug: str
@@ -180,6 +189,8 @@ class Production:
     board: AssetBoard
     clips: tuple[ClipPlan, ...]
     edit: EditIntent = field(default_factory=EditIntent)
+    budget: Budget | None = None
+    """``None``: no limit. A take whose estimated cost would pass it is not started."""
     schema: str = SCHEMA
 
     def clip_seconds(self) -> float:

@@ -397,6 +397,10 @@ class AnimaticProvider:
 
     # The protocol ----------------------------------------------------------------------------
 
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        """Offline previz is free."""
+        return 0.0
+
     def submit(self, request: GenerationRequest) -> str:
         """Render the take (synchronously) unless an identical request already has; return its id.
 

@@ -102,3 +102,10 @@ class VideoProvider(Protocol):
     def fetch(self, job_id: str, dest: Path) -> Delivery:
         """Download (or move) the finished video and its last frame into folder ``dest``."""
         ...
+
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        """What ``request`` would cost in ``cost_unit``, before it is sent (0 when free).
+
+        Budgets are checked against this, so it should not underestimate.
+        """
+        ...

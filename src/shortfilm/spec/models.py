@@ -32,6 +32,7 @@ from pydantic import (
 from shortfilm.domain.production import (
     SCHEMA,
     AssetBoard,
+    Budget,
     CampaignRole,
     Caption,
     Character,
@@ -293,6 +294,14 @@ class EditIntentSpec(_SpecModel):
         )
 
 
+class BudgetSpec(_SpecModel):
+    limit: Annotated[float, Field(gt=0)]
+    unit: Text
+
+    def to_domain(self) -> Budget:
+        return Budget(limit=self.limit, unit=self.unit)
+
+
 class ProductionSpec(_SpecModel):
     """The whole file. ``schema`` may be left out; when written it must be ``shortfilm/1``."""
 
@@ -308,6 +317,7 @@ class ProductionSpec(_SpecModel):
     board: AssetBoardSpec
     clips: Annotated[list[ClipPlanSpec], Field(min_length=1)]
     edit: EditIntentSpec = EditIntentSpec()
+    budget: BudgetSpec | None = None
 
     def to_domain(self) -> Production:
         return Production(
@@ -321,6 +331,7 @@ class ProductionSpec(_SpecModel):
             board=self.board.to_domain(),
             clips=tuple(c.to_domain() for c in self.clips),
             edit=self.edit.to_domain(),
+            budget=self.budget.to_domain() if self.budget else None,
             schema=self.schema_,
         )
 
@@ -339,5 +350,6 @@ SPEC_MODELS: dict[type[_SpecModel], type[Any]] = {
     CaptionSpec: Caption,
     SoundEffectCueSpec: SoundEffectCue,
     MusicSpec: Music,
+    BudgetSpec: Budget,
 }
 """Each validation model and the dataclass it mirrors; a test holds their fields equal."""

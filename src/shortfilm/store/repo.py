@@ -70,8 +70,14 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions() as s, s.begin():
-            yield s
+        """One transaction; callbacks in ``s.info["release"]`` run after it ends (locks)."""
+        s = self._sessions()
+        try:
+            with s, s.begin():
+                yield s
+        finally:
+            for release in s.info.pop("release", []):
+                release()
 
     # artifacts ---------------------------------------------------------------------------------
 
@@ -164,6 +170,22 @@ def take_for_request(s: Session, clip_id: int, request_hash: str) -> TakeRow | N
             if row.status == status:
                 return row
     return None
+
+
+def committed_cost(s: Session, production_id: int, unit: str) -> float:
+    """Cost spent (finished takes) plus estimated (takes in flight) in ``unit``."""
+    total = 0.0
+    stmt = (
+        select(TakeRow)
+        .join(ClipRow, TakeRow.clip_id == ClipRow.id)
+        .where(ClipRow.production_id == production_id, TakeRow.cost_unit == unit)
+    )
+    for take in s.scalars(stmt):
+        if take.status in ("queued", "running"):
+            total += float(take.params.get("estimated_cost", 0.0))
+        else:
+            total += take.cost
+    return total
 
 
 def next_take_number(s: Session, clip_id: int) -> int:

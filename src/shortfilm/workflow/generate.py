@@ -153,6 +153,34 @@ class _Pacing:
     def __init__(self, provider: VideoProvider, poll_interval_s: float) -> None:
         self.submits = RateLimiter(provider.limits.submits_per_s)
         self.poll_interval_s = poll_interval_s
+        self.budget_lock = threading.Lock()
+
+    def budget_refusal(
+        self,
+        s: Session,
+        production: Production,
+        production_id: int,
+        provider: VideoProvider,
+        estimate: float,
+    ) -> str | None:
+        """Why a new take of ``estimate`` may not start, or ``None`` when it fits the budget.
+
+        Spent money counts at its charged cost; takes still in flight count at their estimate,
+        so parallel workers cannot together overrun the limit. The caller's session commits the
+        new take before the lock is released (the lock is held until the session ends).
+        """
+        budget = production.budget
+        if budget is None or budget.unit != provider.cost_unit or estimate <= 0:
+            return None
+        self.budget_lock.acquire()
+        s.info.setdefault("release", []).append(self.budget_lock.release)
+        committed = repo.committed_cost(s, production_id, budget.unit)
+        if committed + estimate > budget.limit:
+            return (
+                f"budget: this take would cost about {estimate:,.0f} {budget.unit}; "
+                f"{committed:,.0f} of {budget.limit:,.0f} are already spent or committed"
+            )
+        return None
 
 
 def _references(
@@ -230,7 +258,18 @@ def _generate_clip(
         )
         take = repo.take_for_request(s, clip.id, request_hash)
         reused = take is not None and take.status == "succeeded"
+        estimate = provider.estimate_cost(request)
         if take is None:
+            refusal = pacing.budget_refusal(s, production, clip.production_id, provider, estimate)
+            if refusal:
+                repo.event(
+                    s,
+                    clip.production_id,
+                    "take.over_budget",
+                    clip_name(clip.position),
+                    estimate=estimate,
+                )
+                return ClipOutcome(clip.position, None, "over-budget", error=refusal)
             take = TakeRow(
                 clip_id=clip.id,
                 number=repo.next_take_number(s, clip.id),
@@ -248,6 +287,7 @@ def _generate_clip(
                     "fps": CLIP_FPS,
                     "seed": seed,
                     "prompt_form": provider.prompt_form,
+                    "estimated_cost": estimate,
                     "prompt_text": prompt_text,
                 },
                 references=[

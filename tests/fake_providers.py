@@ -28,6 +28,9 @@ class RefusingProvider:
     def estimate_cost(self, request: GenerationRequest) -> float:
         return 1000.0 * request.duration_s
 
+    def recover(self, request: GenerationRequest) -> str | None:
+        return None
+
     def submit(self, request: GenerationRequest) -> str:
         self.submitted.append(request)
         return f"job-{len(self.submitted)}"
@@ -66,6 +69,9 @@ class TimedProvider:
     def estimate_cost(self, request: GenerationRequest) -> float:
         return 1.0
 
+    def recover(self, request: GenerationRequest) -> str | None:
+        return None
+
     def submit(self, request: GenerationRequest) -> str:
         with self._lock:
             job = f"job-{len(self.started) + 1}"
@@ -91,3 +97,25 @@ class TimedProvider:
 
     def finished_at(self, job_id: str) -> float:
         return self.started[job_id] + self.latency_s
+
+
+class FlakyStatusProvider(TimedProvider):
+    """Like :class:`TimedProvider`, but its status endpoint is down for the first ``outages``
+    calls (a retryable error after the adapter's own retries), as a hosted API is at times."""
+
+    def __init__(self, clip: Path, outages: int) -> None:
+        super().__init__(clip, latency_s=0.0)
+        self.outages = outages
+        self.fetches = 0
+
+    def status(self, job_id: str) -> ProviderJob:
+        from shortfilm.errors import ProviderError
+
+        if self.outages > 0:
+            self.outages -= 1
+            raise ProviderError("503 Service Unavailable (after 5 tries)", retryable=True)
+        return super().status(job_id)
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        self.fetches += 1
+        return super().fetch(job_id, dest)

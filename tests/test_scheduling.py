@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,29 @@ def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     approved = sum(c["approved_s"] for c in data["clips"])
     assert approved == data["approved_s"] > 0
     assert data["per_approved_s"]["credits"] == 2.0 / approved
+
+
+def test_a_take_interrupted_by_an_outage_is_re_attached_not_resubmitted(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    from fake_providers import FlakyStatusProvider
+
+    from shortfilm.store import repo
+
+    store = Store(tmp_path / "home")
+    import_spec(store, example_spec)
+    provider = FlakyStatusProvider(small_clip, outages=1)
+    provider.limits = dataclasses_replace(provider.limits, max_concurrent=1)
+    first = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.01)
+    assert first.outcomes[0].status == "running"  # left for the next run, not failed
+    with store.session() as s:
+        prod = repo.production_by_slug(s, "wasteland-villa")
+        assert prod is not None
+        (take,) = repo.takes(s, repo.clips(s, prod.id)[0].id)
+        assert take.status == "running" and take.job_id == "job-1"
+        assert "will re-attach" in (take.error or "")
+    second = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.01)
+    assert [o.status for o in second.outcomes] == ["succeeded"] * 4
+    assert len(provider.started) == 4, "one create per clip: the interrupted take re-attached"
+    assert provider.fetches == 4, "each result downloaded once"
+    store.close()

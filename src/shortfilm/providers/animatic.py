@@ -401,6 +401,11 @@ class AnimaticProvider:
         """Offline previz is free."""
         return 0.0
 
+    def recover(self, request: GenerationRequest) -> str | None:
+        """A take rendered earlier for this exact request, if its files are on disk."""
+        job = self.job_id(request)
+        return job if self._finished(job) else None
+
     def submit(self, request: GenerationRequest) -> str:
         """Render the take (synchronously) unless an identical request already has; return its id.
 

@@ -103,6 +103,14 @@ class VideoProvider(Protocol):
         """Download (or move) the finished video and its last frame into folder ``dest``."""
         ...
 
+    def recover(self, request: GenerationRequest) -> str | None:
+        """The job already created for ``request``, if the provider has one, else ``None``.
+
+        Called before re-submitting a take whose create may have reached the provider without
+        its id being recorded (a crash in between): finding it avoids paying twice.
+        """
+        ...
+
     def estimate_cost(self, request: GenerationRequest) -> float:
         """What ``request`` would cost in ``cost_unit``, before it is sent (0 when free).
 

@@ -10,12 +10,15 @@ Safety rules, the same for the offline animatic and paid hosted models:
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +29,9 @@ from shortfilm.media.keyframe import pick_keyframe
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import NamedReference, render_for
 from shortfilm.providers.base import (
+    Delivery,
     GenerationRequest,
+    ProviderJob,
     Reference,
     TakeStatus,
     VideoProvider,
@@ -349,53 +354,110 @@ def _run_take(
     provider: VideoProvider,
     pacing: _Pacing,
 ) -> None:
-    """Submit (unless a job id is already recorded), wait, and store what comes back."""
+    """Submit (or re-attach), wait, download once, and store what comes back.
+
+    Durable at every step: a take without a job id is first matched against the provider's own
+    records (``recover``), so a crash between create and recording its id never pays twice; a
+    transient failure while polling or downloading leaves the take running for the next run to
+    re-attach to, since the result may already be paid for; a download lands in a per-take folder
+    with a manifest, so a crash before it is stored does not download it again.
+    """
     with store.session() as s:
         take = s.get(TakeRow, take_id)
         assert take is not None
         job_id = take.job_id
+        resumed = take.status != "queued" or take.params.get("attempted", False)
+        take.params = take.params | {"attempted": True}
     if job_id is None:
-        try:
-            pacing.submits.acquire()
-            job_id = provider.submit(request)
-        except ProviderError as exc:
-            _finish(store, take_id, "failed", error=str(exc))
-            return
+        job_id = provider.recover(request) if resumed else None
+        if job_id is None:
+            try:
+                pacing.submits.acquire()
+                job_id = provider.submit(request)
+            except ProviderError as exc:
+                _finish(store, take_id, "failed", error=str(exc))
+                return
         with store.session() as s:
             take = s.get(TakeRow, take_id)
             assert take is not None
             take.job_id = job_id
             take.status = "running"
+    fetch_dir = store.home / "work" / "fetch" / str(take_id)
+    try:
+        job = _wait(provider, job_id, pacing)
+        if job.status is not TakeStatus.SUCCEEDED:
+            _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
+            return
+        delivery = _download_once(provider, job_id, fetch_dir)
+    except ProviderError as exc:
+        if exc.retryable:
+            _interrupted(store, take_id, str(exc))
+        else:
+            _finish(store, take_id, "failed", error=str(exc))
+        return
+    with store.session() as s:
+        take = s.get(TakeRow, take_id)
+        assert take is not None
+        clip = s.get(ClipRow, take.clip_id)
+        board = s.get(BoardRow, take.board_id)
+        prompt = s.get(PromptRow, take.prompt_id)
+        assert clip is not None and board is not None and prompt is not None
+        stem = naming.take_stem(slug, clip.position, take.number, board.version, prompt.version)
+        take.video_sha256 = store.put_artifact(s, delivery.video, f"{stem}.mp4")
+        take.last_frame_sha256 = store.put_artifact(s, delivery.last_frame, f"{stem}__last.png")
+        take.meta = dict(delivery.metadata)
+        take.status = "succeeded"
+        take.cost = job.cost
+        take.error = None
+        take.finished_at = utcnow()
+        repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
+    shutil.rmtree(fetch_dir, ignore_errors=True)
+
+
+def _wait(provider: VideoProvider, job_id: str, pacing: _Pacing) -> ProviderJob:
     while True:
         job = provider.status(job_id)
         if job.status.finished:
-            break
+            return job
         time.sleep(pacing.poll_interval_s)
-    if job.status is not TakeStatus.SUCCEEDED:
-        _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
-        return
-    fetch_dir = store.home / "work" / "fetch" / str(take_id)
-    try:
-        delivery = provider.fetch(job_id, fetch_dir)
-        with store.session() as s:
-            take = s.get(TakeRow, take_id)
-            assert take is not None
-            clip = s.get(ClipRow, take.clip_id)
-            board = s.get(BoardRow, take.board_id)
-            prompt = s.get(PromptRow, take.prompt_id)
-            assert clip is not None and board is not None and prompt is not None
-            stem = naming.take_stem(slug, clip.position, take.number, board.version, prompt.version)
-            take.video_sha256 = store.put_artifact(s, delivery.video, f"{stem}.mp4")
-            take.last_frame_sha256 = store.put_artifact(s, delivery.last_frame, f"{stem}__last.png")
-            take.meta = dict(delivery.metadata)
-            take.status = "succeeded"
-            take.cost = job.cost
-            take.finished_at = utcnow()
-            repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
-    except ProviderError as exc:
-        _finish(store, take_id, "failed", error=f"fetch failed: {exc}", cost=job.cost)
-    finally:
-        shutil.rmtree(fetch_dir, ignore_errors=True)
+
+
+MANIFEST = "delivery.json"
+
+
+def _download_once(provider: VideoProvider, job_id: str, folder: Path) -> Delivery:
+    """The provider's files for ``job_id`` in ``folder``, fetched only if not already there."""
+    manifest = folder / MANIFEST
+    if manifest.exists():
+        data = json.loads(manifest.read_text())
+        delivery = Delivery(Path(data["video"]), Path(data["last_frame"]), data["metadata"])
+        if delivery.video.exists() and delivery.last_frame.exists():
+            return delivery
+    delivery = provider.fetch(job_id, folder)
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(
+        json.dumps(
+            {
+                "video": str(delivery.video),
+                "last_frame": str(delivery.last_frame),
+                "metadata": delivery.metadata,
+            },
+            default=str,
+        )
+    )
+    os.replace(tmp, manifest)
+    return delivery
+
+
+def _interrupted(store: Store, take_id: int, why: str) -> None:
+    """Leave the take running (the next run re-attaches) and say why it was left."""
+    with store.session() as s:
+        take = s.get(TakeRow, take_id)
+        assert take is not None
+        take.error = f"interrupted, will re-attach: {why}"
+        clip = s.get(ClipRow, take.clip_id)
+        assert clip is not None
+        repo.event(s, clip.production_id, "take.interrupted", _take_subject(clip, take), why=why)
 
 
 def _finish(

@@ -22,7 +22,23 @@ def _animatic(workdir: Path) -> VideoProvider:
     return AnimaticProvider(workdir)
 
 
-_BUILTIN: dict[str, Factory] = {"animatic": _animatic}
+def _seedance(workdir: Path) -> VideoProvider:
+    from shortfilm.providers.seedance import SeedanceProvider
+
+    return SeedanceProvider.from_env(workdir)
+
+
+def _replicate(workdir: Path) -> VideoProvider:
+    from shortfilm.providers.replicate import ReplicateProvider
+
+    return ReplicateProvider.from_env(workdir)
+
+
+_BUILTIN: dict[str, Factory] = {
+    "animatic": _animatic,
+    "seedance": _seedance,
+    "replicate": _replicate,
+}
 
 
 def names() -> list[str]:

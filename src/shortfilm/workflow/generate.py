@@ -375,7 +375,10 @@ def _run_take(
                 pacing.submits.acquire()
                 job_id = provider.submit(request)
             except ProviderError as exc:
-                _finish(store, take_id, "failed", error=str(exc))
+                if exc.retryable:  # the create may have landed: the next run recovers it
+                    _interrupted(store, take_id, str(exc))
+                else:
+                    _finish(store, take_id, "failed", error=str(exc))
                 return
         with store.session() as s:
             take = s.get(TakeRow, take_id)

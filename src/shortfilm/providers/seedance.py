@@ -1,0 +1,1373 @@
+"""Seedance 2.0 on BytePlus ModelArk / Volcengine Ark: the content-generation task API.
+
+One request makes one paid task: ``POST /contents/generations/tasks`` returns a task id,
+``GET .../{id}`` reports it (``queued`` -> ``running`` -> ``succeeded`` | ``failed``, or
+``cancelled`` / ``expired``), the result is a presigned MP4 URL (and a last-frame PNG URL when
+``return_last_frame`` is set) that lives 24 h, ``GET`` with ``filter.*`` lists tasks and
+``DELETE`` cancels a queued task or deletes a finished one. The two clouds speak the same API;
+only the host and the model-id prefix differ (``dreamina-seedance-...`` on BytePlus,
+``doubao-seedance-...`` on Volcengine). See ``shared/research/video-model-apis.md`` §1.
+
+**Reference mode.** The workflow renders the prompt with :data:`prompt_form` ``reference-mode``,
+which names each image by its position ("[Image 1] is Kestrel ..."), and passes the references
+in the same order. They are sent in exactly that order as ``reference_image`` items after the
+one text item, because the API counts images in content order and accepts no semantic roles
+(``character`` is a 400). References whose role is ``first_frame`` / ``last_frame`` select
+first/last-frame mode instead; the two modes cannot be mixed (the API's own rule). Local images
+go as base64 data URLs, re-encoded and downscaled (aspect kept) only when they break the
+documented limits or the size budget (:func:`encode_image`).
+
+**Checked before sending**, so a bad clip costs nothing: whole-second duration within the
+model's range (the request's duration rounded half up: a 12.5 s plan asks for 13 s and the edit
+trims, rather than cutting the plan short), at most 9 reference images, the mode rules, a frame
+size that maps to one of the model's resolution/ratio pairs, the seed range, image limits.
+
+**Sound.** ``generate_audio`` is off only when the clip's sound rule forbids all audio
+("silent", "no audio", "no sound", "completely silent", ...; see :func:`audio_wanted`). Rules
+that forbid only music or voice ("No music, no voice") still want diegetic sound, so audio
+stays on and the rule itself travels in the prompt text.
+
+**Never paid twice.** A create whose outcome is unknown (a read timeout or a connection broken
+after the body went out, a 5xx, a garbled 200) is not blindly re-sent. Before re-sending, the
+adapter lists the account's recent tasks for the model and looks for the one it may have made.
+The get/list payload does **not** echo the prompt or the images (only ``id``, ``model``,
+``status``, timestamps, ``execution_expires_after``, ``generate_audio``, ``service_tier``, and
+``seed``/``resolution``/``ratio``/``duration`` once finished: live probes and the official SDK
+types agree), so content cannot be matched directly. Instead each request carries a marker
+derived from its content: the SHA-256 of the full JSON body picks ``execution_expires_after``
+in [86400, 172800] s (24-48 h; the default is 48 h, the range proxies document 1-72 h), a
+field probes saw echoed while running and once finished (⚠ queued tasks assumed alike). A
+task matches when it was created after the first send (minus clock-skew slack), has the same
+model and marker, agrees on every other echoed field, and was not already handed out by this
+provider (or listed in ``exclude``). Identical requests are submitted one at a time within a
+provider and a match is claimed atomically, so concurrent twins never share a task. If
+nothing matches, the adapter waits a grace period and lists once more before re-sending,
+because a slow server may still be committing the first request. What remains is a race no
+client can close (a server that commits a request long after it timed out); the marker makes
+a wrong match a 1-in-86,401 coincidence among tasks of the same model, minutes apart, with the
+same echoed parameters. ``429`` answers are known not to have created anything and are retried
+directly. A restarted process asks the same question through :meth:`SeedanceProvider.recover`
+(the protocol's hook), which knows when to look from a small submission journal the adapter
+writes under ``workdir`` *before* each create (fingerprint, marker, send time, then the task
+id; never the key or the prompt); :meth:`SeedanceProvider.find_submitted` takes an explicit
+send time and exclusions.
+
+**The key** comes from ``ARK_API_KEY`` (or the constructor), lives only in memory, is sent
+only to the API host (never to result URLs), and is redacted from every message this module
+builds; ``repr`` shows only whether it is set.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shortfilm.errors import InputError, MediaError, ProviderError
+from shortfilm.providers.base import (
+    Delivery,
+    GenerationRequest,
+    ProviderJob,
+    ProviderLimits,
+    TakeStatus,
+)
+from shortfilm.providers.http import (
+    RetryPolicy,
+    TransientError,
+    download,
+    is_retryable_status,
+    retry_after_s,
+    run_with_retries,
+    transient_from_transport,
+)
+
+log = logging.getLogger(__name__)
+
+BYTEPLUS_BASE_URL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+VOLCENGINE_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
+DEFAULT_MODEL = "dreamina-seedance-2-0-260128"
+"""Seedance 2.0 on BytePlus; on Volcengine use ``doubao-seedance-2-0-260128``."""
+
+ENV_BASE_URL = "SHORTFILM_SEEDANCE_BASE_URL"
+ENV_MODEL = "SHORTFILM_SEEDANCE_MODEL"
+ENV_API_KEY = "ARK_API_KEY"
+
+TASKS_PATH = "/contents/generations/tasks"
+
+FRAME_ROLES = ("first_frame", "last_frame")
+"""Reference roles that select first/last-frame mode; every other role is a reference image."""
+
+MARKER_MIN_S = 86_400
+MARKER_MAX_S = 172_800
+"""Range of ``execution_expires_after`` values used as the reconciliation marker (seconds)."""
+
+JOURNAL_DIR = "seedance-submits"
+"""Under ``workdir``: one small JSON file per request fingerprint, written before each create."""
+
+RECONCILE_SLACK_S = 300.0
+"""Tasks created up to this long before the first send still count (client/server clock skew)."""
+
+MAX_IMAGE_LONG_SIDE = 6000
+MIN_IMAGE_SHORT_SIDE = 300
+IMAGE_ASPECT_RANGE = (0.4, 2.5)
+DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_BUDGET_BYTES = 45 * 1024 * 1024
+"""All images of one request together, before base64 (~60 MB encoded). ⚠ The API documents
+30 MB per image but no body limit; this keeps a 9-image request under a 64 MB body."""
+
+FPS = 24
+"""Seedance renders 24 fps only."""
+
+RATIOS: dict[str, float] = {
+    "16:9": 16 / 9,
+    "4:3": 4 / 3,
+    "1:1": 1.0,
+    "3:4": 3 / 4,
+    "9:16": 9 / 16,
+    "21:9": 21 / 9,
+}
+
+OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "480p": {
+        "16:9": (864, 496),
+        "4:3": (752, 560),
+        "1:1": (640, 640),
+        "3:4": (560, 752),
+        "9:16": (496, 864),
+        "21:9": (992, 432),
+    },
+    "720p": {
+        "16:9": (1280, 720),
+        "4:3": (1112, 834),
+        "1:1": (960, 960),
+        "3:4": (834, 1112),
+        "9:16": (720, 1280),
+        "21:9": (1470, 630),
+    },
+    "1080p": {
+        "16:9": (1920, 1080),
+        "4:3": (1664, 1248),
+        "1:1": (1440, 1440),
+        "3:4": (1248, 1664),
+        "9:16": (1080, 1920),
+        "21:9": (2206, 946),
+    },
+}
+"""Output pixel size per resolution and ratio. 720p 16:9/9:16/1:1/3:4 and 1080p 16:9 were
+observed live; the rest follow the providers' published tables (⚠ not all confirmed for 2.0)."""
+
+
+_Param = str | int | float | bool | None
+"""A query parameter value, as httpx accepts it."""
+
+
+# --- the models -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one Seedance model accepts, and what it costs."""
+
+    durations_s: tuple[int, int]
+    """Inclusive whole-second range."""
+    resolutions: tuple[str, ...]
+    max_reference_images: int
+    """0 for models without reference mode (they take first/last frames only)."""
+    price_per_million: Mapping[str, float] = field(default_factory=dict)
+    """Price per 1M output tokens by resolution, without video input."""
+    currency: str = "USD"
+
+
+_SEEDANCE_2 = ModelSpec(
+    (4, 15), ("480p", "720p", "1080p"), 9, {"480p": 7.0, "720p": 7.0, "1080p": 7.7}
+)
+_SEEDANCE_2_FAST = ModelSpec((4, 15), ("480p", "720p"), 9, {"480p": 5.6, "720p": 5.6})
+_SEEDANCE_2_CN = ModelSpec(
+    (4, 15), ("480p", "720p", "1080p"), 9, {r: 46.0 for r in ("480p", "720p", "1080p")}, "CNY"
+)
+_SEEDANCE_2_FAST_CN = ModelSpec((4, 15), ("480p", "720p"), 9, {"480p": 37.0, "720p": 37.0}, "CNY")
+_SEEDANCE_15_PRO = ModelSpec((4, 12), ("480p", "720p", "1080p"), 0)
+
+MODELS: dict[str, ModelSpec] = {
+    "dreamina-seedance-2-0-260128": _SEEDANCE_2,
+    "dreamina-seedance-2-0-fast-260128": _SEEDANCE_2_FAST,
+    "doubao-seedance-2-0-260128": _SEEDANCE_2_CN,
+    "doubao-seedance-2-0-fast-260128": _SEEDANCE_2_FAST_CN,
+    "seedance-1-5-pro-251215": _SEEDANCE_15_PRO,
+    "doubao-seedance-1-5-pro-251215": _SEEDANCE_15_PRO,
+}
+"""Known model ids. Prices: BytePlus per ComfyUI's table, Volcengine per a proxy (⚠ both
+secondhand). Volcengine 2.0 at 1080p is disputed between sources; it is allowed here."""
+
+
+def model_spec(model: str) -> ModelSpec:
+    """The spec of ``model``; unknown ids (an endpoint ``ep-...``, a newer date suffix) are
+    treated as Seedance 2.0 (or 2.0 fast when the id says so), the family this adapter targets."""
+    if model in MODELS:
+        return MODELS[model]
+    if "1-5-pro" in model:
+        return _SEEDANCE_15_PRO
+    if "2-0-fast" in model:
+        return _SEEDANCE_2_FAST
+    return _SEEDANCE_2
+
+
+def estimate_tokens(width: int, height: int, duration_s: float, input_video_s: float = 0.0) -> int:
+    """Tokens a task bills: ``W*H/1024 * (fps * (output + input video seconds) + 1)``.
+
+    Matches every observed task (1280x720, 5 s -> 108,900). ``width``/``height`` are the
+    *output* pixels (see :data:`OUTPUT_SIZES`), not the requested frame size.
+    """
+    return math.floor(width * height * (FPS * (duration_s + input_video_s) + 1) / 1024)
+
+
+# --- sound ------------------------------------------------------------------------------------
+
+_SILENT_RULE = re.compile(
+    r"(?:(?:completely|fully|entirely|totally) )?(?:silent|silence|mute|muted|none|no audio|"
+    r"no sound|no sound at all|audio off|sound off)(?: (?:clip|shot|video|take))?"
+)
+_FORBIDS_ALL_AUDIO = re.compile(
+    r"\bno (?:audio|sound)\b(?! effects?)|\bwithout (?:any )?(?:audio|sound)\b(?! effects?)|"
+    r"\b(?:completely|fully|entirely|totally) silent\b|\b(?:audio|sound) off\b|"
+    r"\bmuted? (?:clip|shot|video|take|output)\b|\bsilent (?:clip|shot|video|take)\b"
+)
+
+
+def audio_wanted(sound_rule: str) -> bool:
+    """Whether a clip's sound rule lets the model generate audio (``generate_audio``).
+
+    False only when the rule forbids *all* audio: the whole rule is "silent" / "mute" / "no
+    audio" / "none", or it says "no audio", "no sound" (but not "no sound effects"), "without
+    sound", "completely silent", "sound off", "silent clip". Forbidding music or voice leaves
+    diegetic sound wanted; an empty rule keeps the model's default (audio on).
+    """
+    text = " ".join(re.sub(r"[^a-z ]+", " ", sound_rule.lower()).split())
+    if not text:
+        return True
+    if _SILENT_RULE.fullmatch(text):
+        return False
+    return _FORBIDS_ALL_AUDIO.search(text) is None
+
+
+# --- the API's JSON ---------------------------------------------------------------------------
+
+
+class ArkUsage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    completion_tokens: int = 0
+    total_tokens: int | None = None
+
+    @property
+    def tokens(self) -> int:
+        """What is billed: ``total_tokens`` when given, else ``completion_tokens``."""
+        return self.total_tokens if self.total_tokens is not None else self.completion_tokens
+
+
+class ArkContent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    video_url: str | None = None
+    last_frame_url: str | None = None
+
+
+class ArkTaskError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = ""
+    message: str = ""
+
+
+class ArkTask(BaseModel):
+    """A task as get/list report it. Echo fields are optional: running tasks omit most."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    model: str = ""
+    status: str
+    created_at: int = 0
+    updated_at: int = 0
+    content: ArkContent | None = None
+    usage: ArkUsage | None = None
+    error: ArkTaskError | None = None
+    failure_reason: str | None = None
+    seed: int | None = None
+    resolution: str | None = None
+    ratio: str | None = None
+    duration: int | None = None
+    framespersecond: int | None = None
+    generate_audio: bool | None = None
+    execution_expires_after: int | None = None
+    service_tier: str | None = None
+    revised_prompt: str | None = None
+
+    @property
+    def error_text(self) -> str | None:
+        """``code: message`` of a failed task (older API versions: ``failure_reason``)."""
+        if self.error is not None and (self.error.code or self.error.message):
+            return ": ".join(p for p in (self.error.code, self.error.message) if p)
+        return self.failure_reason or None
+
+
+class ArkTaskList(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    total: int = 0
+    items: list[ArkTask] = []
+
+
+class ArkAPIError(ProviderError):
+    """An error answer from the API, with its HTTP status and the envelope's code and param."""
+
+    def __init__(self, message: str, *, status_code: int, code: str = "", param: str = "") -> None:
+        super().__init__(message, retryable=False)
+        self.status_code = status_code
+        self.code = code
+        self.param = param
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A reference image as sent: a data URL, and facts worth recording about it."""
+
+    data_url: str
+    mime: str
+    width: int
+    height: int
+    size_bytes: int
+    """Bytes of the image itself (before base64)."""
+    resized: bool
+    """Whether it was re-encoded or rescaled (False: the file's own bytes were sent)."""
+
+
+def encode_image(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> EncodedImage:
+    """``path`` as a base64 data URL (PNG or JPEG) within the API's image limits.
+
+    The file's own bytes go unchanged when it is a PNG or JPEG within limits and upright.
+    Otherwise it is rotated upright (EXIF), scaled (aspect kept) so the long side is under
+    6000 px and the short side over 300 px, and re-encoded (PNG when it has transparency,
+    else JPEG quality 90), shrinking further until it fits ``max_bytes``. Raises
+    :class:`InputError` naming the file when it cannot be read, its aspect ratio is outside
+    0.4-2.5 (the model would refuse it; cropping is an editorial choice), or it cannot fit.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            opened.load()
+            fmt = opened.format or ""
+            rotated = opened.getexif().get(0x0112, 1) not in (1, None)
+            img = ImageOps.exif_transpose(opened) if rotated else opened.copy()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"{path}: not a readable image: {exc}") from exc
+    w, h = img.size
+    aspect = w / h
+    lo, hi = IMAGE_ASPECT_RANGE
+    if not lo <= aspect <= hi:
+        raise InputError(
+            f"{path}: aspect ratio {w}x{h} ({aspect:.2f}) is outside the {lo}-{hi} Seedance "
+            "accepts; crop the image"
+        )
+    scale = 1.0
+    if max(w, h) >= MAX_IMAGE_LONG_SIDE:
+        scale = (MAX_IMAGE_LONG_SIDE - 1) / max(w, h)
+    if min(w, h) * scale <= MIN_IMAGE_SHORT_SIDE:
+        scale = (MIN_IMAGE_SHORT_SIDE + 1) / min(w, h)
+    if scale == 1.0 and fmt in ("PNG", "JPEG") and not rotated and len(raw) <= max_bytes:
+        mime = "image/png" if fmt == "PNG" else "image/jpeg"
+        return EncodedImage(_data_url(mime, raw), mime, w, h, len(raw), resized=False)
+
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    use_png = has_alpha or (fmt == "PNG" and scale == 1.0)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    while True:
+        frame = img if size == img.size else img.resize(size, Image.Resampling.LANCZOS)
+        data, mime = _encode(frame, png=use_png)
+        if len(data) <= max_bytes:
+            return EncodedImage(_data_url(mime, data), mime, *size, len(data), resized=True)
+        if use_png and not has_alpha:
+            use_png = False  # a photo as PNG: JPEG first, before losing pixels
+            continue
+        shrink = max(0.5, math.sqrt(max_bytes / len(data)) * 0.95)
+        size = (max(1, round(size[0] * shrink)), max(1, round(size[1] * shrink)))
+        if min(size) <= MIN_IMAGE_SHORT_SIDE:
+            raise InputError(
+                f"{path}: cannot fit under {max_bytes} bytes without going below the "
+                f"{MIN_IMAGE_SHORT_SIDE} px short side Seedance requires"
+            )
+
+
+def _encode(img: Image.Image, *, png: bool) -> tuple[bytes, str]:
+    buf = io.BytesIO()
+    if png:
+        img.save(buf, format="PNG", optimize=False)
+        return buf.getvalue(), "image/png"
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    img.save(buf, format="JPEG", quality=90)
+    return buf.getvalue(), "image/jpeg"
+
+
+def _data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# --- a request, prepared ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A checked request: the JSON body exactly as it will be sent, and what went into it."""
+
+    body: dict[str, Any]
+    fingerprint: str
+    """SHA-256 (hex) of the body without the marker: equal bodies, equal fingerprints."""
+    marker: int
+    """The ``execution_expires_after`` value derived from ``fingerprint``."""
+    mode: str
+    """``text``, ``reference`` or ``frames``."""
+    duration: int
+    resolution: str
+    ratio: str
+    output_size: tuple[int, int]
+    generate_audio: bool
+    estimated_tokens: int
+    images: tuple[dict[str, object], ...]
+    """Per image, in send order: role sent, original role and label, size, bytes."""
+
+
+def resolution_and_ratio(width: int, height: int) -> tuple[str, str]:
+    """The API's ``resolution`` and ``ratio`` closest to a frame of ``width`` x ``height``.
+
+    The ratio must be within 3% of one the API offers; the resolution is the tier whose output
+    pixel count is nearest. :class:`InputError` when no ratio fits.
+    """
+    if width <= 0 or height <= 0:
+        raise InputError(f"frame size must be positive, got {width}x{height}")
+    aspect = width / height
+    ratio = min(RATIOS, key=lambda r: abs(math.log(aspect / RATIOS[r])))
+    if abs(math.log(aspect / RATIOS[ratio])) > 0.03:
+        offered = ", ".join(RATIOS)
+        raise InputError(
+            f"frame size {width}x{height} (aspect {aspect:.3f}) matches none of the ratios "
+            f"Seedance offers ({offered})"
+        )
+    area = width * height
+
+    def distance(res: str) -> float:
+        w, h = OUTPUT_SIZES[res][ratio]
+        return abs(math.log(area / (w * h)))
+
+    return min(OUTPUT_SIZES, key=distance), ratio
+
+
+def _fingerprint(body: Mapping[str, Any]) -> str:
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def marker_for(fingerprint: str) -> int:
+    """The ``execution_expires_after`` marker (seconds, 24-48 h) a fingerprint selects."""
+    span = MARKER_MAX_S - MARKER_MIN_S + 1
+    return MARKER_MIN_S + int(fingerprint[:15], 16) % span
+
+
+# --- the key ----------------------------------------------------------------------------------
+
+
+class _Secret:
+    """Holds the API key; its ``repr``/``str`` never show it, so no log or traceback can."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+    __str__ = __repr__
+
+
+# --- the provider -----------------------------------------------------------------------------
+
+
+class SeedanceProvider:
+    """Seedance via the ModelArk/Ark task API. See the module docstring for the rules.
+
+    ``client`` is the transport seam (tests pass one pointed at a fake server; otherwise one is
+    made and closed by :meth:`close`). ``sleep``, ``clock`` and ``rng`` are seams for fast,
+    deterministic tests. ``generate_audio`` forces audio on or off instead of reading the sound
+    rule. ``max_concurrent`` and ``submits_per_s`` are advertised in :attr:`limits` for the
+    workers (⚠ the official RPM and concurrency limits are unpublished; 6+ concurrent tasks
+    were seen working). Durations are seconds.
+    """
+
+    name = "seedance"
+    cost_unit = "tokens"
+    prompt_form = "reference-mode"
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        client: httpx.Client | None = None,
+        poll_interval_s: float = 10.0,
+        timeout_s: float = 30.0,
+        create_timeout_s: float = 120.0,
+        download_timeout_s: float = 300.0,
+        retry: RetryPolicy | None = None,
+        reconcile_grace_s: float = 5.0,
+        generate_audio: bool | None = None,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_concurrent: int = 12,
+        submits_per_s: float | None = None,
+        environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.workdir = Path(workdir)
+        self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL)
+        self.model = model or env.get(ENV_MODEL) or DEFAULT_MODEL
+        self.spec = model_spec(self.model)
+        key = api_key if api_key is not None else env.get(ENV_API_KEY, "")
+        self._key = _Secret(key.strip()) if key and key.strip() else None
+        self.limits = ProviderLimits(
+            durations_s=(float(self.spec.durations_s[0]), float(self.spec.durations_s[1])),
+            resolutions=tuple(
+                OUTPUT_SIZES[res][ratio] for res in self.spec.resolutions for ratio in RATIOS
+            ),
+            max_references=self.spec.max_reference_images or 2,
+            max_concurrent=max_concurrent,
+            submits_per_s=submits_per_s,
+        )
+        self.poll_interval_s = poll_interval_s
+        self.timeout_s = timeout_s
+        self.create_timeout_s = create_timeout_s
+        self.download_timeout_s = download_timeout_s
+        self.retry = retry or RetryPolicy()
+        self.reconcile_grace_s = reconcile_grace_s
+        self.generate_audio = generate_audio
+        self.max_image_bytes = max_image_bytes
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._owns_client = client is None
+        self._client = client or httpx.Client(timeout=timeout_s)
+        self._claimed: set[str] = set()
+        """Task ids handed out by this provider: never handed out again by a reconciliation."""
+        self._gates: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, workdir: Path) -> SeedanceProvider:
+        """Configured from ``SHORTFILM_SEEDANCE_BASE_URL``, ``SHORTFILM_SEEDANCE_MODEL`` and
+        ``ARK_API_KEY`` (what ``registry.get("seedance", workdir)`` builds)."""
+        return cls(workdir)
+
+    def __repr__(self) -> str:
+        key = "set" if self._key else "missing"
+        return f"SeedanceProvider(model={self.model!r}, base_url={self.base_url!r}, key={key})"
+
+    def close(self) -> None:
+        """Close the HTTP client if this provider made it."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> SeedanceProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # The protocol ----------------------------------------------------------------------------
+
+    def submit(self, request: GenerationRequest) -> str:
+        """Create the task (checked first: :class:`InputError`, nothing sent); return its id.
+
+        Retries 429/5xx/timeouts/broken connections with backoff; a create whose outcome is
+        unknown is reconciled against the task list before it is sent again. 400/401/404 raise
+        :class:`ArkAPIError` (not retryable) with the server's code and message.
+        """
+        prepared = self.prepare(request)
+        return self.submit_prepared(prepared)
+
+    def status(self, job_id: str) -> ProviderJob:
+        """Where the task stands. ``expired`` and a 404 (deleted, or past retention) are
+        FAILED with the reason kept; cost is the billed tokens once usage is reported."""
+        try:
+            task = self.get_task(job_id)
+        except ArkAPIError as exc:
+            if exc.status_code == 404:
+                return ProviderJob(job_id=job_id, status=TakeStatus.FAILED, error=str(exc))
+            raise
+        return _job(task)
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        """Download the video and last frame into folder ``dest`` straight away.
+
+        Files: ``<job_id>.mp4``, ``<job_id>.last.png`` and ``<job_id>.json`` (the metadata),
+        each written under a temporary name and renamed when complete, the metadata last. A
+        second call finds them and downloads nothing. Without a last-frame URL (or when only
+        that URL has gone) the last frame is decoded from the video. An expired URL raises a
+        non-retryable :class:`ProviderError`; a task not yet succeeded raises one that is
+        retryable while it is still queued or running.
+        """
+        dest = Path(dest)
+        video = dest / f"{job_id}.mp4"
+        last = dest / f"{job_id}.last.png"
+        meta_path = dest / f"{job_id}.json"
+        if video.is_file() and last.is_file() and meta_path.is_file():
+            return Delivery(video, last, json.loads(meta_path.read_text("utf-8")))
+        task = self.get_task(job_id)
+        if task.status != "succeeded":
+            raise ProviderError(
+                f"seedance task {job_id} is {task.status}; nothing to fetch"
+                + (f" ({task.error_text})" if task.error_text else ""),
+                retryable=task.status in ("queued", "running"),
+            )
+        urls = task.content or ArkContent()
+        if not urls.video_url:
+            raise ProviderError(f"seedance task {job_id} succeeded without a video URL")
+        dest.mkdir(parents=True, exist_ok=True)
+        if not video.is_file():
+            self._download(urls.video_url, video, f"seedance download of {job_id} video")
+        last_source = "provider"
+        if not last.is_file():
+            last_source = self._fetch_last_frame(job_id, urls.last_frame_url, video, last)
+        metadata = self._metadata(task, last_source)
+        _write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
+        return Delivery(video, last, metadata)
+
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        """Tokens the take would bill (the documented formula on the output size and the
+        whole-second duration sent); reads no image and sends nothing.
+
+        Never below what :meth:`submit` would be billed: the duration is the one sent (at
+        least the model's minimum), and a frame size no ratio fits is costed at its own pixels.
+        """
+        duration = max(math.floor(request.duration_s + 0.5), self.spec.durations_s[0])
+        try:
+            resolution, ratio = resolution_and_ratio(request.width, request.height)
+            width, height = OUTPUT_SIZES[resolution][ratio]
+        except InputError:
+            width, height = max(request.width, 1), max(request.height, 1)
+        return float(estimate_tokens(width, height, duration))
+
+    def recover(self, request: GenerationRequest) -> str | None:
+        """The task a previous process already created for ``request``, or ``None``.
+
+        Reads the submission journal this provider writes under ``workdir`` before every
+        create: a recorded task id is returned if the server still has it; a create whose
+        answer never arrived (a crash between send and reply) is looked up in the task list
+        from its send time on (see the module docstring). ``None`` when this workdir never sent
+        the request, or its task is gone, or it is already handed to another take here.
+        """
+        prepared = self.prepare(request)
+        entry = self._journal_read(prepared.fingerprint)
+        if entry is None:
+            return None
+        task_id = entry.get("task_id")
+        if isinstance(task_id, str) and task_id:
+            with self._lock:
+                if task_id in self._claimed:
+                    return None
+            try:
+                self.get_task(task_id)
+            except ArkAPIError as exc:
+                if exc.status_code == 404:
+                    return None
+                raise
+            with self._lock:
+                self._claimed.add(task_id)
+            return task_id
+        sent_at = entry.get("sent_at")
+        if not isinstance(sent_at, int | float):
+            return None
+        return self._match(prepared, float(sent_at), set())
+
+    # Beyond the protocol ---------------------------------------------------------------------
+
+    def prepare(self, request: GenerationRequest) -> PreparedRequest:
+        """Check ``request`` against the model's limits and build the body; sends nothing.
+
+        :class:`InputError` with a message naming the clip for anything the model would
+        refuse: duration out of range, too many images, mixed modes, an unusable frame size,
+        a seed out of range, an image that cannot be sent.
+        """
+        clip = request.clip.name
+        spec = self.spec
+        refs = list(request.references)
+        frames = [r for r in refs if r.role in FRAME_ROLES]
+        others = [r for r in refs if r.role not in FRAME_ROLES]
+        if frames and others:
+            raise InputError(
+                f"clip {clip}: first/last frame images cannot be mixed with reference images "
+                f"in one Seedance request ({len(frames)} frame, {len(others)} reference)"
+            )
+        if frames:
+            mode = "frames"
+            roles = [r.role for r in frames]
+            if roles.count("first_frame") > 1 or roles.count("last_frame") > 1:
+                raise InputError(f"clip {clip}: at most one first_frame and one last_frame image")
+            if "last_frame" in roles and "first_frame" not in roles:
+                raise InputError(f"clip {clip}: a last_frame image needs a first_frame image")
+        elif others:
+            mode = "reference"
+            if spec.max_reference_images == 0:
+                raise InputError(
+                    f"clip {clip}: model {self.model} has no reference mode; it takes "
+                    "first/last frames only"
+                )
+            if len(others) > spec.max_reference_images:
+                raise InputError(
+                    f"clip {clip}: {len(others)} reference images, but {self.model} takes at "
+                    f"most {spec.max_reference_images}; drop some from the board or the clip"
+                )
+        else:
+            mode = "text"
+        if not request.prompt_text.strip() and not refs:
+            raise InputError(f"clip {clip}: nothing to generate from (no prompt, no images)")
+        duration = math.floor(request.duration_s + 0.5)
+        lo, hi = spec.durations_s
+        if not lo <= duration <= hi:
+            raise InputError(
+                f"clip {clip}: {request.duration_s:g} s asks for a {duration} s take, but "
+                f"{self.model} makes {lo}-{hi} s; split or shorten the clip"
+            )
+        resolution, ratio = resolution_and_ratio(request.width, request.height)
+        if resolution not in spec.resolutions:
+            raise InputError(
+                f"clip {clip}: {request.width}x{request.height} needs {resolution}, which "
+                f"{self.model} does not offer ({', '.join(spec.resolutions)})"
+            )
+        if not -1 <= request.seed <= 4_294_967_295:
+            raise InputError(f"clip {clip}: seed {request.seed} is outside -1..4294967295")
+        audio = (
+            self.generate_audio
+            if self.generate_audio is not None
+            else audio_wanted(request.clip.sound_rule)
+        )
+
+        budget = min(self.max_image_bytes, IMAGE_BUDGET_BYTES // max(1, len(refs)))
+        content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt_text}]
+        images: list[dict[str, object]] = []
+        for index, ref in enumerate(refs, 1):
+            sent_role = ref.role if ref.role in FRAME_ROLES else "reference_image"
+            encoded = encode_image(Path(ref.path), max_bytes=budget)
+            content.append(
+                {"type": "image_url", "image_url": {"url": encoded.data_url}, "role": sent_role}
+            )
+            images.append(
+                {
+                    "index": index,
+                    "role": sent_role,
+                    "source_role": ref.role,
+                    "label": ref.label,
+                    "width": encoded.width,
+                    "height": encoded.height,
+                    "bytes": encoded.size_bytes,
+                    "mime": encoded.mime,
+                    "resized": encoded.resized,
+                }
+            )
+        body: dict[str, Any] = {
+            "model": self.model,
+            "content": content,
+            "duration": duration,
+            "resolution": resolution,
+            "ratio": ratio,
+            "seed": request.seed,
+            "generate_audio": audio,
+            "return_last_frame": True,
+            "watermark": False,
+        }
+        fingerprint = _fingerprint(body)
+        marker = marker_for(fingerprint)
+        body["execution_expires_after"] = marker
+        out_w, out_h = OUTPUT_SIZES[resolution][ratio]
+        return PreparedRequest(
+            body=body,
+            fingerprint=fingerprint,
+            marker=marker,
+            mode=mode,
+            duration=duration,
+            resolution=resolution,
+            ratio=ratio,
+            output_size=(out_w, out_h),
+            generate_audio=audio,
+            estimated_tokens=estimate_tokens(out_w, out_h, duration),
+            images=tuple(images),
+        )
+
+    def submit_prepared(self, prepared: PreparedRequest) -> str:
+        """Create the task for an already prepared request (see :meth:`submit`).
+
+        Identical requests are submitted one at a time within this provider, so that a
+        reconciliation never mistakes a concurrent twin's task for its own.
+        """
+        self._require_key()
+        with self._lock:
+            gate = self._gates.setdefault(prepared.fingerprint, threading.Lock())
+        with gate:
+            return self._create(prepared)
+
+    def _create(self, prepared: PreparedRequest) -> str:
+        payload = json.dumps(prepared.body, ensure_ascii=False).encode("utf-8")
+        sent_at = self._clock()
+        self._journal_write(prepared, sent_at, None)  # before the money moves
+        what = f"seedance create ({prepared.fingerprint[:12]})"
+        url = self.base_url + TASKS_PATH
+        state = {"unknown": False}
+
+        def attempt(_: int) -> str:
+            try:
+                response = self._client.post(
+                    url,
+                    content=payload,
+                    headers=self._headers(json_body=True),
+                    timeout=self.create_timeout_s,
+                )
+            except httpx.TransportError as exc:
+                err = transient_from_transport(exc, what)
+                state["unknown"] = state["unknown"] or err.outcome_unknown
+                raise err from None
+            if response.status_code == 429:
+                raise TransientError(f"{what}: HTTP 429", retry_after=retry_after_s(response))
+            if is_retryable_status(response.status_code):
+                state["unknown"] = True  # a gateway's 5xx may hide a created task
+                raise TransientError(
+                    f"{what}: HTTP {response.status_code}",
+                    outcome_unknown=True,
+                    retry_after=retry_after_s(response),
+                )
+            if response.status_code >= 400:
+                raise self._api_error(response, what)
+            try:
+                task_id = str(response.json()["id"])
+            except (ValueError, KeyError, TypeError):
+                state["unknown"] = True
+                raise TransientError(
+                    f"{what}: unreadable answer to a create", outcome_unknown=True
+                ) from None
+            return task_id
+
+        def before_retry(_: TransientError) -> str | None:
+            if not state["unknown"]:
+                return None
+            return self._reconcile(prepared, sent_at, grace=True)
+
+        def on_exhausted(_: TransientError) -> str | None:
+            if not state["unknown"]:
+                return None
+            return self._reconcile(prepared, sent_at, grace=False)
+
+        try:
+            task_id = run_with_retries(
+                attempt,
+                policy=self.retry,
+                what=what,
+                sleep=self._sleep,
+                rng=self._rng,
+                before_retry=before_retry,
+                on_exhausted=on_exhausted,
+            )
+        except ProviderError as exc:
+            if exc.retryable and state["unknown"]:
+                raise ProviderError(
+                    f"{exc}; the server may still have made the task: ask find_submitted("
+                    f"request, since={sent_at:.0f}) before submitting this request again",
+                    retryable=True,
+                ) from None
+            raise
+        with self._lock:
+            self._claimed.add(task_id)
+        self._journal_write(prepared, sent_at, task_id)
+        log.info(
+            "seedance: task %s for %s (%s mode, %d s, %s %s, %d images, audio %s)",
+            task_id,
+            prepared.fingerprint[:12],
+            prepared.mode,
+            prepared.duration,
+            prepared.resolution,
+            prepared.ratio,
+            len(prepared.images),
+            "on" if prepared.generate_audio else "off",
+        )
+        return task_id
+
+    def find_submitted(
+        self,
+        request: GenerationRequest | PreparedRequest,
+        *,
+        since: float,
+        exclude: Iterable[str] = (),
+    ) -> str | None:
+        """The id of a live or finished task this request already created, or ``None``.
+
+        ``since`` is when the request was first sent (unix seconds, this provider's clock);
+        ``exclude`` lists task ids already owned by other takes. For a restarted process that
+        recorded a take but not its task id: ask this before submitting again.
+        """
+        prepared = request if isinstance(request, PreparedRequest) else self.prepare(request)
+        return self._match(prepared, since, set(exclude))
+
+    def get_task(self, job_id: str) -> ArkTask:
+        """``GET .../tasks/{id}``, retried when transient; :class:`ArkAPIError` otherwise."""
+        _check_task_id(job_id)
+        data = self._get_json(f"{TASKS_PATH}/{job_id}", None, f"seedance get {job_id}")
+        return _parse(ArkTask, data, f"seedance get {job_id}")
+
+    def list_tasks(
+        self,
+        status: str | None = None,
+        task_ids: Iterable[str] | None = None,
+        *,
+        model: str | None = None,
+        page_num: int = 1,
+        page_size: int = 20,
+    ) -> ArkTaskList:
+        """One page of the account's tasks, newest first, filtered as the API allows."""
+        params: list[tuple[str, _Param]] = [("page_num", page_num), ("page_size", page_size)]
+        if status:
+            params.append(("filter.status", status))
+        if model:
+            params.append(("filter.model", model))
+        for task_id in task_ids or ():
+            params.append(("filter.task_ids", task_id))
+        data = self._get_json(TASKS_PATH, params, "seedance list")
+        return _parse(ArkTaskList, data, "seedance list")
+
+    def cancel(self, job_id: str) -> None:
+        """``DELETE``: cancels a queued task, deletes a finished one (its GET then 404s).
+
+        A running task cannot be cancelled (the API refuses; :class:`ArkAPIError`). Retried
+        when transient; a retry that finds the task already cancelled or gone counts as done.
+        """
+        _check_task_id(job_id)
+        self._require_key()
+        what = f"seedance delete {job_id}"
+        url = f"{self.base_url}{TASKS_PATH}/{job_id}"
+        state = {"unknown": False}
+
+        def attempt(_: int) -> None:
+            try:
+                response = self._client.delete(url, headers=self._headers(), timeout=self.timeout_s)
+            except httpx.TransportError as exc:
+                err = transient_from_transport(exc, what)
+                state["unknown"] = state["unknown"] or err.outcome_unknown
+                raise err from None
+            if is_retryable_status(response.status_code):
+                state["unknown"] = state["unknown"] or response.status_code != 429
+                raise TransientError(
+                    f"{what}: HTTP {response.status_code}", retry_after=retry_after_s(response)
+                )
+            if response.status_code >= 400:
+                error = self._api_error(response, what)
+                if state["unknown"] and self._already_cancelled(job_id):
+                    return None
+                raise error
+            return None
+
+        run_with_retries(attempt, policy=self.retry, what=what, sleep=self._sleep, rng=self._rng)
+        log.info("seedance: deleted or cancelled task %s", job_id)
+
+    def wait(self, job_id: str, *, timeout_s: float = 1800.0) -> ProviderJob:
+        """Poll :meth:`status` every ``poll_interval_s`` until finished or ``timeout_s`` passes
+        (then the last, unfinished status is returned)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            job = self.status(job_id)
+            if job.status.finished or time.monotonic() >= deadline:
+                return job
+            self._sleep(self.poll_interval_s)
+
+    # Internals -------------------------------------------------------------------------------
+
+    def _require_key(self) -> _Secret:
+        if self._key is None:
+            raise InputError(
+                f"no API key for Seedance: set {ENV_API_KEY} in the environment "
+                "(BytePlus ModelArk or Volcengine Ark console -> API keys)"
+            )
+        return self._key
+
+    def _headers(self, *, json_body: bool = False) -> httpx.Headers:
+        """Request headers, built per call and never kept in a local: ``httpx.Headers`` masks
+        ``Authorization`` in its ``repr``, so a traceback that shows locals cannot show it."""
+        headers = httpx.Headers({"Authorization": f"Bearer {self._require_key().reveal()}"})
+        if json_body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def _redact(self, text: str) -> str:
+        if self._key is not None and self._key.reveal():
+            text = text.replace(self._key.reveal(), "<redacted>")
+        return text
+
+    def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
+        code, message, param = "", "", ""
+        try:
+            err = response.json().get("error") or {}
+            code = str(err.get("code") or "")
+            message = str(err.get("message") or "")
+            param = str(err.get("param") or "")
+        except (ValueError, AttributeError):
+            message = response.text[:300]
+        detail = f"HTTP {response.status_code}" + (f" {code}" if code else "")
+        text = f"{what}: {detail}: {message or response.reason_phrase}"
+        if param:
+            text += f" (param {param})"
+        if response.status_code == 401:
+            text += f"; check {ENV_API_KEY}"
+        return ArkAPIError(
+            self._redact(text), status_code=response.status_code, code=code, param=param
+        )
+
+    def _get_json(self, path: str, params: list[tuple[str, _Param]] | None, what: str) -> object:
+        self._require_key()
+        url = self.base_url + path
+
+        def attempt(_: int) -> object:
+            try:
+                response = self._client.get(
+                    url, params=params, headers=self._headers(), timeout=self.timeout_s
+                )
+            except httpx.TransportError as exc:
+                raise transient_from_transport(exc, what) from None
+            if is_retryable_status(response.status_code):
+                raise TransientError(
+                    f"{what}: HTTP {response.status_code}", retry_after=retry_after_s(response)
+                )
+            if response.status_code >= 400:
+                raise self._api_error(response, what)
+            try:
+                data: object = response.json()
+            except ValueError:
+                raise TransientError(f"{what}: unreadable JSON answer") from None
+            return data
+
+        return run_with_retries(
+            attempt, policy=self.retry, what=what, sleep=self._sleep, rng=self._rng
+        )
+
+    def _already_cancelled(self, job_id: str) -> bool:
+        try:
+            return self.get_task(job_id).status == "cancelled"
+        except ArkAPIError as exc:
+            return exc.status_code == 404
+
+    def _journal_path(self, fingerprint: str) -> Path:
+        return self.workdir / JOURNAL_DIR / f"{fingerprint}.json"
+
+    def _journal_write(
+        self, prepared: PreparedRequest, sent_at: float, task_id: str | None
+    ) -> None:
+        """Record that ``prepared`` is being (or was) sent: fingerprint, marker, send time and
+        task id. No key and no prompt; a create is refused if this cannot be written."""
+        path = self._journal_path(prepared.fingerprint)
+        entry = {
+            "fingerprint": prepared.fingerprint,
+            "model": self.model,
+            "host": urlsplit(self.base_url).hostname,
+            "marker": prepared.marker,
+            "sent_at": sent_at,
+            "task_id": task_id,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, json.dumps(entry, indent=2).encode("utf-8"))
+        except OSError as exc:
+            raise ProviderError(
+                f"cannot record the Seedance submission in {path}: {exc.strerror or exc}; "
+                "nothing was sent",
+                retryable=False,
+            ) from exc
+
+    def _journal_read(self, fingerprint: str) -> dict[str, object] | None:
+        try:
+            data = json.loads(self._journal_path(fingerprint).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _reconcile(self, prepared: PreparedRequest, since: float, *, grace: bool) -> str | None:
+        """After an unknown create outcome: find the task if the server made it."""
+        found = self._match(prepared, since, set())
+        if found is None and grace and self.reconcile_grace_s > 0:
+            self._sleep(self.reconcile_grace_s)
+            found = self._match(prepared, since, set())
+        if found is not None:
+            log.warning(
+                "seedance: create %s had an unknown outcome; the server had made task %s, "
+                "which is used instead of sending again",
+                prepared.fingerprint[:12],
+                found,
+            )
+        return found
+
+    def _match(self, prepared: PreparedRequest, since: float, exclude: set[str]) -> str | None:
+        with self._lock:
+            taken = exclude | self._claimed
+        body = prepared.body
+        strong: list[ArkTask] = []
+        weak: list[ArkTask] = []
+        for task in self._recent_tasks(since - RECONCILE_SLACK_S):
+            if task.id in taken or task.status not in ("queued", "running", "succeeded"):
+                continue
+            if task.model and not self.model.startswith("ep-") and task.model != self.model:
+                continue
+            echoes = {
+                "generate_audio": task.generate_audio,
+                "duration": task.duration,
+                "resolution": task.resolution,
+                "ratio": task.ratio,
+                "seed": task.seed if body["seed"] != -1 else None,
+            }
+            if any(v is not None and v != body[k] for k, v in echoes.items()):
+                continue
+            if task.execution_expires_after is None:
+                weak.append(task)
+            elif task.execution_expires_after == prepared.marker:
+                strong.append(task)
+        if len(strong) > 1:
+            log.warning(
+                "seedance: %d tasks carry the marker of %s; taking the oldest unclaimed",
+                len(strong),
+                prepared.fingerprint[:12],
+            )
+        candidates = sorted(strong, key=lambda t: (t.created_at, t.id))
+        if not strong and len(weak) == 1:
+            log.warning("seedance: task %s matched without its marker echoed", weak[0].id)
+            candidates = weak
+        with self._lock:  # pick and claim in one step: no two callers get the same task
+            for task in candidates:
+                if task.id not in self._claimed and task.id not in exclude:
+                    self._claimed.add(task.id)
+                    return task.id
+        return None
+
+    def _recent_tasks(self, not_before: float, max_pages: int = 10) -> list[ArkTask]:
+        """Tasks of this model created at or after ``not_before``, paging newest first."""
+        found: list[ArkTask] = []
+        for page in range(1, max_pages + 1):
+            listing = self.list_tasks(model=self.model, page_num=page, page_size=100)
+            found += [t for t in listing.items if t.created_at >= not_before]
+            if len(listing.items) < 100 or any(t.created_at < not_before for t in listing.items):
+                break
+        return found
+
+    def _download(self, url: str, dest: Path, what: str) -> Path:
+        return download(
+            self._client,
+            url,
+            dest,
+            what=what,
+            policy=self.retry,
+            timeout=httpx.Timeout(self.download_timeout_s, connect=self.timeout_s),
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    def _fetch_last_frame(self, job_id: str, url: str | None, video: Path, last: Path) -> str:
+        """The last frame as a PNG at ``last``: the provider's, else decoded from ``video``."""
+        if url:
+            tmp = last.with_name(f".{uuid.uuid4().hex[:8]}.{last.name}.download")
+            try:
+                self._download(url, tmp, f"seedance download of {job_id} last frame")
+                _to_png(tmp, last)
+                return "provider"
+            except ProviderError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("seedance: %s; decoding the last frame from the video", exc)
+            finally:
+                tmp.unlink(missing_ok=True)
+        extract_last_frame(video, last)
+        return "extracted"
+
+    def _metadata(self, task: ArkTask, last_source: str) -> dict[str, object]:
+        usage = task.usage or ArkUsage()
+        tokens = usage.tokens
+        spec = self.spec
+        per_million = spec.price_per_million.get(task.resolution or "")
+        echo = task.model_dump(mode="json", exclude_none=True)
+        if "content" in echo:  # presigned URLs are bearer credentials for 24 h: keep the paths
+            echo["content"] = {
+                k: v.split("?", 1)[0] if isinstance(v, str) else v
+                for k, v in echo["content"].items()
+            }
+        return {
+            "provider": self.name,
+            "task_id": task.id,
+            "task": echo,
+            "model": task.model or self.model,
+            "usage": usage.model_dump(mode="json"),
+            "tokens": tokens,
+            "price": {
+                "per_million_tokens": per_million,
+                "currency": spec.currency,
+                "estimated_cost": None
+                if per_million is None
+                else round(tokens * per_million / 1e6, 6),
+                "source": "published list price (secondhand); the invoice is authoritative",
+            },
+            "seed": task.seed,
+            "resolution": task.resolution,
+            "ratio": task.ratio,
+            "duration": task.duration,
+            "framespersecond": task.framespersecond,
+            "generate_audio": task.generate_audio,
+            "last_frame_source": last_source,
+        }
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+_STATUS = {
+    "queued": TakeStatus.QUEUED,
+    "running": TakeStatus.RUNNING,
+    "succeeded": TakeStatus.SUCCEEDED,
+    "failed": TakeStatus.FAILED,
+    "cancelled": TakeStatus.CANCELLED,
+    "expired": TakeStatus.FAILED,
+}
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_TASK_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def _job(task: ArkTask) -> ProviderJob:
+    status = _STATUS.get(task.status)
+    error = task.error_text
+    if status is None:
+        # Unknown states keep the take alive: a paid result may still arrive.
+        log.warning("seedance: task %s has unknown status %r; still polling", task.id, task.status)
+        status = TakeStatus.RUNNING
+    if task.status == "expired":
+        error = error or (
+            f"task expired before it finished (execution_expires_after="
+            f"{task.execution_expires_after} s)"
+        )
+    elif status is TakeStatus.FAILED and not error:
+        error = "task failed without a reason"
+    cost = float(task.usage.tokens) if task.usage is not None else 0.0
+    return ProviderJob(
+        job_id=task.id,
+        status=status,
+        error=error if status in (TakeStatus.FAILED, TakeStatus.CANCELLED) else None,
+        cost=cost,
+    )
+
+
+def _parse(model: type[_M], data: object, what: str) -> _M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProviderError(
+            f"{what}: unexpected answer shape: {exc.errors()[0]['msg']}", retryable=True
+        ) from None
+
+
+def _check_task_id(job_id: str) -> None:
+    if not _TASK_ID.match(job_id):
+        raise InputError(f"not a Seedance task id: {job_id!r}")
+
+
+def _check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; refuses plain http to a non-loopback host,
+    which would send the API key in clear."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{ENV_BASE_URL}: not an http(s) URL: {url!r}")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(
+            f"{ENV_BASE_URL}: refusing plain http to {parts.hostname}: the API key would "
+            "travel in clear; use https"
+        )
+    return url.rstrip("/")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{uuid.uuid4().hex[:8]}.{path.name}.partial")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _to_png(src: Path, dest: Path) -> None:
+    """Move ``src`` to ``dest`` as PNG (converting when the server sent another format)."""
+    try:
+        with Image.open(src) as img:
+            img.load()
+            if img.format == "PNG":
+                os.replace(src, dest)
+                return
+            buf = io.BytesIO()
+            img.save(buf, format="PNG")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise MediaError(f"last frame is not an image: {exc}", file=src) from exc
+    _write_atomic(dest, buf.getvalue())
+
+
+def extract_last_frame(video: Path, dest: Path) -> Path:
+    """Decode the last frame of ``video`` with PyAV and write it to ``dest`` as PNG."""
+    import av
+
+    last = None
+    try:
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            if container.duration and container.duration > 2_000_000:
+                container.seek(container.duration - 2_000_000)
+            for frame in container.decode(stream):
+                last = frame
+        if last is None:
+            with av.open(str(video)) as container:
+                for frame in container.decode(video=0):
+                    last = frame
+    except (av.error.FFmpegError, IndexError) as exc:
+        raise MediaError(f"cannot decode the last frame: {exc}", file=video) from exc
+    if last is None:
+        raise MediaError("video has no frames", file=video)
+    buf = io.BytesIO()
+    image: Image.Image = last.to_image()  # type: ignore[no-untyped-call]
+    image.save(buf, format="PNG")
+    _write_atomic(dest, buf.getvalue())
+    return dest

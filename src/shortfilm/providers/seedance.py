@@ -595,8 +595,34 @@ class SeedanceProvider:
     @classmethod
     def from_env(cls, workdir: Path) -> SeedanceProvider:
         """Configured from ``SHORTFILM_SEEDANCE_BASE_URL``, ``SHORTFILM_SEEDANCE_MODEL`` and
-        ``ARK_API_KEY`` (what ``registry.get("seedance", workdir)`` builds)."""
-        return cls(workdir)
+        ``ARK_API_KEY`` (what ``registry.get("seedance", workdir)`` builds).
+
+        Operators may tune the pacing: ``SHORTFILM_SEEDANCE_POLL_S`` (seconds between status
+        polls, default 10), ``SHORTFILM_SEEDANCE_TIMEOUT_S`` (per request, default 30),
+        ``SHORTFILM_SEEDANCE_RETRY_BASE_S`` (first backoff, default 1) and
+        ``SHORTFILM_SEEDANCE_RECONCILE_GRACE_S`` (wait before re-listing an unknown create, 5).
+        """
+        env = os.environ
+
+        def seconds(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise InputError(f"{name}={raw!r}: expected a number of seconds") from None
+            if value < 0:
+                raise InputError(f"{name}={raw!r}: must not be negative")
+            return value
+
+        return cls(
+            workdir,
+            poll_interval_s=seconds("SHORTFILM_SEEDANCE_POLL_S", 10.0),
+            timeout_s=seconds("SHORTFILM_SEEDANCE_TIMEOUT_S", 30.0),
+            retry=RetryPolicy(base_s=seconds("SHORTFILM_SEEDANCE_RETRY_BASE_S", 1.0)),
+            reconcile_grace_s=seconds("SHORTFILM_SEEDANCE_RECONCILE_GRACE_S", 5.0),
+        )
 
     def __repr__(self) -> str:
         key = "set" if self._key else "missing"

@@ -76,7 +76,7 @@ def generate_takes(
     *,
     seed: int = 0,
     force: bool = False,
-    poll_interval_s: float = 2.0,
+    poll_interval_s: float | None = None,
     max_concurrent: int | None = None,
     progress: Progress = silent,
 ) -> GenerateResult:
@@ -111,6 +111,8 @@ def generate_takes(
     total = len(clip_rows)
     outcomes: dict[int, ClipOutcome] = {}
     lock = threading.Lock()
+    if poll_interval_s is None:  # a hosted provider knows how often it is worth asking
+        poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
     pacing = _Pacing(provider, poll_interval_s)
     progress("generate", 0, total)
 

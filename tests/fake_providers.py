@@ -23,7 +23,10 @@ class RefusingProvider:
     limits = ProviderLimits((4.0, 15.0), ((1280, 720),), 9)
 
     def __init__(self) -> None:
+        import threading
+
         self.submitted: list[GenerationRequest] = []
+        self._lock = threading.Lock()
 
     def estimate_cost(self, request: GenerationRequest) -> float:
         return 1000.0 * request.duration_s
@@ -32,8 +35,9 @@ class RefusingProvider:
         return None
 
     def submit(self, request: GenerationRequest) -> str:
-        self.submitted.append(request)
-        return f"job-{len(self.submitted)}"
+        with self._lock:  # takes of independent clips are submitted from parallel workers
+            self.submitted.append(request)
+            return f"job-{len(self.submitted)}"
 
     def status(self, job_id: str) -> ProviderJob:
         return ProviderJob(job_id, TakeStatus.FAILED, error="OutputVideoSensitiveContentDetected")

@@ -138,3 +138,26 @@ def test_plan_writes_clips_that_lint_clean(tmp_path: Path) -> None:
     linted = runner.invoke(app, ["lint", str(merged)])
     assert linted.exit_code == 0, linted.output
     assert " 0 errors" in " " + linted.output.splitlines()[-1]
+
+
+def test_the_gate_selects_like_linting_each_clip_alone(example_spec: Path) -> None:
+    from shortfilm.prompts.lint import Severity, lint_production
+    from shortfilm.workflow.linting import clips_with_errors
+
+    production = load_spec(example_spec)
+    clips = list(production.clips)
+    clips[1] = dataclasses.replace(clips[1], sound_rule="")
+    clips[3] = dataclasses.replace(clips[3], shots=clips[3].shots[:1])
+    board = dataclasses.replace(production.board, negative=())
+    broken = dataclasses.replace(production, clips=tuple(clips), board=board)
+    expected = {}
+    for i in range(len(clips)):
+        errors = [
+            f
+            for f in lint_production(broken, durations_s=(4.0, 15.0), only_clip=i)
+            if f.severity is Severity.ERROR
+        ]
+        if errors:
+            expected[i] = errors
+    assert clips_with_errors(broken, (4.0, 15.0)) == expected
+    assert set(expected) == {0, 1, 2, 3}  # the board error blocks every clip

@@ -60,6 +60,7 @@ builds; ``repr`` shows only whether it is set.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -364,6 +365,22 @@ class EncodedImage:
 
 
 def encode_image(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> EncodedImage:
+    """:func:`encode_file`, remembered per file version: every take of a production sends the
+    same board images, and decoding and base64-encoding them again for each create is the
+    main CPU cost of a submit."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
+    return _encode_cached(str(path), st.st_mtime_ns, st.st_size, max_bytes)
+
+
+@functools.lru_cache(maxsize=64)
+def _encode_cached(path: str, _mtime_ns: int, _size: int, max_bytes: int) -> EncodedImage:
+    return encode_file(Path(path), max_bytes=max_bytes)
+
+
+def encode_file(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> EncodedImage:
     """``path`` as a base64 data URL (PNG or JPEG) within the API's image limits.
 
     The file's own bytes go unchanged when it is a PNG or JPEG within limits and upright.

@@ -6,6 +6,9 @@ knows: ``L501`` info findings naming failed takes of similar prompts, and the ga
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from shortfilm.domain import Production
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.lint import Finding, Severity, lint_production
@@ -47,14 +50,26 @@ def lint_with_lessons(
 def clips_with_errors(
     production: Production, durations_s: tuple[float, float] | None
 ) -> dict[int, list[Finding]]:
-    """0-based clip index -> its error findings (board errors count for every clip)."""
+    """0-based clip index -> its error findings (board errors count for every clip).
+
+    The same selection as ``lint_production(only_clip=i)`` for each clip, from one lint pass:
+    whole-film findings (placed at ``clips`` or ``edit``) block no single clip.
+    """
     blocked: dict[int, list[Finding]] = {}
-    for index in range(len(production.clips)):
-        errors = [
-            f
-            for f in lint_production(production, durations_s=durations_s, only_clip=index)
-            if f.severity is Severity.ERROR
-        ]
-        if errors:
-            blocked[index] = errors
-    return blocked
+    everyone = range(len(production.clips))
+    for finding in lint_production(production, durations_s=durations_s):
+        if finding.severity is not Severity.ERROR:
+            continue
+        match = _CLIP_PLACE.match(finding.place)
+        if match:
+            targets: Iterable[int] = (int(match.group(1)),)
+        elif finding.place.startswith("board"):
+            targets = everyone
+        else:
+            continue
+        for index in targets:
+            blocked.setdefault(index, []).append(finding)
+    return dict(sorted(blocked.items()))
+
+
+_CLIP_PLACE = re.compile(r"clips\[(\d+)\]")

@@ -84,7 +84,7 @@ def main() -> None:
                 root / "home" / "work" / "seedance",
                 base_url=base_url,
                 api_key=KEY,
-                poll_interval_s=0.1,
+                poll_interval_s=0.05,
                 max_concurrent=CAP,
             )
             _warm(provider, production, root)

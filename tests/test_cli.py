@@ -100,3 +100,22 @@ def test_export_into_a_folder_with_files_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["export", "wasteland-villa", str(dest), "--home", str(home)])
     assert result.exit_code == 2 and "not empty" in result.output
     assert (dest / "keep.txt").read_text() == "mine"
+
+
+def test_board_generate_versions_the_board_and_reimport_keeps_it(tmp_path: Path) -> None:
+    spec = _copy(tmp_path)
+    home = tmp_path / "home"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(spec), "--home", str(home)]).exit_code == 0
+    made = runner.invoke(app, ["board", "generate", "wasteland-villa", "--home", str(home)])
+    assert made.exit_code == 0, made.output
+    assert "board v2: made" in made.output
+    again = runner.invoke(app, ["board", "generate", "wasteland-villa", "--home", str(home)])
+    assert "board v2: reused" in again.output
+    reimport = runner.invoke(app, ["import", str(spec), "--home", str(home)])
+    assert reimport.exit_code == 0 and "no changes" in reimport.output
+    board_png = next((home / "library" / "wasteland-villa" / "board-v2").glob("board__*.png"))
+    from PIL import Image
+
+    with Image.open(board_png) as img:
+        assert img.size == (2048, 1152)

@@ -148,3 +148,37 @@ def test_a_take_interrupted_by_an_outage_is_re_attached_not_resubmitted(
     assert len(provider.started) == 4, "one create per clip: the interrupted take re-attached"
     assert provider.fetches == 4, "each result downloaded once"
     store.close()
+
+
+def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None:
+    import threading
+
+    from shortfilm.errors import ProviderError
+    from shortfilm.providers.base import ProviderJob, TakeStatus
+    from shortfilm.workflow.generate import _Poller
+
+    calls: list[list[str]] = []
+    outages = [2]
+
+    def statuses(ids: object) -> dict[str, ProviderJob]:
+        batch = list(ids)  # type: ignore[call-overload]
+        calls.append(batch)
+        if outages[0] > 0:
+            outages[0] -= 1
+            raise ProviderError("503 after retries", retryable=True)
+        done = TakeStatus.SUCCEEDED if len(calls) > 4 else TakeStatus.RUNNING
+        return {i: ProviderJob(i, done, cost=2.0) for i in batch}
+
+    poller = _Poller(statuses, 0.01)
+    results: dict[str, ProviderJob] = {}
+    threads = [
+        threading.Thread(target=lambda j=j: results.__setitem__(j, poller.wait(j)))
+        for j in ("a", "b", "c")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    poller.stop()
+    assert {j: r.status for j, r in results.items()} == dict.fromkeys("abc", TakeStatus.SUCCEEDED)
+    assert max(len(c) for c in calls) == 3, "one call asks about every job in flight"

@@ -763,3 +763,25 @@ def test_the_fake_knows_every_default_model_the_adapter_knows() -> None:
     from shortfilm.providers.seedance import MODELS
 
     assert set(DEFAULT_MODELS) <= set(MODELS)
+
+
+@pytest.mark.parametrize("kept", ["half", "all"])
+def test_a_download_broken_off_is_resumed_not_repeated(
+    provider: SeedanceProvider, fake: FakeModelArk, clock: ManualClock, tmp_path: Path, kept: str
+) -> None:
+    task_id = provider.submit(request(clip(duration_s=5.0)))
+    clock.advance(10)
+    first = provider.fetch(task_id, tmp_path / "one")
+    whole = first.video.read_bytes()
+    downloads = dict(fake.downloads)
+    # a process killed mid-transfer leaves the bytes it had received in the partial file
+    folder = tmp_path / "two"
+    folder.mkdir()
+    partial = folder / f".{task_id}.mp4.partial"
+    partial.write_bytes(whole[: len(whole) // 2] if kept == "half" else whole)
+    again = provider.fetch(task_id, folder)
+    assert again.video.read_bytes() == whole
+    video_path = next(p for p in fake.downloads if p.endswith(".mp4"))
+    assert fake.downloads[video_path] == downloads[video_path], "not downloaded in full again"
+    assert fake.resumed_downloads[video_path] == 1
+    assert not partial.exists()

@@ -447,5 +447,41 @@ def cost(
         )
 
 
+board_app = typer.Typer(help="The asset board: Step 1 of the workflow.", no_args_is_help=True)
+app.add_typer(board_app, name="board")
+
+
+@board_app.command("generate")
+def board_generate(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    provider: Annotated[
+        str, typer.Option(help="Image provider: board-sheet (offline) or seedream.")
+    ] = "board-sheet",
+    seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Make the board image from the brief and the reference images, as a new board version."""
+    from shortfilm.providers.images import get_image_provider
+    from shortfilm.workflow.board import generate_board_image
+
+    if not _is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        images = get_image_provider(provider, home / "work" / provider)
+        try:
+            result = generate_board_image(open_store(home), slug, images, seed=seed)
+        finally:
+            close = getattr(images, "close", None)
+            if close is not None:
+                close()
+    except ShortfilmError as exc:
+        fail(exc)
+    verb = "reused" if result.reused else "made"
+    out.print(
+        f"board v{result.version}: {verb} {result.path} "
+        f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
+    )
+
+
 def main() -> None:
     app()

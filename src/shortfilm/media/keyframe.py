@@ -47,6 +47,9 @@ def pick_keyframe(video: Path, dest: Path, *, window_s: float = 1.5, step: int =
             duration = (container.duration or 0) / 1_000_000
             start = max(duration - window_s, 0.0)
             best: tuple[float, int, NDArray[np.uint8]] | None = None
+            # Seek to a keyframe before the window instead of decoding the whole clip.
+            if start > 1.0 and stream.time_base:
+                container.seek(int((start - 1.0) / stream.time_base), stream=stream)
             for i, frame in enumerate(container.decode(stream)):
                 t = float(frame.time or 0.0)
                 if t < start or i % step:

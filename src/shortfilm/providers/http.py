@@ -26,7 +26,6 @@ import logging
 import os
 import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -182,14 +181,28 @@ def download(
     must never see the API key. 5xx/429/timeouts are retried; 403/404/410 mean the URL expired
     or the object is gone and raise a non-retryable :class:`ProviderError`; a body shorter than
     its ``Content-Length`` is retried. ``dest`` exists only when complete.
+
+    Resumable: bytes received so far stay in ``.<name>.partial`` when the transfer breaks (or
+    the process is killed), and the next attempt asks only for the rest (``Range``); a server
+    answering 416 to a range starting at the end means the partial file is already complete.
+    A paid result is never downloaded in full twice.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{uuid.uuid4().hex[:8]}.{dest.name}.partial")
+    tmp = dest.with_name(f".{dest.name}.partial")
     shown = _without_query(url)
 
     def once(_: int) -> Path:
+        have = tmp.stat().st_size if tmp.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
         try:
-            with client.stream("GET", url, timeout=timeout) as response:
+            with client.stream("GET", url, timeout=timeout, headers=headers) as response:
+                if response.status_code == 416 and have:
+                    total = response.headers.get("content-range", "").rpartition("/")[2]
+                    if total.isdigit() and int(total) == have:
+                        os.replace(tmp, dest)
+                        return dest
+                    tmp.unlink(missing_ok=True)  # a stale partial of something else: restart
+                    raise TransientError(f"{what}: partial download did not match; restarting")
                 if response.status_code in EXPIRED_STATUS:
                     raise ProviderError(
                         f"{what}: result URL {shown} answered HTTP {response.status_code}: it "
@@ -208,16 +221,18 @@ def download(
                         retryable=False,
                     )
                 expected = response.headers.get("content-length")
+                resumed = response.status_code == 206 and have > 0
                 written = 0
-                with tmp.open("wb") as fh:
+                with tmp.open("ab" if resumed else "wb") as fh:
                     for chunk in response.iter_bytes(1 << 16):
                         fh.write(chunk)
                         written += len(chunk)
                 if expected is not None and expected.isdigit() and int(expected) != written:
                     raise TransientError(f"{what}: body cut short ({written}/{expected} bytes)")
         except httpx.TransportError as exc:
-            tmp.unlink(missing_ok=True)
-            raise transient_from_transport(exc, what) from None
+            raise transient_from_transport(exc, what) from None  # keep the partial: resume
+        except TransientError:
+            raise
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -72,7 +72,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -372,7 +372,13 @@ def encode_image(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> Enc
         st = path.stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
-    return _encode_cached(str(path), st.st_mtime_ns, st.st_size, max_bytes)
+    # One lock: parallel workers sending the same board wait for one encode instead of all
+    # doing it (the work holds the GIL anyway, so nothing is lost by serialising it).
+    with _ENCODE_LOCK:
+        return _encode_cached(str(path), st.st_mtime_ns, st.st_size, max_bytes)
+
+
+_ENCODE_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=64)
@@ -678,6 +684,26 @@ class SeedanceProvider:
                 return ProviderJob(job_id=job_id, status=TakeStatus.FAILED, error=str(exc))
             raise
         return _job(task)
+
+    def statuses(self, job_ids: Sequence[str]) -> dict[str, ProviderJob]:
+        """Where many tasks stand, in one list call per 100 (``filter.task_ids``).
+
+        Polling every task in flight with its own GET costs a request each per interval and
+        runs into the account's rate limit; the list filter answers for all of them at once.
+        A task the list does not return (deleted, expired) is asked for on its own.
+        """
+        found: dict[str, ProviderJob] = {}
+        ids = list(dict.fromkeys(job_ids))
+        for start in range(0, len(ids), 100):
+            chunk = ids[start : start + 100]
+            page = self.list_tasks(task_ids=chunk, page_size=len(chunk))
+            for task in page.items:
+                if task.id in chunk:
+                    found[task.id] = _job(task)
+        for job_id in ids:
+            if job_id not in found:
+                found[job_id] = self.status(job_id)
+        return found
 
     def fetch(self, job_id: str, dest: Path) -> Delivery:
         """Download the video and last frame into folder ``dest`` straight away.

@@ -28,10 +28,21 @@ It implements the contract collected in ``shared/research/video-model-apis.md`` 
   task finished (then 404).
 - Error envelopes ``{"error": {"code", "message", "param", "type"}}`` with "Request id: ..." in
   the message and an ``x-request-id`` header.
+- ``POST /api/v3/images/generations`` (Seedream; synchronous, no task): auth, the image-model
+  allow-list, ``prompt``, ``image`` (one data URL or a list, at most 14 for 4.x, one for
+  SeedEdit, none for 3.0-t2i; 10 MB, sides > 14 px, aspect 1/16-16), ``size`` (``1K``/``2K``/
+  ``4K`` or ``WxH`` within the model's pixel range), ``seed``, ``sequential_image_generation``
+  (+ ``max_images``), ``response_format`` (``url`` | ``b64_json``), ``watermark``; answers
+  ``{model, created, data: [{url | b64_json, size}], usage: {generated_images, output_tokens,
+  total_tokens}}`` with a real JPEG drawn with Pillow (the prompt's colour, the references as
+  thumbnails); ``url`` results are served from ``/tos/...`` like videos and expire alike.
+  Faults come from the same machinery under op ``images``; ``*-created`` faults mean the image
+  was generated (and would be billed) before the answer was lost.
 
 Decisions where the public record is silent (⚠ in the research) are marked ⚠ below.
 
-Faults are injected per operation (``create``, ``get``, ``list``, ``delete``, ``download``),
+Faults are injected per operation (``create``, ``get``, ``list``, ``delete``, ``download``,
+``images``),
 scripted (:meth:`FakeModelArk.inject`) or at random (:meth:`FakeModelArk.set_fault_rate`):
 
 ``429``, ``500``, ``502``, ``503``
@@ -52,9 +63,10 @@ scripted (:meth:`FakeModelArk.inject`) or at random (:meth:`FakeModelArk.set_fau
 ``404``
     a 404 (for download: the result URL has "expired").
 
-Counters (:attr:`FakeModelArk.create_calls`, ``tasks_created``, ``downloads`` per URL path,
-``calls`` per operation; all of them from :meth:`FakeModelArk.stats` or ``GET /_fake/stats``)
-say what really happened on the server. Everything is thread-safe.
+Counters (:attr:`FakeModelArk.create_calls`, ``tasks_created``, ``image_calls``,
+``images_generated``, ``downloads`` per URL path, ``calls`` per operation; all of them from
+:meth:`FakeModelArk.stats` or ``GET /_fake/stats``) say what really happened on the server.
+Everything is thread-safe.
 
 ``python -m shortfilm.testing.fake_modelark`` runs it standalone (for a client process that a
 test kills and restarts): it prints ``{"base_url": ...}`` as its first line, serves until
@@ -94,10 +106,11 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v3"
 TASKS = API_PREFIX + "/contents/generations/tasks"
 RESULTS = "/tos"
+IMAGES = API_PREFIX + "/images/generations"
 STATS = "/_fake/stats"
 """Not part of the API: the counters, for a test or bench running the fake in another process."""
 
-OPS = ("create", "get", "list", "delete", "download")
+OPS = ("create", "get", "list", "delete", "download", "images")
 FAULTS = (
     "429",
     "500",
@@ -176,6 +189,65 @@ DEFAULT_MODELS: dict[str, FakeModelSpec] = {
     "doubao-seedance-2-0-fast-260128": _S2_FAST,
     "seedance-1-5-pro-251215": _S15,
 }
+
+
+@dataclass(frozen=True)
+class FakeImageModelSpec:
+    """What one image model accepts on the fake (pixel counts are ``width * height``)."""
+
+    max_images_in: int
+    """Reference images accepted: 14 (Seedream 4.x), 1 (SeedEdit), 0 (Seedream 3.0 t2i)."""
+    min_pixels: int
+    max_pixels: int
+    presets: Mapping[str, tuple[int, int]]
+    """``1K``/``2K``/``4K`` -> the size the fake makes (⚠ the real model picks the aspect from
+    the prompt; the fake makes a square)."""
+    default_size: tuple[int, int]
+    sequential: bool
+    """Whether ``sequential_image_generation`` is accepted."""
+    guidance: bool = False
+    """Whether ``guidance_scale`` is accepted (the 3.0 models)."""
+    adaptive: bool = False
+    """SeedEdit: ``size`` may be ``adaptive`` (the input image's size)."""
+
+
+_SQUARES = {"1K": (1024, 1024), "2K": (2048, 2048), "4K": (4096, 4096)}
+_SEEDREAM_45 = FakeImageModelSpec(
+    14, 3_686_400, 16_777_216, {k: _SQUARES[k] for k in ("2K", "4K")}, (2048, 2048), True
+)
+_SEEDREAM_40 = FakeImageModelSpec(14, 921_600, 16_777_216, _SQUARES, (2048, 2048), True)
+_SEEDREAM_30 = FakeImageModelSpec(0, 262_144, 4_194_304, {}, (1024, 1024), False, guidance=True)
+_SEEDEDIT_30 = FakeImageModelSpec(
+    1, 262_144, 4_194_304, {}, (1024, 1024), False, guidance=True, adaptive=True
+)
+
+DEFAULT_IMAGE_MODELS: dict[str, FakeImageModelSpec] = {
+    "seedream-4-5-251128": _SEEDREAM_45,
+    "doubao-seedream-4-5-251128": _SEEDREAM_45,
+    "seedream-4-0-250828": _SEEDREAM_40,
+    "doubao-seedream-4-0-250828": _SEEDREAM_40,
+    "seedream-3-0-t2i-250415": _SEEDREAM_30,
+    "doubao-seedream-3-0-t2i-250415": _SEEDREAM_30,
+    "seededit-3-0-i2i-250628": _SEEDEDIT_30,
+    "doubao-seededit-3-0-i2i-250628": _SEEDEDIT_30,
+}
+"""Image model ids per the BytePlus API reference (ModelArk 1666945) and Volcengine guides."""
+
+MAX_SEEDREAM_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_SEEDREAM_OUTPUTS = 15
+"""Reference images plus generated images of one request, at most (documented)."""
+
+
+@dataclass
+class _GeneratedImage:
+    """An image made by ``/images/generations``, kept for its result URL."""
+
+    id: str
+    name: str
+    """The last segment of its URL (``image.jpeg``)."""
+    file: Path
+    content_type: str
+    created: float
 
 
 class ManualClock:
@@ -273,6 +345,8 @@ class FakeModelArk:
     timeout). ``media_dir``: where the result videos are cached (shared between servers to
     encode each duration once per test session); ``media_scale`` shrinks their pixels (the
     reported resolution stays the API's). ``max_queued``: the account's queue limit.
+    ``image_models``: the image-model allow-list of ``/images/generations``; ``image_format``:
+    what it delivers (``jpeg``, as documented, or ``png``).
     """
 
     def __init__(
@@ -290,6 +364,8 @@ class FakeModelArk:
         max_queued: int = 120,
         keep_bodies: bool = True,
         seed: int = 0,
+        image_models: Mapping[str, FakeImageModelSpec] | None = None,
+        image_format: str = "jpeg",
     ) -> None:
         self.api_keys = None if api_keys is None else frozenset(api_keys)
         self.models = dict(DEFAULT_MODELS if models is None else models)
@@ -320,10 +396,23 @@ class FakeModelArk:
         self.calls: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
         self.downloads: Counter[str] = Counter()
+        self.resumed_downloads: Counter[str] = Counter()
+        """Range requests that continued a broken transfer (the rest of a file, or nothing)."""
         self.create_calls = 0
         self.tasks_created = 0
         self.requests: list[dict[str, Any]] = []
         """Every create body received (after JSON parsing), faulted ones included."""
+        self.image_models = dict(DEFAULT_IMAGE_MODELS if image_models is None else image_models)
+        self.image_format = image_format
+        """What ``/images/generations`` delivers: ``jpeg`` (the documented format) or ``png``."""
+        self.image_calls = 0
+        """Every ``POST /images/generations`` received, faulted ones included."""
+        self.images_generated = 0
+        """Images made (and, on the real service, billed), answers lost or not."""
+        self.image_requests: list[dict[str, Any]] = []
+        """Every image-generation body received (data URLs kept when ``keep_bodies``)."""
+        self._images: dict[str, _GeneratedImage] = {}
+        self._image_failures: deque[tuple[str, str]] = deque()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -428,6 +517,25 @@ class FakeModelArk:
         with self._lock:
             self._failures.extend([(code, message)] * count)
 
+    def fail_next_images(
+        self,
+        count: int = 1,
+        *,
+        code: str = "OutputImageSensitiveContentDetected",
+        message: str = "The request failed because the output image may contain sensitive "
+        "information.",
+    ) -> None:
+        """The next ``count`` image generations are refused by the content filter: HTTP 400 with
+        this error envelope, nothing generated (⚠ the single-image refusal's shape and code are
+        modelled on the error-code list; a batch reports ``data[i].error`` per the docs)."""
+        with self._lock:
+            self._image_failures.extend([(code, message)] * count)
+
+    def image_body(self, index: int = -1) -> dict[str, Any]:
+        """An image-generation body as received (``-1``: the last one)."""
+        with self._lock:
+            return self.image_requests[index]
+
     # Inspection ------------------------------------------------------------------------------
 
     def task_ids(self, *, include_deleted: bool = False) -> list[str]:
@@ -451,9 +559,12 @@ class FakeModelArk:
             return {
                 "create_calls": self.create_calls,
                 "tasks_created": self.tasks_created,
+                "image_calls": self.image_calls,
+                "images_generated": self.images_generated,
                 "calls": dict(self.calls),
                 "faults": dict(self.faults_served),
                 "downloads": dict(self.downloads),
+                "resumed_downloads": dict(self.resumed_downloads),
                 "tasks": dict(statuses),
             }
 
@@ -477,7 +588,7 @@ class FakeModelArk:
             ):
                 kind = self._fault_rng.choice(self._fault_kinds)
                 if (
-                    op == "create"
+                    op in ("create", "images")
                     and kind in ("timeout", "reset")
                     and self._fault_rng.random() < self._created_fraction
                 ):
@@ -827,9 +938,189 @@ class FakeModelArk:
                 raise _not_found(task_id)
             return self._task_json(task)
 
+    def _generate_images(self, body: object) -> dict[str, Any]:
+        """Validate an image-generation body, make the image(s), answer as the API does."""
+        if not isinstance(body, dict):
+            raise _bad("the request body must be a JSON object")
+        # The official SDK sends every optional field, null when unset: null means absent.
+        body = {k: v for k, v in body.items() if v is not None}
+        model = body.get("model")
+        if not model:
+            raise _bad("the parameter `model` is missing", "model", "MissingParameter")
+        if not isinstance(model, str) or model not in self.image_models:
+            raise _ApiError(
+                404,
+                "InvalidEndpointOrModel.NotFound",
+                f"The model or endpoint {model} does not exist or you do not have access to it.",
+            )
+        spec = self.image_models[model]
+        prompt = body.get("prompt")
+        if not prompt:
+            raise _bad("the parameter `prompt` is missing", "prompt", "MissingParameter")
+        if not isinstance(prompt, str):
+            raise _bad("`prompt` must be a string", "prompt")
+        raw_images = body.get("image")
+        urls: list[object] = []
+        if raw_images is not None:
+            urls = list(raw_images) if isinstance(raw_images, list) else [raw_images]
+            if not urls:
+                raise _bad("`image` must not be an empty array", "image")
+        if urls and spec.max_images_in == 0:
+            raise _bad(f"model {model} does not support image input", "image")
+        if len(urls) > spec.max_images_in:
+            raise _bad(
+                f"at most {spec.max_images_in} reference images are allowed for {model}", "image"
+            )
+        inputs = [_seedream_image(url, i, len(urls) > 1) for i, url in enumerate(urls)]
+        sequential = body.get("sequential_image_generation", "disabled")
+        if "sequential_image_generation" in body and not spec.sequential:
+            raise _bad(
+                f"sequential_image_generation is not supported by {model}",
+                "sequential_image_generation",
+            )
+        if sequential not in ("auto", "disabled"):
+            raise _bad(
+                f"sequential_image_generation {sequential!r} must be auto or disabled",
+                "sequential_image_generation",
+            )
+        count = 1
+        if sequential == "auto":
+            options = body.get("sequential_image_generation_options") or {}
+            wanted = options.get("max_images", 15) if isinstance(options, dict) else 15
+            if isinstance(wanted, bool) or not isinstance(wanted, int) or not 1 <= wanted <= 15:
+                raise _bad(
+                    "`max_images` must be an integer in [1, 15]",
+                    "sequential_image_generation_options.max_images",
+                )
+            # ⚠ the real model decides how many from the prompt; the fake makes max_images,
+            # within the documented "inputs + outputs <= 15".
+            count = min(wanted, MAX_SEEDREAM_OUTPUTS - len(inputs))
+            if count < 1:
+                raise _bad("reference images plus generated images exceed 15", "image")
+        size = self._image_request_size(body.get("size"), spec, model, inputs)
+        fmt = body.get("response_format", "url")
+        if fmt not in ("url", "b64_json"):
+            raise _bad(f"response_format {fmt!r} must be url or b64_json", "response_format")
+        seed = body.get("seed", -1)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not -1 <= seed <= 2147483647:
+            raise _bad("`seed` must be an integer in [-1, 2147483647]", "seed")
+        # ⚠ the docs list `seed` for the 3.0 models only; whether 4.x refuses it is unknown,
+        # so the fake accepts and ignores it there.
+        if "watermark" in body and not isinstance(body["watermark"], bool):
+            raise _bad("`watermark` must be a boolean", "watermark")
+        if "guidance_scale" in body:
+            scale = body["guidance_scale"]
+            if not spec.guidance:
+                raise _bad(f"guidance_scale is not supported by {model}", "guidance_scale")
+            if isinstance(scale, bool) or not isinstance(scale, int | float):
+                raise _bad("`guidance_scale` must be a number", "guidance_scale")
+            if not 1 <= scale <= 10:
+                raise _bad("`guidance_scale` must be within [1, 10]", "guidance_scale")
+        if body.get("stream"):
+            raise _bad("the fake does not implement streaming output", "stream")
+        with self._lock:
+            refusal = self._image_failures.popleft() if self._image_failures else None
+        if refusal is not None:
+            code, message = refusal
+            raise _ApiError(400, code, message)
+        now = self.clock()
+        data: list[dict[str, Any]] = []
+        pixels = 0
+        for index in range(count):
+            encoded, content_type = _draw_image(
+                size, prompt, [img for img, _ in inputs], seed, index, self.image_format
+            )
+            pixels += size[0] * size[1]
+            item: dict[str, Any] = {"size": f"{size[0]}x{size[1]}"}
+            if fmt == "b64_json":
+                item["b64_json"] = base64.b64encode(encoded).decode("ascii")
+            else:
+                item["url"] = self._store_image(encoded, content_type, now)
+            data.append(item)
+        tokens = round(pixels / 256)
+        with self._lock:
+            self.images_generated += count
+        return {
+            "model": model,
+            "created": int(now),
+            "data": data,
+            "usage": {
+                "generated_images": count,
+                "output_tokens": tokens,
+                "total_tokens": tokens,
+            },
+        }
+
+    def _image_request_size(
+        self,
+        value: object,
+        spec: FakeImageModelSpec,
+        model: str,
+        inputs: list[tuple[Any, tuple[int, int]]],
+    ) -> tuple[int, int]:
+        """The output size a ``size`` value asks for, checked against the model's range."""
+        if value is None:
+            return spec.default_size
+        if not isinstance(value, str):
+            raise _bad("`size` must be a string", "size")
+        if value == "adaptive" and spec.adaptive:
+            return inputs[0][1] if inputs else spec.default_size
+        if value in spec.presets:
+            return spec.presets[value]
+        match = re.fullmatch(r"(\d{1,5})[x*](\d{1,5})", value)
+        if match is None:
+            offered = ", ".join(spec.presets) or "none"
+            raise _bad(
+                f"size {value!r} is neither WxH nor a resolution {model} offers ({offered})",
+                "size",
+            )
+        w, h = int(match.group(1)), int(match.group(2))
+        if w <= 0 or h <= 0 or not 1 / 16 <= w / h <= 16:
+            raise _bad(f"size {value}: aspect ratio must be within [1/16, 16]", "size")
+        if not spec.min_pixels <= w * h <= spec.max_pixels:
+            raise _bad(
+                f"size {value}: total pixels {w * h} must be within "
+                f"[{spec.min_pixels}, {spec.max_pixels}] for {model}",
+                "size",
+            )
+        return w, h
+
+    def _store_image(self, data: bytes, content_type: str, now: float) -> str:
+        """Keep a generated image under ``media_dir`` and return its presigned-style URL."""
+        suffix = "png" if content_type == "image/png" else "jpeg"
+        alphabet = string.ascii_lowercase + string.digits
+        with self._lock:
+            while True:
+                stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(now))
+                image_id = f"img-{stamp}-{''.join(self._rng.choices(alphabet, k=8))}"
+                if image_id not in self._images and image_id not in self._tasks:
+                    break
+        name = f"image.{suffix}"
+        folder = self.media_dir / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        file = folder / f"{image_id}.{name}"
+        file.write_bytes(data)
+        with self._lock:
+            self._images[image_id] = _GeneratedImage(image_id, name, file, content_type, now)
+        ttl = int(self.result_ttl_s)
+        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        return (
+            f"{self.origin}{RESULTS}/{image_id}/{name}?X-Tos-Algorithm=TOS4-HMAC-SHA256"
+            f"&X-Tos-Date={date}&X-Tos-Expires={ttl}"
+            f"&X-Tos-Signature={self._sign(image_id, name)}"
+        )
+
     def _result_file(self, task_id: str, name: str, signature: str) -> tuple[Path, str] | None:
         """The file behind a result URL, or ``None`` (404) when unknown or expired."""
         with self._lock:
+            image = self._images.get(task_id)
+            if image is not None:
+                expired = self.clock() >= image.created + self.result_ttl_s
+                if name != image.name or expired:
+                    return None
+                if not hmac.compare_digest(signature, self._sign(task_id, name)):
+                    return None
+                return image.file, image.content_type
             task = self._tasks.get(task_id)
             if task is None or name not in ("video.mp4", "last_frame.png"):
                 return None
@@ -944,6 +1235,94 @@ def _strip_media(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _strip_image(body: dict[str, Any]) -> dict[str, Any]:
+    """An image-generation body with its data URLs replaced by their digest."""
+    image = body.get("image")
+
+    def digest(url: object) -> object:
+        if isinstance(url, str) and url.startswith("data:"):
+            return "sha256:" + hashlib.sha256(url.encode()).hexdigest()
+        return url
+
+    if isinstance(image, list):
+        return {**body, "image": [digest(u) for u in image]}
+    if image is not None:
+        return {**body, "image": digest(image)}
+    return dict(body)
+
+
+def _seedream_image(url: object, index: int, listed: bool) -> tuple[Any, tuple[int, int]]:
+    """Decode one ``image`` entry (a data URL) and check the documented Seedream limits:
+    JPEG/PNG/WEBP/BMP/TIFF/GIF, at most 10 MB, both sides > 14 px, aspect 1/16-16, at most
+    6000x6000 pixels. Returns the decoded image (RGB) and its size."""
+    from PIL import Image, UnidentifiedImageError
+
+    param = f"image[{index}]" if listed else "image"
+    if not isinstance(url, str) or not url:
+        raise _bad(f"{param} must be a non-empty string", param)
+    match = re.fullmatch(r"data:image/([a-z]+);base64,(.*)", url, flags=re.DOTALL)
+    if match is None:
+        # The real service downloads http(s) URLs; the fake has no internet.
+        raise _bad(f"{param}: resource download failed", param)
+    try:
+        data = base64.b64decode(match.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad(f"{param}: invalid base64 data", param) from None
+    if len(data) > MAX_SEEDREAM_IMAGE_BYTES:
+        raise _bad(f"{param}: image larger than 10 MB", param)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            fmt = (img.format or "").lower()
+            picture = img.convert("RGB")
+    except (UnidentifiedImageError, OSError):
+        raise _bad(f"{param}: image cannot be decoded", param) from None
+    allowed = ("jpeg", "png", "webp", "bmp", "tiff", "gif")
+    declared = match.group(1).replace("jpg", "jpeg")
+    if fmt not in allowed or declared != fmt:
+        raise _bad(f"{param}: image format {declared}/{fmt} is not supported", param)
+    w, h = picture.size
+    if min(w, h) <= 14 or not 1 / 16 <= w / h <= 16 or w * h > 6000 * 6000:
+        # ⚠ message wording not captured; the limits are documented.
+        raise _bad(
+            f"{param}: image size {w}x{h} is out of range (sides > 14 px, aspect 1/16-16, "
+            "at most 6000x6000 pixels)",
+            param,
+        )
+    return picture, (w, h)
+
+
+def _draw_image(
+    size: tuple[int, int],
+    prompt: str,
+    references: list[Any],
+    seed: int,
+    index: int,
+    fmt: str,
+) -> tuple[bytes, str]:
+    """A real picture standing in for the model's: a ground coloured by the prompt (and seed,
+    and index in a batch), the references as a row of thumbnails along the bottom, in order.
+    Returns the encoded bytes and their media type."""
+    from PIL import Image, ImageOps
+
+    digest = hashlib.sha256(f"{prompt}|{seed}|{index}".encode()).digest()
+    w, h = size
+    picture = Image.new("RGB", size, (digest[0], digest[1], digest[2]))
+    if references:
+        slot = w // (len(references) + 1)
+        thumb_h = max(8, h // 4)
+        for i, ref in enumerate(references):
+            thumb = ImageOps.contain(ref, (max(8, slot - 8), thumb_h))
+            x = slot // 2 + i * slot + (slot - thumb.width) // 2
+            picture.paste(thumb, (x, h - thumb_h - h // 20))
+    buf = io.BytesIO()
+    if fmt == "png":
+        picture.save(buf, format="PNG")
+        return buf.getvalue(), "image/png"
+    picture.save(buf, format="JPEG", quality=85)
+    return buf.getvalue(), "image/jpeg"
+
+
 # --- the HTTP layer ---------------------------------------------------------------------------
 
 
@@ -1019,12 +1398,16 @@ class _Handler(BaseHTTPRequestHandler):
                 op = "list"
             elif path.startswith(TASKS + "/") and method in ("GET", "DELETE"):
                 op = "get" if method == "GET" else "delete"
+            elif path == IMAGES and method == "POST":
+                op = "images"
             else:
                 raise _ApiError(404, "NotFound", f"no route for {method} {path}")
             with fake._lock:
                 fake.calls[op] += 1
                 if op == "create":
                     fake.create_calls += 1
+                elif op == "images":
+                    fake.image_calls += 1
             fake._check_auth(self.headers.get("Authorization"))
             fault = fake._next_fault(op)
             if fault is not None:
@@ -1032,6 +1415,9 @@ class _Handler(BaseHTTPRequestHandler):
                     fake.faults_served[fault] += 1
             if op == "create":
                 self._handle_create(fake, raw, fault, request_id)
+                return
+            if op == "images":
+                self._handle_images(fake, raw, fault, request_id)
                 return
             if fault is not None and self._pre_fault(fault, request_id):
                 return
@@ -1074,6 +1460,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(_ApiError(500, "InternalServiceError", "injected 500"), rid)
             return
         self._json(200, {"id": task.id}, rid)
+
+    def _handle_images(self, fake: FakeModelArk, raw: bytes, fault: str | None, rid: str) -> None:
+        """``POST /images/generations``: the answer is the image, there is no task."""
+        if fault is not None and self._pre_fault(fault, rid):
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            raise _bad("the request body is not valid JSON") from None
+        with fake._lock:
+            kept = body if fake.keep_bodies or not isinstance(body, dict) else _strip_image(body)
+            fake.image_requests.append(kept)
+        answer = fake._generate_images(body)
+        if fault in ("timeout-created", "reset-created"):
+            if fault == "timeout-created":
+                fake._stop.wait(fake.timeout_sleep_s)
+            self.close_connection = True
+            return
+        if fault == "malformed":
+            self._send(200, json.dumps(answer).encode()[:-7], rid)
+            return
+        if fault == "500-created":
+            self._error(_ApiError(500, "InternalServiceError", "injected 500"), rid)
+            return
+        self._json(200, answer, rid)
 
     def _pre_fault(self, fault: str, rid: str) -> bool:
         """Serve a fault that happens instead of the operation; False for one that comes after
@@ -1122,9 +1533,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, _NO_SUCH_KEY, "", content_type="application/xml")
             return
         file, content_type = found
+        data = file.read_bytes()
+        start = _range_start(self.headers.get("Range"))
+        if start is not None and start > 0:
+            # a resumed transfer: only the rest is sent, and it is not a second download
+            with fake._lock:
+                fake.resumed_downloads[path] += 1
+            if start >= len(data):
+                self._send(
+                    416,
+                    b"",
+                    "",
+                    content_type=content_type,
+                    extra={"Content-Range": f"bytes */{len(data)}"},
+                )
+                return
+            self._send(
+                206,
+                data[start:],
+                "",
+                content_type=content_type,
+                extra={"Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}"},
+            )
+            return
         with fake._lock:
             fake.downloads[path] += 1
-        data = file.read_bytes()
         if fault == "malformed":  # the body stops halfway: a connection broken mid-download
             self._send(200, data, "", content_type=content_type, cut=len(data) // 2)
             return
@@ -1154,12 +1587,15 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         content_type: str = "application/json; charset=utf-8",
         cut: int | None = None,
+        extra: Mapping[str, str] | None = None,
     ) -> None:
         """Answer with ``data``; ``cut`` sends only that many bytes, then drops the line."""
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             if rid:
                 self.send_header("x-request-id", rid)
             self.end_headers()
@@ -1169,6 +1605,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def _range_start(header: str | None) -> int | None:
+    """The first byte asked for by a ``Range: bytes=N-`` header (the only form clients send)."""
+    if not header or not header.startswith("bytes="):
+        return None
+    first = header.removeprefix("bytes=").split("-", 1)[0]
+    return int(first) if first.isdigit() else None
 
 
 _NO_SUCH_KEY = (

@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
+from shortfilm.workflow.board import base_content_hash
 from shortfilm.workflow.linting import clips_with_errors
 from shortfilm.workflow.progress import Progress, silent
 
@@ -113,7 +114,8 @@ def generate_takes(
     lock = threading.Lock()
     if poll_interval_s is None:  # a hosted provider knows how often it is worth asking
         poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
-    pacing = _Pacing(provider, poll_interval_s)
+    cap = max(1, max_concurrent or provider.limits.max_concurrent)
+    pacing = _Pacing(provider, poll_interval_s, cap)
     progress("generate", 0, total)
 
     def run_chain(chain: list[int]) -> None:
@@ -132,10 +134,15 @@ def generate_takes(
                 progress(f"  {clip_name(i + 1)}", 1, 1)
 
     chains = continuity_chains(production.clips)
-    workers = max(1, min(max_concurrent or provider.limits.max_concurrent, len(chains)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="take") as pool:
-        for future in [pool.submit(run_chain, chain) for chain in chains]:
-            future.result()
+    # more workers than slots: some download and store results while others hold the slots
+    workers = max(1, min(cap + max(2, cap // 2), len(chains)))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="take") as pool:
+            for future in [pool.submit(run_chain, chain) for chain in chains]:
+                future.result()
+    finally:
+        if pacing.poller is not None:
+            pacing.poller.stop()
     return GenerateResult([outcomes[i] for i in sorted(outcomes)])
 
 
@@ -157,10 +164,14 @@ def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
 class _Pacing:
     """How takes wait on a provider: the shared submit rate, and the polling interval."""
 
-    def __init__(self, provider: VideoProvider, poll_interval_s: float) -> None:
+    def __init__(self, provider: VideoProvider, poll_interval_s: float, cap: int) -> None:
+        self.slots = threading.BoundedSemaphore(cap)
+        """Takes in flight at the provider (created, not yet finished): the concurrency cap."""
         self.submits = RateLimiter(provider.limits.submits_per_s)
         self.poll_interval_s = poll_interval_s
         self.budget_lock = threading.Lock()
+        batch: BatchStatus | None = getattr(provider, "statuses", None)
+        self.poller = _Poller(batch, poll_interval_s) if batch is not None else None
 
     def budget_refusal(
         self,
@@ -255,7 +266,9 @@ def _generate_clip(
                 "provider": provider.name,
                 "model": provider.model,
                 "prompt": prompt.content_hash,
-                "board": board.content_hash,
+                # the board as the spec states it: a generated board image is not sent to the
+                # video model, so making one must not re-pay every clip
+                "board": base_content_hash(board),
                 "keyframe": keyframe.sha256 if keyframe else None,
                 "duration_s": plan.duration_s,
                 "size": [width, height],
@@ -370,26 +383,36 @@ def _run_take(
         job_id = take.job_id
         resumed = take.status != "queued" or take.params.get("attempted", False)
         take.params = take.params | {"attempted": True}
-    if job_id is None:
-        job_id = provider.recover(request) if resumed else None
+    # The provider-side slot is held from create to finish only: downloading and storing the
+    # result happen outside it, so the next take is already running at the provider meanwhile.
+    with pacing.slots:
         if job_id is None:
-            try:
-                pacing.submits.acquire()
-                job_id = provider.submit(request)
-            except ProviderError as exc:
-                if exc.retryable:  # the create may have landed: the next run recovers it
-                    _interrupted(store, take_id, str(exc))
-                else:
-                    _finish(store, take_id, "failed", error=str(exc))
-                return
-        with store.session() as s:
-            take = s.get(TakeRow, take_id)
-            assert take is not None
-            take.job_id = job_id
-            take.status = "running"
+            job_id = provider.recover(request) if resumed else None
+            if job_id is None:
+                try:
+                    pacing.submits.acquire()
+                    job_id = provider.submit(request)
+                except ProviderError as exc:
+                    if exc.retryable:  # the create may have landed: the next run recovers it
+                        _interrupted(store, take_id, str(exc))
+                    else:
+                        _finish(store, take_id, "failed", error=str(exc))
+                    return
+            with store.session() as s:
+                take = s.get(TakeRow, take_id)
+                assert take is not None
+                take.job_id = job_id
+                take.status = "running"
+        outcome: ProviderJob | ProviderError
+        try:
+            outcome = _wait(provider, job_id, pacing)
+        except ProviderError as exc:
+            outcome = exc
     fetch_dir = store.home / "work" / "fetch" / str(take_id)
     try:
-        job = _wait(provider, job_id, pacing)
+        if isinstance(outcome, ProviderError):
+            raise outcome
+        job = outcome
         if job.status is not TakeStatus.SUCCEEDED:
             _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
             return
@@ -420,11 +443,85 @@ def _run_take(
 
 
 def _wait(provider: VideoProvider, job_id: str, pacing: _Pacing) -> ProviderJob:
+    if pacing.poller is not None:
+        return pacing.poller.wait(job_id)
     while True:
         job = provider.status(job_id)
         if job.status.finished:
             return job
         time.sleep(pacing.poll_interval_s)
+
+
+BatchStatus = Callable[[Sequence[str]], dict[str, ProviderJob]]
+
+
+class _Poller:
+    """One thread asking a provider about every job in flight with one batch call per interval.
+
+    Used when the provider offers ``statuses(job_ids)`` (Seedance's list filter): N workers each
+    polling their own job would cost N requests per interval and meet the rate limit sooner.
+    """
+
+    PATIENCE = 5
+    """Consecutive failed batch calls before the waiting takes are handed the error."""
+
+    def __init__(self, statuses: BatchStatus, interval_s: float) -> None:
+        self._statuses = statuses
+        self._interval_s = interval_s
+        self._cond = threading.Condition()
+        self._waiting: set[str] = set()
+        self._results: dict[str, ProviderJob | ProviderError] = {}
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def wait(self, job_id: str) -> ProviderJob:
+        """Block until ``job_id`` is finished; raise what the batch call raised, if it failed."""
+        with self._cond:
+            self._waiting.add(job_id)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="poller", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+            while job_id not in self._results:
+                self._cond.wait()
+            result = self._results.pop(job_id)
+        if isinstance(result, ProviderError):
+            raise result
+        return result
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        failures = 0
+        while True:
+            with self._cond:
+                while not self._waiting and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                ids = sorted(self._waiting)
+            answer: dict[str, ProviderJob | ProviderError]
+            try:
+                answer = {k: v for k, v in self._statuses(ids).items() if v.status.finished}
+                failures = 0
+            except ProviderError as exc:
+                # the adapter already retried; keep asking a while before giving the takes up
+                # to the next run (they stay running, nothing paid is lost either way)
+                failures += 1
+                give_up = not exc.retryable or failures >= self.PATIENCE
+                answer = dict.fromkeys(ids, exc) if give_up else {}
+            with self._cond:
+                for job_id, result in answer.items():
+                    if job_id in self._waiting:
+                        self._waiting.discard(job_id)
+                        self._results[job_id] = result
+                self._cond.notify_all()
+            time.sleep(self._interval_s)
 
 
 MANIFEST = "delivery.json"

@@ -27,6 +27,7 @@ from shortfilm.store.tables import (
     ScriptRow,
     utcnow,
 )
+from shortfilm.workflow.board import base_content_hash
 
 
 @dataclass
@@ -131,7 +132,8 @@ def _import_board(
     blocks = dataclasses.asdict(p.board)
     digest = content_hash({"blocks": blocks, "refs": refs})
     current = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
-    if current is not None and current.content_hash == digest:
+    # a version that only added a generated board image still states this same board
+    if current is not None and base_content_hash(current) == digest:
         return current
     version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
     for i, ref in enumerate(refs, 1):

@@ -1,0 +1,628 @@
+"""Seedream on BytePlus ModelArk / Volcengine Ark: the board image from the brief and references.
+
+One call, one answer: ``POST /images/generations`` with ``model``, ``prompt``, ``image`` (one
+data URL or a list of them, in the order the prompt names them), ``size``, ``response_format``
+and ``watermark`` answers ``{model, created, data: [{b64_json | url, size}], usage:
+{generated_images, output_tokens, total_tokens}}``. It is the same API family as Seedance (same
+hosts, Bearer key, error envelope ``{"error": {code, message, param, type}}``), so this adapter
+reuses Seedance's key handling, image encoding and error type, and ``http.py``'s retries.
+
+What the vendor documents (BytePlus API reference "Image generation API", ModelArk 1666945,
+read through a copy of the page and the official ``volcengine-python-sdk`` ``images.generate``
+signature), and what is assumed (⚠):
+
+- **Models.** ``seedream-4-5-251128`` / ``seedream-4-0-250828`` on BytePlus,
+  ``doubao-seedream-4-5-251128`` / ``doubao-seedream-4-0-250828`` on Volcengine; 4.x take 1-14
+  reference images. ``seedream-3-0-t2i-250415`` takes none, ``seededit-3-0-i2i-250628`` one
+  (⚠ the BytePlus ids of the 3.0 models are inferred from the Volcengine ones). An unknown id
+  (an endpoint ``ep-...``, a newer date) is treated as 4.5, the strictest of the 4.x family.
+- **Size.** ``"1K"/"2K"/"4K"`` or ``"WxH"``; for ``WxH`` the pixel count must lie in
+  [921,600, 16,777,216] (4.0) or [3,686,400, 16,777,216] (4.5), aspect within 1/16..16. The
+  requested frame is scaled (aspect kept, to multiples of 8) into the model's range, so a
+  2048x1152 board asks 4.5 for 2560x1440; the size actually made is recorded.
+- **Seed.** Documented for ``seedream-3.0-t2i`` and ``seededit-3.0-i2i`` only ("Only ... support
+  this parameter"), so it is sent to those and left out for 4.x (⚠ whether 4.x ignores or
+  refuses it is unconfirmed). The requested seed is still part of the board's lineage.
+- **Output.** JPEG (documented), as base64 (``b64_json``, the default here: nothing to fetch
+  later) or as a URL valid 24 h (downloaded at once, without the key). Stored as PNG.
+- **Watermark** defaults to ``true`` on the API; sent ``false``.
+- **Billing** is per successfully generated image ("Billing is based on the number of
+  successfully generated images"), so :attr:`SeedreamProvider.cost_unit` is ``images`` and the
+  cost is ``usage.generated_images``; tokens (``sum(W*H)/256``) are recorded beside it.
+- **Failures.** A content-filter refusal may come as an error envelope (HTTP 400) or, in a
+  batch, as a ``data[i].error`` item (documented); both end as a non-retryable
+  :class:`~shortfilm.errors.ProviderError` with the provider's code and message.
+- ⚠ Rate limits (a third-party guide quotes 500 images/min) and the largest accepted body are
+  unpublished; 14 images are encoded within a 45 MB budget, 10 MB each (the documented limit).
+
+**Paid twice?** There is no task id and no list to reconcile against: a request whose answer
+is lost (a read timeout, a dropped connection, a 5xx, a garbled 200) may have made and billed an
+image that can never be fetched. Such a request is sent again (``resend_unknown``, default on:
+an image costs cents and the board is the whole production's anchor), each occurrence is logged
+and counted in the result's ``unknown_outcomes``; with ``resend_unknown=False`` it raises
+instead. ``429`` is known not to have generated anything and is always retried.
+
+**The key** (``ARK_API_KEY``) lives only in memory, goes only to the API host, and is redacted
+from every message this module builds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shortfilm.errors import InputError, ProviderError
+from shortfilm.prompts.render import _ROLE_SENTENCE
+from shortfilm.providers.http import (
+    RetryPolicy,
+    TransientError,
+    download,
+    is_retryable_status,
+    retry_after_s,
+    run_with_retries,
+    transient_from_transport,
+)
+from shortfilm.providers.images import ImageRequest, ImageResult
+from shortfilm.providers.seedance import (
+    BYTEPLUS_BASE_URL,
+    DEFAULT_MAX_IMAGE_BYTES,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ArkAPIError,
+    ArkTaskError,
+    _check_base_url,
+    _Secret,
+    _write_atomic,
+    encode_image,
+)
+
+log = logging.getLogger(__name__)
+
+ENV_MODEL = "SHORTFILM_SEEDREAM_MODEL"
+DEFAULT_MODEL = "seedream-4-5-251128"
+"""Seedream 4.5 on BytePlus; on a Volcengine host the default is ``doubao-seedream-4-5-251128``."""
+DEFAULT_MODEL_VOLCENGINE = "doubao-seedream-4-5-251128"
+
+IMAGES_PATH = "/images/generations"
+
+IMAGE_BUDGET_BYTES = 45 * 1024 * 1024
+"""All reference images of one request together, before base64 (⚠ no body limit is published)."""
+
+PROMPT_WORDS_ADVISED = 600
+"""The API reference advises prompts under 600 English words; longer ones lose details."""
+
+
+@dataclass(frozen=True)
+class ImageModelSpec:
+    """What one Seedream model accepts. Pixel counts are ``width * height``."""
+
+    max_references: int
+    min_pixels: int
+    max_pixels: int
+    presets: tuple[str, ...]
+    seed: bool
+    """Whether the model documents ``seed`` (sent only then)."""
+    sequential: bool
+    """Whether it takes ``sequential_image_generation`` (sent ``disabled``: one board image)."""
+    adaptive_size: bool = False
+    """``seededit``: only ``size: "adaptive"`` (follows the input image)."""
+    aspect: tuple[float, float] = (1 / 16, 16.0)
+
+
+_SEEDREAM_45 = ImageModelSpec(14, 3_686_400, 16_777_216, ("2K", "4K"), False, True)
+_SEEDREAM_40 = ImageModelSpec(14, 921_600, 16_777_216, ("1K", "2K", "4K"), False, True)
+_SEEDREAM_30 = ImageModelSpec(0, 262_144, 4_194_304, (), True, False)
+_SEEDEDIT_30 = ImageModelSpec(1, 262_144, 4_194_304, (), True, False, adaptive_size=True)
+
+MODELS: dict[str, ImageModelSpec] = {
+    "seedream-4-5-251128": _SEEDREAM_45,
+    "doubao-seedream-4-5-251128": _SEEDREAM_45,
+    "seedream-4-0-250828": _SEEDREAM_40,
+    "doubao-seedream-4-0-250828": _SEEDREAM_40,
+    "seedream-3-0-t2i-250415": _SEEDREAM_30,
+    "doubao-seedream-3-0-t2i-250415": _SEEDREAM_30,
+    "seededit-3-0-i2i-250628": _SEEDEDIT_30,
+    "doubao-seededit-3-0-i2i-250628": _SEEDEDIT_30,
+}
+
+
+def model_spec(model: str) -> ImageModelSpec:
+    """The spec of ``model``; unknown ids by their name, else as Seedream 4.5 (strictest 4.x)."""
+    if model in MODELS:
+        return MODELS[model]
+    if "seededit" in model:
+        return _SEEDEDIT_30
+    if "3-0-t2i" in model:
+        return _SEEDREAM_30
+    if "4-0" in model:
+        return _SEEDREAM_40
+    return _SEEDREAM_45
+
+
+def output_size(spec: ImageModelSpec, width: int, height: int) -> tuple[int, int]:
+    """The ``WxH`` to ask for: ``width`` x ``height`` scaled (aspect kept, multiples of 8) into
+    the model's pixel range. :class:`InputError` when the aspect is outside the model's range."""
+    if width <= 0 or height <= 0:
+        raise InputError(f"board image size must be positive, got {width}x{height}")
+    aspect = width / height
+    lo, hi = spec.aspect
+    if not lo <= aspect <= hi:
+        raise InputError(
+            f"board image {width}x{height}: aspect {aspect:.3f} is outside the {lo:g}-{hi:g} "
+            "Seedream accepts"
+        )
+    pixels = width * height
+    scale = 1.0
+    if pixels < spec.min_pixels:
+        scale = math.sqrt(spec.min_pixels / pixels)
+    elif pixels > spec.max_pixels:
+        scale = math.sqrt(spec.max_pixels / pixels)
+    if scale == 1.0:
+        return width, height
+    # Up: round each side up, so the product stays above the minimum; down: round down.
+    step = math.ceil if scale > 1 else math.floor
+    w = max(8, int(step(width * scale / 8)) * 8)
+    h = max(8, int(step(height * scale / 8)) * 8)
+    return w, h
+
+
+# --- the API's JSON ---------------------------------------------------------------------------
+
+
+class SeedreamImage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    url: str | None = None
+    b64_json: str | None = None
+    size: str | None = None
+    error: ArkTaskError | None = None
+
+
+class SeedreamUsage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    generated_images: int = 0
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class SeedreamResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = ""
+    created: int | None = None
+    data: list[SeedreamImage] = []
+    usage: SeedreamUsage | None = None
+    error: ArkTaskError | None = None
+
+
+# --- a request, prepared ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedImageRequest:
+    """A checked request: the JSON body exactly as sent, and what went into it."""
+
+    body: dict[str, Any]
+    fingerprint: str
+    """SHA-256 (hex) of the body: for logs and lineage, never the body itself."""
+    size: tuple[int, int]
+    images: tuple[dict[str, object], ...]
+    """Per reference, in send order: index, role, label, size, bytes, mime, resized."""
+
+
+def reference_lines(references: tuple[tuple[str, str], ...]) -> list[str]:
+    """``[Image N] is <label>: keep ...`` for each ``(role, label)``, in send order."""
+    return [
+        f"[Image {i}] " + _ROLE_SENTENCE.get(role, "is {label}").format(label=label) + "."
+        for i, (role, label) in enumerate(references, 1)
+    ]
+
+
+def board_prompt(brief: str, references: tuple[tuple[str, str], ...], size: tuple[int, int]) -> str:
+    """The text Seedream receives: the references named by position, what to make, the brief."""
+    w, h = size
+    ratio = _ratio_words(w, h)
+    task = (
+        f"Make one asset board image for a short film, {ratio}: a single production reference "
+        "sheet that shows every character and side role, the environment views and the colour "
+        "palette described below, in one consistent style."
+    )
+    if references:
+        task += (
+            " Match the reference images for faces, outfits, architecture and palette before "
+            "following any wording."
+        )
+    return "\n".join([*reference_lines(references), task, brief.strip()])
+
+
+def _ratio_words(w: int, h: int) -> str:
+    """``16:9 landscape`` and the like when the size is a common ratio, else the pixels."""
+    for a, b in ((16, 9), (9, 16), (4, 3), (3, 4), (1, 1), (21, 9), (3, 2), (2, 3)):
+        if abs(math.log((w / h) / (a / b))) < 0.02:
+            shape = "landscape" if a > b else "portrait" if a < b else "square"
+            return f"{a}:{b} {shape}"
+    return f"{w}x{h} pixels"
+
+
+# --- the provider -----------------------------------------------------------------------------
+
+
+class SeedreamProvider:
+    """Seedream through the ModelArk/Ark image API. See the module docstring for the rules.
+
+    ``client`` is the transport seam (tests pass one; otherwise one is made and closed by
+    :meth:`close`); ``sleep`` and ``rng`` make retries fast and deterministic in tests.
+    ``response_format`` is ``b64_json`` (default) or ``url``. Timeouts are seconds.
+    """
+
+    name = "seedream"
+    cost_unit = "images"
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        client: httpx.Client | None = None,
+        response_format: str = "b64_json",
+        timeout_s: float = 30.0,
+        generate_timeout_s: float = 180.0,
+        download_timeout_s: float = 120.0,
+        retry: RetryPolicy | None = None,
+        resend_unknown: bool = True,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.workdir = Path(workdir)
+        self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL)
+        host = urlsplit(self.base_url).hostname or ""
+        default = DEFAULT_MODEL_VOLCENGINE if host.endswith("volces.com") else DEFAULT_MODEL
+        self.model = model or env.get(ENV_MODEL) or default
+        self.spec = model_spec(self.model)
+        if response_format not in ("b64_json", "url"):
+            raise InputError(f"response_format must be b64_json or url, not {response_format!r}")
+        self.response_format = response_format
+        key = api_key if api_key is not None else env.get(ENV_API_KEY, "")
+        self._key = _Secret(key.strip()) if key and key.strip() else None
+        self.timeout_s = timeout_s
+        self.generate_timeout_s = generate_timeout_s
+        self.download_timeout_s = download_timeout_s
+        self.retry = retry or RetryPolicy()
+        self.resend_unknown = resend_unknown
+        self.max_image_bytes = max_image_bytes
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._owns_client = client is None
+        self._client = client or httpx.Client(timeout=timeout_s)
+
+    @classmethod
+    def from_env(cls, workdir: Path) -> SeedreamProvider:
+        """Configured from ``SHORTFILM_SEEDANCE_BASE_URL`` (the same hosts serve both),
+        ``SHORTFILM_SEEDREAM_MODEL`` and ``ARK_API_KEY``."""
+        return cls(workdir)
+
+    def __repr__(self) -> str:
+        key = "set" if self._key else "missing"
+        return f"SeedreamProvider(model={self.model!r}, base_url={self.base_url!r}, key={key})"
+
+    def close(self) -> None:
+        """Close the HTTP client if this provider made it."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> SeedreamProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # The protocol ----------------------------------------------------------------------------
+
+    def generate(self, request: ImageRequest, dest: Path) -> ImageResult:
+        """Generate the board image and write it to ``dest`` as PNG (atomically).
+
+        Checked first (:class:`InputError`, nothing sent): too many references for the model,
+        an empty prompt, a size or seed the model cannot take, an unreadable image. 429, 5xx,
+        timeouts and broken connections are retried with backoff (see the module docstring on
+        lost answers); 400/401/404 raise :class:`ArkAPIError` with the server's code and message.
+        """
+        prepared = self.prepare(request)
+        self._require_key()
+        response, attempts, unknown = self._post(prepared)
+        image = self._first_image(response, prepared)
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        what = f"seedream ({prepared.fingerprint[:12]})"
+        if image.b64_json:
+            try:
+                raw = base64.b64decode(image.b64_json, validate=True)
+            except (binascii.Error, ValueError):
+                raise ProviderError(f"{what}: the image's base64 is not readable") from None
+        else:
+            assert image.url is not None
+            tmp = dest.with_name(f".{uuid.uuid4().hex[:8]}.{dest.name}.download")
+            try:
+                download(
+                    self._client,
+                    image.url,
+                    tmp,
+                    what=f"{what} download",
+                    policy=self.retry,
+                    timeout=httpx.Timeout(self.download_timeout_s, connect=self.timeout_s),
+                    sleep=self._sleep,
+                    rng=self._rng,
+                )
+                raw = tmp.read_bytes()
+            finally:
+                tmp.unlink(missing_ok=True)
+        width, height, source_format = _write_png(raw, dest, what)
+        usage = response.usage or SeedreamUsage(generated_images=1)
+        cost = float(max(usage.generated_images, 1))
+        metadata: dict[str, object] = {
+            "provider": self.name,
+            "model": response.model or self.model,
+            "requested_model": self.model,
+            "host": urlsplit(self.base_url).hostname,
+            "prompt": prepared.body["prompt"],
+            "size": [width, height],
+            "requested_size": list(prepared.size),
+            "reported_size": image.size,
+            "seed": request.seed,
+            "seed_sent": "seed" in prepared.body,
+            "response_format": self.response_format,
+            "source_format": source_format,
+            "created": response.created,
+            "usage": usage.model_dump(mode="json", exclude_none=True),
+            "references": list(prepared.images),
+            "request_fingerprint": prepared.fingerprint,
+            "attempts": attempts,
+            "unknown_outcomes": unknown,
+        }
+        log.info(
+            "seedream: board image %dx%d from %d references (%s, %d attempt(s))",
+            width,
+            height,
+            len(prepared.images),
+            prepared.fingerprint[:12],
+            attempts,
+        )
+        return ImageResult(image=dest, metadata=metadata, cost=cost)
+
+    # Beyond the protocol ---------------------------------------------------------------------
+
+    def prepare(self, request: ImageRequest) -> PreparedImageRequest:
+        """Check ``request`` against the model's limits and build the body; sends nothing."""
+        spec = self.spec
+        refs = list(request.references)
+        if not request.prompt.strip():
+            raise InputError("the board brief is empty: nothing to generate the image from")
+        if len(refs) > spec.max_references:
+            raise InputError(
+                f"{len(refs)} reference images, but {self.model} takes at most "
+                f"{spec.max_references}; drop some from the board or choose a Seedream 4.x model"
+            )
+        if not -1 <= request.seed <= 2_147_483_647:
+            raise InputError(f"seed {request.seed} is outside -1..2147483647")
+        size = output_size(spec, request.width, request.height)
+        budget = min(self.max_image_bytes, IMAGE_BUDGET_BYTES // max(1, len(refs)))
+        urls: list[str] = []
+        images: list[dict[str, object]] = []
+        for index, ref in enumerate(refs, 1):
+            encoded = encode_image(Path(ref.path), max_bytes=budget)
+            urls.append(encoded.data_url)
+            images.append(
+                {
+                    "index": index,
+                    "role": ref.role,
+                    "label": ref.label,
+                    "width": encoded.width,
+                    "height": encoded.height,
+                    "bytes": encoded.size_bytes,
+                    "mime": encoded.mime,
+                    "resized": encoded.resized,
+                }
+            )
+        named = tuple((r.role, r.label) for r in refs)
+        prompt = board_prompt(request.prompt, named, size)
+        words = len(prompt.split())
+        if words > PROMPT_WORDS_ADVISED:
+            log.warning(
+                "seedream: the prompt has %d words; the API advises under %d (details may be "
+                "dropped); consider a shorter brief",
+                words,
+                PROMPT_WORDS_ADVISED,
+            )
+        body: dict[str, Any] = {"model": self.model, "prompt": prompt}
+        if urls:
+            body["image"] = urls[0] if len(urls) == 1 else urls
+        body["size"] = "adaptive" if spec.adaptive_size else f"{size[0]}x{size[1]}"
+        if spec.seed:
+            body["seed"] = request.seed
+        if spec.sequential:
+            body["sequential_image_generation"] = "disabled"
+        body["response_format"] = self.response_format
+        body["watermark"] = False
+        blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        fingerprint = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return PreparedImageRequest(body, fingerprint, size, tuple(images))
+
+    # Internals -------------------------------------------------------------------------------
+
+    def _require_key(self) -> _Secret:
+        if self._key is None:
+            raise InputError(
+                f"no API key for Seedream: set {ENV_API_KEY} in the environment "
+                "(BytePlus ModelArk or Volcengine Ark console -> API keys)"
+            )
+        return self._key
+
+    def _headers(self) -> httpx.Headers:
+        """Built per call, never kept: ``httpx.Headers`` masks ``Authorization`` in its repr."""
+        return httpx.Headers(
+            {
+                "Authorization": f"Bearer {self._require_key().reveal()}",
+                "Content-Type": "application/json",
+            }
+        )
+
+    def _redact(self, text: str) -> str:
+        if self._key is not None and self._key.reveal():
+            text = text.replace(self._key.reveal(), "<redacted>")
+        return text
+
+    def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
+        """The error envelope ``{"error": {code, message, param}}`` as an :class:`ArkAPIError`."""
+        code, message, param = "", "", ""
+        try:
+            err = response.json().get("error") or {}
+            code = str(err.get("code") or "")
+            message = str(err.get("message") or "")
+            param = str(err.get("param") or "")
+        except (ValueError, AttributeError):
+            message = response.text[:300]
+        text = f"{what}: HTTP {response.status_code}" + (f" {code}" if code else "")
+        text += f": {message or response.reason_phrase}"
+        if param:
+            text += f" (param {param})"
+        if response.status_code == 401:
+            text += f"; check {ENV_API_KEY}"
+        return ArkAPIError(
+            self._redact(text), status_code=response.status_code, code=code, param=param
+        )
+
+    def _post(self, prepared: PreparedImageRequest) -> tuple[SeedreamResponse, int, int]:
+        """Send the request with retries; the parsed answer, attempts made, lost answers."""
+        payload = json.dumps(prepared.body, ensure_ascii=False).encode("utf-8")
+        what = f"seedream generate ({prepared.fingerprint[:12]})"
+        url = self.base_url + IMAGES_PATH
+        state = {"attempts": 0, "unknown": 0}
+
+        def lost(err: TransientError) -> TransientError:
+            """A failure after which an image may have been made (and billed)."""
+            state["unknown"] += 1
+            if not self.resend_unknown:
+                raise ProviderError(
+                    f"{self._redact(str(err))}; an image may have been generated and billed, "
+                    "and its answer was lost; not sent again (resend_unknown is off)",
+                    retryable=True,
+                ) from None
+            log.warning(
+                "%s: the answer was lost (%s); an image may have been billed without being "
+                "delivered; sending again",
+                what,
+                err,
+            )
+            return err
+
+        def attempt(_: int) -> SeedreamResponse:
+            state["attempts"] += 1
+            try:
+                response = self._client.post(
+                    url, content=payload, headers=self._headers(), timeout=self.generate_timeout_s
+                )
+            except httpx.TransportError as exc:
+                err = transient_from_transport(exc, what)
+                raise (lost(err) if err.outcome_unknown else err) from None
+            if response.status_code == 429:
+                raise TransientError(f"{what}: HTTP 429", retry_after=retry_after_s(response))
+            if is_retryable_status(response.status_code):
+                raise lost(
+                    TransientError(
+                        f"{what}: HTTP {response.status_code}",
+                        outcome_unknown=True,
+                        retry_after=retry_after_s(response),
+                    )
+                )
+            if response.status_code >= 400:
+                raise self._api_error(response, what)
+            try:
+                data: object = response.json()
+            except ValueError:
+                raise lost(
+                    TransientError(f"{what}: unreadable JSON answer", outcome_unknown=True)
+                ) from None
+            try:
+                return SeedreamResponse.model_validate(data)
+            except ValidationError as exc:
+                raise lost(
+                    TransientError(
+                        f"{what}: unexpected answer shape: {exc.errors()[0]['msg']}",
+                        outcome_unknown=True,
+                    )
+                ) from None
+
+        parsed = run_with_retries(
+            attempt, policy=self.retry, what=what, sleep=self._sleep, rng=self._rng
+        )
+        return parsed, state["attempts"], state["unknown"]
+
+    def _first_image(
+        self, response: SeedreamResponse, prepared: PreparedImageRequest
+    ) -> SeedreamImage:
+        """The one image asked for; a refusal (``error`` item or envelope) raises."""
+        what = f"seedream ({prepared.fingerprint[:12]})"
+        if response.error is not None and (response.error.code or response.error.message):
+            raise ProviderError(
+                self._redact(f"{what}: {response.error.code}: {response.error.message}")
+            )
+        for item in response.data:
+            if item.b64_json or item.url:
+                return item
+        refusals = [item.error for item in response.data if item.error is not None]
+        if refusals:
+            reason = "; ".join(f"{e.code}: {e.message}" for e in refusals)
+            raise ProviderError(self._redact(f"{what}: the image was not generated: {reason}"))
+        raise ProviderError(f"{what}: the answer carries no image")
+
+
+def _write_png(raw: bytes, dest: Path, what: str) -> tuple[int, int, str]:
+    """Decode the delivered image (JPEG by the docs) and write it to ``dest`` as PNG."""
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            img.load()
+            source_format = (img.format or "").lower()
+            frame = img if img.mode in ("RGB", "RGBA", "L") else img.convert("RGB")
+            buf = io.BytesIO()
+            frame.save(buf, format="PNG")
+            size = img.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ProviderError(f"{what}: the delivered image cannot be decoded: {exc}") from exc
+    _write_atomic(dest, buf.getvalue())
+    return size[0], size[1], source_format
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "ENV_MODEL",
+    "MODELS",
+    "ImageModelSpec",
+    "PreparedImageRequest",
+    "SeedreamProvider",
+    "board_prompt",
+    "model_spec",
+    "output_size",
+]

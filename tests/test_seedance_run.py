@@ -2,9 +2,9 @@
 
 The fake runs in this test process (so it outlives the shortfilm processes we kill); 30% of its
 calls fail with 429, 500 or a timeout; `shortfilm run` is killed with SIGKILL twice mid-run and
-started again. At the end every take succeeded exactly once on the server, nothing was
-downloaded twice, the costs add up, the requests carry what the shot plan says, and the API key
-is nowhere on disk or in any output.
+started again. At the end every take succeeded exactly once on the server, no result that
+reached the disk was downloaded again (a transfer cut by a kill resumes), the costs add up,
+the requests carry what the shot plan says, and the API key is nowhere on disk or in any output.
 """
 
 from __future__ import annotations
@@ -91,7 +91,13 @@ def test_killed_twice_under_faults_pays_once_downloads_once(
     assert stats["tasks_created"] == len(production.clips) == len(task_ids)
     assert stats["faults"], "faults were served"
     assert created_before_final >= 1, "the killed runs had paid tasks in flight"
-    assert all(n == 1 for n in stats["downloads"].values()), stats["downloads"]
+    # Every result was downloaded, and none that reached this disk was downloaded again (a
+    # broken transfer resumes with Range and is not counted as a download). The one repeat no
+    # client can avoid: a kill after the server began sending but before the first byte was
+    # written here; there are two kills, so at most two such repeats.
+    downloads = stats["downloads"]
+    assert len(downloads) == 2 * len(production.clips), downloads
+    assert sum(n - 1 for n in downloads.values()) <= 2, downloads
     store = Store(home)
     with store.session() as s:
         prod = repo.production_by_slug(s, production.slug)

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import io
@@ -52,9 +51,6 @@ import logging
 import math
 import random
 import re
-import shutil
-import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -62,10 +58,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from shortfilm.testing.server import FakeServerBase, TrackingServer
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +236,7 @@ class _Invalid:
         raise _Problem(422, "Input validation failed", detail, invalid_fields=self.fields)
 
 
-class FakeReplicate:
+class FakeReplicate(FakeServerBase):
     """The fake server. Use as a context manager, or :meth:`start` / :meth:`stop`.
 
     ``api_tokens``: accepted tokens (``None`` accepts any non-empty Bearer token).
@@ -254,6 +252,13 @@ class FakeReplicate:
     (data URLs replaced by URLs on this server) or ``"dropped"`` (⚠ Replicate says it does not
     store data URLs; which of these its echo does is not documented).
     """
+
+    name = "FakeReplicate"
+    ops = OPS
+    faults = FAULTS
+    created_kinds = ("timeout", "reset", "500")
+    """A random 500 on create may also come after the prediction was made (a gateway failing
+    after the backend accepted the request)."""
 
     def __init__(
         self,
@@ -289,19 +294,10 @@ class FakeReplicate:
         self.echo_files = echo_files
         self._rng = random.Random(seed)
         self._secret = uuid.uuid4().bytes
-        self._own_media = media_dir is None
-        self.media_dir = Path(media_dir) if media_dir else Path(tempfile.mkdtemp(prefix="repl-"))
-        self._lock = threading.RLock()
+        super().__init__(media_dir=media_dir, media_prefix="repl-", seed=seed)
         self._media_lock = threading.Lock()
-        self._stop = threading.Event()
         self._predictions: dict[str, _Prediction] = {}
         self._seq = 0
-        self._scripts: dict[str, deque[str]] = {op: deque() for op in OPS}
-        self._fault_rate = 0.0
-        self._fault_kinds: tuple[str, ...] = ()
-        self._fault_ops: frozenset[str] = frozenset()
-        self._created_fraction = 0.5
-        self._fault_rng = random.Random(seed)
         self._failures: deque[str] = deque()
         self.calls: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
@@ -312,52 +308,9 @@ class FakeReplicate:
         self.requests: list[dict[str, Any]] = []
         """Every create request received: ``{"path", "headers", "body"}`` (faulted ones too;
         ``Authorization`` is never kept)."""
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # Lifecycle -------------------------------------------------------------------------------
-
-    def start(self) -> FakeReplicate:
-        """Listen on 127.0.0.1 at a free port and serve in a background thread."""
-        if self._server is not None:
-            return self
-        self._stop.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, drop open connections, and remove a media folder this server made."""
-        self._stop.set()
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        if self._own_media:
-            shutil.rmtree(self.media_dir, ignore_errors=True)
-
-    def __enter__(self) -> FakeReplicate:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        if self._server is None:
-            raise RuntimeError("FakeReplicate is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def _new_server(self, address: tuple[str, int]) -> TrackingServer:
+        return _Server(address, _Handler)
 
     @property
     def base_url(self) -> str:
@@ -365,41 +318,6 @@ class FakeReplicate:
         return self.origin + API_PREFIX
 
     # Faults and outcomes ---------------------------------------------------------------------
-
-    def inject(self, op: str, *kinds: str) -> None:
-        """Queue faults for the next calls of ``op``, in order (``"ok"`` passes one call)."""
-        if op not in OPS:
-            raise ValueError(f"unknown op {op!r}; known: {', '.join(OPS)}")
-        for kind in kinds:
-            if kind not in FAULTS and kind != "ok":
-                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULTS)}")
-        with self._lock:
-            self._scripts[op].extend(kinds)
-
-    def set_fault_rate(
-        self,
-        rate: float,
-        *,
-        kinds: Iterable[str] = ("429", "500", "timeout"),
-        ops: Iterable[str] = OPS,
-        created_fraction: float = 0.5,
-        seed: int = 0,
-    ) -> None:
-        """Fail a fraction ``rate`` of calls of ``ops`` at random with one of ``kinds``; a random
-        ``timeout``/``reset``/``500`` on create has made the prediction first with probability
-        ``created_fraction`` (the case that tempts a client to pay twice)."""
-        with self._lock:
-            self._fault_rate = rate
-            self._fault_kinds = tuple(kinds)
-            self._fault_ops = frozenset(ops)
-            self._created_fraction = created_fraction
-            self._fault_rng = random.Random(seed)
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            for script in self._scripts.values():
-                script.clear()
-            self._fault_rate = 0.0
 
     def fail_next(
         self,
@@ -431,27 +349,6 @@ class FakeReplicate:
             return self._json(self._predictions[prediction_id])
 
     # Request handling (called from the handler threads) --------------------------------------
-
-    def _next_fault(self, op: str) -> str | None:
-        with self._lock:
-            script = self._scripts[op]
-            if script:
-                kind = script.popleft()
-                return None if kind == "ok" else kind
-            if (
-                self._fault_rate > 0
-                and op in self._fault_ops
-                and self._fault_rng.random() < self._fault_rate
-            ):
-                kind = self._fault_rng.choice(self._fault_kinds)
-                if (
-                    op == "create"
-                    and kind in ("timeout", "reset", "500")
-                    and self._fault_rng.random() < self._created_fraction
-                ):
-                    kind += "-created"
-                return kind
-            return None
 
     def _check_auth(self, header: str | None) -> None:
         scheme, _, token = (header or "").partition(" ")
@@ -889,36 +786,12 @@ _CANCEL = re.compile(rf"^{API_PREFIX}/predictions/([^/]+)/cancel$")
 _OUTPUT = re.compile(rf"^{DELIVERY}/([0-9a-f]+)/([^/]+)/([^/]+)$")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _Server(TrackingServer):
+    """The shared server, typed for this fake's handler and logging under its name."""
+
+    logger = log
+    label = "fake Replicate"
     fake: FakeReplicate
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Wake handler threads blocked on idle keep-alive connections."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("fake Replicate: connection error from %s", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):

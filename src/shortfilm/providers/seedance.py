@@ -543,6 +543,35 @@ class _Secret:
 # --- the provider -----------------------------------------------------------------------------
 
 
+def redact(text: str, key: _Secret | None) -> str:
+    """``text`` with the API key replaced, for messages that may echo a request back."""
+    if key is not None and key.reveal():
+        text = text.replace(key.reveal(), "<redacted>")
+    return text
+
+
+def ark_api_error(response: httpx.Response, what: str, key: _Secret | None) -> ArkAPIError:
+    """The Ark error envelope ``{"error": {code, message, param}}`` as an :class:`ArkAPIError`.
+
+    Shared by every adapter of the Ark API family (Seedance videos, Seedream images).
+    """
+    code, message, param = "", "", ""
+    try:
+        err = response.json().get("error") or {}
+        code = str(err.get("code") or "")
+        message = str(err.get("message") or "")
+        param = str(err.get("param") or "")
+    except (ValueError, AttributeError):
+        message = response.text[:300]
+    detail = f"HTTP {response.status_code}" + (f" {code}" if code else "")
+    text = f"{what}: {detail}: {message or response.reason_phrase}"
+    if param:
+        text += f" (param {param})"
+    if response.status_code == 401:
+        text += f"; check {ENV_API_KEY}"
+    return ArkAPIError(redact(text, key), status_code=response.status_code, code=code, param=param)
+
+
 class SeedanceProvider:
     """Seedance via the ModelArk/Ark task API. See the module docstring for the rules.
 
@@ -1103,28 +1132,10 @@ class SeedanceProvider:
         return headers
 
     def _redact(self, text: str) -> str:
-        if self._key is not None and self._key.reveal():
-            text = text.replace(self._key.reveal(), "<redacted>")
-        return text
+        return redact(text, self._key)
 
     def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
-        code, message, param = "", "", ""
-        try:
-            err = response.json().get("error") or {}
-            code = str(err.get("code") or "")
-            message = str(err.get("message") or "")
-            param = str(err.get("param") or "")
-        except (ValueError, AttributeError):
-            message = response.text[:300]
-        detail = f"HTTP {response.status_code}" + (f" {code}" if code else "")
-        text = f"{what}: {detail}: {message or response.reason_phrase}"
-        if param:
-            text += f" (param {param})"
-        if response.status_code == 401:
-            text += f"; check {ENV_API_KEY}"
-        return ArkAPIError(
-            self._redact(text), status_code=response.status_code, code=code, param=param
-        )
+        return ark_api_error(response, what, self._key)
 
     def _get_json(self, path: str, params: list[tuple[str, _Param]] | None, what: str) -> object:
         self._require_key()

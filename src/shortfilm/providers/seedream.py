@@ -91,7 +91,9 @@ from shortfilm.providers.seedance import (
     _check_base_url,
     _Secret,
     _write_atomic,
+    ark_api_error,
     encode_image,
+    redact,
 )
 
 log = logging.getLogger(__name__)
@@ -490,29 +492,10 @@ class SeedreamProvider:
         )
 
     def _redact(self, text: str) -> str:
-        if self._key is not None and self._key.reveal():
-            text = text.replace(self._key.reveal(), "<redacted>")
-        return text
+        return redact(text, self._key)
 
     def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
-        """The error envelope ``{"error": {code, message, param}}`` as an :class:`ArkAPIError`."""
-        code, message, param = "", "", ""
-        try:
-            err = response.json().get("error") or {}
-            code = str(err.get("code") or "")
-            message = str(err.get("message") or "")
-            param = str(err.get("param") or "")
-        except (ValueError, AttributeError):
-            message = response.text[:300]
-        text = f"{what}: HTTP {response.status_code}" + (f" {code}" if code else "")
-        text += f": {message or response.reason_phrase}"
-        if param:
-            text += f" (param {param})"
-        if response.status_code == 401:
-            text += f"; check {ENV_API_KEY}"
-        return ArkAPIError(
-            self._redact(text), status_code=response.status_code, code=code, param=param
-        )
+        return ark_api_error(response, what, self._key)
 
     def _post(self, prepared: PreparedImageRequest) -> tuple[SeedreamResponse, int, int]:
         """Send the request with retries; the parsed answer, attempts made, lost answers."""

@@ -383,6 +383,11 @@ def _run_take(
         job_id = take.job_id
         resumed = take.status != "queued" or take.params.get("attempted", False)
         take.params = take.params | {"attempted": True}
+    # Providers that can build the request body ahead (encode images, check limits) do it
+    # before taking a slot, so a slot is spent only on the provider's own work.
+    prepare = getattr(provider, "prepare", None)
+    submit_prepared = getattr(provider, "submit_prepared", None)
+    prepared = prepare(request) if job_id is None and prepare and submit_prepared else None
     # The provider-side slot is held from create to finish only: downloading and storing the
     # result happen outside it, so the next take is already running at the provider meanwhile.
     with pacing.slots:
@@ -391,7 +396,10 @@ def _run_take(
             if job_id is None:
                 try:
                     pacing.submits.acquire()
-                    job_id = provider.submit(request)
+                    if prepared is not None and submit_prepared is not None:
+                        job_id = str(submit_prepared(prepared))
+                    else:
+                        job_id = provider.submit(request)
                 except ProviderError as exc:
                     if exc.retryable:  # the create may have landed: the next run recovers it
                         _interrupted(store, take_id, str(exc))

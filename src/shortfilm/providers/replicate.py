@@ -95,6 +95,7 @@ from shortfilm.providers.base import (
     ProviderLimits,
     TakeStatus,
 )
+from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.http import (
     EXPIRED_STATUS,
     RetryPolicy,
@@ -446,6 +447,7 @@ class ReplicateProvider:
     ) -> None:
         env = os.environ if environ is None else environ
         self.workdir = Path(workdir)
+        self._journal = SubmitJournal(self.workdir / JOURNAL_DIR, "Replicate")
         self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
         self.model = _check_model(model or env.get(ENV_MODEL) or DEFAULT_MODEL)
         self.spec = model_spec(self.model)
@@ -567,7 +569,7 @@ class ReplicateProvider:
         if not last.is_file():
             extract_last_frame(video, last)
         metadata = self._metadata(prediction, url)
-        _write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
+        write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
         return Delivery(video, last, metadata)
 
     def estimate_cost(self, request: GenerationRequest) -> float:
@@ -1013,13 +1015,12 @@ class ReplicateProvider:
     # Reconciliation --------------------------------------------------------------------------
 
     def _journal_path(self, digest: str) -> Path:
-        return self.workdir / JOURNAL_DIR / f"{digest}.json"
+        return self._journal.path(digest)
 
     def _journal_write(self, digest: str, sent_at: float, job_id: str | None) -> None:
         """Record that a request is being (or was) sent: input digest, model, host, send time
         and prediction id. No token and no prompt; a create is refused if this cannot be
         written, because a crash after it would leave nothing to recover from."""
-        path = self._journal_path(digest)
         entry = {
             "digest": digest,
             "model": self.model,
@@ -1027,22 +1028,10 @@ class ReplicateProvider:
             "sent_at": sent_at,
             "prediction_id": job_id,
         }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, json.dumps(entry, indent=2).encode("utf-8"))
-        except OSError as exc:
-            raise ProviderError(
-                f"cannot record the Replicate submission in {path}: {exc.strerror or exc}; "
-                "nothing was sent",
-                retryable=False,
-            ) from exc
+        self._journal.write(digest, entry)
 
     def _journal_read(self, digest: str) -> dict[str, object] | None:
-        try:
-            data = json.loads(self._journal_path(digest).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return self._journal.read(digest)
 
     def _reconcile(self, prepared: PreparedPrediction, since: float, *, grace: bool) -> str | None:
         """The prediction an earlier attempt may have created, claimed; ``None`` if none."""
@@ -1240,12 +1229,3 @@ def _unix(stamp: str | None) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{uuid.uuid4().hex[:8]}.{path.name}.partial")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -90,6 +90,7 @@ from shortfilm.providers.base import (
     ProviderLimits,
     TakeStatus,
 )
+from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.http import (
     RetryPolicy,
     TransientError,
@@ -612,6 +613,7 @@ class SeedanceProvider:
     ) -> None:
         env = os.environ if environ is None else environ
         self.workdir = Path(workdir)
+        self._journal = SubmitJournal(self.workdir / JOURNAL_DIR, "Seedance")
         self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL)
         self.model = model or env.get(ENV_MODEL) or DEFAULT_MODEL
         self.spec = model_spec(self.model)
@@ -767,7 +769,7 @@ class SeedanceProvider:
         if not last.is_file():
             last_source = self._fetch_last_frame(job_id, urls.last_frame_url, video, last)
         metadata = self._metadata(task, last_source)
-        _write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
+        write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
         return Delivery(video, last, metadata)
 
     def estimate_cost(self, request: GenerationRequest) -> float:
@@ -1171,14 +1173,13 @@ class SeedanceProvider:
             return exc.status_code == 404
 
     def _journal_path(self, fingerprint: str) -> Path:
-        return self.workdir / JOURNAL_DIR / f"{fingerprint}.json"
+        return self._journal.path(fingerprint)
 
     def _journal_write(
         self, prepared: PreparedRequest, sent_at: float, task_id: str | None
     ) -> None:
         """Record that ``prepared`` is being (or was) sent: fingerprint, marker, send time and
         task id. No key and no prompt; a create is refused if this cannot be written."""
-        path = self._journal_path(prepared.fingerprint)
         entry = {
             "fingerprint": prepared.fingerprint,
             "model": self.model,
@@ -1187,22 +1188,10 @@ class SeedanceProvider:
             "sent_at": sent_at,
             "task_id": task_id,
         }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, json.dumps(entry, indent=2).encode("utf-8"))
-        except OSError as exc:
-            raise ProviderError(
-                f"cannot record the Seedance submission in {path}: {exc.strerror or exc}; "
-                "nothing was sent",
-                retryable=False,
-            ) from exc
+        self._journal.write(prepared.fingerprint, entry)
 
     def _journal_read(self, fingerprint: str) -> dict[str, object] | None:
-        try:
-            data = json.loads(self._journal_path(fingerprint).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return self._journal.read(fingerprint)
 
     def _reconcile(self, prepared: PreparedRequest, since: float, *, grace: bool) -> str | None:
         """After an unknown create outcome: find the task if the server made it."""
@@ -1402,15 +1391,6 @@ def _check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{uuid.uuid4().hex[:8]}.{path.name}.partial")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _to_png(src: Path, dest: Path) -> None:
     """Move ``src`` to ``dest`` as PNG (converting when the server sent another format)."""
     try:
@@ -1423,7 +1403,7 @@ def _to_png(src: Path, dest: Path) -> None:
             img.save(buf, format="PNG")
     except (UnidentifiedImageError, OSError) as exc:
         raise MediaError(f"last frame is not an image: {exc}", file=src) from exc
-    _write_atomic(dest, buf.getvalue())
+    write_atomic(dest, buf.getvalue())
 
 
 def extract_last_frame(video: Path, dest: Path) -> Path:
@@ -1449,5 +1429,5 @@ def extract_last_frame(video: Path, dest: Path) -> Path:
     buf = io.BytesIO()
     image: Image.Image = last.to_image()  # type: ignore[no-untyped-call]
     image.save(buf, format="PNG")
-    _write_atomic(dest, buf.getvalue())
+    write_atomic(dest, buf.getvalue())
     return dest

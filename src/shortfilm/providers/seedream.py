@@ -71,6 +71,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.prompts.render import _ROLE_SENTENCE
+from shortfilm.providers.durable import write_atomic
 from shortfilm.providers.http import (
     RetryPolicy,
     TransientError,
@@ -90,7 +91,6 @@ from shortfilm.providers.seedance import (
     ArkTaskError,
     _check_base_url,
     _Secret,
-    _write_atomic,
     ark_api_error,
     encode_image,
     redact,
@@ -594,7 +594,7 @@ def _write_png(raw: bytes, dest: Path, what: str) -> tuple[int, int, str]:
             size = img.size
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ProviderError(f"{what}: the delivered image cannot be decoded: {exc}") from exc
-    _write_atomic(dest, buf.getvalue())
+    write_atomic(dest, buf.getvalue())
     return size[0], size[1], source_format
 
 

@@ -92,12 +92,11 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from shortfilm.testing.server import FakeServerBase, TrackingServer
+from shortfilm.testing.server import FakeHandler, FakeServerBase, TrackingServer
 
 log = logging.getLogger(__name__)
 
@@ -1228,10 +1227,8 @@ class _Server(TrackingServer):
     fake: FakeModelArk
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "FakeModelArk/1"
-    timeout = 30
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

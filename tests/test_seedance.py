@@ -39,6 +39,7 @@ from shortfilm.providers.seedance import (
     ArkAPIError,
     SeedanceProvider,
     audio_wanted,
+    encode_file,
     estimate_tokens,
 )
 from shortfilm.spec import load_spec
@@ -310,6 +311,29 @@ def test_images_over_the_limits_are_rescaled_keeping_their_aspect(
         assert img.width < 2400 and abs(img.width / img.height - 1.5) < 0.01
     with Image.open(io.BytesIO(tiny_bytes)) as img:
         assert min(img.size) > 300 and abs(img.width / img.height - 200 / 150) < 0.01
+
+
+def test_an_image_exif_turns_sideways_is_sent_upright(tmp_path: Path) -> None:
+    # a phone photo: stored landscape, EXIF orientation 6 says "rotate 90 degrees to view"
+    photo = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (800, 600), (30, 90, 160)).save(photo, exif=exif.tobytes())
+    encoded = encode_file(photo)
+    assert encoded.resized and (encoded.width, encoded.height) == (600, 800)
+    with Image.open(io.BytesIO(decode_data_url(encoded.data_url)[1])) as img:
+        assert img.size == (600, 800) and img.getexif().get(0x0112, 1) == 1
+
+
+def test_a_damaged_png_is_refused_naming_the_file(tmp_path: Path) -> None:
+    good = image_file(tmp_path / "good.png", (640, 480), noise=True)
+    raw = bytearray(good.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte inside the pixel data: its CRC no longer holds
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match=r"bad\.png: not a readable image"):
+        encode_file(bad)
+    assert encode_file(good).data_url.endswith(base64.b64encode(good.read_bytes()).decode())
 
 
 def test_a_missing_key_is_a_clear_input_error_at_first_use(

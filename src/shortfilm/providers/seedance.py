@@ -402,14 +402,12 @@ def encode_file(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> Enco
     except OSError as exc:
         raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
     try:
-        with Image.open(io.BytesIO(raw)) as opened:
-            opened.load()
-            fmt = opened.format or ""
-            rotated = opened.getexif().get(0x0112, 1) not in (1, None)
-            img = ImageOps.exif_transpose(opened) if rotated else opened.copy()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        fmt, (w, h), rotated = _inspect(raw)
+    # Pillow reports a PNG chunk with a bad checksum as a SyntaxError
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InputError(f"{path}: not a readable image: {exc}") from exc
-    w, h = img.size
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"{path}: not a readable image: {exc}") from exc
     aspect = w / h
     lo, hi = IMAGE_ASPECT_RANGE
     if not lo <= aspect <= hi:
@@ -417,15 +415,20 @@ def encode_file(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> Enco
             f"{path}: aspect ratio {w}x{h} ({aspect:.2f}) is outside the {lo}-{hi} Seedance "
             "accepts; crop the image"
         )
-    scale = 1.0
-    if max(w, h) >= MAX_IMAGE_LONG_SIDE:
-        scale = (MAX_IMAGE_LONG_SIDE - 1) / max(w, h)
-    if min(w, h) * scale <= MIN_IMAGE_SHORT_SIDE:
-        scale = (MIN_IMAGE_SHORT_SIDE + 1) / min(w, h)
+    scale = _fit_scale(w, h)
     if scale == 1.0 and fmt in ("PNG", "JPEG") and not rotated and len(raw) <= max_bytes:
         mime = "image/png" if fmt == "PNG" else "image/jpeg"
         return EncodedImage(_data_url(mime, raw), mime, w, h, len(raw), resized=False)
 
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            opened.load()
+            img = ImageOps.exif_transpose(opened) if rotated else opened.copy()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"{path}: not a readable image: {exc}") from exc
+    if rotated:
+        w, h = img.size
+        scale = _fit_scale(w, h)
     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     use_png = has_alpha or (fmt == "PNG" and scale == 1.0)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -444,6 +447,43 @@ def encode_file(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> Enco
                 f"{path}: cannot fit under {max_bytes} bytes without going below the "
                 f"{MIN_IMAGE_SHORT_SIDE} px short side Seedance requires"
             )
+
+
+def _inspect(raw: bytes) -> tuple[str, tuple[int, int], bool]:
+    """Format, stored size and whether EXIF asks for a rotation, without decoding the pixels.
+
+    Decoding is most of the cost of a submit and, for a file within limits, only to learn
+    what the header already says. A PNG's chunks are still checked (``verify`` reads every
+    chunk's CRC), so a damaged file fails here rather than at the provider; a JPEG's entropy
+    data is not checked (the spec loader decodes every referenced image once). Orientation is
+    read from the EXIF a JPEG carries up front or a PNG carries before its pixel data.
+    """
+    with Image.open(io.BytesIO(raw)) as img:
+        fmt = img.format or ""
+        size = img.size
+        if fmt == "PNG":
+            exif = img.info.get("exif")
+            img.verify()
+            orientation = 1 if exif is None else _orientation(exif)
+        else:
+            orientation = img.getexif().get(0x0112, 1)
+    return fmt, size, orientation not in (1, None)
+
+
+def _orientation(exif: bytes) -> int:
+    tags = Image.Exif()
+    tags.load(exif)
+    return int(tags.get(0x0112, 1))
+
+
+def _fit_scale(w: int, h: int) -> float:
+    """The factor that brings ``w`` x ``h`` inside Seedance's side limits (1.0 when it is)."""
+    scale = 1.0
+    if max(w, h) >= MAX_IMAGE_LONG_SIDE:
+        scale = (MAX_IMAGE_LONG_SIDE - 1) / max(w, h)
+    if min(w, h) * scale <= MIN_IMAGE_SHORT_SIDE:
+        scale = (MIN_IMAGE_SHORT_SIDE + 1) / min(w, h)
+    return scale
 
 
 def _encode(img: Image.Image, *, png: bool) -> tuple[bytes, str]:

@@ -11,7 +11,7 @@ also writes in lower case is a common noun, like "Villa" and "villa").
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from shortfilm.domain.production import Production
@@ -120,7 +120,7 @@ class BoardNames:
         yield UnknownName(text, near)
 
 
-def _names_at_start(found: list[Word]) -> bool:
+def _names_at_start(found: Sequence[Word]) -> bool:
     """Whether a noun phrase's capitalised first word reads as a name, not a capitalised noun.
 
     ``Marcus``, ``Mara's hands``, ``Mara and the drone``, ``Officer Reyes``: a name. ``Neon signs``

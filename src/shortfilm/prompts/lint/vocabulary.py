@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -341,8 +341,16 @@ class Word:
     """Punctuation stands between this word and the previous one."""
 
 
-def words(text: str) -> list[Word]:
-    """The words of ``text`` in order; punctuation only shapes the flags."""
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[Word, ...]:
+    """The words of ``text`` in order; punctuation only shapes the flags.
+
+    Remembered per text: the name rules read the same shot texts many times per lint, and a
+    60-clip production's lint gate sits before the first paid request.
+    """
     out: list[Word] = []
     start, quoted, punctuated = True, False, True
     for token in TOKEN.findall(text):
@@ -356,12 +364,12 @@ def words(text: str) -> list[Word]:
         if token in (";", ",", "(", ")"):
             punctuated = True
             continue
-        bare = re.sub(r"['’]s$", "", token).strip("'’")
+        bare = POSSESSIVE.sub("", token).strip("'’")
         if bare:
             possessive = bare != token.strip("'’")
             out.append(Word(bare, bare.lower(), start, quoted, possessive, punctuated))
         start = punctuated = False
-    return out
+    return tuple(out)
 
 
 def content_words(text: str) -> list[str]:

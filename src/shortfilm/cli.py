@@ -13,10 +13,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -70,8 +71,9 @@ def progress_bars(quiet: bool = False) -> Iterator[RichProgress]:
         yield RichProgress(bars)
 
 
-def fail(exc: ShortfilmError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+def fail(exc: ShortfilmError) -> NoReturn:
+    # escaped: a file name such as ``take[2].mp4`` is text, not Rich markup
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -79,6 +81,16 @@ def open_store(home: Path) -> Any:
     from shortfilm.store.repo import Store
 
     return Store(home)
+
+
+@contextmanager
+def store_at(home: Path) -> Iterator[Any]:
+    """The store for one command, its connections closed at the end (a server's too)."""
+    store = open_store(home)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @app.command()
@@ -262,10 +274,23 @@ def export(
     out.print(f"exported {slug} to {path}")
 
 
+ClipArg = Annotated[str, typer.Argument(help="The clip: its number (2) or name (clip-02).")]
+
+
+def parse_clip(text: str) -> int:
+    """``2`` or ``clip-02`` to a position; a bad name is bad input (one line, exit 2)."""
+    from shortfilm.store.naming import clip_position
+
+    try:
+        return clip_position(text)
+    except ShortfilmError as exc:
+        fail(exc)
+
+
 @app.command()
 def note(
     slug: Annotated[str, typer.Argument(help="The production.")],
-    clip: Annotated[int, typer.Argument(help="Clip number (1 = first).")],
+    clip: ClipArg,
     take: Annotated[int, typer.Argument(help="Take number.")],
     text: Annotated[str, typer.Argument(help="What worked or failed, for the next person.")],
     failed: Annotated[
@@ -277,7 +302,8 @@ def note(
     from shortfilm.workflow.takes import note_take
 
     try:
-        subject = note_take(open_store(home), slug, clip, take, text, failed=failed)
+        with store_at(home) as store:
+            subject = note_take(store, slug, parse_clip(clip), take, text, failed=failed)
     except ShortfilmError as exc:
         fail(exc)
     out.print(f"{slug}/{subject}: {'rejected, ' if failed else ''}note saved")
@@ -481,6 +507,67 @@ def board_generate(
         f"board v{result.version}: {verb} {result.path} "
         f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
     )
+
+
+take_app = typer.Typer(help="Takes of a clip, generated or made elsewhere.", no_args_is_help=True)
+app.add_typer(take_app, name="take")
+
+
+@take_app.command("import")
+def take_import(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    clip: ClipArg,
+    video: Annotated[Path, typer.Argument(help="A video file ffmpeg reads (mp4, mov, webm ...).")],
+    note_text: Annotated[
+        str, typer.Option("--note", help="What this take is, for the next person.")
+    ] = "",
+    select: Annotated[
+        bool, typer.Option("--select", help="Make it the clip's take (a person's pick).")
+    ] = False,
+    home: HomeOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Import a video made elsewhere as a new take of a clip, after proving it plays to the end.
+
+    A file that is not a whole video (empty, an image, audio only, truncated) exits 2 and
+    nothing is stored; importing the same file again for the same clip adds nothing.
+    """
+    from shortfilm.workflow.external import import_take
+
+    position = parse_clip(clip)
+    if not _is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        with store_at(home) as store:
+            result = import_take(store, slug, position, video, note=note_text, select=select)
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        return
+    info = result.info
+    width, height = info.display_size
+    fps = f"{float(info.fps):.3f}".rstrip("0").rstrip(".") if info.fps else "?"
+    sound = info.channel_layout or (f"{info.channels} ch" if info.channels else "no audio")
+    facts = (
+        f"{info.describe()}, {width}x{height} shown, {fps} fps"
+        f"{' (variable)' if info.variable_frame_rate else ''}, "
+        f"{info.video_duration_s or info.duration_s:.2f} s, {sound}"
+    )
+    if result.already:
+        out.print(
+            f"{slug}/clip-{result.clip:02d}: already imported as take {result.take}; nothing added",
+            highlight=False,
+        )
+    else:
+        out.print(
+            f"{slug}/{result.subject}: imported {video.name} ({facts})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        out.print(f"  stored as {result.video}", highlight=False, soft_wrap=True)
+    if select and result.selected:
+        out.print(f"  selected for clip-{result.clip:02d}", highlight=False)
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from shortfilm.errors import InputError
+
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "ref"
@@ -17,6 +19,17 @@ def slugify(text: str) -> str:
 
 def clip_dir(slug: str, position: int) -> str:
     return f"{slug}/clip-{position:02d}"
+
+
+def clip_position(text: str) -> int:
+    """The 1-based clip position a person typed: ``2``, ``02``, ``clip-02`` or ``clip-2``.
+
+    The inverse of the ``clip-NN`` names above; :class:`InputError` for anything else.
+    """
+    match = re.fullmatch(r"(?:clip[-_ ]?)?(\d+)", text.strip().lower())
+    if match is None or int(match.group(1)) < 1:
+        raise InputError(f"{text!r}: not a clip; give its number (2) or its name (clip-02)")
+    return int(match.group(1))
 
 
 def board_reference(slug: str, board_version: int, index: int, label: str, suffix: str) -> str:

@@ -44,7 +44,17 @@ FAILED_TAKE_STATUSES = ("failed", "cancelled", "rejected")
 """A take that did not give a usable clip: the provider failed, it was cancelled, or a person
 rejected it. Such takes are kept with their notes: they teach."""
 
-MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg", ".wav": "audio/wav"}
+MEDIA_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".wav": "audio/wav",
+}
 
 
 def content_hash(data: Any) -> str:

@@ -1,0 +1,284 @@
+"""Takes made outside shortfilm: another generator's output, stock footage, a phone clip.
+
+An imported take sits beside generated ones (provider ``external``, status ``succeeded``), so
+selection, notes, the edit and export treat it like any take. The file is first proved playable
+to its end (:func:`~shortfilm.media.probe.check_video`); then the row, the stored video, its
+last frame and the event are written in one transaction. A bad file, an unknown production or
+clip, or a failure half-way leaves the store as it was: no row, no object, no library link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shortfilm.errors import InputError, StoreError
+from shortfilm.media.probe import MediaInfo, check_video
+from shortfilm.spec.stored import spec_from_dict
+from shortfilm.store import naming, repo
+from shortfilm.store.artifacts import sha256_file
+from shortfilm.store.repo import Store, content_hash
+from shortfilm.store.tables import BoardRow, ClipRow, PromptRow, TakeRow, utcnow
+
+PROVIDER = "external"
+"""The ``provider`` of every imported take: nobody was asked to generate it."""
+
+
+@dataclass(frozen=True)
+class ImportedTake:
+    """What :func:`import_take` did: the take (new, or the one already made from this file)."""
+
+    slug: str
+    clip: int
+    """1-based clip position."""
+    take: int
+    """Take number within the clip."""
+    take_id: int
+    status: str
+    video: Path
+    """The readable library path of the stored video."""
+    info: MediaInfo
+    already: bool
+    """The same bytes were imported for this clip before: nothing was added."""
+    selected: bool
+    """The take is the clip's selection after the call."""
+
+    @property
+    def subject(self) -> str:
+        return f"clip-{self.clip:02d}/take-{self.take:03d}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "clip": self.clip,
+            "take": self.take,
+            "take_id": self.take_id,
+            "status": self.status,
+            "video": str(self.video),
+            "already_imported": self.already,
+            "selected": self.selected,
+            "probe": self.info.to_json(),
+        }
+
+
+def import_take(
+    store: Store,
+    slug: str,
+    clip_position: int,
+    video_path: Path | str,
+    *,
+    note: str = "",
+    select: bool = False,
+    selected_by: str | None = None,
+) -> ImportedTake:
+    """Record ``video_path`` as a new take of clip ``clip_position`` of production ``slug``.
+
+    The file must be a whole, decodable video (:class:`InputError` otherwise, naming it). Its
+    bytes are stored once by content under the take's lineage name, with a PNG of its last frame
+    (what the next clip may continue from), and the measured facts go to ``meta["probe"]``.
+    Importing the same bytes for the same clip again adds nothing and says which take has them;
+    with ``select`` that take becomes the clip's selection, a person's pick that ``run`` keeps.
+    """
+    video = Path(video_path)
+    with tempfile.TemporaryDirectory(prefix="shortfilm-import-") as tmp:
+        last_frame = Path(tmp) / "last.png"
+        info = check_video(video, last_frame=last_frame)
+        video_sha = sha256_file(video)
+        frame_sha = sha256_file(last_frame)
+        request_hash = content_hash({"provider": PROVIDER, "video_sha256": video_sha})
+        made: list[Path] = []
+        try:
+            with store.session() as s:
+                clip, prompt, board = _clip_inputs(s, slug, clip_position)
+                takes = repo.takes(s, clip.id)
+                done = next((t for t in takes if t.request_hash == request_hash), None)
+                if done is not None:
+                    return _already(store, s, slug, clip, done, info, select, selected_by)
+                take = TakeRow(
+                    clip_id=clip.id,
+                    number=repo.next_take_number(s, clip.id),
+                    prompt_id=prompt.id,
+                    board_id=board.id,
+                    provider=PROVIDER,
+                    model=info.describe()[:120],
+                    request_hash=request_hash,
+                    status="succeeded",
+                    params=_params(info),
+                    references=[],
+                    notes=note.strip(),
+                    meta={"probe": info.to_json(), "source": _source(video, video_sha)},
+                    finished_at=utcnow(),
+                )
+                s.add(take)
+                s.flush()
+                stem = naming.take_stem(
+                    slug, clip.position, take.number, board.version, prompt.version
+                )
+                name = f"{stem}.{info.container}"
+                _forget_on_failure(store, video_sha, name, made)
+                stored = store.put_artifact(s, video, name)
+                if stored != video_sha:
+                    raise InputError(f"{video}: changed while it was being imported; try again")
+                take.video_sha256 = stored
+                _forget_on_failure(store, frame_sha, f"{stem}__last.png", made)
+                take.last_frame_sha256 = store.put_artifact(s, last_frame, f"{stem}__last.png")
+                subject = _subject(clip, take)
+                repo.event(
+                    s,
+                    clip.production_id,
+                    "take.imported",
+                    subject,
+                    source=video.name,
+                    sha256=video_sha,
+                    model=take.model,
+                )
+                if select:
+                    _select(s, clip, take, subject, selected_by)
+                return ImportedTake(
+                    slug=slug,
+                    clip=clip.position,
+                    take=take.number,
+                    take_id=take.id,
+                    status=take.status,
+                    video=store.artifacts.readable(name),
+                    info=info,
+                    already=False,
+                    selected=clip.selected_take_id == take.id,
+                )
+        except BaseException:
+            _remove(made, stop=store.home)
+            raise
+
+
+def _clip_inputs(s: Session, slug: str, position: int) -> tuple[ClipRow, PromptRow, BoardRow]:
+    """The clip and what a take of it is made from now: its newest prompt and board."""
+    prod = repo.production_by_slug(s, slug)
+    if prod is None:
+        known = ", ".join(p.slug for p in repo.productions(s)) or "none yet"
+        raise InputError(f"no production {slug!r} in this home (productions: {known})")
+    # rows past the spec's clips are left from a longer earlier version: not part of the film
+    clips = repo.clips(s, prod.id)[: len(spec_from_dict(prod.spec).clips)]
+    clip = next((c for c in clips if c.position == position), None)
+    if clip is None:
+        have = f"clip-01 to clip-{len(clips):02d}" if clips else "no clips"
+        raise InputError(f"{slug} has no clip-{position:02d} (it has {have})")
+    prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+    board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    if prompt is None or board is None:
+        raise StoreError(f"{slug}/clip-{position:02d} has no prompt or board: re-import the spec")
+    return clip, prompt, board
+
+
+def _already(
+    store: Store,
+    s: Session,
+    slug: str,
+    clip: ClipRow,
+    take: TakeRow,
+    info: MediaInfo,
+    select: bool,
+    selected_by: str | None,
+) -> ImportedTake:
+    """The take that already holds these bytes; selected now if asked and still usable."""
+    subject = _subject(clip, take)
+    if select and clip.selected_take_id != take.id:
+        if take.status != "succeeded":
+            raise InputError(
+                f"{slug}/{subject} already holds this file but is {take.status}: not selected"
+            )
+        _select(s, clip, take, subject, selected_by)
+    sha = take.video_sha256 or ""
+    video = store.readable_path(s, sha) or store.artifact_path(sha)
+    return ImportedTake(
+        slug=slug,
+        clip=clip.position,
+        take=take.number,
+        take_id=take.id,
+        status=take.status,
+        video=video,
+        info=info,
+        already=True,
+        selected=clip.selected_take_id == take.id,
+    )
+
+
+def _subject(clip: ClipRow, take: TakeRow) -> str:
+    return f"clip-{clip.position:02d}/take-{take.number:03d}"
+
+
+def _select(
+    s: Session, clip: ClipRow, take: TakeRow, subject: str, selected_by: str | None
+) -> None:
+    clip.selected_take_id = take.id
+    clip.selected_by = selected_by or _person()
+    repo.event(s, clip.production_id, "take.selected", subject, by=clip.selected_by)
+
+
+def _person() -> str:
+    """Who picked the take: a person's pick is never undone by ``run`` (unlike ``auto``)."""
+    try:
+        return os.environ.get("SHORTFILM_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "someone"
+
+
+def _params(info: MediaInfo) -> dict[str, Any]:
+    """The same keys a generated take records, measured instead of requested."""
+    width, height = info.display_size
+    return {
+        "duration_s": round(info.video_duration_s or info.duration_s, 6),
+        "width": width,
+        "height": height,
+        "fps": round(float(info.fps), 6) if info.fps else None,
+    }
+
+
+def _source(video: Path, sha: str) -> dict[str, Any]:
+    return {
+        "name": video.name,
+        "path": str(video.resolve()),
+        "size": video.stat().st_size,
+        "sha256": sha,
+    }
+
+
+def _forget_on_failure(store: Store, sha: str, name: str, made: list[Path]) -> None:
+    """Note the object, the library link and the folders that storing ``sha`` will create.
+
+    Called before ``put_artifact`` so that a failure inside it is undone too; paths that exist
+    already (the same bytes stored for another take) are left alone.
+    """
+    for path in (store.artifact_path(sha), store.artifacts.readable(name)):
+        fresh: list[Path] = []
+        at = path
+        while at != store.home and not (at.exists() or at.is_symlink()):
+            fresh.append(at)
+            at = at.parent
+        made.extend(reversed(fresh))
+
+
+def _remove(made: list[Path], *, stop: Path) -> None:
+    """Delete what ``made`` lists, newest first: files and links, then emptied folders."""
+    for path in reversed(made):
+        if path == stop:
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.is_dir():
+            # a folder we made may still hold an interrupted put's temp file (``.incoming-*``)
+            for leftover in path.glob(".*"):
+                if leftover.is_file() or leftover.is_symlink():
+                    leftover.unlink(missing_ok=True)
+            _rmdir_if_empty(path)
+
+
+def _rmdir_if_empty(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty: something else lives there now
+        path.rmdir()

@@ -178,7 +178,7 @@ def image_file(path: Path, size: tuple[int, int], *, noise: bool = False) -> Pat
     if noise:
         rng = np.random.default_rng(7)
         pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-        Image.fromarray(pixels, "RGB").save(path)
+        Image.fromarray(pixels).save(path)
     else:
         Image.new("RGB", size, (180, 60, 30)).save(path)
     return path

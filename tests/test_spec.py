@@ -19,6 +19,7 @@ from PIL import Image
 
 from shortfilm.art import EXAMPLE_REFS, PALETTE, draw_example_refs
 from shortfilm.domain.production import (
+    PREVIOUS_KEYFRAME,
     Budget,
     CampaignRole,
     Caption,
@@ -165,8 +166,11 @@ def _maximal(production: Production) -> Production:
             clip,
             shots=tuple(dataclasses.replace(s, timing_s=s.timing_s or 1.25) for s in clip.shots),
             continues_previous=True,
+            # an image on the first clip, the previous clip's keyframe after it: both forms
+            first_frame="refs/palette.png" if index == 0 else PREVIOUS_KEYFRAME,
+            last_frame="refs/villa_exterior.png",
         )
-        for clip in production.clips
+        for index, clip in enumerate(production.clips)
     )
     clips = (
         dataclasses.replace(

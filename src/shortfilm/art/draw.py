@@ -74,7 +74,7 @@ def _radial(centre: Point, radius: float) -> FloatImage:
 
 
 def _to_image(pixels: FloatImage) -> Image.Image:
-    return Image.fromarray((np.clip(pixels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8), "RGB")
+    return Image.fromarray((np.clip(pixels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
 
 def _to_pixels(image: Image.Image) -> FloatImage:

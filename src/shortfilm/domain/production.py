@@ -12,6 +12,13 @@ from enum import StrEnum
 
 SCHEMA = "shortfilm/1"
 
+PREVIOUS_KEYFRAME = "keyframe"
+"""The ``first_frame`` value meaning "start exactly on the previous clip's chosen keyframe".
+
+A word rather than a path because that image does not exist when the spec is written: it is
+picked from whichever take of the previous clip is selected, at generation time.
+"""
+
 
 class CampaignRole(StrEnum):
     """Decided first: it shapes the first shot, the board and the review standard."""
@@ -114,6 +121,29 @@ class ClipPlan:
     sound_rule: str
     duration_s: float
     continues_previous: bool = False
+    first_frame: str | None = None
+    """The exact image the clip opens on: a path relative to the spec's folder, or
+    :data:`PREVIOUS_KEYFRAME` for the previous clip's chosen keyframe.
+
+    Setting it switches the clip to first/last-frame mode: the model is handed these frames and
+    no board reference images (the two modes cannot be mixed in one request). ``keyframe`` is a
+    frame-exact continuation, stronger than ``continues_previous`` alone, where the keyframe is
+    only one reference among the board's and the model may re-stage the moment.
+    """
+    last_frame: str | None = None
+    """The image the clip must end on (a path relative to the spec's folder), so a clip can be
+    steered to land on a planned composition; it needs a ``first_frame`` (the models refuse a
+    last frame alone)."""
+
+    @property
+    def frame_mode(self) -> bool:
+        """Whether the clip is generated from first/last frames instead of board references."""
+        return self.first_frame is not None or self.last_frame is not None
+
+    @property
+    def starts_on_keyframe(self) -> bool:
+        """Whether the first frame is the previous clip's keyframe, so it must wait for it."""
+        return self.first_frame == PREVIOUS_KEYFRAME
 
     def shot_durations(self) -> tuple[float, ...]:
         """Seconds of each shot: given timings kept, the rest of the clip shared evenly."""

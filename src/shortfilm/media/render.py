@@ -511,7 +511,7 @@ def grab_frame(path: Path, at_s: float = 1.0) -> Image.Image:
             if picked is None:
                 raise MediaError("no video frame to grab", file=path)
             rgb = picked.to_ndarray(format="rgb24")
-            return Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
+            return Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
     except av.error.FFmpegError as exc:
         raise MediaError(f"cannot grab a frame: {exc}", file=path) from exc
 
@@ -533,7 +533,7 @@ def _graded_background(frame: Image.Image | None, size: tuple[int, int]) -> Imag
     yy, xx = np.mgrid[0:h, 0:w]
     r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
     vignette = np.clip(1.0 - 0.35 * r2, 0.3, 1.0)[:, :, None]
-    return Image.fromarray(np.clip(arr * vignette, 0, 255).astype(np.uint8), "RGB")
+    return Image.fromarray(np.clip(arr * vignette, 0, 255).astype(np.uint8))
 
 
 def render_title_card(

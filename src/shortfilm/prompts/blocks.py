@@ -135,6 +135,9 @@ class VideoPrompt:
 
     @classmethod
     def from_sections(cls, data: dict[str, Any]) -> VideoPrompt:
+        """The prompt a stored version states. Keys beyond the blocks are ignored: import adds
+        ``frames`` (the clip's first/last-frame images) to the sections of a frame-mode clip so
+        that a changed frame makes a new version, but frames are references, not prompt text."""
         return cls(
             job=data["job"],
             tone_world=data["tone_world"],

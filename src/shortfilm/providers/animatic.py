@@ -121,21 +121,34 @@ def _mentions(text: str, label: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words)
 
 
+_WHOLE_FRAMES = ("keyframe", "first_frame", "last_frame")
+"""Roles whose image is a whole frame of film: drawn filling the screen, never matched by name."""
+
+
 def pick_reference(
-    references: Sequence[Reference], shot: Shot, index: int, *, continues_previous: bool
+    references: Sequence[Reference],
+    shot: Shot,
+    index: int,
+    *,
+    continues_previous: bool,
+    last: bool = False,
 ) -> Reference | None:
     """The reference a shot (0-based ``index``) is drawn from; ``None`` means the palette gradient.
 
-    In order: the keyframe, for the first shot of a clip that continues the previous one; a
-    character named in the subject; any reference named in the subject (places first); a
-    character, then anything, named in the action; then environments in rotation, then any
-    reference in rotation.
+    In order: the first frame, for the first shot of a clip in first/last-frame mode, and the
+    last frame for its ``last`` shot (so the animatic, too, opens and closes on them); the
+    keyframe, for the first shot of a clip that continues the previous one; a character named in
+    the subject; any reference named in the subject (places first); a character, then anything,
+    named in the action; then environments in rotation, then any reference in rotation.
     """
-    if index == 0 and continues_previous:
-        for ref in references:
-            if ref.role == "keyframe":
-                return ref
-    named = [r for r in references if r.role != "keyframe"]
+    wanted = [(index == 0, "first_frame"), (last, "last_frame")]
+    wanted.append((index == 0 and continues_previous, "keyframe"))
+    for applies, role in wanted:
+        if applies:
+            for ref in references:
+                if ref.role == role:
+                    return ref
+    named = [r for r in references if r.role not in _WHOLE_FRAMES]
     characters = [r for r in named if r.role == "character"]
     places_first = [r for r in named if r.role == "environment"] + [
         r for r in named if r.role != "environment"
@@ -272,12 +285,16 @@ def _plan_shots(request: GenerationRequest, total_frames: int) -> list[_ShotRend
     plans: list[_ShotRender] = []
     for i, (shot, (start, end)) in enumerate(zip(shots, spans, strict=True)):
         ref = pick_reference(
-            request.references, shot, i, continues_previous=clip.continues_previous
+            request.references,
+            shot,
+            i,
+            continues_previous=clip.continues_previous,
+            last=i == len(shots) - 1,
         )
         if ref is None:
             still = gradient_still(request.palette, out, seed=request.seed, shot_index=i)
         else:
-            fill = ref.role in ("environment", "keyframe")
+            fill = ref.role == "environment" or ref.role in _WHOLE_FRAMES
             key = (ref.path, fill)
             if key not in stills:
                 if ref.path not in decoded:

@@ -33,9 +33,11 @@ class Reference:
 
     path: Path
     role: str
-    """``character``, ``environment``, ``board`` or ``keyframe``."""
+    """``character``, ``environment``, ``board`` or ``keyframe``; or ``first_frame`` /
+    ``last_frame`` for a clip in first/last-frame mode, whose request holds only those."""
     label: str
-    """Human name: the character's or view's name, or the clip a keyframe comes from."""
+    """Human name: the character's or view's name, the clip a keyframe comes from, or a frame's
+    path as the spec wrote it."""
 
 
 @dataclass(frozen=True)

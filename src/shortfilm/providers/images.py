@@ -358,7 +358,7 @@ def _background(width: int, height: int, seed: int) -> Image.Image:
     grain = rng.integers(-3, 4, size=(height, width, 1), dtype=np.int16)
     base = np.array(_BACKGROUND, dtype=np.int16).reshape(1, 1, 3)
     pixels = np.clip(base + grain, 0, 255).astype(np.uint8)
-    return Image.fromarray(pixels, "RGB").convert("RGBA")
+    return Image.fromarray(pixels).convert("RGBA")
 
 
 def _palette_colour(value: str) -> tuple[int, int, int]:

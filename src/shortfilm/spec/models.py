@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from shortfilm.domain.production import (
+    PREVIOUS_KEYFRAME,
     SCHEMA,
     AssetBoard,
     Budget,
@@ -78,6 +79,15 @@ def _known_schema(value: str) -> str:
 def _hex_colour(value: str) -> str:
     if not _HEX_COLOUR.fullmatch(value):
         raise ValueError(f"{value!r} is not a colour: write it as #rrggbb, e.g. #1f4e79")
+    return value
+
+
+def _not_keyframe(value: str) -> str:
+    if value == PREVIOUS_KEYFRAME:
+        raise ValueError(
+            f"{PREVIOUS_KEYFRAME!r} names the previous clip's last moment, so it can only be a "
+            "first_frame; give last_frame an image path"
+        )
     return value
 
 
@@ -216,6 +226,9 @@ class ClipPlanSpec(_SpecModel):
     sound_rule: Draft = ""
     duration_s: Seconds
     continues_previous: bool = False
+    first_frame: Text | None = None
+    """An image path relative to the spec's folder, or ``keyframe`` (the previous clip's)."""
+    last_frame: Annotated[Text, AfterValidator(_not_keyframe)] | None = None
 
     def to_domain(self) -> ClipPlan:
         return ClipPlan(
@@ -227,6 +240,8 @@ class ClipPlanSpec(_SpecModel):
             sound_rule=self.sound_rule,
             duration_s=self.duration_s,
             continues_previous=self.continues_previous,
+            first_frame=self.first_frame,
+            last_frame=self.last_frame,
         )
 
 

@@ -1,7 +1,8 @@
 """Check the files a spec points at before anyone spends a generation on them.
 
-A reference image that is missing, or is not really an image (a text file renamed ``.png``, a
-truncated download), would otherwise surface much later as a provider error far from its cause.
+A reference image or a clip's first/last frame that is missing, or is not really an image (a
+text file renamed ``.png``, a truncated download), would otherwise surface much later as a
+provider error far from its cause.
 Paths are relative to the spec's folder so a production folder can be moved or shared whole.
 """
 
@@ -20,8 +21,8 @@ from shortfilm.spec.source import FieldPath
 def reference_problems(production: Production, folder: Path) -> list[Problem]:
     """Every referenced file that is missing or unreadable, in document order (may be empty)."""
     problems: list[Problem] = []
-    for path, relative in _image_references(production):
-        message = _image_problem(folder, relative)
+    for path, relative, what in _image_references(production):
+        message = _image_problem(folder, relative, what=what)
         if message:
             problems.append(Problem(path, message))
     music = production.edit.music
@@ -32,16 +33,27 @@ def reference_problems(production: Production, folder: Path) -> list[Problem]:
     return problems
 
 
-def _image_references(production: Production) -> Iterator[tuple[FieldPath, str]]:
+def _image_references(production: Production) -> Iterator[tuple[FieldPath, str, str]]:
+    """Each image file the spec names: its field, its path and what to call it in a message.
+
+    A clip's ``first_frame: keyframe`` names no file (the image is picked at generation time),
+    so it is not checked here.
+    """
     board = production.board
+    reference = "reference image"
     for index, character in enumerate(board.characters):
         if character.reference:
-            yield ("board", "characters", index, "reference"), character.reference
+            yield ("board", "characters", index, "reference"), character.reference, reference
     for index, view in enumerate(board.environment):
         if view.reference:
-            yield ("board", "environment", index, "reference"), view.reference
-    for index, reference in enumerate(board.references):
-        yield ("board", "references", index), reference
+            yield ("board", "environment", index, "reference"), view.reference, reference
+    for index, extra in enumerate(board.references):
+        yield ("board", "references", index), extra, reference
+    for index, clip in enumerate(production.clips):
+        if clip.first_frame is not None and not clip.starts_on_keyframe:
+            yield ("clips", index, "first_frame"), clip.first_frame, "first frame image"
+        if clip.last_frame is not None:
+            yield ("clips", index, "last_frame"), clip.last_frame, "last frame image"
 
 
 def _file_problem(folder: Path, relative: str, *, what: str) -> str | None:
@@ -59,13 +71,13 @@ def _file_problem(folder: Path, relative: str, *, what: str) -> str | None:
     return None
 
 
-def _image_problem(folder: Path, relative: str) -> str | None:
+def _image_problem(folder: Path, relative: str, *, what: str = "reference image") -> str | None:
     """Why ``relative`` is not a usable image, or ``None`` when it decodes completely.
 
     ``verify`` catches broken structure (bad chunks, checksums) and a full ``load`` catches
     truncated pixel data; both are needed because each misses what the other finds.
     """
-    problem = _file_problem(folder, relative, what="reference image")
+    problem = _file_problem(folder, relative, what=what)
     if problem:
         return problem
     file = folder / relative
@@ -75,7 +87,7 @@ def _image_problem(folder: Path, relative: str) -> str | None:
         with Image.open(file) as image:
             image.load()
     except Image.DecompressionBombError:
-        return f"reference image is too large to decode safely: {relative}"
+        return f"{what} is too large to decode safely: {relative}"
     except (OSError, SyntaxError, ValueError) as exc:
         # Pillow reports undecodable data as OSError (UnidentifiedImageError), SyntaxError
         # (broken PNG chunks) or ValueError depending on the format plugin.

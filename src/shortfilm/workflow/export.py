@@ -1,8 +1,9 @@
 """Export a production back to a spec plus its artifacts: a finished film becomes a template.
 
-The folder holds ``production.yaml`` with its reference images and music at the paths the spec
-names (so ``shortfilm import`` takes it as is), ``artifacts/`` with every stored file of the
-production under its readable name, and ``lineage.json`` linking takes, keyframes and renders.
+The folder holds ``production.yaml`` with its reference images, clip frames and music at the
+paths the spec names (so ``shortfilm import`` takes it as is), ``artifacts/`` with every stored
+file of the production under its readable name, and ``lineage.json`` linking takes, keyframes
+and renders.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
         lineage: dict[str, Any] = {"slug": slug, "board_version": board.version, "clips": []}
         for clip in repo.clips(s, prod.id):
             prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+            # a clip's first/last-frame images sit at the paths its spec names, like references
+            frames = prompt.sections.get("frames", {}) if prompt else {}
+            for frame in frames.values():
+                if isinstance(frame, dict):
+                    target = tmp / frame["path"]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(store.artifact_path(frame["sha256"]), target)
             lineage["clips"].append(
                 {
                     "position": clip.position,

@@ -6,6 +6,11 @@ Safety rules, the same for the offline animatic and paid hosted models:
 - the request is hashed (prompt version, board version, references, keyframe, duration, size,
   seed, provider, model); a request already made is reused, never paid for twice;
 - failed takes are kept with their error, never deleted.
+
+A clip whose prompt version records ``frames`` (first/last-frame mode) is sent those frames and
+nothing else: the models refuse frames mixed with reference images. A first frame that is the
+word ``keyframe`` is the previous clip's chosen keyframe, so such a clip waits for it like any
+continuation.
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import ClipPlan, Production
+from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.errors import GateError, ProviderError, StoreError
 from shortfilm.jobs.limits import RateLimiter
 from shortfilm.media.keyframe import pick_keyframe
 from shortfilm.prompts.blocks import VideoPrompt
-from shortfilm.prompts.render import NamedReference, render_for
+from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_for
 from shortfilm.providers.base import (
     Delivery,
     GenerationRequest,
@@ -154,7 +161,7 @@ def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
     """
     chains: list[list[int]] = []
     for i, clip in enumerate(clips):
-        if clip.continues_previous and chains:
+        if (clip.continues_previous or clip.starts_on_keyframe) and chains:
             chains[-1].append(i)
         else:
             chains.append([i])
@@ -204,6 +211,7 @@ class _Pacing:
 def _references(
     store: Store, board: BoardRow, keyframe: KeyframeRow | None, prev_position: int
 ) -> tuple[Reference, ...]:
+    """The board's reference images in their stable order, the keyframe (if any) first."""
     refs = [
         Reference(path=store.artifact_path(r["sha256"]), role=r["role"], label=r["label"])
         for r in board.references
@@ -211,6 +219,26 @@ def _references(
     if keyframe is not None:
         label = f"{clip_name(prev_position)} keyframe at {keyframe.time_ms} ms"
         refs.insert(0, Reference(store.artifact_path(keyframe.sha256), "keyframe", label))
+    return tuple(refs)
+
+
+def _frame_references(
+    store: Store, frames: dict[str, Any], keyframe: KeyframeRow | None, prev_position: int
+) -> tuple[Reference, ...]:
+    """The first and last frames of a frame-mode clip, first frame first; nothing else.
+
+    ``keyframe`` is the previous clip's chosen keyframe, required when the first frame is the
+    word ``keyframe``.
+    """
+    refs: list[Reference] = []
+    for key, role in (("first", FIRST_FRAME), ("last", LAST_FRAME)):
+        value = frames.get(key)
+        if value == PREVIOUS_KEYFRAME:
+            assert keyframe is not None, "the caller blocks a keyframe start without one"
+            label = f"{clip_name(prev_position)} keyframe at {keyframe.time_ms} ms"
+            refs.append(Reference(store.artifact_path(keyframe.sha256), role, label))
+        elif value is not None:
+            refs.append(Reference(store.artifact_path(value["sha256"]), role, value["path"]))
     return tuple(refs)
 
 
@@ -232,8 +260,22 @@ def _generate_clip(
         prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
         if prompt is None:
             raise StoreError(f"{clip_name(clip.position)} has no prompt")
+        frames: dict[str, Any] | None = prompt.sections.get("frames")
         keyframe = None
-        if clip.continues_previous and clip.position > 1:
+        if frames is not None:
+            # frame mode sends only the frames: the keyframe matters only as the first frame
+            wants_keyframe = frames.get("first") == PREVIOUS_KEYFRAME
+            if wants_keyframe and clip.position == 1:
+                return ClipOutcome(
+                    clip.position,
+                    None,
+                    "blocked",
+                    error=f"{clip_name(clip.position)} starts on the previous clip's keyframe, "
+                    "but it is the first clip",
+                )
+        else:
+            wants_keyframe = clip.continues_previous and clip.position > 1
+        if wants_keyframe:
             keyframe = _previous_keyframe(s, clip)
             if keyframe is None:
                 return ClipOutcome(
@@ -243,7 +285,10 @@ def _generate_clip(
                     error=f"{clip_name(clip.position)} continues the previous clip, "
                     "which has no selected take with a keyframe yet",
                 )
-        refs = _references(store, board, keyframe, clip.position - 1)
+        if frames is not None:
+            refs = _frame_references(store, frames, keyframe, clip.position - 1)
+        else:
+            refs = _references(store, board, keyframe, clip.position - 1)
         prompt_text = render_for(
             provider.prompt_form,
             VideoPrompt.from_sections(prompt.sections),
@@ -265,10 +310,12 @@ def _generate_clip(
             {
                 "provider": provider.name,
                 "model": provider.model,
+                # the prompt version's hash covers its frames' content (sha256) too
                 "prompt": prompt.content_hash,
                 # the board as the spec states it: a generated board image is not sent to the
-                # video model, so making one must not re-pay every clip
-                "board": base_content_hash(board),
+                # video model, so making one must not re-pay every clip; in frame mode no board
+                # image is sent at all (its style words are in the prompt's hash already)
+                "board": base_content_hash(board) if frames is None else None,
                 "keyframe": keyframe.sha256 if keyframe else None,
                 "duration_s": plan.duration_s,
                 "size": [width, height],

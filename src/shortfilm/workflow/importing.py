@@ -2,6 +2,8 @@
 
 The spec is fully validated before the store is even opened, so a bad spec writes nothing.
 Importing the same spec twice changes nothing; editing one clip's shot adds one prompt version.
+A clip's first/last-frame images are part of its prompt version (by content), so replacing a
+frame image with another adds one prompt version too, even when the spec text is unchanged.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shortfilm.domain import AssetBoard, Production
+from shortfilm.domain import AssetBoard, ClipPlan, Production
+from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.prompts.blocks import VideoPrompt
-from shortfilm.prompts.render import NamedReference, render_plain
+from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
@@ -91,7 +94,7 @@ def import_production(store: Store, production: Production, base: Path) -> Impor
         result = ImportResult(production_id=row.id, slug=production.slug, created=created)
         _import_script(s, row, production, result)
         board = _import_board(store, s, row, production, base, result)
-        _import_clips(s, row, production, board, result)
+        _import_clips(store, s, row, production, base, board, result)
         music = production.edit.music
         if music is not None and music.path:
             store.put_artifact(s, base / music.path, naming.music(production.slug, music.path))
@@ -155,8 +158,44 @@ def _import_board(
     return board
 
 
+def clip_frames(store: Store, plan: ClipPlan, base: Path) -> dict[str, Any] | None:
+    """The clip's first/last frames as a prompt version records them, or ``None`` without any.
+
+    Each image is stored by content and recorded as ``{"sha256", "path"}`` (the path as the spec
+    wrote it, for people and for export); a first frame on the previous clip's keyframe is the
+    word ``keyframe``, since that image is only known at generation time.
+    """
+    if not plan.frame_mode:
+        return None
+    frames: dict[str, Any] = {}
+    for key, value in (("first", plan.first_frame), ("last", plan.last_frame)):
+        if value == PREVIOUS_KEYFRAME and key == "first":
+            frames[key] = PREVIOUS_KEYFRAME
+        elif value is not None:
+            frames[key] = {"sha256": store.artifacts.put(base / value), "path": value}
+    return frames
+
+
+def frame_names(frames: dict[str, Any]) -> list[NamedReference]:
+    """The frames as the prompt names them (role and label), first then last."""
+    named: list[NamedReference] = []
+    for key, role in (("first", FIRST_FRAME), ("last", LAST_FRAME)):
+        value = frames.get(key)
+        if value == PREVIOUS_KEYFRAME:
+            named.append(NamedReference(role, "the previous clip's keyframe"))
+        elif value is not None:
+            named.append(NamedReference(role, value["path"]))
+    return named
+
+
 def _import_clips(
-    s: Session, prod: ProductionRow, p: Production, board: BoardRow, result: ImportResult
+    store: Store,
+    s: Session,
+    prod: ProductionRow,
+    p: Production,
+    base: Path,
+    board: BoardRow,
+    result: ImportResult,
 ) -> None:
     existing = {c.position: c for c in repo.clips(s, prod.id)}
     named = [NamedReference(r["role"], r["label"]) for r in board.references]
@@ -181,19 +220,42 @@ def _import_clips(
             clip.continues_previous = plan.continues_previous
         prompt = VideoPrompt.from_clip(p.board, plan)
         sec = prompt.sections()
+        frames = clip_frames(store, plan, base)
+        if frames is not None:
+            # only frame-mode clips get the key, so every other prompt keeps its hash
+            sec["frames"] = frames
         digest = content_hash(sec)
         current = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
         if current is not None and current.content_hash == digest:
             continue
         version = repo.next_version(s, PromptRow, PromptRow.clip_id, clip.id)
+        if frames is not None:
+            _name_frames(store, s, p.slug, position, version, base, frames)
         s.add(
             PromptRow(
                 clip_id=clip.id,
                 version=version,
                 sections=sec,
-                text=render_plain(prompt, named),
+                text=render_plain(prompt, named if frames is None else frame_names(frames)),
                 content_hash=digest,
             )
         )
         repo.event(s, prod.id, "prompt.version", f"clip-{position:02d} prompt v{version}")
         result.new_versions.append(f"clip-{position:02d} prompt v{version}")
+
+
+def _name_frames(
+    store: Store,
+    s: Session,
+    slug: str,
+    position: int,
+    version: int,
+    base: Path,
+    frames: dict[str, Any],
+) -> None:
+    """Give the frame images of a new prompt version readable names beside the clip's takes."""
+    for key, value in frames.items():
+        if isinstance(value, dict):
+            suffix = Path(value["path"]).suffix.lower() or ".png"
+            name = f"{naming.clip_dir(slug, position)}/prompt-v{version}__{key}-frame{suffix}"
+            store.put_artifact(s, base / value["path"], name)

@@ -4,16 +4,20 @@ Two mechanisms carry continuity in the workflow: the keyframe ("when two generat
 closely connected, the workflow uses a keyframe from the previous clip as the next reference")
 and the asset board's names, which route each character and place to its reference image. These
 rules catch a continuation that will get no keyframe and a name that reaches no reference.
+
+A clip may also pin its first and last frames (``first_frame`` / ``last_frame``). That is a
+different request mode: the frames replace every board reference image, so the rules below also
+catch frame settings the models refuse and frames that silently drop the board.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shortfilm.domain.production import ClipPlan
+from shortfilm.domain.production import PREVIOUS_KEYFRAME, ClipPlan, Production
 from shortfilm.prompts.lint.findings import Severity
 from shortfilm.prompts.lint.registry import Hit, LintContext, clip_rule
-from shortfilm.prompts.lint.vocabulary import continuation_phrase
+from shortfilm.prompts.lint.vocabulary import STOPWORDS, continuation_phrase, words
 from shortfilm.spec.source import FieldPath
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -84,6 +88,88 @@ def board_name_misspelt(ctx: LintContext, index: int, clip: ClipPlan) -> Iterato
                     f"{name.near!r}",
                     f"write {name.near!r} exactly as the board does so its reference is used",
                 )
+
+
+@clip_rule("K305", "last-frame-without-first", ERROR, "A clip sets last_frame but no first_frame.")
+def last_frame_without_first(ctx: LintContext, index: int, clip: ClipPlan) -> Iterator[Hit]:
+    if clip.last_frame is not None and clip.first_frame is None:
+        yield Hit(
+            ("clips", index, "last_frame"),
+            "last_frame is set without first_frame; the models take a last frame only together "
+            "with a first frame, so the request would be refused",
+            f"add first_frame (an image, or {PREVIOUS_KEYFRAME!r} to start on the previous "
+            "clip's keyframe), or drop last_frame",
+        )
+
+
+@clip_rule(
+    "K306",
+    "keyframe-start-not-continuing",
+    ERROR,
+    "A clip starts on the previous clip's keyframe but is not marked as continuing it.",
+)
+def keyframe_start_not_continuing(ctx: LintContext, index: int, clip: ClipPlan) -> Iterator[Hit]:
+    if not clip.starts_on_keyframe:
+        return
+    place = ("clips", index, "first_frame")
+    if index == 0:
+        yield Hit(
+            place,
+            f"first_frame: {PREVIOUS_KEYFRAME} on the first clip, but there is no previous clip "
+            "to take a keyframe from",
+            "give the first clip an image as first_frame, or move it after the clip it continues",
+        )
+    elif not clip.continues_previous:
+        previous = ctx.production.clips[index - 1].name
+        yield Hit(
+            place,
+            f"first_frame: {PREVIOUS_KEYFRAME} starts exactly where {previous!r} ends, but "
+            "continues_previous is not set",
+            "set continues_previous: true, or give first_frame an image path",
+        )
+
+
+@clip_rule(
+    "K307",
+    "frames-replace-board",
+    WARNING,
+    "A clip in first/last-frame mode names board characters the model will not be shown.",
+)
+def frames_replace_board(ctx: LintContext, index: int, clip: ClipPlan) -> Iterator[Hit]:
+    # A keyframe was generated from the board's own references, so a clip that only starts on
+    # one already shows the characters as the board does; an image file may not.
+    if clip.last_frame is None and (clip.first_frame is None or clip.starts_on_keyframe):
+        return
+    named = _board_characters_named(ctx.production, index, clip)
+    if not named:
+        return
+    field = "first_frame" if clip.first_frame is not None else "last_frame"
+    listed = ", ".join(named)
+    yield Hit(
+        ("clips", index, field),
+        f"first/last-frame mode sends no board reference images, so {listed} reach the model "
+        "only through the frames",
+        f"make sure the frames show {listed} as the board does (e.g. frames made from the "
+        "board), or drop first_frame/last_frame to send the board's references",
+    )
+
+
+def _board_characters_named(production: Production, index: int, clip: ClipPlan) -> list[str]:
+    """Board characters with a reference image that the clip's texts name, in board order.
+
+    A character counts as named when any word of its name (not a stopword, three letters or
+    more) appears in the clip's character-and-environment line or a shot's subject or action,
+    in any case: "the patrol units" names "Patrol unit" here as it would to a reader.
+    """
+    written = {w.lower for _, text, _ in _named_texts(index, clip) for w in words(text)}
+    named: list[str] = []
+    for character in production.board.characters:
+        if character.reference is None:
+            continue
+        keys = {w.lower for w in words(character.name)} - STOPWORDS
+        if any(len(key) >= 3 and key in written for key in keys):
+            named.append(character.name)
+    return named
 
 
 def _named_texts(index: int, clip: ClipPlan) -> Iterator[tuple[FieldPath, str, bool]]:

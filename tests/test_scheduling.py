@@ -186,3 +186,37 @@ def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None
     poller.stop()
     assert {j: r.status for j, r in results.items()} == dict.fromkeys("abc", TakeStatus.SUCCEEDED)
     assert max(len(c) for c in calls) == 3, "one call asks about every job in flight"
+
+
+def test_a_persons_pick_is_kept_and_not_paid_for_again(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    from shortfilm.store import repo
+    from shortfilm.store.tables import ClipRow, TakeRow
+    from shortfilm.workflow.external import import_take
+
+    store = Store(tmp_path / "home")
+    import_spec(store, example_spec)
+    picked = import_take(store, "wasteland-villa", 1, small_clip, select=True, selected_by="ana")
+    provider = TimedProvider(small_clip, latency_s=0.05)
+    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
+    assert [o.status for o in result.outcomes] == ["succeeded"] * 4
+    assert result.outcomes[0].take_number == picked.take and result.outcomes[0].reused
+    assert len(provider.started) == 3  # clips 2-4 only: nothing paid beside ana's pick
+
+    # the plan ana judged changes: a new take is made, but her pick stands until she moves it
+    text = example_spec.read_text("utf-8")
+    first_action = load_spec(example_spec).clips[0].shots[0].action
+    example_spec.write_text(text.replace(first_action, "She waits, very still.", 1), "utf-8")
+    import_spec(store, example_spec)
+    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
+    assert not result.outcomes[0].reused and len(provider.started) == 4
+    with store.session() as s:
+        prod = repo.production_by_slug(s, "wasteland-villa")
+        assert prod is not None
+        clip = repo.clips(s, prod.id)[0]
+        assert isinstance(clip, ClipRow) and clip.selected_by == "ana"
+        chosen = s.get(TakeRow, clip.selected_take_id)
+        assert chosen is not None and chosen.provider == "external"
+        assert len(repo.takes(s, clip.id)) == 2
+    store.close()

@@ -260,6 +260,18 @@ def _generate_clip(
         prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
         if prompt is None:
             raise StoreError(f"{clip_name(clip.position)} has no prompt")
+        kept = _person_pick(s, clip, prompt)
+        if kept is not None:
+            outcome = ClipOutcome(clip.position, kept, "succeeded", reused=True)
+    if kept is not None:
+        _ensure_keyframe(store, production.slug, clip_id)
+        return outcome
+    with store.session() as s:
+        clip = s.get(ClipRow, clip_id)
+        board = s.get(BoardRow, board_id)
+        assert clip is not None and board is not None
+        prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+        assert prompt is not None
         frames: dict[str, Any] | None = prompt.sections.get("frames")
         keyframe = None
         if frames is not None:
@@ -394,6 +406,22 @@ def _generate_clip(
         number = take.number
     _ensure_keyframe(store, production.slug, clip_id)
     return ClipOutcome(position, number, "succeeded", reused=reused)
+
+
+def _person_pick(s: Session, clip: ClipRow, prompt: PromptRow) -> int | None:
+    """The number of the take a person chose for ``clip`` under its current prompt, if any.
+
+    A person's pick (a reviewed take, an imported one) stands: ``run`` neither replaces it nor
+    pays for another take beside it. Once the clip's prompt has changed since the pick, the
+    plan the person judged is gone, so a new take is made (the pick itself is kept until a
+    person changes it).
+    """
+    if clip.selected_by in (None, "auto") or clip.selected_take_id is None:
+        return None
+    take = s.get(TakeRow, clip.selected_take_id)
+    if take is None or take.status != "succeeded" or take.prompt_id != prompt.id:
+        return None
+    return take.number
 
 
 def _take_subject(clip: ClipRow, take: TakeRow) -> str:

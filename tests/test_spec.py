@@ -23,19 +23,14 @@ from shortfilm.domain.production import (
     Budget,
     CampaignRole,
     Caption,
-    ChannelLoudness,
     CharacterRole,
-    ClipEdit,
     EditIntent,
-    EndCard,
-    Hook,
     Music,
     Production,
     SoundEffectCue,
     SoundKind,
     Style,
     TitleCard,
-    TransitionKind,
 )
 from shortfilm.errors import InputError, SpecError
 from shortfilm.examples import example_dir, example_names
@@ -193,26 +188,8 @@ def _maximal(production: Production) -> Production:
             title_card=TitleCard(text="yes", subtitle="12", duration_s=3.0),
             captions=(Caption(text="null", start_s=0.5, end_s=1.0),),
             sfx=(SoundEffectCue(kind=SoundKind.IMPACT, at_s=1.0, gain_db=-3.5, duration_s=0.4),),
-            music=Music(
-                path="bed.wav", gain_db=-12.0, fade_in_s=0.5, fade_out_s=1.5, duck_db=6.0
-            ),
+            music=Music(path="bed.wav", gain_db=-12.0),
             crossfade_s=0.0,
-            clips=(
-                ClipEdit(
-                    clip=2,
-                    in_s=0.5,
-                    out_s=11.0,
-                    speed=1.5,
-                    transition=TransitionKind.DIP,
-                    transition_s=0.5,
-                    audio=False,
-                    gain_db=-3.0,
-                ),
-            ),
-            hook=Hook(text="Watch the door", start_s=0.5, end_s=2.5),
-            end_card=EndCard(text="@wasteland", duration_s=4.0),
-            lower_thirds=(Caption(text="Kestrel, courier", start_s=4.0, end_s=6.0),),
-            loudness=(ChannelLoudness(channel="youtube", lufs=-16.0),),
         ),
         budget=Budget(limit=2_500_000.0, unit="tokens"),
     )

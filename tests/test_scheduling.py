@@ -220,3 +220,32 @@ def test_a_persons_pick_is_kept_and_not_paid_for_again(
         assert chosen is not None and chosen.provider == "external"
         assert len(repo.takes(s, clip.id)) == 2
     store.close()
+
+
+def test_each_take_reports_its_stages_in_order(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
+    import threading
+
+    store = Store(tmp_path / "home")
+    import_spec(store, example_spec)
+    seen: dict[str, list[float]] = {}
+    guard = threading.Lock()
+
+    def progress(stage: str, done: float, total: float) -> None:
+        with guard:
+            seen.setdefault(stage, []).append(done)
+            if stage.strip().startswith("clip-"):
+                assert total == 4
+
+    provider = TimedProvider(small_clip, latency_s=0.1)
+    generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02, progress=progress)
+    takes = {k.strip(): v for k, v in seen.items() if k.strip().startswith("clip-")}
+    assert sorted(takes) == [f"clip-0{i}/take-001" for i in range(1, 5)]
+    assert all(v == [0, 1, 2, 3, 4] for v in takes.values()), takes
+    assert seen["generate"][-1] == 4
+    # a second run reuses every take: each reports done at once
+    seen.clear()
+    generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02, progress=progress)
+    assert all(v == [4] for k, v in seen.items() if k.strip().startswith("clip-")), seen
+    store.close()

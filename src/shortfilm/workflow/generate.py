@@ -73,6 +73,11 @@ class GenerateResult:
         return [o for o in self.outcomes if o.status != "succeeded"]
 
 
+TAKE_STEPS = 4
+"""Stages a take reports as progress: created at the provider, finished there, downloaded,
+stored. A take re-attached after a restart starts at whichever stage it had reached."""
+
+
 def clip_name(position: int) -> str:
     return f"clip-{position:02d}"
 
@@ -125,20 +130,21 @@ def generate_takes(
     pacing = _Pacing(provider, poll_interval_s, cap)
     progress("generate", 0, total)
 
+    def report(stage: str, done: float, of: float) -> None:
+        with lock:  # workers report from their own threads; the drawer need not be thread-safe
+            progress(stage, done, of)
+
     def run_chain(chain: list[int]) -> None:
         # clips of one chain continue each other: each needs the previous one's keyframe
         for i in chain:
-            with lock:
-                progress(f"  {clip_name(i + 1)}", 0, 1)
             forced = [f.code for f in blocked.get(i, [])]
             outcome = _generate_clip(
                 store, production, clip_rows[i].id, production.clips[i], board_id, provider,
-                seed, pacing, forced,
+                seed, pacing, forced, report,
             )  # fmt: skip
             with lock:
                 outcomes[i] = outcome
                 progress("generate", len(outcomes), total)
-                progress(f"  {clip_name(i + 1)}", 1, 1)
 
     chains = continuity_chains(production.clips)
     # more workers than slots: some download and store results while others hold the slots
@@ -252,6 +258,7 @@ def _generate_clip(
     seed: int,
     pacing: _Pacing,
     forced: list[str],
+    progress: Progress = silent,
 ) -> ClipOutcome:
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
@@ -390,8 +397,16 @@ def _generate_clip(
                 )
         take_id = take.id
         position = clip.position
-    if not reused:
-        _run_take(store, production.slug, take_id, request, provider, pacing)
+        label = f"  {_take_subject(clip, take)}"
+
+    def step(done: int) -> None:
+        progress(label, done, TAKE_STEPS)
+
+    if reused:
+        step(TAKE_STEPS)
+    else:
+        step(0)
+        _run_take(store, production.slug, take_id, request, provider, pacing, step)
     with store.session() as s:
         take = s.get(TakeRow, take_id)
         clip = s.get(ClipRow, clip_id)
@@ -443,8 +458,12 @@ def _run_take(
     request: GenerationRequest,
     provider: VideoProvider,
     pacing: _Pacing,
+    step: Callable[[int], None],
 ) -> None:
     """Submit (or re-attach), wait, download once, and store what comes back.
+
+    ``step(n)`` reports the take's progress through :data:`TAKE_STEPS` stages: created at the
+    provider, finished there, downloaded, stored.
 
     Durable at every step: a take without a job id is first matched against the provider's own
     records (``recover``), so a crash between create and recording its id never pays twice; a
@@ -486,6 +505,7 @@ def _run_take(
                 assert take is not None
                 take.job_id = job_id
                 take.status = "running"
+        step(1)
         outcome: ProviderJob | ProviderError
         try:
             outcome = _wait(provider, job_id, pacing)
@@ -499,7 +519,9 @@ def _run_take(
         if job.status is not TakeStatus.SUCCEEDED:
             _finish(store, take_id, str(job.status), error=job.error, cost=job.cost)
             return
+        step(2)
         delivery = _download_once(provider, job_id, fetch_dir)
+        step(3)
     except ProviderError as exc:
         if exc.retryable:
             _interrupted(store, take_id, str(exc))
@@ -523,6 +545,7 @@ def _run_take(
         take.finished_at = utcnow()
         repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
     shutil.rmtree(fetch_dir, ignore_errors=True)
+    step(TAKE_STEPS)
 
 
 def _wait(provider: VideoProvider, job_id: str, pacing: _Pacing) -> ProviderJob:

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from shortfilm.errors import InputError, ProviderError, StoreError
+from shortfilm.providers.ark import ArkAPIError
 from shortfilm.providers.base import Reference
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.images import (
@@ -31,7 +32,6 @@ from shortfilm.providers.images import (
     get_image_provider,
     sheet_layout,
 )
-from shortfilm.providers.seedance import ArkAPIError
 from shortfilm.providers.seedream import SeedreamProvider, model_spec, output_size
 from shortfilm.spec import load_spec
 from shortfilm.store import repo

@@ -33,13 +33,13 @@ from shortfilm.prompts.render import NamedReference, render_reference_mode
 from shortfilm.providers import registry
 from shortfilm.providers.base import GenerationRequest, Reference, TakeStatus, VideoProvider
 from shortfilm.providers.http import RetryPolicy
+from shortfilm.providers.reference_images import encode_file
 from shortfilm.providers.seedance import (
     MARKER_MAX_S,
     MARKER_MIN_S,
     ArkAPIError,
     SeedanceProvider,
     audio_wanted,
-    encode_file,
     estimate_tokens,
 )
 from shortfilm.spec import load_spec

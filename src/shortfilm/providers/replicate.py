@@ -95,6 +95,7 @@ from shortfilm.providers.base import (
     ProviderLimits,
     TakeStatus,
 )
+from shortfilm.providers.credentials import Secret, check_base_url
 from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.http import (
     EXPIRED_STATUS,
@@ -105,11 +106,11 @@ from shortfilm.providers.http import (
     run_with_retries,
     transient_from_transport,
 )
+from shortfilm.providers.reference_images import encode_image
 from shortfilm.providers.seedance import (
     OUTPUT_SIZES,
     RATIOS,
     audio_wanted,
-    encode_image,
     extract_last_frame,
 )
 
@@ -388,23 +389,6 @@ _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
 
 
-class _Secret:
-    """Holds the token; its ``repr``/``str`` never show it, so no log or traceback can."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__
-
-
 # --- the provider -----------------------------------------------------------------------------
 
 
@@ -448,11 +432,13 @@ class ReplicateProvider:
         env = os.environ if environ is None else environ
         self.workdir = Path(workdir)
         self._journal = SubmitJournal(self.workdir / JOURNAL_DIR, "Replicate")
-        self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+        self.base_url = check_base_url(
+            base_url or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL, ENV_BASE_URL, secret="token"
+        )
         self.model = _check_model(model or env.get(ENV_MODEL) or DEFAULT_MODEL)
         self.spec = model_spec(self.model)
         token = api_token if api_token is not None else env.get(ENV_API_TOKEN, "")
-        self._token = _Secret(token.strip()) if token and token.strip() else None
+        self._token = Secret(token.strip()) if token and token.strip() else None
         if cancel_after is not None and not _CANCEL_AFTER.match(cancel_after):
             raise InputError(
                 f"cancel_after: not a duration like '30m' or '1h30m': {cancel_after!r}"
@@ -1181,20 +1167,6 @@ def _check_model(model: str) -> str:
     if not _MODEL.match(model):
         raise InputError(f"{ENV_MODEL}: not an owner/name model: {model!r}")
     return model
-
-
-def _check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; refuses plain http to a non-loopback host,
-    which would send the token in clear."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{ENV_BASE_URL}: not an http(s) URL: {url!r}")
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise InputError(
-            f"{ENV_BASE_URL}: refusing plain http to {parts.hostname}: the token would travel "
-            "in clear; use https"
-        )
-    return url.rstrip("/")
 
 
 def _same_origin(url: str, base: str) -> bool:

@@ -59,8 +59,6 @@ builds; ``repr`` shows only whether it is set.
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import io
 import json
@@ -75,14 +73,23 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from PIL import Image, UnidentifiedImageError
 
 from shortfilm.errors import InputError, MediaError, ProviderError
+from shortfilm.providers.ark import (
+    ENV_API_KEY,
+    ArkAPIError,
+    ArkContent,
+    ArkTask,
+    ArkTaskList,
+    ArkUsage,
+    ark_api_error,
+    parse_answer,
+)
 from shortfilm.providers.base import (
     Delivery,
     GenerationRequest,
@@ -90,6 +97,7 @@ from shortfilm.providers.base import (
     ProviderLimits,
     TakeStatus,
 )
+from shortfilm.providers.credentials import Secret, check_base_url, redact
 from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.http import (
     RetryPolicy,
@@ -99,6 +107,10 @@ from shortfilm.providers.http import (
     retry_after_s,
     run_with_retries,
     transient_from_transport,
+)
+from shortfilm.providers.reference_images import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    encode_image,
 )
 
 log = logging.getLogger(__name__)
@@ -110,7 +122,6 @@ DEFAULT_MODEL = "dreamina-seedance-2-0-260128"
 
 ENV_BASE_URL = "SHORTFILM_SEEDANCE_BASE_URL"
 ENV_MODEL = "SHORTFILM_SEEDANCE_MODEL"
-ENV_API_KEY = "ARK_API_KEY"
 
 TASKS_PATH = "/contents/generations/tasks"
 
@@ -127,10 +138,6 @@ JOURNAL_DIR = "seedance-submits"
 RECONCILE_SLACK_S = 300.0
 """Tasks created up to this long before the first send still count (client/server clock skew)."""
 
-MAX_IMAGE_LONG_SIDE = 6000
-MIN_IMAGE_SHORT_SIDE = 300
-IMAGE_ASPECT_RANGE = (0.4, 2.5)
-DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 IMAGE_BUDGET_BYTES = 45 * 1024 * 1024
 """All images of one request together, before base64 (~60 MB encoded). ⚠ The API documents
 30 MB per image but no body limit; this keeps a 9-image request under a 64 MB body."""
@@ -270,237 +277,6 @@ def audio_wanted(sound_rule: str) -> bool:
     return _FORBIDS_ALL_AUDIO.search(text) is None
 
 
-# --- the API's JSON ---------------------------------------------------------------------------
-
-
-class ArkUsage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    completion_tokens: int = 0
-    total_tokens: int | None = None
-
-    @property
-    def tokens(self) -> int:
-        """What is billed: ``total_tokens`` when given, else ``completion_tokens``."""
-        return self.total_tokens if self.total_tokens is not None else self.completion_tokens
-
-
-class ArkContent(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    video_url: str | None = None
-    last_frame_url: str | None = None
-
-
-class ArkTaskError(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    code: str = ""
-    message: str = ""
-
-
-class ArkTask(BaseModel):
-    """A task as get/list report it. Echo fields are optional: running tasks omit most."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    model: str = ""
-    status: str
-    created_at: int = 0
-    updated_at: int = 0
-    content: ArkContent | None = None
-    usage: ArkUsage | None = None
-    error: ArkTaskError | None = None
-    failure_reason: str | None = None
-    seed: int | None = None
-    resolution: str | None = None
-    ratio: str | None = None
-    duration: int | None = None
-    framespersecond: int | None = None
-    generate_audio: bool | None = None
-    execution_expires_after: int | None = None
-    service_tier: str | None = None
-    revised_prompt: str | None = None
-
-    @property
-    def error_text(self) -> str | None:
-        """``code: message`` of a failed task (older API versions: ``failure_reason``)."""
-        if self.error is not None and (self.error.code or self.error.message):
-            return ": ".join(p for p in (self.error.code, self.error.message) if p)
-        return self.failure_reason or None
-
-
-class ArkTaskList(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    total: int = 0
-    items: list[ArkTask] = []
-
-
-class ArkAPIError(ProviderError):
-    """An error answer from the API, with its HTTP status and the envelope's code and param."""
-
-    def __init__(self, message: str, *, status_code: int, code: str = "", param: str = "") -> None:
-        super().__init__(message, retryable=False)
-        self.status_code = status_code
-        self.code = code
-        self.param = param
-
-
-# --- images -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EncodedImage:
-    """A reference image as sent: a data URL, and facts worth recording about it."""
-
-    data_url: str
-    mime: str
-    width: int
-    height: int
-    size_bytes: int
-    """Bytes of the image itself (before base64)."""
-    resized: bool
-    """Whether it was re-encoded or rescaled (False: the file's own bytes were sent)."""
-
-
-def encode_image(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> EncodedImage:
-    """:func:`encode_file`, remembered per file version: every take of a production sends the
-    same board images, and decoding and base64-encoding them again for each create is the
-    main CPU cost of a submit."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
-    # One lock: parallel workers sending the same board wait for one encode instead of all
-    # doing it (the work holds the GIL anyway, so nothing is lost by serialising it).
-    with _ENCODE_LOCK:
-        return _encode_cached(str(path), st.st_mtime_ns, st.st_size, max_bytes)
-
-
-_ENCODE_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=64)
-def _encode_cached(path: str, _mtime_ns: int, _size: int, max_bytes: int) -> EncodedImage:
-    return encode_file(Path(path), max_bytes=max_bytes)
-
-
-def encode_file(path: Path, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> EncodedImage:
-    """``path`` as a base64 data URL (PNG or JPEG) within the API's image limits.
-
-    The file's own bytes go unchanged when it is a PNG or JPEG within limits and upright.
-    Otherwise it is rotated upright (EXIF), scaled (aspect kept) so the long side is under
-    6000 px and the short side over 300 px, and re-encoded (PNG when it has transparency,
-    else JPEG quality 90), shrinking further until it fits ``max_bytes``. Raises
-    :class:`InputError` naming the file when it cannot be read, its aspect ratio is outside
-    0.4-2.5 (the model would refuse it; cropping is an editorial choice), or it cannot fit.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read reference image: {exc.strerror or exc}") from exc
-    try:
-        fmt, (w, h), rotated = _inspect(raw)
-    # Pillow reports a PNG chunk with a bad checksum as a SyntaxError
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"{path}: not a readable image: {exc}") from exc
-    except Image.DecompressionBombError as exc:
-        raise InputError(f"{path}: not a readable image: {exc}") from exc
-    aspect = w / h
-    lo, hi = IMAGE_ASPECT_RANGE
-    if not lo <= aspect <= hi:
-        raise InputError(
-            f"{path}: aspect ratio {w}x{h} ({aspect:.2f}) is outside the {lo}-{hi} Seedance "
-            "accepts; crop the image"
-        )
-    scale = _fit_scale(w, h)
-    if scale == 1.0 and fmt in ("PNG", "JPEG") and not rotated and len(raw) <= max_bytes:
-        mime = "image/png" if fmt == "PNG" else "image/jpeg"
-        return EncodedImage(_data_url(mime, raw), mime, w, h, len(raw), resized=False)
-
-    try:
-        with Image.open(io.BytesIO(raw)) as opened:
-            opened.load()
-            img = ImageOps.exif_transpose(opened) if rotated else opened.copy()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InputError(f"{path}: not a readable image: {exc}") from exc
-    if rotated:
-        w, h = img.size
-        scale = _fit_scale(w, h)
-    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
-    use_png = has_alpha or (fmt == "PNG" and scale == 1.0)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    while True:
-        frame = img if size == img.size else img.resize(size, Image.Resampling.LANCZOS)
-        data, mime = _encode(frame, png=use_png)
-        if len(data) <= max_bytes:
-            return EncodedImage(_data_url(mime, data), mime, *size, len(data), resized=True)
-        if use_png and not has_alpha:
-            use_png = False  # a photo as PNG: JPEG first, before losing pixels
-            continue
-        shrink = max(0.5, math.sqrt(max_bytes / len(data)) * 0.95)
-        size = (max(1, round(size[0] * shrink)), max(1, round(size[1] * shrink)))
-        if min(size) <= MIN_IMAGE_SHORT_SIDE:
-            raise InputError(
-                f"{path}: cannot fit under {max_bytes} bytes without going below the "
-                f"{MIN_IMAGE_SHORT_SIDE} px short side Seedance requires"
-            )
-
-
-def _inspect(raw: bytes) -> tuple[str, tuple[int, int], bool]:
-    """Format, stored size and whether EXIF asks for a rotation, without decoding the pixels.
-
-    Decoding is most of the cost of a submit and, for a file within limits, only to learn
-    what the header already says. A PNG's chunks are still checked (``verify`` reads every
-    chunk's CRC), so a damaged file fails here rather than at the provider; a JPEG's entropy
-    data is not checked (the spec loader decodes every referenced image once). Orientation is
-    read from the EXIF a JPEG carries up front or a PNG carries before its pixel data.
-    """
-    with Image.open(io.BytesIO(raw)) as img:
-        fmt = img.format or ""
-        size = img.size
-        if fmt == "PNG":
-            exif = img.info.get("exif")
-            img.verify()
-            orientation = 1 if exif is None else _orientation(exif)
-        else:
-            orientation = img.getexif().get(0x0112, 1)
-    return fmt, size, orientation not in (1, None)
-
-
-def _orientation(exif: bytes) -> int:
-    tags = Image.Exif()
-    tags.load(exif)
-    return int(tags.get(0x0112, 1))
-
-
-def _fit_scale(w: int, h: int) -> float:
-    """The factor that brings ``w`` x ``h`` inside Seedance's side limits (1.0 when it is)."""
-    scale = 1.0
-    if max(w, h) >= MAX_IMAGE_LONG_SIDE:
-        scale = (MAX_IMAGE_LONG_SIDE - 1) / max(w, h)
-    if min(w, h) * scale <= MIN_IMAGE_SHORT_SIDE:
-        scale = (MIN_IMAGE_SHORT_SIDE + 1) / min(w, h)
-    return scale
-
-
-def _encode(img: Image.Image, *, png: bool) -> tuple[bytes, str]:
-    buf = io.BytesIO()
-    if png:
-        img.save(buf, format="PNG", optimize=False)
-        return buf.getvalue(), "image/png"
-    if img.mode != "RGB":
-        img = img.convert("RGB")
-    img.save(buf, format="JPEG", quality=90)
-    return buf.getvalue(), "image/jpeg"
-
-
-def _data_url(mime: str, data: bytes) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 # --- a request, prepared ----------------------------------------------------------------------
 
 
@@ -561,56 +337,7 @@ def marker_for(fingerprint: str) -> int:
     return MARKER_MIN_S + int(fingerprint[:15], 16) % span
 
 
-# --- the key ----------------------------------------------------------------------------------
-
-
-class _Secret:
-    """Holds the API key; its ``repr``/``str`` never show it, so no log or traceback can."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__
-
-
 # --- the provider -----------------------------------------------------------------------------
-
-
-def redact(text: str, key: _Secret | None) -> str:
-    """``text`` with the API key replaced, for messages that may echo a request back."""
-    if key is not None and key.reveal():
-        text = text.replace(key.reveal(), "<redacted>")
-    return text
-
-
-def ark_api_error(response: httpx.Response, what: str, key: _Secret | None) -> ArkAPIError:
-    """The Ark error envelope ``{"error": {code, message, param}}`` as an :class:`ArkAPIError`.
-
-    Shared by every adapter of the Ark API family (Seedance videos, Seedream images).
-    """
-    code, message, param = "", "", ""
-    try:
-        err = response.json().get("error") or {}
-        code = str(err.get("code") or "")
-        message = str(err.get("message") or "")
-        param = str(err.get("param") or "")
-    except (ValueError, AttributeError):
-        message = response.text[:300]
-    detail = f"HTTP {response.status_code}" + (f" {code}" if code else "")
-    text = f"{what}: {detail}: {message or response.reason_phrase}"
-    if param:
-        text += f" (param {param})"
-    if response.status_code == 401:
-        text += f"; check {ENV_API_KEY}"
-    return ArkAPIError(redact(text, key), status_code=response.status_code, code=code, param=param)
 
 
 class SeedanceProvider:
@@ -654,11 +381,13 @@ class SeedanceProvider:
         env = os.environ if environ is None else environ
         self.workdir = Path(workdir)
         self._journal = SubmitJournal(self.workdir / JOURNAL_DIR, "Seedance")
-        self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL)
+        self.base_url = check_base_url(
+            base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL, ENV_BASE_URL
+        )
         self.model = model or env.get(ENV_MODEL) or DEFAULT_MODEL
         self.spec = model_spec(self.model)
         key = api_key if api_key is not None else env.get(ENV_API_KEY, "")
-        self._key = _Secret(key.strip()) if key and key.strip() else None
+        self._key = Secret(key.strip()) if key and key.strip() else None
         self.limits = ProviderLimits(
             durations_s=(float(self.spec.durations_s[0]), float(self.spec.durations_s[1])),
             resolutions=tuple(
@@ -1089,7 +818,7 @@ class SeedanceProvider:
         """``GET .../tasks/{id}``, retried when transient; :class:`ArkAPIError` otherwise."""
         _check_task_id(job_id)
         data = self._get_json(f"{TASKS_PATH}/{job_id}", None, f"seedance get {job_id}")
-        return _parse(ArkTask, data, f"seedance get {job_id}")
+        return parse_answer(ArkTask, data, f"seedance get {job_id}")
 
     def list_tasks(
         self,
@@ -1109,7 +838,7 @@ class SeedanceProvider:
         for task_id in task_ids or ():
             params.append(("filter.task_ids", task_id))
         data = self._get_json(TASKS_PATH, params, "seedance list")
-        return _parse(ArkTaskList, data, "seedance list")
+        return parse_answer(ArkTaskList, data, "seedance list")
 
     def cancel(self, job_id: str) -> None:
         """``DELETE``: cancels a queued task, deletes a finished one (its GET then 404s).
@@ -1157,7 +886,7 @@ class SeedanceProvider:
 
     # Internals -------------------------------------------------------------------------------
 
-    def _require_key(self) -> _Secret:
+    def _require_key(self) -> Secret:
         if self._key is None:
             raise InputError(
                 f"no API key for Seedance: set {ENV_API_KEY} in the environment "
@@ -1375,8 +1104,6 @@ _STATUS = {
     "expired": TakeStatus.FAILED,
 }
 
-_M = TypeVar("_M", bound=BaseModel)
-
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
@@ -1403,32 +1130,9 @@ def _job(task: ArkTask) -> ProviderJob:
     )
 
 
-def _parse(model: type[_M], data: object, what: str) -> _M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ProviderError(
-            f"{what}: unexpected answer shape: {exc.errors()[0]['msg']}", retryable=True
-        ) from None
-
-
 def _check_task_id(job_id: str) -> None:
     if not _TASK_ID.match(job_id):
         raise InputError(f"not a Seedance task id: {job_id!r}")
-
-
-def _check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; refuses plain http to a non-loopback host,
-    which would send the API key in clear."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{ENV_BASE_URL}: not an http(s) URL: {url!r}")
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise InputError(
-            f"{ENV_BASE_URL}: refusing plain http to {parts.hostname}: the API key would "
-            "travel in clear; use https"
-        )
-    return url.rstrip("/")
 
 
 def _to_png(src: Path, dest: Path) -> None:

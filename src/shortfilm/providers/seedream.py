@@ -71,6 +71,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.prompts.render import _ROLE_SENTENCE
+from shortfilm.providers.ark import ENV_API_KEY, ArkAPIError, ArkTaskError, ark_api_error
+from shortfilm.providers.credentials import Secret, check_base_url, redact
 from shortfilm.providers.durable import write_atomic
 from shortfilm.providers.http import (
     RetryPolicy,
@@ -82,19 +84,8 @@ from shortfilm.providers.http import (
     transient_from_transport,
 )
 from shortfilm.providers.images import ImageRequest, ImageResult
-from shortfilm.providers.seedance import (
-    BYTEPLUS_BASE_URL,
-    DEFAULT_MAX_IMAGE_BYTES,
-    ENV_API_KEY,
-    ENV_BASE_URL,
-    ArkAPIError,
-    ArkTaskError,
-    _check_base_url,
-    _Secret,
-    ark_api_error,
-    encode_image,
-    redact,
-)
+from shortfilm.providers.reference_images import DEFAULT_MAX_IMAGE_BYTES, encode_image
+from shortfilm.providers.seedance import BYTEPLUS_BASE_URL, ENV_BASE_URL
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +291,9 @@ class SeedreamProvider:
     ) -> None:
         env = os.environ if environ is None else environ
         self.workdir = Path(workdir)
-        self.base_url = _check_base_url(base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL)
+        self.base_url = check_base_url(
+            base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL, ENV_BASE_URL
+        )
         host = urlsplit(self.base_url).hostname or ""
         default = DEFAULT_MODEL_VOLCENGINE if host.endswith("volces.com") else DEFAULT_MODEL
         self.model = model or env.get(ENV_MODEL) or default
@@ -309,7 +302,7 @@ class SeedreamProvider:
             raise InputError(f"response_format must be b64_json or url, not {response_format!r}")
         self.response_format = response_format
         key = api_key if api_key is not None else env.get(ENV_API_KEY, "")
-        self._key = _Secret(key.strip()) if key and key.strip() else None
+        self._key = Secret(key.strip()) if key and key.strip() else None
         self.timeout_s = timeout_s
         self.generate_timeout_s = generate_timeout_s
         self.download_timeout_s = download_timeout_s
@@ -474,7 +467,7 @@ class SeedreamProvider:
 
     # Internals -------------------------------------------------------------------------------
 
-    def _require_key(self) -> _Secret:
+    def _require_key(self) -> Secret:
         if self._key is None:
             raise InputError(
                 f"no API key for Seedream: set {ENV_API_KEY} in the environment "

@@ -1,0 +1,245 @@
+"""One ffmpeg decode of a clip: small I420 frames on a pipe, and EBU R128 loudness from that pass.
+
+ffmpeg decodes with its own threads, scales each picture down inside the decoder process
+(``flags=area``: a true average, so fine detail and noise do not alias into the small frame) and
+writes raw 8-bit I420 frames, limited range, to stdout (see :mod:`shortfilm.media.yuv`). In the
+same process the first audio stream goes through ``ebur128=peak=true`` into the null muxer, so
+integrated loudness and true peak cost no second decode. A reader thread copies frames off the
+pipe into a short queue so ffmpeg never waits for Python, and a second thread drains the log.
+
+Frames come out at a constant rate (``-fps_mode cfr`` at the stream's average rate): frame ``i``
+is at ``i / fps`` seconds. For a variable-rate source that means some frames are repeated or
+dropped to fit the grid, which is what an editor's timeline does too. Rotation metadata is not
+applied (``-noautorotate``): frames are measured as stored, which no measure depends on, and
+turning a full-size frame would cost a transpose per frame; the few images handed out are
+turned upright afterwards (:func:`shortfilm.media.stills.upright`).
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import subprocess
+import threading
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from shortfilm.errors import MediaError
+from shortfilm.media.ffmpeg import ffmpeg_exe
+from shortfilm.media.yuv import frame_bytes
+
+DEFAULT_SHORT_SIDE = 288
+"""Analysis frames are this many pixels across their short side unless a width is given.
+
+Fixing the short side (not the width) makes per-frame measures such as sharpness comparable
+between a 720p and a 1080p take, and between portrait and landscape ones. 288 px keeps a face
+of a tenth of the frame at about 29 px, enough for the Haar detector.
+"""
+
+_QUEUE_FRAMES = 24
+"""Frames buffered between the pipe reader and the consumer (about 5 MB at 288x512)."""
+
+_PIPE_BYTES = 1 << 20
+"""Requested stdout pipe size (Linux): fewer, larger reads than the 64 KiB default."""
+
+
+def analysis_size(width: int, height: int, target_width: int | None = None) -> tuple[int, int]:
+    """(width, height) of the analysis frames for a ``width`` x ``height`` source.
+
+    ``target_width`` fixes the analysis width (height follows the aspect ratio); ``None`` scales
+    the short side to :data:`DEFAULT_SHORT_SIDE`. Sizes are rounded to even numbers, at least 2.
+    """
+    if width <= 0 or height <= 0:
+        raise ValueError(f"bad frame size {width}x{height}")
+    if target_width is not None:
+        if target_width < 2:
+            raise ValueError("analysis width must be at least 2 px")
+        scale = target_width / width
+    else:
+        scale = DEFAULT_SHORT_SIDE / min(width, height)
+
+    def even(x: float) -> int:
+        return max(2, int(round(x / 2.0)) * 2)
+
+    return even(width * scale), even(height * scale)
+
+
+class FramePass:
+    """A running ffmpeg decode of ``path``: iterate :meth:`frames`, then call :meth:`finish`.
+
+    Use as a context manager; leaving the block early stops ffmpeg and its threads.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        size: tuple[int, int],
+        fps: Fraction,
+        *,
+        loudness: bool,
+    ) -> None:
+        self.path = path
+        self.size = size
+        self.fps = fps
+        self.loudness = loudness
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._frames: queue.Queue[NDArray[np.uint8] | None] = queue.Queue(_QUEUE_FRAMES)
+        self._log: list[bytes] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._drained = False
+        self.partial_frame = False
+        """Whether the pipe ended inside a frame (a truncated last frame, which is dropped)."""
+
+    def command(self) -> list[str]:
+        """The ffmpeg argument list (program first); never passed through a shell."""
+        w, h = self.size
+        graph = f"[0:v:0]scale={w}:{h}:flags=area:out_range=tv,format=yuv420p[v]"
+        if self.loudness:
+            # framelog=verbose: the per-100 ms lines go to the verbose level, which we do not log.
+            graph += ";[0:a:0]ebur128=peak=true:framelog=verbose[a]"
+        cmd = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "info",
+            "-threads",
+            "0",
+            "-noautorotate",
+            "-i",
+            str(self.path.resolve()),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "cfr",
+            "-r",
+            f"{self.fps.numerator}/{self.fps.denominator}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "pipe:1",
+        ]
+        if self.loudness:
+            cmd += ["-map", "[a]", "-f", "null", "-"]
+        return cmd
+
+    def __enter__(self) -> FramePass:
+        self._proc = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert self._proc.stdout is not None and self._proc.stderr is not None
+        _grow_pipe(self._proc.stdout.fileno())
+        self._threads = [
+            threading.Thread(target=self._read_frames, name="ffmpeg-frames", daemon=True),
+            threading.Thread(target=self._read_log, name="ffmpeg-log", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._shutdown()
+
+    def frames(self) -> Iterator[NDArray[np.uint8]]:
+        """Each decoded frame in order, as a fresh flat uint8 I420 array (see ``yuv.planes``)."""
+        while not self._drained:
+            frame = self._frames.get()
+            if frame is None:
+                self._drained = True
+                return
+            yield frame
+
+    def finish(self) -> str:
+        """Wait for ffmpeg (dropping frames not read); return its log.
+
+        Raises :class:`MediaError` naming the file if ffmpeg failed.
+        """
+        assert self._proc is not None
+        for _ in self.frames():
+            pass
+        code = self._proc.wait()
+        for t in self._threads:
+            t.join()
+        log = b"".join(self._log).decode("utf-8", "replace")
+        if code != 0:
+            tail = " | ".join(log.strip().splitlines()[-4:])
+            raise MediaError(f"analysis decode failed (ffmpeg exit {code}): {tail}", file=self.path)
+        return log
+
+    def _read_frames(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        n = frame_bytes(*self.size)
+        pipe = cast(io.BufferedReader, self._proc.stdout)
+        try:
+            while not self._stop.is_set():
+                frame = np.empty(n, dtype=np.uint8)
+                view = frame.data.cast("B")
+                got = 0
+                while got < n:
+                    k = pipe.readinto(view[got:])
+                    if not k:
+                        break
+                    got += k
+                if got < n:
+                    self.partial_frame = got > 0
+                    return
+                self._put(frame)
+        finally:
+            self._put(None)
+
+    def _put(self, item: NDArray[np.uint8] | None) -> None:
+        """Queue ``item`` unless the consumer has gone away (then drop it and stop waiting)."""
+        while True:
+            try:
+                self._frames.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    return
+
+    def _read_log(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        err = self._proc.stderr
+        for chunk in iter(lambda: err.read(65536), b""):
+            self._log.append(chunk)
+
+    def _shutdown(self) -> None:
+        """Stop ffmpeg if it still runs, and join the threads; safe to call twice."""
+        self._stop.set()
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for t in self._threads:
+            t.join()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _grow_pipe(fd: int) -> None:
+    """Ask Linux for a bigger pipe buffer; harmless where that is not supported."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass

@@ -118,7 +118,7 @@ class HaarFaceDetector:
         scale = min(1.0, self.work_short_side / max(min(height, width), 1))
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+            grey = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), np.uint8)
         side = max(int(min(grey.shape[:2]) * self.min_face_fraction), 24)
         with self._lock:
             classifier = self._load()

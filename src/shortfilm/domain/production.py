@@ -187,6 +187,74 @@ class Music:
     path: str | None = None
     """An audio file relative to the spec's folder; ``None`` uses the built-in drone bed."""
     gain_db: float = -18.0
+    fade_in_s: float | None = None
+    """Seconds of fade-in; ``None``: 1 s for a music file (a quarter of a short film at most),
+    none for the drone bed."""
+    fade_out_s: float | None = None
+    """Seconds of fade-out at the film's end; ``None``: 2 s for a music file, none for the drone."""
+    duck_db: float = 0.0
+    """How far (dB, 0-40) the bed dips while an impact or whoosh plays; 0 never ducks."""
+
+
+class TransitionKind(StrEnum):
+    """How one picture gives way to the next; every kind but ``cut`` has a length."""
+
+    CUT = "cut"
+    CROSSFADE = "crossfade"
+    DIP = "dip"
+    """Fade through black."""
+    WHIP = "whip"
+    """A fast directional push (smooth slide), as if the camera whipped to the next shot."""
+    SLIDE = "slide"
+    """The next picture slides in over the last one."""
+
+
+@dataclass(frozen=True)
+class ClipEdit:
+    """An author's cut of one clip: the part of its take used, its speed, the transition into it
+    and its sound. Seconds are of the take (in/out) and of the film (transition)."""
+
+    clip: int
+    """1-based clip position."""
+    in_s: float | None = None
+    """Where the clip starts in its take; ``None``: the take's first frame."""
+    out_s: float | None = None
+    """Where the clip ends in its take; ``None``: the take's last frame."""
+    speed: float = 1.0
+    """Playback speed, 0.25-4.0 (2.0 plays twice as fast, half as long)."""
+    transition: TransitionKind | None = None
+    """The transition into this clip; ``None``: a crossfade of ``crossfade_s`` (a cut if 0)."""
+    transition_s: float | None = None
+    """Its length; ``None``: ``crossfade_s`` (0.4 s if that is 0). A cut has none."""
+    audio: bool = True
+    """Whether the take's own sound is heard."""
+    gain_db: float = 0.0
+    """Gain of the take's sound, dB."""
+
+
+@dataclass(frozen=True)
+class Hook:
+    """Text on screen in the first seconds, to stop the scroll."""
+
+    text: str
+    start_s: float = 0.0
+    end_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class EndCard:
+    """Text over the film's last seconds (a call to action, the account's name)."""
+
+    text: str
+    duration_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class ChannelLoudness:
+    """The integrated loudness one channel is mastered to; channels not listed get -14 LUFS."""
+
+    channel: str
+    lufs: float = -14.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +264,13 @@ class EditIntent:
     sfx: tuple[SoundEffectCue, ...] = ()
     music: Music | None = None
     crossfade_s: float = 0.4
+    clips: tuple[ClipEdit, ...] = ()
+    """Per-clip trims, speed, transitions and sound; clips not listed play whole."""
+    hook: Hook | None = None
+    end_card: EndCard | None = None
+    lower_thirds: tuple[Caption, ...] = ()
+    """Name or place tags, bottom left; times on the film timeline like captions."""
+    loudness: tuple[ChannelLoudness, ...] = ()
 
 
 @dataclass(frozen=True)

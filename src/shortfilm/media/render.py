@@ -1,20 +1,26 @@
-"""The edit render: selected clip files -> a finished, loudness-normalised export per preset.
+"""The edit render: a :class:`~shortfilm.domain.timeline.Timeline` and its clip files -> a finished,
+loudness-normalised export per preset.
 
-A film is a title card followed by the clips, every neighbouring pair joined by a video ``xfade``
-and an audio ``acrossfade`` of the same length. Captions, sound effects and the music bed are placed
-on the *film* timeline (title card included).
+A film is a picture sequence (the title card, then the trimmed and re-timed takes) whose
+neighbours are joined by a video ``xfade`` and an audio ``acrossfade`` of the transition's length,
+or by a plain ``concat`` for a cut. The title card is a picture; captions, lower thirds, the hook
+and the end card are drawn over the film; sound effects and the music bed sit on the film
+timeline (title card included).
 
-Time is exact: every segment is a whole number of frames at the film's rate, crossfades are whole
-frames, and seconds are derived from frame counts with :class:`fractions.Fraction` only when ffmpeg
-needs an argument or a person needs a number. Audio positions are the matching sample counts.
+Time is exact: the timeline counts whole frames at the film's rate, and seconds are derived from
+frame counts with :class:`fractions.Fraction` only when ffmpeg needs an argument or a person needs
+a number. Audio positions are the matching sample counts. A :class:`RenderPlan` built from seconds
+(the older way, still used by tests and scripts) is laid out as the same kind of timeline first.
 
 The work is split so that several presets cost little more than one:
 
-1. the audio is mixed once (clip audio + SFX + music) to a WAV, measured and normalised to -14 LUFS
-   with a two-pass loudnorm (:mod:`shortfilm.media.loudness`) into a *master*, cached in ``workdir``
-   under a key of everything it depends on;
-2. each preset is then ONE ffmpeg pass: a filter graph that fits every clip to the frame, joins the
-   segments, burns in the Pillow-rendered captions, and muxes the master as AAC.
+1. the audio is mixed once (take audio + SFX + music, ducked and faded) to a WAV, measured and
+   normalised to the plan's loudness target (-14 LUFS by default) with a two-pass loudnorm
+   (:mod:`shortfilm.media.loudness`) into a *master*, cached in ``workdir`` under a key of
+   everything it depends on;
+2. each preset is then ONE ffmpeg pass: a filter graph that trims and re-times every take, fits it
+   to the frame, joins the pictures, burns in the Pillow-rendered texts, and muxes the master as
+   AAC.
 
 Exports are written to a hidden temporary file next to ``out`` and moved into place with
 ``os.replace`` once complete and measured, so ``out`` is either the previous file or the new one.
@@ -30,7 +36,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
@@ -38,11 +44,22 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from shortfilm.domain.production import EditIntent, SoundKind
+from shortfilm.domain.production import Caption, EditIntent, SoundKind, TitleCard, TransitionKind
+from shortfilm.domain.timeline import (
+    AudioPlan,
+    MusicBed,
+    SoundCue,
+    TextKind,
+    Timeline,
+    Transition,
+    frames_for,
+    timeline_to_json,
+)
+from shortfilm.domain.timeline_ops import TakeSource, default_timeline
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
-from shortfilm.media.loudness import TARGET, Loudness, measure, normalize
+from shortfilm.media.loudness import TARGET, Loudness, LoudnessTarget, measure, normalize
 from shortfilm.media.presets import Preset, SafeArea
 from shortfilm.media.probe import MediaInfo, probe
 from shortfilm.media.text import draw_text_block
@@ -53,8 +70,11 @@ SAMPLE_RATE = sfx_synth.SAMPLE_RATE
 DEFAULT_FPS = Fraction(24)
 """Film rate when neither the plan nor the first clip says otherwise (frames per second)."""
 
-_AUDIO_VERSION = 1
+_AUDIO_VERSION = 2
 """Bump when the audio graph changes, so cached masters from older code are not reused."""
+
+DUCK_RAMP_S = 0.12
+"""Seconds the music takes to dip under a sound effect, and to come back after it."""
 
 Progress = Callable[[str, float], None]
 """``progress(stage, fraction)``: stage name (``probe``, ``audio``, ``video:<preset>``, ``measure``)
@@ -88,6 +108,12 @@ class MusicSpec(NamedTuple):
     path: Path | None
     """An audio file (looped to the film's length); ``None`` synthesises the drone bed."""
     gain_db: float = -18.0
+    fade_in_s: float | None = None
+    """``None``: 1 s for a music file (a quarter of a short film at most), none for the drone."""
+    fade_out_s: float | None = None
+    """``None``: 2 s for a music file (a quarter of a short film at most), none for the drone."""
+    duck_db: float = 0.0
+    """How far the bed dips under impacts and whooshes (dB); 0: no ducking."""
 
 
 class TimelineEntry(NamedTuple):
@@ -98,7 +124,13 @@ class TimelineEntry(NamedTuple):
 
 @dataclass
 class RenderPlan:
-    """Everything the edit render needs; times are seconds on the film timeline."""
+    """Everything the edit render needs.
+
+    Either ``timeline`` holds the exact edit (see :meth:`from_timeline`) and ``clips`` one file per
+    segment in film order, or the film is described the older way, in seconds: whole ``clips``
+    joined by ``crossfade_s``, with ``title``, ``captions``, ``sfx`` and ``music`` on the film
+    timeline; :func:`film_timeline` lays that out as a timeline too.
+    """
 
     clips: list[Path]
     """Clip videos in order. Any size and rate; they are fitted to each preset's frame."""
@@ -108,10 +140,18 @@ class RenderPlan:
     captions: list[CaptionSpec] = field(default_factory=list)
     sfx: list[SfxSpec] = field(default_factory=list)
     music: MusicSpec | None = None
+    """The music file (``path``); with a ``timeline``, gain, fades and ducking come from it."""
     fps: Fraction | None = None
     """Film rate; ``None`` takes the first clip's rate (24 if it has none)."""
     seed: int = 0
     """Seed of the synthesised sounds (cue ``i`` uses ``seed + i``)."""
+    timeline: Timeline | None = None
+    """The exact edit; when set, ``crossfade_s``, ``title``, ``captions`` and ``sfx`` are unused."""
+    intent: EditIntent | None = None
+    """Per-clip cuts, hook, end card, lower thirds and loudness of a seconds-based plan
+    (:meth:`from_edit`); its title, captions, sfx and crossfade are this plan's fields."""
+    loudness_lufs: float = TARGET.integrated_lufs
+    """Integrated loudness the audio master is normalised to (LUFS)."""
 
     def __post_init__(self) -> None:
         # Accept plain tuples from callers that do not import the NamedTuples.
@@ -128,6 +168,11 @@ class RenderPlan:
             self.fps = Fraction(self.fps)
         if not self.clips:
             raise InputError("a render plan needs at least one clip")
+        if self.timeline is not None and len(self.clips) != len(self.timeline.segments):
+            raise InputError(
+                f"the timeline has {len(self.timeline.segments)} segments but the plan "
+                f"{len(self.clips)} clip files: give one file per segment"
+            )
         if self.crossfade_s < 0:
             raise InputError(f"crossfade must be >= 0 seconds, got {self.crossfade_s}")
         if self.title is not None and self.title.duration_s <= 0:
@@ -156,8 +201,9 @@ class RenderPlan:
         """A plan from a production's :class:`EditIntent`; music paths relative to ``base_dir``."""
         music = None
         if edit.music is not None:
-            path = Path(base_dir) / edit.music.path if edit.music.path else None
-            music = MusicSpec(path, edit.music.gain_db)
+            m = edit.music
+            path = Path(base_dir) / m.path if m.path else None
+            music = MusicSpec(path, m.gain_db, m.fade_in_s, m.fade_out_s, m.duck_db)
         card = edit.title_card
         return cls(
             clips=[Path(c) for c in clips],
@@ -168,6 +214,39 @@ class RenderPlan:
             music=music,
             fps=fps,
             seed=seed,
+            intent=edit,
+        )
+
+    @classmethod
+    def from_timeline(
+        cls,
+        timeline: Timeline,
+        clips: Sequence[Path | str],
+        *,
+        music_file: Path | None = None,
+        seed: int = 0,
+        loudness_lufs: float = TARGET.integrated_lufs,
+    ) -> RenderPlan:
+        """A plan playing ``timeline``: ``clips`` holds each segment's file, in film order.
+
+        ``music_file`` is the timeline's music file where the caller keeps it (the timeline names
+        it as the spec did); leave it ``None`` for the drone bed. :class:`InputError` when the
+        timeline names a music file and none is given.
+        """
+        music = None
+        bed = timeline.audio.music
+        if bed is not None:
+            if bed.path is not None and music_file is None:
+                raise InputError(f"the timeline's music {bed.path!r} needs its file")
+            music = MusicSpec(music_file, bed.gain_db)
+        return cls(
+            clips=[Path(c) for c in clips],
+            crossfade_s=0.0,
+            music=music,
+            fps=timeline.rate,
+            seed=seed,
+            timeline=timeline,
+            loudness_lufs=loudness_lufs,
         )
 
 
@@ -185,7 +264,11 @@ class RenderResult:
 
 @dataclass(frozen=True)
 class FilmTimeline:
-    """Segments (title card first, then clips) as whole frames at ``fps``, and what sits where."""
+    """The pictures (title card first, then clips) as whole frames at ``fps``, and what sits where.
+
+    ``join_frames`` holds the length of each join (0 for a cut); when empty every join is
+    ``crossfade_frames`` long. ``timeline`` is the edit it was laid out from.
+    """
 
     fps: Fraction
     segment_frames: tuple[int, ...]
@@ -193,19 +276,28 @@ class FilmTimeline:
     has_title: bool
     clips: tuple[MediaInfo, ...]
     entries: tuple[TimelineEntry, ...]
+    join_frames: tuple[int, ...] = ()
+    timeline: Timeline | None = None
+
+    @property
+    def joins(self) -> tuple[int, ...]:
+        if self.join_frames or len(self.segment_frames) < 2:
+            return self.join_frames
+        return (self.crossfade_frames,) * (len(self.segment_frames) - 1)
 
     @property
     def starts(self) -> tuple[int, ...]:
         """First frame of each segment on the film timeline."""
         out, at = [], 0
-        for n in self.segment_frames:
+        for n, join in zip(self.segment_frames, (0, *self.joins), strict=True):
+            at -= join
             out.append(at)
-            at += n - self.crossfade_frames
+            at += n
         return tuple(out)
 
     @property
     def total_frames(self) -> int:
-        return sum(self.segment_frames) - self.crossfade_frames * (len(self.segment_frames) - 1)
+        return sum(self.segment_frames) - sum(self.joins)
 
     @property
     def duration(self) -> Fraction:
@@ -254,11 +346,20 @@ def _probe_clip(path: Path) -> MediaInfo:
     return info
 
 
+def take_frames(path: Path, fps: Fraction) -> int:
+    """Whole frames of the video at ``path`` at the film rate ``fps``: what a timeline may cut.
+
+    :class:`MediaError` names a missing file or one without video.
+    """
+    return _clip_frames(_probe_clip(Path(path)), Fraction(fps))
+
+
 def film_timeline(plan: RenderPlan) -> FilmTimeline:
     """Probe the clips and lay the film out in frames; :class:`MediaError` names a bad clip/music.
 
-    Raises :class:`InputError` if a crossfade is as long as a segment, or if a caption or sound
-    starts after the film ends (a caption running past the end is cut at the end).
+    Raises :class:`InputError` (a :class:`TimelineError`) if a transition is too long for a
+    picture, or if a text or sound starts after the film ends (a seconds-based caption running
+    past the end is cut at the end).
     """
     infos = tuple(_probe_clip(p) for p in plan.clips)
     if plan.music is not None and plan.music.path is not None:
@@ -266,58 +367,92 @@ def film_timeline(plan: RenderPlan) -> FilmTimeline:
             raise MediaError("music file not found", file=plan.music.path)
         if not probe(plan.music.path).has_audio:
             raise MediaError("music file has no audio stream", file=plan.music.path)
-    fps = plan.fps or _film_rate(infos[0].fps)
-    frames: list[int] = []
-    names: list[str] = []
-    if plan.title is not None:
-        frames.append(max(1, round(Fraction(plan.title.duration_s) * fps)))
-        names.append(f"title: {plan.title.text}")
-    for i, (path, info) in enumerate(zip(plan.clips, infos, strict=True), start=1):
-        frames.append(_clip_frames(info, fps))
-        names.append(f"clip {i}: {path.name}")
-    xf = round(Fraction(plan.crossfade_s) * fps) if len(frames) > 1 else 0
-    for k, (name, n) in enumerate(zip(names, frames, strict=True)):
-        # A segment must outlast its transitions: one at either end, two in the middle.
-        overlaps = 1 if k in (0, len(frames) - 1) else 2
-        if xf and n <= overlaps * xf:
-            raise InputError(
-                f"{name} is {n} frames, too short for {overlaps} crossfade(s) of {xf} frames"
-            )
-    base = FilmTimeline(fps, tuple(frames), xf, plan.title is not None, infos, ())
-    total = float(base.duration)
+    if plan.timeline is not None:
+        tl = plan.timeline
+    else:
+        tl = _plan_timeline(plan, infos, plan.fps or _film_rate(infos[0].fps))
+    fps = tl.rate
+    frames = tl.picture_frames
+    names = [f"title: {tl.title.text}"] if tl.title is not None else []
+    names += [
+        f"clip {seg.clip}: {path.name}" for seg, path in zip(tl.segments, plan.clips, strict=True)
+    ]
+    joins = tuple(t.frames for t in tl.transitions)
+    shared = joins[0] if joins and len(set(joins)) == 1 else 0
+    base = FilmTimeline(fps, frames, shared, tl.title is not None, infos, (), joins, tl)
+    total = base.duration
     entries = [
         TimelineEntry(name, float(base.seconds(start)), float(base.seconds(start + n)))
         for name, start, n in zip(names, base.starts, frames, strict=True)
     ]
-    for c in plan.captions:
-        if c.start_s >= total:
-            raise InputError(
-                f"caption {c.text!r} starts at {c.start_s}s, after the film ({total:.3f}s)"
+    for text in tl.texts:
+        if text.kind is not TextKind.TITLE_CARD:
+            what = f"{text.kind.value.replace('_', ' ')}: {text.text}"
+            entries.append(
+                TimelineEntry(what, float(tl.seconds(text.start)), float(tl.seconds(text.end)))
             )
-        entries.append(TimelineEntry(f"caption: {c.text}", c.start_s, min(c.end_s, total)))
-    for s in plan.sfx:
-        if s.at_s >= total:
-            raise InputError(f"sound {s.kind} at {s.at_s}s starts after the film ({total:.3f}s)")
-        entries.append(TimelineEntry(f"sfx: {s.kind}", s.at_s, s.at_s + _sfx_length(s, total)))
+    for cue in tl.audio.sfx:
+        at_s = tl.seconds(cue.at)
+        entries.append(
+            TimelineEntry(f"sfx: {cue.kind}", float(at_s), float(at_s) + _cue_seconds(cue, base))
+        )
     if plan.music is not None:
         what = f"music: {plan.music.path.name}" if plan.music.path else "music: drone"
-        entries.append(TimelineEntry(what, 0.0, total))
-    return FilmTimeline(fps, tuple(frames), xf, plan.title is not None, infos, tuple(entries))
+        entries.append(TimelineEntry(what, 0.0, float(total)))
+    return replace(base, entries=tuple(entries))
+
+
+def _plan_timeline(plan: RenderPlan, infos: Sequence[MediaInfo], fps: Fraction) -> Timeline:
+    """A seconds-based plan as the timeline it describes: whole clips (unless ``plan.intent`` cuts
+    them), one crossfade, texts and cues on the nearest frames."""
+    sources = [
+        TakeSource(clip=i, take=1, take_id=0, media_sha256="", frames=_clip_frames(info, fps))
+        for i, info in enumerate(infos, start=1)
+    ]
+    intent = replace(
+        plan.intent or EditIntent(),
+        title_card=TitleCard(*plan.title) if plan.title is not None else None,
+        captions=tuple(Caption(c.text, c.start_s, c.end_s) for c in plan.captions),
+        sfx=(),
+        music=None,
+        crossfade_s=plan.crossfade_s,
+    )
+    laid = default_timeline(intent, sources, fps)
+    cues = tuple(
+        SoundCue(
+            kind=_kind_name(s.kind),
+            at=frames_for(s.at_s, fps),
+            gain_db=s.gain_db,
+            frames=None if s.duration_s is None else max(1, frames_for(s.duration_s, fps)),
+        )
+        for s in plan.sfx
+    )
+    bed = None
+    if plan.music is not None:
+        m = plan.music
+        bed = MusicBed(
+            path=str(m.path) if m.path is not None else None,
+            gain_db=m.gain_db,
+            fade_in=None if m.fade_in_s is None else frames_for(m.fade_in_s, fps),
+            fade_out=None if m.fade_out_s is None else frames_for(m.fade_out_s, fps),
+            duck_db=m.duck_db,
+        )
+    audio = AudioPlan(sfx=cues, music=bed, loudness=laid.audio.loudness)
+    return Timeline(laid.rate, laid.segments, laid.transitions, laid.texts, audio)
 
 
 def _kind_name(kind: SoundKind | str) -> str:
     return kind.value if isinstance(kind, SoundKind) else str(kind).lower()
 
 
-def _sfx_length(cue: SfxSpec, total_s: float) -> float:
+def _cue_seconds(cue: SoundCue, tl: FilmTimeline) -> float:
     """Seconds of the cue, cut at the film's end; ambience without a length runs to the end."""
-    remaining = total_s - cue.at_s
-    if cue.duration_s is not None:
-        return min(cue.duration_s, remaining)
-    name = _kind_name(cue.kind)
-    if name == SoundKind.AMBIENCE.value:
+    remaining = float(tl.duration - tl.seconds(cue.at))
+    if cue.frames is not None:
+        return min(float(tl.seconds(cue.frames)), remaining)
+    if cue.kind == SoundKind.AMBIENCE.value:
         return remaining
-    return min(sfx_synth.DEFAULT_DURATION_S.get(name, remaining), remaining)
+    return min(sfx_synth.DEFAULT_DURATION_S.get(cue.kind, remaining), remaining)
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,21 +464,33 @@ def _stat_key(path: Path) -> list[object]:
     return [str(path.resolve()), st.st_size, st.st_mtime_ns]
 
 
+def _edit(tl: FilmTimeline) -> Timeline:
+    if tl.timeline is None:
+        raise InputError("this film layout was not made from a timeline (use film_timeline)")
+    return tl.timeline
+
+
+def _target(plan: RenderPlan) -> LoudnessTarget:
+    return replace(TARGET, integrated_lufs=plan.loudness_lufs)
+
+
 def _audio_key(plan: RenderPlan, tl: FilmTimeline) -> str:
+    edit = _edit(tl)
+    sound = timeline_to_json(edit)
+    sound.pop("texts")
     music: object = None
     if plan.music is not None:
-        music = [_stat_key(plan.music.path) if plan.music.path else None, plan.music.gain_db]
+        music = _stat_key(plan.music.path) if plan.music.path else None
+    target = _target(plan)
     parts = {
         "version": _AUDIO_VERSION,
         "clips": [_stat_key(p) for p in plan.clips],
-        "fps": str(tl.fps),
-        "frames": tl.segment_frames,
-        "xf": tl.crossfade_frames,
+        "timeline": sound,
         "title": tl.has_title,
-        "sfx": [[_kind_name(s.kind), s.at_s, s.gain_db, s.duration_s] for s in plan.sfx],
+        "frames": tl.segment_frames,
         "music": music,
         "seed": plan.seed,
-        "target": [TARGET.integrated_lufs, TARGET.true_peak_dbtp, TARGET.lra],
+        "target": [target.integrated_lufs, target.true_peak_dbtp, target.lra],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -351,8 +498,48 @@ def _audio_key(plan: RenderPlan, tl: FilmTimeline) -> str:
 _STEREO = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
 
 
+def _atempo(speed: Fraction) -> str:
+    """An ``atempo`` chain for ``speed`` (each stage takes 0.5-2.0), or "" at normal speed."""
+    stages: list[str] = []
+    rest = speed
+    while rest > 2:
+        stages.append("atempo=2")
+        rest /= 2
+    while rest < Fraction(1, 2):
+        stages.append("atempo=0.5")
+        rest *= 2
+    if rest != 1:
+        stages.append(f"atempo={float(rest):.6f}")
+    return "".join(f",{s}" for s in stages)
+
+
+def _duck_expression(tl: FilmTimeline, duck_db: float) -> str | None:
+    """A ``volume`` expression dipping the music ``duck_db`` under each impact and whoosh.
+
+    The dip ramps over :data:`DUCK_RAMP_S` before and after each cue, so the bed breathes instead
+    of clicking; ambience is a bed itself and never ducks the music.
+    """
+    edit = _edit(tl)
+    spans = []
+    for cue in edit.audio.sfx:
+        if cue.kind in (SoundKind.AMBIENCE.value, "drone"):
+            continue
+        start = float(tl.seconds(cue.at))
+        spans.append((start, start + _cue_seconds(cue, tl)))
+    if duck_db <= 0 or not spans:
+        return None
+    r = DUCK_RAMP_S
+    envelopes = [f"clip((t-{a - r:.4f})/{r},0,1)*clip(({b + r:.4f}-t)/{r},0,1)" for a, b in spans]
+    combined = envelopes[0]
+    for env in envelopes[1:]:
+        combined = f"max({combined},{env})"
+    floor = 10 ** (-duck_db / 20)
+    return f"1-{1 - floor:.6f}*{combined}"
+
+
 def _audio_graph(plan: RenderPlan, tl: FilmTimeline, folder: Path) -> tuple[list[str], list[str]]:
     """Input arguments and filter chains of the mix (output ``[aout]``); writes synthesised WAVs."""
+    edit = _edit(tl)
     inputs: list[str] = []
     chains: list[str] = []
     total_s = float(tl.duration)
@@ -367,65 +554,70 @@ def _audio_graph(plan: RenderPlan, tl: FilmTimeline, folder: Path) -> tuple[list
         return count - 1
 
     labels = []
-    clip_index = 0
+    offset = 1 if tl.has_title else 0
     for k, n in enumerate(tl.segment_frames):
         samples = tl.samples(n)
-        is_title = tl.has_title and k == 0
-        info = None if is_title else tl.clips[clip_index]
-        if info is not None:
-            clip_index += 1
         label = f"seg{k}"
-        if info is not None and info.has_audio:
+        seg = edit.segments[k - offset] if k >= offset else None
+        info = tl.clips[k - offset] if k >= offset else None
+        if seg is not None and info is not None and info.has_audio and seg.audio:
             i = add_input("-i", info.path)
+            tempo = _atempo(seg.speed_ratio)
+            gain = f",volume={seg.gain_db:.2f}dB" if seg.gain_db else ""
             chains.append(
-                f"[{i}:a:0]asetpts=PTS-STARTPTS,{_STEREO},apad,atrim=end_sample={samples}[{label}]"
+                f"[{i}:a:0]asetpts=PTS-STARTPTS,{_STEREO},apad,"
+                f"atrim=start_sample={tl.samples(seg.source_in)}:"
+                f"end_sample={tl.samples(seg.source_out)},asetpts=PTS-STARTPTS{tempo}{gain},"
+                f"apad,atrim=end_sample={samples}[{label}]"
             )
         else:
             chains.append(
                 f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=end_sample={samples},{_STEREO}[{label}]"
             )
         labels.append(label)
-    if len(labels) == 1:
-        chains.append(f"[{labels[0]}]anull[joined]")
-    elif tl.crossfade_frames == 0:
-        chains.append("".join(f"[{x}]" for x in labels) + f"concat=n={len(labels)}:v=0:a=1[joined]")
-    else:
-        ns = tl.samples(tl.crossfade_frames)
-        prev = labels[0]
-        for k, label in enumerate(labels[1:], start=1):
-            out = "joined" if k == len(labels) - 1 else f"xa{k}"
+    prev = labels[0]
+    for k, (label, join) in enumerate(zip(labels[1:], tl.joins, strict=True), start=1):
+        out = f"xa{k}"
+        if join == 0:
+            chains.append(f"[{prev}][{label}]concat=n=2:v=0:a=1[{out}]")
+        else:
+            ns = tl.samples(join)
             chains.append(f"[{prev}][{label}]acrossfade=ns={ns}:c1=qsin:c2=qsin[{out}]")
-            prev = out
-    chains.append(f"[joined]apad=whole_len={total_samples},atrim=end_sample={total_samples}[bed0]")
+        prev = out
+    chains.append(f"[{prev}]apad=whole_len={total_samples},atrim=end_sample={total_samples}[bed0]")
     mix = ["bed0"]
 
-    for j, cue in enumerate(plan.sfx):
-        length = _sfx_length(cue, total_s)
-        wav = folder / f"sfx-{j}-{_kind_name(cue.kind)}.wav"
+    for j, cue in enumerate(edit.audio.sfx):
+        length = _cue_seconds(cue, tl)
+        wav = folder / f"sfx-{j}-{cue.kind}.wav"
         sfx_synth.write_wav(sfx_synth.synth(cue.kind, length, seed=plan.seed + j), wav)
         i = add_input("-i", wav)
-        delay = round(cue.at_s * SAMPLE_RATE)
+        delay = tl.samples(cue.at)
         chains.append(
             f"[{i}:a]{_STEREO},volume={cue.gain_db:.2f}dB,adelay=delays={delay}S:all=1[sfx{j}]"
         )
         mix.append(f"sfx{j}")
 
-    if plan.music is not None:
-        if plan.music.path is None:
+    bed = edit.audio.music
+    if plan.music is not None and bed is not None:
+        path = plan.music.path
+        if path is None:
             wav = folder / "music-drone.wav"
             sfx_synth.write_wav(sfx_synth.drone(total_s, seed=plan.seed + 1000), wav)
             i = add_input("-i", wav)
-            fades = ""
         else:
-            i = add_input("-stream_loop", "-1", "-i", plan.music.path)
-            fade_out = min(2.0, total_s / 4)
-            fades = (
-                f",afade=t=in:d={min(1.0, total_s / 4):.3f}"
-                f",afade=t=out:st={total_s - fade_out:.3f}:d={fade_out:.3f}"
-            )
+            i = add_input("-stream_loop", "-1", "-i", path)
+        auto_in, auto_out = (min(1.0, total_s / 4), min(2.0, total_s / 4)) if path else (0, 0)
+        fade_in = auto_in if bed.fade_in is None else float(tl.seconds(bed.fade_in))
+        fade_out = auto_out if bed.fade_out is None else float(tl.seconds(bed.fade_out))
+        fades = f",afade=t=in:d={fade_in:.3f}" if fade_in > 0 else ""
+        if fade_out > 0:
+            fades += f",afade=t=out:st={total_s - fade_out:.3f}:d={fade_out:.3f}"
+        duck = _duck_expression(tl, bed.duck_db)
+        ducking = f",volume='{duck}':eval=frame" if duck else ""
         chains.append(
             f"[{i}:a:0]asetpts=PTS-STARTPTS,{_STEREO},atrim=end_sample={total_samples},"
-            f"volume={plan.music.gain_db:.2f}dB{fades}[music]"
+            f"volume={bed.gain_db:.2f}dB{fades}{ducking}[music]"
         )
         mix.append("music")
 
@@ -482,7 +674,7 @@ def prepare_audio(
         progress("audio", 0.5)
     partial = folder / f".master.{os.getpid()}.wav"
     try:
-        normalize(mix, partial, TARGET, sample_rate=SAMPLE_RATE)
+        normalize(mix, partial, _target(plan), sample_rate=SAMPLE_RATE)
         os.replace(partial, master)
     finally:
         partial.unlink(missing_ok=True)
@@ -584,16 +776,65 @@ def render_caption(
     Text is 5 % of the frame's short side, white on a translucent plate, wrapped between the safe
     margins and resting on the safe bottom edge (above TikTok/Reels UI on vertical presets).
     """
+    return render_text(TextKind.CAPTION, text, size, safe)
+
+
+_0, _1, _1_3, _2_3 = Fraction(0), Fraction(1), Fraction(1, 3), Fraction(2, 3)
+_NAVY = (12, 18, 30, 190)
+_TEXT_LOOK: dict[
+    TextKind,
+    tuple[
+        float,
+        tuple[Fraction, Fraction, Fraction, Fraction],
+        str,
+        str,
+        tuple[int, int, int, int],
+    ],
+] = {
+    # kind: (type size as a share of the short side, box as shares of the safe frame, align,
+    #        vertical align, plate)
+    TextKind.CAPTION: (0.05, (_0, _2_3, _1, _1), "center", "bottom", (0, 0, 0, 150)),
+    TextKind.LOWER_THIRD: (0.042, (_0, _2_3, Fraction(18, 25), _1), "left", "bottom", _NAVY),
+    TextKind.HOOK: (0.07, (_0, _0, _1, _1_3), "center", "top", (0, 0, 0, 170)),
+    TextKind.END_CARD: (0.065, (_0, _1_3, _1, _2_3), "center", "center", (0, 0, 0, 190)),
+}
+"""How each kind of on-film text is drawn: captions at the bottom, centred; lower thirds bottom
+left, smaller, on a blue-black plate; the hook large at the top; the end card large, centred."""
+
+
+def render_text(
+    kind: TextKind, text: str, size: tuple[int, int], safe: SafeArea
+) -> tuple[Image.Image, int, int]:
+    """Text drawn over the film as a tight RGBA image and its (x, y) on the frame.
+
+    Sizes follow the frame's short side and lines wrap inside the safe area (see
+    :data:`_TEXT_LOOK`), so one edit reads on a 9:16 phone and a 16:9 screen. The title card is
+    a picture of its own (:func:`render_title_card`), not drawn over the film.
+    """
+    if kind is TextKind.TITLE_CARD:
+        raise InputError("the title card is a picture of its own: use render_title_card")
     w, h = size
-    text_size = max(10, round(min(w, h) * 0.05))
-    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    share, (bx0, by0, bx1, by1), align, valign, plate = _TEXT_LOOK[kind]
+    text_size = max(10, round(min(w, h) * share))
+    left, right = round(safe.left * w), w - round(safe.right * w)
+    top, bottom = round(safe.top * h), h - round(safe.bottom * h)
     box = (
-        round(safe.left * w),
-        (2 * h) // 3,
-        w - round(safe.right * w),
-        h - round(safe.bottom * h),
+        left + math.floor((right - left) * bx0),
+        max(top, math.floor(h * by0)),
+        left + math.floor((right - left) * bx1),
+        min(bottom, math.floor(h * by1)),
     )
-    draw_text_block(canvas, text, size=text_size, box=box, padding=max(4, text_size // 3))
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw_text_block(
+        canvas,
+        text,
+        size=text_size,
+        box=box,
+        background=plate,
+        align=align,
+        valign=valign,
+        padding=max(4, text_size // 3),
+    )
     bbox = canvas.getchannel("A").getbbox()
     if bbox is None:
         return Image.new("RGBA", (2, 2), (0, 0, 0, 0)), 0, 0
@@ -636,6 +877,40 @@ def _fit_chain(src: str, info: MediaInfo, preset: Preset, label: str) -> list[st
     ]
 
 
+_XFADE = {
+    TransitionKind.CROSSFADE: "fade",
+    TransitionKind.DIP: "fade",
+    TransitionKind.WHIP: "smooth",
+    TransitionKind.SLIDE: "slide",
+}
+"""ffmpeg ``xfade`` transition of each kind; whip and slide take their direction as a suffix.
+
+A dip is a plain fade between two pictures that are themselves faded to black, the outgoing one
+over the first half of the overlap and the incoming one over the second (:func:`_dip_fades`), so
+the film is black at the transition's midpoint. (``xfade``'s own ``fadeblack`` is asymmetric: black
+after two frames, then a long fade in.)"""
+
+
+def _dip_fades(frames: int, incoming: Transition | None, outgoing: Transition | None) -> str:
+    """``fade`` filters for a picture of ``frames`` frames next to dips ("" when there is none)."""
+    fades = []
+    if incoming is not None and incoming.kind is TransitionKind.DIP:
+        half = incoming.frames // 2
+        fades.append(f"fade=t=in:start_frame={half}:nb_frames={incoming.frames - half}")
+    if outgoing is not None and outgoing.kind is TransitionKind.DIP:
+        start = frames - outgoing.frames
+        fades.append(f"fade=t=out:start_frame={start}:nb_frames={outgoing.frames // 2}")
+    return ",".join(fades)
+
+
+def xfade_name(transition: Transition) -> str:
+    """The ``xfade`` transition that draws ``transition`` (``smoothleft`` for a whip left ...)."""
+    name = _XFADE[transition.kind]
+    if transition.kind in (TransitionKind.WHIP, TransitionKind.SLIDE):
+        name += transition.direction
+    return name
+
+
 def _video_graph(
     plan: RenderPlan,
     tl: FilmTimeline,
@@ -644,6 +919,7 @@ def _video_graph(
     master: Path,
 ) -> tuple[list[str], str, int]:
     """Input arguments, the filter_complex (video ``[vout]``) and the input index of the master."""
+    edit = _edit(tl)
     fps = str(tl.fps)
     inputs: list[str] = []
     chains: list[str] = []
@@ -657,10 +933,11 @@ def _video_graph(
 
     segs: list[str] = []
     frames = list(tl.segment_frames)
-    if plan.title is not None:
-        card = render_title_card(
-            plan.title, preset.size, preset.safe, grab_frame(plan.clips[0], at_s=1.0)
-        )
+    if edit.title is not None:
+        first = edit.segments[0]
+        at_s = float(tl.seconds(first.source_in)) + 1.0
+        title = TitleSpec(edit.title.text, edit.title.subtitle)
+        card = render_title_card(title, preset.size, preset.safe, grab_frame(plan.clips[0], at_s))
         card_path = folder / "title.png"
         card.save(card_path)
         seconds = _secs(tl.seconds(frames[0] + tl.fps))
@@ -670,44 +947,55 @@ def _video_graph(
             f"scale={preset.width}:{preset.height},setsar=1,format=yuv420p[s0]"
         )
         segs.append("s0")
-    for path, info in zip(plan.clips, tl.clips, strict=True):
+    pad = math.ceil(tl.fps) * 2
+    for seg, path, info in zip(edit.segments, plan.clips, tl.clips, strict=True):
         k = len(segs)
         i = add_input("-i", path)
-        pad = math.ceil(tl.fps) * 2
+        speed = seg.speed_ratio
+        retime = (
+            f",setpts=PTS*{speed.denominator}/{speed.numerator},fps={fps}" if speed != 1 else ""
+        )
         chains.append(
-            f"[{i}:v:0]setpts=PTS-STARTPTS,fps={fps},tpad=stop_mode=clone:stop={pad},"
+            f"[{i}:v:0]setpts=PTS-STARTPTS,fps={fps},"
+            f"trim=start_frame={seg.source_in}:end_frame={seg.source_out},"
+            f"setpts=PTS-STARTPTS{retime},tpad=stop_mode=clone:stop={pad},"
             f"trim=end_frame={frames[k]},setpts=PTS-STARTPTS[r{k}]"
         )
         chains.extend(_fit_chain(f"r{k}", info, preset, f"s{k}"))
         segs.append(f"s{k}")
 
-    if len(segs) == 1:
-        current = segs[0]
-    elif tl.crossfade_frames == 0:
-        chains.append("".join(f"[{s}]" for s in segs) + f"concat=n={len(segs)}:v=1:a=0[joined]")
-        current = "joined"
-    else:
-        duration = _secs(tl.seconds(tl.crossfade_frames))
-        current = segs[0]
-        for k, (seg, start) in enumerate(zip(segs[1:], tl.starts[1:], strict=True), start=1):
-            out = f"x{k}"
+    joins: list[Transition | None] = [None, *edit.transitions, None]
+    for k, label in enumerate(segs):
+        fades = _dip_fades(frames[k], joins[k], joins[k + 1])
+        if fades:
+            chains.append(f"[{label}]{fades}[{label}d]")
+            segs[k] = f"{label}d"
+    current = segs[0]
+    starts = tl.starts
+    for k, (seg_label, transition) in enumerate(zip(segs[1:], edit.transitions, strict=True), 1):
+        out = f"x{k}"
+        if transition.frames == 0:
+            chains.append(f"[{current}][{seg_label}]concat=n=2:v=1:a=0[{out}]")
+        else:
             chains.append(
-                f"[{current}][{seg}]xfade=transition=fade:duration={duration}:"
-                f"offset={_secs(tl.seconds(start))}[{out}]"
+                f"[{current}][{seg_label}]xfade=transition={xfade_name(transition)}:"
+                f"duration={_secs(tl.seconds(transition.frames))}:"
+                f"offset={_secs(tl.seconds(starts[k]))}[{out}]"
             )
-            current = out
+        current = out
 
-    total_s = float(tl.duration)
-    for j, cap in enumerate(plan.captions):
-        image, x, y = render_caption(cap.text, preset.size, preset.safe)
-        png = folder / f"caption-{j}.png"
+    half = Fraction(1, 2)
+    for j, text in enumerate(t for t in edit.texts if t.kind is not TextKind.TITLE_CARD):
+        image, x, y = render_text(text.kind, text.text, preset.size, preset.safe)
+        png = folder / f"{text.kind.value}-{j}.png"
         image.save(png)
         i = add_input("-i", png)
-        end = min(cap.end_s, total_s)
+        # half a frame either side: frame f shows the text exactly when start <= f < end
+        shown, hidden = tl.seconds(text.start - half), tl.seconds(text.end - half)
         out = f"c{j}"
         chains.append(
             f"[{current}][{i}:v]overlay=x={x}:y={y}:eof_action=repeat:"
-            f"enable='between(t,{_secs(cap.start_s)},{_secs(end)})'[{out}]"
+            f"enable='between(t,{_secs(shown)},{_secs(hidden)})'[{out}]"
         )
         current = out
     chains.append(f"[{current}]format=yuv420p[vout]")

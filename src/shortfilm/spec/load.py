@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from shortfilm.domain import Production
 from shortfilm.errors import SpecError
+from shortfilm.spec.edit_checks import edit_problems
 from shortfilm.spec.models import ProductionSpec
 from shortfilm.spec.problems import Problem, first_problem_error
 from shortfilm.spec.references import reference_problems
@@ -50,7 +51,7 @@ def load_spec(path: Path) -> Production:
         problems = [Problem(_loc(error), _explain(error)) for error in _merge_typos(exc.errors())]
         raise first_problem_error(problems, source, spec_file) from exc
     production = spec.to_domain()
-    missing = reference_problems(production, spec_file.parent)
+    missing = edit_problems(production) + reference_problems(production, spec_file.parent)
     if missing:
         raise first_problem_error(missing, source, spec_file)
     return production

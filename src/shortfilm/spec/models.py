@@ -36,11 +36,15 @@ from shortfilm.domain.production import (
     Budget,
     CampaignRole,
     Caption,
+    ChannelLoudness,
     Character,
     CharacterRole,
+    ClipEdit,
     ClipPlan,
     EditIntent,
+    EndCard,
     EnvironmentView,
+    Hook,
     Music,
     Production,
     Script,
@@ -49,6 +53,7 @@ from shortfilm.domain.production import (
     SoundKind,
     Style,
     TitleCard,
+    TransitionKind,
 )
 
 MAX_SHOTS_PER_CLIP = 6
@@ -114,6 +119,7 @@ Instant = Annotated[float, Field(ge=0)]
 _CampaignRoleField = Annotated[CampaignRole, Field(strict=False)]
 _CharacterRoleField = Annotated[CharacterRole, Field(strict=False)]
 _SoundKindField = Annotated[SoundKind, Field(strict=False)]
+_TransitionKindField = Annotated[TransitionKind, Field(strict=False)]
 
 
 class _SpecModel(BaseModel):
@@ -287,9 +293,92 @@ class SoundEffectCueSpec(_SpecModel):
 class MusicSpec(_SpecModel):
     path: Text | None = None
     gain_db: float = -18.0
+    fade_in_s: Annotated[float, Field(ge=0)] | None = None
+    fade_out_s: Annotated[float, Field(ge=0)] | None = None
+    duck_db: Annotated[float, Field(ge=0, le=40)] = 0.0
 
     def to_domain(self) -> Music:
-        return Music(path=self.path, gain_db=self.gain_db)
+        return Music(
+            path=self.path,
+            gain_db=self.gain_db,
+            fade_in_s=self.fade_in_s,
+            fade_out_s=self.fade_out_s,
+            duck_db=self.duck_db,
+        )
+
+
+class ClipEditSpec(_SpecModel):
+    """One clip's cut. Whether ``clip`` names a clip of the spec, and ``out_s`` falls inside the
+    take, are checked where they can be known (on load, and when the edit is assembled)."""
+
+    clip: Annotated[int, Field(ge=1)]
+    in_s: Instant | None = None
+    out_s: Seconds | None = None
+    speed: Annotated[float, Field(ge=0.25, le=4.0)] = 1.0
+    transition: _TransitionKindField | None = None
+    transition_s: Annotated[float, Field(ge=0)] | None = None
+    audio: bool = True
+    gain_db: float = 0.0
+
+    @field_validator("out_s")
+    @classmethod
+    def _out_after_in(cls, out_s: float | None, info: ValidationInfo) -> float | None:
+        in_s = info.data.get("in_s")
+        if out_s is not None and in_s is not None and out_s <= in_s:
+            raise ValueError(f"must be after in_s ({in_s:g}), got {out_s:g}")
+        return out_s
+
+    @field_validator("transition_s")
+    @classmethod
+    def _cut_has_no_length(cls, seconds: float | None, info: ValidationInfo) -> float | None:
+        if info.data.get("transition") is TransitionKind.CUT and seconds:
+            raise ValueError("a cut has no length: leave transition_s out or pick another kind")
+        return seconds
+
+    def to_domain(self) -> ClipEdit:
+        return ClipEdit(
+            clip=self.clip,
+            in_s=self.in_s,
+            out_s=self.out_s,
+            speed=self.speed,
+            transition=self.transition,
+            transition_s=self.transition_s,
+            audio=self.audio,
+            gain_db=self.gain_db,
+        )
+
+
+class HookSpec(_SpecModel):
+    text: Text
+    start_s: Annotated[float, Field(ge=0, le=3)] = 0.0
+    end_s: Seconds = 3.0
+
+    @field_validator("end_s")
+    @classmethod
+    def _ends_after_start(cls, end_s: float, info: ValidationInfo) -> float:
+        start_s = info.data.get("start_s")
+        if start_s is not None and end_s <= start_s:
+            raise ValueError(f"must be after start_s ({start_s:g}), got {end_s:g}")
+        return end_s
+
+    def to_domain(self) -> Hook:
+        return Hook(text=self.text, start_s=self.start_s, end_s=self.end_s)
+
+
+class EndCardSpec(_SpecModel):
+    text: Text
+    duration_s: Seconds = 3.0
+
+    def to_domain(self) -> EndCard:
+        return EndCard(text=self.text, duration_s=self.duration_s)
+
+
+class ChannelLoudnessSpec(_SpecModel):
+    channel: Text
+    lufs: Annotated[float, Field(ge=-36, le=-6)] = -14.0
+
+    def to_domain(self) -> ChannelLoudness:
+        return ChannelLoudness(channel=self.channel, lufs=self.lufs)
 
 
 class EditIntentSpec(_SpecModel):
@@ -298,6 +387,11 @@ class EditIntentSpec(_SpecModel):
     sfx: list[SoundEffectCueSpec] = []
     music: MusicSpec | None = None
     crossfade_s: Annotated[float, Field(ge=0)] = 0.4
+    clips: list[ClipEditSpec] = []
+    hook: HookSpec | None = None
+    end_card: EndCardSpec | None = None
+    lower_thirds: list[CaptionSpec] = []
+    loudness: list[ChannelLoudnessSpec] = []
 
     def to_domain(self) -> EditIntent:
         return EditIntent(
@@ -306,6 +400,11 @@ class EditIntentSpec(_SpecModel):
             sfx=tuple(s.to_domain() for s in self.sfx),
             music=self.music.to_domain() if self.music else None,
             crossfade_s=self.crossfade_s,
+            clips=tuple(c.to_domain() for c in self.clips),
+            hook=self.hook.to_domain() if self.hook else None,
+            end_card=self.end_card.to_domain() if self.end_card else None,
+            lower_thirds=tuple(c.to_domain() for c in self.lower_thirds),
+            loudness=tuple(x.to_domain() for x in self.loudness),
         )
 
 
@@ -365,6 +464,10 @@ SPEC_MODELS: dict[type[_SpecModel], type[Any]] = {
     CaptionSpec: Caption,
     SoundEffectCueSpec: SoundEffectCue,
     MusicSpec: Music,
+    ClipEditSpec: ClipEdit,
+    HookSpec: Hook,
+    EndCardSpec: EndCard,
+    ChannelLoudnessSpec: ChannelLoudness,
     BudgetSpec: Budget,
 }
 """Each validation model and the dataclass it mirrors; a test holds their fields equal."""

@@ -1,27 +1,27 @@
 """Assemble the edit from the selected takes and render it once per channel preset.
 
-The timeline (which take of each clip, title card, captions, sound cues, music) is versioned by
-content: the same selections and intent give the same Edit version, and a render already made
-for an Edit version and preset is reused, so running the pipeline again renders nothing twice.
+The timeline (:mod:`shortfilm.domain.timeline`: which part of which take, transitions, texts,
+sound cues, music, loudness) is versioned by content: the same selections, intent and edits give
+the same Edit version, and a render already made for an Edit version and preset is reused, so
+running the pipeline again renders nothing twice.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
+from shortfilm.domain.timeline import DEFAULT_LUFS, Timeline
 from shortfilm.errors import StoreError
-from shortfilm.media.presets import presets_for_channels
-from shortfilm.media.render import MusicSpec, RenderPlan, render
+from shortfilm.media.presets import preset_for_channel, presets_for_channels
+from shortfilm.media.render import RenderPlan, render
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
-from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import EditRow, RenderRow, TakeRow
-from shortfilm.workflow.generate import CLIP_FPS
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import RenderRow
 from shortfilm.workflow.progress import Progress, silent
+from shortfilm.workflow.timeline_edit import record_edit
 
 
 @dataclass
@@ -41,6 +41,14 @@ def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
     return store.artifacts.readable(naming.music(slug, path)) if path else None
 
 
+def _preset_loudness(channels: tuple[str, ...], preset: str, timeline: Timeline) -> float:
+    """The target (LUFS) of the first channel rendered with ``preset``."""
+    for channel in channels:
+        if preset_for_channel(channel).name == preset:
+            return timeline.audio.lufs_for(channel)
+    return DEFAULT_LUFS
+
+
 @dataclass
 class EditResult:
     edit_version: int
@@ -48,65 +56,28 @@ class EditResult:
 
 
 def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> EditResult:
-    """Record the Edit for the current selections and render every channel preset."""
+    """Record the Edit for the current selections and render every channel preset.
+
+    The Edit is the spec's cut of the selected takes, unless a person edited the timeline
+    (``shortfilm edit``, ``import-timeline``): then their changes are kept for every clip that
+    still plays the same take, as :func:`~shortfilm.workflow.timeline_edit.record_edit` spells
+    out. Each preset is mastered to the loudness of the first of the production's channels it
+    serves (-14 LUFS unless the timeline says otherwise).
+    """
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
             raise StoreError(f"no production {slug!r}")
         production = spec_from_dict(prod.spec)
-        clips = repo.clips(s, prod.id)[: len(production.clips)]
-        timeline_clips: list[dict[str, Any]] = []
-        for clip in clips:
-            take = s.get(TakeRow, clip.selected_take_id) if clip.selected_take_id else None
-            if take is None or take.video_sha256 is None:
-                raise StoreError(
-                    f"clip-{clip.position:02d} has no selected take: generate and select one first"
-                )
-            timeline_clips.append(
-                {
-                    "position": clip.position,
-                    "take": take.number,
-                    "take_id": take.id,
-                    "video_sha256": take.video_sha256,
-                }
-            )
-        edit = production.edit
-        timeline: dict[str, Any] = {
-            "clips": timeline_clips,
-            "crossfade_s": edit.crossfade_s,
-            "title_card": (
-                {
-                    "text": edit.title_card.text,
-                    "subtitle": edit.title_card.subtitle,
-                    "duration_s": edit.title_card.duration_s,
-                }
-                if edit.title_card
-                else None
-            ),
-            "captions": [[c.text, c.start_s, c.end_s] for c in edit.captions],
-            "sfx": [[str(c.kind), c.at_s, c.gain_db, c.duration_s] for c in edit.sfx],
-            "music": (
-                {"path": edit.music.path, "gain_db": edit.music.gain_db} if edit.music else None
-            ),
-        }
-        digest = content_hash(timeline)
-        row = repo.latest(s, EditRow, EditRow.production_id, prod.id)
-        if row is None or row.content_hash != digest:
-            version = repo.next_version(s, EditRow, EditRow.production_id, prod.id)
-            row = EditRow(
-                production_id=prod.id, version=version, timeline=timeline, content_hash=digest
-            )
-            s.add(row)
-            s.flush()
-            repo.event(s, prod.id, "edit.version", f"edit v{version}")
-        edit_id, edit_version = row.id, row.version
-    plan = RenderPlan.from_edit(
-        [store.artifact_path(c["video_sha256"]) for c in timeline_clips],
-        edit,
-        fps=Fraction(CLIP_FPS),
+    stored = record_edit(store, slug)
+    timeline = stored.timeline
+    edit_id, edit_version = stored.edit_id, stored.version
+    bed = timeline.audio.music
+    plan = RenderPlan.from_timeline(
+        timeline,
+        [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
+        music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
     )
-    if edit.music is not None and edit.music.path:
-        plan.music = MusicSpec(music_artifact(store, slug, edit.music.path), edit.music.gain_db)
     result = EditResult(edit_version=edit_version)
     presets = presets_for_channels(production.channels)
     for preset in presets:
@@ -136,7 +107,8 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
         def report(stage: str, fraction: float, _p: str = preset.name) -> None:
             progress(f"render {_p}: {stage}", fraction * 100, 100)
 
-        rendered = render(plan, preset, out, work, progress=report)
+        lufs = _preset_loudness(production.channels, preset.name, timeline)
+        rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work, progress=report)
         name = naming.render(slug, edit_version, preset.name)
         with store.session() as s:
             sha = store.put_artifact(s, rendered.path, name)

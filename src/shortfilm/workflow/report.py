@@ -9,6 +9,7 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, KeyframeRow, PromptRow
 from shortfilm.workflow.status import production_status
+from shortfilm.workflow.timeline_edit import summary
 
 
 def write_report(store: Store, slug: str, dest: Path) -> Path:
@@ -58,9 +59,10 @@ def write_report(store: Store, slug: str, dest: Path) -> Path:
         if edit is None:
             lines.append("No edit yet.")
         else:
+            edited = (edit.timeline.get("edited") or {}).get("by")
             lines.append(
-                f"Edit v{edit.version}: {len(edit.timeline['clips'])} clips, "
-                f"crossfade {edit.timeline['crossfade_s']} s."
+                f"Edit v{edit.version}: {summary(edit.timeline)}"
+                + (f" (edited by {edited})." if edited else ".")
             )
             lines.append("")
             lines.append("| preset | duration | size | loudness | true peak | file |")

@@ -1,0 +1,470 @@
+"""Making and changing a :class:`~shortfilm.domain.timeline.Timeline`: the cut the spec asks for,
+the changes a person makes, and how those changes survive the next run.
+
+Every function here is pure: it takes timelines and returns a new one (already validated, so an
+impossible change raises :class:`~shortfilm.domain.timeline.TimelineError` and changes nothing).
+Text and sound cues sit at absolute film times, like markers in an editor: when a change makes
+the film shorter, what would start after the end is dropped and what would run past it is cut at
+the end; an end card that closed the film moves with the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from shortfilm.domain.production import ChannelLoudness, ClipEdit, EditIntent, TransitionKind
+from shortfilm.domain.timeline import (
+    CUT,
+    AudioPlan,
+    MusicBed,
+    Segment,
+    SoundCue,
+    TextItem,
+    TextKind,
+    Timeline,
+    TimelineError,
+    Transition,
+    frames_for,
+)
+
+DEFAULT_TRANSITION_S = 0.4
+"""Length of a transition asked for without one when the spec's crossfade is 0 (a cut)."""
+
+
+@dataclass(frozen=True)
+class TakeSource:
+    """A selected take as the edit sees it: which clip, which take, which bytes, how long."""
+
+    clip: int
+    take: int
+    take_id: int
+    media_sha256: str
+    frames: int
+    """The whole take, in frames at the timeline rate."""
+
+
+# -- the spec's cut --------------------------------------------------------------------------
+
+
+def default_timeline(intent: EditIntent, takes: Sequence[TakeSource], rate: Fraction) -> Timeline:
+    """The film the spec describes, from the selected takes in clip order.
+
+    With no per-clip settings this is the film shortfilm always made: the title card, every take
+    played whole, each join a crossfade of ``crossfade_s`` (a cut when 0), captions and sound
+    cues at their times, the music under everything. ``edit.clips`` entries then trim, speed up,
+    mute or re-join single clips. A caption running past the film's end is cut there; a caption,
+    hook or sound starting after it is an error, as is an ``out_s`` past the end of its take.
+    The transition of the clip that opens the film (no title card) has nothing to join and is
+    ignored.
+    """
+    rate = Fraction(rate)
+    edits: dict[int, ClipEdit] = {e.clip: e for e in intent.clips}
+    segments: list[Segment] = []
+    for src in takes:
+        ce = edits.get(src.clip, ClipEdit(src.clip))
+        start = 0 if ce.in_s is None else frames_for(ce.in_s, rate)
+        end = src.frames if ce.out_s is None else frames_for(ce.out_s, rate)
+        if end > src.frames:
+            raise TimelineError(
+                f"clip-{src.clip:02d}: out_s {ce.out_s:g} s is past the end of take {src.take} "
+                f"({float(src.frames / rate):.3f} s)"
+            )
+        segments.append(
+            Segment(
+                clip=src.clip,
+                take=src.take,
+                take_id=src.take_id,
+                media_sha256=src.media_sha256,
+                source_in=start,
+                source_out=end,
+                speed=ce.speed,
+                audio=ce.audio,
+                gain_db=ce.gain_db,
+            )
+        )
+    card = intent.title_card
+    texts: list[TextItem] = []
+    if card is not None:
+        lead = max(1, frames_for(card.duration_s, rate))
+        texts.append(TextItem(TextKind.TITLE_CARD, card.text, 0, lead, card.subtitle))
+    transitions = [
+        _spec_transition(intent, edits.get(seg.clip), rate)
+        for seg in (segments if card is not None else segments[1:])
+    ]
+    total = film_frames(segments, transitions, texts[0].end if texts else 0)
+    for kind, items in (
+        (TextKind.CAPTION, intent.captions),
+        (TextKind.LOWER_THIRD, intent.lower_thirds),
+    ):
+        for c in items:
+            start = frames_for(c.start_s, rate)
+            texts.append(TextItem(kind, c.text, start, min(frames_for(c.end_s, rate), total)))
+    if intent.hook is not None:
+        hook = intent.hook
+        start = frames_for(hook.start_s, rate)
+        texts.append(
+            TextItem(TextKind.HOOK, hook.text, start, min(frames_for(hook.end_s, rate), total))
+        )
+    if intent.end_card is not None:
+        length = max(1, frames_for(intent.end_card.duration_s, rate))
+        texts.append(
+            TextItem(TextKind.END_CARD, intent.end_card.text, max(0, total - length), total)
+        )
+    sfx = tuple(
+        SoundCue(
+            kind=c.kind.value,
+            at=frames_for(c.at_s, rate),
+            gain_db=c.gain_db,
+            frames=None if c.duration_s is None else max(1, frames_for(c.duration_s, rate)),
+        )
+        for c in intent.sfx
+    )
+    music = None
+    if intent.music is not None:
+        m = intent.music
+        music = MusicBed(
+            path=m.path,
+            gain_db=m.gain_db,
+            fade_in=None if m.fade_in_s is None else frames_for(m.fade_in_s, rate),
+            fade_out=None if m.fade_out_s is None else frames_for(m.fade_out_s, rate),
+            duck_db=m.duck_db,
+        )
+    return Timeline(
+        rate=rate,
+        segments=tuple(segments),
+        transitions=tuple(transitions),
+        texts=tuple(texts),
+        audio=AudioPlan(sfx=sfx, music=music, loudness=intent.loudness),
+    )
+
+
+def _spec_transition(intent: EditIntent, ce: ClipEdit | None, rate: Fraction) -> Transition:
+    """The join into a clip as the spec words it (see :class:`ClipEdit`)."""
+    kind = ce.transition if ce is not None else None
+    seconds = ce.transition_s if ce is not None else None
+    if kind is None:
+        kind = TransitionKind.CROSSFADE
+        if seconds is None and frames_for(intent.crossfade_s, rate) == 0:
+            return CUT
+    if kind is TransitionKind.CUT:
+        return CUT
+    if seconds is None:
+        seconds = intent.crossfade_s or DEFAULT_TRANSITION_S
+    return Transition(kind, max(1, frames_for(seconds, rate)))
+
+
+def film_frames(segments: Sequence[Segment], transitions: Sequence[Transition], leader: int) -> int:
+    """Length of a film of these pictures (leader 0: no title card), before it is checked."""
+    return leader + sum(s.frames for s in segments) - sum(t.frames for t in transitions)
+
+
+# -- a person's changes ----------------------------------------------------------------------
+
+
+def incoming(tl: Timeline) -> dict[int, Transition]:
+    """The transition into each clip, by clip position (the film's opening clip has none)."""
+    offset = 1 if tl.title is not None else 0
+    out: dict[int, Transition] = {}
+    for k, seg in enumerate(tl.segments):
+        join = k + offset - 1
+        if join >= 0:
+            out[seg.clip] = tl.transitions[join]
+    return out
+
+
+def usual_transition(tl: Timeline) -> Transition:
+    """The timeline's most common transition (a cut when there is none): what a new join gets."""
+    if not tl.transitions:
+        return CUT
+    return Counter(tl.transitions).most_common(1)[0][0]
+
+
+def relayout(
+    tl: Timeline,
+    *,
+    segments: Sequence[Segment] | None = None,
+    transitions: Sequence[Transition] | None = None,
+    texts: Iterable[TextItem] | None = None,
+    audio: AudioPlan | None = None,
+) -> Timeline:
+    """``tl`` with some parts replaced, texts and cues fitted to the new length (see module)."""
+    return fitted_timeline(
+        tl.rate,
+        tl.segments if segments is None else segments,
+        tl.transitions if transitions is None else transitions,
+        tl.texts if texts is None else texts,
+        tl.audio if audio is None else audio,
+        previous_total=tl.total_frames,
+    )
+
+
+def fitted_timeline(
+    rate: Fraction,
+    segments: Sequence[Segment],
+    transitions: Sequence[Transition],
+    texts: Iterable[TextItem],
+    audio: AudioPlan,
+    *,
+    previous_total: int | None = None,
+) -> Timeline:
+    """A timeline of these parts with texts and cues fitted to its length (see module).
+
+    An end card that ended at ``previous_total`` (the film's old end) moves to the new end.
+    """
+    segments, transitions, texts = tuple(segments), tuple(transitions), tuple(texts)
+    title = next((t for t in texts if t.kind is TextKind.TITLE_CARD), None)
+    total = film_frames(segments, transitions, title.end if title else 0)
+    fitted: list[TextItem] = []
+    for t in texts:
+        if t.kind is TextKind.END_CARD and t.end == previous_total and total != previous_total:
+            length = t.end - t.start
+            t = replace(t, start=max(0, total - length), end=total)
+        if t.start >= total:
+            continue
+        fitted.append(replace(t, end=min(t.end, total)))
+    sfx = tuple(c for c in audio.sfx if c.at < total)
+    return Timeline(
+        rate=rate,
+        segments=segments,
+        transitions=transitions,
+        texts=tuple(fitted),
+        audio=replace(audio, sfx=sfx),
+    )
+
+
+def _with_segment(tl: Timeline, clip: int, **changes: object) -> Timeline:
+    index = tl.segment_index(clip)
+    segments = list(tl.segments)
+    segments[index] = replace(segments[index], **changes)  # type: ignore[arg-type]
+    return relayout(tl, segments=segments)
+
+
+def trim(tl: Timeline, clip: int, source_in: int | None, source_out: int | None) -> Timeline:
+    """Play frames ``source_in``..``source_out`` of the clip's take (``None`` keeps that end)."""
+    seg = tl.segments[tl.segment_index(clip)]
+    return _with_segment(
+        tl,
+        clip,
+        source_in=seg.source_in if source_in is None else source_in,
+        source_out=seg.source_out if source_out is None else source_out,
+    )
+
+
+def set_speed(tl: Timeline, clip: int, speed: float) -> Timeline:
+    return _with_segment(tl, clip, speed=float(speed))
+
+
+def set_audio(tl: Timeline, clip: int, on: bool | None, gain_db: float | None) -> Timeline:
+    seg = tl.segments[tl.segment_index(clip)]
+    return _with_segment(
+        tl,
+        clip,
+        audio=seg.audio if on is None else on,
+        gain_db=seg.gain_db if gain_db is None else float(gain_db),
+    )
+
+
+def set_transition(tl: Timeline, clip: int, transition: Transition) -> Timeline:
+    """Join into ``clip`` with ``transition``; the film's opening clip has nothing to join."""
+    join = tl.join_into(clip)
+    if join is None:
+        raise TimelineError(
+            f"clip-{clip:02d} opens the film: there is nothing before it to transition from"
+        )
+    transitions = list(tl.transitions)
+    transitions[join] = transition
+    return relayout(tl, transitions=transitions)
+
+
+def move(tl: Timeline, clip: int, to: int) -> Timeline:
+    """Put ``clip`` at 1-based place ``to`` among the segments.
+
+    The transition into each clip travels with it. A clip that lands first with no title card
+    before it loses its transition; the clip that moves out of first place takes the transition
+    that was at the join it now fills.
+    """
+    if not 1 <= to <= len(tl.segments):
+        raise TimelineError(f"--to must be 1-{len(tl.segments)} (places in the film), got {to}")
+    order = list(tl.segments)
+    seg = order.pop(tl.segment_index(clip))
+    order.insert(to - 1, seg)
+    return relayout(tl, segments=order, transitions=_joins(tl, order, incoming(tl), tl))
+
+
+def _joins(
+    tl: Timeline,
+    order: Sequence[Segment],
+    into: Mapping[int, Transition],
+    fallback: Timeline,
+    has_title: bool | None = None,
+) -> list[Transition]:
+    """Joins for ``order``: ``into`` a clip when known, else what ``fallback`` has at that join."""
+    title = (tl.title is not None) if has_title is None else has_title
+    pictures = order if title else order[1:]
+    out = []
+    for k, seg in enumerate(pictures):
+        if seg.clip in into:
+            out.append(into[seg.clip])
+        elif k < len(fallback.transitions):
+            out.append(fallback.transitions[k])
+        else:
+            out.append(usual_transition(fallback))
+    return out
+
+
+def add_text(tl: Timeline, item: TextItem) -> Timeline:
+    """Put ``item`` on the film (the title card is the film's leader: it is set in the spec)."""
+    if item.kind is TextKind.TITLE_CARD:
+        raise TimelineError(
+            "the title card is the film's leader: change it in the spec (edit.title_card)"
+        )
+    return Timeline(tl.rate, tl.segments, tl.transitions, (*tl.texts, item), tl.audio)
+
+
+def remove_text(tl: Timeline, kind: TextKind, which: str) -> tuple[Timeline, TextItem]:
+    """Take one ``kind`` text off the film: ``which`` is its 1-based number among that kind (as
+    ``edit show`` lists them) or its exact text. Returns the new timeline and what was removed."""
+    if kind is TextKind.TITLE_CARD:
+        raise TimelineError(
+            "the title card is the film's leader: change it in the spec (edit.title_card)"
+        )
+    items = tl.texts_of(kind)
+    label = kind.value.replace("_", " ")
+    if not items:
+        raise TimelineError(f"this edit has no {label}")
+    if which.strip().isdigit():
+        number = int(which)
+        if not 1 <= number <= len(items):
+            raise TimelineError(f"{label} {number}: this edit has {label}s 1-{len(items)}")
+        gone = items[number - 1]
+    else:
+        matches = [t for t in items if t.text == which]
+        if not matches:
+            raise TimelineError(f"no {label} reads {which!r}")
+        gone = matches[0]
+    texts = list(tl.texts)
+    texts.remove(gone)
+    return Timeline(tl.rate, tl.segments, tl.transitions, tuple(texts), tl.audio), gone
+
+
+def set_music(
+    tl: Timeline,
+    *,
+    gain_db: float | None = None,
+    fade_in: int | None = None,
+    fade_out: int | None = None,
+    duck_db: float | None = None,
+) -> Timeline:
+    """Change the music bed's level, fades or ducking (``None`` keeps a value)."""
+    music = tl.audio.music
+    if music is None:
+        raise TimelineError("this edit has no music: add it in the spec (edit.music)")
+    music = replace(
+        music,
+        gain_db=music.gain_db if gain_db is None else float(gain_db),
+        fade_in=music.fade_in if fade_in is None else fade_in,
+        fade_out=music.fade_out if fade_out is None else fade_out,
+        duck_db=music.duck_db if duck_db is None else float(duck_db),
+    )
+    return relayout(tl, audio=replace(tl.audio, music=music))
+
+
+def set_loudness(tl: Timeline, channel: str, lufs: float) -> Timeline:
+    """Master ``channel`` to ``lufs`` (LUFS integrated)."""
+    others = [x for x in tl.audio.loudness if x.channel.lower() != channel.strip().lower()]
+    loudness = (*others, ChannelLoudness(channel.strip(), float(lufs)))
+    return relayout(tl, audio=replace(tl.audio, loudness=loudness))
+
+
+# -- carrying a person's changes into the next run -------------------------------------------
+
+
+def _cut(seg: Segment) -> tuple[int, int, float, bool, float]:
+    return seg.source_in, seg.source_out, seg.speed, seg.audio, seg.gain_db
+
+
+def _bottom(kind: TextKind) -> bool:
+    return kind in (TextKind.CAPTION, TextKind.LOWER_THIRD)
+
+
+def _clashes(a: TextItem, b: TextItem) -> bool:
+    """Whether two texts cannot both be on the film: one of a kind, or the same place at once."""
+    if a.kind is b.kind and a.kind in (TextKind.TITLE_CARD, TextKind.HOOK, TextKind.END_CARD):
+        return True
+    return _bottom(a.kind) and _bottom(b.kind) and a.start < b.end and b.start < a.end
+
+
+def carry_edits(new: Timeline, edited: Timeline, base: Timeline) -> Timeline:
+    """The spec's new cut (``new``) with what a person changed (``edited`` vs ``base``) laid over.
+
+    ``base`` is the spec's cut the person started from; a change is whatever ``edited`` holds that
+    ``base`` did not. The rule, part by part:
+
+    - a clip's trim, speed and sound, and the transition into it, are the person's when they
+      changed them *and* the clip still plays the same take (take id) in their edit and in the
+      new selections; a clip given a new take starts from the spec again, because trims made on
+      other pictures mean nothing on this one;
+    - the order: when the person reordered or removed clips, their order is kept for the clips
+      they kept and removed ones stay out; a clip new to the film goes where the spec puts it;
+    - texts and sound cues: those the person added stay, those they removed stay removed, the
+      rest follow the spec; a spec text that would clash with one the person added (the same
+      one-per-film kind, or the bottom of the frame at the same time) gives way to theirs;
+    - music and loudness targets: the person's when they changed them, else the spec's.
+
+    When the rates differ the person's frames cannot be placed and ``new`` is returned.
+    Raises :class:`TimelineError` if the result cannot be played (for example, a person's long
+    transition next to a clip the spec has since trimmed short).
+    """
+    if not (new.rate == edited.rate == base.rate):
+        return new
+    n_seg = {s.clip: s for s in new.segments}
+    e_seg = {s.clip: s for s in edited.segments}
+    b_seg = {s.clip: s for s in base.segments}
+    b_order = [s.clip for s in base.segments]
+    e_order = [s.clip for s in edited.segments]
+    n_order = [s.clip for s in new.segments]
+    if e_order == b_order:
+        order = n_order
+    else:
+        order = [c for c in e_order if c in n_seg]
+        for c in n_order:
+            if c not in b_seg and c not in e_seg:
+                order.insert(min(n_order.index(c), len(order)), c)
+    e_in, b_in, n_in = incoming(edited), incoming(base), incoming(new)
+    segments: list[Segment] = []
+    into: dict[int, Transition] = {}
+    for c in order:
+        ns, es, bs = n_seg[c], e_seg.get(c), b_seg.get(c)
+        same_take = es is not None and es.take_id == ns.take_id
+        changed = es is not None and (bs is None or _cut(es) != _cut(bs))
+        segments.append(es if same_take and changed and es is not None else ns)
+        if same_take and c in e_in and e_in.get(c) != b_in.get(c):
+            into[c] = e_in[c]
+        elif c in n_in:
+            into[c] = n_in[c]
+    removed = set(base.texts) - set(edited.texts)
+    added = [t for t in edited.texts if t not in set(base.texts)]
+    texts = [
+        t for t in new.texts if t not in removed and not any(_clashes(t, mine) for mine in added)
+    ] + added
+    cues_removed = set(base.audio.sfx) - set(edited.audio.sfx)
+    cues_added = [c for c in edited.audio.sfx if c not in set(base.audio.sfx)]
+    sfx = [c for c in new.audio.sfx if c not in cues_removed] + cues_added
+    music = edited.audio.music if edited.audio.music != base.audio.music else new.audio.music
+    loudness = (
+        edited.audio.loudness
+        if edited.audio.loudness != base.audio.loudness
+        else new.audio.loudness
+    )
+    has_title = any(t.kind is TextKind.TITLE_CARD for t in texts)
+    transitions = _joins(new, segments, into, new, has_title=has_title)
+    return relayout(
+        new,
+        segments=segments,
+        transitions=transitions,
+        texts=texts,
+        audio=AudioPlan(sfx=tuple(sfx), music=music, loudness=loudness),
+    )

@@ -1,0 +1,613 @@
+"""The timeline as OpenTimelineIO, and through OTIO's adapters as FCP 7 XML and FCPXML, so an
+editor can finish the film in DaVinci Resolve, Premiere or Final Cut, and bring it back.
+
+What is written, for a timeline at rate ``r`` (frames of the film):
+
+- track ``Video``: the title card as a ``Gap`` (the leader), then one ``Clip`` per segment whose
+  ``ExternalReference`` is the take's file (absolute ``file://`` URL), ``available_range`` the
+  whole take and ``source_range`` the trim. Joins that are not cuts are ``Transition`` objects
+  centred on the cut (``in_offset`` before it, ``out_offset`` after), so the clips' ranges are
+  what shows between transitions, as OTIO defines them. A speed other than 1 is a
+  ``LinearTimeWarp``; following OTIO's layout rules, such a clip's ``source_range`` duration is
+  its length on the film (OTIO and the NLE adapters do not stretch clips by time effects);
+- texts (title card, hook, captions, lower thirds, end card) as markers on the timeline's
+  stack, ``marked_range`` in film frames;
+- tracks ``SFX 1``, ``SFX 2`` ... (cues that overlap go on separate tracks) and ``Music``: the
+  synthesised effects and the drone bed are ``GeneratorReference`` clips, a music file an
+  ``ExternalReference``. FCP XML has no generators shortfilm could use, so for ``fcp7`` and
+  ``fcpxml`` those clips are left out (the markers still name each cue);
+- ``metadata["shortfilm"]`` on the timeline, clips, transitions, markers and audio clips: ids
+  and the values OTIO has no field for (take ids, gain, audio on/off, loudness targets ...).
+
+Reading back (:func:`timeline_from_otio`) takes order, trims and transitions from the OTIO
+structure (what another tool edits) and only fills in from the metadata what OTIO cannot say,
+so an edit made in Resolve and exported as ``.otio`` comes back with the editor's cut.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from shortfilm.domain.production import ChannelLoudness, TransitionKind
+from shortfilm.domain.timeline import (
+    SCHEMA,
+    AudioPlan,
+    MusicBed,
+    Segment,
+    SoundCue,
+    TextItem,
+    TextKind,
+    Timeline,
+    TimelineError,
+    Transition,
+)
+from shortfilm.domain.timeline_ops import fitted_timeline
+from shortfilm.errors import InputError, ShortfilmError
+
+FORMATS = {"otio": "otio_json", "fcp7": "fcp_xml", "fcpxml": "fcpx_xml"}
+"""Export format names (as the CLI takes them) and the OTIO adapter writing each."""
+
+SUFFIXES = {"otio": ".otio", "fcp7": ".xml", "fcpxml": ".fcpxml"}
+
+NAMESPACE = "shortfilm"
+"""The metadata key every object written here carries its shortfilm values under."""
+
+_MARKER_COLOURS = {
+    TextKind.TITLE_CARD: "PURPLE",
+    TextKind.HOOK: "RED",
+    TextKind.CAPTION: "YELLOW",
+    TextKind.LOWER_THIRD: "CYAN",
+    TextKind.END_CARD: "BLUE",
+}
+
+
+@dataclass(frozen=True)
+class TakeMedia:
+    """Where a segment's take lives and how long it is, for its ``ExternalReference``."""
+
+    path: Path
+    """Absolute path of the take's file."""
+    frames: int
+    """The whole take at the timeline rate: the clip's ``available_range``."""
+
+
+@dataclass(frozen=True)
+class ClipFacts:
+    """What an OTIO clip says about its media, for the caller to find the take it shows."""
+
+    name: str
+    url: str | None
+    """The ``ExternalReference`` target, if any."""
+    path: Path | None
+    """``url`` as a local path, when it is a file URL."""
+    metadata: Mapping[str, Any]
+    """Its ``metadata["shortfilm"]`` (empty if another tool dropped it)."""
+
+
+@dataclass(frozen=True)
+class TakeIdentity:
+    """The stored take a clip shows."""
+
+    clip: int
+    take: int
+    take_id: int
+    media_sha256: str
+
+
+Resolve = Callable[[ClipFacts], TakeIdentity]
+"""Finds the take of an imported clip; raises :class:`InputError` naming it when it is none."""
+
+
+def _otio() -> Any:
+    import opentimelineio as otio  # type: ignore[import-untyped]
+
+    return otio
+
+
+def _rt(frames: float | Fraction, rate: Fraction) -> Any:
+    value = float(frames)
+    return _otio().opentime.RationalTime(value, float(rate))
+
+
+def _range(start: float | Fraction, duration: float | Fraction, rate: Fraction) -> Any:
+    return _otio().opentime.TimeRange(_rt(start, rate), _rt(duration, rate))
+
+
+def _frames(time: Any, rate: Fraction) -> float:
+    """An OTIO time as (possibly fractional) frames at ``rate``."""
+    return float(time.value) * float(rate) / float(time.rate)
+
+
+def _split(frames: int) -> tuple[int, int]:
+    """A transition's frames before and after its cut (the odd frame after)."""
+    return frames // 2, frames - frames // 2
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def timeline_to_otio(
+    timeline: Timeline,
+    media: Mapping[str, TakeMedia],
+    *,
+    name: str,
+    music_file: TakeMedia | None = None,
+    ids: Mapping[str, Any] | None = None,
+    generators: bool = True,
+) -> Any:
+    """``timeline`` as an ``otio.schema.Timeline`` (see the module for the mapping).
+
+    ``media`` maps each segment's ``media_sha256`` to its file; ``music_file`` is the music
+    bed's file and length (``None``: the drone); ``ids`` go into the timeline's metadata (slug,
+    edit version). With ``generators`` false, clips without a file (effects, drone) are left out,
+    which FCP XML needs.
+    """
+    otio = _otio()
+    rate = timeline.rate
+    total = timeline.total_frames
+    out = otio.schema.Timeline(name=name)
+    out.global_start_time = _rt(0, rate)
+    out.metadata[NAMESPACE] = {
+        "schema": SCHEMA,
+        "rate": str(rate),
+        "loudness": [{"channel": x.channel, "lufs": x.lufs} for x in timeline.audio.loudness],
+        **dict(ids or {}),
+    }
+    video = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
+    out.tracks.append(video)
+    joins = [0, *(t.frames for t in timeline.transitions), 0]
+    pictures = len(timeline.picture_frames)
+    offset = 1 if timeline.title is not None else 0
+    for k in range(pictures):
+        head = _split(joins[k])[0]
+        tail = _split(joins[k + 1])[1]
+        n = timeline.picture_frames[k]
+        if k > 0 and joins[k]:
+            video.append(_transition(timeline.transitions[k - 1], rate))
+        if k < offset:
+            title = timeline.title
+            assert title is not None
+            video.append(
+                otio.schema.Gap(
+                    name=f"title card: {title.text}",
+                    source_range=_range(0, n - tail, rate),
+                    metadata={NAMESPACE: {"title_card": True}},
+                )
+            )
+            continue
+        seg = timeline.segments[k - offset]
+        video.append(_clip(seg, media, rate, head, tail, n))
+    for text in timeline.texts:
+        out.tracks.markers.append(_marker(text, rate))
+    _sound(out, timeline, rate, total, music_file, generators)
+    return out
+
+
+def _transition(tr: Transition, rate: Fraction) -> Any:
+    otio = _otio()
+    before, after = _split(tr.frames)
+    kind = (
+        otio.schema.TransitionTypes.SMPTE_Dissolve
+        if tr.kind is TransitionKind.CROSSFADE
+        else otio.schema.TransitionTypes.Custom
+    )
+    meta: dict[str, Any] = {"kind": tr.kind.value, "frames": tr.frames}
+    if tr.kind in (TransitionKind.WHIP, TransitionKind.SLIDE):
+        meta["direction"] = tr.direction
+    return otio.schema.Transition(
+        name=tr.kind.value,
+        transition_type=kind,
+        in_offset=_rt(before, rate),
+        out_offset=_rt(after, rate),
+        metadata={NAMESPACE: meta},
+    )
+
+
+def _clip(
+    seg: Segment, media: Mapping[str, TakeMedia], rate: Fraction, head: int, tail: int, n: int
+) -> Any:
+    otio = _otio()
+    take = media.get(seg.media_sha256)
+    if take is None:
+        raise InputError(f"{seg.name}: no file for take {seg.take} ({seg.media_sha256[:12]})")
+    reference = otio.schema.ExternalReference(
+        target_url=otio.url_utils.url_from_filepath(str(take.path)),
+        available_range=_range(0, take.frames, rate),
+    )
+    speed = Fraction(seg.speed_ratio)
+    clip = otio.schema.Clip(
+        name=f"{seg.name} take-{seg.take:03d}",
+        media_reference=reference,
+        source_range=_range(seg.source_in + round(head * speed), n - head - tail, rate),
+        metadata={
+            NAMESPACE: {
+                "clip": seg.clip,
+                "take": seg.take,
+                "take_id": seg.take_id,
+                "media_sha256": seg.media_sha256,
+                "in": seg.source_in,
+                "out": seg.source_out,
+                "speed": seg.speed,
+                "audio": seg.audio,
+                "gain_db": seg.gain_db,
+            }
+        },
+    )
+    if speed != 1:
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(seg.speed)))
+    return clip
+
+
+def _marker(text: TextItem, rate: Fraction) -> Any:
+    otio = _otio()
+    meta: dict[str, Any] = {"kind": text.kind.value, "text": text.text}
+    if text.subtitle:
+        meta["subtitle"] = text.subtitle
+    return otio.schema.Marker(
+        name=f"{text.kind.value.replace('_', ' ')}: {text.text}",
+        marked_range=_range(text.start, text.end - text.start, rate),
+        color=getattr(otio.schema.MarkerColor, _MARKER_COLOURS[text.kind]),
+        metadata={NAMESPACE: meta},
+    )
+
+
+def natural_frames(cue: SoundCue, rate: Fraction, total: int) -> int:
+    """Frames a cue sounds for on a film of ``total`` frames (its own length, or the kind's)."""
+    from shortfilm.media.sfx import DEFAULT_DURATION_S
+
+    if cue.frames is not None:
+        return max(1, min(cue.frames, total - cue.at))
+    if cue.kind == "ambience":
+        return total - cue.at
+    natural = math.ceil(Fraction(repr(DEFAULT_DURATION_S.get(cue.kind, 1.0))) * rate)
+    return max(1, min(natural, total - cue.at))
+
+
+def _sound(
+    out: Any,
+    timeline: Timeline,
+    rate: Fraction,
+    total: int,
+    music_file: TakeMedia | None,
+    generators: bool,
+) -> None:
+    """The SFX tracks (one lane per overlap) and the music track."""
+    otio = _otio()
+    lanes: list[tuple[Any, int]] = []  # (track, frame where its last clip ends)
+    for cue in timeline.audio.sfx:
+        length = natural_frames(cue, rate, total)
+        lane = next((i for i, (_, end) in enumerate(lanes) if end <= cue.at), None)
+        if lane is None:
+            track = otio.schema.Track(
+                name=f"SFX {len(lanes) + 1}", kind=otio.schema.TrackKind.Audio
+            )
+            lanes.append((track, 0))
+            lane = len(lanes) - 1
+        track, end = lanes[lane]
+        if cue.at > end:
+            track.append(otio.schema.Gap(source_range=_range(0, cue.at - end, rate)))
+        reference = otio.schema.GeneratorReference(
+            name=f"sfx {cue.kind}",
+            generator_kind="shortfilm.sfx",
+            parameters={"kind": cue.kind},
+            available_range=_range(0, length, rate),
+        )
+        track.append(
+            otio.schema.Clip(
+                name=f"sfx: {cue.kind}",
+                media_reference=reference,
+                source_range=_range(0, length, rate),
+                metadata={
+                    NAMESPACE: {
+                        "kind": cue.kind,
+                        "gain_db": cue.gain_db,
+                        "frames": cue.frames,
+                        "length": length,
+                    }
+                },
+            )
+        )
+        lanes[lane] = (track, cue.at + length)
+    if generators:
+        for track, _ in lanes:
+            out.tracks.append(track)
+    else:
+        for cue in timeline.audio.sfx:
+            out.tracks.markers.append(
+                otio.schema.Marker(
+                    name=f"sfx: {cue.kind}",
+                    marked_range=_range(cue.at, natural_frames(cue, rate, total), rate),
+                    color=otio.schema.MarkerColor.GREEN,
+                    metadata={NAMESPACE: {"sfx": cue.kind, "gain_db": cue.gain_db}},
+                )
+            )
+    music = timeline.audio.music
+    if music is None or (music_file is None and not generators):
+        return
+    if music_file is not None:
+        reference = otio.schema.ExternalReference(
+            target_url=otio.url_utils.url_from_filepath(str(music_file.path)),
+            available_range=_range(0, music_file.frames, rate),
+        )
+    else:
+        reference = otio.schema.GeneratorReference(
+            name="drone", generator_kind="shortfilm.drone", available_range=_range(0, total, rate)
+        )
+    track = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
+    track.append(
+        otio.schema.Clip(
+            name=f"music: {Path(music.path).name if music.path else 'drone'}",
+            media_reference=reference,
+            source_range=_range(0, total, rate),
+            metadata={
+                NAMESPACE: {
+                    "path": music.path,
+                    "gain_db": music.gain_db,
+                    "fade_in": music.fade_in,
+                    "fade_out": music.fade_out,
+                    "duck_db": music.duck_db,
+                }
+            },
+        )
+    )
+    out.tracks.append(track)
+
+
+class HandoffError(ShortfilmError):
+    """An OTIO adapter could not write the timeline (a limit of that format's adapter)."""
+
+
+def write_otio(otio_timeline: Any, path: Path, fmt: str) -> None:
+    """Write ``otio_timeline`` to ``path`` as ``fmt`` (a key of :data:`FORMATS`).
+
+    The FCP adapters are plug-ins with limits of their own (the FCPXML one cannot write 23.976
+    fps formats); their failures are reported as :class:`HandoffError` naming the file and the
+    format, instead of a traceback from inside the adapter.
+    """
+    otio = _otio()
+    adapter = FORMATS.get(fmt)
+    if adapter is None:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    try:
+        otio.adapters.write_to_file(otio_timeline, str(path), adapter_name=adapter)
+    except (otio.exceptions.OTIOError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise HandoffError(
+            f"{path}: the {adapter} adapter cannot write this timeline: {exc}"
+        ) from exc
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def read_otio(path: Path) -> Any:
+    """The ``otio.schema.Timeline`` in the ``.otio`` file at ``path``.
+
+    :class:`InputError` naming the file when it is missing, not OpenTimelineIO JSON, or holds
+    something other than one timeline.
+    """
+    otio = _otio()
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        data = otio.adapters.read_from_file(str(path), adapter_name="otio_json")
+    except (ValueError, otio.exceptions.OTIOError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not an OpenTimelineIO file ({exc})") from exc
+    if isinstance(data, otio.schema.SerializableCollection):
+        found = [x for x in data if isinstance(x, otio.schema.Timeline)]
+        data = found[0] if len(found) == 1 else data
+    if not isinstance(data, otio.schema.Timeline):
+        raise InputError(f"{path}: holds {type(data).__name__}, not one OpenTimelineIO timeline")
+    return data
+
+
+def _meta(item: Any) -> dict[str, Any]:
+    raw = item.metadata.get(NAMESPACE) if item.metadata is not None else None
+    return dict(raw) if raw is not None else {}
+
+
+def _rate_of(otio_timeline: Any, video: Any) -> Fraction:
+    meta = _meta(otio_timeline)
+    if "rate" in meta:
+        return Fraction(str(meta["rate"]))
+    for item in video:
+        if item.source_range is not None:
+            return Fraction(item.source_range.duration.rate).limit_denominator(1001)
+    raise TimelineError("the video track has no clips")
+
+
+def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> Timeline:
+    """The shortfilm timeline an OTIO timeline describes (the inverse of
+    :func:`timeline_to_otio`); ``resolve`` finds the take of each clip.
+
+    :class:`InputError` naming ``file`` for anything shortfilm cannot play: no video track, a gap
+    between clips, a nested stack, a clip whose media is not a take of the production.
+    """
+    otio = _otio()
+    videos = [t for t in otio_timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    if not videos:
+        raise InputError(f"{file}: the timeline has no video track")
+    video = videos[0]
+    rate = _rate_of(otio_timeline, video)
+    items = list(video)
+    joins: list[Transition] = []
+    pending: Transition | None = None
+    pictures: list[Any] = []
+    for index, item in enumerate(items):
+        if isinstance(item, otio.schema.Transition):
+            if pending is not None or not pictures:
+                raise InputError(f"{file}: transition {item.name!r} is not between two pictures")
+            pending = _transition_from(item, rate)
+            continue
+        if isinstance(item, otio.schema.Gap) and index == 0:
+            pictures.append(item)
+            continue
+        if not isinstance(item, otio.schema.Clip):
+            what = "a gap" if isinstance(item, otio.schema.Gap) else type(item).__name__
+            raise InputError(
+                f"{file}: the video track has {what} after {len(pictures)} pictures; "
+                "shortfilm plays clips back to back (close the gap)"
+            )
+        if pictures:
+            joins.append(pending or Transition(TransitionKind.CUT, 0))
+        pending = None
+        pictures.append(item)
+    if pending is not None:
+        raise InputError(f"{file}: the video track ends on a transition")
+    has_leader = bool(pictures) and isinstance(pictures[0], otio.schema.Gap)
+    if has_leader and pictures[0] is not items[0]:
+        raise InputError(f"{file}: a gap may only open the film (as the title card)")
+    all_joins = [0, *(t.frames for t in joins), 0]
+    segments: list[Segment] = []
+    leader = 0
+    for k, item in enumerate(pictures):
+        head = _split(all_joins[k])[0]
+        tail = _split(all_joins[k + 1])[1]
+        visible = round(_frames(item.source_range.duration, rate))
+        if k == 0 and has_leader:
+            leader = visible + tail
+            continue
+        segments.append(_segment_from(item, rate, head, tail, visible, resolve, file))
+    texts = _texts_from(otio_timeline, rate, leader if has_leader else None, file)
+    audio = _audio_from(otio_timeline, rate)
+    # cues and markers past the video's end (another tool may leave them there) are fitted to
+    # the film as a shortfilm edit would fit them
+    return fitted_timeline(rate, segments, joins, texts, audio)
+
+
+def _transition_from(item: Any, rate: Fraction) -> Transition:
+    meta = _meta(item)
+    frames = round(_frames(item.in_offset, rate) + _frames(item.out_offset, rate))
+    kind_name = str(meta.get("kind") or "").lower()
+    if not kind_name:
+        name = (item.name or "").lower()
+        kind_name = next((k.value for k in TransitionKind if k.value in name), "crossfade")
+        if "dip" in name or "black" in name:
+            kind_name = "dip"
+    kind = TransitionKind(kind_name)
+    if frames == 0:
+        return Transition(TransitionKind.CUT, 0)
+    if kind is TransitionKind.CUT:
+        kind = TransitionKind.CROSSFADE
+    return Transition(kind, frames, str(meta.get("direction") or "left"))
+
+
+def _segment_from(
+    item: Any,
+    rate: Fraction,
+    head: int,
+    tail: int,
+    visible: int,
+    resolve: Resolve,
+    file: Path,
+) -> Segment:
+    otio = _otio()
+    meta = _meta(item)
+    reference = item.media_reference
+    url = getattr(reference, "target_url", None)
+    path = None
+    if url and (url.startswith("file:") or url.startswith("/")):
+        path = Path(otio.url_utils.filepath_from_url(url)) if url.startswith("file:") else Path(url)
+    identity = resolve(ClipFacts(item.name, url, path, meta))
+    speed = 1.0
+    for effect in item.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            speed *= float(effect.time_scalar)
+    if "speed" in meta and math.isclose(float(meta["speed"]), speed, rel_tol=1e-9):
+        speed = float(meta["speed"])
+    ratio = Fraction(repr(speed)).limit_denominator(10_000)
+    n = visible + head + tail
+    start = round(_frames(item.source_range.start_time, rate))
+    source_in = start - round(head * ratio)
+    source_out = source_in + round(n * ratio)
+    if "out" in meta:
+        # the exact out point, when it still gives this length (speed rounds lengths)
+        candidate = int(meta["out"])
+        if candidate > source_in and round((candidate - source_in) / ratio) == n:
+            source_out = candidate
+    return Segment(
+        clip=identity.clip,
+        take=identity.take,
+        take_id=identity.take_id,
+        media_sha256=identity.media_sha256,
+        source_in=source_in,
+        source_out=source_out,
+        speed=speed,
+        audio=bool(meta.get("audio", True)),
+        gain_db=float(meta.get("gain_db", 0.0)),
+    )
+
+
+def _texts_from(
+    otio_timeline: Any, rate: Fraction, leader: int | None, file: Path
+) -> list[TextItem]:
+    """Texts from the markers shortfilm wrote (markers without its metadata are notes: skipped)."""
+    markers = list(otio_timeline.tracks.markers)
+    for track in otio_timeline.tracks:
+        markers += list(track.markers)
+    texts: list[TextItem] = []
+    for marker in markers:
+        meta = _meta(marker)
+        if "kind" not in meta:
+            continue
+        kind = TextKind(str(meta["kind"]))
+        start = round(_frames(marker.marked_range.start_time, rate))
+        end = start + round(_frames(marker.marked_range.duration, rate))
+        text = str(meta.get("text") or marker.name)
+        if kind is TextKind.TITLE_CARD:
+            if leader is None:
+                raise InputError(
+                    f"{file}: a title card marker, but the video track does not open with "
+                    "a gap for the card"
+                )
+            start, end = 0, leader
+        texts.append(TextItem(kind, text, start, end, str(meta.get("subtitle") or "")))
+    if leader is not None and not any(t.kind is TextKind.TITLE_CARD for t in texts):
+        raise InputError(
+            f"{file}: the video track opens with a gap but there is no title card marker"
+        )
+    return texts
+
+
+def _audio_from(otio_timeline: Any, rate: Fraction) -> AudioPlan:
+    otio = _otio()
+    cues: list[SoundCue] = []
+    music: MusicBed | None = None
+    for track in otio_timeline.tracks:
+        if track.kind != otio.schema.TrackKind.Audio:
+            continue
+        for item in track:
+            if not isinstance(item, otio.schema.Clip):
+                continue
+            meta = _meta(item)
+            if track.name == "Music" and "gain_db" in meta:
+                music = MusicBed(
+                    path=meta.get("path"),
+                    gain_db=float(meta["gain_db"]),
+                    fade_in=None if meta.get("fade_in") is None else int(meta["fade_in"]),
+                    fade_out=None if meta.get("fade_out") is None else int(meta["fade_out"]),
+                    duck_db=float(meta.get("duck_db", 0.0)),
+                )
+            elif "kind" in meta:
+                at = round(_frames(item.range_in_parent().start_time, rate))
+                length = round(_frames(item.source_range.duration, rate))
+                frames = meta.get("frames")
+                if meta.get("length") is not None and length != int(meta["length"]):
+                    frames = length  # trimmed in another tool: its length is now explicit
+                cues.append(
+                    SoundCue(
+                        kind=str(meta["kind"]),
+                        at=at,
+                        gain_db=float(meta.get("gain_db", 0.0)),
+                        frames=None if frames is None else int(frames),
+                    )
+                )
+    loudness = tuple(
+        ChannelLoudness(str(x["channel"]), float(x["lufs"]))
+        for x in _meta(otio_timeline).get("loudness", ())
+    )
+    return AudioPlan(sfx=tuple(cues), music=music, loudness=loudness)

@@ -1,0 +1,166 @@
+"""Send a stored Edit to another editing tool, and take an edited timeline back as a new Edit.
+
+Export writes OpenTimelineIO (``.otio``), FCP 7 XML or FCPXML pointing at the takes in the
+store's library, so DaVinci Resolve, Premiere or Final Cut open the cut with the real files.
+Import reads an ``.otio`` back: every clip must show a take of this production (found by the ids
+shortfilm wrote in its metadata, else by its media file), and the result must be a playable
+timeline; otherwise nothing is stored and the error names the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from sqlalchemy import select
+
+from shortfilm.domain.timeline import TimelineError
+from shortfilm.errors import InputError
+from shortfilm.handoff.otio import (
+    FORMATS,
+    ClipFacts,
+    Resolve,
+    TakeIdentity,
+    TakeMedia,
+    read_otio,
+    timeline_from_otio,
+    timeline_to_otio,
+    write_otio,
+)
+from shortfilm.media.probe import probe
+from shortfilm.store import naming, repo
+from shortfilm.store.artifacts import sha256_file
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import ClipRow, TakeRow
+from shortfilm.workflow.timeline_edit import (
+    EditChange,
+    change_edit,
+    load_edit,
+    source_frames,
+)
+
+
+@dataclass(frozen=True)
+class TimelineExport:
+    path: Path
+    version: int
+    format: str
+    clips: int
+
+
+def export_timeline(
+    store: Store, slug: str, out: Path, fmt: str, version: int | None = None
+) -> TimelineExport:
+    """Write Edit ``version`` (the latest when ``None``) of ``slug`` to ``out`` as ``fmt``
+    (``otio``, ``fcp7`` or ``fcpxml``). ``out`` is replaced whole or left as it was."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    stored = load_edit(store, slug, version)
+    if stored is None:
+        raise InputError(f"{slug} has no edit yet: run it first (shortfilm run, or shortfilm edit)")
+    timeline = stored.timeline
+    frames = source_frames(store, timeline.rate)
+    media: dict[str, TakeMedia] = {}
+    with store.session() as s:
+        for seg in timeline.segments:
+            path = store.readable_path(s, seg.media_sha256) or store.artifact_path(seg.media_sha256)
+            media[seg.media_sha256] = TakeMedia(path.absolute(), frames(seg.media_sha256))
+    bed = timeline.audio.music
+    music_file = None
+    if bed is not None and bed.path:
+        path = store.artifacts.readable(naming.music(slug, bed.path)).absolute()
+        length = Fraction(probe(path).duration_s).limit_denominator(1_000_000)
+        music_file = TakeMedia(path, max(1, math.floor(length * timeline.rate)))
+    otio_timeline = timeline_to_otio(
+        timeline,
+        media,
+        name=f"{slug} edit v{stored.version}",
+        music_file=music_file,
+        ids={"slug": slug, "edit_version": stored.version},
+        generators=fmt == "otio",
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _replacing(out) as partial:
+        write_otio(otio_timeline, partial, fmt)
+    return TimelineExport(out, stored.version, fmt, len(timeline.segments))
+
+
+@contextlib.contextmanager
+def _replacing(out: Path) -> Iterator[Path]:
+    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def import_timeline(store: Store, slug: str, file: Path) -> EditChange:
+    """Store the timeline in the ``.otio`` ``file`` as a person's new Edit version of ``slug``.
+
+    :class:`InputError` (exit 2) naming ``file`` when it is not OpenTimelineIO, a clip's media is
+    not a take of ``slug``, or the cut cannot be played; nothing is stored then. A file that
+    gives the latest version's timeline stores nothing and reports that version.
+    """
+    otio_timeline = read_otio(file)
+    resolve = _resolver(store, slug, file)
+    try:
+        timeline = timeline_from_otio(otio_timeline, resolve, file=file)
+    except TimelineError as exc:
+        raise InputError(f"{file}: {exc}") from exc
+    return change_edit(
+        store, slug, lambda _current: timeline, what=f"import {file.name}", via="import"
+    )
+
+
+def _resolver(store: Store, slug: str, file: Path) -> Resolve:
+    by_id: dict[int, TakeIdentity] = {}
+    by_sha: dict[str, list[TakeIdentity]] = {}
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        if prod is None:
+            raise InputError(f"no production {slug!r} in this home")
+        rows = s.execute(
+            select(TakeRow, ClipRow.position)
+            .join(ClipRow, TakeRow.clip_id == ClipRow.id)
+            .where(ClipRow.production_id == prod.id, TakeRow.video_sha256.is_not(None))
+        ).all()
+    for take, position in rows:
+        assert take.video_sha256 is not None
+        identity = TakeIdentity(position, take.number, take.id, take.video_sha256)
+        by_id[take.id] = identity
+        by_sha.setdefault(take.video_sha256, []).append(identity)
+    objects = store.artifacts.objects.resolve()
+
+    def sha_of(path: Path) -> str | None:
+        if not path.is_file():
+            return None
+        real = path.resolve()
+        if real.parent.parent == objects:
+            return real.name
+        return sha256_file(real)
+
+    def resolve(facts: ClipFacts) -> TakeIdentity:
+        meta = facts.metadata
+        on_disk = sha_of(facts.path) if facts.path is not None else None
+        take_id = meta.get("take_id")
+        if take_id is not None and int(take_id) in by_id:
+            identity = by_id[int(take_id)]
+            if on_disk is None or on_disk == identity.media_sha256:
+                return identity
+        for sha in (on_disk, meta.get("media_sha256")):
+            matches = by_sha.get(str(sha)) if sha else None
+            if matches:
+                wanted = meta.get("clip")
+                return next((m for m in matches if m.clip == wanted), matches[0])
+        raise InputError(
+            f"{file}: clip {facts.name!r} shows {facts.url or 'no file'}, "
+            f"which is not a take of {slug}"
+        )
+
+    return resolve

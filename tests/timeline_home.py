@@ -1,0 +1,42 @@
+"""A production home with the example generated offline, made once per test session.
+
+Generating the example with the animatic provider takes about half a minute, so it is done once
+(the first module to ask pays) and every module works on its own copy of that home.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from shortfilm.examples import example_dir
+from shortfilm.providers import registry
+from shortfilm.store.repo import Store
+from shortfilm.workflow.generate import generate_takes
+from shortfilm.workflow.importing import import_spec
+from shortfilm.workflow.timeline_edit import record_edit
+
+SLUG = "wasteland-villa"
+
+
+@functools.cache
+def prepared_home(root: Path) -> Path:
+    """``root/prepared-home``: the example imported, every clip generated, Edit v1 recorded."""
+    home = root / "prepared-home"
+    spec = home / "spec"
+    shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    store = Store(home)
+    try:
+        import_spec(store, spec / "production.yaml")
+        generate_takes(store, SLUG, registry.get("animatic", home / "work" / "animatic"))
+        record_edit(store, SLUG)
+    finally:
+        store.close()
+    return home
+
+
+def home_copy(root: Path, dest: Path) -> Path:
+    """A private copy of the prepared home at ``dest`` (library links kept relative)."""
+    shutil.copytree(prepared_home(root), dest, symlinks=True)
+    return dest

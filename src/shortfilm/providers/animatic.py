@@ -408,6 +408,11 @@ class AnimaticProvider:
         max_references=9,
         max_concurrent=2,  # CPU-bound: one clip per core, each with its own drawing threads
     )
+    qc_not_judged = {
+        "audio": "the animatic is a silent storyboard (its sound is judged on generated takes)",
+        "frozen": "the animatic moves still pictures; a static shot holds one on purpose",
+    }
+    """QC checks an animatic is not judged on, and why (read by ``generate``)."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir)

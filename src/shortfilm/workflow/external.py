@@ -10,8 +10,6 @@ clip, or a failure half-way leaves the store as it was: no row, no object, no li
 from __future__ import annotations
 
 import contextlib
-import getpass
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,8 @@ from shortfilm.store import naming, repo
 from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, PromptRow, TakeRow, utcnow
+from shortfilm.workflow.people import current_person
+from shortfilm.workflow.take_qc import review_take
 
 PROVIDER = "external"
 """The ``provider`` of every imported take: nobody was asked to generate it."""
@@ -85,8 +85,26 @@ def import_take(
     (what the next clip may continue from), and the measured facts go to ``meta["probe"]``.
     Importing the same bytes for the same clip again adds nothing and says which take has them;
     with ``select`` that take becomes the clip's selection, a person's pick that ``run`` keeps.
+
+    Once the take is stored it is analysed and judged against the clip's plan, and its keyframe
+    candidates are kept (:func:`~shortfilm.workflow.take_qc.review_take`); a QC that cannot run
+    records its error and never undoes the import.
     """
-    video = Path(video_path)
+    result = _record(store, slug, clip_position, Path(video_path), note, select, selected_by)
+    review_take(store, result.take_id)
+    return result
+
+
+def _record(
+    store: Store,
+    slug: str,
+    clip_position: int,
+    video: Path,
+    note: str,
+    select: bool,
+    selected_by: str | None,
+) -> ImportedTake:
+    """Prove ``video`` whole, then store it as a take in one transaction (undone on failure)."""
     with tempfile.TemporaryDirectory(prefix="shortfilm-import-") as tmp:
         last_frame = Path(tmp) / "last.png"
         info = check_video(video, last_frame=last_frame)
@@ -223,10 +241,7 @@ def _select(
 
 def _person() -> str:
     """Who picked the take: a person's pick is never undone by ``run`` (unlike ``auto``)."""
-    try:
-        return os.environ.get("SHORTFILM_USER") or getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "someone"
+    return current_person()
 
 
 def _params(info: MediaInfo) -> dict[str, Any]:

@@ -5,7 +5,9 @@ Safety rules, the same for the offline animatic and paid hosted models:
   never loses a paid job: the next run finds the take queued/running and resumes it;
 - the request is hashed (prompt version, board version, references, keyframe, duration, size,
   seed, provider, model); a request already made is reused, never paid for twice;
-- failed takes are kept with their error, never deleted.
+- failed takes are kept with their error, never deleted;
+- a stored take is then checked once, outside the provider slot (QC report and keyframe
+  candidates, :mod:`shortfilm.workflow.take_qc`); a QC that cannot run never fails the take.
 
 A clip whose prompt version records ``frames`` (first/last-frame mode) is sent those frames and
 nothing else: the models refuse frames mixed with reference images. A first frame that is the
@@ -32,7 +34,6 @@ from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.errors import GateError, ProviderError, StoreError
 from shortfilm.jobs.limits import RateLimiter
-from shortfilm.media.keyframe import pick_keyframe
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_for
 from shortfilm.providers.base import (
@@ -48,8 +49,10 @@ from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
 from shortfilm.workflow.board import base_content_hash
+from shortfilm.workflow.keyframes import ensure_keyframe
 from shortfilm.workflow.linting import clips_with_errors
 from shortfilm.workflow.progress import Progress, silent
+from shortfilm.workflow.take_qc import review_take
 
 CLIP_SIZE = (1280, 720)
 CLIP_FPS = 24
@@ -271,7 +274,7 @@ def _generate_clip(
         if kept is not None:
             outcome = ClipOutcome(clip.position, kept, "succeeded", reused=True)
     if kept is not None:
-        _ensure_keyframe(store, production.slug, clip_id)
+        _ensure_keyframe(store, production.slug, clip_id, provider)
         return outcome
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
@@ -419,7 +422,7 @@ def _generate_clip(
             clip.selected_by = "auto"
             repo.event(s, clip.production_id, "take.selected", _take_subject(clip, take), auto=True)
         number = take.number
-    _ensure_keyframe(store, production.slug, clip_id)
+    _ensure_keyframe(store, production.slug, clip_id, provider)
     return ClipOutcome(position, number, "succeeded", reused=reused)
 
 
@@ -545,6 +548,8 @@ def _run_take(
         take.finished_at = utcnow()
         repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
     shutil.rmtree(fetch_dir, ignore_errors=True)
+    # QC and keyframe candidates, outside the provider slot; a QC failure is kept in its report
+    review_take(store, take_id, not_judged=not_judged(provider))
     step(TAKE_STEPS)
 
 
@@ -683,24 +688,14 @@ def _finish(
         repo.event(s, clip.production_id, f"take.{status}", _take_subject(clip, take), error=error)
 
 
-def _ensure_keyframe(store: Store, slug: str, clip_id: int) -> None:
-    """Store a clear frame near the end of the selected take as its chosen keyframe (once)."""
-    with store.session() as s:
-        clip = s.get(ClipRow, clip_id)
-        assert clip is not None and clip.selected_take_id is not None
-        take = s.get(TakeRow, clip.selected_take_id)
-        assert take is not None and take.video_sha256 is not None
-        if repo.chosen_keyframe(s, take.id) is not None:
-            return
-        video = store.artifact_path(take.video_sha256)
-        work = store.home / "work" / "keyframes"
-        pick = pick_keyframe(video, work / f"take-{take.id}.png")
-        name = naming.keyframe(slug, clip.position, take.number, pick.time_ms)
-        sha = store.put_artifact(s, pick.image, name)
-        s.add(
-            KeyframeRow(
-                take_id=take.id, time_ms=pick.time_ms, sha256=sha, score=pick.sharpness, chosen=True
-            )
-        )
-        repo.event(s, clip.production_id, "keyframe.chosen", name, score=pick.sharpness)
-        pick.image.unlink(missing_ok=True)
+def _ensure_keyframe(store: Store, slug: str, clip_id: int, provider: VideoProvider) -> None:
+    """Store the selected take's chosen keyframe (once): the best QC candidate of its last third,
+    full size (see :func:`shortfilm.workflow.keyframes.ensure_keyframe`)."""
+    ensure_keyframe(store, slug, clip_id, not_judged=not_judged(provider))
+
+
+def not_judged(provider: VideoProvider) -> dict[str, str]:
+    """QC checks the provider's takes are not judged on, and why (``qc_not_judged``, optional:
+    the offline animatic makes no sound and holds still pictures)."""
+    found: Any = getattr(provider, "qc_not_judged", None)
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

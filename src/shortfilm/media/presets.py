@@ -1,9 +1,17 @@
-"""Channel presets: the frame and encoding each publishing channel expects.
+"""Channel presets: the frame, encoding and limits each publishing channel expects.
 
-Two frames cover today's channels: 9:16 vertical (TikTok, Reels, Shorts) and 16:9 horizontal
-(YouTube, web, X). Both are H.264 High / yuv420p with the index at the front (``+faststart``, so
-playback starts before the download ends) and AAC-LC 48 kHz stereo. The frame rate is not part of a
-preset: the film keeps its clips' rate (see :class:`shortfilm.media.render.RenderPlan`).
+Three frames cover the channels teams post to: 9:16 vertical (TikTok, Reels, Shorts), 16:9
+horizontal (YouTube, web, X) and 1:1 square (feed posts). All are H.264 High / yuv420p with the
+index at the front (``+faststart``, so playback starts before the download ends) and AAC-LC 48 kHz
+stereo. The frame rate is not part of a preset: the film keeps its clips' rate (see
+:class:`shortfilm.media.render.RenderPlan`).
+
+Each preset also carries what its channels allow: the longest film (the strictest of the channels
+it serves, so one export is postable everywhere it is meant for), the safe area text keeps to
+(platform buttons and captions sit over the rest) and the integrated loudness it is mastered to.
+A timeline longer than its preset allows is refused before any encoding
+(:meth:`Preset.check_duration`): a platform rejects or cuts such an upload, which is worse to find
+out after publishing than before rendering.
 """
 
 from __future__ import annotations
@@ -23,6 +31,15 @@ class SafeArea:
     left: float = 0.05
     right: float = 0.05
 
+    def box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The area text may use, in pixels: (left, top, right, bottom), right/bottom exclusive."""
+        return (
+            round(self.left * width),
+            round(self.top * height),
+            width - round(self.right * width),
+            height - round(self.bottom * height),
+        )
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -41,6 +58,10 @@ class Preset:
     audio_bitrate: str = "192k"
     sample_rate: int = 48_000
     audio_channels: int = 2
+    max_duration_s: float = 600.0
+    """Longest film the preset's channels accept (seconds); longer timelines are refused."""
+    loudness_lufs: float = -14.0
+    """Integrated loudness the export is mastered to (LUFS) unless the timeline names one."""
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
@@ -57,6 +78,14 @@ class Preset:
     @property
     def is_vertical(self) -> bool:
         return self.height > self.width
+
+    def check_duration(self, seconds: float) -> None:
+        """:class:`InputError` naming the preset when a film of ``seconds`` is too long for it."""
+        if seconds > self.max_duration_s + 1e-9:
+            raise InputError(
+                f"preset {self.name}: the film is {seconds:.2f} s but its channels accept at most "
+                f"{self.max_duration_s:g} s; shorten the timeline or drop the channel"
+            )
 
     def video_args(self) -> list[str]:
         """ffmpeg output options for the video stream and the container (MP4)."""
@@ -89,16 +118,42 @@ class Preset:
         ]
 
 
+# Figures as the platforms document them (checked 2026-11):
+# - YouTube Shorts: up to 3 minutes since 15 Oct 2024 (support.google.com/youtube/answer/15424877).
+# - Instagram Reels: up to 3 minutes since Jan 2025 (help.instagram.com, "Reels length").
+# - TikTok: up to 10 minutes recorded or uploaded in the app (support.tiktok.com, "Upload videos").
+# - YouTube, unverified account: 15 minutes (support.google.com/youtube/answer/71673).
+# - Instagram / Facebook feed video: the square export is kept to 60 s so a feed post plays whole
+#   (Instagram feed videos over 60 s are posted as Reels).
+# Loudness: YouTube normalises playback to about -14 LUFS and TikTok / Instagram play near it, so
+# every preset is mastered to -14 LUFS (true peak under -1 dBTP) unless the timeline names a target.
+# Safe areas: the vertical players lay the caption, handle and music line over the bottom ~20-25 %,
+# the like / comment / share column over the right ~12-15 % and the tabs bar over the top ~14 %;
+# YouTube's player shows the progress bar and controls over the bottom ~10 %; a feed post is
+# cropped little, so the square keeps a title-safe margin and room for the mute button.
 VERTICAL = Preset(
     "vertical",
     1080,
     1920,
-    # TikTok/Reels put the caption, handle and buttons over the bottom ~20% and the right ~15%.
-    safe=SafeArea(top=0.10, bottom=0.20, left=0.08, right=0.15),
+    safe=SafeArea(top=0.14, bottom=0.25, left=0.06, right=0.15),
+    max_duration_s=180.0,  # Shorts and Reels: 3 min (TikTok allows 10)
 )
-HORIZONTAL = Preset("horizontal", 1920, 1080)
+HORIZONTAL = Preset(
+    "horizontal",
+    1920,
+    1080,
+    safe=SafeArea(top=0.05, bottom=0.10, left=0.05, right=0.05),
+    max_duration_s=900.0,  # YouTube, unverified account: 15 min
+)
+SQUARE = Preset(
+    "square",
+    1080,
+    1080,
+    safe=SafeArea(top=0.06, bottom=0.10, left=0.06, right=0.06),
+    max_duration_s=60.0,  # feed posts: 60 s
+)
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (VERTICAL, HORIZONTAL)}
+PRESETS: dict[str, Preset] = {p.name: p for p in (VERTICAL, HORIZONTAL, SQUARE)}
 
 CHANNELS: dict[str, Preset] = {
     "tiktok": VERTICAL,
@@ -111,6 +166,11 @@ CHANNELS: dict[str, Preset] = {
     "x": HORIZONTAL,
     "twitter": HORIZONTAL,
     "horizontal": HORIZONTAL,
+    "feed": SQUARE,
+    "instagram-feed": SQUARE,
+    "facebook": SQUARE,
+    "linkedin": SQUARE,
+    "square": SQUARE,
 }
 """Channel name (lower case) -> preset. Preset names map to themselves."""
 

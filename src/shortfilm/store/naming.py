@@ -1,8 +1,9 @@
 """Readable artifact names derived from lineage, so a file answers "what made me?".
 
 ``wasteland-villa/clip-02/take-003__board-v2__prompt-v4.mp4`` is take 3 of clip 2, made from board
-version 2 and prompt version 4; its keyframe is ``…/take-003__kf-0412ms.png``. The bytes live
-content-addressed; these names are links.
+version 2 and prompt version 4; its keyframe is ``…/take-003__kf-0412ms.png``, the thumbnail of a
+keyframe candidate ``…/take-003__kf-0412ms__candidate.png``. The bytes live content-addressed;
+these names are links.
 """
 
 from __future__ import annotations
@@ -47,8 +48,20 @@ def keyframe(slug: str, position: int, take: int, time_ms: int) -> str:
     return f"{clip_dir(slug, position)}/take-{take:03d}__kf-{time_ms:04d}ms.png"
 
 
+def keyframe_candidate(slug: str, position: int, take: int, time_ms: int) -> str:
+    """The thumbnail of a keyframe candidate, beside the keyframe it may become:
+    ``…/take-003__kf-0412ms__candidate.png``."""
+    return f"{clip_dir(slug, position)}/take-{take:03d}__kf-{time_ms:04d}ms__candidate.png"
+
+
 def render(slug: str, edit_version: int, preset: str) -> str:
     return f"{slug}/renders/{slug}__edit-v{edit_version}__{preset}.mp4"
+
+
+def render_sidecar(slug: str, edit_version: int, preset: str, suffix: str) -> str:
+    """A file that travels with a render (``.srt``, ``.vtt``, ``__cover.jpg``): the render's
+    name with another ending, so it sorts beside the export it belongs to."""
+    return f"{slug}/renders/{slug}__edit-v{edit_version}__{preset}{suffix}"
 
 
 def music(slug: str, path: str) -> str:

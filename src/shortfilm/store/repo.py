@@ -34,6 +34,7 @@ from shortfilm.store.tables import (
     RenderRow,
     ReviewRow,
     ScriptRow,
+    TakeAnalysisRow,
     TakeRow,
     utcnow,
 )
@@ -54,6 +55,8 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".wav": "audio/wav",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt",
 }
 
 
@@ -206,6 +209,31 @@ def next_take_number(s: Session, clip_id: int) -> int:
 def chosen_keyframe(s: Session, take_id: int) -> KeyframeRow | None:
     stmt = select(KeyframeRow).where(KeyframeRow.take_id == take_id, KeyframeRow.chosen.is_(True))
     return s.scalars(stmt).first()
+
+
+def keyframe_candidates(s: Session, take_id: int) -> list[KeyframeRow]:
+    """The candidate frames QC found in a take (thumbnails), best first."""
+    stmt = (
+        select(KeyframeRow)
+        .where(KeyframeRow.take_id == take_id, KeyframeRow.chosen_by.is_(None))
+        .order_by(KeyframeRow.score.desc(), KeyframeRow.time_ms)
+    )
+    return list(s.scalars(stmt))
+
+
+def picked_keyframes(s: Session, take_id: int) -> list[KeyframeRow]:
+    """Every frame of a take ever picked as its keyframe (full size), oldest first."""
+    stmt = (
+        select(KeyframeRow)
+        .where(KeyframeRow.take_id == take_id, KeyframeRow.chosen_by.is_not(None))
+        .order_by(KeyframeRow.id)
+    )
+    return list(s.scalars(stmt))
+
+
+def take_analysis(s: Session, take_id: int) -> TakeAnalysisRow | None:
+    """The stored QC report of a take, if it has been analysed."""
+    return s.scalars(select(TakeAnalysisRow).where(TakeAnalysisRow.take_id == take_id)).first()
 
 
 def render_for(s: Session, edit_id: int, preset: str) -> RenderRow | None:

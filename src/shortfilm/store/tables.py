@@ -145,8 +145,31 @@ class KeyframeRow(Base):
     time_ms: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    """0..1 for a candidate, relative within its take (sharp, well exposed, still, a face);
+    rows made before candidates existed hold the frame's sharpness instead."""
     chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The one keyframe of the take handed to the next clip; a replaced one is kept, unchosen."""
+    chosen_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Who picked this frame as the keyframe: ``auto`` (the default pick) or a person, whose pick
+    ``run`` never undoes. ``None`` for a candidate nobody picked: its image is the thumbnail, while
+    a picked frame's image is the full-size PNG."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TakeAnalysisRow(Base):
+    """The QC report of one take (:mod:`shortfilm.workflow.qc`): the analysis summary, each check
+    against the clip's plan, and the keyframe candidates found. Derived from the take's video, so
+    re-made in place (newer QC rules, ``qc show --again``), never versioned."""
+
+    __tablename__ = "take_analyses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    take_id: Mapped[int] = mapped_column(ForeignKey("takes.id"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    """``QC_VERSION`` of the rules that judged it."""
+    status: Mapped[str] = mapped_column(String(20))
+    """``pass``, ``warn``, ``fail``, or ``error`` when QC could not run (the take is kept)."""
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class EditRow(Base):
@@ -172,6 +195,18 @@ class RenderRow(Base):
     height: Mapped[int] = mapped_column(Integer)
     integrated_lufs: Mapped[float] = mapped_column(Float)
     true_peak_dbtp: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="passed")
+    """``passed`` or ``failed`` (:mod:`shortfilm.media.verify`); ``unchecked`` for renders made
+    before verification existed."""
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """``{"reasons": [...], "measured": {...}}``: why it failed (empty list if it passed) and
+    the figures read back from the file."""
+    srt_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The SubRip caption sidecar (``None`` for renders made before sidecars existed)."""
+    vtt_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The WebVTT caption sidecar."""
+    cover_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The cover image (JPEG at the preset's size)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -4,6 +4,13 @@ The timeline (:mod:`shortfilm.domain.timeline`: which part of which take, transi
 sound cues, music, loudness) is versioned by content: the same selections, intent and edits give
 the same Edit version, and a render already made for an Edit version and preset is reused, so
 running the pipeline again renders nothing twice.
+
+Every export is read back and checked (:mod:`shortfilm.media.verify`) and gets its caption
+sidecars (SRT and WebVTT, :mod:`shortfilm.media.subtitles`) and a cover image
+(:mod:`shortfilm.media.cover`), all stored beside it under lineage names. A render that fails its
+checks is kept (a person may still want to look at it) and recorded ``failed`` with the reasons;
+once every preset is done, :class:`RenderCheckError` lists them so the command exits non-zero.
+Only a ``passed`` render is reused.
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shortfilm.domain.timeline import DEFAULT_LUFS, Timeline
-from shortfilm.errors import StoreError
-from shortfilm.media.presets import preset_for_channel, presets_for_channels
+from shortfilm.domain.timeline import Timeline
+from shortfilm.errors import MediaError, StoreError
+from shortfilm.media import subtitles
+from shortfilm.media.cover import write_cover
+from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
 from shortfilm.media.render import RenderPlan, render
+from shortfilm.media.verify import verify
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -34,6 +44,28 @@ class RenderOutcome:
     integrated_lufs: float
     true_peak_dbtp: float
     reused: bool
+    status: str = "passed"
+    """``passed`` or ``failed`` (see :mod:`shortfilm.media.verify`)."""
+    reasons: tuple[str, ...] = ()
+    """Why the render failed its checks; empty when it passed."""
+    sidecars: tuple[Path, ...] = ()
+    """The stored SRT and WebVTT caption files."""
+    cover: Path | None = None
+    """The stored cover image (JPEG at the preset's size)."""
+
+
+class RenderCheckError(MediaError):
+    """One or more renders failed verification; they are stored and marked ``failed``.
+
+    ``result`` holds every render of the run (passed ones too), so a caller can still show them.
+    """
+
+    def __init__(self, result: EditResult) -> None:
+        self.result = result
+        lines = [
+            f"{r.preset}: {'; '.join(r.reasons)}" for r in result.renders if r.status == "failed"
+        ]
+        super().__init__("render checks failed: " + " | ".join(lines))
 
 
 def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
@@ -41,12 +73,16 @@ def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
     return store.artifacts.readable(naming.music(slug, path)) if path else None
 
 
-def _preset_loudness(channels: tuple[str, ...], preset: str, timeline: Timeline) -> float:
-    """The target (LUFS) of the first channel rendered with ``preset``."""
+def _preset_loudness(channels: tuple[str, ...], preset: Preset, timeline: Timeline) -> float:
+    """The target (LUFS) of the first channel rendered with ``preset``: the timeline's figure for
+    that channel when it names one, else the preset's own."""
+    named = {item.channel.lower() for item in timeline.audio.loudness}
     for channel in channels:
-        if preset_for_channel(channel).name == preset:
-            return timeline.audio.lufs_for(channel)
-    return DEFAULT_LUFS
+        if preset_for_channel(channel).name == preset.name:
+            if channel.strip().lower() in named:
+                return timeline.audio.lufs_for(channel)
+            return preset.loudness_lufs
+    return preset.loudness_lufs
 
 
 @dataclass
@@ -62,7 +98,11 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
     (``shortfilm edit``, ``import-timeline``): then their changes are kept for every clip that
     still plays the same take, as :func:`~shortfilm.workflow.timeline_edit.record_edit` spells
     out. Each preset is mastered to the loudness of the first of the production's channels it
-    serves (-14 LUFS unless the timeline says otherwise).
+    serves (the preset's -14 LUFS unless the timeline names a figure for that channel).
+
+    Raises :class:`InputError` naming the preset, before anything is encoded, when the film is
+    longer than a preset's channels accept; :class:`RenderCheckError` after storing every render
+    when any failed its checks.
     """
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
@@ -81,24 +121,18 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
     result = EditResult(edit_version=edit_version)
     presets = presets_for_channels(production.channels)
     for preset in presets:
+        preset.check_duration(float(timeline.duration))
+    # the cover reads like the film's own title card when it has one
+    cover_title = timeline.title.text if timeline.title is not None else production.title
+    for preset in presets:
         with store.session() as s:
             existing = repo.render_for(s, edit_id, preset.name)
-            if existing is not None and store.artifact_path(existing.sha256).exists():
-                path = store.readable_path(s, existing.sha256) or store.artifact_path(
-                    existing.sha256
-                )
-                result.renders.append(
-                    RenderOutcome(
-                        preset.name,
-                        path,
-                        existing.duration_s,
-                        existing.width,
-                        existing.height,
-                        existing.integrated_lufs,
-                        existing.true_peak_dbtp,
-                        reused=True,
-                    )
-                )
+            if (
+                existing is not None
+                and existing.status == "passed"
+                and store.artifact_path(existing.sha256).exists()
+            ):
+                result.renders.append(_reused(store, slug, edit_version, existing))
                 continue
         work = store.home / "work" / "render" / f"edit-{edit_id}"
         work.mkdir(parents=True, exist_ok=True)
@@ -107,11 +141,34 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
         def report(stage: str, fraction: float, _p: str = preset.name) -> None:
             progress(f"render {_p}: {stage}", fraction * 100, 100)
 
-        lufs = _preset_loudness(production.channels, preset.name, timeline)
+        lufs = _preset_loudness(production.channels, preset, timeline)
         rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work, progress=report)
+        report("verify", 0.0)
+        checked = verify(
+            rendered.path,
+            preset,
+            duration=timeline.duration,
+            fps=timeline.rate,
+            lufs=lufs,
+            loudness=rendered.loudness,
+        )
+        report("verify", 1.0)
+        files = {
+            ".srt": _write_text(work / f"{preset.name}.srt", subtitles.srt(timeline)),
+            ".vtt": _write_text(work / f"{preset.name}.vtt", subtitles.webvtt(timeline)),
+            "__cover.jpg": write_cover(
+                timeline, plan.clips, preset, cover_title, work / f"{preset.name}-cover.jpg"
+            ),
+        }
         name = naming.render(slug, edit_version, preset.name)
         with store.session() as s:
             sha = store.put_artifact(s, rendered.path, name)
+            extra = {
+                suffix: store.put_artifact(
+                    s, path, naming.render_sidecar(slug, edit_version, preset.name, suffix)
+                )
+                for suffix, path in files.items()
+            }
             if existing is not None:
                 s.delete(s.merge(existing))
                 s.flush()
@@ -125,17 +182,25 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
                     height=rendered.height,
                     integrated_lufs=rendered.loudness.integrated_lufs,
                     true_peak_dbtp=rendered.loudness.true_peak_dbtp,
+                    status=checked.status,
+                    checks=checked.to_json(),
+                    srt_sha256=extra[".srt"],
+                    vtt_sha256=extra[".vtt"],
+                    cover_sha256=extra["__cover.jpg"],
                 )
             )
             repo.event(
                 s,
                 prod.id,
-                "render.done",
+                "render.done" if checked.passed else "render.failed",
                 name,
                 preset=preset.name,
                 lufs=rendered.loudness.integrated_lufs,
+                reasons=list(checked.reasons),
             )
-        os.unlink(rendered.path)
+        for path in (rendered.path, *files.values()):
+            os.unlink(path)
+        sidecars, cover = _extras(store, slug, edit_version, preset.name)
         result.renders.append(
             RenderOutcome(
                 preset.name,
@@ -146,6 +211,53 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
                 rendered.loudness.integrated_lufs,
                 rendered.loudness.true_peak_dbtp,
                 reused=False,
+                status=checked.status,
+                reasons=checked.reasons,
+                sidecars=sidecars,
+                cover=cover,
             )
         )
+    if any(r.status == "failed" for r in result.renders):
+        raise RenderCheckError(result)
     return result
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """``text`` as UTF-8 (no byte-order mark, ``\\n`` line ends: what SRT and WebVTT readers
+    expect) at ``path``."""
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def _extras(
+    store: Store, slug: str, edit_version: int, preset: str
+) -> tuple[tuple[Path, ...], Path | None]:
+    """The stored caption sidecars and cover of a render (those that exist)."""
+
+    def stored(suffix: str) -> Path | None:
+        name = naming.render_sidecar(slug, edit_version, preset, suffix)
+        path = store.artifacts.readable(name)
+        return path if path.exists() else None
+
+    sidecars = tuple(p for p in (stored(".srt"), stored(".vtt")) if p is not None)
+    return sidecars, stored("__cover.jpg")
+
+
+def _reused(store: Store, slug: str, edit_version: int, row: RenderRow) -> RenderOutcome:
+    """The outcome of a render made by an earlier run for the same Edit version."""
+    with store.session() as s:
+        path = store.readable_path(s, row.sha256) or store.artifact_path(row.sha256)
+    sidecars, cover = _extras(store, slug, edit_version, row.preset)
+    return RenderOutcome(
+        row.preset,
+        path,
+        row.duration_s,
+        row.width,
+        row.height,
+        row.integrated_lufs,
+        row.true_peak_dbtp,
+        reused=True,
+        status=row.status,
+        sidecars=sidecars,
+        cover=cover,
+    )

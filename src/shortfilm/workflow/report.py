@@ -65,13 +65,16 @@ def write_report(store: Store, slug: str, dest: Path) -> Path:
                 + (f" (edited by {edited})." if edited else ".")
             )
             lines.append("")
-            lines.append("| preset | duration | size | loudness | true peak | file |")
-            lines.append("|---|---|---|---|---|---|")
+            lines.append("| preset | duration | size | loudness | true peak | checks | file |")
+            lines.append("|---|---|---|---|---|---|---|")
             for r in repo.renders(s, edit.id):
                 path = store.readable_path(s, r.sha256)
+                reasons = "; ".join((r.checks or {}).get("reasons", []))
+                checks = f"{r.status}: {reasons}" if reasons else r.status
                 lines.append(
                     f"| {r.preset} | {r.duration_s:.2f} s | {r.width}x{r.height} | "
-                    f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | `{path}` |"
+                    f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | {checks} | "
+                    f"`{path}` |"
                 )
     lines += ["", "## Pending", ""]
     lines += [f"- {p}" for p in status.pending] or ["- nothing"]

@@ -59,6 +59,7 @@ from shortfilm.domain.timeline_ops import TakeSource, default_timeline
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from shortfilm.media.joins import join_chains
 from shortfilm.media.loudness import TARGET, Loudness, LoudnessTarget, measure, normalize
 from shortfilm.media.presets import Preset, SafeArea
 from shortfilm.media.probe import MediaInfo, probe
@@ -740,13 +741,15 @@ def render_title_card(
     card = _graded_background(frame, size).convert("RGBA")
     short = min(w, h)
     margin = round(max(safe.left, safe.right) * w)
+    _, safe_top, _, safe_bottom = safe.box(w, h)
     title_size, sub_size = max(12, round(short * 0.085)), max(9, round(short * 0.04))
     gap = max(4, round(short * 0.03))
     shadow = max(1, title_size // 24)
     mid = h // 2
-    blocks = [(title.text, title_size, (margin, 0, w - margin, mid - gap), "bottom", 255)]
+    blocks = [(title.text, title_size, (margin, safe_top, w - margin, mid - gap), "bottom", 255)]
     if title.subtitle:
-        blocks.append((title.subtitle, sub_size, (margin, mid + gap, w - margin, h), "top", 215))
+        sub_box = (margin, mid + gap, w - margin, safe_bottom)
+        blocks.append((title.subtitle, sub_size, sub_box, "top", 215))
     for text, size_px, box, valign, level in blocks:
         shifted = (box[0] + shadow, box[1] + shadow, box[2] + shadow, box[3] + shadow)
         for fill, where in (((0, 0, 0, 170), shifted), ((level, level, level, 255), box)):
@@ -816,31 +819,43 @@ def render_text(
     w, h = size
     share, (bx0, by0, bx1, by1), align, valign, plate = _TEXT_LOOK[kind]
     text_size = max(10, round(min(w, h) * share))
-    left, right = round(safe.left * w), w - round(safe.right * w)
-    top, bottom = round(safe.top * h), h - round(safe.bottom * h)
+    safe_box = safe.box(w, h)
+    left, top, right, bottom = safe_box
     box = (
         left + math.floor((right - left) * bx0),
         max(top, math.floor(h * by0)),
         left + math.floor((right - left) * bx1),
         min(bottom, math.floor(h * by1)),
     )
-    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-    draw_text_block(
-        canvas,
-        text,
-        size=text_size,
-        box=box,
-        background=plate,
-        align=align,
-        valign=valign,
-        padding=max(4, text_size // 3),
-    )
-    bbox = canvas.getchannel("A").getbbox()
-    if bbox is None:
-        return Image.new("RGBA", (2, 2), (0, 0, 0, 0)), 0, 0
-    left, top = bbox[0] - bbox[0] % 2, bbox[1] - bbox[1] % 2  # even: yuv420 chroma alignment
-    right, bottom = min(w, bbox[2] + bbox[2] % 2), min(h, bbox[3] + bbox[3] % 2)
-    return canvas.crop((left, top, right, bottom)), left, top
+    while True:
+        canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+        draw_text_block(
+            canvas,
+            text,
+            size=text_size,
+            box=box,
+            background=plate,
+            align=align,
+            valign=valign,
+            padding=max(4, text_size // 3),
+        )
+        bbox = canvas.getchannel("A").getbbox()
+        if bbox is None:
+            return Image.new("RGBA", (2, 2), (0, 0, 0, 0)), 0, 0
+        inside = bbox[0] >= left and bbox[1] >= top and bbox[2] <= right and bbox[3] <= bottom
+        if inside or text_size <= 10:
+            break
+        # A long line or many lines spill out of the safe area: smaller type, then retry.
+        text_size = max(10, text_size * 7 // 8)
+    # Whatever still spills (a word wider than the safe area at the smallest size) is cut off
+    # rather than drawn under the platform's buttons.
+    bbox = (max(bbox[0], left), max(bbox[1], top), min(bbox[2], right), min(bbox[3], bottom))
+    # even: yuv420 chroma alignment; the extra row/column is transparent when it leaves the safe box
+    x0, y0 = bbox[0] - bbox[0] % 2, bbox[1] - bbox[1] % 2
+    x1, y1 = min(w, bbox[2] + bbox[2] % 2), min(h, bbox[3] + bbox[3] % 2)
+    visible = Image.new("RGBA", size, (0, 0, 0, 0))
+    visible.paste(canvas.crop(bbox), bbox[:2])
+    return visible.crop((x0, y0, x1, y1)), x0, y0
 
 
 # --------------------------------------------------------------------------------------------
@@ -940,10 +955,10 @@ def _video_graph(
         card = render_title_card(title, preset.size, preset.safe, grab_frame(plan.clips[0], at_s))
         card_path = folder / "title.png"
         card.save(card_path)
-        seconds = _secs(tl.seconds(frames[0] + tl.fps))
-        i = add_input("-loop", "1", "-framerate", fps, "-t", seconds, "-i", card_path)
+        # one decoded picture, repeated by the loop filter (-loop 1 decoded the PNG per frame)
+        i = add_input("-framerate", fps, "-i", card_path)
         chains.append(
-            f"[{i}:v]fps={fps},trim=end_frame={frames[0]},setpts=PTS-STARTPTS,"
+            f"[{i}:v]loop=loop=-1:size=1,fps={fps},trim=end_frame={frames[0]},setpts=PTS-STARTPTS,"
             f"scale={preset.width}:{preset.height},setsar=1,format=yuv420p[s0]"
         )
         segs.append("s0")
@@ -970,19 +985,9 @@ def _video_graph(
         if fades:
             chains.append(f"[{label}]{fades}[{label}d]")
             segs[k] = f"{label}d"
-    current = segs[0]
-    starts = tl.starts
-    for k, (seg_label, transition) in enumerate(zip(segs[1:], edit.transitions, strict=True), 1):
-        out = f"x{k}"
-        if transition.frames == 0:
-            chains.append(f"[{current}][{seg_label}]concat=n=2:v=1:a=0[{out}]")
-        else:
-            chains.append(
-                f"[{current}][{seg_label}]xfade=transition={xfade_name(transition)}:"
-                f"duration={_secs(tl.seconds(transition.frames))}:"
-                f"offset={_secs(tl.seconds(starts[k]))}[{out}]"
-            )
-        current = out
+    # xfade only over each transition's frames, not the whole film (see media/joins.py)
+    current = "joined"
+    chains += join_chains(segs, frames, edit.transitions, tl.starts, tl.fps, xfade_name, current)
 
     half = Fraction(1, 2)
     for j, text in enumerate(t for t in edit.texts if t.kind is not TextKind.TITLE_CARD):
@@ -1054,6 +1059,7 @@ def render(
     if progress:
         progress("probe", 0.0)
     tl = film_timeline(plan)
+    preset.check_duration(float(tl.duration))
     if progress:
         progress("probe", 1.0)
     master = prepare_audio(plan, workdir, tl, progress)

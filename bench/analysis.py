@@ -115,7 +115,7 @@ def main() -> None:
 
         def pyscenedetect() -> list[float]:
             scenes = detect(str(clip), ContentDetector())
-            return [float(start.seconds) for start, _ in scenes[1:]]
+            return [float(start.get_seconds()) for start, _ in scenes[1:]]
 
         # Warm-up: imports, OpenCV's and PyAV's first use and the page cache, for both sides.
         ours()

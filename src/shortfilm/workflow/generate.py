@@ -95,8 +95,13 @@ def generate_takes(
     poll_interval_s: float | None = None,
     max_concurrent: int | None = None,
     progress: Progress = silent,
+    review: bool = True,
 ) -> GenerateResult:
     """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe.
+
+    ``review``: run QC and keyframe candidates on each new take as it lands (about one
+    CPU-second per 12.5 s 720p take); off, only the hand-off keyframe is picked, and
+    ``shortfilm qc show`` makes a take's report when asked.
 
     Clips with lint errors are refused before anything is sent (:class:`GateError`), unless
     ``force``: then they are generated and their takes record that they were forced, and why.
@@ -131,6 +136,7 @@ def generate_takes(
         poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
     cap = max(1, max_concurrent or provider.limits.max_concurrent)
     pacing = _Pacing(provider, poll_interval_s, cap)
+    pacing.review = review
     progress("generate", 0, total)
 
     def report(stage: str, done: float, of: float) -> None:
@@ -185,6 +191,8 @@ class _Pacing:
         """Takes in flight at the provider (created, not yet finished): the concurrency cap."""
         self.submits = RateLimiter(provider.limits.submits_per_s)
         self.poll_interval_s = poll_interval_s
+        self.review = True
+        """Whether each new take gets its QC report and keyframe candidates as it lands."""
         self.budget_lock = threading.Lock()
         batch: BatchStatus | None = getattr(provider, "statuses", None)
         self.poller = _Poller(batch, poll_interval_s) if batch is not None else None
@@ -274,7 +282,7 @@ def _generate_clip(
         if kept is not None:
             outcome = ClipOutcome(clip.position, kept, "succeeded", reused=True)
     if kept is not None:
-        _ensure_keyframe(store, production.slug, clip_id, provider)
+        _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
         return outcome
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
@@ -422,7 +430,7 @@ def _generate_clip(
             clip.selected_by = "auto"
             repo.event(s, clip.production_id, "take.selected", _take_subject(clip, take), auto=True)
         number = take.number
-    _ensure_keyframe(store, production.slug, clip_id, provider)
+    _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
     return ClipOutcome(position, number, "succeeded", reused=reused)
 
 
@@ -549,7 +557,8 @@ def _run_take(
         repo.event(s, clip.production_id, "take.succeeded", _take_subject(clip, take))
     shutil.rmtree(fetch_dir, ignore_errors=True)
     # QC and keyframe candidates, outside the provider slot; a QC failure is kept in its report
-    review_take(store, take_id, not_judged=not_judged(provider))
+    if pacing.review:
+        review_take(store, take_id, not_judged=not_judged(provider))
     step(TAKE_STEPS)
 
 
@@ -688,10 +697,12 @@ def _finish(
         repo.event(s, clip.production_id, f"take.{status}", _take_subject(clip, take), error=error)
 
 
-def _ensure_keyframe(store: Store, slug: str, clip_id: int, provider: VideoProvider) -> None:
+def _ensure_keyframe(
+    store: Store, slug: str, clip_id: int, provider: VideoProvider, review: bool = True
+) -> None:
     """Store the selected take's chosen keyframe (once): the best QC candidate of its last third,
     full size (see :func:`shortfilm.workflow.keyframes.ensure_keyframe`)."""
-    ensure_keyframe(store, slug, clip_id, not_judged=not_judged(provider))
+    ensure_keyframe(store, slug, clip_id, not_judged=not_judged(provider), review=review)
 
 
 def not_judged(provider: VideoProvider) -> dict[str, str]:

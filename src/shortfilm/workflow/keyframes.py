@@ -68,12 +68,18 @@ class KeyframeChoice:
 
 
 def ensure_keyframe(
-    store: Store, slug: str, clip_id: int, *, not_judged: Mapping[str, str] | None = None
+    store: Store,
+    slug: str,
+    clip_id: int,
+    *,
+    not_judged: Mapping[str, str] | None = None,
+    review: bool = True,
 ) -> None:
     """Give the clip's selected take a chosen keyframe, once: the default pick among its QC
     candidates, full size. A take QC found no candidates in (all black or frozen, or QC could not
     run) falls back to the clearest frame of its last 1.5 s. A chosen keyframe, a person's or
-    not, is never replaced here. ``not_judged`` is passed to QC for a take not reviewed yet."""
+    not, is never replaced here. ``not_judged`` is passed to QC for a take not reviewed yet;
+    with ``review`` off an unreviewed take is not analysed here (the fallback pick is used)."""
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
         assert clip is not None and clip.selected_take_id is not None
@@ -81,7 +87,7 @@ def ensure_keyframe(
         if repo.chosen_keyframe(s, take_id) is not None:
             return
     # reviewed when it was stored: read back, not re-run (a take from before QC is reviewed now)
-    report = review_take(store, take_id, not_judged=not_judged)
+    report = review_take(store, take_id, not_judged=not_judged) if review else None
     with store.session() as s:
         clip = s.get(ClipRow, clip_id)
         take = s.get(TakeRow, take_id)
@@ -89,7 +95,11 @@ def ensure_keyframe(
         video = store.artifact_path(take.video_sha256)
         stored = repo.take_analysis(s, take_id)
         candidates = _candidates(stored.report if stored is not None else {})
-        analysis = report.analysis or {}
+        analysis = (
+            (report.analysis if report is not None else None)
+            or (stored.report.get("analysis") if stored is not None else None)
+            or {}
+        )
         with tempfile.TemporaryDirectory(prefix="shortfilm-kf-") as tmp:
             image = Path(tmp) / "keyframe.png"
             if candidates and analysis.get("fps"):

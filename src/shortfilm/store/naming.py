@@ -37,6 +37,11 @@ def board_reference(slug: str, board_version: int, index: int, label: str, suffi
     return f"{slug}/board-v{board_version}/ref-{index:02d}__{slugify(label)}{suffix}"
 
 
+def take_subject(position: int, take: int) -> str:
+    """How events, progress and messages name a take: ``clip-02/take-003``."""
+    return f"clip-{position:02d}/take-{take:03d}"
+
+
 def take_stem(slug: str, position: int, take: int, board_version: int, prompt_version: int) -> str:
     return (
         f"{clip_dir(slug, position)}/take-{take:03d}"

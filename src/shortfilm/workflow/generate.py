@@ -451,7 +451,7 @@ def _person_pick(s: Session, clip: ClipRow, prompt: PromptRow) -> int | None:
 
 
 def _take_subject(clip: ClipRow, take: TakeRow) -> str:
-    return f"{clip_name(clip.position)}/take-{take.number:03d}"
+    return naming.take_subject(clip.position, take.number)
 
 
 def _previous_keyframe(s: Session, clip: ClipRow) -> KeyframeRow | None:

@@ -88,7 +88,7 @@ class StoredQC:
 
     @property
     def subject(self) -> str:
-        return f"clip-{self.clip:02d}/take-{self.take:03d}"
+        return naming.take_subject(self.clip, self.take)
 
     def to_json(self) -> dict[str, Any]:
         return {

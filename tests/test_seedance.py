@@ -251,6 +251,36 @@ def test_a_silent_clip_is_sent_without_audio(
     assert fake.task_body(task_id)["generate_audio"] is False
 
 
+def test_the_body_is_sent_byte_for_byte_as_json_would_write_it(
+    provider: SeedanceProvider, tmp_path: Path
+) -> None:
+    """The payload is spliced around the data URLs for speed: it must still be exactly the JSON
+    of the body, quotes, newlines and non-ASCII in the prompt included."""
+    req = request(prompt_text='She says "run" —\n[Image 2] ünïcode \\ @x:0@ "@')
+    prepared = provider.prepare(req)
+    assert prepared.payload == json.dumps(prepared.body, ensure_ascii=False).encode("utf-8")
+
+
+def test_the_fingerprint_follows_every_image_byte_and_the_text(
+    provider: SeedanceProvider, tmp_path: Path
+) -> None:
+    """Images enter the fingerprint by digest: one changed pixel must still change it."""
+    a = image_file(tmp_path / "a.png", (640, 640))
+    b = tmp_path / "b.png"
+    with Image.open(a) as img:
+        changed = img.copy()
+    changed.putpixel((10, 10), (181, 60, 30))
+    changed.save(b)
+    base = provider.prepare(request(references=(Reference(a, "character", "Kestrel"),)))
+    same = provider.prepare(request(references=(Reference(a, "character", "Kestrel"),)))
+    other_image = provider.prepare(request(references=(Reference(b, "character", "Kestrel"),)))
+    other_text = provider.prepare(
+        request(references=(Reference(a, "character", "Kestrel"),), prompt_text="x")
+    )
+    assert base.fingerprint == same.fingerprint
+    assert len({base.fingerprint, other_image.fingerprint, other_text.fingerprint}) == 3
+
+
 def test_first_and_last_frames_go_with_their_roles(
     provider: SeedanceProvider, fake: FakeModelArk
 ) -> None:

@@ -67,6 +67,7 @@ import math
 import os
 import random
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -110,6 +111,7 @@ from shortfilm.providers.http import (
 )
 from shortfilm.providers.reference_images import (
     DEFAULT_MAX_IMAGE_BYTES,
+    EncodedImage,
     encode_image,
 )
 
@@ -285,6 +287,8 @@ class PreparedRequest:
     """A checked request: the JSON body exactly as it will be sent, and what went into it."""
 
     body: dict[str, Any]
+    payload: bytes
+    """``body`` serialised as sent (built once, outside the provider's concurrency slot)."""
     fingerprint: str
     """SHA-256 (hex) of the body without the marker: equal bodies, equal fingerprints."""
     marker: int
@@ -326,9 +330,56 @@ def resolution_and_ratio(width: int, height: int) -> tuple[str, str]:
     return min(OUTPUT_SIZES, key=distance), ratio
 
 
-def _fingerprint(body: Mapping[str, Any]) -> str:
-    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _fingerprint(body: Mapping[str, Any], images: Sequence[EncodedImage] = ()) -> str:
+    """SHA-256 of ``body`` with each of ``images``' data URLs replaced by its digest: the same
+    identity as hashing the whole body, at the cost of a small one (the images' own hashes are
+    computed once per image, not once per take)."""
+    digests = {id(img.data_url): f"sha256:{img.digest}" for img in images}
+    blob = json.dumps(
+        _swap_urls(body, lambda url: digests.get(id(url), url)),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _payload(body: Mapping[str, Any], images: Sequence[EncodedImage]) -> bytes:
+    """``body`` as the UTF-8 JSON sent, built around the data URLs instead of through them.
+
+    ``json.dumps`` scans every character of a 2-3 MB body for escapes; a data URL made by
+    :mod:`.reference_images` is ``data:<mime>;base64,<base64>``, which needs none. So the body
+    is serialised with short placeholders and the URLs are spliced in, once each.
+    """
+    by_id = {id(img.data_url): img.data_url for img in images}
+    nonce = secrets.token_hex(8)
+    placed: dict[str, str] = {}
+
+    def place(url: str) -> str:
+        if id(url) not in by_id:
+            return url
+        token = f"@{nonce}:{len(placed)}@"
+        placed[token] = url
+        return token
+
+    skeleton = json.dumps(_swap_urls(body, place), ensure_ascii=False)
+    if not placed:
+        return skeleton.encode("utf-8")
+    pieces = re.split(f'"(@{nonce}:[0-9]+@)"', skeleton)
+    for i in range(1, len(pieces), 2):
+        pieces[i] = f'"{placed[pieces[i]]}"'
+    return "".join(pieces).encode("utf-8")
+
+
+def _swap_urls(body: Mapping[str, Any], swap: Callable[[str], str]) -> dict[str, Any]:
+    """A shallow copy of ``body`` whose ``image_url`` items carry ``swap(url)``."""
+    content = [
+        {**item, "image_url": {**item["image_url"], "url": swap(item["image_url"]["url"])}}
+        if item.get("type") == "image_url"
+        else item
+        for item in body.get("content", [])
+    ]
+    return {**body, "content": content}
 
 
 def marker_for(fingerprint: str) -> int:
@@ -654,9 +705,11 @@ class SeedanceProvider:
         budget = min(self.max_image_bytes, IMAGE_BUDGET_BYTES // max(1, len(refs)))
         content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt_text}]
         images: list[dict[str, object]] = []
+        encoded_images: list[EncodedImage] = []
         for index, ref in enumerate(refs, 1):
             sent_role = ref.role if ref.role in FRAME_ROLES else "reference_image"
             encoded = encode_image(Path(ref.path), max_bytes=budget)
+            encoded_images.append(encoded)
             content.append(
                 {"type": "image_url", "image_url": {"url": encoded.data_url}, "role": sent_role}
             )
@@ -684,12 +737,13 @@ class SeedanceProvider:
             "return_last_frame": True,
             "watermark": False,
         }
-        fingerprint = _fingerprint(body)
+        fingerprint = _fingerprint(body, encoded_images)
         marker = marker_for(fingerprint)
         body["execution_expires_after"] = marker
         out_w, out_h = OUTPUT_SIZES[resolution][ratio]
         return PreparedRequest(
             body=body,
+            payload=_payload(body, encoded_images),
             fingerprint=fingerprint,
             marker=marker,
             mode=mode,
@@ -715,7 +769,7 @@ class SeedanceProvider:
             return self._create(prepared)
 
     def _create(self, prepared: PreparedRequest) -> str:
-        payload = json.dumps(prepared.body, ensure_ascii=False).encode("utf-8")
+        payload = prepared.payload
         sent_at = self._clock()
         self._journal_write(prepared, sent_at, None)  # before the money moves
         what = f"seedance create ({prepared.fingerprint[:12]})"

@@ -12,16 +12,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import threading
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 from media_facts import frames, frames_at
+from numpy.typing import NDArray
 from PIL import Image
 
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media import analysis as api
+from shortfilm.media import decode_pass
 from shortfilm.media.analysis import (
     Analysis,
     KeyframeCandidate,
@@ -35,7 +39,9 @@ from shortfilm.media.analysis import (
 )
 from shortfilm.media.colour import ciede2000, rgb_to_lab
 from shortfilm.media.continuity import NEW_SHOT, SAME_SHOT
+from shortfilm.media.faces import detect_many
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.frame_metrics import hsv_change, opencv_single_threaded
 from shortfilm.media.keyframe_candidates import FACE_WEIGHT
 from shortfilm.media.loudness import measure
 from shortfilm.media.palette import DIFFERENT_LOOK_DE, SAME_LOOK_DE, palette_from_rgb
@@ -241,6 +247,61 @@ def test_blur_and_compression_lower_sharpness(fence: dict[str, Path]) -> None:
     sharp = {name: float(np.median(analyse(path).sharpness)) for name, path in fence.items()}
     assert sharp["blurred"] < 0.5 * sharp["original"], sharp
     assert sharp["compressed"] < 0.8 * sharp["original"], sharp
+
+
+def test_skipping_the_b_frame_loop_filter_changes_no_measure_a_person_would_notice(
+    fence: dict[str, Path], cut_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analysis decode leaves B-frames un-deblocked (H.264/HEVC); against a full decode the
+    sharpness of a heavily compressed copy (the most to deblock) moves by a few per cent and cuts
+    do not move at all."""
+    cheap = {name: analyse(path) for name, path in (*fence.items(), ("cuts", cut_clip))}
+    monkeypatch.setattr(decode_pass, "SKIP_LOOP_FILTER_CODECS", frozenset())
+    full = {name: analyse(path) for name, path in (*fence.items(), ("cuts", cut_clip))}
+    for name in cheap:
+        ratio = np.median(cheap[name].sharpness) / np.median(full[name].sharpness)
+        assert 0.97 < ratio < 1.08, (name, ratio)
+        assert cheap[name].cuts_s == full[name].cuts_s, name
+        assert np.allclose(cheap[name].luma, full[name].luma, atol=0.5), name
+
+
+def test_decoder_options_only_for_codecs_that_honour_them(tmp_path: Path) -> None:
+    def options(codec: str | None) -> list[str]:
+        cmd = decode_pass.FramePass(
+            tmp_path / "x.mp4", (288, 512), Fraction(24), loudness=False, codec=codec
+        ).command()
+        return cmd[: cmd.index("-i")]
+
+    for codec in ("h264", "hevc"):
+        assert "-skip_loop_filter:v:0" in options(codec)
+    for other in ("vp9", "av1", "prores", None):
+        assert not any("skip_loop_filter" in a for a in options(other))
+
+
+def test_hsv_change_takes_hue_the_short_way_round() -> None:
+    """The summed content value equals PySceneDetect's per-pixel formulation."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    a[..., 0] %= 180
+    b[..., 0] %= 180
+    b[:5, :5, 0], a[:5, :5, 0] = 178, 2  # red crossing 0: a step of 4, not 176
+    steps = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    hue = np.minimum(steps[..., 0], 180 - steps[..., 0])
+    expected = (hue.mean() + steps[..., 1].mean() + steps[..., 2].mean()) / 3.0
+    assert math.isclose(hsv_change(steps.astype(np.uint8)), expected, rel_tol=1e-12)
+    assert hsv_change(np.zeros((4, 4, 3), np.uint8)) == 0.0
+
+
+def test_opencv_threads_are_put_back_after_the_pass() -> None:
+    import cv2
+
+    before = cv2.getNumThreads()
+    with opencv_single_threaded():
+        with opencv_single_threaded():
+            assert cv2.getNumThreads() == 1
+        assert cv2.getNumThreads() == 1
+    assert cv2.getNumThreads() == before
 
 
 def test_compressed_carphone_is_less_sharp_than_pristine() -> None:
@@ -543,6 +604,31 @@ def test_haar_finds_the_face_in_carphone() -> None:
     (x, y, w, _), (bx, by, bw, _) = boxes[0], big_boxes[0]
     assert abs(bw / 6 - w) < 0.25 * w
     assert abs(bx / 6 - x) < 0.25 * w and abs(by / 6 - y) < 0.25 * w
+
+
+def test_faces_on_two_threads_count_exactly_what_one_thread_counts() -> None:
+    """detect_many splits the short list over two threads, each with its own cascade."""
+    detector = default_face_detector()
+    assert detector is not None
+    analysis = analyse(footage() / "carphone_pristine.mp4")
+    greys = [
+        np.asarray(Image.fromarray(analysis.stills[i]).convert("L"))
+        for i in sorted(analysis.stills)[:9]
+    ]
+    threads: set[str] = set()
+
+    class Watched:
+        thread_safe = True
+
+        def detect(self, grey: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
+            threads.add(threading.current_thread().name)
+            assert detector is not None
+            return detector.detect(grey)
+
+    one_by_one = [len(detector.detect(g)) for g in greys]
+    assert any(one_by_one), "carphone shows a face"
+    assert detect_many(Watched(), greys) == one_by_one
+    assert len(threads) == 2
 
 
 def test_a_phone_clip_stored_sideways_comes_out_upright(media: Path, tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ side 288 px), and the audio goes through EBU R128 measurement in the same pass. 
 measures are OpenCV calls on those small frames (:mod:`shortfilm.media.frame_metrics`), cuts come
 from an adaptive content detector (:mod:`shortfilm.media.cuts`), and the best frame of every
 quarter second is kept (:mod:`shortfilm.media.stills`) so keyframe candidates need no second
-decode. On a 2-core machine a 15 s 1080x1920 take analyses in 1.1-1.3x the wall time of a bare
-``ffmpeg -f null`` decode of it, about 5 times faster than real time, in about the CPU time
-PySceneDetect spends finding its cuts alone (``bench/analysis.py``).
+decode. On a 2-core machine a 15 s 1080x1920 take analyses, keyframe candidates included, in
+1.0-1.35x the wall time of a bare ``ffmpeg -f null`` decode of it (about 5 times faster than real
+time on a quiet machine), in about the wall time PySceneDetect takes to find its cuts alone on a
+quiet machine and up to 1.6x faster on a busy one, for 1-10 % more CPU time
+(``bench/analysis.py``).
 
 Times are seconds from the first frame, on a constant-rate grid: frame ``i`` is at ``i / fps``.
 This module is the public face: everything callers need is importable from here.
@@ -32,7 +34,7 @@ from shortfilm.media.continuity import frame_distance
 from shortfilm.media.cuts import detect_cuts
 from shortfilm.media.decode_pass import FramePass, analysis_size
 from shortfilm.media.faces import FaceDetector, HaarFaceDetector, default_face_detector
-from shortfilm.media.frame_metrics import FrameMeter
+from shortfilm.media.frame_metrics import FrameMeter, opencv_single_threaded
 from shortfilm.media.keyframe_candidates import (
     KeyframeCandidate,
     default_pick,
@@ -233,7 +235,10 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     samples: list[NDArray[np.uint8]] = []
     first: NDArray[np.uint8] | None = None
     last: NDArray[np.uint8] | None = None
-    with FramePass(p, size, info.fps, loudness=info.has_audio) as decode:
+    with (
+        opencv_single_threaded(),
+        FramePass(p, size, info.fps, loudness=info.has_audio, codec=info.video_codec) as decode,
+    ):
         for index, frame in enumerate(decode.frames()):
             yuv = planes(frame, w, h)
             measure = meter.add(yuv)

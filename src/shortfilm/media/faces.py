@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,11 +36,42 @@ _SYSTEM_DIRS = ("/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascad
 
 
 class FaceDetector(Protocol):
-    """Anything that finds faces in a grey 8-bit image (shape (height, width))."""
+    """Anything that finds faces in a grey 8-bit image (shape (height, width)).
+
+    A detector may also set ``thread_safe = True``: :func:`detect_many` then runs it on two
+    threads at once (keyframe choice runs after the decode, when both cores are free).
+    """
 
     def detect(self, grey: NDArray[np.uint8]) -> list[Box]:
         """The faces found, as boxes in the image's pixels; empty when there are none."""
         ...
+
+
+_POOL_LOCK = threading.Lock()
+_POOL: ThreadPoolExecutor | None = None
+
+
+def detect_many(detector: FaceDetector, images: Sequence[NDArray[np.uint8]]) -> list[int]:
+    """The number of faces in each of ``images``, in order.
+
+    A thread-safe detector runs on the calling thread and one long-lived helper thread at once
+    (OpenCV releases the GIL, and a Haar search uses one core); any other runs on this thread
+    alone. The helper lives as long as the process so its cascade is loaded once.
+    """
+    if len(images) < 2 or not getattr(detector, "thread_safe", False):
+        return [len(detector.detect(img)) for img in images]
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faces")
+        pool = _POOL
+    # the helper takes every other image from the end, this thread the rest from the start
+    helper_part = range(len(images) - 1, -1, -2)
+    mine = [i for i in range(len(images)) if i not in helper_part]
+    helped = pool.submit(lambda: {i: len(detector.detect(images[i])) for i in helper_part})
+    counts = {i: len(detector.detect(images[i])) for i in mine}
+    counts.update(helped.result())
+    return [counts[i] for i in range(len(images))]
 
 
 def find_cascade() -> Path | None:
@@ -70,9 +103,10 @@ class HaarFaceDetector:
 
     It finds upright faces turned less than about 30 degrees from the camera and at least
     ``min_face_fraction`` of the image's short side tall; profiles and heavily shadowed faces are
-    missed. The cascade is loaded on first use and calls are serialised (an OpenCV cascade object
-    is not safe to call from two threads at once). Raises ``RuntimeError`` on first use when this
-    OpenCV cannot run cascades or the file is missing; :func:`default_face_detector` checks first.
+    missed. The cascade is loaded on first use in each thread that calls it (an OpenCV cascade
+    object is not safe to call from two threads at once, so each thread has its own). Raises
+    ``RuntimeError`` on first use when this OpenCV cannot run cascades or the file is missing;
+    :func:`default_face_detector` checks first.
     """
 
     def __init__(
@@ -91,13 +125,16 @@ class HaarFaceDetector:
         grows with the pixel count (about 120 ms at 288x512, 27 ms at 192x341 on one core),
         and a face worth handing on as a reference is at least an eighth of the short side,
         still 24 px (the cascade's own window) at this size."""
-        self._classifier: Any = None
-        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    thread_safe = True
+    """Each thread searches with its own cascade object (see :func:`detect_many`)."""
 
     def _load(self) -> Any:
         import cv2
 
-        if self._classifier is None:
+        classifier = getattr(self._local, "classifier", None)
+        if classifier is None:
             path = self.cascade or find_cascade()
             if not haar_supported() or path is None:
                 raise RuntimeError(
@@ -108,8 +145,8 @@ class HaarFaceDetector:
             classifier = opencv.CascadeClassifier(str(path))
             if classifier.empty():
                 raise RuntimeError(f"cannot load the face cascade {path}")
-            self._classifier = classifier
-        return self._classifier
+            self._local.classifier = classifier
+        return classifier
 
     def detect(self, grey: NDArray[np.uint8]) -> list[Box]:
         import cv2
@@ -120,14 +157,12 @@ class HaarFaceDetector:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             grey = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), np.uint8)
         side = max(int(min(grey.shape[:2]) * self.min_face_fraction), 24)
-        with self._lock:
-            classifier = self._load()
-            found = classifier.detectMultiScale(
-                cv2.equalizeHist(grey),
-                scaleFactor=1.15,
-                minNeighbors=self.min_neighbours,
-                minSize=(side, side),
-            )
+        found = self._load().detectMultiScale(
+            cv2.equalizeHist(grey),
+            scaleFactor=1.15,
+            minNeighbors=self.min_neighbours,
+            minSize=(side, side),
+        )
         return [
             (round(x / scale), round(y / scale), round(w / scale), round(h / scale))
             for x, y, w, h in found

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shortfilm.errors import MediaError
-from shortfilm.media.faces import FaceDetector, default_face_detector
+from shortfilm.media.faces import FaceDetector, default_face_detector, detect_many
 from shortfilm.media.spans import Span
 from shortfilm.media.stills import frame_quality, upright
 
@@ -145,6 +145,10 @@ def keyframe_candidates(
 
     # Faces are looked for on a short list only: the best frames, half the gap apart.
     shortlist = _spread(ranked, top * SHORTLIST_PER_CANDIDATE, fps, min_gap_s / 2.0)
+    if detector is not None:
+        listed = [index for _, index in shortlist]
+        counts = detect_many(detector, [_grey(analysis.stills[i]) for i in listed])
+        faces_in.update(zip(listed, counts, strict=True))
     chosen: list[tuple[float, int, int]] = []
     for item in sorted((rescored(q, i) for q, i in shortlist), key=lambda c: (-c[0], c[1])):
         if len(chosen) < top and far_enough(item[1], chosen):

@@ -4,7 +4,17 @@ The film is the example production's cut (``wasteland-villa``): its four takes, 
 start by the offline animatic at 1080x1920, 24 fps (outside every timing), played whole behind
 the example's title card, every join the example's 0.4 s crossfade, the example's first caption
 and one sound effect (its first whoosh); no music bed. Output is the 9:16 ``vertical`` preset.
-It is rendered three ways in the same run, each in its own subprocess:
+
+The takes every render reads are the animatic's, re-encoded once (outside the timings, same
+libx264 settings) with an IDR frame every second (:data:`GOP`). The animatic itself leaves x264's
+default GOP (an IDR frame every 250 frames or at a scene cut), which gives its 12.5 s takes an IDR
+frame only at their shot changes. We have not measured what hosted models deliver; an IDR frame
+every one or two seconds is common in files meant for streaming (HLS and DASH packagers cut
+segments at them), so the bench assumes one, and it also times the smart render of the
+animatic's own takes (``smart_native_gop_s``) so the difference the GOP makes stays visible. The
+other renders decode every frame either way.
+
+It is rendered these ways in the same run, each in its own subprocess:
 
 * ``shortfilm_s``: :func:`shortfilm.media.render.render` from a cold work folder, i.e. audio mix,
   two-pass loudness normalisation, the one-pass video graph, and the loudness measurement of the
@@ -15,9 +25,11 @@ It is rendered three ways in the same run, each in its own subprocess:
   ``CompositeAudioClip``, ``write_videofile``);
 * ``transcode_s``, the floor: ffmpeg concatenating the takes (the first one again to reach the
   film's length) and re-encoding them, no effects;
-* ``smart_s``: :func:`shortfilm.media.smart_render.render_draft` of the same timeline, which
-  copies the untouched middles of these same-format takes and encodes only around the joins and
-  the overlays (when that module exists).
+* ``smart_s``: :func:`shortfilm.media.smart_render.render_draft` of the same timeline from a cold
+  work folder (audio mix and normalisation included), which copies the untouched spans of these
+  same-format takes and encodes only windows around the title card, the joins and the caption,
+  each window decoding only its own frames; ``smart_copied_frames`` says how many frames were
+  copied; ``smart_native_gop_s`` the same on the animatic's own takes.
 
 Every encode uses the same settings (``encoder`` in the JSON: the preset's libx264 ``veryfast``,
 crf 21, High profile, yuv420p, x264's own thread count, AAC 192k 48 kHz). ``*_peak_mb`` is the
@@ -28,12 +40,23 @@ peak starts from its parent's at fork.
 
 Targets (issue 6): ``speedup_vs_moviepy`` >= 3.5, ``ratio_vs_transcode`` <= 1.3,
 ``smart_speedup_vs_moviepy`` >= 8. On a shared 2-core machine wall time follows the load
-average, so the JSON carries it. Measured on 2 cores at load 3-4 (50.8 s film, 1220 frames):
-shortfilm 22.2 s, MoviePy 127.7 s, transcode 18.0 s, smart 17.0 s (5.75x, 1.24, 7.51x); at load
-10-14: 25.4 s, 168.1 s, 26.4 s. Before the title card was decoded once and ``xfade`` limited to
-each transition (see :mod:`shortfilm.media.joins`): 46.5 s against MoviePy's 155.9 s (3.36x) at
-load 7-11. The smart draft copies 591 of the 1220 frames: the animatic's takes have an IDR frame
-only at shot changes, and the draft still decodes every take whole.
+average, so the JSON carries it; compare ratios within one run (and note that the renders run
+one after the other, so a load that falls or rises during a run favours the later or the earlier
+ones). Measured 2026-11-25 on 2 cores shared with three other sessions (50.8 s film, 1220
+frames; the smart render copies 975 frames of the 1 s GOP takes, 591 of the animatic's own):
+
+* load 10.1 -> 6.3: shortfilm 54.4 s, MoviePy 245.7 s, transcode 41.8 s, smart 16.7 s, smart on
+  the native GOP 20.3 s: 4.52x, ratio 1.30, smart 14.75x (native GOP 12.11x);
+* load 6.0 -> 6.9: shortfilm 45.3 s, MoviePy 197.2 s, transcode 44.6 s, smart 10.6 s, native
+  GOP 25.0 s: 4.35x, ratio 1.02, smart 18.60x (native GOP 7.90x).
+
+Peaks (tree): shortfilm 820 MB, MoviePy 1.5 GB, transcode 430 MB, smart 950 MB (one ffmpeg with
+every window's inputs open: 800 MB). The two runs before the windows shared one encoder and the
+title card was graded at a quarter size (each window its own ffmpeg, two at a time), at load
+~10: smart 22.3 s and 24.6 s against MoviePy's 228 s (10.24x, 9.28x; native GOP 5.50x, 6.15x).
+Before this module decoded only its windows, with the animatic's takes at load 3-4: shortfilm
+22.2 s, MoviePy 127.7 s, transcode 18.0 s, smart 17.0 s (5.75x, 1.24, 7.51x). The full render's
+speedup falls under 3.5 when the load passes ~10 (3.09x at load 11.6 -> 10.4).
 
 Usage: ``python bench/render.py [--clip-seconds S]`` (S shortens every take for a quick run).
 Last line: one JSON object.
@@ -77,7 +100,9 @@ from shortfilm.spec.load import load_spec
 
 FPS = 24
 PRESET = VERTICAL
-KINDS: tuple[str, ...] = ("shortfilm", "moviepy", "transcode", "smart")
+GOP = FPS
+"""Frames between IDR frames of the takes every render reads (see the module docstring)."""
+KINDS: tuple[str, ...] = ("shortfilm", "moviepy", "transcode", "smart", "smart_native_gop")
 
 
 # --- the film ---------------------------------------------------------------------------------
@@ -105,6 +130,26 @@ def make_takes(production: Production, work: Path, clip_seconds: float | None) -
         job = provider.submit(request)
         takes.append(provider.fetch(job, work / "takes").video)
     return takes
+
+
+def regular_gop(takes: list[Path], folder: Path) -> list[Path]:
+    """The takes re-encoded as the animatic encodes them (libx264 veryfast, crf 23, High,
+    yuv420p) but with an IDR frame every :data:`GOP` frames and none at scene cuts; sound copied."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for take in takes:
+        dest = folder / take.name
+        run_ffmpeg(
+            [
+                "-i", take, "-map", "0", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-pix_fmt", "yuv420p", "-g", str(GOP), "-keyint_min", str(GOP),
+                "-sc_threshold", "0", "-c:a", "copy", "-movflags", "+faststart", dest,
+            ],
+            what="regular-GOP take",
+            file=dest,
+        )  # fmt: skip
+        out.append(dest)
+    return out
 
 
 def bench_timeline(production: Production, takes: list[Path]) -> Timeline:
@@ -146,11 +191,19 @@ def run_shortfilm(production: Production, takes: list[Path], work: Path) -> None
     render(plan, PRESET, work / "shortfilm.mp4", work / "shortfilm-work")
 
 
-def run_smart(production: Production, takes: list[Path], work: Path) -> None:
-    from shortfilm.media.smart_render import render_draft
+def run_smart(production: Production, takes: list[Path], work: Path, name: str = "smart") -> None:
+    from shortfilm.media.smart_render import plan_draft, render_draft
 
     plan = RenderPlan.from_timeline(bench_timeline(production, takes), takes)
-    render_draft(plan, PRESET, work / "smart.mp4", work / "smart-work")
+    render_draft(plan, PRESET, work / f"{name}.mp4", work / f"{name}-work")
+    copied = plan_draft(plan, PRESET).copied_frames  # after the timing-relevant part; cheap
+    (work / f"{name}.json").write_text(json.dumps({"copied_frames": copied}), "utf-8")
+
+
+def run_smart_native_gop(production: Production, takes: list[Path], work: Path) -> None:
+    """The smart render of the animatic's own takes (IDR frames only at its shot changes)."""
+    native = [Path(t) for t in json.loads((work / "native.json").read_text("utf-8"))]
+    run_smart(production, native, work, "smart_native_gop")
 
 
 def run_moviepy(production: Production, takes: list[Path], work: Path) -> None:
@@ -214,6 +267,7 @@ def run_moviepy(production: Production, takes: list[Path], work: Path) -> None:
         audio_codec=PRESET.audio_codec,
         audio_bitrate=PRESET.audio_bitrate,
         audio_fps=PRESET.sample_rate,
+        temp_audiofile=str(work / "moviepy-audio.mp4"),  # not in the current folder
         logger=None,
     )
     film.close()
@@ -296,7 +350,9 @@ def main() -> None:
     args = parser.parse_args()
     production = load_spec(example_dir())
     if args.worker == "takes":
-        takes = make_takes(production, args.work, args.clip_seconds)
+        native = make_takes(production, args.work, args.clip_seconds)
+        takes = regular_gop(native, args.work / "takes-gop")
+        (args.work / "native.json").write_text(json.dumps([str(t) for t in native]), "utf-8")
         (args.work / "takes.json").write_text(json.dumps([str(t) for t in takes]), "utf-8")
         return
     if args.worker:
@@ -306,16 +362,12 @@ def main() -> None:
             "moviepy": run_moviepy,
             "transcode": run_transcode,
             "smart": run_smart,
+            "smart_native_gop": run_smart_native_gop,
         }[args.worker]
         runner(production, [Path(t) for t in takes], args.work)
         return
 
-    try:
-        import shortfilm.media.smart_render  # noqa: F401
-
-        kinds = KINDS
-    except ImportError:
-        kinds = KINDS[:3]
+    kinds = KINDS
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         measure("takes", work, args.clip_seconds)
@@ -329,6 +381,11 @@ def main() -> None:
         sfx_synth.write_wav(sfx_synth.synth(cue.kind, length, seed=0), work / "sfx.wav")
         results = {kind: measure(kind, work, args.clip_seconds) for kind in kinds}
         load = os.getloadavg()
+        copied = {
+            kind: json.loads((work / f"{kind}.json").read_text("utf-8"))["copied_frames"]
+            for kind in kinds
+            if kind.startswith("smart")
+        }
     wall = {k: v[0] for k, v in results.items()}
     out: dict[str, Any] = {
         "film_s": round(float(layout.duration), 3),
@@ -344,6 +401,12 @@ def main() -> None:
     out["ratio_vs_transcode"] = round(wall["shortfilm"] / wall["transcode"], 2)
     if "smart" in wall:
         out["smart_speedup_vs_moviepy"] = round(wall["moviepy"] / wall["smart"], 2)
+        out["smart_native_gop_speedup_vs_moviepy"] = round(
+            wall["moviepy"] / wall["smart_native_gop"], 2
+        )
+        out["takes_gop_frames"] = GOP
+        for kind, frames in copied.items():
+            out[f"{kind}_copied_frames"] = frames
     out["loadavg_1m_before_after"] = [round(load_before[0], 2), round(load[0], 2)]
     print(json.dumps(out))
 

@@ -41,6 +41,7 @@ from shortfilm.media.render import (
     render_caption,
     render_presets,
 )
+from shortfilm.media.verify import read_streams, verify
 
 pytestmark = pytest.mark.media
 
@@ -352,6 +353,39 @@ def test_mixed_inputs_other_rate_size_and_no_audio(
     assert info.video_frames == 72 + 48 - 6
     assert info.audio_codec == "aac"
     assert result.duration_s == pytest.approx(114 / 24)
+
+
+def test_a_film_with_no_sound_at_all_renders_a_silent_track_that_passes_its_checks(
+    tmp_path: Path, workdir: Path
+) -> None:
+    mute = [make_clip(tmp_path / f"mute{i}.mp4", seconds=2.0, tone_hz=None) for i in (1, 2)]
+    plan = RenderPlan(clips=mute, crossfade_s=0.25, title=TitleSpec("Quiet", "", 1.0))
+    tl = film_timeline(plan)
+    assert tl.silent
+    assert not film_timeline(replace(plan, sfx=[SfxSpec(SoundKind.IMPACT, 1.0)])).silent
+    result = render(plan, TINY_H, tmp_path / "silent.mp4", workdir)
+    assert result.silent
+    facts = read_streams(result.path)
+    # a stereo AAC track of digital silence, as long as the picture
+    assert (facts.audio_codec, facts.channels, facts.sample_rate) == ("aac", 2, 48_000)
+    assert facts.video_frames == tl.total_frames
+    assert abs(facts.audio_s - facts.video_s) <= Fraction(1024, 48_000)
+    assert float(np.abs(mono_audio(result.path)).max()) == 0.0
+    passed = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14, silent=True)
+    assert passed.passed, passed.reasons
+    assert passed.measured["silent"] and passed.measured["true_peak_dbtp"] is None
+    # the same file where sound was expected fails: silence is not -14 LUFS
+    failed = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14)
+    assert any("integrated loudness" in r for r in failed.reasons), failed.reasons
+
+
+def test_a_sound_where_the_film_has_none_fails_the_silence_check(
+    clips: list[Path], tmp_path: Path, workdir: Path
+) -> None:
+    result = render(RenderPlan(clips=clips[:1]), TINY_H, tmp_path / "tone.mp4", workdir)
+    tl = film_timeline(RenderPlan(clips=clips[:1]))
+    checked = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14, silent=True)
+    assert any("has no sound" in r for r in checked.reasons), checked.reasons
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ import av
 import numpy as np
 import pytest
 
+from shortfilm.domain.production import TransitionKind
+from shortfilm.domain.timeline import Segment, TextItem, TextKind, Timeline, Transition
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
@@ -28,6 +30,7 @@ from shortfilm.media.smart_render import (
     stream_matches,
     take_packets,
 )
+from shortfilm.media.verify import verify
 
 pytestmark = pytest.mark.media
 
@@ -150,3 +153,97 @@ def test_sound_is_as_long_as_picture(films: tuple[RenderPlan, DraftPlan, Path, P
     film_s = draft.timeline.total_frames / FPS
     # AAC priming/padding aside, the sound runs the film's length
     assert abs(samples / 48_000 - film_s) <= 1 / FPS + 2048 / 48_000
+
+
+# --- a timeline that exercises every kind of join, retimed and foreign takes, irregular GOPs ---
+
+
+def _foreign_take(dest: Path) -> Path:
+    """16:9 at 30 fps, mono: another format, never copied (it is fitted and re-timed)."""
+    run_ffmpeg(
+        [
+            "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30:duration=3",
+            "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=44100:duration=3",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-ac", "1", "-shortest", dest,
+        ],
+        what="foreign take",
+    )  # fmt: skip
+    return dest
+
+
+def _one_gop_take(dest: Path) -> Path:
+    """The preset's format with x264's default GOP: one IDR frame for the whole take."""
+    run_ffmpeg(
+        [
+            "-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}:duration=4",
+            "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
+            "-sc_threshold", "0", "-an", dest,
+        ],
+        what="one-GOP take",
+    )  # fmt: skip
+    return dest
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderPlan, DraftPlan, Path, Path]:
+    """Title card, a dip, a slide, a whip and a cut; a retimed take, a foreign one, one with a
+    single GOP; a hook, a caption across a copy's edge and a lower third."""
+    work = tmp_path_factory.mktemp("smart-mixed")
+    a = _take(work / "a.mp4", "testsrc2", 330)
+    b = _take(work / "b.mp4", "smptebars", 440)
+    foreign = _foreign_take(work / "f.mp4")
+    single = _one_gop_take(work / "s.mp4")
+    r = Fraction(FPS)
+    segments = (
+        Segment(1, 1, 1, "", 10, 90),
+        Segment(2, 1, 2, "", 0, 96),
+        Segment(3, 1, 3, "", 0, 72, speed=2.0),
+        Segment(4, 1, 4, "", 0, 96, speed=0.5),
+        Segment(5, 1, 5, "", 5, 96),
+        Segment(6, 1, 6, "", 0, 96),
+    )
+    joins = (
+        Transition(TransitionKind.CROSSFADE, 6),
+        Transition(TransitionKind.DIP, 8),
+        Transition(TransitionKind.SLIDE, 6, "up"),
+        Transition(TransitionKind.WHIP, 6, "right"),
+        Transition(TransitionKind.CUT, 0),
+        Transition(TransitionKind.CUT, 0),
+    )
+    texts = (
+        TextItem(TextKind.TITLE_CARD, "Mixed", 0, 24),
+        TextItem(TextKind.HOOK, "Watch", 20, 40),
+        TextItem(TextKind.CAPTION, "Across a copy", 130, 150),
+        TextItem(TextKind.LOWER_THIRD, "Single GOP", 420, 440),
+    )
+    timeline = Timeline(r, segments, joins, texts)
+    plan = RenderPlan.from_timeline(timeline, [a, b, foreign, a, single, b])
+    draft = render_draft(plan, PRESET, work / "draft.mp4", work / "draft-work")
+    full = render(plan, PRESET, work / "full.mp4", work / "full-work")
+    return plan, plan_draft(plan, PRESET), draft.path, full.path
+
+
+def test_mixed_draft_copies_only_what_it_may(
+    mixed: tuple[RenderPlan, DraftPlan, Path, Path],
+) -> None:
+    plan, draft, _, _ = mixed
+    copied = {p.copy.clip for p in draft.pieces if p.copy is not None}
+    # the foreign take and the retimed one are encoded; the single-GOP take is trimmed past its
+    # only IDR frame, so nothing of it can be copied either
+    assert copied == {0, 1, 5}
+    assert take_packets(plan.clips[4]).keyframes == (0,)
+
+
+def test_mixed_draft_matches_the_full_render_and_passes_its_checks(
+    mixed: tuple[RenderPlan, DraftPlan, Path, Path],
+) -> None:
+    plan, draft, draft_path, full_path = mixed
+    tl = draft.timeline
+    got, want = _frames(draft_path), _frames(full_path)
+    assert len(got) == len(want) == tl.total_frames
+    diffs = [float(np.abs(a - b).mean()) for a, b in zip(got, want, strict=True)]
+    assert max(diffs) < 4.0, (int(np.argmax(diffs)), max(diffs))
+    checked = verify(draft_path, PRESET, duration=tl.duration, fps=tl.fps, lufs=plan.loudness_lufs)
+    assert checked.passed, checked.reasons
+    assert checked.measured["video_frames"] == tl.total_frames

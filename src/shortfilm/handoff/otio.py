@@ -17,7 +17,9 @@ What is written, for a timeline at rate ``r`` (frames of the film):
   ``ExternalReference``. FCP XML has no generators shortfilm could use, so for ``fcp7`` and
   ``fcpxml`` those clips are left out (the markers still name each cue);
 - ``metadata["shortfilm"]`` on the timeline, clips, transitions, markers and audio clips: ids
-  and the values OTIO has no field for (take ids, gain, audio on/off, loudness targets ...).
+  and the values OTIO has no field for (take ids, gain, audio on/off, loudness targets ...);
+- FCPXML: OTIO's adapter writes neither transitions nor 23.976 / 29.97 / 59.94 fps, so
+  :func:`fcpxml_string` adds both to what it writes (transitions as Cross Dissolves).
 
 Reading back (:func:`timeline_from_otio`) takes order, trims and transitions from the OTIO
 structure (what another tool edits) and only fills in from the metadata what OTIO cannot say,
@@ -26,12 +28,14 @@ so an edit made in Resolve and exported as ``.otio`` comes back with the editor'
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from shortfilm.domain.production import ChannelLoudness, TransitionKind
 from shortfilm.domain.timeline import (
@@ -365,20 +369,158 @@ class HandoffError(ShortfilmError):
 def write_otio(otio_timeline: Any, path: Path, fmt: str) -> None:
     """Write ``otio_timeline`` to ``path`` as ``fmt`` (a key of :data:`FORMATS`).
 
-    The FCP adapters are plug-ins with limits of their own (the FCPXML one cannot write 23.976
-    fps formats); their failures are reported as :class:`HandoffError` naming the file and the
-    format, instead of a traceback from inside the adapter.
+    FCPXML goes through :func:`fcpxml_string`, which adds what OTIO's FCPXML adapter leaves out
+    (transitions, 23.976 / 29.97 / 59.94 fps). The adapters' failures are reported as
+    :class:`HandoffError` naming the file and the format, instead of a traceback from inside the
+    adapter.
     """
     otio = _otio()
     adapter = FORMATS.get(fmt)
     if adapter is None:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     try:
-        otio.adapters.write_to_file(otio_timeline, str(path), adapter_name=adapter)
+        if fmt == "fcpxml":
+            path.write_text(fcpxml_string(otio_timeline), encoding="utf-8")
+        else:
+            otio.adapters.write_to_file(otio_timeline, str(path), adapter_name=adapter)
     except (otio.exceptions.OTIOError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise HandoffError(
             f"{path}: the {adapter} adapter cannot write this timeline: {exc}"
         ) from exc
+
+
+# -- FCPXML: what the adapter leaves out ---------------------------------------------------
+
+CROSS_DISSOLVE_UID = "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265"
+"""Final Cut Pro's Cross Dissolve, the transition every FCPXML reader (Resolve, Premiere via
+converters, FCP itself) knows. Dips, whips and slides are written as dissolves of their length
+(named for what they were): FCPXML has no portable effect for them."""
+
+_FCPXML_TIMES = ("offset", "duration", "start", "tcStart", "audioStart", "audioDuration")
+"""FCPXML attributes holding a time (``N/Ds`` or ``Ns``)."""
+
+_NTSC = {Fraction(24000, 1001): 24, Fraction(30000, 1001): 30, Fraction(60000, 1001): 60}
+"""Drop-frame-family rates and the whole rate the adapter is given for each."""
+
+
+def _film_rate(otio_timeline: Any) -> Fraction:
+    meta = _meta(otio_timeline)
+    if "rate" in meta:
+        return Fraction(str(meta["rate"]))
+    return Fraction(otio_timeline.duration().rate).limit_denominator(1001)
+
+
+def _retimed(otio_timeline: Any, rate: Fraction, nominal: int) -> Any:
+    """A copy of ``otio_timeline`` with every time at ``rate`` counted at ``nominal`` instead
+    (same frame numbers): what OTIO's FCPXML adapter can write."""
+    otio = _otio()
+    data = json.loads(otio.adapters.write_to_string(otio_timeline, adapter_name="otio_json"))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            schema = str(node.get("OTIO_SCHEMA", ""))
+            if schema.startswith("RationalTime") and math.isclose(node["rate"], float(rate)):
+                node["rate"] = float(nominal)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return otio.adapters.read_from_string(json.dumps(data), adapter_name="otio_json")
+
+
+def _fcp_time(seconds: Fraction) -> str:
+    return "0s" if seconds == 0 else f"{seconds.numerator}/{seconds.denominator}s"
+
+
+def _parse_fcp_time(value: str) -> Fraction | None:
+    if not value.endswith("s"):
+        return None
+    try:
+        return Fraction(value[:-1])
+    except ValueError:
+        return None
+
+
+def fcpxml_string(otio_timeline: Any) -> str:
+    """``otio_timeline`` as FCPXML: OTIO's ``fcpx_xml`` adapter, then what it leaves out.
+
+    - 23.976, 29.97 and 59.94 fps: the adapter only knows whole rates, so it is given the
+      timeline at 24, 30 or 60 (same frame numbers) and every time it writes is scaled by
+      1001/1000, with ``frameDuration`` ``1001/24000s`` (...): exact, every time still on a frame;
+    - transitions: each non-cut join of the video track becomes a ``<transition>`` in the spine,
+      ``in_offset`` before the cut and ``out_offset`` after it (OTIO's layout, and FCPXML's:
+      clips abut at the cut and the transition reaches into their media), drawn by the Cross
+      Dissolve effect (:data:`CROSS_DISSOLVE_UID`).
+    """
+    otio = _otio()
+    rate = _film_rate(otio_timeline)
+    nominal = _NTSC.get(rate)
+    scale = Fraction(1001, 1000) if nominal is not None else Fraction(1)
+    source = _retimed(otio_timeline, rate, nominal) if nominal is not None else otio_timeline
+    root = ElementTree.fromstring(otio.adapters.write_to_string(source, adapter_name="fcpx_xml"))
+    if scale != 1:
+        for element in root.iter():
+            for name in _FCPXML_TIMES:
+                value = element.get(name)
+                seconds = _parse_fcp_time(value) if value is not None else None
+                if seconds is not None:
+                    element.set(name, _fcp_time(seconds * scale))
+            if element.tag == "format":
+                element.set("frameDuration", _fcp_time(1 / rate))
+    video = next(iter(otio_timeline.video_tracks()), None)
+    spine = root.find("./project/sequence/spine")
+    if spine is None:
+        spine = root.find(".//spine")
+    if video is not None and spine is not None:
+        _add_transitions(root, spine, video, rate)
+    body = ElementTree.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + body + "\n"
+
+
+def _add_transitions(root: Any, spine: Any, video: Any, rate: Fraction) -> None:
+    otio = _otio()
+    laid = list(spine)  # the video track's gaps and clips, in order (the adapter's spine)
+    placed, wanted = 0, []
+    for item in video:
+        if isinstance(item, otio.schema.Transition):
+            wanted.append((placed, item))
+        elif isinstance(item, (otio.schema.Clip, otio.schema.Gap, otio.schema.Stack)):
+            placed += 1
+    if not wanted:
+        return
+    resources = root.find("./resources")
+    if resources is None:
+        resources = ElementTree.SubElement(root, "resources")
+        root.remove(resources)
+        root.insert(0, resources)
+    used = [int(r.get("id", "r0")[1:]) for r in resources if r.get("id", "").startswith("r")]
+    effect_id = f"r{max(used, default=0) + 1}"
+    ElementTree.SubElement(
+        resources, "effect", {"id": effect_id, "name": "Cross Dissolve", "uid": CROSS_DISSOLVE_UID}
+    )
+    for index, item in reversed(wanted):
+        if index >= len(laid):
+            continue
+        cut = _parse_fcp_time(laid[index].get("offset", "0s")) or Fraction(0)
+        before = Fraction(_frames(item.in_offset, rate)) / rate
+        after = Fraction(_frames(item.out_offset, rate)) / rate
+        kind = str(_meta(item).get("kind", "crossfade"))
+        name = "Cross Dissolve" if kind == "crossfade" else f"Cross Dissolve ({kind})"
+        transition = ElementTree.Element(
+            "transition",
+            {
+                "name": name,
+                "offset": _fcp_time(cut - before),
+                "duration": _fcp_time(before + after),
+            },
+        )
+        ElementTree.SubElement(
+            transition, "filter-video", {"ref": effect_id, "name": "Cross Dissolve"}
+        )
+        spine.insert(list(spine).index(laid[index]), transition)
 
 
 # -- reading -------------------------------------------------------------------------------

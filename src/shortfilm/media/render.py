@@ -261,6 +261,9 @@ class RenderResult:
     loudness: Loudness
     """Measured on the written export (after AAC)."""
     timeline: list[TimelineEntry]
+    silent: bool = False
+    """The film has no sound at all (see :attr:`FilmTimeline.silent`): its audio track is
+    digital silence, not mastered to a loudness."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,22 @@ class FilmTimeline:
 
     def seconds(self, frames: int | Fraction) -> Fraction:
         return frames / self.fps
+
+    @property
+    def silent(self) -> bool:
+        """No sound anywhere: no segment plays a take that has audio, no effect, no music.
+
+        Such a film still gets an audio track (a silent stereo AAC track: the 9:16 platforms
+        accept it, and some players and editors expect one), but there is nothing to master to a
+        loudness target, so the mix is not normalised and verification does not ask for one.
+        """
+        edit = self.timeline
+        if edit is None or edit.audio.sfx or edit.audio.music is not None:
+            return False
+        return not any(
+            seg.audio and info.has_audio
+            for seg, info in zip(edit.segments, self.clips, strict=True)
+        )
 
     def samples(self, frames: int) -> int:
         """Audio samples spanning ``frames`` video frames (rounded to the nearest sample)."""
@@ -675,7 +694,10 @@ def prepare_audio(
         progress("audio", 0.5)
     partial = folder / f".master.{os.getpid()}.wav"
     try:
-        normalize(mix, partial, _target(plan), sample_rate=SAMPLE_RATE)
+        if tl.silent:  # digital silence: no loudness to reach (see FilmTimeline.silent)
+            os.replace(mix, partial)
+        else:
+            normalize(mix, partial, _target(plan), sample_rate=SAMPLE_RATE)
         os.replace(partial, master)
     finally:
         partial.unlink(missing_ok=True)
@@ -710,23 +732,28 @@ def grab_frame(path: Path, at_s: float = 1.0) -> Image.Image:
 
 
 def _graded_background(frame: Image.Image | None, size: tuple[int, int]) -> Image.Image:
-    """A dark, blurred, cool-graded version of ``frame`` filling ``size`` (a gradient if None)."""
+    """A dark, blurred, cool-graded version of ``frame`` filling ``size`` (a gradient if None).
+
+    Everything in it is smooth (blur, grade, vignette), so it is made at a quarter of the size
+    and scaled up: a sixteenth of the arithmetic of a full 1080x1920 frame.
+    """
     w, h = size
+    sw, sh = max(2, w // 4), max(2, h // 4)
     if frame is None:
         top, bottom = np.array([20.0, 26.0, 40.0]), np.array([5.0, 6.0, 10.0])
-        ramp = np.linspace(0.0, 1.0, h)[:, None, None]
-        arr = np.broadcast_to(top + (bottom - top) * ramp, (h, w, 3)).copy()
+        ramp = np.linspace(0.0, 1.0, sh)[:, None, None]
+        arr = np.broadcast_to(top + (bottom - top) * ramp, (sh, sw, 3)).copy()
     else:
-        small = ImageOps.fit(frame, (max(2, w // 4), max(2, h // 4)), Image.Resampling.BILINEAR)
+        small = ImageOps.fit(frame, (sw, sh), Image.Resampling.BILINEAR)
         small = small.filter(ImageFilter.GaussianBlur(radius=max(1.0, min(w, h) / 160)))
         small = ImageEnhance.Color(small).enhance(0.7)
-        base = small.resize(size, Image.Resampling.BICUBIC)
-        arr = np.asarray(base, dtype=np.float64) * 0.32
+        arr = np.asarray(small, dtype=np.float64) * 0.32
         arr = arr * np.array([0.85, 0.95, 1.1]) + np.array([4.0, 6.0, 10.0])
-    yy, xx = np.mgrid[0:h, 0:w]
-    r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+    yy, xx = np.mgrid[0:sh, 0:sw]
+    r2 = ((xx + 0.5 - sw / 2) / (sw / 2)) ** 2 + ((yy + 0.5 - sh / 2) / (sh / 2)) ** 2
     vignette = np.clip(1.0 - 0.35 * r2, 0.3, 1.0)[:, :, None]
-    return Image.fromarray(np.clip(arr * vignette, 0, 255).astype(np.uint8))
+    graded = Image.fromarray(np.clip(arr * vignette, 0, 255).astype(np.uint8))
+    return graded.resize(size, Image.Resampling.BICUBIC)
 
 
 def render_title_card(
@@ -906,15 +933,28 @@ the film is black at the transition's midpoint. (``xfade``'s own ``fadeblack`` i
 after two frames, then a long fade in.)"""
 
 
-def _dip_fades(frames: int, incoming: Transition | None, outgoing: Transition | None) -> str:
-    """``fade`` filters for a picture of ``frames`` frames next to dips ("" when there is none)."""
+def _dip_fades(
+    frames: int,
+    incoming: Transition | None,
+    outgoing: Transition | None,
+    first: int = 0,
+    end: int | None = None,
+) -> str:
+    """``fade`` filters for a picture of ``frames`` frames next to dips ("" when there is none).
+
+    ``[first, end)`` is the part of the picture the filters see (a draft's window, see
+    :mod:`shortfilm.media.smart_render`); a fade wholly outside it is left out. A window never
+    starts inside a transition, so a fade it holds is held from its first frame.
+    """
+    end = frames if end is None else end
     fades = []
-    if incoming is not None and incoming.kind is TransitionKind.DIP:
+    if incoming is not None and incoming.kind is TransitionKind.DIP and first == 0:
         half = incoming.frames // 2
         fades.append(f"fade=t=in:start_frame={half}:nb_frames={incoming.frames - half}")
     if outgoing is not None and outgoing.kind is TransitionKind.DIP:
         start = frames - outgoing.frames
-        fades.append(f"fade=t=out:start_frame={start}:nb_frames={outgoing.frames // 2}")
+        if first <= start < end:
+            fades.append(f"fade=t=out:start_frame={start - first}:nb_frames={outgoing.frames // 2}")
     return ",".join(fades)
 
 
@@ -954,12 +994,13 @@ def _video_graph(
         title = TitleSpec(edit.title.text, edit.title.subtitle)
         card = render_title_card(title, preset.size, preset.safe, grab_frame(plan.clips[0], at_s))
         card_path = folder / "title.png"
-        card.save(card_path)
-        # one decoded picture, repeated by the loop filter (-loop 1 decoded the PNG per frame)
+        card.save(card_path, compress_level=1)  # read once, by ffmpeg: speed over size
+        # one decoded and converted picture, repeated by the loop filter (-loop 1 decoded the
+        # PNG per frame; converting after the loop converted it per frame)
         i = add_input("-framerate", fps, "-i", card_path)
         chains.append(
-            f"[{i}:v]loop=loop=-1:size=1,fps={fps},trim=end_frame={frames[0]},setpts=PTS-STARTPTS,"
-            f"scale={preset.width}:{preset.height},setsar=1,format=yuv420p[s0]"
+            f"[{i}:v]scale={preset.width}:{preset.height},setsar=1,format=yuv420p,"
+            f"loop=loop=-1:size=1,fps={fps},trim=end_frame={frames[0]},setpts=PTS-STARTPTS[s0]"
         )
         segs.append("s0")
     pad = math.ceil(tl.fps) * 2
@@ -1112,6 +1153,7 @@ def render(
         height=info.height,
         loudness=loudness,
         timeline=list(tl.entries),
+        silent=tl.silent,
     )
 
 

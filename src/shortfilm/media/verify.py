@@ -11,11 +11,14 @@ What is checked (tolerances in brackets):
 - length: the video lasts the timeline's frames at its rate [one frame];
 - video: H.264, the preset's size, the timeline's rate [0.1 %], ``yuv420p``;
 - audio: AAC, stereo, 48 kHz, as long as the video [one frame or 1024 samples, whichever is more];
-- loudness: integrated within 1 LU of the target, true peak at most -1 dBTP.
+- loudness: integrated within 1 LU of the target, true peak at most -1 dBTP; for a film with no
+  sound at all (``silent``: no take audio, effect or music) the track must be digital silence
+  instead, since there is nothing to master.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +36,15 @@ MAX_TRUE_PEAK_DBTP = -1.0
 
 AAC_FRAME_SAMPLES = 1024
 """Samples in one AAC frame: audio can only end on such a boundary."""
+
+SILENCE_DBTP = -90.0
+"""Highest true peak of a film with no sound (dBTP): AAC keeps digital silence at zero, so
+anything above this is sound that should not be there."""
+
+
+def _finite(value: float) -> float | None:
+    """``value`` rounded for the checks' JSON; ``None`` for the -inf peak of digital silence."""
+    return round(value, 2) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -127,12 +139,15 @@ def verify(
     fps: Fraction,
     lufs: float,
     loudness: Loudness | None = None,
+    silent: bool = False,
 ) -> Verification:
     """Check the export at ``path`` against ``preset``, the timeline's ``duration`` (seconds) and
     rate ``fps``, and the loudness target ``lufs`` (LUFS).
 
     ``loudness`` is the file's measurement when the caller already made one (the renderer does);
-    otherwise it is measured here. Never raises for a bad render, only for an unreadable file.
+    otherwise it is measured here. ``silent``: the timeline has no sound at all
+    (:attr:`~shortfilm.media.render.FilmTimeline.silent`), so the track must be silent rather than
+    at ``lufs``. Never raises for a bad render, only for an unreadable file.
     """
     facts = read_streams(Path(path))
     level = loudness if loudness is not None else measure(path)
@@ -168,12 +183,17 @@ def verify(
             f"audio lasts {float(facts.audio_s):.3f} s, video {float(facts.video_s):.3f} s: "
             f"more than {float(slack) * 1000:.0f} ms apart"
         )
-    if abs(level.integrated_lufs - lufs) > LOUDNESS_TOLERANCE_LU:
+    if silent:
+        if math.isfinite(level.true_peak_dbtp) and level.true_peak_dbtp > SILENCE_DBTP:
+            reasons.append(
+                f"the film has no sound, but its track peaks at {level.true_peak_dbtp:.1f} dBTP"
+            )
+    elif abs(level.integrated_lufs - lufs) > LOUDNESS_TOLERANCE_LU:
         reasons.append(
             f"integrated loudness {level.integrated_lufs:.1f} LUFS is more than "
             f"{LOUDNESS_TOLERANCE_LU:g} LU from the target {lufs:g} LUFS"
         )
-    if level.true_peak_dbtp > MAX_TRUE_PEAK_DBTP:
+    if not silent and level.true_peak_dbtp > MAX_TRUE_PEAK_DBTP:
         reasons.append(
             f"true peak {level.true_peak_dbtp:.1f} dBTP is above {MAX_TRUE_PEAK_DBTP:g} dBTP"
         )
@@ -189,9 +209,10 @@ def verify(
         "sample_rate": facts.sample_rate,
         "channels": facts.channels,
         "audio_s": round(float(facts.audio_s), 4),
-        "integrated_lufs": round(level.integrated_lufs, 2),
-        "target_lufs": lufs,
-        "true_peak_dbtp": round(level.true_peak_dbtp, 2),
-        "lra": round(level.lra, 2),
+        "integrated_lufs": _finite(level.integrated_lufs),
+        "target_lufs": None if silent else lufs,
+        "true_peak_dbtp": _finite(level.true_peak_dbtp),
+        "lra": _finite(level.lra),
+        "silent": silent,
     }
     return Verification(tuple(reasons), measured)

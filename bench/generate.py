@@ -33,6 +33,7 @@ from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
 from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import import_production
+from shortfilm.workflow.review import approve_pending, local_owner
 
 TAKES, CAP, MEAN_S, JITTER_S = 60, 12, 3.0, 1.0
 KEY = "bench-key"
@@ -82,6 +83,7 @@ def main() -> None:
         try:
             store = Store(root / "home")
             import_production(store, production, spec_dir)
+            approve_pending(store, production.slug, local_owner(), "board")  # as run --yes does
             provider = SeedanceProvider(
                 root / "home" / "work" / "seedance",
                 base_url=base_url,

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from approvals import approve_board
 from PIL import Image, ImageDraw
 
 from shortfilm.domain import ClipPlan, Production, Shot
@@ -438,6 +439,7 @@ def test_seedance_gets_exactly_the_frames_and_reruns_pay_only_for_a_changed_fram
     store = Store(tmp_path / "home")
     import_spec(store, spec)
 
+    approve_board(store, SLUG)
     first_run = generate_takes(store, SLUG, seedance, poll_interval_s=0.02)
 
     assert _statuses(first_run) == [("succeeded", False)] * 4
@@ -497,6 +499,7 @@ def test_seedance_gets_exactly_the_frames_and_reruns_pay_only_for_a_changed_fram
     draw_frame(spec.parent / "refs" / "palette.png", (20, 160, 60))
     assert import_spec(store, spec).new_versions == ["board v2"]
 
+    approve_board(store, SLUG)
     fourth_run = generate_takes(store, SLUG, seedance, poll_interval_s=0.02)
 
     reused = [o.reused for o in fourth_run.outcomes]

@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from approvals import approve_board
 from fake_providers import TimedProvider
 from PIL import Image
 from sqlalchemy import select
@@ -59,6 +60,7 @@ def made(
     store = Store(tmp_path / "home", db_url)
     import_spec(store, example_spec)
     provider = TimedProvider(small_clip, latency_s=0.02)
+    approve_board(store, SLUG)
     result = generate_takes(store, SLUG, provider, poll_interval_s=0.01)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     yield store, provider

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+from approvals import approve_board
 from fake_providers import RefusingProvider
 from typer.testing import CliRunner
 
@@ -64,6 +65,7 @@ def test_lint_a_stored_production_shows_lessons_of_failed_takes(
     home = tmp_path / "home"
     store = Store(home)
     import_spec(store, example_spec)
+    approve_board(store, "wasteland-villa")
     generate_takes(store, "wasteland-villa", RefusingProvider(), poll_interval_s=0)
     store.close()
     result = runner.invoke(
@@ -91,6 +93,7 @@ def test_run_refuses_clips_with_lint_errors_and_sends_nothing(example_spec: Path
     store, slug = _one_broken_clip(example_spec)
     provider = RefusingProvider()
     try:
+        approve_board(store, slug)
         generate_takes(store, slug, provider, poll_interval_s=0)
     except GateError as exc:
         assert "clip-01: C2" in str(exc) and "clips[0].shots[0].camera" in str(exc)
@@ -107,6 +110,7 @@ def test_run_refuses_clips_with_lint_errors_and_sends_nothing(example_spec: Path
 def test_forced_run_records_that_it_was_forced(example_spec: Path) -> None:
     store, slug = _one_broken_clip(example_spec)
     animatic = registry.get("animatic", store.home / "work" / "animatic")
+    approve_board(store, slug)
     result = generate_takes(store, slug, animatic, force=True)
     assert [o.status for o in result.outcomes] == ["succeeded"]
     with store.session() as s:

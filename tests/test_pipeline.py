@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from approvals import approve_board
 from media_facts import frames_at, luma, mono_audio, rms
 from typer.testing import CliRunner
 
@@ -113,9 +114,17 @@ def test_status_shows_every_stage(demo: tuple[Path, dict[str, Any]]) -> None:
     assert [c["state"] for c in status["clips"]] == ["generated"] * 4
     assert all(c["selected_take"] == 1 for c in status["clips"])
     assert all(path != "pending" for path in status["renders"].values())
-    assert "board v1: review (checkpoint 1)" in status["pending"]
+    # the demo approved each checkpoint in advance as the local owner; publishing is left
+    assert [c["review"] for c in status["clips"]] == ["approved"] * 4
+    assert status["board_status"] == "approved"
+    states = {step["key"]: step["state"] for step in status["checklist"]}
+    assert states == dict.fromkeys(states, "done") | {"publish": "todo"}
+    assert status["pending"] == [
+        "Publish: edit v1 approved, not published (waiting for growth-operator)"
+    ]
     text = CliRunner().invoke(app, ["status", "--home", str(out)])
     assert "clip-04" in text.output and "pending" in text.output
+    assert "Keyframe" in text.output and "growth-operator" in text.output
 
 
 def test_keyframe_lineage_links_clips(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -175,6 +184,7 @@ def test_editing_one_shot_regenerates_only_what_depends_on_it(
     store = Store(home)
     import_spec(store, spec)
     provider = registry.get("animatic", home / "work" / "animatic")
+    approve_board(store, production.slug)
     result = generate_takes(store, production.slug, provider)
     reused = [o.reused for o in result.outcomes]
     numbers = [o.take_number for o in result.outcomes]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from approvals import approve_board
 from fake_providers import TimedProvider
 from PIL import Image
 from sqlalchemy import select
@@ -502,6 +503,7 @@ def test_every_generated_take_is_checked_and_hands_on_a_full_size_keyframe(
 ) -> None:
     store = Store(home, db_url)
     provider = TimedProvider(small_clip, latency_s=0.02)
+    approve_board(store, SLUG)
     result = generate_takes(store, SLUG, provider, poll_interval_s=0.01)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     with store.session() as s:
@@ -535,6 +537,7 @@ def test_a_run_whose_qc_breaks_still_keeps_its_takes_and_hands_on_keyframes(
     monkeypatch.setattr(take_qc, "_analyse", broken)
     store = Store(home, db_url)
     provider = TimedProvider(small_clip, latency_s=0.02)
+    approve_board(store, SLUG)
     result = generate_takes(store, SLUG, provider, poll_interval_s=0.01)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     with store.session() as s:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from approvals import approve_takes
 from timeline_home import SLUG, home_copy
 
 from shortfilm.domain.timeline import CUT, Segment, TextItem, TextKind, Timeline
@@ -199,6 +200,7 @@ def example(home: Path) -> tuple[EditResult, dict[str, RenderRow]]:
         store = Store(home)
         try:
             set_channels(store, home, ["tiktok", "youtube", "feed"])
+            approve_takes(store, SLUG)
             result = assemble_edit(store, SLUG)
             return result, rows(store)
         finally:
@@ -287,6 +289,7 @@ def test_mixed_footage_renders_and_passes_then_a_failing_render_is_kept(
             run_ffmpeg(args, what="take", file=path)
             import_take(store, SLUG, clip, path, select=True, selected_by="t")
         set_channels(store, home, ["feed"])
+        approve_takes(store, SLUG)
         passed = assemble_edit(store, SLUG)
         assert [(r.preset, r.status) for r in passed.renders] == [("square", "passed")]
         square = rows(store)["square"]

@@ -6,6 +6,7 @@ from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import pytest
+from approvals import approve_board
 from fake_providers import TimedProvider
 
 from shortfilm.domain import ClipPlan, Shot
@@ -49,6 +50,7 @@ def test_independent_clips_overlap_and_continuing_ones_wait(
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
     provider = TimedProvider(small_clip, latency_s=0.6)
+    approve_board(store, "wasteland-villa")
     result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     by_clip = {provider.labels[j]: j for j in provider.started}
@@ -66,6 +68,7 @@ def test_the_cap_limits_takes_in_flight(
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
     provider = TimedProvider(small_clip, latency_s=0.5, max_concurrent=1)
+    approve_board(store, "wasteland-villa")
     generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
     spans = sorted((s, provider.finished_at(j)) for j, s in provider.started.items())
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
@@ -107,6 +110,7 @@ def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     store = Store(home)
     import_production(store, production, example_spec.parent)
     provider = TimedProvider(small_clip, latency_s=0.2, max_concurrent=4)
+    approve_board(store, "wasteland-villa")
     result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
     statuses = [o.status for o in result.outcomes]
     assert statuses.count("succeeded") == 2, statuses
@@ -135,6 +139,7 @@ def test_a_take_interrupted_by_an_outage_is_re_attached_not_resubmitted(
     import_spec(store, example_spec)
     provider = FlakyStatusProvider(small_clip, outages=1)
     provider.limits = dataclasses_replace(provider.limits, max_concurrent=1)
+    approve_board(store, "wasteland-villa")
     first = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.01)
     # whichever clip met the outage is left running for the next run, not failed
     (hit,) = [o for o in first.outcomes if o.status == "running"]
@@ -199,6 +204,7 @@ def test_a_persons_pick_is_kept_and_not_paid_for_again(
     import_spec(store, example_spec)
     picked = import_take(store, "wasteland-villa", 1, small_clip, select=True, selected_by="ana")
     provider = TimedProvider(small_clip, latency_s=0.05)
+    approve_board(store, "wasteland-villa")
     result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     assert result.outcomes[0].take_number == picked.take and result.outcomes[0].reused
@@ -239,6 +245,7 @@ def test_each_take_reports_its_stages_in_order(
                 assert total == 4
 
     provider = TimedProvider(small_clip, latency_s=0.1)
+    approve_board(store, "wasteland-villa")
     generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02, progress=progress)
     takes = {k.strip(): v for k, v in seen.items() if k.strip().startswith("clip-")}
     assert sorted(takes) == [f"clip-0{i}/take-001" for i in range(1, 5)]

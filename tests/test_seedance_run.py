@@ -53,7 +53,7 @@ def _start_run(spec: Path, home: Path, env: dict[str, str], log: Path) -> subpro
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "shortfilm", "run", str(spec), "--provider", "seedance",
-             "--home", str(home), "--json"],
+             "--home", str(home), "--json", "--yes"],
             env=env, stdout=sink, stderr=sink,
         )  # fmt: skip
 

@@ -31,6 +31,7 @@ from shortfilm.domain.production import (
     Hook,
     Music,
     Production,
+    ReviewPolicy,
     SoundEffectCue,
     SoundKind,
     Style,
@@ -213,6 +214,7 @@ def _maximal(production: Production) -> Production:
             loudness=(ChannelLoudness(channel="youtube", lufs=-16.0),),
         ),
         budget=Budget(limit=2_500_000.0, unit="tokens"),
+        review=ReviewPolicy(second_pair_of_eyes=True),
     )
 
 

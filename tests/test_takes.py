@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from approvals import approve_board
 from fake_providers import RefusingProvider
 
 from shortfilm.store import repo
@@ -18,6 +19,7 @@ def test_failed_takes_are_kept_with_their_error(tmp_path: Path, example_spec: Pa
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
     provider = RefusingProvider()
+    approve_board(store, "wasteland-villa")
     result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0)
     statuses = [o.status for o in result.outcomes]
     # clip 3 continues clip 2, which has no keyframe: it is blocked, not sent
@@ -45,6 +47,7 @@ def test_a_similar_prompt_shows_the_lesson_of_a_failed_take(
 ) -> None:
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
+    approve_board(store, "wasteland-villa")
     generate_takes(store, "wasteland-villa", RefusingProvider(), poll_interval_s=0)
     note_take(store, "wasteland-villa", 1, 1, "robots read as toys; ask for rust and scale")
     with store.session() as s:
@@ -68,6 +71,7 @@ def test_rejecting_the_selected_take_frees_the_clip(tmp_path: Path, example_spec
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
     animatic = registry.get("animatic", tmp_path / "home" / "work" / "animatic")
+    approve_board(store, "wasteland-villa")
     result = generate_takes(store, "wasteland-villa", animatic)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     subject = note_take(store, "wasteland-villa", 2, 1, "blade on the wrong arm", failed=True)

@@ -10,6 +10,8 @@ import functools
 import shutil
 from pathlib import Path
 
+from approvals import approve_board
+
 from shortfilm.examples import example_dir
 from shortfilm.providers import registry
 from shortfilm.store.repo import Store
@@ -29,6 +31,7 @@ def prepared_home(root: Path) -> Path:
     store = Store(home)
     try:
         import_spec(store, spec / "production.yaml")
+        approve_board(store, SLUG)
         generate_takes(store, SLUG, registry.get("animatic", home / "work" / "animatic"))
         record_edit(store, SLUG)
     finally:

@@ -132,28 +132,49 @@ def run(
     force: Annotated[
         bool, typer.Option(help="Generate clips even with lint errors (recorded on the take).")
     ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Approve each checkpoint in advance as the local owner (recorded)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Import, generate every clip's take, hand keyframes on, edit and render."""
+    """Import, generate every clip's take, hand keyframes on, edit and render.
+
+    Stops (exit 1) at the first review checkpoint nobody has passed, saying what waits and the
+    command that approves it; with --yes the local owner's approvals are recorded instead.
+    """
     try:
-        result = _run(spec, home, provider, seed, quiet=as_json, force=force)
+        result = _run(spec, home, provider, seed, quiet=as_json, force=force, approve=yes)
     except ShortfilmError as exc:
         fail(exc)
     _print_run(result, as_json)
 
 
 def _run(
-    spec: Path, home: Path, provider_name: str, seed: int, *, quiet: bool, force: bool = False
+    spec: Path,
+    home: Path,
+    provider_name: str,
+    seed: int,
+    *,
+    quiet: bool,
+    force: bool = False,
+    approve: bool = False,
 ) -> Any:
     from shortfilm.providers import registry
     from shortfilm.spec import load_spec
     from shortfilm.workflow.pipeline import run_production
+    from shortfilm.workflow.review import local_owner
 
     load_spec(spec)  # validate before anything is created
     provider = registry.get(provider_name, home / "work" / provider_name)
     store = open_store(home)
+    approve_as = local_owner() if approve else None
     with progress_bars(quiet) as bars:
-        return run_production(store, spec, provider, seed=seed, force=force, progress=bars)
+        return run_production(
+            store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as
+        )
 
 
 def _print_run(result: Any, as_json: bool) -> None:
@@ -167,8 +188,10 @@ def _print_run(result: Any, as_json: bool) -> None:
         }
         for r in result.edit.renders
     ]
+    waiting = [f"{step.label}: {step.detail}" for step in result.waiting]
     if as_json:
-        sys.stdout.write(json.dumps({"renders": renders, "report": str(result.report)}) + "\n")
+        data = {"renders": renders, "report": str(result.report), "waiting": waiting}
+        sys.stdout.write(json.dumps(data) + "\n")
         return
     table = Table("preset", "duration", "size", "loudness", "file")
     for r in result.edit.renders:
@@ -182,6 +205,8 @@ def _print_run(result: Any, as_json: bool) -> None:
     table.columns[-1].overflow = "fold"
     out.print(table)
     out.print(f"report: {result.report}")
+    for line in waiting:
+        out.print(f"waiting: {escape(line)}", highlight=False)
 
 
 @app.command()
@@ -192,14 +217,19 @@ def demo(
     seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Make the example film 'wasteland-villa' offline, from spec to finished MP4s."""
+    """Make the example film 'wasteland-villa' offline, from spec to finished MP4s.
+
+    Each review checkpoint is approved in advance as the local owner (recorded as such).
+    """
     from shortfilm.examples import example_dir
 
     try:
         spec_dir = out_dir / "spec"
         source = example_dir("wasteland-villa")
         _copy_example(source, spec_dir)
-        result = _run(spec_dir / "production.yaml", out_dir, "animatic", seed, quiet=as_json)
+        result = _run(
+            spec_dir / "production.yaml", out_dir, "animatic", seed, quiet=as_json, approve=True
+        )
     except ShortfilmError as exc:
         fail(exc)
     _print_run(result, as_json)
@@ -250,11 +280,23 @@ def status(
                 str(c.failed_takes),
                 f"take-{c.selected_take:03d}" if c.selected_take else "-",
                 c.keyframe or "-",
-                c.state,
+                c.state if c.state != "generated" else c.review,
             )
         out.print(table)
         for preset, path in st.renders.items():
-            out.print(f"  render {preset}: {path}")
+            out.print(f"  render {preset}: {escape(path)}", highlight=False)
+        steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")
+        for step in st.checklist:
+            steps.add_row(
+                step["label"],
+                step["owner_role"],
+                step["output"],
+                step["review"],
+                step["state"],
+                ", ".join(step["waiting_for"]) or "-",
+                escape(step["detail"]),
+            )
+        out.print(steps)
         out.print("  pending: " + ("; ".join(st.pending) if st.pending else "nothing"))
 
 
@@ -507,6 +549,41 @@ def board_generate(
     out.print(
         f"board v{result.version}: {verb} {result.path} "
         f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
+    )
+
+
+@board_app.command("add-reference")
+def board_add_reference(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    image: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP image.")],
+    role: Annotated[str, typer.Option(help="character, environment or board (style/palette).")],
+    label: Annotated[
+        str, typer.Option(help="The character's or view's name, or a name for a style image.")
+    ],
+    home: HomeOpt = Path("."),
+) -> None:
+    """Add a reference image to the board as a new draft version (review it before generating)."""
+    from shortfilm.workflow.board import add_reference
+    from shortfilm.workflow.people import current_person
+
+    if not _is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        with store_at(home) as store:
+            added = add_reference(
+                store, slug, image, role=role, label=label, actor_name=current_person()
+            )
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(
+        f"board v{added.version}: {added.role} reference {added.label} ({added.spec_path}), "
+        f"a draft: review it with `shortfilm review board {slug}`",
+        highlight=False,
+    )
+    out.print(
+        f"  your spec file does not name it: importing it again makes a version without it; "
+        f"`shortfilm export {slug} DIR` writes a spec that does",
+        highlight=False,
     )
 
 
@@ -1132,6 +1209,70 @@ def text_remove(
     _remove_text(home, slug, kind, which)
 
 
+@app.command("render")
+def render_cmd(
+    slug: SlugArg,
+    presets: Annotated[
+        list[str] | None,
+        typer.Option("--preset", help="A preset or channel (repeatable; default: every channel)."),
+    ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft",
+            help="A fast review draft (untouched spans copied), stored as PRESET-draft, "
+            "never as the publishable render; needs no approved takes.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Render the current edit for its channels, each render checked (exit 1 if one fails)."""
+    from shortfilm.workflow.edit import RenderCheckError, assemble_edit, draft_edit
+
+    _edit_home(home)
+    make = draft_edit if draft else assemble_edit
+    failure: ShortfilmError | None = None
+    try:
+        with store_at(home) as store, progress_bars(as_json) as bars:
+            result = make(store, slug, progress=bars, preset_names=tuple(presets or ()))
+    except RenderCheckError as exc:
+        result, failure = exc.result, exc
+    except ShortfilmError as exc:
+        fail(exc)
+    rows = [
+        {
+            "preset": r.preset,
+            "draft": r.draft,
+            "status": r.status,
+            "reused": r.reused,
+            "path": str(r.path),
+            "duration_s": round(r.duration_s, 3),
+            "size": f"{r.width}x{r.height}",
+            "reasons": list(r.reasons),
+        }
+        for r in result.renders
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps({"edit_version": result.edit_version, "renders": rows}) + "\n")
+    else:
+        table = Table("preset", "status", "duration", "size", "loudness", "file")
+        for r in result.renders:
+            table.add_row(
+                r.preset + (" (draft)" if r.draft else ""),
+                r.status + (", reused" if r.reused else ""),
+                f"{r.duration_s:.2f} s",
+                f"{r.width}x{r.height}",
+                f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
+                str(r.path),
+            )
+        table.columns[-1].overflow = "fold"
+        out.print(f"{slug}: edit v{result.edit_version}", highlight=False)
+        out.print(table)
+    if failure is not None:
+        fail(failure)
+
+
 @app.command("export-timeline")
 def export_timeline(
     slug: SlugArg,
@@ -1171,6 +1312,336 @@ def import_timeline(
     from shortfilm.workflow.handoff import import_timeline as import_otio
 
     _edit(home, lambda store: import_otio(store, slug, file))
+
+
+review_app = typer.Typer(
+    help="Review checkpoints: the board before generation, each take before the edit, the final "
+    "render before publishing. Decisions are the local owner's (SHORTFILM_USER names them).",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+
+ApproveOpt = Annotated[bool, typer.Option("--approve", help="Approve this exact version.")]
+ChangesOpt = Annotated[
+    str | None, typer.Option("--request-changes", help="Ask for changes: say what to change.")
+]
+RejectOpt = Annotated[bool, typer.Option("--reject", help="Reject it (give the reason in --note).")]
+NoteOpt = Annotated[str, typer.Option("--note", help="Why; a reject needs one.")]
+ScoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--score",
+        help="A rubric score, criterion=N[:note] (N 1-5); approving the final needs all seven: "
+        "visual-continuity, story-clarity, caption-fit, sound-quality, export-format, "
+        "account-match, reuse-potential.",
+    ),
+]
+VersionOpt = Annotated[int | None, typer.Option("--version", help="Version (default: latest).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _review(
+    home: Path,
+    slug: str,
+    kind: str,
+    where: dict[str, Any],
+    approve: bool,
+    changes: str | None,
+    reject: bool,
+    note: str,
+    scores: list[str] | None,
+    as_json: bool,
+) -> None:
+    from dataclasses import asdict
+
+    from shortfilm.domain.review import Decision, Score
+    from shortfilm.workflow.review import decide, local_owner, subject_id
+
+    chosen = [d for d, on in ((Decision.APPROVE, approve), (Decision.REQUEST_CHANGES,
+              changes is not None), (Decision.REJECT, reject)) if on]  # fmt: skip
+    try:
+        if len(chosen) != 1:
+            raise InputError("decision: give one of --approve, --request-changes TEXT, --reject")
+        parsed = [Score.parse(text) for text in scores or []]
+        with store_at(home) as store:
+            record = decide(
+                store, slug, kind, subject_id(store, slug, kind, **where), local_owner(),
+                chosen[0], scores=parsed, note=note, changes=changes or "",
+            )  # fmt: skip
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(asdict(record), default=str) + "\n")
+        return
+    done = {"approve": "approved", "request-changes": "changes requested", "reject": "rejected"}
+    out.print(
+        f"{slug} {record.subject}: {done[record.decision]} by {escape(record.reviewer)} "
+        f"({record.role})",
+        highlight=False,
+    )
+
+
+@review_app.command("board")
+def review_board(
+    slug: SlugArg,
+    version: VersionOpt = None,
+    approve: ApproveOpt = False,
+    request_changes: ChangesOpt = None,
+    reject: RejectOpt = False,
+    note: NoteOpt = "",
+    score: ScoreOpt = None,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide on a board version (checkpoint 1: no take is generated before it is approved)."""
+    where = {"version": version}
+    _review(home, slug, "board", where, approve, request_changes, reject, note, score, as_json)
+
+
+@review_app.command("take")
+def review_take_cmd(
+    slug: SlugArg,
+    clip: ClipArg,
+    take: Annotated[int | None, typer.Argument(help="Take number (default: the selected).")] = None,
+    approve: ApproveOpt = False,
+    request_changes: ChangesOpt = None,
+    reject: RejectOpt = False,
+    note: NoteOpt = "",
+    score: ScoreOpt = None,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide on a take (checkpoint 2). Approving selects it; rejecting frees the clip."""
+    where = {"clip": parse_clip(clip), "take": take}
+    _review(home, slug, "take", where, approve, request_changes, reject, note, score, as_json)
+
+
+@review_app.command("edit")
+def review_edit(
+    slug: SlugArg,
+    version: VersionOpt = None,
+    approve: ApproveOpt = False,
+    request_changes: ChangesOpt = None,
+    reject: RejectOpt = False,
+    note: NoteOpt = "",
+    score: ScoreOpt = None,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide on an edit version (the cut, before its renders are judged)."""
+    where = {"version": version}
+    _review(home, slug, "edit", where, approve, request_changes, reject, note, score, as_json)
+
+
+@review_app.command("final")
+def review_final(
+    slug: SlugArg,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="The render's preset (if there are several).")
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option("--edit-version", help="Edit version (default: latest).")
+    ] = None,
+    approve: ApproveOpt = False,
+    request_changes: ChangesOpt = None,
+    reject: RejectOpt = False,
+    note: NoteOpt = "",
+    score: ScoreOpt = None,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide on a final render (checkpoint 3: only the owner approves, with the rubric)."""
+    where = {"preset": preset, "version": version}
+    _review(home, slug, "render", where, approve, request_changes, reject, note, score, as_json)
+
+
+@app.command()
+def override(
+    slug: SlugArg,
+    gate: Annotated[str, typer.Argument(help="The checkpoint: board, clip or final.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it may pass unreviewed.")],
+    subject: Annotated[
+        int | None,
+        typer.Option("--subject", help="Only this board/take/render id (default: all waiting)."),
+    ] = None,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Let a checkpoint pass on the owner's word, with a reason; recorded like a review."""
+    from shortfilm.workflow.review import local_owner
+    from shortfilm.workflow.review import override as override_gate
+
+    try:
+        with store_at(home) as store:
+            override_gate(store, slug, gate, local_owner(), reason, subject_id=subject)
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(f"{slug}: {gate} checkpoint overridden", highlight=False)
+
+
+@app.command()
+def comment(
+    slug: SlugArg,
+    on: Annotated[str, typer.Argument(help="What it is about: board, take, edit or final.")],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    clip: Annotated[str | None, typer.Option("--clip", help="The take's clip.")] = None,
+    take: Annotated[int | None, typer.Option("--take", help="Take (default: selected).")] = None,
+    version: VersionOpt = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="The render's preset.")] = None,
+    at: Annotated[
+        float | None, typer.Option("--at", help="Seconds into the take or render.")
+    ] = None,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Leave a comment on one exact version, optionally at a time in a take or render."""
+    from shortfilm.workflow.review import add_comment, local_owner, subject_id
+
+    kind = "render" if on == "final" else on
+    where: dict[str, Any] = {"version": version}
+    if kind == "take":
+        where = {"clip": parse_clip(clip) if clip else None, "take": take}
+    elif kind == "render":
+        where["preset"] = preset
+    try:
+        with store_at(home) as store:
+            record = add_comment(
+                store, slug, kind, subject_id(store, slug, kind, **where), local_owner(), text,
+                at_s=at,
+            )  # fmt: skip
+    except ShortfilmError as exc:
+        fail(exc)
+    at_text = f" at {record.at_s:g} s" if record.at_s is not None else ""
+    out.print(f"{slug} {record.subject}{at_text}: comment saved", highlight=False)
+
+
+@take_app.command("select")
+def take_select(
+    slug: SlugArg,
+    clip: ClipArg,
+    take: Annotated[int, typer.Argument(help="Take number.")],
+    home: HomeOpt = Path("."),
+) -> None:
+    """Make a take the clip's selection (your pick, kept by run; still to be approved)."""
+    from shortfilm.workflow.review import local_owner, select_take
+
+    try:
+        with store_at(home) as store:
+            select_take(store, slug, parse_clip(clip), take, local_owner())
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(f"{slug} clip-{parse_clip(clip):02d}: take-{take:03d} selected", highlight=False)
+
+
+@app.command()
+def publish(
+    slug: SlugArg,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="Publish only this preset's render.")
+    ] = None,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
+    from shortfilm.workflow.review import local_owner
+    from shortfilm.workflow.review import publish as publish_final
+
+    try:
+        with store_at(home) as store:
+            files = publish_final(store, slug, local_owner(), preset=preset)
+    except ShortfilmError as exc:
+        fail(exc)
+    for path in files:
+        out.print(str(path), highlight=False, soft_wrap=True)
+
+
+user_app = typer.Typer(
+    help="People who log in to the web app, one role each.", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
+
+
+def _read_password() -> str:
+    """The password from stdin: typed without echo at a terminal (twice), else the first line."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            fail(InputError("the two passwords differ"))
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The name the person logs in with.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="writer, visual-operator, ai-operator, editor, growth-operator or owner.",
+        ),
+    ],
+    home: HomeOpt = Path("."),
+) -> None:
+    """Add a user; the password is read from stdin (never an argument: it would be in history)."""
+    from shortfilm.workflow.accounts import add_user, parse_role
+
+    try:
+        parse_role(role)  # before asking for a password
+        password = _read_password()
+        with store_at(home) as store:
+            actor = add_user(store, name, role, password)
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(f"user {escape(actor.name)} added as {actor.role.value}", highlight=False)
+
+
+@user_app.command("list")
+def user_list(home: HomeOpt = Path(".")) -> None:
+    """The users and their roles."""
+    from shortfilm.workflow.accounts import list_users
+
+    try:
+        with store_at(home) as store:
+            users = list_users(store)
+    except ShortfilmError as exc:
+        fail(exc)
+    table = Table("name", "role")
+    for actor in users:
+        table.add_row(escape(actor.name), actor.role.value)
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; loopback unless you mean to share it.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    max_upload_mb: Annotated[
+        float, typer.Option(help="Largest upload accepted (reference image, external take).")
+    ] = 200.0,
+    home: HomeOpt = Path("."),
+) -> None:
+    """The team web app: review boards, takes and the edit in a browser (login required)."""
+    import uvicorn
+
+    from shortfilm.web.settings import ENV_HOME, ENV_MAX_UPLOAD
+
+    if not _is_home(home):
+        fail(InputError(f"{home}: not a production home (run 'shortfilm init' or 'run' first)"))
+    # the app is built in each worker process from these (uvicorn's factory needs an import path)
+    os.environ[ENV_HOME] = str(home.resolve())
+    os.environ[ENV_MAX_UPLOAD] = str(int(max_upload_mb * 1024 * 1024))
+    err.print(f"serving {home.resolve()} at http://{host}:{port}/", highlight=False)
+    uvicorn.run(
+        "shortfilm.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def main() -> None:

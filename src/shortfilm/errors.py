@@ -74,3 +74,17 @@ class GateError(ShortfilmError):
 
 class StoreError(ShortfilmError):
     """The store is missing, locked or inconsistent."""
+
+
+class PermissionDenied(ShortfilmError):
+    """The actor's role does not allow this (approve the final, override a gate ...).
+
+    Names the action and the roles that may take it; nothing was written.
+    """
+
+
+class ConflictError(ShortfilmError):
+    """Someone else changed the item since it was read (another reviewer decided first).
+
+    Names what changed; nothing was written. Reload and decide again.
+    """

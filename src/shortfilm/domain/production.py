@@ -283,6 +283,14 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class ReviewPolicy:
+    """How strict the production's review checkpoints are (``review:`` in the spec)."""
+
+    second_pair_of_eyes: bool = False
+    """Nobody approves a board version or a take they made themselves."""
+
+
+@dataclass(frozen=True)
 class Production:
     title: str
     slug: str
@@ -296,6 +304,7 @@ class Production:
     edit: EditIntent = field(default_factory=EditIntent)
     budget: Budget | None = None
     """``None``: no limit. A take whose estimated cost would pass it is not started."""
+    review: ReviewPolicy = field(default_factory=ReviewPolicy)
     schema: str = SCHEMA
 
     def clip_seconds(self) -> float:

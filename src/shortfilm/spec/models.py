@@ -47,6 +47,7 @@ from shortfilm.domain.production import (
     Hook,
     Music,
     Production,
+    ReviewPolicy,
     Script,
     Shot,
     SoundEffectCue,
@@ -416,6 +417,13 @@ class BudgetSpec(_SpecModel):
         return Budget(limit=self.limit, unit=self.unit)
 
 
+class ReviewPolicySpec(_SpecModel):
+    second_pair_of_eyes: bool = False
+
+    def to_domain(self) -> ReviewPolicy:
+        return ReviewPolicy(second_pair_of_eyes=self.second_pair_of_eyes)
+
+
 class ProductionSpec(_SpecModel):
     """The whole file. ``schema`` may be left out; when written it must be ``shortfilm/1``."""
 
@@ -432,6 +440,7 @@ class ProductionSpec(_SpecModel):
     clips: Annotated[list[ClipPlanSpec], Field(min_length=1)]
     edit: EditIntentSpec = EditIntentSpec()
     budget: BudgetSpec | None = None
+    review: Annotated[ReviewPolicySpec, _null_as({})] = ReviewPolicySpec()
 
     def to_domain(self) -> Production:
         return Production(
@@ -446,6 +455,7 @@ class ProductionSpec(_SpecModel):
             clips=tuple(c.to_domain() for c in self.clips),
             edit=self.edit.to_domain(),
             budget=self.budget.to_domain() if self.budget else None,
+            review=self.review.to_domain(),
             schema=self.schema_,
         )
 
@@ -469,5 +479,6 @@ SPEC_MODELS: dict[type[_SpecModel], type[Any]] = {
     EndCardSpec: EndCard,
     ChannelLoudnessSpec: ChannelLoudness,
     BudgetSpec: Budget,
+    ReviewPolicySpec: ReviewPolicy,
 }
 """Each validation model and the dataclass it mirrors; a test holds their fields equal."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -70,6 +71,11 @@ class BoardRow(Base):
     """``[{"path", "sha256", "role", "label"}]`` in the stable order prompts name them by."""
     content_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    """``draft`` until reviewed, then the latest decision's standing (``approved`` ...)."""
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every review decision on it: a stale one is refused (compare-and-swap)."""
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Who made this version (for the second pair of eyes); ``None`` before it was recorded."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -89,6 +95,8 @@ class ClipRow(Base):
     )
     selected_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     """``auto`` when ``run`` picked the take, else the reviewer: a person's pick is never undone."""
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every take decision and selection: a stale one is refused (compare-and-swap)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -134,6 +142,8 @@ class TakeRow(Base):
     video_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_frame_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Who asked for this take (for the second pair of eyes); ``None`` before it was recorded."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -180,6 +190,8 @@ class EditRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     timeline: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every review decision on it: a stale one is refused (compare-and-swap)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -207,6 +219,8 @@ class RenderRow(Base):
     """The WebVTT caption sidecar."""
     cover_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The cover image (JPEG at the preset's size)."""
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every review decision on it: a stale one is refused (compare-and-swap)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -216,12 +230,40 @@ class ReviewRow(Base):
     production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
     checkpoint: Mapped[str] = mapped_column(String(20))
     """``board``, ``clip`` or ``final``."""
+    subject_kind: Mapped[str] = mapped_column(String(20), server_default="")
+    """``board``, ``take``, ``edit`` or ``render``: the table ``subject_id`` points into."""
     subject_id: Mapped[int] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(20))
+    """``approve``, ``request-changes``, ``reject``, or ``override`` (the owner's, with reason)."""
     reviewer: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40), server_default="")
+    """The reviewer's role when deciding (their rights came from it)."""
     notes: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """What to change, for ``request-changes``."""
     rubric: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_reviews_subject", ReviewRow.subject_kind, ReviewRow.subject_id)
+
+
+class CommentRow(Base):
+    """A remark on one exact version, optionally at a time in a take or render (``at_ms``)."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    production_id: Mapped[int] = mapped_column(ForeignKey("productions.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_comments_subject", CommentRow.subject_kind, CommentRow.subject_id)
 
 
 class ArtifactRow(Base):
@@ -253,3 +295,31 @@ class EventRow(Base):
     subject: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserRow(Base):
+    """A person who logs in to the web app: one role each (:class:`shortfilm.domain.people.Role`).
+
+    Only the argon2 hash of the password is stored; ``active`` false locks the account out
+    without losing the name its past reviews and comments carry."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A logged-in browser: the cookie's token is stored only as its sha256, so a copy of the
+    database cannot be replayed as a login; the CSRF token is per session."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,11 @@ of seconds); if the board's content changed meanwhile (a new import), the image 
 (it was paid for) as ``<slug>/board-v<N>/unrecorded__...png`` beside the version it was made
 from, with an event ``board.image_unrecorded``, and :class:`~shortfilm.errors.StoreError` says
 to run again.
+
+**A person adds a reference** (:func:`add_reference`: the web app's upload, ``shortfilm board
+add-reference``): the image joins the board where the spec would put it (a character's or a
+view's ``reference``, or ``board.references``), as a new ``draft`` version that needs its own
+review before any take is generated from it.
 """
 
 from __future__ import annotations
@@ -28,18 +33,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shortfilm.domain import AssetBoard, Character, EnvironmentView, Style
+from shortfilm.domain import AssetBoard, Character, EnvironmentView, Production, Style
 from shortfilm.domain.production import CharacterRole
-from shortfilm.errors import StoreError
+from shortfilm.errors import ConflictError, InputError, StoreError
 from shortfilm.prompts.blocks import AssetBrief
 from shortfilm.prompts.render import render_asset_brief
 from shortfilm.providers.base import Reference
 from shortfilm.providers.images import BOARD_HEIGHT, BOARD_WIDTH, ImageProvider, ImageRequest
+from shortfilm.spec import spec_to_dict
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
+from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import BoardRow, ProductionRow
+from shortfilm.store.tables import BoardRow, ProductionRow, utcnow
+from shortfilm.workflow.people import current_person
 
 BOARD_IMAGE_KEY = "board_image"
 """The key of ``BoardRow.blocks`` that records the version's generated board image."""
@@ -330,6 +342,7 @@ def _add_version(
             references=refs,
             content_hash=content_hash({"blocks": blocks, "refs": refs}),
             status="draft",
+            created_by=current_person(),
         )
     )
     s.flush()
@@ -358,9 +371,294 @@ def _add_version(
     )
 
 
+# -- a reference image a person adds (the web app's upload, ``shortfilm board add-reference``) ---
+
+REFERENCE_ROLES: dict[str, str] = {
+    "character": "character",
+    "environment": "environment",
+    "board": "board",
+    "style": "board",
+    "palette": "board",
+}
+"""The role a person gives -> the role the board records. ``style`` and ``palette`` name the style
+board, recorded as ``board`` like the spec's ``board.references`` (the prompt calls it "the style
+board: keep its palette and texture")."""
+
+MAX_VIDEO_REFERENCES = 9
+"""The most reference images a video model takes in one request (Seedance 2.0's reference mode;
+a test holds this equal to the largest ``max_reference_images`` of the Seedance models). The
+keyframe a continuing clip sends counts among them."""
+
+REFERENCE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+"""What a reference image may be: its name's ending -> the format its bytes must have."""
+
+MAX_LABEL = 80
+"""Characters in a reference's label: it is read in every prompt that sends the image."""
+
+
+@dataclass(frozen=True)
+class BoardVersionResult:
+    """What :func:`add_reference` recorded."""
+
+    version: int
+    """The new board version (status ``draft``: it needs its own review, checkpoint 1)."""
+    from_version: int
+    sha256: str
+    role: str
+    """As recorded: ``character``, ``environment`` or ``board``."""
+    label: str
+    """As the prompts name it: the character's or view's name, or the file's stem."""
+    spec_path: str
+    """Where the spec names the image (``refs/the-keeper.png``, relative to the spec's folder);
+    ``shortfilm export`` writes the image there."""
+    path: Path
+    """The image's readable path in the library (``<slug>/board-v<N>/ref-NN__<label>.png``)."""
+
+
+def check_reference_image(image: Path, name: str | None = None) -> str:
+    """The image's format (``PNG``, ``JPEG``, ``WEBP``); :class:`InputError` naming ``image``
+    unless ``name`` (default: the file's own) ends like one of those and the bytes are that
+    kind of image and decode whole."""
+    shown = name or str(image)
+    expected = REFERENCE_FORMATS.get(Path(name or image.name).suffix.lower())
+    if expected is None:
+        raise InputError(f"image: {shown}: a reference image is a PNG, JPEG or WebP")
+    if not image.is_file():
+        raise InputError(f"image: {shown}: no such file")
+    try:
+        # verify() checks the structure, load() the pixel data: each misses what the other finds
+        with Image.open(image) as opened:
+            found = opened.format
+            opened.verify()
+        with Image.open(image) as opened:
+            opened.load()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        DecompressionBombError,
+    ) as exc:
+        raise InputError(f"image: {shown}: not a readable image ({exc})") from None
+    if found != expected:
+        raise InputError(f"image: {shown}: the name says {expected}, the bytes are {found}")
+    return expected
+
+
+def add_reference(
+    store: Store, slug: str, image: Path, *, role: str, label: str, actor_name: str
+) -> BoardVersionResult:
+    """Add ``image`` to production ``slug``'s board as a **new** board version.
+
+    The board model decides where it goes, so the spec can say it and an export keeps it: a
+    ``character`` reference belongs to the board character named ``label`` (one without an
+    image yet), an ``environment`` one to the view named ``label``, a ``board`` (style, palette)
+    one joins ``board.references`` as ``refs/<label>.<ext>`` and is named by that file's stem.
+    The new version has the previous one's blocks and references plus this one (in the board's
+    stable order: characters, views, extras), no board image (it was made from other
+    references), status ``draft`` (generation waits for its review: checkpoint 1),
+    ``created_by`` ``actor_name`` and an event ``board.reference_added``. The production's
+    stored spec names the image too, so ``shortfilm export`` writes it beside the spec and
+    importing that export adds no version. Importing an older spec file, which does not name
+    it, makes a version without it, like any other spec edit.
+
+    :class:`InputError` (nothing written) for an unknown role, a label naming nothing on the
+    board, a character or view that has an image already, an image that is no PNG/JPEG/WebP,
+    one already on the board in that role, or a board with no room left for the video models
+    (see :data:`MAX_VIDEO_REFERENCES`). :class:`StoreError` without the production or board.
+    """
+    recorded = REFERENCE_ROLES.get(role.strip().lower())
+    if recorded is None:
+        raise InputError(
+            f"role: {role!r} is not a board role; use character, environment or board "
+            "(also called style or palette)"
+        )
+    wanted = _clean_label(label)
+    check_reference_image(image)
+    suffix = ".jpg" if image.suffix.lower() == ".jpeg" else image.suffix.lower()
+    sha = sha256_file(image)
+    with store.session() as s:
+        prod, board = _latest_board(s, slug)
+        production = spec_from_dict(prod.spec)
+        current = board_from_blocks(base_blocks(board.blocks))
+        refs = [dict(r) for r in board.references]
+        _check_room(s, prod, slug, board.version, len(refs))
+        for ref in refs:
+            if ref["sha256"] == sha and ref["role"] == recorded:
+                raise InputError(
+                    f"image: already on board v{board.version} as {ref['label']} ({recorded})"
+                )
+        taken = _spec_paths(dataclasses.replace(production, board=current))
+        new_board, spec_path = _placed(current, recorded, wanted, suffix, taken)
+        shas = {str(r["path"]): str(r["sha256"]) for r in refs}
+        shas[spec_path] = sha
+        new_refs = reference_entries(new_board, shas)
+        added = next(r for r in new_refs if r["path"] == spec_path)
+        version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
+        readable = ""
+        for index, ref in enumerate(new_refs, 1):
+            # every reference gets this version's readable name, as an import names them
+            ref_suffix = Path(str(ref["path"])).suffix.lower() or ".png"
+            name = naming.board_reference(slug, version, index, str(ref["label"]), ref_suffix)
+            if ref["path"] == spec_path:
+                readable = name
+                store.put_artifact(s, image, name)
+            else:
+                store.put_artifact(s, store.artifact_path(str(ref["sha256"])), name)
+        blocks = dataclasses.asdict(new_board)
+        s.add(
+            BoardRow(
+                production_id=prod.id,
+                version=version,
+                blocks=blocks,
+                references=new_refs,
+                content_hash=content_hash({"blocks": blocks, "refs": new_refs}),
+                status="draft",
+                created_by=actor_name,
+            )
+        )
+        spec = spec_to_dict(dataclasses.replace(production, board=new_board))
+        prod.spec = spec
+        prod.spec_hash = content_hash(spec)
+        prod.updated_at = utcnow()
+        repo.event(
+            s,
+            prod.id,
+            "board.reference_added",
+            f"board v{version}",
+            role=recorded,
+            label=added["label"],
+            path=spec_path,
+            sha256=sha,
+            by=actor_name,
+            from_version=board.version,
+        )
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f"the board of {slug!r} got a new version while this one was being added; "
+                "look at the board and add the image again"
+            ) from None
+        from_version = board.version
+    return BoardVersionResult(
+        version=version,
+        from_version=from_version,
+        sha256=sha,
+        role=recorded,
+        label=str(added["label"]),
+        spec_path=spec_path,
+        path=store.artifacts.readable(readable),
+    )
+
+
+def reference_entries(board: AssetBoard, shas: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``BoardRow.references`` for ``board``: ``{"path", "role", "label", "sha256"}`` in the
+    stable order prompts name them by (characters, views, extras), as an import records them
+    (a test holds the two equal); ``shas`` maps each spec path to its content."""
+    entries: list[dict[str, Any]] = []
+    for c in board.characters:
+        if c.reference:
+            entries.append({"path": c.reference, "role": "character", "label": c.name})
+    for v in board.environment:
+        if v.reference:
+            entries.append({"path": v.reference, "role": "environment", "label": v.name})
+    for extra in board.references:
+        entries.append({"path": extra, "role": "board", "label": Path(extra).stem})
+    for entry in entries:
+        if entry["path"] not in shas:
+            raise StoreError(f"board reference {entry['path']} has no stored image")
+        entry["sha256"] = shas[entry["path"]]
+    return entries
+
+
+def _clean_label(label: str) -> str:
+    text = " ".join(label.split())
+    if not text:
+        raise InputError(
+            "label: give the character's name, the view's name or a name for the style image"
+        )
+    if len(text) > MAX_LABEL:
+        raise InputError(f"label: at most {MAX_LABEL} characters, not {len(text)}")
+    if not text.isprintable():
+        raise InputError(f"label: {text!r} holds control characters")
+    return text
+
+
+def _check_room(s: Session, prod: ProductionRow, slug: str, version: int, count: int) -> None:
+    """:class:`InputError` unless one more board reference still fits a video request."""
+    continuing = any(c.continues_previous and c.position > 1 for c in repo.clips(s, prod.id))
+    room = MAX_VIDEO_REFERENCES - (1 if continuing else 0)
+    if count + 1 > room:
+        kept = " (one place is kept for the keyframe a continuing clip sends)" if continuing else ""
+        raise InputError(
+            f"image: board v{version} of {slug} has {count} reference images and the video "
+            f"models take at most {MAX_VIDEO_REFERENCES} per clip{kept}; drop one from the "
+            "spec and import it before adding another"
+        )
+
+
+def _spec_paths(production: Production) -> set[str]:
+    """Every file path the spec names, lower-cased: a new image must not land on one."""
+    paths = set(production.board.reference_paths())
+    for clip in production.clips:
+        paths.update(p for p in (clip.first_frame, clip.last_frame) if p)
+    music = production.edit.music
+    if music is not None and music.path:
+        paths.add(music.path)
+    return {p.lower() for p in paths}
+
+
+def _free_path(stem: str, suffix: str, taken: set[str]) -> str:
+    path, n = f"refs/{stem}{suffix}", 1
+    while path.lower() in taken:
+        n += 1
+        path = f"refs/{stem}-{n}{suffix}"
+    return path
+
+
+def _placed(
+    board: AssetBoard, role: str, label: str, suffix: str, taken: set[str]
+) -> tuple[AssetBoard, str]:
+    """``board`` with the image placed where ``role`` and ``label`` say, and its spec path."""
+    path = _free_path(naming.slugify(label), suffix, taken)
+    if role == "board":
+        return dataclasses.replace(board, references=(*board.references, path)), path
+    items: tuple[Character, ...] | tuple[EnvironmentView, ...]
+    items = board.characters if role == "character" else board.environment
+    what = "character" if role == "character" else "environment view"
+    names = [item.name for item in items]
+    index = next((i for i, n in enumerate(names) if n.casefold() == label.casefold()), None)
+    if index is None:
+        raise InputError(
+            f"label: no {what} named {label!r} on the board; a {role} reference belongs to "
+            f"one of: {', '.join(names) or '(none)'}"
+        )
+    item = items[index]
+    if item.reference:
+        raise InputError(
+            f"label: {item.name} already has a reference image ({item.reference}); a {what} "
+            "has one, so change it in the spec and import it"
+        )
+    path = _free_path(naming.slugify(item.name), suffix, taken)
+    if isinstance(item, Character):
+        chars = list(board.characters)
+        chars[index] = dataclasses.replace(item, reference=path)
+        return dataclasses.replace(board, characters=tuple(chars)), path
+    views = list(board.environment)
+    views[index] = dataclasses.replace(item, reference=path)
+    return dataclasses.replace(board, environment=tuple(views)), path
+
+
 __all__ = [
     "BOARD_IMAGE_KEY",
+    "MAX_VIDEO_REFERENCES",
+    "REFERENCE_ROLES",
     "BoardImageResult",
+    "BoardVersionResult",
+    "add_reference",
+    "check_reference_image",
+    "reference_entries",
     "base_blocks",
     "base_content_hash",
     "board_brief",

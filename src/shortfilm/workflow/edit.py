@@ -11,11 +11,19 @@ sidecars (SRT and WebVTT, :mod:`shortfilm.media.subtitles`) and a cover image
 checks is kept (a person may still want to look at it) and recorded ``failed`` with the reasons;
 once every preset is done, :class:`RenderCheckError` lists them so the command exits non-zero.
 Only a ``passed`` render is reused.
+
+A review draft (:func:`draft_edit`, ``shortfilm render --draft``) is the smart render of
+:mod:`shortfilm.media.smart_render`, checked the same way, but it is never a row of the renders
+table: it is stored as a file named for its preset plus ``-draft``
+(``SLUG__edit-vN__vertical-draft.mp4``) and announced by a ``render.draft`` event. So the final
+review, publishing and reuse, which read the renders table, can never take a draft for the
+publishable render of its preset, and drafts need no approved takes.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +38,7 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import RenderRow
+from shortfilm.workflow import review
 from shortfilm.workflow.progress import Progress, silent
 from shortfilm.workflow.timeline_edit import record_edit
 
@@ -52,6 +61,8 @@ class RenderOutcome:
     """The stored SRT and WebVTT caption files."""
     cover: Path | None = None
     """The stored cover image (JPEG at the preset's size)."""
+    draft: bool = False
+    """A review draft (:func:`draft_edit`): stored as a file only, never a publishable render."""
 
 
 class RenderCheckError(MediaError):
@@ -73,6 +84,16 @@ def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
     return store.artifacts.readable(naming.music(slug, path)) if path else None
 
 
+def _render_plan(store: Store, slug: str, timeline: Timeline) -> RenderPlan:
+    """The render plan of ``timeline``: its takes and music as the store keeps them."""
+    bed = timeline.audio.music
+    return RenderPlan.from_timeline(
+        timeline,
+        [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
+        music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
+    )
+
+
 def _preset_loudness(channels: tuple[str, ...], preset: Preset, timeline: Timeline) -> float:
     """The target (LUFS) of the first channel rendered with ``preset``: the timeline's figure for
     that channel when it names one, else the preset's own."""
@@ -91,8 +112,11 @@ class EditResult:
     renders: list[RenderOutcome] = field(default_factory=list)
 
 
-def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> EditResult:
-    """Record the Edit for the current selections and render every channel preset.
+def assemble_edit(
+    store: Store, slug: str, *, progress: Progress = silent, preset_names: Sequence[str] = ()
+) -> EditResult:
+    """Record the Edit for the current selections and render every channel preset (or only the
+    presets or channels ``preset_names`` names: ``shortfilm render --preset``).
 
     The Edit is the spec's cut of the selected takes, unless a person edited the timeline
     (``shortfilm edit``, ``import-timeline``): then their changes are kept for every clip that
@@ -104,6 +128,7 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
     longer than a preset's channels accept; :class:`RenderCheckError` after storing every render
     when any failed its checks.
     """
+    review.require_clips_approved(store, slug)  # checkpoint 2: GateError names each waiting take
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
@@ -112,14 +137,9 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
     stored = record_edit(store, slug)
     timeline = stored.timeline
     edit_id, edit_version = stored.edit_id, stored.version
-    bed = timeline.audio.music
-    plan = RenderPlan.from_timeline(
-        timeline,
-        [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
-        music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
-    )
+    plan = _render_plan(store, slug, timeline)
     result = EditResult(edit_version=edit_version)
-    presets = presets_for_channels(production.channels)
+    presets = presets_for_channels(preset_names or production.channels)
     for preset in presets:
         preset.check_duration(float(timeline.duration))
     # the cover reads like the film's own title card when it has one
@@ -151,6 +171,7 @@ def assemble_edit(store: Store, slug: str, *, progress: Progress = silent) -> Ed
             fps=timeline.rate,
             lufs=lufs,
             loudness=rendered.loudness,
+            silent=rendered.silent,
         )
         report("verify", 1.0)
         files = {
@@ -261,3 +282,80 @@ def _reused(store: Store, slug: str, edit_version: int, row: RenderRow) -> Rende
         sidecars=sidecars,
         cover=cover,
     )
+
+
+DRAFT_SUFFIX = "-draft"
+"""Added to the preset's name in a draft's file name (see the module docstring)."""
+
+
+def draft_edit(
+    store: Store, slug: str, *, progress: Progress = silent, preset_names: Sequence[str] = ()
+) -> EditResult:
+    """Record the Edit for the current selections and render a review draft per channel preset
+    (or per preset or channel in ``preset_names``), checked like any render.
+
+    Raises :class:`InputError` when the film is too long for a preset, and
+    :class:`RenderCheckError` after storing every draft when any failed its checks.
+    """
+    from shortfilm.media.smart_render import render_draft
+
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        if prod is None:
+            raise StoreError(f"no production {slug!r}")
+        production, prod_id = spec_from_dict(prod.spec), prod.id
+    stored = record_edit(store, slug)
+    timeline = stored.timeline
+    plan = _render_plan(store, slug, timeline)
+    presets = presets_for_channels(preset_names or production.channels)
+    for preset in presets:
+        preset.check_duration(float(timeline.duration))
+    result = EditResult(edit_version=stored.version)
+    work = store.home / "work" / "render" / f"edit-{stored.edit_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    for preset in presets:
+        name = naming.render(slug, stored.version, preset.name + DRAFT_SUFFIX)
+        progress(f"draft {preset.name}", 0, 100)
+        lufs = _preset_loudness(production.channels, preset, timeline)
+        out = work / f"{preset.name}{DRAFT_SUFFIX}.mp4"
+        rendered = render_draft(replace(plan, loudness_lufs=lufs), preset, out, work)
+        checked = verify(
+            rendered.path,
+            preset,
+            duration=timeline.duration,
+            fps=timeline.rate,
+            lufs=lufs,
+            loudness=rendered.loudness,
+            silent=rendered.silent,
+        )
+        with store.session() as s:
+            store.put_artifact(s, rendered.path, name)
+            repo.event(
+                s,
+                prod_id,
+                "render.draft",
+                name,
+                preset=preset.name,
+                status=checked.status,
+                reasons=list(checked.reasons),
+            )
+        os.unlink(rendered.path)
+        progress(f"draft {preset.name}", 100, 100)
+        result.renders.append(
+            RenderOutcome(
+                preset.name,
+                store.artifacts.readable(name),
+                rendered.duration_s,
+                rendered.width,
+                rendered.height,
+                rendered.loudness.integrated_lufs,
+                rendered.loudness.true_peak_dbtp,
+                reused=False,
+                status=checked.status,
+                reasons=checked.reasons,
+                draft=True,
+            )
+        )
+    if any(r.status == "failed" for r in result.renders):
+        raise RenderCheckError(result)
+    return result

@@ -1,9 +1,10 @@
 """Export a production back to a spec plus its artifacts: a finished film becomes a template.
 
 The folder holds ``production.yaml`` with its reference images, clip frames and music at the
-paths the spec names (so ``shortfilm import`` takes it as is), ``artifacts/`` with every stored
-file of the production under its readable name, and ``lineage.json`` linking takes, keyframes
-and renders.
+paths the spec names (so ``shortfilm import`` takes it as is; a reference a person added in the
+web app or with ``shortfilm board add-reference`` is in the stored spec, so it is written and
+listed like the others), ``artifacts/`` with every stored file of the production under its
+readable name, and ``lineage.json`` linking takes, keyframes and renders.
 """
 
 from __future__ import annotations

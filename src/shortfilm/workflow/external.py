@@ -133,6 +133,7 @@ def _record(
                     notes=note.strip(),
                     meta={"probe": info.to_json(), "source": _source(video, video_sha)},
                     finished_at=utcnow(),
+                    created_by=selected_by or _person(),
                 )
                 s.add(take)
                 s.flush()

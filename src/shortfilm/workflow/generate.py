@@ -48,9 +48,11 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
+from shortfilm.workflow import review as review_gates
 from shortfilm.workflow.board import base_content_hash
 from shortfilm.workflow.keyframes import ensure_keyframe
 from shortfilm.workflow.linting import clips_with_errors
+from shortfilm.workflow.people import current_person
 from shortfilm.workflow.progress import Progress, silent
 from shortfilm.workflow.take_qc import review_take
 
@@ -108,6 +110,7 @@ def generate_takes(
     Independent clips run in parallel, at most ``max_concurrent`` (default: the provider's cap)
     takes in flight; a clip that continues the previous one waits for its keyframe.
     """
+    review_gates.require_board_approved(store, slug)  # checkpoint 1: GateError names the board
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
@@ -392,6 +395,7 @@ def _generate_clip(
                 ],
                 cost_unit=provider.cost_unit,
                 forced=bool(forced),
+                created_by=current_person(),
             )
             if forced:
                 take.params = take.params | {"forced_over": forced}

@@ -31,6 +31,7 @@ from shortfilm.store.tables import (
     utcnow,
 )
 from shortfilm.workflow.board import base_content_hash
+from shortfilm.workflow.people import current_person
 
 
 @dataclass
@@ -150,6 +151,7 @@ def _import_board(
         references=refs,
         content_hash=digest,
         status="draft",
+        created_by=current_person(),
     )
     s.add(board)
     s.flush()

@@ -1,10 +1,19 @@
-"""The whole job in one call: import the spec, generate takes, edit, render, report."""
+"""The whole job in one call: import the spec, generate takes, edit, render, report.
+
+The review checkpoints hold here as everywhere: generation waits for an approved board, the
+render for approved takes. ``approve_as`` (``shortfilm run --yes``, ``shortfilm demo``) records
+that actor's approval ahead of each checkpoint -- marked as given in advance, never over a
+person's request for changes -- so an offline run goes end to end; without it the run stops at
+the first checkpoint nobody has passed, with a :class:`GateError` saying what waits for review.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from shortfilm.domain.people import Actor
+from shortfilm.domain.review import ChecklistStep, Checkpoint, StepState
 from shortfilm.errors import ProviderError
 from shortfilm.providers.base import VideoProvider
 from shortfilm.store.repo import Store
@@ -13,6 +22,7 @@ from shortfilm.workflow.generate import GenerateResult, generate_takes
 from shortfilm.workflow.importing import ImportResult, import_spec
 from shortfilm.workflow.progress import Progress, silent
 from shortfilm.workflow.report import write_report
+from shortfilm.workflow.review import approve_pending, checklist
 
 
 @dataclass
@@ -21,6 +31,8 @@ class RunResult:
     generated: GenerateResult
     edit: EditResult
     report: Path
+    waiting: list[ChecklistStep] = field(default_factory=list)
+    """Checklist steps still waiting after the run (the final review, publishing)."""
 
 
 def run_production(
@@ -31,22 +43,30 @@ def run_production(
     seed: int = 0,
     force: bool = False,
     progress: Progress = silent,
+    approve_as: Actor | None = None,
 ) -> RunResult:
     """Run every stage for ``spec_path``; stages already done are reused, not redone.
 
-    Raises :class:`ProviderError` when a clip could not be generated (its failed take is kept).
+    Raises :class:`ProviderError` when a clip could not be generated (its failed take is kept),
+    and :class:`GateError` at a checkpoint that is not passed (unless ``approve_as`` passes it).
     """
     imported = import_spec(store, spec_path)
-    generated = generate_takes(
-        store, imported.slug, provider, seed=seed, force=force, progress=progress
-    )
-    report_path = store.home / "reports" / f"{imported.slug}.md"
+    slug = imported.slug
+    if approve_as is not None:
+        approve_pending(store, slug, approve_as, Checkpoint.BOARD)
+    generated = generate_takes(store, slug, provider, seed=seed, force=force, progress=progress)
+    report_path = store.home / "reports" / f"{slug}.md"
     if generated.failed:
-        write_report(store, imported.slug, report_path)
+        write_report(store, slug, report_path)
         first = generated.failed[0]
         raise ProviderError(
             f"clip-{first.position:02d}: {first.status}: {first.error}; see {report_path}"
         )
-    edit = assemble_edit(store, imported.slug, progress=progress)
-    write_report(store, imported.slug, report_path)
-    return RunResult(imported, generated, edit, report_path)
+    if approve_as is not None:
+        approve_pending(store, slug, approve_as, Checkpoint.CLIP)
+    edit = assemble_edit(store, slug, progress=progress)
+    if approve_as is not None:
+        approve_pending(store, slug, approve_as, Checkpoint.FINAL)
+    write_report(store, slug, report_path)
+    waiting = [step for step in checklist(store, slug) if step.state is not StepState.DONE]
+    return RunResult(imported, generated, edit, report_path, waiting)

@@ -1,15 +1,20 @@
-"""Where each production stands: every stage of the workflow, and what is still pending."""
+"""Where each production stands: every stage of the workflow, its checklist, and what is pending.
+
+``pending`` is the production checklist's unfinished steps (:mod:`shortfilm.domain.review`), each
+with what exactly waits and for whom, so the command line and the web dashboard say the same.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shortfilm.media.presets import presets_for_channels
+from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow
+from shortfilm.workflow.checklist import production_snapshot
 
 
 @dataclass
@@ -24,6 +29,9 @@ class ClipStatus:
     keyframe: str | None
     state: str
     """``pending``, ``generated``, ``failed`` or ``blocked``."""
+    review: str = "unreviewed"
+    """The selected take's review standing: ``unreviewed``, ``approved``, ``overridden``,
+    ``changes-requested`` or ``rejected``."""
 
 
 @dataclass
@@ -37,10 +45,15 @@ class ProductionStatus:
     clips: list[ClipStatus] = field(default_factory=list)
     edit_version: int | None = None
     renders: dict[str, str] = field(default_factory=dict)
-    """Preset name -> readable path, or ``pending``."""
+    """Preset name -> readable path, ``pending``, or ``failed: <reasons>`` for a render that
+    failed its checks (kept, but not done)."""
     total_cost: float = 0.0
     events: int = 0
     pending: list[str] = field(default_factory=list)
+    """``<step>: <what waits> (waiting for <roles>)`` for each unfinished checklist step."""
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    """The production checklist: key, label, owner_role, output, review, state, waiting_for,
+    detail."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +64,7 @@ def production_status(store: Store) -> list[ProductionStatus]:
     with store.session() as s:
         for prod in repo.productions(s):
             production = spec_from_dict(prod.spec)
+            snapshot = production_snapshot(s, prod)
             script = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
             board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
             st = ProductionStatus(
@@ -62,27 +76,23 @@ def production_status(store: Store) -> list[ProductionStatus]:
                 board_status=board.status if board else None,
                 events=len(repo.events(s, prod.id)),
             )
-            if board is not None and board.status != "approved":
-                st.pending.append(f"board v{board.version}: review (checkpoint 1)")
-            for clip in repo.clips(s, prod.id)[: len(production.clips)]:
+            clip_rows = repo.clips(s, prod.id)[: len(production.clips)]
+            for clip, snap in zip(clip_rows, snapshot.clips, strict=True):
                 prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
                 takes = repo.takes(s, clip.id)
                 st.total_cost += sum(t.cost for t in takes)
                 failed = sum(1 for t in takes if t.status in FAILED_TAKE_STATUSES)
                 selected = s.get(TakeRow, clip.selected_take_id) if clip.selected_take_id else None
                 kf = repo.chosen_keyframe(s, selected.id) if selected else None
-                name = f"clip-{clip.position:02d}"
                 if selected is not None:
                     state = "generated"
                 elif failed:
                     state = "failed"
                 else:
                     state = "pending"
-                if state != "generated":
-                    st.pending.append(f"{name}: generate a take")
                 st.clips.append(
                     ClipStatus(
-                        clip=name,
+                        clip=f"clip-{clip.position:02d}",
                         name=clip.name,
                         job=clip.job,
                         prompt_version=prompt.version if prompt else None,
@@ -91,21 +101,38 @@ def production_status(store: Store) -> list[ProductionStatus]:
                         selected_take=selected.number if selected else None,
                         keyframe=f"{kf.time_ms} ms" if kf else None,
                         state=state,
+                        review=snap.take_standing.value if selected else "unreviewed",
                     )
                 )
             edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
             st.edit_version = edit.version if edit else None
             done = {r.preset: r for r in repo.renders(s, edit.id)} if edit else {}
-            for preset in presets_for_channels(production.channels):
-                row = done.get(preset.name)
+            for preset in snapshot.presets:
+                row = done.get(preset)
                 if row is None:
-                    st.renders[preset.name] = "pending"
-                    st.pending.append(f"render {preset.name}")
+                    st.renders[preset] = "pending"
+                elif row.status == "failed":
+                    st.renders[preset] = "failed: " + "; ".join(row.checks.get("reasons") or [])
                 else:
                     path = store.readable_path(s, row.sha256)
-                    st.renders[preset.name] = str(path) if path else row.sha256
-            if edit is None:
-                st.pending.insert(len(st.pending) - len(st.renders), "edit: assemble")
-            st.pending.append("final review (checkpoint 3)")
+                    st.renders[preset] = str(path) if path else row.sha256
+            steps = production_checklist(snapshot)
+            st.checklist = [_step_json(step) for step in steps]
+            st.pending = [_pending(step) for step in steps if step.state is not StepState.DONE]
             out.append(st)
     return out
+
+
+def _step_json(step: ChecklistStep) -> dict[str, Any]:
+    data = asdict(step)
+    data["owner_role"] = step.owner_role.value
+    data["state"] = step.state.value
+    data["waiting_for"] = [role.value for role in step.waiting_for]
+    return data
+
+
+def _pending(step: ChecklistStep) -> str:
+    who = ", ".join(role.value for role in step.waiting_for)
+    return f"{step.label}: {step.detail or step.state.value}" + (
+        f" (waiting for {who})" if who else ""
+    )

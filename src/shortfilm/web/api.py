@@ -1,0 +1,176 @@
+"""The JSON API (OpenAPI at ``/api/openapi.json``): everything the pages do.
+
+Reads come from :mod:`shortfilm.web.read_model`; every write calls the workflow
+(:mod:`shortfilm.workflow.review`), whose role checks, checkpoint rules and revisions decide;
+:mod:`shortfilm.web.errors` turns its refusals into 403 / 409 / 400.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
+from shortfilm.web import read_model
+from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
+from shortfilm.web.schemas import (
+    CommentBody,
+    DecisionBody,
+    Me,
+    OverrideBody,
+    PublishBody,
+    SelectBody,
+)
+from shortfilm.web.uploads import add_board_reference, import_external_take
+from shortfilm.workflow import review
+
+router = APIRouter(prefix="/api")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    slug: str
+    title: str
+    checklist: list[ChecklistStep]
+    activity: list[read_model.EventView]
+
+
+@dataclass(frozen=True)
+class ReferenceAdded:
+    """The board version an uploaded reference image made (``draft`` until reviewed)."""
+
+    sha256: str
+    board_version: int
+    role: str
+    label: str
+    spec_path: str
+
+
+@dataclass(frozen=True)
+class TakeAdded:
+    clip: int
+    take: int
+    take_id: int
+
+
+@router.get("/me")
+def me(who: Who) -> Me:
+    return Me(name=who.actor.name, role=who.actor.role.value, csrf_token=who.csrf)
+
+
+@router.get("/productions")
+def productions(store: TheStore) -> list[read_model.ProductionSummary]:
+    with store.session() as s:
+        return read_model.productions(s)
+
+
+@router.get("/productions/{slug}")
+def dashboard(slug: str, store: TheStore) -> Dashboard:
+    """The checklist (each step's state and who it waits for) and the activity log."""
+    with store.session() as s:
+        prod = read_model.production(s, slug)
+        events = read_model.activity(s, prod.id)
+    return Dashboard(slug, prod.title, review.checklist(store, slug), events)
+
+
+@router.get("/productions/{slug}/board")
+def board(slug: str, store: TheStore) -> read_model.BoardPage:
+    with store.session() as s:
+        return read_model.board_page(s, slug)
+
+
+@router.get("/productions/{slug}/clips/{position}")
+def clip(slug: str, position: int, store: TheStore) -> read_model.ClipPage:
+    with store.session() as s:
+        return read_model.clip_page(s, slug, position)
+
+
+@router.get("/productions/{slug}/edit")
+def edit(slug: str, store: TheStore) -> read_model.EditPage:
+    with store.session() as s:
+        return read_model.edit_page(s, slug)
+
+
+@router.get("/productions/{slug}/review")
+def overview(slug: str, store: TheStore) -> read_model.ReviewOverview:
+    with store.session() as s:
+        return read_model.review_overview(s, slug)
+
+
+@router.post("/productions/{slug}/reviews", status_code=201)
+def decide(slug: Slug, body: DecisionBody, who: Who, store: TheStore) -> ReviewRecord:
+    """Approve, request changes on or reject one exact version (board, take, edit, render)."""
+    scores = [Score(x.criterion, x.value, x.note) for x in body.scores]
+    return review.decide(
+        store,
+        slug,
+        body.kind,
+        body.subject_id,
+        who.actor,
+        body.decision,
+        scores=scores,
+        note=body.note,
+        changes=body.changes,
+        expected_revision=body.expected_revision,
+    )
+
+
+@router.post("/productions/{slug}/clips/{position}/selection", status_code=204)
+def select(slug: Slug, position: int, body: SelectBody, who: Who, store: TheStore) -> None:
+    """Make a take the clip's selection (what the edit uses)."""
+    review.select_take(
+        store, slug, position, body.take, who.actor, expected_revision=body.expected_revision
+    )
+
+
+@router.post("/productions/{slug}/comments", status_code=201)
+def comment(slug: Slug, body: CommentBody, who: Who, store: TheStore) -> CommentRecord:
+    """A comment on a take, render, edit or board version, optionally at a time (seconds)."""
+    return review.add_comment(
+        store, slug, body.kind, body.subject_id, who.actor, body.body, at_s=body.at_s
+    )
+
+
+@router.post("/productions/{slug}/overrides", status_code=204)
+def override(slug: Slug, body: OverrideBody, who: Who, store: TheStore) -> None:
+    """Let a checkpoint pass without an approval: the owner only, with a reason, recorded."""
+    review.override(store, slug, body.gate, who.actor, body.reason, subject_id=body.subject_id)
+
+
+@router.post("/productions/{slug}/publish")
+def publish(slug: Slug, body: PublishBody, who: Who, store: TheStore) -> list[str]:
+    """Write the approved final renders for the channels; the files written, relative to the
+    production home (the server's own paths are not the client's business)."""
+    written = review.publish(store, slug, who.actor, preset=body.preset)
+    return [p.relative_to(store.home).as_posix() for p in written]
+
+
+@router.post("/productions/{slug}/board/references", status_code=201)
+def board_reference(slug: Slug, who: Who, store: TheStore, body: Uploaded) -> ReferenceAdded:
+    """Add a reference image to the board as a new draft version, to be reviewed before any
+    generation (multipart: ``file`` PNG/JPEG/WebP, ``role`` character/environment/board,
+    ``label`` the character's or view's name, or a name for a style image)."""
+    added = add_board_reference(
+        store,
+        slug,
+        the_file(body),
+        who.actor,
+        role=body.fields.get("role", ""),
+        label=body.fields.get("label", ""),
+    )
+    return ReferenceAdded(added.sha256, added.version, added.role, added.label, added.spec_path)
+
+
+@router.post("/productions/{slug}/clips/{position}/takes", status_code=201)
+def external_take(
+    slug: Slug,
+    position: int,
+    who: Who,
+    store: TheStore,
+    body: Uploaded,
+) -> TakeAdded:
+    """Upload a video made elsewhere as a new take of the clip (multipart field ``file``)."""
+    note = body.fields.get("note", "")
+    result = import_external_take(store, slug, position, the_file(body), who.actor, note)
+    return TakeAdded(result.clip, result.take, result.take_id)

@@ -1,0 +1,59 @@
+"""The web app: ``create_app(store)`` wires login, CSRF, error pages and the routes together.
+
+``app_from_env`` is what ``shortfilm serve`` hands uvicorn (each worker process builds its own
+app over its own store connection).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import PlainTextResponse
+
+from shortfilm.store.repo import Store
+from shortfilm.web import api, errors, forms, login, media, pages
+from shortfilm.web.auth import LoginRequired, check_csrf
+from shortfilm.web.rendering import PageCache, make_templates
+from shortfilm.web.settings import Settings, home_from_env, settings_from_env
+from shortfilm.web.throttle import LoginThrottle
+
+
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The app over one store; every route but ``/login``, ``/healthz`` and the static files
+    needs a login, and every state-changing one the session's CSRF token."""
+    app = FastAPI(
+        title="shortfilm",
+        summary="Review boards, takes and the edit of AI short films as a team.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(check_csrf)],
+    )
+    app.state.store = store
+    app.state.settings = settings or Settings()
+    app.state.templates = make_templates()
+    app.state.pages = PageCache()
+    app.state.login_throttle = LoginThrottle()  # per process: see web/throttle.py
+    app.add_middleware(LoginRequired, store=store)
+    errors.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        """Liveness for a supervisor; says nothing about the productions."""
+        return PlainTextResponse("ok")
+
+    static = Path(str(files("shortfilm.web") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(media.router)
+    app.include_router(api.router)
+    app.include_router(login.router)
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    return create_app(Store(home_from_env()), settings_from_env())

@@ -1,0 +1,70 @@
+"""Workflow errors as HTTP answers: the one place the web app turns them into status codes.
+
+The workflow raises domain errors and never knows about HTTP; here a refused role becomes 403, a
+stale revision 409 (``this item changed since you opened it``), a closed checkpoint 409, bad
+input 400. The JSON API answers ``{"detail": ...}``; a page answers an HTML page saying why.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from shortfilm.errors import (
+    ConflictError,
+    GateError,
+    InputError,
+    PermissionDenied,
+    ShortfilmError,
+)
+from shortfilm.web.auth import is_api
+
+
+class NotFound(ShortfilmError):
+    """No such production, clip, take or file (404)."""
+
+
+class UnsupportedMedia(InputError):
+    """An upload whose content is not the kind of file the route takes (415)."""
+
+
+def status_of(exc: ShortfilmError) -> tuple[int, str]:
+    """The HTTP status and the message for a workflow error."""
+    if isinstance(exc, PermissionDenied):
+        return 403, str(exc)
+    if isinstance(exc, ConflictError):
+        return 409, f"this item changed since you opened it: {exc}"
+    if isinstance(exc, GateError):
+        return 409, str(exc)
+    if isinstance(exc, UnsupportedMedia):
+        return 415, str(exc)
+    if isinstance(exc, InputError):
+        return 400, str(exc)
+    if isinstance(exc, NotFound):
+        return 404, str(exc)
+    return 500, str(exc)
+
+
+def _answer(request: Request, status: int, message: str) -> Response:
+    if is_api(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": message}, status_code=status)
+    templates = request.app.state.templates
+    html = templates.get_template("error.html").render(status=status, message=message)
+    return HTMLResponse(html, status_code=status)
+
+
+async def _workflow_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShortfilmError)
+    status, message = status_of(exc)
+    return _answer(request, status, message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _answer(request, exc.status_code, str(exc.detail))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ShortfilmError, _workflow_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,38 @@
+"""Stored media by content hash, with HTTP Range so players can seek.
+
+Only a 64-hex sha256 the store has recorded is served, from the store's object folder; nothing
+from the request is ever joined onto a path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse
+
+from shortfilm.store.repo import Store
+from shortfilm.web import read_model
+from shortfilm.web.errors import NotFound
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+router = APIRouter()
+
+
+@router.get("/media/{sha}", include_in_schema=False)
+def media(sha: str, request: Request) -> FileResponse:
+    """The artifact's bytes; ``Range`` requests answer 206 with the asked part."""
+    if SHA256.fullmatch(sha) is None:
+        raise NotFound("no such media")
+    store: Store = request.app.state.store
+    with store.session() as s:
+        media_type = read_model.artifact_media_type(s, sha)
+    path = store.artifact_path(sha)
+    if media_type is None or not path.is_file():
+        raise NotFound("no such media")
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+    )

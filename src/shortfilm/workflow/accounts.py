@@ -1,0 +1,153 @@
+"""Accounts of the team web app: users with a role, argon2 password hashes, login sessions.
+
+Passwords are stored only as argon2id hashes (argon2-cffi's defaults, re-hashed on login when
+those defaults grow). A session token is 32 random bytes handed to the browser once; the store
+keeps its sha256, so a copy of the database cannot be replayed as a login. Each session carries
+its own CSRF token, which every state-changing request must echo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import bindparam, delete, select
+
+from shortfilm.domain.people import Actor, Role
+from shortfilm.errors import InputError
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import UserRow, WebSessionRow
+
+MIN_PASSWORD_LENGTH = 8
+SESSION_TTL_S = 8 * 3600
+"""A working day: a reviewer logs in once in the morning."""
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+"""Verified against when the name is unknown, so a wrong name costs as long as a wrong password
+(no timing oracle telling which names exist)."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_role(role: Role | str) -> Role:
+    """``role`` as a :class:`Role`; InputError naming the roles there are."""
+    if isinstance(role, Role):
+        return role
+    try:
+        return Role(role.strip().lower().replace("_", "-").replace(" ", "-"))
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InputError(f"unknown role {role!r}: one of {names}") from None
+
+
+def _actor(row: UserRow) -> Actor:
+    return Actor(name=row.name, role=Role(row.role), user_id=row.id)
+
+
+def add_user(store: Store, name: str, role: Role | str, password: str) -> Actor:
+    """Create a user; InputError on an empty or taken name, an unknown role, a short password."""
+    name = name.strip()
+    if not name or len(name) > 200 or any(ch in name for ch in "\r\n\t"):
+        raise InputError("a user name is 1-200 characters on one line")
+    parsed = parse_role(role)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    with store.session() as s:
+        if s.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
+            raise InputError(f"user {name!r} exists already")
+        row = UserRow(name=name, role=parsed.value, password_hash=_hasher.hash(password))
+        s.add(row)
+        s.flush()
+        return _actor(row)
+
+
+def authenticate(store: Store, name: str, password: str) -> Actor | None:
+    """The active user with this name and password, else ``None`` (never says which was wrong)."""
+    with store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
+        if row is None or not row.active:
+            with contextlib.suppress(VerificationError):
+                _hasher.verify(_DUMMY_HASH, password)
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        return _actor(row)
+
+
+def open_session(store: Store, actor: Actor, *, ttl_s: int = SESSION_TTL_S) -> tuple[str, str]:
+    """A new login session for a user: ``(session token, csrf token)``; expired ones are purged."""
+    if actor.user_id is None:
+        raise InputError("the local owner has no web session: add a user with 'shortfilm user add'")
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
+        s.add(
+            WebSessionRow(
+                token_sha256=_token_hash(token),
+                user_id=actor.user_id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl_s),
+            )
+        )
+    return token, csrf
+
+
+_SESSION_USER = (
+    select(
+        UserRow.id,
+        UserRow.name,
+        UserRow.role,
+        UserRow.active,
+        WebSessionRow.csrf_token,
+        WebSessionRow.expires_at,
+    )
+    .join(WebSessionRow, WebSessionRow.user_id == UserRow.id)
+    .where(WebSessionRow.token_sha256 == bindparam("token"))
+)
+"""Built once: SQLAlchemy reuses its compiled form (building it per request cost more than
+running it)."""
+
+
+def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
+    """The user behind a session token and the session's CSRF token; ``None`` when the token is
+    unknown, expired, or its user was deactivated. One indexed query on a plain connection (no
+    ORM session): every web request asks it."""
+    if not token:
+        return None
+    with store.engine.connect() as conn:
+        found = conn.execute(_SESSION_USER, {"token": _token_hash(token)}).first()
+    if found is None:
+        return None
+    user_id, name, role, active, csrf, expires_at = found
+    if expires_at.tzinfo is None:  # SQLite hands back naive datetimes (stored as UTC)
+        expires_at = expires_at.replace(tzinfo=UTC)
+    if expires_at <= datetime.now(UTC) or not active:
+        return None
+    return Actor(name=name, role=Role(role), user_id=user_id), str(csrf)
+
+
+def close_session(store: Store, token: str) -> None:
+    """Log out: the token stops working at once."""
+    with store.session() as s:
+        s.execute(delete(WebSessionRow).where(WebSessionRow.token_sha256 == _token_hash(token)))
+
+
+def list_users(store: Store) -> list[Actor]:
+    """Every active user, by name."""
+    with store.session() as s:
+        rows = s.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.name))
+        return [_actor(r) for r in rows]

@@ -1,0 +1,284 @@
+"""A reference image a person adds to the board: a new draft version, reviewed before generation.
+
+On the example production (5 references, a clip that continues the previous one): the new
+version carries the previous references plus the new one where the spec would put it, waits for
+its review (checkpoint 1), is what the next generation sends, survives ``shortfilm export``, and
+a refused image leaves the store exactly as it was. The web routes are tested in
+``test_web_api.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from approvals import approve_board
+from fake_providers import RefusingProvider
+from PIL import Image
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from shortfilm.cli import app
+from shortfilm.errors import GateError, InputError
+from shortfilm.providers import seedance
+from shortfilm.store import repo
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import ArtifactNameRow, ArtifactRow, BoardRow, EventRow, ProductionRow
+from shortfilm.workflow import review
+from shortfilm.workflow.board import (
+    BOARD_IMAGE_KEY,
+    MAX_VIDEO_REFERENCES,
+    add_reference,
+    reference_entries,
+)
+from shortfilm.workflow.export import export_production
+from shortfilm.workflow.generate import generate_takes
+from shortfilm.workflow.importing import board_references, import_spec
+
+SLUG = "wasteland-villa"
+
+
+def png(path: Path, colour: tuple[int, int, int] = (20, 180, 60)) -> Path:
+    Image.new("RGB", (48, 64), colour).save(path, "PNG")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path, example_spec: Path) -> Any:
+    opened = Store(tmp_path / "home")
+    import_spec(opened, example_spec)
+    approve_board(opened, SLUG)
+    yield opened
+    opened.close()
+
+
+def boards(store: Store) -> list[BoardRow]:
+    with store.session() as s:
+        rows = list(s.scalars(select(BoardRow).order_by(BoardRow.version)))
+        s.expunge_all()
+        return rows
+
+
+def snapshot(store: Store) -> tuple[dict[str, int], list[str], str]:
+    """Row counts, every file under the home, and the stored spec's hash."""
+    with store.session() as s:
+        counts = {
+            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in (BoardRow, EventRow, ArtifactRow, ArtifactNameRow)
+        }
+        spec_hash = s.scalars(select(ProductionRow.spec_hash)).one()
+    files = sorted(str(p.relative_to(store.home)) for p in store.home.rglob("*"))
+    return counts, files, spec_hash
+
+
+def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
+    store: Store, tmp_path: Path
+) -> None:
+    image = png(tmp_path / "keeper.png")
+    added = add_reference(
+        store, SLUG, image, role="character", label="the keeper", actor_name="vic"
+    )
+    assert (added.version, added.from_version, added.role) == (2, 1, "character")
+    assert added.label == "The Keeper" and added.spec_path == "refs/the-keeper.png"
+    assert added.path == store.home / "library" / SLUG / "board-v2" / "ref-03__the-keeper.png"
+    assert added.path.read_bytes() == image.read_bytes()
+    v1, v2 = boards(store)
+    assert v1.status == "approved" and len(v1.references) == 5  # never changed in place
+    assert v2.status == "draft" and v2.created_by == "vic" and v2.revision == 0
+    labels = [(r["role"], r["label"]) for r in v2.references]
+    assert labels == [
+        ("character", "Kestrel"),
+        ("character", "Patrol unit"),
+        ("character", "The Keeper"),
+        ("environment", "Villa exterior"),
+        ("environment", "Wasteland road"),
+        ("board", "palette"),
+    ]
+    old = [r for r in v2.references if r["label"] != "The Keeper"]
+    assert old == v1.references
+    assert v2.references[2]["sha256"] == added.sha256
+    keeper = next(c for c in v2.blocks["characters"] if c["name"] == "The Keeper")
+    assert keeper["reference"] == "refs/the-keeper.png"
+    with store.session() as s:
+        event = s.scalars(select(EventRow).where(EventRow.kind == "board.reference_added")).one()
+        assert event.subject == "board v2"
+        assert event.data["by"] == "vic" and event.data["sha256"] == added.sha256
+
+    # a style image joins board.references, named by its file; a view gets its own image
+    style = add_reference(
+        store, SLUG, png(tmp_path / "dusk.png", (200, 90, 20)), role="palette",
+        label="Dusk palette", actor_name="vic",
+    )  # fmt: skip
+    assert (style.role, style.label) == ("board", "dusk-palette")
+    assert style.spec_path == "refs/dusk-palette.png"
+    view = add_reference(
+        store, SLUG, png(tmp_path / "path.png", (90, 90, 90)), role="environment",
+        label="CLIFF PATH", actor_name="ines",
+    )  # fmt: skip
+    assert view.label == "Cliff path" and view.version == 4 and view.from_version == 3
+    assert [len(b.references) for b in boards(store)] == [5, 6, 7, 8]
+
+
+def test_a_new_board_image_is_not_carried_onto_the_new_version(
+    store: Store, tmp_path: Path
+) -> None:
+    from shortfilm.providers.images import get_image_provider
+    from shortfilm.workflow.board import generate_board_image
+
+    made = generate_board_image(store, SLUG, get_image_provider("board-sheet", tmp_path / "w"))
+    assert BOARD_IMAGE_KEY in boards(store)[-1].blocks
+    add_reference(
+        store, SLUG, png(tmp_path / "k.png"), role="character", label="The Keeper",
+        actor_name="vic",
+    )  # fmt: skip
+    latest = boards(store)[-1]
+    assert latest.version == made.version + 1 and BOARD_IMAGE_KEY not in latest.blocks
+
+
+def test_generation_waits_for_the_review_then_sends_the_new_reference(
+    store: Store, tmp_path: Path
+) -> None:
+    added = add_reference(
+        store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
+        actor_name="vic",
+    )  # fmt: skip
+    provider = RefusingProvider()
+    with pytest.raises(GateError, match="board v2 is not approved"):
+        generate_takes(store, SLUG, provider, poll_interval_s=0, review=False)
+    assert provider.submitted == []
+    approve_board(store, SLUG)
+    generate_takes(store, SLUG, provider, poll_interval_s=0, review=False)
+    assert provider.submitted, "nothing was sent once the board was approved"
+    first = provider.submitted[0]
+    sent = [(r.role, r.label, r.path) for r in first.references]
+    assert ("character", "The Keeper", store.artifact_path(added.sha256)) in sent
+    assert len(sent) == 6
+    assert "The Keeper" in first.prompt_text
+
+
+def test_export_writes_the_image_beside_the_spec_and_imports_back_unchanged(
+    store: Store, tmp_path: Path
+) -> None:
+    image = png(tmp_path / "keeper.png")
+    add_reference(store, SLUG, image, role="character", label="The Keeper", actor_name="vic")
+    spec = export_production(store, SLUG, tmp_path / "export", with_artifacts=False)
+    assert (spec.parent / "refs" / "the-keeper.png").read_bytes() == image.read_bytes()
+    assert "reference: refs/the-keeper.png" in spec.read_text()
+    # the same store: the export states the latest version, so no new one
+    assert import_spec(store, spec).new_versions == []
+    # another store: the same references, in the same order, by content
+    other = Store(tmp_path / "other")
+    try:
+        import_spec(other, spec)
+        assert boards(other)[0].references == boards(store)[-1].references
+    finally:
+        other.close()
+
+
+def test_reference_entries_are_what_an_import_records(example_spec: Path) -> None:
+    from shortfilm.spec import load_spec
+
+    board = load_spec(example_spec).board
+    imported = board_references(board, example_spec.parent)
+    shas = {r["path"]: f"sha-of-{r['path']}" for r in imported}
+    expected = [
+        {"path": r["path"], "role": r["role"], "label": r["label"], "sha256": shas[r["path"]]}
+        for r in imported
+    ]
+    assert reference_entries(board, shas) == expected
+
+
+def test_the_limit_is_what_the_video_models_take() -> None:
+    largest = max(m.max_reference_images for m in seedance.MODELS.values())
+    assert largest == MAX_VIDEO_REFERENCES
+
+
+@pytest.mark.parametrize(
+    ("role", "label", "message"),
+    [
+        ("sky", "x", "role: 'sky' is not a board role"),
+        ("character", "Nobody", "label: no character named 'Nobody'"),
+        ("character", "kestrel", "label: Kestrel already has a reference image"),
+        ("environment", "Moon base", "label: no environment view named 'Moon base'"),
+        ("board", "   ", "label: give the character's name"),
+        ("board", "x" * 81, "label: at most 80 characters"),
+        ("board", "bell\x07", "label: .* holds control characters"),
+    ],
+)
+def test_a_bad_role_or_label_is_refused_and_nothing_is_written(
+    store: Store, tmp_path: Path, role: str, label: str, message: str
+) -> None:
+    image = png(tmp_path / "ref.png")
+    before = snapshot(store)
+    with pytest.raises(InputError, match=message):
+        add_reference(store, SLUG, image, role=role, label=label, actor_name="vic")
+    assert snapshot(store) == before
+
+
+def test_a_file_that_is_not_the_image_it_says_is_refused(store: Store, tmp_path: Path) -> None:
+    text = tmp_path / "ref.png"
+    text.write_text("not an image")
+    jpeg = tmp_path / "photo.png"
+    Image.new("RGB", (8, 8)).save(jpeg, "JPEG")
+    gif = tmp_path / "anim.gif"
+    Image.new("RGB", (8, 8)).save(gif, "GIF")
+    before = snapshot(store)
+    for path, message in (
+        (text, "not a readable image"),
+        (jpeg, "the name says PNG, the bytes are JPEG"),
+        (gif, "a reference image is a PNG, JPEG or WebP"),
+        (tmp_path / "missing.png", "no such file"),
+    ):
+        with pytest.raises(InputError, match=f"image: .*{message}"):
+            add_reference(store, SLUG, path, role="board", label="x", actor_name="vic")
+    assert snapshot(store) == before
+
+
+def test_the_same_image_twice_in_one_role_is_refused(store: Store, tmp_path: Path) -> None:
+    image = png(tmp_path / "mood.png")
+    add_reference(store, SLUG, image, role="board", label="mood", actor_name="vic")
+    before = snapshot(store)
+    with pytest.raises(InputError, match="image: already on board v2 as mood"):
+        add_reference(store, SLUG, image, role="style", label="mood again", actor_name="vic")
+    assert snapshot(store) == before
+
+
+def test_more_references_than_the_video_models_take_are_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    # 5 on the example board; clip 3 continues clip 2, so its keyframe takes one of the 9 places
+    for n in range(3):
+        add_reference(
+            store, SLUG, png(tmp_path / f"m{n}.png", (n * 40, 10, 10)), role="board",
+            label=f"mood {n}", actor_name="vic",
+        )  # fmt: skip
+    assert len(boards(store)[-1].references) == MAX_VIDEO_REFERENCES - 1
+    before = snapshot(store)
+    with pytest.raises(InputError, match=r"has 8 reference images .* at most 9 per clip \(one"):
+        add_reference(
+            store, SLUG, png(tmp_path / "one-more.png", (1, 2, 3)), role="board",
+            label="one more", actor_name="vic",
+        )  # fmt: skip
+    assert snapshot(store) == before
+
+
+def test_cli_board_add_reference(store: Store, tmp_path: Path) -> None:
+    image = png(tmp_path / "keeper.png")
+    home = str(store.home)
+    runner = CliRunner()
+    base = ["board", "add-reference", SLUG, str(image), "--home", home]
+    ok = runner.invoke(
+        app, [*base, "--role", "character", "--label", "The Keeper"], env={"SHORTFILM_USER": "vic"}
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "board v2" in ok.output and "refs/the-keeper.png" in ok.output
+    assert boards(store)[-1].created_by == "vic"
+    bad = runner.invoke(app, [*base, "--role", "sky", "--label", "x"])
+    assert bad.exit_code == 2 and "role: 'sky' is not a board role" in bad.output
+    assert len(boards(store)) == 2
+    with pytest.raises(GateError, match="board v2 is not approved"):
+        review.require_board_approved(store, SLUG)
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None and "the-keeper" in str(prod.spec["board"])

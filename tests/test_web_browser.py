@@ -1,0 +1,204 @@
+"""A reviewer's session in a real browser: Debian's Chromium driven by Playwright against a real
+``shortfilm serve`` on loopback.
+
+Log in, open a clip, compare its two takes side by side, leave a comment at 00:04, select a take,
+approve it with the rubric, and see the checklist advance. A screenshot is saved at each step
+under the test's output folder (and copied to ``$SHORTFILM_TEST_OUTPUT`` when set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import service_missing
+from web_home import PASSWORD, SLUG, web_home_copy
+
+from shortfilm.store.repo import Store
+from shortfilm.workflow import review
+
+pytestmark = pytest.mark.media
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[str]:
+    """``shortfilm serve`` over a production whose clips 2-4 are approved: clip 1 is the last
+    one the clip checkpoint waits for."""
+    if not CHROMIUM.exists():
+        service_missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    home = web_home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    store = Store(home)
+    owner = review.local_owner()
+    for position in (2, 3, 4):
+        take = review.subject_id(store, SLUG, "take", clip=position)
+        review.decide(store, SLUG, "take", take, owner, "approve")
+    store.close()
+    port = _free_port()
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shortfilm", "serve", "--home", str(home), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError((tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+class Shots:
+    """Numbered screenshots in the test's folder, copied to ``$SHORTFILM_TEST_OUTPUT``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        folder.mkdir(parents=True)
+
+    def __call__(self, page: object, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        out = os.environ.get("SHORTFILM_TEST_OUTPUT")
+        if out:
+            dest = Path(out) / "web-browser"
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest / path.name)
+        return path
+
+
+def test_review_a_clip_in_the_browser(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Shots(tmp_path / "screenshots")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{server}/p/{SLUG}/clips/1")
+            assert "/login" in page.url  # not logged in yet
+            page.fill("input[name=name]", "mara")
+            page.fill("input[name=password]", PASSWORD)
+            shots(page, "login")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server}/p/{SLUG}/clips/1")
+
+            # the dashboard first: the clip checkpoint waits for clip-01
+            page.goto(f"{server}/p/{SLUG}")
+            generation = page.locator("tr[data-step=clip-generation]")
+            expect(generation).to_have_attribute("data-state", "waiting-review")
+            expect(generation).to_contain_text("clip-01")
+            shots(page, "dashboard-before")
+
+            # open the clip and compare its two takes side by side
+            page.goto(f"{server}/p/{SLUG}/review")
+            page.click("a[href$='/clips/1']")
+            page.wait_for_url(f"{server}/p/{SLUG}/clips/1")
+            takes = page.locator("article.take")
+            expect(takes).to_have_count(2)
+            players = page.locator("article.take video")
+            expect(players).to_have_count(2)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('article.take video')]"
+                ".every(v => v.readyState >= 1 && v.duration > 12)"
+            )
+            boxes = [players.nth(i).bounding_box() for i in range(2)]
+            assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 5  # side by side
+            assert boxes[0]["x"] < boxes[1]["x"]
+            page.click("#play-all")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('article.take video')]"
+                ".every(v => !v.paused && v.currentTime > 0.3)"
+            )
+            shots(page, "compare-takes")
+            page.click("#play-all")
+
+            # a comment at 00:04 on take 2: the paused player gives the time
+            take2 = page.locator("#take-2")
+            player = take2.locator("video")
+            player.evaluate(
+                """v => new Promise(done => {
+                    v.pause();
+                    v.addEventListener('seeked', done, {once: true});
+                    v.currentTime = 4;
+                })"""
+            )
+            expect(take2.locator("input.at-s")).to_have_value("4.0")
+            take2.locator(".comment-form input[name=body]").fill("the blade flickers here")
+            take2.locator(".comment-form button[type=submit]").click()
+            page.wait_for_load_state()
+            comment = page.locator("#take-2 li.comment", has_text="the blade flickers here")
+            expect(comment).to_be_visible()
+            expect(comment.locator("button.seek")).to_have_text("00:04.0")
+            page.locator("#take-2 video").evaluate("v => { v.currentTime = 9; v.pause(); }")
+            comment.locator("button.seek").click()
+            page.wait_for_function(
+                "() => Math.abs(document.querySelector('#take-2 video').currentTime - 4) < 0.6"
+            )
+            shots(page, "comment-at-4s")
+
+            # one click selects take 2
+            page.locator("#take-2 .select-take button").click()
+            page.wait_for_load_state()
+            expect(page.locator("#take-2")).to_have_class("card take selected")
+            expect(page.locator("#take-1")).not_to_have_class("card take selected")
+            shots(page, "take-2-selected")
+
+            # approve take 2 with the rubric
+            form = page.locator("#take-2 form.review-form")
+            form.locator("input[value=approve]").check()
+            form.locator("details.rubric summary").click()
+            for select in form.locator("select").all():
+                select.select_option("4")
+            form.locator("input[name=note-story-clarity]").fill("the strike reads at once")
+            form.locator("input[name=note]").fill("steady face, clean impact")
+            shots(page, "rubric-filled")
+            form.locator("button[type=submit]").click()
+            page.wait_for_load_state()
+            expect(page.locator("#take-2 .reviews")).to_contain_text("approve by mara")
+            expect(page.locator("#take-2 .reviews")).to_contain_text("story-clarity 4")
+            shots(page, "approved")
+
+            # the checklist advanced: every clip approved, the edit is no longer blocked
+            page.goto(f"{server}/p/{SLUG}")
+            expect(generation).to_have_attribute("data-state", "done")
+            expect(page.locator("tr[data-step=edit]")).not_to_have_attribute(
+                "data-state", "blocked"
+            )
+            expect(page.locator("ul.activity")).to_contain_text("review.approve")
+            shots(page, "dashboard-after")
+        finally:
+            browser.close()
+    assert len(list((tmp_path / "screenshots").glob("*.png"))) == shots.count >= 8

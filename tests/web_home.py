@@ -1,0 +1,113 @@
+"""A production home for the web app's tests, made in seconds without generating anything.
+
+The example spec is imported and its board approved by the local owner; each clip gets takes
+imported from small real videos (QC runs on them as on any take), Edit v1 is recorded, and each
+of the production's presets gets a render row over a small real video (a real render would take
+a minute and is not what these tests are about). Users of every role log in with ``PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from shortfilm.domain.people import Role
+from shortfilm.examples import example_dir
+from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.presets import presets_for_channels
+from shortfilm.store import naming, repo
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import EditRow, RenderRow
+from shortfilm.workflow import review
+from shortfilm.workflow.accounts import add_user
+from shortfilm.workflow.external import import_take
+from shortfilm.workflow.importing import import_spec
+from shortfilm.workflow.timeline_edit import record_edit
+
+SLUG = "wasteland-villa"
+PASSWORD = "review pass 1"
+USERS = {
+    "ines": Role.OWNER,
+    "mara": Role.EDITOR,
+    "ari": Role.AI_OPERATOR,
+    "wren": Role.WRITER,
+    "vic": Role.VISUAL_OPERATOR,
+    "gus": Role.GROWTH_OPERATOR,
+}
+"""Login name -> role: one user per role."""
+
+
+def make_video(path: Path, *, seconds: float = 12.5, hue: int = 0, size: str = "180x320") -> Path:
+    """A small H.264/AAC MP4 with a moving test pattern (``hue`` tells takes apart) and a tone."""
+    run_ffmpeg(
+        [
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=12:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency={440 + hue}:duration={seconds}",
+            "-vf", f"hue=h={hue}", "-c:v", "libx264", "-preset", "ultrafast",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
+            str(path),
+        ],
+        what="a test take",
+    )  # fmt: skip
+    return path
+
+
+@functools.cache
+def prepared_web_home(root: Path, takes_per_clip: int = 2) -> Path:
+    """``root/web-home-N``: the example with ``takes_per_clip`` imported takes per clip (the
+    first selected), the board approved, Edit v1 and one passed render row per preset."""
+    home = root / f"web-home-{takes_per_clip}"
+    spec = home / "spec"
+    shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    media = root / f"web-media-{takes_per_clip}"
+    media.mkdir()
+    videos = [make_video(media / f"take-{n}.mp4", hue=60 * n) for n in range(takes_per_clip)]
+    store = Store(home)
+    try:
+        import_spec(store, spec / "production.yaml")
+        review.approve_pending(store, SLUG, review.local_owner(), "board")
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            positions = [c.position for c in repo.clips(s, prod.id)]
+        for position in positions:
+            for n, video in enumerate(videos):
+                import_take(store, SLUG, position, video, select=n == 0, selected_by="auto")
+        record_edit(store, SLUG)
+        _render_rows(store, make_video(media / "final.mp4", seconds=8.0, hue=200))
+        for name, role in USERS.items():
+            add_user(store, name, role, PASSWORD)
+    finally:
+        store.close()
+    return home
+
+
+def _render_rows(store: Store, video: Path) -> None:
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
+        assert edit is not None
+        for preset in presets_for_channels(prod.spec["channels"]):
+            sha = store.put_artifact(s, video, naming.render(SLUG, edit.version, preset.name))
+            s.add(
+                RenderRow(
+                    edit_id=edit.id,
+                    preset=preset.name,
+                    sha256=sha,
+                    duration_s=8.0,
+                    width=180,
+                    height=320,
+                    integrated_lufs=-14.0,
+                    true_peak_dbtp=-1.5,
+                    status="passed",
+                    checks={"reasons": [], "measured": {}},
+                )
+            )
+
+
+def web_home_copy(root: Path, dest: Path, takes_per_clip: int = 2) -> Path:
+    """A private copy of the prepared home at ``dest`` (library links kept relative)."""
+    shutil.copytree(prepared_web_home(root, takes_per_clip), dest, symlinks=True)
+    return dest

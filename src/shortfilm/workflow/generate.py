@@ -197,6 +197,10 @@ class _Pacing:
         self.review = True
         """Whether each new take gets its QC report and keyframe candidates as it lands."""
         self.budget_lock = threading.Lock()
+        self.setup = threading.Lock()
+        """Held while a worker writes its take row. Twelve workers doing that at once share the
+        GIL and the database's one writer and all finish late together; one at a time, the first
+        take is created within milliseconds and each create's request overlaps the next setup."""
         batch: BatchStatus | None = getattr(provider, "statuses", None)
         self.poller = _Poller(batch, poll_interval_s) if batch is not None else None
 
@@ -287,7 +291,7 @@ def _generate_clip(
     if kept is not None:
         _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
         return outcome
-    with store.session() as s:
+    with pacing.setup, store.session() as s:
         clip = s.get(ClipRow, clip_id)
         board = s.get(BoardRow, board_id)
         assert clip is not None and board is not None
@@ -515,6 +519,7 @@ def _run_take(
                     else:
                         _finish(store, take_id, "failed", error=str(exc))
                     return
+            prepared = None  # the body (megabytes of images) is not needed while waiting
             with store.session() as s:
                 take = s.get(TakeRow, take_id)
                 assert take is not None

@@ -49,6 +49,10 @@ step through a 3-channel lookup table, OpenCV's thread pool during the pass) mea
 1-2: analysis 2.8-4.0 s, decode 2.4-3.0 s, PySceneDetect 2.8-3.7 s, speedup 0.92-0.96, CPU 7.2 s
 against PySceneDetect's 6.1 s; alternated with this version in one loaded window it took 5.6-5.8
 CPU-seconds to this version's 5.3-5.5.
+With no other session running (end of 2026-11-25, after faces moved to two threads): analysis
+3.46-3.75 s, decode 2.86-2.94 s, PySceneDetect 3.66-3.68 s: realtime_x 4.0-4.3, ratio_vs_decode
+1.21-1.27, speedup_vs_pyscenedetect 0.98-1.06 (analyse alone 1.06-1.15); CPU 6.0-6.6 s against
+PySceneDetect's 6.1 s. At par: the issue's "faster than PySceneDetect" does not hold reliably.
 Last line: one JSON object.
 """
 

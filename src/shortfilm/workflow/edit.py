@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from shortfilm.domain import Production
 from shortfilm.domain.timeline import Timeline
 from shortfilm.errors import MediaError, StoreError
 from shortfilm.media import subtitles
@@ -40,7 +41,7 @@ from shortfilm.store.repo import Store
 from shortfilm.store.tables import RenderRow
 from shortfilm.workflow import review
 from shortfilm.workflow.progress import Progress, silent
-from shortfilm.workflow.timeline_edit import record_edit
+from shortfilm.workflow.timeline_edit import StoredEdit, record_edit
 
 
 @dataclass
@@ -112,6 +113,25 @@ class EditResult:
     renders: list[RenderOutcome] = field(default_factory=list)
 
 
+def _prepare(
+    store: Store, slug: str, preset_names: Sequence[str]
+) -> tuple[Production, int, StoredEdit, RenderPlan, list[Preset]]:
+    """What both render paths start from: the production, the Edit recorded for the current
+    selections, its render plan and the presets asked for, each checked against the film's
+    length before anything is encoded (:class:`InputError` naming the preset)."""
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        if prod is None:
+            raise StoreError(f"no production {slug!r}")
+        production, prod_id = spec_from_dict(prod.spec), prod.id
+    stored = record_edit(store, slug)
+    plan = _render_plan(store, slug, stored.timeline)
+    presets = presets_for_channels(preset_names or production.channels)
+    for preset in presets:
+        preset.check_duration(float(stored.timeline.duration))
+    return production, prod_id, stored, plan, presets
+
+
 def assemble_edit(
     store: Store, slug: str, *, progress: Progress = silent, preset_names: Sequence[str] = ()
 ) -> EditResult:
@@ -129,19 +149,10 @@ def assemble_edit(
     when any failed its checks.
     """
     review.require_clips_approved(store, slug)  # checkpoint 2: GateError names each waiting take
-    with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
-        if prod is None:
-            raise StoreError(f"no production {slug!r}")
-        production = spec_from_dict(prod.spec)
-    stored = record_edit(store, slug)
+    production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
     edit_id, edit_version = stored.edit_id, stored.version
-    plan = _render_plan(store, slug, timeline)
     result = EditResult(edit_version=edit_version)
-    presets = presets_for_channels(preset_names or production.channels)
-    for preset in presets:
-        preset.check_duration(float(timeline.duration))
     # the cover reads like the film's own title card when it has one
     cover_title = timeline.title.text if timeline.title is not None else production.title
     for preset in presets:
@@ -212,7 +223,7 @@ def assemble_edit(
             )
             repo.event(
                 s,
-                prod.id,
+                prod_id,
                 "render.done" if checked.passed else "render.failed",
                 name,
                 preset=preset.name,
@@ -299,17 +310,8 @@ def draft_edit(
     """
     from shortfilm.media.smart_render import render_draft
 
-    with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
-        if prod is None:
-            raise StoreError(f"no production {slug!r}")
-        production, prod_id = spec_from_dict(prod.spec), prod.id
-    stored = record_edit(store, slug)
+    production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
-    plan = _render_plan(store, slug, timeline)
-    presets = presets_for_channels(preset_names or production.channels)
-    for preset in presets:
-        preset.check_duration(float(timeline.duration))
     result = EditResult(edit_version=stored.version)
     work = store.home / "work" / "render" / f"edit-{stored.edit_id}"
     work.mkdir(parents=True, exist_ok=True)

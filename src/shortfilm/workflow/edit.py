@@ -33,8 +33,8 @@ from shortfilm.errors import MediaError, StoreError
 from shortfilm.media import subtitles
 from shortfilm.media.cover import write_cover
 from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
-from shortfilm.media.render import RenderPlan, render
-from shortfilm.media.verify import verify
+from shortfilm.media.render import RenderPlan, RenderResult, render
+from shortfilm.media.verify import Verification, verify
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -64,6 +64,34 @@ class RenderOutcome:
     """The stored cover image (JPEG at the preset's size)."""
     draft: bool = False
     """A review draft (:func:`draft_edit`): stored as a file only, never a publishable render."""
+
+
+def _made(
+    preset: Preset,
+    path: Path,
+    rendered: RenderResult,
+    checked: Verification,
+    sidecars: tuple[Path, ...] = (),
+    cover: Path | None = None,
+    *,
+    draft: bool = False,
+) -> RenderOutcome:
+    """The outcome of a render made in this run (not reused), as its checks judged it."""
+    return RenderOutcome(
+        preset.name,
+        path,
+        rendered.duration_s,
+        rendered.width,
+        rendered.height,
+        rendered.loudness.integrated_lufs,
+        rendered.loudness.true_peak_dbtp,
+        reused=False,
+        status=checked.status,
+        reasons=checked.reasons,
+        sidecars=sidecars,
+        cover=cover,
+        draft=draft,
+    )
 
 
 class RenderCheckError(MediaError):
@@ -234,20 +262,7 @@ def assemble_edit(
             os.unlink(path)
         sidecars, cover = _extras(store, slug, edit_version, preset.name)
         result.renders.append(
-            RenderOutcome(
-                preset.name,
-                store.artifacts.readable(name),
-                rendered.duration_s,
-                rendered.width,
-                rendered.height,
-                rendered.loudness.integrated_lufs,
-                rendered.loudness.true_peak_dbtp,
-                reused=False,
-                status=checked.status,
-                reasons=checked.reasons,
-                sidecars=sidecars,
-                cover=cover,
-            )
+            _made(preset, store.artifacts.readable(name), rendered, checked, sidecars, cover)
         )
     if any(r.status == "failed" for r in result.renders):
         raise RenderCheckError(result)
@@ -344,19 +359,7 @@ def draft_edit(
         os.unlink(rendered.path)
         progress(f"draft {preset.name}", 100, 100)
         result.renders.append(
-            RenderOutcome(
-                preset.name,
-                store.artifacts.readable(name),
-                rendered.duration_s,
-                rendered.width,
-                rendered.height,
-                rendered.loudness.integrated_lufs,
-                rendered.loudness.true_peak_dbtp,
-                reused=False,
-                status=checked.status,
-                reasons=checked.reasons,
-                draft=True,
-            )
+            _made(preset, store.artifacts.readable(name), rendered, checked, draft=True)
         )
     if any(r.status == "failed" for r in result.renders):
         raise RenderCheckError(result)

@@ -45,6 +45,7 @@ from shortfilm.media.frame_metrics import hsv_change, opencv_single_threaded
 from shortfilm.media.keyframe_candidates import FACE_WEIGHT
 from shortfilm.media.loudness import measure
 from shortfilm.media.palette import DIFFERENT_LOOK_DE, SAME_LOOK_DE, palette_from_rgb
+from shortfilm.media.probe import display_rotation, probe
 
 pytestmark = pytest.mark.media
 
@@ -263,6 +264,42 @@ def test_skipping_the_b_frame_loop_filter_changes_no_measure_a_person_would_noti
         assert 0.97 < ratio < 1.08, (name, ratio)
         assert cheap[name].cuts_s == full[name].cuts_s, name
         assert np.allclose(cheap[name].luma, full[name].luma, atol=0.5), name
+
+
+def test_without_zimg_the_pass_shrinks_with_area_and_measures_alike(
+    fence: dict[str, Path], cut_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ffmpeg builds without zimg fall back to libswscale's ``area``: the same ordering of
+    sharpness, the same cuts, levels within a grey step."""
+    bbb = footage() / "bigbuckbunny.mp4"
+    clips = {**fence, "cuts": cut_clip, "bbb": bbb}
+    zimg = {name: analyse(path) for name, path in clips.items()}
+    graph = decode_pass.FramePass(bbb, (512, 288), Fraction(24), loudness=False).command()
+    assert any("zscale=w=512:h=288:filter=bilinear" in arg for arg in graph)
+    monkeypatch.setattr(decode_pass, "ffmpeg_filters", lambda: frozenset({"scale"}))
+    graph = decode_pass.FramePass(bbb, (512, 288), Fraction(24), loudness=False).command()
+    assert not any("zscale" in arg for arg in graph)
+    assert any("scale=512:288:flags=area" in arg for arg in graph)
+    area = {name: analyse(path) for name, path in clips.items()}
+    for name in clips:
+        assert zimg[name].cuts_s == area[name].cuts_s, name
+        assert np.allclose(zimg[name].luma, area[name].luma, atol=1.0), name
+    sharp = {name: float(np.median(a.sharpness)) for name, a in area.items()}
+    assert (
+        sharp["blurred"] < 0.5 * sharp["original"] and sharp["compressed"] < 0.8 * sharp["original"]
+    )
+    # shrinking 2.5x, zimg's wider triangle filter measures about two thirds of area's figure
+    ratio = float(np.median(zimg["bbb"].sharpness)) / sharp["bbb"]
+    assert 0.5 < ratio < 0.85, ratio
+
+
+def test_the_pass_decodes_with_at_least_eight_frame_threads() -> None:
+    assert decode_pass.decoder_threads(1) == 8
+    assert decode_pass.decoder_threads(2) == 8
+    assert decode_pass.decoder_threads(12) == 13
+    assert decode_pass.decoder_threads(64) == 16
+    cmd = decode_pass.FramePass(Path("x.mp4"), (288, 512), Fraction(24), loudness=False).command()
+    assert cmd[cmd.index("-threads") + 1] == str(decode_pass.decoder_threads())
 
 
 def test_decoder_options_only_for_codecs_that_honour_them(tmp_path: Path) -> None:
@@ -569,20 +606,28 @@ def test_a_face_lifts_a_candidate(keyframe_clip: Path, keyframe_analysis: Analys
     def grey_of(index: int) -> np.ndarray:
         return np.asarray(cv2.cvtColor(keyframe_analysis.stills[index], cv2.COLOR_RGB2GRAY))
 
+    top = 6
     plain = keyframe_candidates(
-        keyframe_clip, keyframe_analysis, top=3, min_gap_s=0.5, face_detector=_MarkedFaces([])
+        keyframe_clip, keyframe_analysis, top=top, min_gap_s=0.5, face_detector=_MarkedFaces([])
     )
     assert all(c.faces == 0 and c.faces_checked for c in plain)
     assert plain[0].score == pytest.approx(1.0 - FACE_WEIGHT)
-    runner_up = plain[1]
-    marked = _MarkedFaces([grey_of(round(runner_up.t_s * 25))])
-    lifted = keyframe_candidates(
-        keyframe_clip, keyframe_analysis, top=3, min_gap_s=0.5, face_detector=marked
+    # the first candidate that trails the one before it by less than a face is worth
+    trailing = next(
+        i for i in range(1, len(plain)) if plain[i - 1].score - plain[i].score < FACE_WEIGHT
     )
-    assert lifted[0].t_s == runner_up.t_s
-    assert lifted[0].faces == 1
-    assert lifted[0].score == pytest.approx(runner_up.score + FACE_WEIGHT)
-    assert 0 < marked.calls <= 3 * 3 + len(keyframe_analysis.stills)
+    ahead, behind = plain[trailing - 1], plain[trailing]
+    marked = _MarkedFaces([grey_of(round(behind.t_s * 25))])
+    lifted = keyframe_candidates(
+        keyframe_clip, keyframe_analysis, top=top, min_gap_s=0.5, face_detector=marked
+    )
+    times = [c.t_s for c in lifted]
+    assert times.index(behind.t_s) < times.index(ahead.t_s)
+    found = lifted[times.index(behind.t_s)]
+    assert found.faces == 1
+    assert found.score == pytest.approx(behind.score + FACE_WEIGHT)
+    assert all(c.faces == 0 for c in lifted if c.t_s != behind.t_s)
+    assert 0 < marked.calls <= 3 * top + len(keyframe_analysis.stills)
 
 
 def test_haar_finds_the_face_in_carphone() -> None:
@@ -649,6 +694,12 @@ def test_a_phone_clip_stored_sideways_comes_out_upright(media: Path, tmp_path: P
     assert found[0].path is not None and found[0].full_path is not None
     with Image.open(found[0].path) as thumb, Image.open(found[0].full_path) as full:
         assert thumb.size == (288, 512) and full.size == (180, 320)
+    # the rotation is read while the decode runs, or first when a displayed width is asked for
+    assert probe(rotated).rotation == display_rotation(rotated) == 90
+    assert probe(rotated, decode_first=False).rotation == 0
+    narrow = analyse(rotated, width=144)
+    assert narrow.first_frame.shape == (256, 144, 3)
+    assert frame_distance(narrow.first_frame, result.first_frame) < SAME_SHOT / 2
 
 
 @pytest.mark.parametrize("matrix", ["bt601", "bt709"])

@@ -20,10 +20,11 @@ This module is the public face: everything callers need is importable from here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +46,11 @@ from shortfilm.media.palette import Palette, image_palette, palette_distance, pa
 from shortfilm.media.spans import Span, black_spans, frozen_spans, shots_between
 from shortfilm.media.stills import StillKeeper, Stills, upright
 from shortfilm.media.yuv import matrix_from_log, planes, to_rgb, to_yuv444, yuv444_to_rgb
+
+if TYPE_CHECKING:
+    from shortfilm.media.probe import MediaInfo
+
+T = TypeVar("T")
 
 __all__ = [
     "Analysis",
@@ -203,12 +209,13 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     :class:`MediaError` naming the file when it is missing, empty, not a video or undecodable;
     nothing is written anywhere.
     """
-    from shortfilm.media.probe import probe
+    from shortfilm.media.probe import display_rotation, probe
 
     p = Path(path)
     if p.is_file() and p.stat().st_size == 0:
         raise MediaError("empty file, not a video", file=p)
-    info = probe(p)
+    # Headers only: the rotation (a first-frame decode) is read while ffmpeg starts, below.
+    info = probe(p, decode_first=False)
     if info.video_codec is None or info.width <= 0 or info.height <= 0:
         raise MediaError("no video stream", file=p)
     if info.format_name == "image2" or info.format_name.endswith("_pipe"):
@@ -217,14 +224,13 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     if info.fps is None or info.fps <= 0:
         raise MediaError("video stream has no frame rate", file=p)
     fps = float(info.fps)
-    rotation = info.rotation
-    sideways = (int(round(rotation / 90.0))) % 2 == 1
-    shown_w, shown_h = (info.height, info.width) if sideways else (info.width, info.height)
-    # Frames are decoded as stored and only the images handed out are turned upright.
+    # Frames are decoded as stored and only the images handed out are turned upright, so the
+    # rotation is needed before the decode only when a displayed width is asked for.
+    rotation = display_rotation(p) if width is not None else None
     size = analysis_size(
         info.width,
         info.height,
-        None if width is None else (_stored_width(width, shown_w, shown_h) if sideways else width),
+        None if width is None or rotation is None else _stored_width(width, info, rotation),
     )
     expected = info.video_frames or max(1, math.ceil(info.duration_s * fps))
 
@@ -239,6 +245,9 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
         opencv_single_threaded(),
         FramePass(p, size, info.fps, loudness=info.has_audio, codec=info.video_codec) as decode,
     ):
+        # ffmpeg takes ~0.1 s to its first frame, mostly on one core: the other decodes the
+        # first frame for its rotation meanwhile (instead of before ffmpeg starts).
+        turned = _Later(display_rotation, p) if rotation is None else None
         for index, frame in enumerate(decode.frames()):
             yuv = planes(frame, w, h)
             measure = meter.add(yuv)
@@ -250,9 +259,14 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
                 first = frame
             last = frame
         log = decode.finish()
+    if turned is not None:
+        rotation = turned.result()
+    assert rotation is not None
     if first is None or last is None:
         raise MediaError("no video frames could be decoded", file=p)
     matrix = matrix_from_log(log)
+    sideways = (int(round(rotation / 90.0))) % 2 == 1
+    shown_w, shown_h = (info.height, info.width) if sideways else (info.width, info.height)
 
     series = meter.series()
     n = len(meter)
@@ -283,9 +297,36 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     )
 
 
-def _stored_width(shown_width: int, shown_w: int, shown_h: int) -> int:
-    """The stored-frame width giving a displayed width of ``shown_width`` for a sideways video."""
-    return max(2, int(round(shown_width * shown_h / shown_w)))
+def _stored_width(shown_width: int, info: MediaInfo, rotation: int) -> int:
+    """The stored-frame width giving a displayed width of ``shown_width``."""
+    if (int(round(rotation / 90.0))) % 2 == 0:
+        return shown_width
+    # turned a quarter: the displayed width is the stored height
+    return max(2, int(round(shown_width * info.width / info.height)))
+
+
+class _Later(Generic[T]):
+    """``fn(*args)`` running on a helper thread; :meth:`result` waits for it (or its error)."""
+
+    def __init__(self, fn: Callable[..., T], *args: object) -> None:
+        self._fn = fn
+        self._args = args
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="analysis-later", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._value)
 
 
 def _audio_stats(log: str, channels: int, layout: str | None, path: Path) -> AudioStats:

@@ -7,6 +7,7 @@ reach a shell.
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,26 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+_FILTER_LINE = re.compile(r"^\s*[A-Z.]{2,3}\s+(\w+)\s+\S+->\S+")
+
+
+@functools.cache
+def ffmpeg_filters() -> frozenset[str]:
+    """Names of the filters this ffmpeg was built with, read once from ``ffmpeg -filters``.
+
+    The wheels differ by platform (and ``IMAGEIO_FFMPEG_EXE`` may name any build), so optional
+    filters such as ``zscale`` (zimg) are looked for rather than assumed; empty if ffmpeg
+    cannot list them.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-filters"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    text = proc.stdout.decode("utf-8", "replace")
+    return frozenset(m.group(1) for line in text.splitlines() if (m := _FILTER_LINE.match(line)))
 
 
 def run_ffmpeg(

@@ -8,9 +8,10 @@ to full range (0..255). Units:
 * sharpness: variance of the 4-neighbour Laplacian of the grey frame, in (8-bit grey level)^2.
   Measured at the analysis size, whose short side is fixed, so a 720p and a 1080p copy of the
   same picture score alike. It depends on the content as much as on focus, so compare frames of
-  one take, or takes of one shot. Measured medians: Big Buck Bunny 660; a detailed street shot
-  190, the same blurred (gblur sigma 3) 12, compressed at crf 45 76; carphone 53, its heavily
-  compressed copy 21.
+  one take, or takes of one shot. Measured medians: Big Buck Bunny 415 (660 where the pass
+  shrinks with ``area``: see :func:`shortfilm.media.decode_pass.downscale_filter`); a detailed
+  street shot 192, the same blurred (gblur sigma 3) 12, compressed at crf 45 79; carphone 53, its
+  heavily compressed copy 22.
 * exposure: 0..1, 1 when the mean grey level is mid-grey (118) and nothing is clipped; it falls
   quadratically as the mean moves to black or white and linearly with the share of clipped pixels.
 * luma: mean grey level, 0..255 (from the half-size luma plane, like exposure and dark).

@@ -85,11 +85,13 @@ clipped by the generator."""
 SOFT_MEDIAN = 20.0
 """Median sharpness (variance of the Laplacian at the 288-px analysis size, (grey levels)^2) below
 which the whole take is soft. Measured on real footage: sharp sources 47 (bikes.mp4, street) to
-650 (Big Buck Bunny) and 1,400 (an animatic take); the fence shot of bikes 192, blurred with a
-Gaussian of sigma 1 px 68, sigma 2 px 23, sigma 3 px 12; carphone, a 176x144 clip upscaled, 53
-and its heavily compressed copy 21. Below 20 a take is as soft as that compressed QCIF clip or a
-2-px blur of real footage. Content changes sharpness a lot (a foggy shot is soft on purpose), so
-softness only ever warns."""
+415 (Big Buck Bunny, shrunk 2.5x) and 700-980 (the demo's 720p animatic takes); where ffmpeg
+lacks zimg and the pass shrinks with ``area`` (:func:`shortfilm.media.decode_pass.downscale_filter`)
+those two read 650 and 1,230-1,620. The fence shot of bikes (enlarged slightly: the same with
+either filter) 192, blurred with a Gaussian of sigma 1 px 68, sigma 2 px 23, sigma 3 px 12;
+carphone, a 176x144 clip upscaled, 53 and its heavily compressed copy 21. Below 20 a take is as
+soft as that compressed QCIF clip or a 2-px blur of real footage. Content changes sharpness a
+lot (a foggy shot is soft on purpose), so softness only ever warns."""
 
 SOFT_RATIO = 0.35
 """A quarter-second window whose sharpness is below this share of the take's median is soft: a

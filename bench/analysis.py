@@ -25,34 +25,31 @@ Targets on a 2-core machine: ``realtime_x`` (15 s / analysis_s) >= 3.5, ``ratio_
 clip once against another). CPU seconds (user + system, ffmpeg included) are reported too: on a
 shared machine they vary far less than wall time.
 
-Where the time goes, in CPU seconds on one core (measured part by part): decoding the H.264
-picture is about 4.0 on both sides. PySceneDetect adds a full-size BGR conversion (0.45) and its
-detector (0.4). shortfilm adds the area downscale inside ffmpeg (0.35), the per-frame measures
-(0.14), probing (0.09), loudness (0.05) and choosing keyframes (0.45, of which the Haar cascade is
-0.41: 41 ms a still), and saves 0.3-0.4 by not deblocking B-frames
-(``decode_pass.SKIP_LOOP_FILTER``). So the two spend about the same CPU (shortfilm 1-10 % more
-here), everything is decode-bound, and the wall-time ratio mostly says how well each keeps both
-cores busy: shortfilm's decode runs in ffmpeg's threads while Python measures the frames it has,
-and only keyframe choice (about 0.4 s) runs after it, alone.
+Where the time goes (2026-11-25, quiet 2-core machine, measured part by part). Both sides are
+decode-bound. Decoding the H.264 picture alone takes 2.6-2.8 CPU-seconds (1.4-1.5 s wall) with
+either side's FFmpeg. PySceneDetect then converts every full-size frame to BGR (OpenCV's
+``read``: 3.1 CPU-s, 1.88 s wall, against 1.53 s for ``grab`` alone) and its detector adds
+about 0.05 s. shortfilm's one ffmpeg pass decodes B-frames without deblocking (saves ~0.3
+CPU-s), on eight frame threads (libavcodec's own choice, three on 2 cores, leaves both cores
+idle whenever a frame waits on its references: 1.70 -> 1.55 s), shrinks with zimg (0.2 CPU-s,
+where libswscale's ``area`` took 0.45) and measures loudness (0.06); Python measures each small
+frame meanwhile (0.11 CPU-s). Before the pass, headers are read (23 ms); the first frame's
+rotation is decoded while ffmpeg starts. After it, keyframe choice runs alone: the Haar face
+search on ten short-listed stills (23 ms CPU each on this grainy clip, two at a time: 0.12 s)
+and five PNG thumbnails (0.02 s). That search is the one step PySceneDetect has no counterpart
+for, and most of the margin it leaves.
 
-Measured (this version, 2 cores, six runs, other jobs running, load average 5.4-11): analysis
-3.2-6.7 s, analyse alone 2.9-6.0 s, decode 2.5-5.0 s, PySceneDetect 3.2-8.6 s; realtime_x
-2.2-4.9, ratio_vs_decode 1.02-1.35, speedup_vs_pyscenedetect 0.96, 0.97, 1.04, 1.27, 1.32, 1.58
-(analyse alone 1.06-1.72); CPU analysis 5.3-6.0 s, decode 4.2-4.8 s, PySceneDetect 4.8-5.7 s.
-In a quiet spell (a run of this version less the OpenCV thread setting) analysis took 3.1 s,
-decode 2.5 s and PySceneDetect 3.2 s (1.04). So analysis and PySceneDetect are about at par on
-a quiet machine and analysis pulls ahead as it gets busier (PySceneDetect loses more to
-contention than the ffmpeg pass does). What keeps it from clearly beating PySceneDetect is
-keyframe choice, which PySceneDetect does not do: about 0.45 CPU-seconds run alone after the
-decode. The version before (loop filter on every frame, the hue
-step through a 3-channel lookup table, OpenCV's thread pool during the pass) measured at load
-1-2: analysis 2.8-4.0 s, decode 2.4-3.0 s, PySceneDetect 2.8-3.7 s, speedup 0.92-0.96, CPU 7.2 s
-against PySceneDetect's 6.1 s; alternated with this version in one loaded window it took 5.6-5.8
-CPU-seconds to this version's 5.3-5.5.
-With no other session running (end of 2026-11-25, after faces moved to two threads): analysis
-3.46-3.75 s, decode 2.86-2.94 s, PySceneDetect 3.66-3.68 s: realtime_x 4.0-4.3, ratio_vs_decode
-1.21-1.27, speedup_vs_pyscenedetect 0.98-1.06 (analyse alone 1.06-1.15); CPU 6.0-6.6 s against
-PySceneDetect's 6.1 s. At par: the issue's "faster than PySceneDetect" does not hold reliably.
+Measured with no other session running, this version (zimg, eight threads, rotation read
+meanwhile, OpenCV's pool off during the face search), five runs of the script: analysis
+1.82-1.96 s, analyse alone 1.68-1.81 s, decode 1.58-1.73 s, PySceneDetect 1.92-2.10 s;
+speedup_vs_pyscenedetect 1.04, 1.06, 1.07, 1.07, 1.07 (analyse alone 1.12-1.16), realtime_x
+7.7-8.2, ratio_vs_decode 1.12-1.15; CPU 3.35-3.64 s against PySceneDetect's 3.16-3.44 s; every
+cut found within 2 frames, none false (PySceneDetect reports one extra, at the vehicle).
+The version before (libswscale ``area``, three decoder threads, the
+first frame decoded before ffmpeg started), at the start of the same session on the same
+machine: analysis 2.12 s, decode 1.76 s, PySceneDetect 2.07 s (0.98). Under load the margin
+grows: PySceneDetect loses more to contention than the ffmpeg pass does (earlier loaded runs:
+0.96-1.58).
 Last line: one JSON object.
 """
 

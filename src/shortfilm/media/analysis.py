@@ -8,10 +8,9 @@ measures are OpenCV calls on those small frames (:mod:`shortfilm.media.frame_met
 from an adaptive content detector (:mod:`shortfilm.media.cuts`), and the best frame of every
 quarter second is kept (:mod:`shortfilm.media.stills`) so keyframe candidates need no second
 decode. On a 2-core machine a 15 s 1080x1920 take analyses, keyframe candidates included, in
-1.0-1.35x the wall time of a bare ``ffmpeg -f null`` decode of it (about 5 times faster than real
-time on a quiet machine), in about the wall time PySceneDetect takes to find its cuts alone on a
-quiet machine and up to 1.6x faster on a busy one, for 1-10 % more CPU time
-(``bench/analysis.py``).
+about 1.1x the wall time of a bare ``ffmpeg -f null`` decode of it (about 8 times faster than
+real time on a quiet machine) and 4-7 % faster than PySceneDetect finds its cuts alone, for
+5-10 % more CPU time (``bench/analysis.py``).
 
 Times are seconds from the first frame, on a constant-rate grid: frame ``i`` is at ``i / fps``.
 This module is the public face: everything callers need is importable from here.

@@ -506,6 +506,36 @@ def test_comments_are_time_coded_on_takes_and_renders_only(store: Store, small_c
     assert [c.body for c in review.comments_of(store, SLUG, "take", take)] == ["the blade flickers"]
 
 
+def test_the_review_history_lists_what_was_looked_at_in_workflow_order(
+    store: Store, small_clip: Path
+) -> None:
+    assert review.review_history(store, SLUG) == []
+    review.decide(store, SLUG, "board", _board_id(store), OWNER, "approve", note="clear")
+    _generate(store, small_clip)
+    first, second = _take_id(store, 1), _take_id(store, 3)
+    review.add_comment(store, SLUG, "take", second, GROWTH, "cut earlier", at_s=2.5)
+    review.decide(store, SLUG, "take", first, EDITOR, "request-changes", changes="steadier camera")
+    review.decide(store, SLUG, "take", first, OWNER, "approve")
+    history = review.review_history(store, SLUG)
+    assert [(h.name, h.standing) for h in history] == [
+        ("board v1", Standing.APPROVED),
+        ("clip-01/take-001", Standing.APPROVED),
+        ("clip-03/take-001", Standing.UNREVIEWED),
+    ]
+    assert [(r.decision, r.reviewer) for r in history[1].reviews] == [
+        ("request-changes", "mara"),
+        ("approve", "ines"),
+    ]
+    assert history[1].reviews[0].changes == "steadier camera"
+    assert [(c.body, c.at_s) for c in history[2].comments] == [("cut earlier", 2.5)]
+    # one subject's history is the same records
+    assert review.reviews_of(store, SLUG, "take", first) == list(history[1].reviews)
+    assert review.comments_of(store, SLUG, "take", second) == list(history[2].comments)
+    assert review.reviews_of(store, SLUG, "take", _take_id(store, 2)) == []
+    with pytest.raises(InputError, match="has no take with id 9999"):
+        review.reviews_of(store, SLUG, "take", 9999)
+
+
 # -- the checklist ----------------------------------------------------------------------------
 
 
@@ -688,3 +718,15 @@ def test_the_commands_select_comment_override_and_publish(
         assert [r.decision for r in decided] == ["approve"]
     finally:
         store.close()
+    shown = run("review", "show", SLUG)
+    order = [shown.index(name) for name in ("board v1", "clip-02/take-001", "vertical render")]
+    assert order == sorted(order), shown
+    assert "comment at 4.0 s by ines (owner): too dark" in shown
+    assert "visual-continuity 4" in shown and "override by ines (owner): animatic only" in shown
+    data = json.loads(
+        runner.invoke(app, ["review", "show", SLUG, "--json", "--home", str(home)]).output
+    )
+    subjects = {h["name"]: h for h in data["subjects"]}
+    assert subjects["board v1"]["standing"] == "overridden"
+    assert subjects["edit v1 vertical render"]["standing"] == "approved"
+    assert [c["body"] for c in subjects["clip-02/take-001"]["comments"]] == ["too dark"]

@@ -1455,6 +1455,45 @@ def review_final(
     _review(home, slug, "render", where, approve, request_changes, reject, note, score, as_json)
 
 
+@review_app.command("show")
+def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Every decision and comment on the production, version by version, in workflow order."""
+    from dataclasses import asdict
+
+    from shortfilm.workflow.review import review_history
+
+    try:
+        with store_at(home) as store:
+            history = review_history(store, slug)
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        subjects = [asdict(h) for h in history]
+        sys.stdout.write(json.dumps({"slug": slug, "subjects": subjects}, default=str) + "\n")
+        return
+    if not history:
+        out.print(f"{slug}: nothing reviewed or commented on yet", highlight=False)
+        return
+    for h in history:
+        out.print(f"[bold]{escape(h.name)}[/bold]  {h.standing}", highlight=False)
+        for r in h.reviews:
+            ahead = ", in advance" if r.in_advance else ""
+            said = "; ".join(x for x in (r.changes, r.note) if x)
+            line = (
+                f"  {r.created_at:%Y-%m-%d %H:%M}  {r.decision} by {r.reviewer} ({r.role}{ahead})"
+            )
+            out.print(escape(line + (f": {said}" if said else "")), highlight=False)
+            if r.scores:
+                marks = ", ".join(f"{sc.criterion} {sc.value}" for sc in r.scores)
+                out.print(f"      scores: {escape(marks)}", highlight=False)
+        for c in h.comments:
+            at = f" at {c.at_s:.1f} s" if c.at_s is not None else ""
+            line = (
+                f"  {c.created_at:%Y-%m-%d %H:%M}  comment{at} by {c.author} ({c.role}): {c.body}"
+            )
+            out.print(escape(line), highlight=False)
+
+
 @app.command()
 def override(
     slug: SlugArg,

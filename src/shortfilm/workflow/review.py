@@ -66,6 +66,7 @@ from shortfilm.domain.review import (
     rubric_json,
     scores_from_json,
 )
+from shortfilm.domain.review import standing as standing_of
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -475,16 +476,7 @@ def reviews_of(
     store: Store, slug: str, kind: SubjectKind | str, subject: int
 ) -> list[ReviewRecord]:
     """Every decision on one exact version, oldest first."""
-    kind = _enum(SubjectKind, kind, "kind")
-    with store.session() as s:
-        prod = production_row(s, slug)
-        name = _load_subject(s, prod, kind, subject).name
-        stmt = (
-            select(ReviewRow)
-            .where(ReviewRow.subject_kind == kind.value, ReviewRow.subject_id == subject)
-            .order_by(ReviewRow.id)
-        )
-        return [_record(r, name) for r in s.scalars(stmt)]
+    return list(_history_of(store, slug, kind, subject).reviews)
 
 
 def select_take(
@@ -692,16 +684,83 @@ def comments_of(
     store: Store, slug: str, kind: SubjectKind | str, subject: int
 ) -> list[CommentRecord]:
     """The comments on one exact version, oldest first."""
+    return list(_history_of(store, slug, kind, subject).comments)
+
+
+@dataclass(frozen=True)
+class SubjectHistory:
+    """The decisions and comments on one exact version, and where its review stands."""
+
+    kind: SubjectKind
+    subject_id: int
+    name: str
+    """``board v2``, ``clip-02/take-003``, ``edit v1``, ``edit v1 vertical render``."""
+    standing: Standing
+    reviews: tuple[ReviewRecord, ...]
+    """Oldest first."""
+    comments: tuple[CommentRecord, ...]
+    """Oldest first."""
+
+
+_KIND_ORDER = {k: i for i, k in enumerate((SubjectKind.BOARD, SubjectKind.TAKE,
+                                           SubjectKind.EDIT, SubjectKind.RENDER))}  # fmt: skip
+"""Workflow order: the board, then takes, then the edit, then its renders."""
+
+
+def review_history(store: Store, slug: str) -> list[SubjectHistory]:
+    """Every version of production ``slug`` that someone decided on or commented on, in
+    workflow order (board versions, takes, edit versions, renders; oldest first within each):
+    what ``shortfilm review show`` prints. Versions nobody looked at are left out."""
+    with store.session() as s:
+        prod = production_row(s, slug)
+        return _histories(s, prod)
+
+
+def _history_of(store: Store, slug: str, kind: SubjectKind | str, subject: int) -> SubjectHistory:
+    """The history of one subject (it must exist, even with nothing recorded on it yet)."""
     kind = _enum(SubjectKind, kind, "kind")
     with store.session() as s:
         prod = production_row(s, slug)
         name = _load_subject(s, prod, kind, subject).name
-        stmt = (
-            select(CommentRow)
-            .where(CommentRow.subject_kind == kind.value, CommentRow.subject_id == subject)
-            .order_by(CommentRow.id)
+        found = _histories(s, prod, kind, subject)
+    return found[0] if found else SubjectHistory(kind, subject, name, Standing.UNREVIEWED, (), ())
+
+
+def _histories(
+    s: Session, prod: ProductionRow, kind: SubjectKind | None = None, subject: int | None = None
+) -> list[SubjectHistory]:
+    """Reviews and comments of ``prod`` (of one subject when ``kind`` and ``subject`` are
+    given), grouped by subject: two queries, plus one lookup per subject for its name."""
+    review_stmt = select(ReviewRow).where(ReviewRow.production_id == prod.id)
+    comment_stmt = select(CommentRow).where(CommentRow.production_id == prod.id)
+    if kind is not None and subject is not None:
+        review_stmt = review_stmt.where(
+            ReviewRow.subject_kind == kind.value, ReviewRow.subject_id == subject
         )
-        return [_comment(r, name) for r in s.scalars(stmt)]
+        comment_stmt = comment_stmt.where(
+            CommentRow.subject_kind == kind.value, CommentRow.subject_id == subject
+        )
+    reviews: dict[tuple[SubjectKind, int], list[ReviewRow]] = {}
+    for r in s.scalars(review_stmt.order_by(ReviewRow.id)):
+        reviews.setdefault((SubjectKind(r.subject_kind), r.subject_id), []).append(r)
+    comments: dict[tuple[SubjectKind, int], list[CommentRow]] = {}
+    for c in s.scalars(comment_stmt.order_by(CommentRow.id)):
+        comments.setdefault((SubjectKind(c.subject_kind), c.subject_id), []).append(c)
+    histories = []
+    for key in sorted(reviews.keys() | comments.keys(), key=lambda k: (_KIND_ORDER[k[0]], k[1])):
+        name = _load_subject(s, prod, *key).name
+        decided = [_record(r, name) for r in reviews.get(key, [])]
+        histories.append(
+            SubjectHistory(
+                key[0],
+                key[1],
+                name,
+                standing_of([r.decision for r in decided]),
+                tuple(decided),
+                tuple(_comment(c, name) for c in comments.get(key, [])),
+            )
+        )
+    return histories
 
 
 # -- the gates -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,11 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def pg_database(template: str | None = None) -> Iterator[tuple[str, str]]:
+    """A new PostgreSQL database (empty, or a copy of database ``template``), dropped on leaving:
+    ``(name, SQLAlchemy URL)``. Skips, or fails under ``SHORTFILM_REQUIRE_SERVICES=1``, when
+    the server or the driver is missing."""
     try:
         import psycopg
     except ImportError:
@@ -41,13 +44,21 @@ def pg_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         service_missing(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
     name = f"shortfilm_t_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin.execute(f'CREATE DATABASE "{name}"{copy}')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        yield name, f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with pg_database() as (_, url):
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -282,3 +282,52 @@ def test_cli_board_add_reference(store: Store, tmp_path: Path) -> None:
     with store.session() as s:
         prod = repo.production_by_slug(s, SLUG)
         assert prod is not None and "the-keeper" in str(prod.spec["board"])
+
+
+def test_two_people_adding_references_at_once_get_a_version_or_a_conflict(
+    tmp_path: Path, example_spec: Path, db_url: str
+) -> None:
+    """Both adds read board v1 and number theirs v2: the first keeps it, the second is told the
+    board changed (a 409 in the web app), never a database error; nothing half-written."""
+    import threading
+
+    from shortfilm.errors import ConflictError
+
+    store = Store(tmp_path / "home", db_url)
+    try:
+        import_spec(store, example_spec)
+        outcomes: list[str] = []
+        for trial in range(3):
+            images = [png(tmp_path / f"s{trial}-{i}.png", (40 * trial, 90 * i, 7)) for i in (0, 1)]
+            start = threading.Barrier(2)
+
+            def add(
+                i: int, images: list[Path] = images, trial: int = trial, start: Any = start
+            ) -> None:
+                start.wait()
+                try:
+                    add_reference(
+                        store, SLUG, images[i], role="board", label=f"look {trial}{i}",
+                        actor_name="vic",
+                    )  # fmt: skip
+                    outcomes.append("added")
+                except ConflictError as exc:
+                    assert "got a new version while this one was being added" in str(exc)
+                    outcomes.append("conflict")
+
+            threads = [threading.Thread(target=add, args=(i,)) for i in (0, 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        assert len(outcomes) == 6 and outcomes.count("added") >= 3, outcomes
+        rows = boards(store)
+        assert [b.version for b in rows] == list(range(1, len(rows) + 1))
+        assert len(rows) == 1 + outcomes.count("added")
+        with store.session() as s:
+            names = list(s.scalars(select(ArtifactNameRow.name)))
+        # every readable name belongs to a version that exists
+        versions = {f"board-v{b.version}/" for b in rows}
+        assert all(any(v in n for v in versions) for n in names if "/board-v" in n), names
+    finally:
+        store.close()

@@ -1,8 +1,9 @@
 """The web app over HTTP: login on every route, CSRF, role checks, checkpoints, uploads, conflicts.
 
 Each test gets its own copy of a small production (4 clips x 2 imported takes, board approved,
-Edit v1 with a passed render per preset) and users of every role (:mod:`web_home`). The rules
-themselves are the workflow's; these tests prove the web app enforces them, route by route.
+Edit v1 with a passed render per preset) and users of every role (:mod:`web_home`), once on
+SQLite and once on PostgreSQL (a team's server). The rules themselves are the workflow's; these
+tests prove the web app enforces them, route by route.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import pg_database
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
-from web_home import PASSWORD, SLUG, USERS, make_video, web_home_copy
+from web_home import PASSWORD, SLUG, USERS, make_video, prepared_web_home, web_home_copy
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
@@ -73,12 +75,33 @@ class Web:
         return self.client.get(f"/api/productions/{SLUG}{path}")
 
 
-@pytest.fixture
-def store(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Store]:
-    home = web_home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
-    opened = Store(home)
-    yield opened
-    opened.close()
+@pytest.fixture(scope="module")
+def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The prepared production on a PostgreSQL database that each test copies:
+    ``(database name, URL)``."""
+    with pg_database() as (name, url):
+        prepared_web_home(tmp_path_factory.getbasetemp(), 2, url)
+        yield name, url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[Store]:
+    """A private copy of the prepared production, on SQLite and on PostgreSQL (the team's
+    deployment): the same tests run on each."""
+    root = tmp_path_factory.getbasetemp()
+    if request.param == "sqlite":
+        opened = Store(web_home_copy(root, tmp_path / "home"))
+        yield opened
+        opened.close()
+        return
+    template, template_url = request.getfixturevalue("pg_web_template")
+    home = web_home_copy(root, tmp_path / "home", url=template_url)
+    with pg_database(template) as (_, url):
+        opened = Store(home, url)
+        yield opened
+        opened.close()
 
 
 @pytest.fixture

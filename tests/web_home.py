@@ -54,16 +54,19 @@ def make_video(path: Path, *, seconds: float = 12.5, hue: int = 0, size: str = "
 
 
 @functools.cache
-def prepared_web_home(root: Path, takes_per_clip: int = 2) -> Path:
+def prepared_web_home(root: Path, takes_per_clip: int = 2, url: str | None = None) -> Path:
     """``root/web-home-N``: the example with ``takes_per_clip`` imported takes per clip (the
-    first selected), the board approved, Edit v1 and one passed render row per preset."""
-    home = root / f"web-home-{takes_per_clip}"
+    first selected), the board approved, Edit v1 and one passed render row per preset. ``url``
+    names the database (default: the home's own SQLite file; ``-pg`` is added to the folder's
+    name otherwise)."""
+    tag = f"{takes_per_clip}-pg" if url else str(takes_per_clip)
+    home = root / f"web-home-{tag}"
     spec = home / "spec"
     shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    media = root / f"web-media-{takes_per_clip}"
+    media = root / f"web-media-{tag}"
     media.mkdir()
     videos = [make_video(media / f"take-{n}.mp4", hue=60 * n) for n in range(takes_per_clip)]
-    store = Store(home)
+    store = Store(home, url)
     try:
         import_spec(store, spec / "production.yaml")
         review.approve_pending(store, SLUG, review.local_owner(), "board")
@@ -107,7 +110,9 @@ def _render_rows(store: Store, video: Path) -> None:
             )
 
 
-def web_home_copy(root: Path, dest: Path, takes_per_clip: int = 2) -> Path:
-    """A private copy of the prepared home at ``dest`` (library links kept relative)."""
-    shutil.copytree(prepared_web_home(root, takes_per_clip), dest, symlinks=True)
+def web_home_copy(root: Path, dest: Path, takes_per_clip: int = 2, url: str | None = None) -> Path:
+    """A private copy of the prepared home at ``dest`` (library links kept relative). With
+    ``url`` (the prepared home's PostgreSQL database) only the files are copied: the caller
+    copies the database (``CREATE DATABASE ... TEMPLATE``)."""
+    shutil.copytree(prepared_web_home(root, takes_per_clip, url), dest, symlinks=True)
     return dest

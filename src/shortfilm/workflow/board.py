@@ -495,16 +495,6 @@ def add_reference(
         new_refs = reference_entries(new_board, shas)
         added = next(r for r in new_refs if r["path"] == spec_path)
         version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
-        readable = ""
-        for index, ref in enumerate(new_refs, 1):
-            # every reference gets this version's readable name, as an import names them
-            ref_suffix = Path(str(ref["path"])).suffix.lower() or ".png"
-            name = naming.board_reference(slug, version, index, str(ref["label"]), ref_suffix)
-            if ref["path"] == spec_path:
-                readable = name
-                store.put_artifact(s, image, name)
-            else:
-                store.put_artifact(s, store.artifact_path(str(ref["sha256"])), name)
         blocks = dataclasses.asdict(new_board)
         s.add(
             BoardRow(
@@ -517,6 +507,25 @@ def add_reference(
                 created_by=actor_name,
             )
         )
+        try:
+            # Claim the number before anything is named after it: a writer adding a reference
+            # at the same moment waits here, then finds the number taken.
+            s.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f"the board of {slug!r} got a new version while this one was being added; "
+                "look at the board and add the image again"
+            ) from None
+        readable = ""
+        for index, ref in enumerate(new_refs, 1):
+            # every reference gets this version's readable name, as an import names them
+            ref_suffix = Path(str(ref["path"])).suffix.lower() or ".png"
+            name = naming.board_reference(slug, version, index, str(ref["label"]), ref_suffix)
+            if ref["path"] == spec_path:
+                readable = name
+                store.put_artifact(s, image, name)
+            else:
+                store.put_artifact(s, store.artifact_path(str(ref["sha256"])), name)
         spec = spec_to_dict(dataclasses.replace(production, board=new_board))
         prod.spec = spec
         prod.spec_hash = content_hash(spec)
@@ -533,13 +542,6 @@ def add_reference(
             by=actor_name,
             from_version=board.version,
         )
-        try:
-            s.flush()
-        except IntegrityError:
-            raise ConflictError(
-                f"the board of {slug!r} got a new version while this one was being added; "
-                "look at the board and add the image again"
-            ) from None
         from_version = board.version
     return BoardVersionResult(
         version=version,

@@ -485,3 +485,32 @@ def test_image_providers_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         provider.close()
     with pytest.raises(InputError, match="unknown image provider 'dall-e'.*board-sheet"):
         get_image_provider("dall-e", tmp_path)
+
+
+def test_an_image_whose_version_number_was_taken_meanwhile_is_kept_and_said(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else's board version took the next number in the same moment (the board's
+    content check passed): the paid image is kept, recorded by an event, and the run says so,
+    instead of failing on the unique version number."""
+    from shortfilm.workflow import board as board_module
+
+    real = board_module.repo.next_version
+    monkeypatch.setattr(
+        board_module.repo,
+        "next_version",
+        lambda *args: real(*args) - 1,  # the number just taken
+    )
+    with pytest.raises(StoreError, match="a newer version made at the same moment"):
+        generate_board_image(store, SLUG, BoardSheetProvider())
+    monkeypatch.undo()
+    assert [BOARD_IMAGE_KEY in b.blocks for b in boards(store)] == [False]
+    kept = list((store.artifacts.library / SLUG / "board-v1").glob("unrecorded__*.png"))
+    assert len(kept) == 1 and kept[0].resolve().is_file(), "the paid image is not lost"
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        kinds = [e.kind for e in repo.events(s, prod.id)]
+    assert "board.image_unrecorded" in kinds and "board.image" not in kinds
+    made = generate_board_image(store, SLUG, BoardSheetProvider())
+    assert (made.version, made.reused) == (2, False)

@@ -331,3 +331,23 @@ def test_two_people_adding_references_at_once_get_a_version_or_a_conflict(
         assert all(any(v in n for v in versions) for n in names if "/board-v" in n), names
     finally:
         store.close()
+
+
+def test_an_import_whose_board_number_was_taken_meanwhile_imports_nothing(
+    store: Store, example_spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload took the next board number while the import ran: the import is refused as a
+    conflict (not a database error) and leaves the store as it was."""
+    from shortfilm.errors import ConflictError
+    from shortfilm.workflow import importing
+
+    text = example_spec.read_text("utf-8")
+    example_spec.write_text(text.replace("Hard sun, dust", "Low sun, dust"), "utf-8")
+    before = snapshot(store)
+    real = importing.repo.next_version
+    monkeypatch.setattr(importing.repo, "next_version", lambda *args: real(*args) - 1)
+    with pytest.raises(ConflictError, match="nothing was imported"):
+        import_spec(store, example_spec)
+    monkeypatch.undo()
+    assert snapshot(store) == before
+    assert import_spec(store, example_spec).new_versions == ["board v2"]

@@ -248,34 +248,39 @@ def _record(
     commits, and only then :class:`StoreError` is raised.
     """
     conflict: str | None = None
+
+    def keep_unrecorded(s: Session, prod: ProductionRow, board_now: str) -> str:
+        """Store the paid image under a name no version uses and say so (the message)."""
+        sha = store.artifacts.put(image)
+        name = (
+            f"{slug}/board-v{source_version}/unrecorded__"
+            f"{naming.slugify(f'{provider.name}-{provider.model}')}__seed-{request.seed}"
+            f"__{sha[:12]}.png"
+        )
+        store.put_artifact(s, image, name)
+        repo.event(
+            s,
+            prod.id,
+            "board.image_unrecorded",
+            f"board v{source_version}",
+            provider=provider.name,
+            model=provider.model,
+            seed=request.seed,
+            sha256=sha,
+            cost=cost,
+            cost_unit=provider.cost_unit,
+            board_now=board_now,
+        )
+        return (
+            f"the board of {slug!r} changed (now {board_now}) while its image was made from "
+            f"v{source_version}; that image is kept as {name} but no version records it; run "
+            "again to make one for the current board"
+        )
+
     with store.session() as s:
         prod, board = _latest_board(s, slug)
         if base_content_hash(board) != source_hash:
-            sha = store.artifacts.put(image)
-            name = (
-                f"{slug}/board-v{source_version}/unrecorded__"
-                f"{naming.slugify(f'{provider.name}-{provider.model}')}__seed-{request.seed}"
-                f"__{sha[:12]}.png"
-            )
-            store.put_artifact(s, image, name)
-            repo.event(
-                s,
-                prod.id,
-                "board.image_unrecorded",
-                f"board v{source_version}",
-                provider=provider.name,
-                model=provider.model,
-                seed=request.seed,
-                sha256=sha,
-                cost=cost,
-                cost_unit=provider.cost_unit,
-                board_now=board.version,
-            )
-            conflict = (
-                f"the board of {slug!r} changed (now v{board.version}) while its image was "
-                f"made from v{source_version}; that image is kept as {name} but no version "
-                "records it; run again to make one for the current board"
-            )
+            conflict = keep_unrecorded(s, prod, f"v{board.version}")
             result = None
         elif board.version != source_version and (
             found := _reusable(store, slug, board.version, board.blocks.get(BOARD_IMAGE_KEY), key)
@@ -284,14 +289,22 @@ def _record(
             # image is dropped, but its cost was spent and is reported.
             result = dataclasses.replace(found, cost=cost, cost_unit=provider.cost_unit)
         else:
-            result = _add_version(
-                store, s, prod, board, slug, provider, request, refs, key, image, metadata,
-                cost, source_version,
-            )  # fmt: skip
+            try:
+                result = _add_version(
+                    store, s, prod, board, slug, provider, request, refs, key, image, metadata,
+                    cost, source_version,
+                )  # fmt: skip
+            except _VersionTaken:
+                conflict = keep_unrecorded(s, prod, "a newer version made at the same moment")
+                result = None
     if conflict is not None:
         raise StoreError(conflict)
     assert result is not None
     return result
+
+
+class _VersionTaken(Exception):
+    """Another writer took the next board version number while this one was being added."""
 
 
 def _add_version(
@@ -309,14 +322,12 @@ def _add_version(
     cost: float,
     source_version: int,
 ) -> BoardImageResult:
-    """The new board version: ``board``'s blocks and ``refs`` plus the image's record."""
+    """The new board version: ``board``'s blocks and ``refs`` plus the image's record.
+
+    :class:`_VersionTaken` (the transaction still usable) when another writer took the next
+    version number at the same moment."""
     version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
-    name = board_image_name(slug, version, provider.name, provider.model)
-    sha = store.put_artifact(s, image, name)
-    for index, ref in enumerate(refs, 1):
-        suffix = Path(str(ref["path"])).suffix.lower() or ".png"
-        ref_name = naming.board_reference(slug, version, index, str(ref["label"]), suffix)
-        store.put_artifact(s, store.artifact_path(str(ref["sha256"])), ref_name)
+    sha = store.artifacts.put(image)
     usage = metadata.get("usage")
     size = metadata.get("size")
     record: dict[str, Any] = {
@@ -334,18 +345,29 @@ def _add_version(
         "provider_metadata": {k: v for k, v in metadata.items() if k != "usage"},
     }
     blocks = {**base_blocks(board.blocks), BOARD_IMAGE_KEY: record}
-    s.add(
-        BoardRow(
-            production_id=prod.id,
-            version=version,
-            blocks=blocks,
-            references=refs,
-            content_hash=content_hash({"blocks": blocks, "refs": refs}),
-            status="draft",
-            created_by=current_person(),
-        )
-    )
-    s.flush()
+    try:
+        # Claim the number before anything is named after it, in a savepoint: when someone
+        # took it meanwhile, the caller can still keep the paid image in this transaction.
+        with s.begin_nested():
+            s.add(
+                BoardRow(
+                    production_id=prod.id,
+                    version=version,
+                    blocks=blocks,
+                    references=refs,
+                    content_hash=content_hash({"blocks": blocks, "refs": refs}),
+                    status="draft",
+                    created_by=current_person(),
+                )
+            )
+    except IntegrityError:
+        raise _VersionTaken from None
+    name = board_image_name(slug, version, provider.name, provider.model)
+    store.put_artifact(s, image, name)
+    for index, ref in enumerate(refs, 1):
+        suffix = Path(str(ref["path"])).suffix.lower() or ".png"
+        ref_name = naming.board_reference(slug, version, index, str(ref["label"]), suffix)
+        store.put_artifact(s, store.artifact_path(str(ref["sha256"])), ref_name)
     repo.event(
         s,
         prod.id,

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.errors import ConflictError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
@@ -140,10 +142,6 @@ def _import_board(
     if current is not None and base_content_hash(current) == digest:
         return current
     version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
-    for i, ref in enumerate(refs, 1):
-        suffix = Path(ref["path"]).suffix.lower() or ".png"
-        name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
-        store.put_artifact(s, base / ref["path"], name)
     board = BoardRow(
         production_id=prod.id,
         version=version,
@@ -154,7 +152,19 @@ def _import_board(
         created_by=current_person(),
     )
     s.add(board)
-    s.flush()
+    try:
+        # Claim the number before anything is named after it: someone adding a reference or
+        # importing at the same moment takes it first, and this import changes nothing.
+        s.flush()
+    except IntegrityError:
+        raise ConflictError(
+            f"the board of {p.slug!r} got a new version while this import ran; nothing was "
+            "imported: look at the board and import again"
+        ) from None
+    for i, ref in enumerate(refs, 1):
+        suffix = Path(ref["path"]).suffix.lower() or ".png"
+        name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
+        store.put_artifact(s, base / ref["path"], name)
     repo.event(s, prod.id, "board.version", f"board v{version}", references=len(refs))
     result.new_versions.append(f"board v{version}")
     return board

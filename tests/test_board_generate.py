@@ -501,7 +501,7 @@ def test_an_image_whose_version_number_was_taken_meanwhile_is_kept_and_said(
         "next_version",
         lambda *args: real(*args) - 1,  # the number just taken
     )
-    with pytest.raises(StoreError, match="a newer version made at the same moment"):
+    with pytest.raises(StoreError, match="got another new version at once .now v1."):
         generate_board_image(store, SLUG, BoardSheetProvider())
     monkeypatch.undo()
     assert [BOARD_IMAGE_KEY in b.blocks for b in boards(store)] == [False]

@@ -258,11 +258,11 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
                 first = frame
             last = frame
         log = decode.finish()
+    if first is None or last is None:
+        raise MediaError("no video frames could be decoded", file=p)
     if turned is not None:
         rotation = turned.result()
     assert rotation is not None
-    if first is None or last is None:
-        raise MediaError("no video frames could be decoded", file=p)
     matrix = matrix_from_log(log)
     sideways = (int(round(rotation / 90.0))) % 2 == 1
     shown_w, shown_h = (info.height, info.width) if sideways else (info.width, info.height)

@@ -249,8 +249,9 @@ def _record(
     """
     conflict: str | None = None
 
-    def keep_unrecorded(s: Session, prod: ProductionRow, board_now: str) -> str:
-        """Store the paid image under a name no version uses and say so (the message)."""
+    def keep_unrecorded(s: Session, prod: ProductionRow, board_now: int, why: str) -> str:
+        """Store the paid image under a name no version uses, record an event, and return the
+        message saying so; ``why`` says what happened to the board meanwhile."""
         sha = store.artifacts.put(image)
         name = (
             f"{slug}/board-v{source_version}/unrecorded__"
@@ -272,7 +273,7 @@ def _record(
             board_now=board_now,
         )
         return (
-            f"the board of {slug!r} changed (now {board_now}) while its image was made from "
+            f"the board of {slug!r} {why} (now v{board_now}) while its image was made from "
             f"v{source_version}; that image is kept as {name} but no version records it; run "
             "again to make one for the current board"
         )
@@ -280,7 +281,7 @@ def _record(
     with store.session() as s:
         prod, board = _latest_board(s, slug)
         if base_content_hash(board) != source_hash:
-            conflict = keep_unrecorded(s, prod, f"v{board.version}")
+            conflict = keep_unrecorded(s, prod, board.version, "changed")
             result = None
         elif board.version != source_version and (
             found := _reusable(store, slug, board.version, board.blocks.get(BOARD_IMAGE_KEY), key)
@@ -295,7 +296,9 @@ def _record(
                     cost, source_version,
                 )  # fmt: skip
             except _VersionTaken:
-                conflict = keep_unrecorded(s, prod, "a newer version made at the same moment")
+                now = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+                taken = now.version if now is not None else board.version
+                conflict = keep_unrecorded(s, prod, taken, "got another new version at once")
                 result = None
     if conflict is not None:
         raise StoreError(conflict)

@@ -608,3 +608,23 @@ def test_edit_versions_on_each_database(db_url: str, example_spec: Path, tmp_pat
         assert kept.version == 2 and kept.timeline.segments[3].source_in == 24
     finally:
         store.close()
+
+
+@pytest.mark.media
+def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two people's edit commands both numbered their version the same: the second is told the
+    edit changed (exit 1, a 409 on the web), nothing half-saved."""
+    from shortfilm.workflow import timeline_edit
+
+    private = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    before = versions(private)
+    real = timeline_edit.repo.next_version
+    monkeypatch.setattr(timeline_edit.repo, "next_version", lambda *args: real(*args) - 1)
+    code, output = cli(private, "edit", "speed", SLUG, "3", "1.5")
+    monkeypatch.undo()
+    assert code == 1 and "got a new version while this one was being saved" in output, output
+    assert versions(private) == before
+    code, output = cli(private, "edit", "speed", SLUG, "3", "1.5")
+    assert code == 0 and f"edit v{before + 1}" in output, output

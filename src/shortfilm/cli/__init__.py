@@ -1,0 +1,31 @@
+"""The ``shortfilm`` command: parses, calls the workflow, prints. No business rule lives here.
+
+Errors the workflow raises on purpose (:class:`ShortfilmError`) print as one line and exit with
+their code (2 for bad input); anything else is a bug and keeps its traceback.
+
+The Typer ``app`` lives in :mod:`shortfilm.cli.common`; each other module adds one group of
+commands to it when imported. Importing them here registers every command, in this order,
+which is the order ``shortfilm --help`` lists them in.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# The order is the order of `shortfilm --help`: top-level commands by module (board adds none),
+# then the groups (board, take, qc, keyframe, edit, review, user). Do not sort.
+from shortfilm.cli.common import app
+from shortfilm.cli import production as production
+from shortfilm.cli import board as board
+from shortfilm.cli import takes as takes
+from shortfilm.cli import planning as planning
+from shortfilm.cli import quality as quality
+from shortfilm.cli import edit as edit
+from shortfilm.cli import review as review
+from shortfilm.cli import users as users
+# isort: on
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

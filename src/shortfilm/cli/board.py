@@ -1,0 +1,91 @@
+"""The ``board`` group, Step 1 of the workflow: generate the board image, add reference
+images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shortfilm.cli.common import (
+    HomeOpt,
+    app,
+    fail,
+    is_home,
+    open_store,
+    out,
+    store_at,
+)
+from shortfilm.errors import InputError, ShortfilmError
+
+board_app = typer.Typer(help="The asset board: Step 1 of the workflow.", no_args_is_help=True)
+app.add_typer(board_app, name="board")
+
+
+@board_app.command("generate")
+def board_generate(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    provider: Annotated[
+        str, typer.Option(help="Image provider: board-sheet (offline) or seedream.")
+    ] = "board-sheet",
+    seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
+    home: HomeOpt = Path("."),
+) -> None:
+    """Make the board image from the brief and the reference images, as a new board version."""
+    from shortfilm.providers.images import get_image_provider
+    from shortfilm.workflow.board import generate_board_image
+
+    if not is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        images = get_image_provider(provider, home / "work" / provider)
+        try:
+            result = generate_board_image(open_store(home), slug, images, seed=seed)
+        finally:
+            close = getattr(images, "close", None)
+            if close is not None:
+                close()
+    except ShortfilmError as exc:
+        fail(exc)
+    verb = "reused" if result.reused else "made"
+    out.print(
+        f"board v{result.version}: {verb} {result.path} "
+        f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
+    )
+
+
+@board_app.command("add-reference")
+def board_add_reference(
+    slug: Annotated[str, typer.Argument(help="The production.")],
+    image: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP image.")],
+    role: Annotated[str, typer.Option(help="character, environment or board (style/palette).")],
+    label: Annotated[
+        str, typer.Option(help="The character's or view's name, or a name for a style image.")
+    ],
+    home: HomeOpt = Path("."),
+) -> None:
+    """Add a reference image to the board as a new draft version (review it before generating)."""
+    from shortfilm.workflow.board import add_reference
+    from shortfilm.workflow.people import current_person
+
+    if not is_home(home):
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        with store_at(home) as store:
+            added = add_reference(
+                store, slug, image, role=role, label=label, actor_name=current_person()
+            )
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(
+        f"board v{added.version}: {added.role} reference {added.label} ({added.spec_path}), "
+        f"a draft: review it with `shortfilm review board {slug}`",
+        highlight=False,
+    )
+    out.print(
+        f"  your spec file does not name it: importing it again makes a version without it; "
+        f"`shortfilm export {slug} DIR` writes a spec that does",
+        highlight=False,
+    )

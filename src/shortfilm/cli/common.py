@@ -1,0 +1,105 @@
+"""What every command group shares: the Typer ``app``, the consoles, ``fail``, the store.
+
+Also the argument and option types several groups use (``HomeOpt``, ``SlugArg``, ``ClipArg``),
+the progress bars, and the helpers that read a clip or check a production home.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from shortfilm.errors import ShortfilmError
+
+app = typer.Typer(
+    help="Produce AI short films as a team: asset board, shot plans, takes, keyframes, edit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+HomeOpt = Annotated[
+    Path,
+    typer.Option(
+        "--home",
+        envvar="SHORTFILM_HOME",
+        help="Production home: database, artifacts, reports (default: current folder).",
+    ),
+]
+SlugArg = Annotated[str, typer.Argument(help="The production.")]
+ClipArg = Annotated[str, typer.Argument(help="The clip: its number (2) or name (clip-02).")]
+
+
+class RichProgress:
+    """Draws one bar per stage the workflow reports (the workflow never imports Rich)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: float, total: float, /) -> None:
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(task, completed=done, total=total)
+
+
+@contextmanager
+def progress_bars(quiet: bool = False) -> Iterator[RichProgress]:
+    bars = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    )
+    with bars:
+        yield RichProgress(bars)
+
+
+def fail(exc: ShortfilmError) -> NoReturn:
+    # escaped: a file name such as ``take[2].mp4`` is text, not Rich markup
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def open_store(home: Path) -> Any:
+    from shortfilm.store.repo import Store
+
+    return Store(home)
+
+
+@contextmanager
+def store_at(home: Path) -> Iterator[Any]:
+    """The store for one command, its connections closed at the end (a server's too)."""
+    store = open_store(home)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def is_home(home: Path) -> bool:
+    return (home / "shortfilm.db").exists() or "SHORTFILM_DATABASE_URL" in os.environ
+
+
+def parse_clip(text: str) -> int:
+    """``2`` or ``clip-02`` to a position; a bad name is bad input (one line, exit 2)."""
+    from shortfilm.store.naming import clip_position
+
+    try:
+        return clip_position(text)
+    except ShortfilmError as exc:
+        fail(exc)

@@ -1,0 +1,249 @@
+"""Commands that make and inspect a whole production: ``init``, ``import``, ``run``, ``demo``,
+``status`` and ``export``, with the helpers ``run`` and ``demo`` share.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from shortfilm.cli.common import (
+    HomeOpt,
+    app,
+    fail,
+    open_store,
+    out,
+    progress_bars,
+)
+from shortfilm.errors import InputError, ShortfilmError
+
+
+@app.command()
+def init(home: HomeOpt = Path(".")) -> None:
+    """Create a production home: the database (migrated) and the artifact folders."""
+    try:
+        store = open_store(home)
+        out.print(f"production home ready: {home.resolve()} ({store.url})")
+    except ShortfilmError as exc:
+        fail(exc)
+
+
+@app.command("import")
+def import_(
+    spec: Annotated[Path, typer.Argument(help="A production spec (YAML).")],
+    home: HomeOpt = Path("."),
+) -> None:
+    """Validate a spec and record it: new versions only where its content changed."""
+    from shortfilm.spec import load_spec
+    from shortfilm.workflow.importing import import_production
+
+    try:
+        production = load_spec(spec)  # before the store opens: a bad spec writes nothing
+        result = import_production(open_store(home), production, spec.parent)
+    except ShortfilmError as exc:
+        fail(exc)
+    verb = "created" if result.created else "updated"
+    changes = ", ".join(result.new_versions) or "no changes"
+    out.print(f"{result.slug}: {verb}; {changes}")
+
+
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="A production spec (YAML).")],
+    home: HomeOpt = Path("."),
+    provider: Annotated[str, typer.Option(help="Video provider.")] = "animatic",
+    seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
+    force: Annotated[
+        bool, typer.Option(help="Generate clips even with lint errors (recorded on the take).")
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Approve each checkpoint in advance as the local owner (recorded)."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Import, generate every clip's take, hand keyframes on, edit and render.
+
+    Stops (exit 1) at the first review checkpoint nobody has passed, saying what waits and the
+    command that approves it; with --yes the local owner's approvals are recorded instead.
+    """
+    try:
+        result = _run(spec, home, provider, seed, quiet=as_json, force=force, approve=yes)
+    except ShortfilmError as exc:
+        fail(exc)
+    _print_run(result, as_json)
+
+
+def _run(
+    spec: Path,
+    home: Path,
+    provider_name: str,
+    seed: int,
+    *,
+    quiet: bool,
+    force: bool = False,
+    approve: bool = False,
+) -> Any:
+    from shortfilm.providers import registry
+    from shortfilm.spec import load_spec
+    from shortfilm.workflow.pipeline import run_production
+    from shortfilm.workflow.review import local_owner
+
+    load_spec(spec)  # validate before anything is created
+    provider = registry.get(provider_name, home / "work" / provider_name)
+    store = open_store(home)
+    approve_as = local_owner() if approve else None
+    with progress_bars(quiet) as bars:
+        return run_production(
+            store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as
+        )
+
+
+def _print_run(result: Any, as_json: bool) -> None:
+    renders = [
+        {
+            "preset": r.preset,
+            "path": str(r.path),
+            "duration_s": round(r.duration_s, 3),
+            "width": r.width,
+            "height": r.height,
+        }
+        for r in result.edit.renders
+    ]
+    waiting = [f"{step.label}: {step.detail}" for step in result.waiting]
+    if as_json:
+        data = {"renders": renders, "report": str(result.report), "waiting": waiting}
+        sys.stdout.write(json.dumps(data) + "\n")
+        return
+    table = Table("preset", "duration", "size", "loudness", "file")
+    for r in result.edit.renders:
+        table.add_row(
+            r.preset,
+            f"{r.duration_s:.2f} s",
+            f"{r.width}x{r.height}",
+            f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
+            str(r.path),
+        )
+    table.columns[-1].overflow = "fold"
+    out.print(table)
+    out.print(f"report: {result.report}")
+    for line in waiting:
+        out.print(f"waiting: {escape(line)}", highlight=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to make the demo in.")] = Path(
+        "shortfilm-demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Make the example film 'wasteland-villa' offline, from spec to finished MP4s.
+
+    Each review checkpoint is approved in advance as the local owner (recorded as such).
+    """
+    from shortfilm.examples import example_dir
+
+    try:
+        spec_dir = out_dir / "spec"
+        source = example_dir("wasteland-villa")
+        _copy_example(source, spec_dir)
+        result = _run(
+            spec_dir / "production.yaml", out_dir, "animatic", seed, quiet=as_json, approve=True
+        )
+    except ShortfilmError as exc:
+        fail(exc)
+    _print_run(result, as_json)
+
+
+def _copy_example(source: Path, dest: Path) -> None:
+    """Copy the example spec and its images, leaving a person's edits of an earlier copy alone."""
+    if (dest / "production.yaml").exists():
+        return
+    tmp = dest.with_name(f".{dest.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, dest)
+
+
+@app.command()
+def status(
+    home: HomeOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every production's stages, and what is pending."""
+    from shortfilm.workflow.status import production_status
+
+    if not (home / "shortfilm.db").exists() and "SHORTFILM_DATABASE_URL" not in os.environ:
+        fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
+    try:
+        statuses = production_status(open_store(home))
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps([st.to_json() for st in statuses], indent=2) + "\n")
+        return
+    for st in statuses:
+        out.print(f"[bold]{st.title}[/] ({st.slug}, {st.campaign_role})")
+        out.print(
+            f"  script v{st.script_version}  board v{st.board_version} ({st.board_status})"
+            f"  edit {f'v{st.edit_version}' if st.edit_version else 'pending'}"
+            f"  cost {st.total_cost:g}  events {st.events}"
+        )
+        table = Table("clip", "job", "prompt", "takes", "failed", "selected", "keyframe", "state")
+        for c in st.clips:
+            table.add_row(
+                f"{c.clip} {c.name}",
+                c.job,
+                f"v{c.prompt_version}",
+                str(c.takes),
+                str(c.failed_takes),
+                f"take-{c.selected_take:03d}" if c.selected_take else "-",
+                c.keyframe or "-",
+                c.state if c.state != "generated" else c.review,
+            )
+        out.print(table)
+        for preset, path in st.renders.items():
+            out.print(f"  render {preset}: {escape(path)}", highlight=False)
+        steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")
+        for step in st.checklist:
+            steps.add_row(
+                step["label"],
+                step["owner_role"],
+                step["output"],
+                step["review"],
+                step["state"],
+                ", ".join(step["waiting_for"]) or "-",
+                escape(step["detail"]),
+            )
+        out.print(steps)
+        out.print("  pending: " + ("; ".join(st.pending) if st.pending else "nothing"))
+
+
+@app.command()
+def export(
+    slug: Annotated[str, typer.Argument(help="The production to export.")],
+    dest: Annotated[Path, typer.Argument(help="Folder to write (must not hold files).")],
+    home: HomeOpt = Path("."),
+    artifacts: Annotated[bool, typer.Option(help="Copy takes, keyframes and renders.")] = True,
+) -> None:
+    """Write a production back as a spec plus its artifacts: the template of the next film."""
+    from shortfilm.workflow.export import export_production
+
+    try:
+        path = export_production(open_store(home), slug, dest, with_artifacts=artifacts)
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(f"exported {slug} to {path}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from approvals import approve_board
 from fake_providers import RefusingProvider
 from PIL import Image
@@ -351,3 +352,22 @@ def test_an_import_whose_board_number_was_taken_meanwhile_imports_nothing(
     monkeypatch.undo()
     assert snapshot(store) == before
     assert import_spec(store, example_spec).new_versions == ["board v2"]
+
+
+def test_an_import_whose_prompt_number_was_taken_meanwhile_imports_nothing(
+    store: Store, example_spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.errors import ConflictError
+    from shortfilm.workflow import importing
+
+    spec = yaml.safe_load(example_spec.read_text("utf-8"))
+    spec["clips"][1]["shots"][0]["action"] += " Dust lifts."
+    example_spec.write_text(yaml.safe_dump(spec, sort_keys=False), "utf-8")
+    before = snapshot(store)
+    real = importing.repo.next_version
+    monkeypatch.setattr(importing.repo, "next_version", lambda *args: real(*args) - 1)
+    with pytest.raises(ConflictError, match="clip-02 .* got a new prompt version"):
+        import_spec(store, example_spec)
+    monkeypatch.undo()
+    assert snapshot(store) == before
+    assert import_spec(store, example_spec).new_versions == ["clip-02 prompt v2"]

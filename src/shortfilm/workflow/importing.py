@@ -241,8 +241,6 @@ def _import_clips(
         if current is not None and current.content_hash == digest:
             continue
         version = repo.next_version(s, PromptRow, PromptRow.clip_id, clip.id)
-        if frames is not None:
-            _name_frames(store, s, p.slug, position, version, base, frames)
         s.add(
             PromptRow(
                 clip_id=clip.id,
@@ -252,6 +250,15 @@ def _import_clips(
                 content_hash=digest,
             )
         )
+        try:
+            s.flush()  # claim the number before the frame images are named after it
+        except IntegrityError:
+            raise ConflictError(
+                f"clip-{position:02d} of {p.slug!r} got a new prompt version while this import "
+                "ran; nothing was imported: import again"
+            ) from None
+        if frames is not None:
+            _name_frames(store, s, p.slug, position, version, base, frames)
         repo.event(s, prod.id, "prompt.version", f"clip-{position:02d} prompt v{version}")
         result.new_versions.append(f"clip-{position:02d} prompt v{version}")
 

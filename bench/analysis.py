@@ -45,6 +45,8 @@ meanwhile, OpenCV's pool off during the face search), five runs of the script: a
 speedup_vs_pyscenedetect 1.04, 1.06, 1.07, 1.07, 1.07 (analyse alone 1.12-1.16), realtime_x
 7.7-8.2, ratio_vs_decode 1.12-1.15; CPU 3.35-3.64 s against PySceneDetect's 3.16-3.44 s; every
 cut found within 2 frames, none false (PySceneDetect reports one extra, at the vehicle).
+Five more runs after the session's last commit, the machine faster for both sides (PySceneDetect
+1.76-1.91 s): 1.00, 1.04, 1.02, 1.05, 1.05. So: ahead by a few per cent, not by a wide margin.
 The version before (libswscale ``area``, three decoder threads, the
 first frame decoded before ffmpeg started), at the start of the same session on the same
 machine: analysis 2.12 s, decode 1.76 s, PySceneDetect 2.07 s (0.98). Under load the margin

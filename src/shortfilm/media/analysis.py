@@ -19,11 +19,11 @@ This module is the public face: everything callers need is importable from here.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,8 +48,6 @@ from shortfilm.media.yuv import matrix_from_log, planes, to_rgb, to_yuv444, yuv4
 
 if TYPE_CHECKING:
     from shortfilm.media.probe import MediaInfo
-
-T = TypeVar("T")
 
 __all__ = [
     "Analysis",
@@ -243,10 +241,11 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     with (
         opencv_single_threaded(),
         FramePass(p, size, info.fps, loudness=info.has_audio, codec=info.video_codec) as decode,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-rotation") as helper,
     ):
         # ffmpeg takes ~0.1 s to its first frame, mostly on one core: the other decodes the
         # first frame for its rotation meanwhile (instead of before ffmpeg starts).
-        turned = _Later(display_rotation, p) if rotation is None else None
+        turned = helper.submit(display_rotation, p) if rotation is None else None
         for index, frame in enumerate(decode.frames()):
             yuv = planes(frame, w, h)
             measure = meter.add(yuv)
@@ -302,30 +301,6 @@ def _stored_width(shown_width: int, info: MediaInfo, rotation: int) -> int:
         return shown_width
     # turned a quarter: the displayed width is the stored height
     return max(2, int(round(shown_width * info.width / info.height)))
-
-
-class _Later(Generic[T]):
-    """``fn(*args)`` running on a helper thread; :meth:`result` waits for it (or its error)."""
-
-    def __init__(self, fn: Callable[..., T], *args: object) -> None:
-        self._fn = fn
-        self._args = args
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="analysis-later", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._fn(*self._args)
-        except BaseException as exc:  # handed to the caller of result()
-            self._error = exc
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return cast(T, self._value)
 
 
 def _audio_stats(log: str, channels: int, layout: str | None, path: Path) -> AudioStats:

@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shortfilm.errors import ConflictError
 from shortfilm.store.artifacts import LocalArtifactStore
 from shortfilm.store.db import database_url, make_engine, migrate
 from shortfilm.store.tables import (
@@ -153,6 +155,19 @@ def latest(s: Session, model: type[Row], owner_col: Any, owner_id: int) -> Row |
 def next_version(s: Session, model: type[Row], owner_col: Any, owner_id: int) -> int:
     current = s.scalar(select(func.max(model.version)).where(owner_col == owner_id))
     return int(current or 0) + 1
+
+
+def claim_version(s: Session, row: Any, conflict: str) -> None:
+    """Insert ``row`` (numbered by :func:`next_version`) now, before anything is named after its
+    number. When another writer took that number in the same moment (the unique version index
+    refuses it), :class:`ConflictError` with ``conflict`` is raised and the transaction is spent:
+    leaving the session rolls everything back. (No savepoint: SQLite through pysqlite would
+    commit a savepoint opened before any write on its own.)"""
+    s.add(row)
+    try:
+        s.flush()
+    except IntegrityError:
+        raise ConflictError(conflict) from None
 
 
 def clips(s: Session, production_id: int) -> list[ClipRow]:

@@ -35,7 +35,6 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 from PIL.Image import DecompressionBombError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, Character, EnvironmentView, Production, Style
@@ -278,36 +277,35 @@ def _record(
             "again to make one for the current board"
         )
 
-    with store.session() as s:
-        prod, board = _latest_board(s, slug)
-        if base_content_hash(board) != source_hash:
-            conflict = keep_unrecorded(s, prod, board.version, "changed")
-            result = None
-        elif board.version != source_version and (
-            found := _reusable(store, slug, board.version, board.blocks.get(BOARD_IMAGE_KEY), key)
-        ):
-            # Another run recorded this very image meanwhile: no twin version; this call's
-            # image is dropped, but its cost was spent and is reported.
-            result = dataclasses.replace(found, cost=cost, cost_unit=provider.cost_unit)
-        else:
-            try:
+    result: BoardImageResult | None = None
+    try:
+        with store.session() as s:
+            prod, board = _latest_board(s, slug)
+            if base_content_hash(board) != source_hash:
+                conflict = keep_unrecorded(s, prod, board.version, "changed")
+            elif board.version != source_version and (
+                found := _reusable(
+                    store, slug, board.version, board.blocks.get(BOARD_IMAGE_KEY), key
+                )
+            ):
+                # Another run recorded this very image meanwhile: no twin version; this call's
+                # image is dropped, but its cost was spent and is reported.
+                result = dataclasses.replace(found, cost=cost, cost_unit=provider.cost_unit)
+            else:
                 result = _add_version(
                     store, s, prod, board, slug, provider, request, refs, key, image, metadata,
                     cost, source_version,
                 )  # fmt: skip
-            except _VersionTaken:
-                now = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
-                taken = now.version if now is not None else board.version
-                conflict = keep_unrecorded(s, prod, taken, "got another new version at once")
-                result = None
+    except ConflictError:
+        # Another writer took the version number at the same moment and that transaction is
+        # rolled back: the paid image is kept, unrecorded, in a new one.
+        with store.session() as s:
+            prod, board = _latest_board(s, slug)
+            conflict = keep_unrecorded(s, prod, board.version, "got another new version at once")
     if conflict is not None:
         raise StoreError(conflict)
     assert result is not None
     return result
-
-
-class _VersionTaken(Exception):
-    """Another writer took the next board version number while this one was being added."""
 
 
 def _add_version(
@@ -327,8 +325,8 @@ def _add_version(
 ) -> BoardImageResult:
     """The new board version: ``board``'s blocks and ``refs`` plus the image's record.
 
-    :class:`_VersionTaken` (the transaction still usable) when another writer took the next
-    version number at the same moment."""
+    :class:`ConflictError` (the transaction spent) when another writer took the next version
+    number at the same moment."""
     version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
     sha = store.artifacts.put(image)
     usage = metadata.get("usage")
@@ -348,23 +346,20 @@ def _add_version(
         "provider_metadata": {k: v for k, v in metadata.items() if k != "usage"},
     }
     blocks = {**base_blocks(board.blocks), BOARD_IMAGE_KEY: record}
-    try:
-        # Claim the number before anything is named after it, in a savepoint: when someone
-        # took it meanwhile, the caller can still keep the paid image in this transaction.
-        with s.begin_nested():
-            s.add(
-                BoardRow(
-                    production_id=prod.id,
-                    version=version,
-                    blocks=blocks,
-                    references=refs,
-                    content_hash=content_hash({"blocks": blocks, "refs": refs}),
-                    status="draft",
-                    created_by=current_person(),
-                )
-            )
-    except IntegrityError:
-        raise _VersionTaken from None
+    # when someone took the number meanwhile, the caller keeps the paid image unrecorded
+    repo.claim_version(
+        s,
+        BoardRow(
+            production_id=prod.id,
+            version=version,
+            blocks=blocks,
+            references=refs,
+            content_hash=content_hash({"blocks": blocks, "refs": refs}),
+            status="draft",
+            created_by=current_person(),
+        ),
+        "taken",
+    )
     name = board_image_name(slug, version, provider.name, provider.model)
     store.put_artifact(s, image, name)
     for index, ref in enumerate(refs, 1):
@@ -521,7 +516,9 @@ def add_reference(
         added = next(r for r in new_refs if r["path"] == spec_path)
         version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
         blocks = dataclasses.asdict(new_board)
-        s.add(
+        # a writer adding a reference at the same moment waits here, then finds the number taken
+        repo.claim_version(
+            s,
             BoardRow(
                 production_id=prod.id,
                 version=version,
@@ -530,17 +527,10 @@ def add_reference(
                 content_hash=content_hash({"blocks": blocks, "refs": new_refs}),
                 status="draft",
                 created_by=actor_name,
-            )
+            ),
+            f"the board of {slug!r} got a new version while this one was being added; "
+            "look at the board and add the image again",
         )
-        try:
-            # Claim the number before anything is named after it: a writer adding a reference
-            # at the same moment waits here, then finds the number taken.
-            s.flush()
-        except IntegrityError:
-            raise ConflictError(
-                f"the board of {slug!r} got a new version while this one was being added; "
-                "look at the board and add the image again"
-            ) from None
         readable = ""
         for index, ref in enumerate(new_refs, 1):
             # every reference gets this version's readable name, as an import names them

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
-from shortfilm.errors import ConflictError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
@@ -151,16 +149,13 @@ def _import_board(
         status="draft",
         created_by=current_person(),
     )
-    s.add(board)
-    try:
-        # Claim the number before anything is named after it: someone adding a reference or
-        # importing at the same moment takes it first, and this import changes nothing.
-        s.flush()
-    except IntegrityError:
-        raise ConflictError(
-            f"the board of {p.slug!r} got a new version while this import ran; nothing was "
-            "imported: look at the board and import again"
-        ) from None
+    # someone adding a reference or importing at the same moment may take the number first
+    repo.claim_version(
+        s,
+        board,
+        f"the board of {p.slug!r} got a new version while this import ran; nothing was "
+        "imported: look at the board and import again",
+    )
     for i, ref in enumerate(refs, 1):
         suffix = Path(ref["path"]).suffix.lower() or ".png"
         name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
@@ -241,22 +236,18 @@ def _import_clips(
         if current is not None and current.content_hash == digest:
             continue
         version = repo.next_version(s, PromptRow, PromptRow.clip_id, clip.id)
-        s.add(
+        repo.claim_version(
+            s,
             PromptRow(
                 clip_id=clip.id,
                 version=version,
                 sections=sec,
                 text=render_plain(prompt, named if frames is None else frame_names(frames)),
                 content_hash=digest,
-            )
+            ),
+            f"clip-{position:02d} of {p.slug!r} got a new prompt version while this import ran; "
+            "nothing was imported: import again",
         )
-        try:
-            s.flush()  # claim the number before the frame images are named after it
-        except IntegrityError:
-            raise ConflictError(
-                f"clip-{position:02d} of {p.slug!r} got a new prompt version while this import "
-                "ran; nothing was imported: import again"
-            ) from None
         if frames is not None:
             _name_frames(store, s, p.slug, position, version, base, frames)
         repo.event(s, prod.id, "prompt.version", f"clip-{position:02d} prompt v{version}")

@@ -26,7 +26,6 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.timeline import (
@@ -54,7 +53,7 @@ from shortfilm.domain.timeline_ops import (
     set_transition,
     trim,
 )
-from shortfilm.errors import ConflictError, InputError, StoreError
+from shortfilm.errors import InputError, StoreError
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import Store, content_hash
@@ -265,14 +264,12 @@ def save_timeline(
             }
         version = repo.next_version(s, EditRow, EditRow.production_id, prod.id)
         row = EditRow(production_id=prod.id, version=version, timeline=data, content_hash=digest)
-        s.add(row)
-        try:
-            s.flush()
-        except IntegrityError:
-            raise ConflictError(
-                f"the edit of {slug!r} got a new version while this one was being saved; "
-                "nothing was saved: look at the edit and make the change again"
-            ) from None
+        repo.claim_version(
+            s,
+            row,
+            f"the edit of {slug!r} got a new version while this one was being saved; "
+            "nothing was saved: look at the edit and make the change again",
+        )
         detail: dict[str, Any] = {"what": what} if what else {}
         if edited_by is not None:
             detail |= {"by": edited_by, "via": via}

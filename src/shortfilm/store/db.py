@@ -12,7 +12,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
 
 ENV_URL = "SHORTFILM_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,12 +30,13 @@ def database_url(home: Path) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # first: switching a new file to WAL waits for a process migrating it (see migrate)
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL never corrupts and survives a process crash (kill -9); only an OS crash
     # may lose the last commits. FULL would fsync every short transaction of every worker.
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
@@ -46,10 +49,29 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_MIGRATION_LOCK = 0x5F_4D49_4752
+"""PostgreSQL advisory lock key held while the schema is migrated (any fixed number will do)."""
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (a no-op when already there)."""
+    """Bring the schema to the newest Alembic revision (a no-op when already there).
+
+    Two processes opening a new home at once (two terminals, a web server and a worker) would
+    both create the tables and one would fail, so the upgrade runs under a lock: an advisory
+    lock on PostgreSQL, the write lock (``BEGIN IMMEDIATE``) on SQLite, whose driver would not
+    otherwise open a transaction for DDL at all. The second process then finds the schema at
+    head. A schema already at head is seen without taking any lock.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "head")  # reads the revision again, under the lock

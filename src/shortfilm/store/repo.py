@@ -7,6 +7,7 @@ of the block or rolled back whole (nothing half-written).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +83,36 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        """Hold the lock named ``key`` against every process using this store (and every other
+        thread), waiting for it: for work two runs must not do at once, such as rendering one
+        edit into the same work files. A killed holder's lock is gone with it.
+
+        PostgreSQL: a session advisory lock on a connection of its own (any host sharing the
+        database). SQLite: ``flock`` on a file under ``HOME/work/locks`` (the one machine).
+        """
+        digest = hashlib.sha256(key.encode()).digest()
+        if self.engine.dialect.name == "postgresql":
+            number = {"k": int.from_bytes(digest[:8], "big", signed=True)}
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), number)
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), number)
+                    conn.commit()
+            return
+        folder = self.home / "work" / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / f"{digest.hex()[:24]}.lock").open("a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

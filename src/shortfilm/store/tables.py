@@ -146,6 +146,11 @@ class TakeRow(Base):
     """Who asked for this take (for the second pair of eyes); ``None`` before it was recorded."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    runner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """The run driving this take to its end (``host:pid:token``), so a second run started at
+    the same moment waits for it instead of paying again; ``None`` when no run holds it."""
+    runner_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When ``runner`` last said it was alive (it renews this while it holds the take)."""
 
 
 class KeyframeRow(Base):

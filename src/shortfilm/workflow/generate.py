@@ -5,6 +5,8 @@ Safety rules, the same for the offline animatic and paid hosted models:
   never loses a paid job: the next run finds the take queued/running and resumes it;
 - the request is hashed (prompt version, board version, references, keyframe, duration, size,
   seed, provider, model); a request already made is reused, never paid for twice;
+- one run at a time drives a take (:mod:`shortfilm.workflow.take_claims`): a second run started
+  meanwhile waits for it and reuses what it made, and a run that was killed is taken over;
 - failed takes are kept with their error, never deleted;
 - a stored take is then checked once, outside the provider slot (QC report and keyframe
   candidates, :mod:`shortfilm.workflow.take_qc`); a QC that cannot run never fails the take.
@@ -54,6 +56,7 @@ from shortfilm.workflow.keyframes import ensure_keyframe
 from shortfilm.workflow.linting import clips_with_errors
 from shortfilm.workflow.people import current_person
 from shortfilm.workflow.progress import Progress, silent
+from shortfilm.workflow.take_claims import Runner, lock_clip
 from shortfilm.workflow.take_qc import review_take
 
 CLIP_SIZE = (1280, 720)
@@ -138,7 +141,7 @@ def generate_takes(
     if poll_interval_s is None:  # a hosted provider knows how often it is worth asking
         poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
     cap = max(1, max_concurrent or provider.limits.max_concurrent)
-    pacing = _Pacing(provider, poll_interval_s, cap)
+    pacing = _Pacing(provider, poll_interval_s, cap, Runner(store))
     pacing.review = review
     progress("generate", 0, total)
 
@@ -162,7 +165,7 @@ def generate_takes(
     # more workers than slots: some download and store results while others hold the slots
     workers = max(1, min(cap + max(2, cap // 2), len(chains)))
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="take") as pool:
+        with pacing.runner, ThreadPoolExecutor(workers, thread_name_prefix="take") as pool:
             for future in [pool.submit(run_chain, chain) for chain in chains]:
                 future.result()
     finally:
@@ -189,7 +192,11 @@ def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
 class _Pacing:
     """How takes wait on a provider: the shared submit rate, and the polling interval."""
 
-    def __init__(self, provider: VideoProvider, poll_interval_s: float, cap: int) -> None:
+    def __init__(
+        self, provider: VideoProvider, poll_interval_s: float, cap: int, runner: Runner
+    ) -> None:
+        self.runner = runner
+        """This run's hold on the takes it drives (another run's takes are waited for)."""
         self.slots = threading.BoundedSemaphore(cap)
         """Takes in flight at the provider (created, not yet finished): the concurrency cap."""
         self.submits = RateLimiter(provider.limits.submits_per_s)
@@ -292,6 +299,8 @@ def _generate_clip(
         _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
         return outcome
     with pacing.setup, store.session() as s:
+        # another run making this clip's take right now: whoever locks second finds that take
+        lock_clip(s, clip_id)
         clip = s.get(ClipRow, clip_id)
         board = s.get(BoardRow, board_id)
         assert clip is not None and board is not None
@@ -361,8 +370,8 @@ def _generate_clip(
             }
         )
         take = repo.take_for_request(s, clip.id, request_hash)
-        reused = take is not None and take.status == "succeeded"
         estimate = provider.estimate_cost(request)
+        held = take is None  # a new take is this run's from its first moment
         if take is None:
             refusal = pacing.budget_refusal(s, production, clip.production_id, provider, estimate)
             if refusal:
@@ -400,6 +409,8 @@ def _generate_clip(
                 cost_unit=provider.cost_unit,
                 forced=bool(forced),
                 created_by=current_person(),
+                runner=pacing.runner.name,
+                runner_seen=utcnow(),
             )
             if forced:
                 take.params = take.params | {"forced_over": forced}
@@ -421,24 +432,38 @@ def _generate_clip(
     def step(done: int) -> None:
         progress(label, done, TAKE_STEPS)
 
-    if reused:
-        step(TAKE_STEPS)
-    else:
-        step(0)
-        _run_take(store, production.slug, take_id, request, provider, pacing, step)
-    with store.session() as s:
-        take = s.get(TakeRow, take_id)
-        clip = s.get(ClipRow, clip_id)
-        assert take is not None and clip is not None
-        if take.status != "succeeded":
-            return ClipOutcome(position, take.number, take.status, error=take.error)
-        # run keeps following the current request while nobody has chosen a take by hand
-        if clip.selected_take_id != take.id and clip.selected_by in (None, "auto"):
-            clip.selected_take_id = take.id
-            clip.selected_by = "auto"
-            repo.event(s, clip.production_id, "take.selected", _take_subject(clip, take), auto=True)
-        number = take.number
-    _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
+    try:
+        if not held:
+            # another run may be making it right now: wait for that run, then go on from
+            # wherever it left the take (finished, or interrupted and left to re-attach)
+            pacing.runner.wait_for(take_id, max(0.05, min(pacing.poll_interval_s, 1.0)))
+        with store.session() as s:
+            take = s.get(TakeRow, take_id)
+            assert take is not None
+            status = take.status
+        reused = status == "succeeded"
+        if reused:
+            step(TAKE_STEPS)
+        elif status in ("queued", "running"):
+            step(0)
+            _run_take(store, production.slug, take_id, request, provider, pacing, step)
+        with store.session() as s:
+            take = s.get(TakeRow, take_id)
+            clip = s.get(ClipRow, clip_id)
+            assert take is not None and clip is not None
+            if take.status != "succeeded":
+                return ClipOutcome(position, take.number, take.status, error=take.error)
+            # run keeps following the current request while nobody has chosen a take by hand
+            if clip.selected_take_id != take.id and clip.selected_by in (None, "auto"):
+                clip.selected_take_id = take.id
+                clip.selected_by = "auto"
+                subject = _take_subject(clip, take)
+                repo.event(s, clip.production_id, "take.selected", subject, auto=True)
+            number = take.number
+        # still held: a second run waiting on this take reuses the keyframe stored here
+        _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)
+    finally:
+        pacing.runner.release(take_id)
     return ClipOutcome(position, number, "succeeded", reused=reused)
 
 

@@ -1,0 +1,150 @@
+"""Which run drives a take: two runs started at once (two terminals, two workers, a retry while
+the first is still going) must not both pay for the same request.
+
+A take is *held* by one run from its creation (or re-attachment) until its keyframe is stored:
+``takes.runner`` names the run as ``host:pid:token`` and ``takes.runner_seen`` says when it last
+renewed the hold. Another run that needs the same take waits until the hold is released, then
+carries on from what the first run left (a finished take is reused, an interrupted one is
+re-attached). A hold is taken over without waiting when its run is known to be gone: a process
+of this host that no longer exists (killed, crashed), or a run of any host that has not renewed
+its hold for :data:`LEASE_S` seconds.
+
+Creating a take is the other half: :func:`lock_clip` makes the creating transaction the only
+writer of that clip's takes, so the second run finds the first run's take instead of making its
+own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import ClipRow, TakeRow, utcnow
+
+LEASE_S = 90.0
+"""A hold not renewed for this long belongs to a run that is gone (another host's crash)."""
+
+RENEW_S = 20.0
+"""How often a run renews its holds; well inside :data:`LEASE_S`."""
+
+
+def lock_clip(s: Session, clip_id: int) -> None:
+    """Make this transaction the only writer of the clip's takes until it ends, and let its
+    reads see every take other runs committed before. Call it before reading the clip's takes.
+
+    A no-op ``UPDATE`` of the clip row: PostgreSQL locks the row (a second run's update waits
+    for this commit, and its later reads see the take made here); SQLite takes the database's
+    write lock for the rest of the transaction.
+    """
+    stmt = update(ClipRow).where(ClipRow.id == clip_id).values(revision=ClipRow.revision)
+    s.execute(stmt.execution_options(synchronize_session=False))
+
+
+def _updated(s: Session, stmt: Any) -> int:
+    """Rows changed by the ``UPDATE`` ``stmt``."""
+    result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
+    return int(result.rowcount)
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # somebody else's live process
+        return False
+    return False
+
+
+class Runner:
+    """This run's name on the takes it holds, and the thread that keeps those holds alive."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.host = socket.gethostname()
+        self.name = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the hold ---------------------------------------------------------------------------
+
+    def claim(self, take_id: int) -> bool:
+        """Hold ``take_id`` if nobody else does (or its holder is gone); ``True`` when held."""
+        now = utcnow()
+        with self.store.session() as s:
+            free = or_(
+                TakeRow.runner.is_(None),
+                TakeRow.runner == self.name,
+                TakeRow.runner_seen < now - timedelta(seconds=LEASE_S),
+            )
+            held = update(TakeRow).values(runner=self.name, runner_seen=now)
+            if _updated(s, held.where(TakeRow.id == take_id, free)) == 1:
+                return True
+            holder = s.scalar(select(TakeRow.runner).where(TakeRow.id == take_id))
+            if holder is None or not self._gone(holder):
+                return False
+            # the holder was a process of this host that no longer exists: take it over
+            return _updated(s, held.where(TakeRow.id == take_id, TakeRow.runner == holder)) == 1
+
+    def wait_for(self, take_id: int, poll_s: float) -> None:
+        """Block until this run holds ``take_id`` (at once when nobody else does)."""
+        while not self.claim(take_id):
+            time.sleep(poll_s)
+
+    def release(self, take_id: int) -> None:
+        with self.store.session() as s:
+            s.execute(
+                update(TakeRow)
+                .where(TakeRow.id == take_id, TakeRow.runner == self.name)
+                .values(runner=None, runner_seen=None)
+            )
+
+    def _gone(self, holder: str) -> bool:
+        host, _, rest = holder.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != self.host or not pid_text.isdigit():
+            return False  # another host's run: only its lease says it is gone
+        pid = int(pid_text)
+        return pid != os.getpid() and _pid_gone(pid)
+
+    # -- staying alive ----------------------------------------------------------------------
+
+    def renew(self) -> None:
+        """Renew every hold of this run at once (one statement)."""
+        with self.store.session() as s:
+            s.execute(
+                update(TakeRow).where(TakeRow.runner == self.name).values(runner_seen=utcnow())
+            )
+
+    def __enter__(self) -> Runner:
+        self._thread = threading.Thread(target=self._keep_alive, name="take-holds", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        # a run ending by an error leaves nothing held: the next run need not wait
+        with self.store.session() as s:
+            s.execute(
+                update(TakeRow)
+                .where(TakeRow.runner == self.name)
+                .values(runner=None, runner_seen=None)
+            )
+
+    def _keep_alive(self) -> None:
+        while not self._stop.wait(RENEW_S):
+            try:
+                self.renew()
+            except Exception:  # noqa: BLE001 - a missed renewal only shortens the lease
+                continue

@@ -152,7 +152,8 @@ def _prepare(
         if prod is None:
             raise StoreError(f"no production {slug!r}")
         production, prod_id = spec_from_dict(prod.spec), prod.id
-    stored = record_edit(store, slug)
+    with store.exclusive(f"edit:{slug}"):  # two runs at once record one Edit, not a conflict
+        stored = record_edit(store, slug)
     plan = _render_plan(store, slug, stored.timeline)
     presets = presets_for_channels(preset_names or production.channels)
     for preset in presets:
@@ -184,86 +185,13 @@ def assemble_edit(
     # the cover reads like the film's own title card when it has one
     cover_title = timeline.title.text if timeline.title is not None else production.title
     for preset in presets:
-        with store.session() as s:
-            existing = repo.render_for(s, edit_id, preset.name)
-            if (
-                existing is not None
-                and existing.status == "passed"
-                and store.artifact_path(existing.sha256).exists()
-            ):
-                result.renders.append(_reused(store, slug, edit_version, existing))
-                continue
-        work = store.home / "work" / "render" / f"edit-{edit_id}"
-        work.mkdir(parents=True, exist_ok=True)
-        out = work / f"{preset.name}.mp4"
-
-        def report(stage: str, fraction: float, _p: str = preset.name) -> None:
-            progress(f"render {_p}: {stage}", fraction * 100, 100)
-
-        lufs = _preset_loudness(production.channels, preset, timeline)
-        rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work, progress=report)
-        report("verify", 0.0)
-        checked = verify(
-            rendered.path,
-            preset,
-            duration=timeline.duration,
-            fps=timeline.rate,
-            lufs=lufs,
-            loudness=rendered.loudness,
-            silent=rendered.silent,
-        )
-        report("verify", 1.0)
-        files = {
-            ".srt": _write_text(work / f"{preset.name}.srt", subtitles.srt(timeline)),
-            ".vtt": _write_text(work / f"{preset.name}.vtt", subtitles.webvtt(timeline)),
-            "__cover.jpg": write_cover(
-                timeline, plan.clips, preset, cover_title, work / f"{preset.name}-cover.jpg"
-            ),
-        }
-        name = naming.render(slug, edit_version, preset.name)
-        with store.session() as s:
-            sha = store.put_artifact(s, rendered.path, name)
-            extra = {
-                suffix: store.put_artifact(
-                    s, path, naming.render_sidecar(slug, edit_version, preset.name, suffix)
-                )
-                for suffix, path in files.items()
-            }
-            if existing is not None:
-                s.delete(s.merge(existing))
-                s.flush()
-            s.add(
-                RenderRow(
-                    edit_id=edit_id,
-                    preset=preset.name,
-                    sha256=sha,
-                    duration_s=rendered.duration_s,
-                    width=rendered.width,
-                    height=rendered.height,
-                    integrated_lufs=rendered.loudness.integrated_lufs,
-                    true_peak_dbtp=rendered.loudness.true_peak_dbtp,
-                    status=checked.status,
-                    checks=checked.to_json(),
-                    srt_sha256=extra[".srt"],
-                    vtt_sha256=extra[".vtt"],
-                    cover_sha256=extra["__cover.jpg"],
-                )
+        # Another run rendering this preset right now writes the same work files: wait for it,
+        # then reuse what it stored.
+        with store.exclusive(_render_lock(edit_id, preset)):
+            made = _render_preset(
+                store, slug, prod_id, production, stored, plan, preset, cover_title, progress
             )
-            repo.event(
-                s,
-                prod_id,
-                "render.done" if checked.passed else "render.failed",
-                name,
-                preset=preset.name,
-                lufs=rendered.loudness.integrated_lufs,
-                reasons=list(checked.reasons),
-            )
-        for path in (rendered.path, *files.values()):
-            os.unlink(path)
-        sidecars, cover = _extras(store, slug, edit_version, preset.name)
-        result.renders.append(
-            _made(preset, store.artifacts.readable(name), rendered, checked, sidecars, cover)
-        )
+        result.renders.append(made)
     if any(r.status == "failed" for r in result.renders):
         raise RenderCheckError(result)
     return result
@@ -288,6 +216,104 @@ def _extras(
 
     sidecars = tuple(p for p in (stored(".srt"), stored(".vtt")) if p is not None)
     return sidecars, stored("__cover.jpg")
+
+
+def _render_lock(edit_id: int, preset: Preset) -> str:
+    """The lock a render or draft of this edit and preset holds (they share work files)."""
+    return f"render:{edit_id}:{preset.name}"
+
+
+def _render_preset(
+    store: Store,
+    slug: str,
+    prod_id: int,
+    production: Production,
+    stored: StoredEdit,
+    plan: RenderPlan,
+    preset: Preset,
+    cover_title: str,
+    progress: Progress,
+) -> RenderOutcome:
+    """Render, check and store ``preset`` of the Edit ``stored``, or reuse its passed render."""
+    timeline = stored.timeline
+    edit_id, edit_version = stored.edit_id, stored.version
+    with store.session() as s:
+        existing = repo.render_for(s, edit_id, preset.name)
+        if (
+            existing is not None
+            and existing.status == "passed"
+            and store.artifact_path(existing.sha256).exists()
+        ):
+            return _reused(store, slug, edit_version, existing)
+    work = store.home / "work" / "render" / f"edit-{edit_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / f"{preset.name}.mp4"
+
+    def report(stage: str, fraction: float, _p: str = preset.name) -> None:
+        progress(f"render {_p}: {stage}", fraction * 100, 100)
+
+    lufs = _preset_loudness(production.channels, preset, timeline)
+    rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work, progress=report)
+    report("verify", 0.0)
+    checked = verify(
+        rendered.path,
+        preset,
+        duration=timeline.duration,
+        fps=timeline.rate,
+        lufs=lufs,
+        loudness=rendered.loudness,
+        silent=rendered.silent,
+    )
+    report("verify", 1.0)
+    files = {
+        ".srt": _write_text(work / f"{preset.name}.srt", subtitles.srt(timeline)),
+        ".vtt": _write_text(work / f"{preset.name}.vtt", subtitles.webvtt(timeline)),
+        "__cover.jpg": write_cover(
+            timeline, plan.clips, preset, cover_title, work / f"{preset.name}-cover.jpg"
+        ),
+    }
+    name = naming.render(slug, edit_version, preset.name)
+    with store.session() as s:
+        sha = store.put_artifact(s, rendered.path, name)
+        extra = {
+            suffix: store.put_artifact(
+                s, path, naming.render_sidecar(slug, edit_version, preset.name, suffix)
+            )
+            for suffix, path in files.items()
+        }
+        if existing is not None:
+            s.delete(s.merge(existing))
+            s.flush()
+        s.add(
+            RenderRow(
+                edit_id=edit_id,
+                preset=preset.name,
+                sha256=sha,
+                duration_s=rendered.duration_s,
+                width=rendered.width,
+                height=rendered.height,
+                integrated_lufs=rendered.loudness.integrated_lufs,
+                true_peak_dbtp=rendered.loudness.true_peak_dbtp,
+                status=checked.status,
+                checks=checked.to_json(),
+                srt_sha256=extra[".srt"],
+                vtt_sha256=extra[".vtt"],
+                cover_sha256=extra["__cover.jpg"],
+            )
+        )
+        repo.event(
+            s,
+            prod_id,
+            "render.done" if checked.passed else "render.failed",
+            name,
+            preset=preset.name,
+            lufs=rendered.loudness.integrated_lufs,
+            reasons=list(checked.reasons),
+        )
+    for path in (rendered.path, *files.values()):
+        os.unlink(path)
+    sidecars, cover = _extras(store, slug, edit_version, preset.name)
+    return _made(preset, store.artifacts.readable(name), rendered, checked, sidecars, cover)
 
 
 def _reused(store: Store, slug: str, edit_version: int, row: RenderRow) -> RenderOutcome:
@@ -335,28 +361,29 @@ def draft_edit(
         progress(f"draft {preset.name}", 0, 100)
         lufs = _preset_loudness(production.channels, preset, timeline)
         out = work / f"{preset.name}{DRAFT_SUFFIX}.mp4"
-        rendered = render_draft(replace(plan, loudness_lufs=lufs), preset, out, work)
-        checked = verify(
-            rendered.path,
-            preset,
-            duration=timeline.duration,
-            fps=timeline.rate,
-            lufs=lufs,
-            loudness=rendered.loudness,
-            silent=rendered.silent,
-        )
-        with store.session() as s:
-            store.put_artifact(s, rendered.path, name)
-            repo.event(
-                s,
-                prod_id,
-                "render.draft",
-                name,
-                preset=preset.name,
-                status=checked.status,
-                reasons=list(checked.reasons),
+        with store.exclusive(_render_lock(stored.edit_id, preset)):
+            rendered = render_draft(replace(plan, loudness_lufs=lufs), preset, out, work)
+            checked = verify(
+                rendered.path,
+                preset,
+                duration=timeline.duration,
+                fps=timeline.rate,
+                lufs=lufs,
+                loudness=rendered.loudness,
+                silent=rendered.silent,
             )
-        os.unlink(rendered.path)
+            with store.session() as s:
+                store.put_artifact(s, rendered.path, name)
+                repo.event(
+                    s,
+                    prod_id,
+                    "render.draft",
+                    name,
+                    preset=preset.name,
+                    status=checked.status,
+                    reasons=list(checked.reasons),
+                )
+            os.unlink(rendered.path)
         progress(f"draft {preset.name}", 100, 100)
         result.renders.append(
             _made(preset, store.artifacts.readable(name), rendered, checked, draft=True)

@@ -67,7 +67,9 @@ def import_spec(store: Store, spec_path: Path) -> ImportResult:
 
 def import_production(store: Store, production: Production, base: Path) -> ImportResult:
     spec_dict = spec_to_dict(production)
-    with store.session() as s:
+    # two runs of one spec started together: the second imports after the first, finding
+    # nothing new, instead of creating the production twice
+    with store.exclusive(f"import:{production.slug}"), store.session() as s:
         row = repo.production_by_slug(s, production.slug)
         created = row is None
         if row is None:

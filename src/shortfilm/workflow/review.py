@@ -829,7 +829,6 @@ def approve_pending(
     kind = GATE_SUBJECT[checkpoint]
     with store.session() as s:
         prod = production_row(s, slug)
-        standings = Standings(s, prod.id)
         ids: list[int] = []
         if checkpoint is Checkpoint.BOARD:
             board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
@@ -840,12 +839,34 @@ def approve_pending(
             edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
             renders = repo.renders(s, edit.id) if edit is not None else []
             ids = [r.id for r in renders if r.status != "failed"]
-        ids = [i for i in ids if standings.of(kind, i) is Standing.UNREVIEWED]
+        # Each is approved at the revision read here, *before* the reviews: a decision made
+        # meanwhile (a person's, or a second run approving the same things) either shows in the
+        # reviews or moves the revision on, so it stands and is not approved over again.
+        revisions = {i: _load_subject(s, prod, kind, i).revision for i in ids}
+        standings = Standings(s, prod.id)
+        seen = {i: r for i, r in revisions.items() if standings.of(kind, i) is Standing.UNREVIEWED}
     note = "approved in advance by the local owner (shortfilm run --yes)"
-    return [
-        _decide(store, slug, kind, i, actor, Decision.APPROVE, (), note, "", None, in_advance=True)
-        for i in ids
-    ]
+    records: list[ReviewRecord] = []
+    for i, revision in seen.items():
+        try:
+            records.append(
+                _decide(
+                    store,
+                    slug,
+                    kind,
+                    i,
+                    actor,
+                    Decision.APPROVE,
+                    (),
+                    note,
+                    "",
+                    revision,
+                    in_advance=True,
+                )  # fmt: skip
+            )
+        except ConflictError:
+            continue
+    return records
 
 
 # -- publishing ------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ one writer; the schema is brought to head with Alembic on open (migrations are i
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +32,22 @@ def database_url(home: Path) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    # first: switching a new file to WAL waits for a process migrating it (see migrate)
     cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA journal_mode=WAL")
+    # WAL is a property of the file, set once. Changing the journal mode needs the file to
+    # itself and SQLite answers "database is locked" at once, without the busy timeout, while
+    # another process opens or closes it, so a file already in WAL is left alone and a new
+    # one is retried for the same ten seconds.
+    deadline = time.monotonic() + 10.0
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                # WAL after this, or not for a database that cannot have it (in memory)
+                cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     # In WAL mode NORMAL never corrupts and survives a process crash (kill -9); only an OS crash
     # may lose the last commits. FULL would fsync every short transaction of every worker.
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -54,6 +54,17 @@ def pg_database(template: str | None = None) -> Iterator[tuple[str, str]]:
         admin.close()
 
 
+@pytest.fixture(scope="session")
+def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The web tests' prepared production (:mod:`web_home`) on a PostgreSQL database that each
+    test copies: ``(database name, URL)``."""
+    from web_home import prepared_web_home
+
+    with pg_database() as (name, url):
+        prepared_web_home(tmp_path_factory.getbasetemp(), 2, url)
+        yield name, url
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
-from web_home import PASSWORD, SLUG, USERS, make_video, prepared_web_home, web_home_copy
+from web_home import PASSWORD, SLUG, USERS, make_video, web_home_copy
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
@@ -73,15 +73,6 @@ class Web:
 
     def get(self, path: str) -> Any:
         return self.client.get(f"/api/productions/{SLUG}{path}")
-
-
-@pytest.fixture(scope="module")
-def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The prepared production on a PostgreSQL database that each test copies:
-    ``(database name, URL)``."""
-    with pg_database() as (name, url):
-        prepared_web_home(tmp_path_factory.getbasetemp(), 2, url)
-        yield name, url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

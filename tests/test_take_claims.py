@@ -7,6 +7,7 @@ last test runs two ``shortfilm run`` processes against the fake ModelArk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -218,3 +219,111 @@ def test_a_second_run_waits_for_the_take_another_run_holds(made: Store, small_cl
     assert done and [o.status for o in done[0].outcomes] == ["succeeded"] * 4
     assert done[0].outcomes[-1].reused and done[0].outcomes[-1].take_number == take.number
     assert provider.started == {} and provider.fetched == [], "nothing was paid or fetched"
+
+
+def _meeting(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make ``repo.<name>`` wait (up to 1.5 s) after reading until two callers have read: with
+    nothing ordering them, both then decide on the same stale answer."""
+    real = getattr(repo, name)
+    gate = threading.Barrier(2)
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        answer = real(*args, **kwargs)
+        # broken when the other caller waits for this one's lock: it reads after this commits
+        with contextlib.suppress(threading.BrokenBarrierError):
+            gate.wait(timeout=1.5)
+        return answer
+
+    monkeypatch.setattr(repo, name, read)
+
+
+def test_two_qc_runs_of_one_take_at_once_leave_one_report(
+    made: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's QC and a `qc show --again` finishing together: one report, one set of candidates."""
+    from shortfilm.store.tables import KeyframeRow, TakeAnalysisRow
+    from shortfilm.workflow.take_qc import review_take
+
+    take = _takes(made)[0].id
+    _meeting(monkeypatch, "keyframe_candidates")
+    other = Store(made.home, db_url)
+    try:
+        start = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def qc(store: Store) -> None:
+            start.wait()
+            try:
+                review_take(store, take, again=True)
+            except BaseException as exc:  # shown by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=qc, args=(st,)) for st in (made, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+    finally:
+        other.close()
+    with made.session() as s:
+        reports = list(s.scalars(select(TakeAnalysisRow).where(TakeAnalysisRow.take_id == take)))
+        assert len(reports) == 1
+        found = reports[0].report["keyframe_candidates"]
+        rows = list(
+            s.scalars(
+                select(KeyframeRow).where(
+                    KeyframeRow.take_id == take, KeyframeRow.chosen.is_(False)
+                )
+            )
+        )
+    assert found and len(rows) == len(found), "the candidates of one QC, not of both"
+
+
+def test_two_people_picking_a_keyframe_at_once_leave_one_chosen(
+    made: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.workflow.keyframes import pick_keyframe
+    from shortfilm.workflow.take_qc import review_take
+
+    review_take(made, _takes(made)[0].id)  # the QC a pick reads first, made beforehand
+    _meeting(monkeypatch, "chosen_keyframe")
+
+    other = Store(made.home, db_url)
+    try:
+        start = threading.Barrier(2)
+        picked: list[object] = []
+
+        def pick(store: Store, at_s: float, who: str) -> None:
+            start.wait()
+            try:
+                picked.append(pick_keyframe(store, SLUG, 1, at_s=at_s, by=who))
+            except BaseException as exc:  # shown by the assertion below
+                picked.append(exc)
+
+        threads = [
+            threading.Thread(target=pick, args=(made, 0.5, "ines")),
+            threading.Thread(target=pick, args=(other, 1.5, "mara")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not [p for p in picked if isinstance(p, BaseException)], picked
+    finally:
+        other.close()
+    with made.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        clip = repo.clips(s, prod.id)[0]
+        assert clip.selected_take_id is not None
+        from shortfilm.store.tables import KeyframeRow
+
+        chosen = list(
+            s.scalars(
+                select(KeyframeRow).where(
+                    KeyframeRow.take_id == clip.selected_take_id, KeyframeRow.chosen.is_(True)
+                )
+            )
+        )
+    assert len(chosen) == 1 and chosen[0].chosen_by in ("ines", "mara"), chosen

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -199,6 +199,20 @@ def claim_version(s: Session, row: Any, conflict: str) -> None:
         s.flush()
     except IntegrityError:
         raise ConflictError(conflict) from None
+
+
+def lock_clip(s: Session, clip_id: int) -> None:
+    """Make this transaction the only writer of the clip's takes, keyframes and QC until it
+    ends, and let its reads see what other processes committed before: call it before reading
+    what the transaction decides on (is there a take for this request, a chosen keyframe, a QC
+    report?).
+
+    A no-op ``UPDATE`` of the clip row: PostgreSQL locks the row (a second run's update waits
+    for this commit, and its later reads see the take made here); SQLite takes the database's
+    write lock for the rest of the transaction.
+    """
+    stmt = update(ClipRow).where(ClipRow.id == clip_id).values(revision=ClipRow.revision)
+    s.execute(stmt.execution_options(synchronize_session=False))
 
 
 def clips(s: Session, production_id: int) -> list[ClipRow]:

@@ -25,7 +25,6 @@ from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, PromptRow, TakeRow, utcnow
 from shortfilm.workflow.people import current_person
-from shortfilm.workflow.take_claims import lock_clip
 from shortfilm.workflow.take_qc import review_take
 
 PROVIDER = "external"
@@ -117,7 +116,7 @@ def _record(
             with store.session() as s:
                 clip, prompt, board = _clip_inputs(s, slug, clip_position)
                 # the same file imported twice at once: the second finds the first one's take
-                lock_clip(s, clip.id)
+                repo.lock_clip(s, clip.id)
                 takes = repo.takes(s, clip.id)
                 done = next((t for t in takes if t.request_hash == request_hash), None)
                 if done is not None:

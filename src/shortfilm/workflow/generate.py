@@ -56,7 +56,7 @@ from shortfilm.workflow.keyframes import ensure_keyframe
 from shortfilm.workflow.linting import clips_with_errors
 from shortfilm.workflow.people import current_person
 from shortfilm.workflow.progress import Progress, silent
-from shortfilm.workflow.take_claims import Runner, lock_clip
+from shortfilm.workflow.take_claims import Runner
 from shortfilm.workflow.take_qc import review_take
 
 CLIP_SIZE = (1280, 720)
@@ -300,7 +300,7 @@ def _generate_clip(
         return outcome
     with pacing.setup, store.session() as s:
         # another run making this clip's take right now: whoever locks second finds that take
-        lock_clip(s, clip_id)
+        repo.lock_clip(s, clip_id)
         clip = s.get(ClipRow, clip_id)
         board = s.get(BoardRow, board_id)
         assert clip is not None and board is not None

@@ -114,6 +114,10 @@ def ensure_keyframe(
                 old = clearest_near_end(video, image)
                 time_ms, score = old.time_ms, old.sharpness
             name = naming.keyframe(slug, clip.position, take.number, time_ms)
+            # a person may have chosen one meanwhile (the web app, `keyframe pick`): theirs stands
+            repo.lock_clip(s, clip.id)
+            if repo.chosen_keyframe(s, take.id) is not None:
+                return
             sha = store.put_artifact(s, image, name)
         s.add(
             KeyframeRow(
@@ -179,9 +183,12 @@ def pick_keyframe(
         index = max(0, min(index, max(0, int(round(duration * fps)) - 1)))
         time_ms = int(round(index / fps * 1000))
         name = naming.keyframe(slug, position, number, time_ms)
-        current = repo.chosen_keyframe(s, take_id)
         with tempfile.TemporaryDirectory(prefix="shortfilm-kf-") as tmp:
             image = write_frame(video, index, fps, Path(tmp) / "keyframe.png")
+            # one chooser at a time (another person, a run's automatic pick): the current choice
+            # is read under the lock, so two picks never leave two chosen keyframes
+            repo.lock_clip(s, clip.id)
+            current = repo.chosen_keyframe(s, take_id)
             sha = store.put_artifact(s, image, name)
         selected = clip.selected_take_id == take_id
         path = store.artifacts.readable(name)

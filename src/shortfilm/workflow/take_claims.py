@@ -9,9 +9,9 @@ re-attached). A hold is taken over without waiting when its run is known to be g
 of this host that no longer exists (killed, crashed), or a run of any host that has not renewed
 its hold for :data:`LEASE_S` seconds.
 
-Creating a take is the other half: :func:`lock_clip` makes the creating transaction the only
-writer of that clip's takes, so the second run finds the first run's take instead of making its
-own.
+Creating a take is the other half: :func:`shortfilm.store.repo.lock_clip` makes the creating
+transaction the only writer of that clip's takes, so the second run finds the first run's take
+instead of making its own.
 """
 
 from __future__ import annotations
@@ -28,25 +28,13 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ClipRow, TakeRow, utcnow
+from shortfilm.store.tables import TakeRow, utcnow
 
 LEASE_S = 90.0
 """A hold not renewed for this long belongs to a run that is gone (another host's crash)."""
 
 RENEW_S = 20.0
 """How often a run renews its holds; well inside :data:`LEASE_S`."""
-
-
-def lock_clip(s: Session, clip_id: int) -> None:
-    """Make this transaction the only writer of the clip's takes until it ends, and let its
-    reads see every take other runs committed before. Call it before reading the clip's takes.
-
-    A no-op ``UPDATE`` of the clip row: PostgreSQL locks the row (a second run's update waits
-    for this commit, and its later reads see the take made here); SQLite takes the database's
-    write lock for the rest of the transaction.
-    """
-    stmt = update(ClipRow).where(ClipRow.id == clip_id).values(revision=ClipRow.revision)
-    s.execute(stmt.execution_options(synchronize_session=False))
 
 
 def _updated(s: Session, stmt: Any) -> int:

@@ -150,6 +150,9 @@ def review_take(
             except Exception as exc:
                 report = QCReport.could_not_run(_why(exc))
         with store.session() as s:
+            # QC of this take finishing elsewhere at the same moment (a run, `qc show --again`):
+            # one after the other, each replacing the report, never two reports
+            repo.lock_clip(s, clip.id)
             found = _store_candidates(store, s, take_id, slug, position, number, candidates)
             data = report.to_json() | {
                 "keyframe_candidates": found,

@@ -81,6 +81,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def small_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the in-process fake providers deliver for a take: 2 s of testsrc2 at 160x90 with
+    silent stereo AAC (modules needing other audio or length define their own)."""
+    from shortfilm.media.ffmpeg import run_ffmpeg
+
+    out = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=2", "-f", "lavfi", "-i",
+         "anullsrc=r=48000:cl=stereo", "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", out],
+        what="test clip",
+    )  # fmt: skip
+    return out
+
+
 @pytest.fixture
 def example_spec(tmp_path: Path) -> Path:
     """A private copy of the example production (spec + reference images)."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
-import pytest
 from approvals import approve_board
 from fake_providers import TimedProvider
 
 from shortfilm.domain import ClipPlan, Shot
 from shortfilm.jobs.limits import RateLimiter
-from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
 from shortfilm.workflow.generate import continuity_chains, generate_takes
@@ -28,18 +26,6 @@ def test_chains_follow_continuity() -> None:
     clips = [_clip(f"c{i}", f) for i, f in enumerate(flags)]
     assert continuity_chains(clips) == [[0], [1, 2, 3], [4, 5]]
     assert continuity_chains([_clip("a", True)]) == [[0]]
-
-
-@pytest.fixture(scope="module")
-def small_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    run_ffmpeg(
-        ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=2", "-f", "lavfi", "-i",
-         "anullsrc=r=48000:cl=stereo", "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", out],
-        what="test clip",
-    )  # fmt: skip
-    return out
 
 
 def test_independent_clips_overlap_and_continuing_ones_wait(

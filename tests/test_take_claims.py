@@ -22,7 +22,6 @@ from approvals import approve_board
 from fake_providers import TimedProvider
 from sqlalchemy import select
 
-from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.providers.base import Delivery
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -33,18 +32,6 @@ from shortfilm.workflow.importing import import_spec
 from shortfilm.workflow.take_claims import Runner
 
 SLUG = "wasteland-villa"
-
-
-@pytest.fixture(scope="module")
-def small_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    run_ffmpeg(
-        ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=2", "-f", "lavfi", "-i",
-         "anullsrc=r=48000:cl=stereo", "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", out],
-        what="test clip",
-    )  # fmt: skip
-    return out
 
 
 class CountingProvider(TimedProvider):

@@ -218,6 +218,21 @@ def _extras(
     return sidecars, stored("__cover.jpg")
 
 
+def _checked(
+    rendered: RenderResult, preset: Preset, timeline: Timeline, lufs: float
+) -> Verification:
+    """The render's checks against what the timeline and the preset promise."""
+    return verify(
+        rendered.path,
+        preset,
+        duration=timeline.duration,
+        fps=timeline.rate,
+        lufs=lufs,
+        loudness=rendered.loudness,
+        silent=rendered.silent,
+    )
+
+
 def _render_lock(edit_id: int, preset: Preset) -> str:
     """The lock a render or draft of this edit and preset holds (they share work files)."""
     return f"render:{edit_id}:{preset.name}"
@@ -255,15 +270,7 @@ def _render_preset(
     lufs = _preset_loudness(production.channels, preset, timeline)
     rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work, progress=report)
     report("verify", 0.0)
-    checked = verify(
-        rendered.path,
-        preset,
-        duration=timeline.duration,
-        fps=timeline.rate,
-        lufs=lufs,
-        loudness=rendered.loudness,
-        silent=rendered.silent,
-    )
+    checked = _checked(rendered, preset, timeline, lufs)
     report("verify", 1.0)
     files = {
         ".srt": _write_text(work / f"{preset.name}.srt", subtitles.srt(timeline)),
@@ -363,15 +370,7 @@ def draft_edit(
         out = work / f"{preset.name}{DRAFT_SUFFIX}.mp4"
         with store.exclusive(_render_lock(stored.edit_id, preset)):
             rendered = render_draft(replace(plan, loudness_lufs=lufs), preset, out, work)
-            checked = verify(
-                rendered.path,
-                preset,
-                duration=timeline.duration,
-                fps=timeline.rate,
-                lufs=lufs,
-                loudness=rendered.loudness,
-                silent=rendered.silent,
-            )
+            checked = _checked(rendered, preset, timeline, lufs)
             with store.session() as s:
                 store.put_artifact(s, rendered.path, name)
                 repo.event(

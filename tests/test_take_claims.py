@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -132,7 +131,7 @@ def _dead_pid() -> int:
 def test_a_hold_is_kept_while_its_run_lives_and_taken_over_when_it_is_gone(made: Store) -> None:
     take = _takes(made)[0].id
     me = Runner(made)
-    host = socket.gethostname()
+    host = me.host  # this machine, as the runs on it name it
     # a live process of this host (the test runner's parent) holds it: wait
     _hold(made, take, f"{host}:{os.getppid()}:cafe")
     assert not me.claim(take)
@@ -187,7 +186,7 @@ def test_a_second_run_waits_for_the_take_another_run_holds(made: Store, small_cl
         row = s.get(TakeRow, take.id)
         assert row is not None
         row.status = "running"
-    holder = f"{socket.gethostname()}:{os.getpid()}:other-run"
+    holder = f"{Runner(made).host}:{os.getpid()}:other-run"
     _hold(made, take.id, holder)
     provider = CountingProvider(small_clip, latency_s=0.0)
     done: list[GenerateResult] = []

@@ -2,12 +2,13 @@
 the first is still going) must not both pay for the same request.
 
 A take is *held* by one run from its creation (or re-attachment) until its keyframe is stored:
-``takes.runner`` names the run as ``host:pid:token`` and ``takes.runner_seen`` says when it last
-renewed the hold. Another run that needs the same take waits until the hold is released, then
-carries on from what the first run left (a finished take is reused, an interrupted one is
-re-attached). A hold is taken over without waiting when its run is known to be gone: a process
-of this host that no longer exists (killed, crashed), or a run of any host that has not renewed
-its hold for :data:`LEASE_S` seconds.
+``takes.runner`` names the run as ``host:pid:token`` (the host with its process namespace) and
+``takes.runner_seen`` says when it last renewed the hold (by that host's clock: hosts sharing a
+database keep their clocks within seconds, or the lease is that much shorter or longer). Another
+run that needs the same take waits until the hold is released, then carries on from what the first
+run left (a finished take is reused, an interrupted one is re-attached). A hold is taken over
+without waiting when its run is known to be gone: a process of this host that no longer exists
+(killed, crashed), or a run of any host that has not renewed its hold for :data:`LEASE_S` seconds.
 
 Creating a take is the other half: :func:`shortfilm.store.repo.lock_clip` makes the creating
 transaction the only writer of that clip's takes, so the second run finds the first run's take
@@ -43,6 +44,18 @@ def _updated(s: Session, stmt: Any) -> int:
     return int(result.rowcount)
 
 
+def _host() -> str:
+    """This machine's name, plus its process-id namespace where there is one: two containers
+    may share a host name (``--network host``) but never a namespace, and a process id means
+    something only inside its namespace."""
+    name = socket.gethostname().replace(":", "-")
+    try:
+        space = "".join(c for c in os.readlink("/proc/self/ns/pid") if c.isdigit())
+    except OSError:
+        return name
+    return f"{name}.{space}" if space else name
+
+
 def _pid_gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -58,7 +71,7 @@ class Runner:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.host = socket.gethostname()
+        self.host = _host()
         self.name = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from shortfilm.providers.base import Delivery
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import TakeRow, utcnow
+from shortfilm.store.tables import ClipRow, TakeRow, utcnow
 from shortfilm.workflow import take_claims
 from shortfilm.workflow.generate import GenerateResult, generate_takes
 from shortfilm.workflow.importing import import_spec
@@ -185,17 +185,30 @@ def test_a_second_run_waits_for_the_take_another_run_holds(made: Store, small_cl
     with made.session() as s:  # the last take is still at the provider, held by a live run
         row = s.get(TakeRow, take.id)
         assert row is not None
+        clip = s.get(ClipRow, row.clip_id)
+        assert clip is not None
+        take_position = clip.position
         row.status = "running"
     holder = f"{Runner(made).host}:{os.getpid()}:other-run"
     _hold(made, take.id, holder)
     provider = CountingProvider(small_clip, latency_s=0.0)
     done: list[GenerateResult] = []
+    stages: list[str] = []
+
+    def progress(stage: str, done_: float, of: float) -> None:
+        stages.append(stage)
+
     waiting = threading.Thread(
-        target=lambda: done.append(generate_takes(made, SLUG, provider, poll_interval_s=0.02))
+        target=lambda: done.append(
+            generate_takes(made, SLUG, provider, poll_interval_s=0.02, progress=progress)
+        )
     )
     waiting.start()
     threading.Event().wait(0.8)
     assert not done, "the run waits while the other run holds the take"
+    # and says whom it waits for, once
+    told = [s for s in stages if "waiting for run" in s]
+    assert told == [f"  clip-{take_position:02d}/take-{take.number:03d}: waiting for run {holder}"]
     with made.session() as s:  # the other run finishes the take and lets go
         row = s.get(TakeRow, take.id)
         assert row is not None

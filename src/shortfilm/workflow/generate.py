@@ -436,7 +436,11 @@ def _generate_clip(
         if not held:
             # another run may be making it right now: wait for that run, then go on from
             # wherever it left the take (finished, or interrupted and left to re-attach)
-            pacing.runner.wait_for(take_id, max(0.05, min(pacing.poll_interval_s, 1.0)))
+            pacing.runner.wait_for(
+                take_id,
+                max(0.05, min(pacing.poll_interval_s, 1.0)),
+                lambda holder: progress(f"{label}: waiting for run {holder}", 0, TAKE_STEPS),
+            )
         with store.session() as s:
             take = s.get(TakeRow, take_id)
             assert take is not None

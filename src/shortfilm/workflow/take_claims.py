@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -96,9 +97,18 @@ class Runner:
             # the holder was a process of this host that no longer exists: take it over
             return _updated(s, held.where(TakeRow.id == take_id, TakeRow.runner == holder)) == 1
 
-    def wait_for(self, take_id: int, poll_s: float) -> None:
-        """Block until this run holds ``take_id`` (at once when nobody else does)."""
+    def wait_for(
+        self, take_id: int, poll_s: float, waiting: Callable[[str], None] | None = None
+    ) -> None:
+        """Block until this run holds ``take_id`` (at once when nobody else does); when it has
+        to wait, ``waiting`` is told once whom for (the holding run's name)."""
+        told = False
         while not self.claim(take_id):
+            if not told and waiting is not None:
+                with self.store.session() as s:
+                    holder = s.scalar(select(TakeRow.runner).where(TakeRow.id == take_id))
+                waiting(holder or "another run")
+                told = True
             time.sleep(poll_s)
 
     def release(self, take_id: int) -> None:

@@ -326,3 +326,35 @@ def test_two_people_picking_a_keyframe_at_once_leave_one_chosen(
             )
         )
     assert len(chosen) == 1 and chosen[0].chosen_by in ("ines", "mara"), chosen
+
+
+def test_status_says_which_run_drives_each_take_in_flight(
+    made: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from typer.testing import CliRunner
+
+    from shortfilm.cli import app
+    from shortfilm.workflow.status import production_status
+
+    *_, third, last = _takes(made)
+    with made.session() as s:
+        for take_id, status in ((third.id, "queued"), (last.id, "running")):
+            row = s.get(TakeRow, take_id)
+            assert row is not None
+            row.status = status
+    _hold(made, last.id, "render-box-7:4242:beef", seen_ago_s=30)
+    (st,) = production_status(made)
+    flights = {c.clip: c.in_flight for c in st.clips}
+    assert sorted(len(v) for v in flights.values()) == [0, 0, 1, 1]
+    lines = [line for v in flights.values() for line in v]
+    assert "take-001 queued, held by no run (the next run re-attaches)" in lines
+    driven = next(line for line in lines if "running" in line)
+    assert re.fullmatch(
+        r"take-001 running, driven by render-box-7:4242:beef \(seen 3[01] s ago\)", driven
+    )
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
+    shown = CliRunner().invoke(app, ["status", "--home", str(made.home)], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "in flight: clip-" in shown.output and "driven by render-box-7:4242:beef" in shown.output

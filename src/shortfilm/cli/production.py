@@ -22,6 +22,7 @@ from shortfilm.cli.common import (
     open_store,
     out,
     progress_bars,
+    store_at,
 )
 from shortfilm.errors import InputError, ShortfilmError
 
@@ -189,7 +190,8 @@ def status(
     if not (home / "shortfilm.db").exists() and "SHORTFILM_DATABASE_URL" not in os.environ:
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
     try:
-        statuses = production_status(open_store(home))
+        with store_at(home) as store:
+            statuses = production_status(store)
     except ShortfilmError as exc:
         fail(exc)
     if as_json:
@@ -215,6 +217,9 @@ def status(
                 c.state if c.state != "generated" else c.review,
             )
         out.print(table)
+        for c in st.clips:
+            for line in c.in_flight:
+                out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
         for preset, path in st.renders.items():
             out.print(f"  render {preset}: {escape(path)}", highlight=False)
         steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")

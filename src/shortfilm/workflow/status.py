@@ -7,13 +7,14 @@ with what exactly waits and for whom, so the command line and the web dashboard 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
-from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow
+from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow, utcnow
 from shortfilm.workflow.checklist import production_snapshot
 
 
@@ -32,6 +33,9 @@ class ClipStatus:
     review: str = "unreviewed"
     """The selected take's review standing: ``unreviewed``, ``approved``, ``overridden``,
     ``changes-requested`` or ``rejected``."""
+    in_flight: list[str] = field(default_factory=list)
+    """Takes queued or running, each with the run driving it: ``take-003 running, driven by
+    HOST:PID:TOKEN (seen 4 s ago)``, or ``... held by no run`` (the next run re-attaches)."""
 
 
 @dataclass
@@ -59,8 +63,13 @@ class ProductionStatus:
         return asdict(self)
 
 
+LIVE = ("queued", "running")
+"""Take statuses of a take not finished yet."""
+
+
 def production_status(store: Store) -> list[ProductionStatus]:
     out: list[ProductionStatus] = []
+    now = utcnow()
     with store.session() as s:
         for prod in repo.productions(s):
             production = spec_from_dict(prod.spec)
@@ -102,6 +111,7 @@ def production_status(store: Store) -> list[ProductionStatus]:
                         keyframe=f"{kf.time_ms} ms" if kf else None,
                         state=state,
                         review=snap.take_standing.value if selected else "unreviewed",
+                        in_flight=[_in_flight(t, now) for t in takes if t.status in LIVE],
                     )
                 )
             edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
@@ -121,6 +131,17 @@ def production_status(store: Store) -> list[ProductionStatus]:
             st.pending = [_pending(step) for step in steps if step.state is not StepState.DONE]
             out.append(st)
     return out
+
+
+def _in_flight(take: TakeRow, now: datetime) -> str:
+    line = f"take-{take.number:03d} {take.status}"
+    if take.runner is None or take.runner_seen is None:
+        return f"{line}, held by no run (the next run re-attaches)"
+    seen = take.runner_seen
+    if seen.tzinfo is None:  # SQLite gives the stored UTC time back without its zone
+        seen = seen.replace(tzinfo=UTC)
+    ago = max(0.0, (now - seen).total_seconds())
+    return f"{line}, driven by {take.runner} (seen {ago:.0f} s ago)"
 
 
 def _step_json(step: ChecklistStep) -> dict[str, Any]:

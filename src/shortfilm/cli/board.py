@@ -14,7 +14,6 @@ from shortfilm.cli.common import (
     app,
     fail,
     is_home,
-    open_store,
     out,
     store_at,
 )
@@ -42,7 +41,8 @@ def board_generate(
     try:
         images = get_image_provider(provider, home / "work" / provider)
         try:
-            result = generate_board_image(open_store(home), slug, images, seed=seed)
+            with store_at(home) as store:
+                result = generate_board_image(store, slug, images, seed=seed)
         finally:
             close = getattr(images, "close", None)
             if close is not None:

@@ -21,6 +21,7 @@ from shortfilm.cli.common import (
     is_home,
     open_store,
     out,
+    store_at,
 )
 from shortfilm.errors import InputError, ShortfilmError
 
@@ -160,7 +161,8 @@ def cost(
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
     try:
-        report = cost_report(open_store(home), slug)
+        with store_at(home) as store:
+            report = cost_report(store, slug)
     except ShortfilmError as exc:
         fail(exc)
     if as_json:

@@ -19,7 +19,6 @@ from shortfilm.cli.common import (
     HomeOpt,
     app,
     fail,
-    open_store,
     out,
     progress_bars,
     store_at,
@@ -31,8 +30,8 @@ from shortfilm.errors import InputError, ShortfilmError
 def init(home: HomeOpt = Path(".")) -> None:
     """Create a production home: the database (migrated) and the artifact folders."""
     try:
-        store = open_store(home)
-        out.print(f"production home ready: {home.resolve()} ({store.url})")
+        with store_at(home) as store:
+            out.print(f"production home ready: {home.resolve()} ({store.url})")
     except ShortfilmError as exc:
         fail(exc)
 
@@ -48,7 +47,8 @@ def import_(
 
     try:
         production = load_spec(spec)  # before the store opens: a bad spec writes nothing
-        result = import_production(open_store(home), production, spec.parent)
+        with store_at(home) as store:
+            result = import_production(store, production, spec.parent)
     except ShortfilmError as exc:
         fail(exc)
     verb = "created" if result.created else "updated"
@@ -102,9 +102,8 @@ def _run(
 
     load_spec(spec)  # validate before anything is created
     provider = registry.get(provider_name, home / "work" / provider_name)
-    store = open_store(home)
     approve_as = local_owner() if approve else None
-    with progress_bars(quiet) as bars:
+    with store_at(home) as store, progress_bars(quiet) as bars:
         return run_production(
             store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as
         )
@@ -248,7 +247,8 @@ def export(
     from shortfilm.workflow.export import export_production
 
     try:
-        path = export_production(open_store(home), slug, dest, with_artifacts=artifacts)
+        with store_at(home) as store:
+            path = export_production(store, slug, dest, with_artifacts=artifacts)
     except ShortfilmError as exc:
         fail(exc)
     out.print(f"exported {slug} to {path}")

@@ -6,6 +6,7 @@ take the sharpest (variance of a Laplacian), since blurry action frames make poo
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def pick_keyframe(video: Path, dest: Path, *, window_s: float = 1.5, step: int =
     if best is None:
         raise MediaError("no frames to pick a keyframe from", file=video)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp.png")
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp.png")
     Image.fromarray(best[2]).save(tmp)
     tmp.replace(dest)
     return KeyframePick(time_ms=best[1], sharpness=best[0], image=dest)

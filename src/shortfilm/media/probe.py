@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import math
+import uuid
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -559,7 +560,7 @@ def _save_frame(frame: Any, info: MediaInfo, dest: Path) -> None:
         elif not math.isclose(info.rotation % 360, 0):
             image = image.rotate(info.rotation, expand=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp.png")
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp.png")
     try:
         image.save(tmp)
         tmp.replace(dest)

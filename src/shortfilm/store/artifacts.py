@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Protocol
 
@@ -80,10 +81,9 @@ class LocalArtifactStore:
         if dest.is_symlink() or dest.exists():
             if dest.resolve() == target.resolve():
                 return dest
-            dest.unlink()
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
+            dest.unlink(missing_ok=True)
+        # a name of its own: another process may be linking the same name at this moment
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
         try:
             tmp.symlink_to(os.path.relpath(target, dest.parent))
         except OSError:

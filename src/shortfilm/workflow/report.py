@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 from shortfilm.store import repo
@@ -79,7 +80,8 @@ def write_report(store: Store, slug: str, dest: Path) -> Path:
     lines += ["", "## Pending", ""]
     lines += [f"- {p}" for p in status.pending] or ["- nothing"]
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
+    # a name of its own: two runs at once both write the report (the last one stays)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, dest)
     return dest

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,26 @@ def service_missing(reason: str) -> None:
     if require_services():
         pytest.fail(f"{reason} (SHORTFILM_REQUIRE_SERVICES=1: services are required here)")
     pytest.skip(reason)
+
+
+def at_once(n: int, work: Any) -> list[Any]:
+    """Run ``work(i)`` on ``n`` threads released together; their results or exceptions."""
+    start = threading.Barrier(n)
+    out: list[Any] = [None] * n
+
+    def go(i: int) -> None:
+        start.wait()
+        try:
+            out[i] = work(i)
+        except BaseException as exc:  # shown by the caller's assertion
+            out[i] = exc
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
 
 
 @contextmanager

@@ -13,12 +13,11 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import at_once
 from sqlalchemy import func, select
 
 from shortfilm.store.repo import Store
@@ -28,28 +27,8 @@ from shortfilm.testing.fake_modelark import FakeModelArk
 KEY = "ark-test-concurrent-0123456789"
 
 
-def _at_once(n: int, work: Any) -> list[Any]:
-    """Run ``work(i)`` on ``n`` threads released together; their results or exceptions."""
-    start = threading.Barrier(n)
-    out: list[Any] = [None] * n
-
-    def go(i: int) -> None:
-        start.wait()
-        try:
-            out[i] = work(i)
-        except BaseException as exc:  # shown by the caller's assertion
-            out[i] = exc
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
-
-
 def test_a_new_home_opened_by_four_at_once_is_migrated_once(tmp_path: Path, db_url: str) -> None:
-    stores = _at_once(4, lambda i: Store(tmp_path / "home", db_url))
+    stores = at_once(4, lambda i: Store(tmp_path / "home", db_url))
     assert all(isinstance(s, Store) for s in stores), stores
     try:
         with stores[0].engine.connect() as conn:
@@ -89,7 +68,7 @@ def test_an_exclusive_block_waits_for_the_one_holding_it(tmp_path: Path, db_url:
             spans.append((key, began, time.monotonic()))
 
     try:
-        assert _at_once(3, hold) == [None] * 3
+        assert at_once(3, hold) == [None] * 3
     finally:
         for s in stores:
             s.close()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from approvals import approve_board
+from conftest import at_once
 from fake_providers import TimedProvider
 from sqlalchemy import select
 
@@ -62,25 +63,12 @@ def test_two_runs_started_at_once_pay_and_download_each_clip_once(
         import_spec(first, example_spec)
         approve_board(first, SLUG)
         provider = CountingProvider(small_clip, latency_s=0.5)
-        start = threading.Barrier(2)
-        results: dict[int, GenerateResult | BaseException] = {}
-
-        def run(i: int, store: Store) -> None:
-            start.wait()
-            try:
-                results[i] = generate_takes(store, SLUG, provider, poll_interval_s=0.05)
-            except BaseException as exc:  # shown by the assertion below
-                results[i] = exc
-
-        threads = [
-            threading.Thread(target=run, args=(i, st)) for i, st in enumerate((first, second))
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert all(isinstance(r, GenerateResult) for r in results.values()), results
-        a, b = (r for r in results.values() if isinstance(r, GenerateResult))
+        stores = (first, second)
+        results = at_once(
+            2, lambda i: generate_takes(stores[i], SLUG, provider, poll_interval_s=0.05)
+        )
+        assert all(isinstance(r, GenerateResult) for r in results), results
+        a, b = (r for r in results if isinstance(r, GenerateResult))
         # four clips: four paid jobs and four downloads between the two runs, not eight
         assert len(provider.started) == 4, provider.labels
         assert sorted(provider.fetched) == sorted(provider.started)
@@ -247,21 +235,9 @@ def test_two_qc_runs_of_one_take_at_once_leave_one_report(
     _meeting(monkeypatch, "keyframe_candidates")
     other = Store(made.home, db_url)
     try:
-        start = threading.Barrier(2)
-        errors: list[BaseException] = []
-
-        def qc(store: Store) -> None:
-            start.wait()
-            try:
-                review_take(store, take, again=True)
-            except BaseException as exc:  # shown by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=qc, args=(st,)) for st in (made, other)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        stores = (made, other)
+        done = at_once(2, lambda i: review_take(stores[i], take, again=True))
+        errors = [d for d in done if isinstance(d, BaseException)]
         assert errors == []
     finally:
         other.close()
@@ -290,24 +266,10 @@ def test_two_people_picking_a_keyframe_at_once_leave_one_chosen(
 
     other = Store(made.home, db_url)
     try:
-        start = threading.Barrier(2)
-        picked: list[object] = []
-
-        def pick(store: Store, at_s: float, who: str) -> None:
-            start.wait()
-            try:
-                picked.append(pick_keyframe(store, SLUG, 1, at_s=at_s, by=who))
-            except BaseException as exc:  # shown by the assertion below
-                picked.append(exc)
-
-        threads = [
-            threading.Thread(target=pick, args=(made, 0.5, "ines")),
-            threading.Thread(target=pick, args=(other, 1.5, "mara")),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        people = ((made, 0.5, "ines"), (other, 1.5, "mara"))
+        picked = at_once(
+            2, lambda i: pick_keyframe(people[i][0], SLUG, 1, at_s=people[i][1], by=people[i][2])
+        )
         assert not [p for p in picked if isinstance(p, BaseException)], picked
     finally:
         other.close()

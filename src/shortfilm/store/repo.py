@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import CursorResult, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -199,6 +199,13 @@ def claim_version(s: Session, row: Any, conflict: str) -> None:
         s.flush()
     except IntegrityError:
         raise ConflictError(conflict) from None
+
+
+def updated_rows(s: Session, stmt: Any) -> int:
+    """Run the ``UPDATE`` ``stmt`` (a compare-and-swap, a claim) and say how many rows it
+    changed; the session's loaded objects are left as they are."""
+    result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
+    return int(result.rowcount)
 
 
 def lock_clip(s: Session, clip_id: int) -> None:

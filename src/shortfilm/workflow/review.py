@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.people import Actor, Role
@@ -268,10 +268,8 @@ def _swap(s: Session, prod_id: int, subject: _Subject, seen: int) -> int:
         update(model)
         .where(model.id == subject.revision_id, model.revision == seen)
         .values(revision=seen + 1)
-        .execution_options(synchronize_session=False)
     )
-    result = cast(CursorResult[Any], s.execute(stmt))
-    if result.rowcount != 1:
+    if repo.updated_rows(s, stmt) != 1:
         raise _conflict(s, prod_id, subject, seen)
     return seen + 1
 

@@ -24,12 +24,10 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
 
-from shortfilm.store.repo import Store
+from shortfilm.store.repo import Store, updated_rows
 from shortfilm.store.tables import TakeRow, utcnow
 
 LEASE_S = 90.0
@@ -37,12 +35,6 @@ LEASE_S = 90.0
 
 RENEW_S = 20.0
 """How often a run renews its holds; well inside :data:`LEASE_S`."""
-
-
-def _updated(s: Session, stmt: Any) -> int:
-    """Rows changed by the ``UPDATE`` ``stmt``."""
-    result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
-    return int(result.rowcount)
 
 
 def _host() -> str:
@@ -89,13 +81,13 @@ class Runner:
                 TakeRow.runner_seen < now - timedelta(seconds=LEASE_S),
             )
             held = update(TakeRow).values(runner=self.name, runner_seen=now)
-            if _updated(s, held.where(TakeRow.id == take_id, free)) == 1:
+            if updated_rows(s, held.where(TakeRow.id == take_id, free)) == 1:
                 return True
             holder = s.scalar(select(TakeRow.runner).where(TakeRow.id == take_id))
             if holder is None or not self._gone(holder):
                 return False
             # the holder was a process of this host that no longer exists: take it over
-            return _updated(s, held.where(TakeRow.id == take_id, TakeRow.runner == holder)) == 1
+            return updated_rows(s, held.where(TakeRow.id == take_id, TakeRow.runner == holder)) == 1
 
     def wait_for(
         self, take_id: int, poll_s: float, waiting: Callable[[str], None] | None = None
@@ -111,13 +103,11 @@ class Runner:
                 told = True
             time.sleep(poll_s)
 
-    def release(self, take_id: int) -> None:
+    def release(self, take_id: int | None = None) -> None:
+        """Let go of ``take_id``, or of every take this run holds; never of another run's."""
+        mine = [TakeRow.runner == self.name] + ([TakeRow.id == take_id] if take_id is not None else [])
         with self.store.session() as s:
-            s.execute(
-                update(TakeRow)
-                .where(TakeRow.id == take_id, TakeRow.runner == self.name)
-                .values(runner=None, runner_seen=None)
-            )
+            s.execute(update(TakeRow).where(*mine).values(runner=None, runner_seen=None))
 
     def _gone(self, holder: str) -> bool:
         host, _, rest = holder.partition(":")
@@ -145,13 +135,7 @@ class Runner:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        # a run ending by an error leaves nothing held: the next run need not wait
-        with self.store.session() as s:
-            s.execute(
-                update(TakeRow)
-                .where(TakeRow.runner == self.name)
-                .values(runner=None, runner_seen=None)
-            )
+        self.release()  # a run ending by an error leaves nothing held: the next need not wait
 
     def _keep_alive(self) -> None:
         while not self._stop.wait(RENEW_S):

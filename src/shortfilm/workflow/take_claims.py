@@ -105,7 +105,9 @@ class Runner:
 
     def release(self, take_id: int | None = None) -> None:
         """Let go of ``take_id``, or of every take this run holds; never of another run's."""
-        mine = [TakeRow.runner == self.name] + ([TakeRow.id == take_id] if take_id is not None else [])
+        mine = [TakeRow.runner == self.name] + (
+            [TakeRow.id == take_id] if take_id is not None else []
+        )
         with self.store.session() as s:
             s.execute(update(TakeRow).where(*mine).values(runner=None, runner_seen=None))
 

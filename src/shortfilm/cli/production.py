@@ -43,12 +43,13 @@ def import_(
 ) -> None:
     """Validate a spec and record it: new versions only where its content changed."""
     from shortfilm.spec import load_spec
+    from shortfilm.spec.load import spec_file_of
     from shortfilm.workflow.importing import import_production
 
     try:
         production = load_spec(spec)  # before the store opens: a bad spec writes nothing
         with store_at(home) as store:
-            result = import_production(store, production, spec.parent)
+            result = import_production(store, production, spec_file_of(spec).parent)
     except ShortfilmError as exc:
         fail(exc)
     verb = "created" if result.created else "updated"

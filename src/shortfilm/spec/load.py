@@ -21,7 +21,7 @@ from shortfilm.spec.edit_checks import edit_problems
 from shortfilm.spec.models import ProductionSpec
 from shortfilm.spec.problems import Problem, first_problem_error
 from shortfilm.spec.references import reference_problems
-from shortfilm.spec.source import FieldPath, parse_yaml
+from shortfilm.spec.source import FieldPath, parse_yaml, read_limited_text
 
 SPEC_FILENAME = "production.yaml"
 """The file looked for when :func:`load_spec` is given a folder."""
@@ -35,7 +35,7 @@ def load_spec(path: Path) -> Production:
     images must also decode. Raises :class:`SpecError` with the file, line and field of the first
     problem found; nothing is written.
     """
-    spec_file = path / SPEC_FILENAME if path.is_dir() else path
+    spec_file = spec_file_of(path)
     text = _read_text(spec_file)
     data, source = parse_yaml(text, file=spec_file)
     if not isinstance(data, dict):
@@ -48,7 +48,9 @@ def load_spec(path: Path) -> Production:
     try:
         spec = ProductionSpec.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(_loc(error), _explain(error)) for error in _merge_typos(exc.errors())]
+        problems = [
+            Problem(_loc(error), explain_error(error)) for error in _merge_typos(exc.errors())
+        ]
         raise first_problem_error(problems, source, spec_file) from exc
     production = spec.to_domain()
     missing = edit_problems(production) + reference_problems(production, spec_file.parent)
@@ -57,9 +59,15 @@ def load_spec(path: Path) -> Production:
     return production
 
 
+def spec_file_of(path: Path) -> Path:
+    """The spec file ``path`` names: itself, or the ``production.yaml`` of a folder. Its folder
+    is the one every path in the spec is relative to."""
+    return path / SPEC_FILENAME if path.is_dir() else path
+
+
 def _read_text(spec_file: Path) -> str:
     try:
-        return spec_file.read_text(encoding="utf-8")
+        return read_limited_text(spec_file)
     except FileNotFoundError as exc:
         raise SpecError("file not found", file=spec_file) from exc
     except UnicodeDecodeError as exc:
@@ -99,7 +107,7 @@ def _loc(error: ErrorDetails) -> FieldPath:
     return tuple(error["loc"])
 
 
-def _explain(error: ErrorDetails) -> str:
+def explain_error(error: ErrorDetails) -> str:
     """Pydantic's message rewritten in the spec's words (fields, text, numbers, lists)."""
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
@@ -130,7 +138,13 @@ def _explain(error: ErrorDetails) -> str:
     if kind == "too_short":
         return f"needs at least {ctx['min_length']} item(s), got {ctx['actual_length']}"
     if kind == "too_long":
-        return f"allows at most {ctx['max_length']} items, got {ctx['actual_length']}"
+        return (
+            f"allows at most {ctx['max_length']} items, got {ctx['actual_length']} "
+            "(a limit of shortfilm)"
+        )
+    if kind == "string_too_long":
+        length = len(given) if isinstance(given, str) else "more"
+        return f"allows at most {ctx['max_length']} characters, got {length}"
     if kind in ("enum", "literal_error"):
         return f"must be one of {ctx['expected']}, got {got}"
     message = error["msg"]
@@ -204,4 +218,4 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-__all__ = ["SPEC_FILENAME", "load_spec"]
+__all__ = ["SPEC_FILENAME", "explain_error", "load_spec", "spec_file_of"]

@@ -56,9 +56,26 @@ from shortfilm.domain.production import (
     TitleCard,
     TransitionKind,
 )
+from shortfilm.spec.limits import (
+    MAX_BEATS,
+    MAX_BOARD_REFERENCES,
+    MAX_CAPTIONS,
+    MAX_CHANNELS,
+    MAX_CHARACTERS,
+    MAX_CLIPS,
+    MAX_ENVIRONMENT_VIEWS,
+    MAX_PALETTE,
+    MAX_PROMPT_LINES,
+    MAX_SFX,
+    MAX_TEXT_CHARS,
+)
+from shortfilm.spec.paths import relative_path
 
 MAX_SHOTS_PER_CLIP = 6
 """The schema's hard ceiling; the 3-4 shot habit of the workflow is advice given by lint."""
+
+MAX_SLUG_CHARS = 80
+"""A slug names folders and files (``wasteland-villa/clip-02/...``), so it stays short."""
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _SLUG = re.compile(r"[a-z0-9-]+")
@@ -71,6 +88,8 @@ def _not_blank(value: str) -> str:
 
 
 def _slug(value: str) -> str:
+    if len(value) > MAX_SLUG_CHARS:
+        raise ValueError(f"a slug of at most {MAX_SLUG_CHARS} characters, got {len(value)}")
     if not _SLUG.fullmatch(value):
         raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and '-' only")
     return value
@@ -97,8 +116,12 @@ def _not_keyframe(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
+Plain = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+"""Any text, blank allowed, up to :data:`~shortfilm.spec.limits.MAX_TEXT_CHARS` characters."""
+Text = Annotated[Plain, AfterValidator(_not_blank)]
 """Text an author must actually write: empty or whitespace-only is refused."""
+SpecPath = Annotated[Text, AfterValidator(relative_path)]
+"""A file named relative to the spec's folder, never leaving it (no absolute path, no ``..``)."""
 
 
 def _null_as(empty: object) -> BeforeValidator:
@@ -106,9 +129,9 @@ def _null_as(empty: object) -> BeforeValidator:
     return BeforeValidator(lambda value: empty if value is None else value)
 
 
-Draft = Annotated[str, _null_as("")]
+Draft = Annotated[Plain, _null_as("")]
 """Prompt text that may be left out or blank while drafting; lint, not the loader, judges it."""
-DraftList = Annotated[list[Text], _null_as([])]
+DraftList = Annotated[list[Text], _null_as([]), Field(max_length=MAX_PROMPT_LINES)]
 """A prompt block of lines that may be left out or empty; each line written must say something."""
 Seconds = Annotated[float, Field(gt=0)]
 """A length of time in seconds, above zero."""
@@ -131,7 +154,7 @@ class _SpecModel(BaseModel):
 
 class ScriptSpec(_SpecModel):
     logline: Text
-    beats: Annotated[list[Text], Field(min_length=1)]
+    beats: Annotated[list[Text], Field(min_length=1, max_length=MAX_BEATS)]
 
     def to_domain(self) -> Script:
         return Script(logline=self.logline, beats=tuple(self.beats))
@@ -143,8 +166,8 @@ class CharacterSpec(_SpecModel):
     description: Draft = ""
     outfit: Draft = ""
     silhouette: Draft = ""
-    props: str = ""
-    reference: Text | None = None
+    props: Plain = ""
+    reference: SpecPath | None = None
 
     def to_domain(self) -> Character:
         return Character(
@@ -161,7 +184,7 @@ class CharacterSpec(_SpecModel):
 class EnvironmentViewSpec(_SpecModel):
     name: Text
     description: Text
-    reference: Text | None = None
+    reference: SpecPath | None = None
 
     def to_domain(self) -> EnvironmentView:
         return EnvironmentView(
@@ -174,7 +197,9 @@ class StyleSpec(_SpecModel):
     lighting: Draft = ""
     texture: Draft = ""
     realism: Draft = ""
-    palette: list[Annotated[str, AfterValidator(_hex_colour)]] = []
+    palette: Annotated[
+        list[Annotated[str, AfterValidator(_hex_colour)]], Field(max_length=MAX_PALETTE)
+    ] = []
 
     def to_domain(self) -> Style:
         return Style(
@@ -188,12 +213,14 @@ class StyleSpec(_SpecModel):
 
 class AssetBoardSpec(_SpecModel):
     world: Draft = ""
-    characters: list[CharacterSpec]
-    environment: Annotated[list[EnvironmentViewSpec], _null_as([])] = []
+    characters: Annotated[list[CharacterSpec], Field(max_length=MAX_CHARACTERS)]
+    environment: Annotated[
+        list[EnvironmentViewSpec], _null_as([]), Field(max_length=MAX_ENVIRONMENT_VIEWS)
+    ] = []
     style: Annotated[StyleSpec, _null_as({})] = StyleSpec()
     consistency: DraftList = []
     negative: DraftList = []
-    references: list[Text] = []
+    references: Annotated[list[SpecPath], Field(max_length=MAX_BOARD_REFERENCES)] = []
 
     def to_domain(self) -> AssetBoard:
         return AssetBoard(
@@ -233,9 +260,9 @@ class ClipPlanSpec(_SpecModel):
     sound_rule: Draft = ""
     duration_s: Seconds
     continues_previous: bool = False
-    first_frame: Text | None = None
+    first_frame: SpecPath | None = None
     """An image path relative to the spec's folder, or ``keyframe`` (the previous clip's)."""
-    last_frame: Annotated[Text, AfterValidator(_not_keyframe)] | None = None
+    last_frame: Annotated[SpecPath, AfterValidator(_not_keyframe)] | None = None
 
     def to_domain(self) -> ClipPlan:
         return ClipPlan(
@@ -254,7 +281,7 @@ class ClipPlanSpec(_SpecModel):
 
 class TitleCardSpec(_SpecModel):
     text: Text
-    subtitle: str = ""
+    subtitle: Plain = ""
     duration_s: Seconds = 2.5
 
     def to_domain(self) -> TitleCard:
@@ -292,7 +319,7 @@ class SoundEffectCueSpec(_SpecModel):
 
 
 class MusicSpec(_SpecModel):
-    path: Text | None = None
+    path: SpecPath | None = None
     gain_db: float = -18.0
     fade_in_s: Annotated[float, Field(ge=0)] | None = None
     fade_out_s: Annotated[float, Field(ge=0)] | None = None
@@ -384,15 +411,15 @@ class ChannelLoudnessSpec(_SpecModel):
 
 class EditIntentSpec(_SpecModel):
     title_card: TitleCardSpec | None = None
-    captions: list[CaptionSpec] = []
-    sfx: list[SoundEffectCueSpec] = []
+    captions: Annotated[list[CaptionSpec], Field(max_length=MAX_CAPTIONS)] = []
+    sfx: Annotated[list[SoundEffectCueSpec], Field(max_length=MAX_SFX)] = []
     music: MusicSpec | None = None
     crossfade_s: Annotated[float, Field(ge=0)] = 0.4
-    clips: list[ClipEditSpec] = []
+    clips: Annotated[list[ClipEditSpec], Field(max_length=MAX_CLIPS)] = []
     hook: HookSpec | None = None
     end_card: EndCardSpec | None = None
-    lower_thirds: list[CaptionSpec] = []
-    loudness: list[ChannelLoudnessSpec] = []
+    lower_thirds: Annotated[list[CaptionSpec], Field(max_length=MAX_CAPTIONS)] = []
+    loudness: Annotated[list[ChannelLoudnessSpec], Field(max_length=MAX_CHANNELS)] = []
 
     def to_domain(self) -> EditIntent:
         return EditIntent(
@@ -433,11 +460,11 @@ class ProductionSpec(_SpecModel):
     slug: Annotated[str, AfterValidator(_slug)]
     campaign_role: _CampaignRoleField
     target_duration_s: Seconds
-    channels: list[Text]
+    channels: Annotated[list[Text], Field(max_length=MAX_CHANNELS)]
     owner: Text
     script: ScriptSpec
     board: AssetBoardSpec
-    clips: Annotated[list[ClipPlanSpec], Field(min_length=1)]
+    clips: Annotated[list[ClipPlanSpec], Field(min_length=1, max_length=MAX_CLIPS)]
     edit: EditIntentSpec = EditIntentSpec()
     budget: BudgetSpec | None = None
     review: Annotated[ReviewPolicySpec, _null_as({})] = ReviewPolicySpec()

@@ -3,7 +3,9 @@
 A reference image or a clip's first/last frame that is missing, or is not really an image (a
 text file renamed ``.png``, a truncated download), would otherwise surface much later as a
 provider error far from its cause.
-Paths are relative to the spec's folder so a production folder can be moved or shared whole.
+Paths are relative to the spec's folder so a production folder can be moved or shared whole,
+and none may lead out of it, by its text or through a symbolic link (see
+:mod:`shortfilm.spec.paths`): a shared spec must not read the files of whoever imports it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from shortfilm.domain import Production
+from shortfilm.spec.paths import escape_problem
 from shortfilm.spec.problems import Problem
 from shortfilm.spec.source import FieldPath
 
@@ -21,23 +24,36 @@ from shortfilm.spec.source import FieldPath
 def reference_problems(production: Production, folder: Path) -> list[Problem]:
     """Every referenced file that is missing or unreadable, in document order (may be empty)."""
     problems: list[Problem] = []
-    for path, relative, what in _image_references(production):
-        message = _image_problem(folder, relative, what=what)
+    for path, relative, what in referenced_files(production):
+        check = _file_problem if what == MUSIC_FILE else _image_problem
+        message = check(folder, relative, what=what)
         if message:
             problems.append(Problem(path, message))
-    music = production.edit.music
-    if music is not None and music.path is not None:
-        message = _file_problem(folder, music.path, what="music file")
-        if message:
-            problems.append(Problem(("edit", "music", "path"), message))
     return problems
 
 
-def _image_references(production: Production) -> Iterator[tuple[FieldPath, str, str]]:
-    """Each image file the spec names: its field, its path and what to call it in a message.
+def escaping_files(production: Production, folder: Path) -> list[Problem]:
+    """Every file ``production`` names that leads out of ``folder`` (may be empty).
 
-    A clip's ``first_frame: keyframe`` names no file (the image is picked at generation time),
-    so it is not checked here.
+    Cheap (no file is opened): an import checks this again right before it reads, so a
+    production that did not come through :func:`~shortfilm.spec.load_spec` is held to it too.
+    """
+    problems: list[Problem] = []
+    for path, relative, _ in referenced_files(production):
+        message = escape_problem(folder, relative)
+        if message:
+            problems.append(Problem(path, message))
+    return problems
+
+
+MUSIC_FILE = "music file"
+
+
+def referenced_files(production: Production) -> Iterator[tuple[FieldPath, str, str]]:
+    """Each file the spec names: its field, its path and what to call it in a message.
+
+    Images first (board, then clip frames), then the music file. A clip's ``first_frame:
+    keyframe`` names no file (the image is picked at generation time), so it is not listed.
     """
     board = production.board
     reference = "reference image"
@@ -54,9 +70,15 @@ def _image_references(production: Production) -> Iterator[tuple[FieldPath, str, 
             yield ("clips", index, "first_frame"), clip.first_frame, "first frame image"
         if clip.last_frame is not None:
             yield ("clips", index, "last_frame"), clip.last_frame, "last frame image"
+    music = production.edit.music
+    if music is not None and music.path is not None:
+        yield ("edit", "music", "path"), music.path, MUSIC_FILE
 
 
 def _file_problem(folder: Path, relative: str, *, what: str) -> str | None:
+    escapes = escape_problem(folder, relative)
+    if escapes:
+        return f"{what}: {escapes}"
     file = folder / relative
     if not file.exists():
         return f"{what} not found: {relative} (looked in {folder.resolve()})"

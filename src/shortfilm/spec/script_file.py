@@ -22,7 +22,13 @@ from pathlib import Path
 
 from shortfilm.domain import Script
 from shortfilm.errors import SpecError
-from shortfilm.spec.source import FieldPath, SourceMap, format_path, parse_yaml
+from shortfilm.spec.source import (
+    FieldPath,
+    SourceMap,
+    format_path,
+    parse_yaml,
+    read_limited_text,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 """Suffixes read as YAML; every other file is read as plain text / Markdown."""
@@ -64,7 +70,7 @@ def read_script_file(path: Path) -> ScriptFile:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_limited_text(path)
     except FileNotFoundError as exc:
         raise SpecError("script file not found", file=path) from exc
     except IsADirectoryError as exc:

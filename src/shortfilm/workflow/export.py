@@ -5,29 +5,50 @@ paths the spec names (so ``shortfilm import`` takes it as is; a reference a pers
 web app or with ``shortfilm board add-reference`` is in the stored spec, so it is written and
 listed like the others), ``artifacts/`` with every stored file of the production under its
 readable name, and ``lineage.json`` linking takes, keyframes and renders.
+
+Every path written comes from the store, which may hold a spec from an older version or edited
+by hand, so each is checked before anything is written (relative, no ``..``: see
+:mod:`shortfilm.spec.paths`), and files are written only into a folder this export has just
+created, never through a symbolic link. A refused or failed export leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from shortfilm.errors import InputError, StoreError
+from shortfilm.errors import InputError, SpecError, StoreError
 from shortfilm.spec import dump_spec
+from shortfilm.spec.paths import path_problem
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ArtifactNameRow, BoardRow, EditRow, PromptRow
+from shortfilm.store.tables import ArtifactNameRow, BoardRow, ClipRow, EditRow, PromptRow
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """One stored file to write at ``target``, a checked relative path inside the export."""
+
+    target: str
+    source: Path
 
 
 def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bool = True) -> Path:
-    """Write the export of ``slug`` into ``dest`` (created; must be empty if it exists)."""
-    if dest.exists() and any(dest.iterdir()):
-        raise InputError(f"{dest}: export folder is not empty")
+    """Write the export of ``slug`` into ``dest`` (created; must be an empty folder if it exists).
+
+    :class:`InputError` when ``dest`` is a file, a symbolic link or holds files;
+    :class:`SpecError` when a stored path would lead out of ``dest``. Nothing is written then.
+    """
+    _check_dest(dest)
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
@@ -35,64 +56,130 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
         production = spec_from_dict(prod.spec)
         board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
         assert board is not None
-        tmp = dest.with_name(f".{dest.name}.partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for ref in board.references:
-            target = tmp / ref["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(store.artifact_path(ref["sha256"]), target)
+        copies: list[_Copy] = []
+        for index, ref in enumerate(board.references):
+            where = (f"the stored board v{board.version} of {slug!r}", f"references[{index}].path")
+            target = _checked(str(ref["path"]), *where)
+            copies.append(_Copy(target, store.artifact_path(ref["sha256"])))
         music = production.edit.music
         if music is not None and music.path:
-            target = tmp / music.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(store.artifacts.readable(naming.music(slug, music.path)), target)
-        dump_spec(production, tmp / "production.yaml")
+            source = store.artifacts.readable(naming.music(slug, music.path))
+            copies.append(_Copy(music.path, source))  # checked by spec_from_dict
         lineage: dict[str, Any] = {"slug": slug, "board_version": board.version, "clips": []}
         for clip in repo.clips(s, prod.id):
             prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
             # a clip's first/last-frame images sit at the paths its spec names, like references
             frames = prompt.sections.get("frames", {}) if prompt else {}
-            for frame in frames.values():
-                if isinstance(frame, dict):
-                    target = tmp / frame["path"]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(store.artifact_path(frame["sha256"]), target)
-            lineage["clips"].append(
-                {
-                    "position": clip.position,
-                    "prompt_version": prompt.version if prompt else None,
-                    "selected_take_id": clip.selected_take_id,
-                    "takes": [
-                        {
-                            "number": t.number,
-                            "status": t.status,
-                            "provider": t.provider,
-                            "model": t.model,
-                            "job_id": t.job_id,
-                            "cost": t.cost,
-                            "notes": t.notes,
-                            "error": t.error,
-                            "video_sha256": t.video_sha256,
-                            "keyframe_id": t.keyframe_id,
-                        }
-                        for t in repo.takes(s, clip.id)
-                    ],
-                }
-            )
+            for key, frame in frames.items():
+                if isinstance(frame, dict) and prompt is not None:
+                    where = (
+                        f"the stored prompt v{prompt.version} of clip-{clip.position:02d}",
+                        f"frames.{key}.path",
+                    )
+                    target = _checked(str(frame["path"]), *where)
+                    copies.append(_Copy(target, store.artifact_path(frame["sha256"])))
+            lineage["clips"].append(_clip_lineage(s, clip, prompt))
         edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
         if edit is not None:
             lineage["edit"] = {"version": edit.version, "timeline": edit.timeline}
-        (tmp / "lineage.json").write_text(json.dumps(lineage, indent=2, default=str))
         if with_artifacts:
             names = s.scalars(
                 select(ArtifactNameRow).where(ArtifactNameRow.name.startswith(f"{slug}/"))
             )
             for named in names:
-                target = tmp / "artifacts" / named.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(store.artifact_path(named.sha256), target)
-    if dest.exists():
-        dest.rmdir()
-    tmp.replace(dest)
+                problem = path_problem(named.name)
+                if problem:
+                    raise StoreError(f"the stored artifact name {named.name!r}: {problem}")
+                copies.append(_Copy(f"artifacts/{named.name}", store.artifact_path(named.sha256)))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # a fresh name, made here (mkdir refuses an existing one): nothing planted beforehand
+        # can be inside it
+        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
+        tmp.mkdir()
+        try:
+            for copy in copies:
+                _copy_inside(tmp, copy.target, copy.source)
+            dump_spec(production, tmp / "production.yaml")
+            (tmp / "lineage.json").write_text(json.dumps(lineage, indent=2, default=str))
+            _move_into(tmp, dest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return dest / "production.yaml"
+
+
+def _check_dest(dest: Path) -> None:
+    if dest.is_symlink():
+        raise InputError(f"{dest}: export folder is a symbolic link; give a real folder")
+    if dest.exists():
+        if not dest.is_dir():
+            raise InputError(f"{dest}: not a folder")
+        if any(dest.iterdir()):
+            raise InputError(f"{dest}: export folder is not empty")
+
+
+def _checked(relative: str, owner: str, field: str) -> str:
+    """``relative`` when it names a file inside a folder; :class:`SpecError` naming where the
+    store holds it otherwise."""
+    problem = path_problem(relative)
+    if problem:
+        raise SpecError(problem, file=owner, field=field)
+    return relative
+
+
+def _copy_inside(root: Path, relative: str, source: Path) -> None:
+    """Copy ``source`` to ``root / relative``, making folders one at a time and following no
+    symbolic link: a folder that exists must be a real one, and the file is opened with
+    ``O_NOFOLLOW`` (a second path naming the same file replaces it, as one copy would)."""
+    *folders, name = PurePosixPath(relative).parts
+    parent = root
+    for folder in folders:
+        parent = parent / folder
+        try:
+            parent.mkdir()
+        except FileExistsError:
+            if parent.is_symlink() or not parent.is_dir():
+                raise InputError(f"{relative}: {folder!r} is both a file and a folder") from None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(parent / name, flags, 0o666)
+    except IsADirectoryError:
+        raise InputError(f"{relative}: is both a file and a folder") from None
+    with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
+        shutil.copyfileobj(reader, writer)
+
+
+def _move_into(tmp: Path, dest: Path) -> None:
+    """Put the finished export at ``dest``, which is absent or the empty folder checked first."""
+    if dest.exists() and not dest.is_symlink():
+        try:
+            dest.rmdir()
+        except OSError as exc:
+            raise InputError(f"{dest}: export folder is not empty any more") from exc
+    try:
+        os.rename(tmp, dest)
+    except OSError as exc:
+        raise InputError(f"{dest}: cannot be written ({exc.strerror or exc})") from exc
+
+
+def _clip_lineage(s: Session, clip: ClipRow, prompt: PromptRow | None) -> dict[str, Any]:
+    return {
+        "position": clip.position,
+        "prompt_version": prompt.version if prompt else None,
+        "selected_take_id": clip.selected_take_id,
+        "takes": [
+            {
+                "number": t.number,
+                "status": t.status,
+                "provider": t.provider,
+                "model": t.model,
+                "job_id": t.job_id,
+                "cost": t.cost,
+                "notes": t.notes,
+                "error": t.error,
+                "video_sha256": t.video_sha256,
+                "keyframe_id": t.keyframe_id,
+            }
+            for t in repo.takes(s, clip.id)
+        ],
+    }

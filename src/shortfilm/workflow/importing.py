@@ -4,6 +4,9 @@ The spec is fully validated before the store is even opened, so a bad spec write
 Importing the same spec twice changes nothing; editing one clip's shot adds one prompt version.
 A clip's first/last-frame images are part of its prompt version (by content), so replacing a
 frame image with another adds one prompt version too, even when the spec text is unchanged.
+Every file is read through :func:`~shortfilm.spec.paths.resolve_inside`: a spec names files
+inside its folder, never ``/etc/passwd`` or a link out of it, and that is checked for every file
+before the store is touched.
 """
 
 from __future__ import annotations
@@ -17,9 +20,14 @@ from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.errors import SpecError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
+from shortfilm.spec.load import spec_file_of
+from shortfilm.spec.paths import resolve_inside
+from shortfilm.spec.references import escaping_files
+from shortfilm.spec.source import format_path
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import (
@@ -55,17 +63,28 @@ def board_references(board: AssetBoard, base: Path) -> list[dict[str, Any]]:
     for extra in board.references:
         refs.append({"path": extra, "role": "board", "label": Path(extra).stem})
     for ref in refs:
-        ref["source"] = str((base / ref["path"]).resolve())
+        ref["source"] = str(resolve_inside(base, ref["path"]))
     return refs
 
 
 def import_spec(store: Store, spec_path: Path) -> ImportResult:
-    """Validate ``spec_path`` and record it; see the module docstring for versioning rules."""
+    """Validate ``spec_path`` (a file, or a folder holding ``production.yaml``) and record it;
+    see the module docstring for versioning rules."""
     production = load_spec(spec_path)
-    return import_production(store, production, spec_path.parent)
+    return import_production(store, production, spec_file_of(spec_path).parent)
 
 
 def import_production(store: Store, production: Production, base: Path) -> ImportResult:
+    """Record ``production``, whose files are named relative to the folder ``base``.
+
+    :class:`SpecError` naming the field, with nothing written, when a file it names leads out
+    of ``base`` (by ``..``, an absolute path or a symbolic link).
+    """
+    escaping = escaping_files(production, base)
+    if escaping:
+        first = escaping[0]
+        more = f" (and {len(escaping) - 1} more)" if len(escaping) > 1 else ""
+        raise SpecError(first.message + more, field=format_path(first.path))
     spec_dict = spec_to_dict(production)
     # two runs of one spec started together: the second imports after the first, finding
     # nothing new, instead of creating the production twice
@@ -100,7 +119,8 @@ def import_production(store: Store, production: Production, base: Path) -> Impor
         _import_clips(store, s, row, production, base, board, result)
         music = production.edit.music
         if music is not None and music.path:
-            store.put_artifact(s, base / music.path, naming.music(production.slug, music.path))
+            source = resolve_inside(base, music.path, field="edit.music.path")
+            store.put_artifact(s, source, naming.music(production.slug, music.path))
     return result
 
 
@@ -161,7 +181,7 @@ def _import_board(
     for i, ref in enumerate(refs, 1):
         suffix = Path(ref["path"]).suffix.lower() or ".png"
         name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
-        store.put_artifact(s, base / ref["path"], name)
+        store.put_artifact(s, resolve_inside(base, ref["path"]), name)
     repo.event(s, prod.id, "board.version", f"board v{version}", references=len(refs))
     result.new_versions.append(f"board v{version}")
     return board
@@ -181,7 +201,8 @@ def clip_frames(store: Store, plan: ClipPlan, base: Path) -> dict[str, Any] | No
         if value == PREVIOUS_KEYFRAME and key == "first":
             frames[key] = PREVIOUS_KEYFRAME
         elif value is not None:
-            frames[key] = {"sha256": store.artifacts.put(base / value), "path": value}
+            source = resolve_inside(base, value)
+            frames[key] = {"sha256": store.artifacts.put(source), "path": value}
     return frames
 
 
@@ -270,4 +291,4 @@ def _name_frames(
         if isinstance(value, dict):
             suffix = Path(value["path"]).suffix.lower() or ".png"
             name = f"{naming.clip_dir(slug, position)}/prompt-v{version}__{key}-frame{suffix}"
-            store.put_artifact(s, base / value["path"], name)
+            store.put_artifact(s, resolve_inside(base, value["path"]), name)

@@ -87,6 +87,11 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _shown(value: str) -> str:
+    """``value`` quoted for a message, cut short: a refusal must not echo a megabyte back."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 def _slug(value: str) -> str:
     if len(value) > MAX_SLUG_CHARS:
         raise ValueError(f"a slug of at most {MAX_SLUG_CHARS} characters, got {len(value)}")
@@ -97,13 +102,15 @@ def _slug(value: str) -> str:
 
 def _known_schema(value: str) -> str:
     if value != SCHEMA:
-        raise ValueError(f"unknown schema {value!r}: this version of shortfilm reads {SCHEMA!r}")
+        raise ValueError(
+            f"unknown schema {_shown(value)}: this version of shortfilm reads {SCHEMA!r}"
+        )
     return value
 
 
 def _hex_colour(value: str) -> str:
     if not _HEX_COLOUR.fullmatch(value):
-        raise ValueError(f"{value!r} is not a colour: write it as #rrggbb, e.g. #1f4e79")
+        raise ValueError(f"{_shown(value)} is not a colour: write it as #rrggbb, e.g. #1f4e79")
     return value
 
 

@@ -131,22 +131,27 @@ def _copy_inside(root: Path, relative: str, source: Path) -> None:
     """Copy ``source`` to ``root / relative``, making folders one at a time and following no
     symbolic link: a folder that exists must be a real one, and the file is opened with
     ``O_NOFOLLOW`` (a second path naming the same file replaces it, as one copy would)."""
-    *folders, name = PurePosixPath(relative).parts
-    parent = root
-    for folder in folders:
-        parent = parent / folder
-        try:
-            parent.mkdir()
-        except FileExistsError:
-            if parent.is_symlink() or not parent.is_dir():
-                raise InputError(f"{relative}: {folder!r} is both a file and a folder") from None
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(parent / name, flags, 0o666)
-    except IsADirectoryError:
-        raise InputError(f"{relative}: is both a file and a folder") from None
-    with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
-        shutil.copyfileobj(reader, writer)
+        reader = source.open("rb")
+    except FileNotFoundError:
+        raise StoreError(f"{relative}: its stored file is missing from the store") from None
+    with reader:
+        *folders, name = PurePosixPath(relative).parts
+        parent = root
+        for folder in folders:
+            parent = parent / folder
+            try:
+                parent.mkdir()
+            except FileExistsError:
+                if parent.is_symlink() or not parent.is_dir():
+                    raise InputError(f"{relative}: {folder!r} is a file and a folder") from None
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(parent / name, flags, 0o666)
+        except IsADirectoryError:
+            raise InputError(f"{relative}: is a file and a folder") from None
+        with os.fdopen(fd, "wb") as writer:
+            shutil.copyfileobj(reader, writer)
 
 
 def _move_into(tmp: Path, dest: Path) -> None:

@@ -286,3 +286,13 @@ def test_export_to_a_folder_is_refused_in_one_line(home: Path, tmp_path: Path) -
     assert code == 2, output
     assert "exports: is a folder; --out takes the name of the file to write" in output
     assert list(folder.iterdir()) == []
+
+
+def test_a_file_with_thousands_of_markers_is_refused(
+    written: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handoff, "MAX_OTIO_ITEMS", 5)
+    marker = written["tracks"]["markers"][1]
+    written["tracks"]["markers"] = [marker] * 6
+    with pytest.raises(InputError, match=r"many\.otio: markers: 6 items, more than the 5"):
+        imported(written, tmp_path, "many.otio")

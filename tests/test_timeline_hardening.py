@@ -198,6 +198,10 @@ def test_the_depth_scan_counts_brackets_outside_strings_only() -> None:
     assert json_depth(b"[" * 50_000) == 50_000
     assert json_depth(b'"' + b"[" * 100 + b'"') == 0
     assert json_depth(b"[][][]") == 1
+    # an unterminated string runs to the end, as for a parser; the scan stays linear on inputs
+    # that make a backtracking string pattern quadratic (an open quote, then escaped quotes)
+    assert json_depth(b'[{"a": "[[[') == 2
+    assert json_depth(b'"' + b'\\"' * 2_000_000 + b"[[") == 0
 
 
 def test_a_deeply_nested_file_is_refused_before_the_reader_crashes(tmp_path: Path) -> None:

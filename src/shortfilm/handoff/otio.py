@@ -556,7 +556,10 @@ GAIN_RANGE_DB = (-96.0, 24.0)
 """Gains accepted from an imported timeline's metadata (dB): quieter is silence, louder only
 clips."""
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+"""A JSON string. The closing quote is optional so that a match never fails once started: an
+unterminated string runs to the end of the data (as it does for a parser, which stops there),
+and no input makes the search backtrack (a required quote made ``"\\"\\"...`` quadratic)."""
 _BRACKETS = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = (0, 1, -1)
@@ -566,7 +569,8 @@ def json_depth(data: bytes) -> int:
     """How deeply JSON ``data`` nests objects and arrays, counted without recursion or parsing.
 
     Brackets inside strings do not count (escaped quotes are handled); for text that is not
-    valid JSON the count may be too high, never too low, which is the safe side.
+    valid JSON the count is at least the depth a parser reaches before it stops. Linear time:
+    two regular-expression and translation passes, then one sum over the brackets.
     """
     brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
     steps = brackets.translate(_BRACKETS)  # 1: opens a level, 2: closes one

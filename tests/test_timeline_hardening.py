@@ -37,7 +37,7 @@ from shortfilm.handoff.otio import (
     MAX_OTIO_DEPTH,
     TakeIdentity,
     TakeMedia,
-    json_depth,
+    json_shape,
     read_otio,
     timeline_from_otio,
     timeline_to_otio,
@@ -194,14 +194,14 @@ def test_a_bad_value_is_refused_naming_the_file_and_the_field(
 
 
 def test_the_depth_scan_counts_brackets_outside_strings_only() -> None:
-    assert json_depth(b'{"a": [1, {"b": "[[[{{{\\"[["}]}') == 3
-    assert json_depth(b"[" * 50_000) == 50_000
-    assert json_depth(b'"' + b"[" * 100 + b'"') == 0
-    assert json_depth(b"[][][]") == 1
+    assert json_shape(b'{"a": [1, {"b": "[[[{{{\\"[["}]}') == (3, 3)
+    assert json_shape(b"[" * 50_000) == (50_000, 50_000)
+    assert json_shape(b'"' + b"[" * 100 + b'"') == (0, 0)
+    assert json_shape(b"[][][]") == (1, 3)
     # an unterminated string runs to the end, as for a parser; the scan stays linear on inputs
     # that make a backtracking string pattern quadratic (an open quote, then escaped quotes)
-    assert json_depth(b'[{"a": "[[[') == 2
-    assert json_depth(b'"' + b'\\"' * 2_000_000 + b"[[") == 0
+    assert json_shape(b'[{"a": "[[[') == (2, 2)
+    assert json_shape(b'"' + b'\\"' * 2_000_000 + b"[[") == (0, 0)
 
 
 def test_a_deeply_nested_file_is_refused_before_the_reader_crashes(tmp_path: Path) -> None:
@@ -235,6 +235,15 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(
     big.write_text('{"OTIO_SCHEMA": "Timeline.1", "name": "' + "x" * 2000 + '"}')
     with pytest.raises(InputError, match=r"big\.otio: over .* too large for a timeline"):
         read_otio(big)
+
+
+def test_a_file_of_many_small_objects_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """Within the size cap, tiny objects made OpenTimelineIO's reader use ~30x the file."""
+    crowd = tmp_path / "crowd.otio"
+    gaps = ",".join(['{"OTIO_SCHEMA": "Gap.1"}'] * (handoff.MAX_OTIO_CONTAINERS + 1))
+    crowd.write_text('{"OTIO_SCHEMA": "Track.1", "children": [' + gaps + "]}")
+    with pytest.raises(InputError, match=r"crowd\.otio: 50003 JSON objects and arrays"):
+        read_otio(crowd)
 
 
 @pytest.fixture(scope="module")
@@ -300,3 +309,19 @@ def test_a_file_with_thousands_of_markers_is_refused(
     written["tracks"]["markers"] = [marker] * 6
     with pytest.raises(InputError, match=r"many\.otio: markers: 6 items, more than the 5"):
         imported(written, tmp_path, "many.otio")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"OTIO_SCHEMA": "Marker.2"}',  # the reader raises KeyError for a missing field
+        '{"OTIO_SCHEMA": "Timeline.1", "tracks": "x"}',
+        '{"OTIO_SCHEMA": "Timeline.99"}',
+        "\xff\xfe not text",
+    ],
+)
+def test_a_malformed_file_is_refused_in_one_line(tmp_path: Path, body: str) -> None:
+    bad = tmp_path / "bad.otio"
+    bad.write_bytes(body.encode("latin-1"))
+    with pytest.raises(InputError, match=r"bad\.otio: not an OpenTimelineIO file"):
+        read_otio(bad)

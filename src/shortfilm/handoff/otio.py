@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 from shortfilm.domain.production import ChannelLoudness, TransitionKind
@@ -529,9 +529,14 @@ def _add_transitions(root: Any, spine: Any, video: Any, rate: Fraction) -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
-MAX_OTIO_BYTES = 16 * 1024 * 1024
+MAX_OTIO_BYTES = 4 * 1024 * 1024
 """Largest ``.otio`` file :func:`read_otio` reads (bytes). A short film's timeline is tens of
-kilobytes; the cap keeps a hostile file from taking the memory and time of a huge parse."""
+kilobytes (an NLE's metadata adds a few per clip); 16 MiB of tiny objects took OpenTimelineIO's
+reader about 470 MB and seconds."""
+
+MAX_OTIO_CONTAINERS = 50_000
+"""Most JSON objects and arrays an ``.otio`` file may hold, counted before it is parsed: what the
+reader's memory grows with (about 700 bytes each). A clip is about fifteen."""
 
 MAX_OTIO_DEPTH = 64
 """Deepest nesting of JSON objects and arrays accepted. A timeline shortfilm writes nests about
@@ -565,24 +570,34 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = (0, 1, -1)
 
 
-def json_depth(data: bytes) -> int:
-    """How deeply JSON ``data`` nests objects and arrays, counted without recursion or parsing.
+class JsonShape(NamedTuple):
+    depth: int
+    """How deeply objects and arrays nest (0: a bare value)."""
+    containers: int
+    """How many objects and arrays there are."""
+
+
+def json_shape(data: bytes) -> JsonShape:
+    """How deeply JSON ``data`` nests objects and arrays, and how many it holds, counted without
+    recursion or parsing.
 
     Brackets inside strings do not count (escaped quotes are handled); for text that is not
-    valid JSON the count is at least the depth a parser reaches before it stops. Linear time:
+    valid JSON the depth is at least the depth a parser reaches before it stops. Linear time:
     two regular-expression and translation passes, then one sum over the brackets.
     """
     brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
     steps = brackets.translate(_BRACKETS)  # 1: opens a level, 2: closes one
-    return max(accumulate(map(_STEP.__getitem__, steps)), default=0)
+    depth = max(accumulate(map(_STEP.__getitem__, steps)), default=0)
+    return JsonShape(depth, steps.count(1))
 
 
 def read_otio(path: Path) -> Any:
     """The ``otio.schema.Timeline`` in the ``.otio`` file at ``path``.
 
     :class:`InputError` naming the file when it is missing, over :data:`MAX_OTIO_BYTES`, nested
-    deeper than :data:`MAX_OTIO_DEPTH`, not OpenTimelineIO JSON, or holds something other than
-    one timeline. Size and depth are checked before OpenTimelineIO's reader sees the file.
+    deeper than :data:`MAX_OTIO_DEPTH`, holding more than :data:`MAX_OTIO_CONTAINERS` objects and
+    arrays, not OpenTimelineIO JSON, or holds something other than one timeline. Size, depth and
+    count are checked before OpenTimelineIO's reader sees the file.
     """
     otio = _otio()
     if not path.is_file():
@@ -594,15 +609,21 @@ def read_otio(path: Path) -> Any:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if len(raw) > MAX_OTIO_BYTES:
         raise InputError(f"{path}: over {MAX_OTIO_BYTES:,} bytes, too large for a timeline")
-    depth = json_depth(raw)
-    if depth > MAX_OTIO_DEPTH:
+    shape = json_shape(raw)
+    if shape.depth > MAX_OTIO_DEPTH:
         raise InputError(
-            f"{path}: nested {depth} levels deep; a timeline nests at most {MAX_OTIO_DEPTH}"
+            f"{path}: nested {shape.depth} levels deep; a timeline nests at most {MAX_OTIO_DEPTH}"
+        )
+    if shape.containers > MAX_OTIO_CONTAINERS:
+        raise InputError(
+            f"{path}: {shape.containers} JSON objects and arrays; a timeline holds at most "
+            f"{MAX_OTIO_CONTAINERS}"
         )
     try:
         text = raw.decode("utf-8")
         data = otio.adapters.read_from_string(text, adapter_name="otio_json")
-    except (ValueError, otio.exceptions.OTIOError) as exc:
+    except (ValueError, KeyError, TypeError, otio.exceptions.OTIOError) as exc:
+        # the reader raises KeyError for a missing field, TypeError for a value it cannot take
         raise InputError(f"{path}: not an OpenTimelineIO file ({exc})") from exc
     if isinstance(data, otio.schema.SerializableCollection):
         found = [x for x in data if isinstance(x, otio.schema.Timeline)]

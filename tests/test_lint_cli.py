@@ -165,3 +165,52 @@ def test_the_gate_selects_like_linting_each_clip_alone(example_spec: Path) -> No
             expected[i] = errors
     assert clips_with_errors(broken, (4.0, 15.0)) == expected
     assert set(expected) == {0, 1, 2, 3}  # the board error blocks every clip
+
+
+def test_a_lower_third_over_a_caption_is_found_by_lint_and_refused_before_any_take(
+    tmp_path: Path, example_spec: Path
+) -> None:
+    """What the edit would refuse after generation, lint finds first and run refuses first."""
+    text = example_spec.read_text(encoding="utf-8")
+    anchor = "  sfx:\n    - kind: ambience"
+    assert anchor in text
+    overlapping = (
+        "  lower_thirds:\n    - text: Ines, the keeper\n      start_s: 6\n      end_s: 9\n"
+    )
+    spec = example_spec.with_name("overlap.yaml")
+    spec.write_text(text.replace(anchor, overlapping + anchor, 1), encoding="utf-8")
+
+    linted = runner.invoke(app, ["lint", str(spec), "--format", "json"])
+    assert linted.exit_code == 1, linted.output
+    rows = json.loads(linted.output)
+    (overlap,) = [r for r in rows if r["code"] == "S410"]
+    assert overlap["severity"] == "error" and overlap["place"] == "edit.lower_thirds[0]"
+    assert "'Ines, the keeper'" in overlap["message"]
+    assert "'The last white house on a dead coast.'" in overlap["message"]
+
+    home = tmp_path / "home"
+    ran = runner.invoke(app, ["run", str(spec), "--home", str(home), "--yes"])
+    assert ran.exit_code != 0, ran.output
+    assert "S410 edit.lower_thirds[0]" in " ".join(ran.output.split())
+    assert "nothing was generated" in ran.output
+    store = Store(home)
+    with store.session() as s:
+        prod = repo.production_by_slug(s, load_spec(spec).slug)
+        assert prod is not None
+        assert all(repo.takes(s, clip.id) == [] for clip in repo.clips(s, prod.id))
+    store.close()
+
+
+def test_lint_reports_a_text_after_the_planned_film_end(example_spec: Path) -> None:
+    text = example_spec.read_text(encoding="utf-8")
+    late = "    - text: The coast is held.\n      start_s: 46.5\n      end_s: 50.5\n"
+    assert late in text
+    spec = example_spec.with_name("late.yaml")
+    spec.write_text(text.replace(late, late.replace("46.5", "60").replace("50.5", "62")))
+    linted = runner.invoke(app, ["lint", str(spec), "--format", "json"])
+    assert linted.exit_code == 1, linted.output
+    (found,) = [r for r in json.loads(linted.output) if r["code"] == "S411"]
+    assert found["place"] == "edit"
+    assert (
+        "caption 'The coast is held.' starts at 60.000 s, after the film ends" in found["message"]
+    )

@@ -184,6 +184,33 @@ def test_sidecar_times_are_the_timeline_frames_in_milliseconds() -> None:
     assert frames_to_ms(1, Fraction(24)) == 42 and frames_to_ms(3, Fraction(24)) == 125
 
 
+def decoded_vtt(path: Path) -> list[str]:
+    """Cue texts as ffmpeg's WebVTT decoder reads them (markup becomes ASS override codes such as
+    ``{\\b1}``; character references become the characters)."""
+    out = path.with_suffix(".ass")
+    run_ffmpeg(["-v", "error", "-i", path, out], what="read WebVTT", file=path)
+    dialogue = [
+        line for line in out.read_text("utf-8").splitlines() if line.startswith("Dialogue:")
+    ]
+    return [line.split(",", 9)[9].replace("\\N", "\n") for line in dialogue]
+
+
+def test_webvtt_cue_text_is_escaped_so_it_reads_as_written(tmp_path: Path) -> None:
+    texts = (
+        TextItem(TextKind.HOOK, "Tom & Jerry <b>", 0, 24),
+        TextItem(TextKind.CAPTION, "a<i>b</i> &amp; c --> d", 48, 96),
+    )
+    tl = Timeline(Fraction(24), (Segment(1, 1, 0, "", 0, 240),), (), texts)
+    vtt = webvtt(tl)
+    assert "\nTom &amp; Jerry &lt;b&gt;\n" in vtt
+    assert "\na&lt;i&gt;b&lt;/i&gt; &amp;amp; c --&gt; d\n" in vtt
+    path = tmp_path / "captions.vtt"
+    path.write_text(vtt, encoding="utf-8")
+    assert decoded_vtt(path) == ["Tom & Jerry <b>", "a<i>b</i> &amp; c --> d"]
+    # SubRip has no escapes: the text is written as it is (only "-->" is kept off the cue line)
+    assert "\nTom & Jerry <b>\n" in srt(tl)
+
+
 # -- the example, every preset ----------------------------------------------------------------
 
 
@@ -249,7 +276,9 @@ def test_every_render_has_parsable_sidecars_and_a_cover(
         vtt_text = vtt_path.read_bytes().decode("utf-8")
         assert vtt_text.startswith("WEBVTT\n\n")
         vtt_cues = parse(vtt_text.removeprefix("WEBVTT\n"), VTT_TIME)
-        assert srt_cues == vtt_cues
+        assert [c[:3] for c in srt_cues] == [c[:3] for c in vtt_cues]
+        # the published WebVTT is valid: a real WebVTT reader gives back each caption's text
+        assert decoded_vtt(vtt_path) == [c[3] for c in srt_cues]
         assert sorted((c[3], c[1], c[2]) for c in srt_cues) == sorted(want)
         assert outcome.cover is not None and outcome.cover.name == f"{stem}__cover.jpg"
         from PIL import Image

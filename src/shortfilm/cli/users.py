@@ -1,4 +1,5 @@
-"""The team web app's side of the command: the ``user`` group (add, list) and ``serve``."""
+"""The team web app's side of the command: the ``user`` group (add, list, deactivate, activate,
+passwd) and ``serve``."""
 
 from __future__ import annotations
 
@@ -67,18 +68,78 @@ def user_add(
 
 @user_app.command("list")
 def user_list(home: HomeOpt = Path(".")) -> None:
-    """The users and their roles."""
-    from shortfilm.workflow.accounts import list_users
+    """The users, their roles, and who is deactivated (since when)."""
+    from shortfilm.workflow.accounts import list_accounts
 
     try:
         with store_at(home) as store:
-            users = list_users(store)
+            accounts = list_accounts(store)
     except ShortfilmError as exc:
         fail(exc)
-    table = Table("name", "role")
-    for actor in users:
-        table.add_row(escape(actor.name), actor.role.value)
+    table = Table("name", "role", "status")
+    for account in accounts:
+        since = account.deactivated_at
+        status = "active" if since is None else f"deactivated {since:%Y-%m-%d %H:%M} UTC"
+        table.add_row(escape(account.actor.name), account.actor.role.value, status)
     out.print(table)
+
+
+NameArg = Annotated[str, typer.Argument(help="The name the person logs in with.")]
+
+
+def _sessions(n: int) -> str:
+    return f"{n} web session{'' if n == 1 else 's'} closed"
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: NameArg, home: HomeOpt = Path(".")) -> None:
+    """Lock a user out: their web sessions end now and they can no longer log in. What they
+    wrote keeps their name; 'user activate' lets them back in."""
+    from shortfilm.workflow.accounts import deactivate_user
+
+    try:
+        with store_at(home) as store:
+            change = deactivate_user(store, name)
+    except ShortfilmError as exc:
+        fail(exc)
+    what = "deactivated" if change.changed else "was already deactivated"
+    out.print(
+        f"user {escape(change.account.actor.name)} {what}; {_sessions(change.sessions_closed)}",
+        highlight=False,
+    )
+
+
+@user_app.command("activate")
+def user_activate(name: NameArg, home: HomeOpt = Path(".")) -> None:
+    """Let a deactivated user log in again, with the password they had."""
+    from shortfilm.workflow.accounts import activate_user
+
+    try:
+        with store_at(home) as store:
+            change = activate_user(store, name)
+    except ShortfilmError as exc:
+        fail(exc)
+    what = "can log in again" if change.changed else "was already active"
+    out.print(f"user {escape(change.account.actor.name)} {what}", highlight=False)
+
+
+@user_app.command("passwd")
+def user_passwd(name: NameArg, home: HomeOpt = Path(".")) -> None:
+    """Set a user's password, read from stdin like 'user add' (typed twice, never echoed, at a
+    terminal); their web sessions end, so the old password's logins stop working."""
+    from shortfilm.workflow.accounts import change_password, get_account
+
+    try:
+        with store_at(home) as store:
+            get_account(store, name)  # before asking for a password
+            change = change_password(store, name, _read_password())
+    except ShortfilmError as exc:
+        fail(exc)
+    out.print(
+        f"password of {escape(change.account.actor.name)} changed; "
+        f"{_sessions(change.sessions_closed)}",
+        highlight=False,
+    )
 
 
 @app.command()

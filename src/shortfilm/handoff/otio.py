@@ -30,16 +30,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 from shortfilm.domain.production import ChannelLoudness, TransitionKind
 from shortfilm.domain.timeline import (
     SCHEMA,
+    SPEED_RANGE,
     AudioPlan,
     MusicBed,
     Segment,
@@ -526,18 +529,101 @@ def _add_transitions(root: Any, spine: Any, video: Any, rate: Fraction) -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
+MAX_OTIO_BYTES = 4 * 1024 * 1024
+"""Largest ``.otio`` file :func:`read_otio` reads (bytes). A short film's timeline is tens of
+kilobytes (an NLE's metadata adds a few per clip); 16 MiB of tiny objects took OpenTimelineIO's
+reader about 470 MB and seconds."""
+
+MAX_OTIO_CONTAINERS = 50_000
+"""Most JSON objects and arrays an ``.otio`` file may hold, counted before it is parsed: what the
+reader's memory grows with (about 700 bytes each). A clip is about fifteen."""
+
+MAX_OTIO_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays accepted. A timeline shortfilm writes nests about
+ten levels; OpenTimelineIO's reader recurses once per level in C++, so a file nested tens of
+thousands of levels deep crashes the process instead of raising an error."""
+
+MAX_OTIO_ITEMS = 2_000
+"""Most items (clips, transitions, gaps, markers, audio clips) an imported timeline may hold
+per track and on its markers: a short film has tens; thousands only slow every later render."""
+
+MAX_TEXT_CHARS = 1_000
+"""Longest text a marker may put on screen (characters)."""
+
+RATE_RANGE = (Fraction(1), Fraction(240))
+"""Frame rates accepted from an imported timeline (frames per second)."""
+
+MAX_FILM_SECONDS = 3 * 3600
+"""Longest position or length in an imported timeline (seconds): a bound far above any short
+film, so that a duration of 1e300 is refused instead of becoming an edit nobody can render."""
+
+GAIN_RANGE_DB = (-96.0, 24.0)
+"""Gains accepted from an imported timeline's metadata (dB): quieter is silence, louder only
+clips."""
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+"""A JSON string. The closing quote is optional so that a match never fails once started: an
+unterminated string runs to the end of the data (as it does for a parser, which stops there),
+and no input makes the search backtrack (a required quote made ``"\\"\\"...`` quadratic)."""
+_BRACKETS = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = (0, 1, -1)
+
+
+class JsonShape(NamedTuple):
+    depth: int
+    """How deeply objects and arrays nest (0: a bare value)."""
+    containers: int
+    """How many objects and arrays there are."""
+
+
+def json_shape(data: bytes) -> JsonShape:
+    """How deeply JSON ``data`` nests objects and arrays, and how many it holds, counted without
+    recursion or parsing.
+
+    Brackets inside strings do not count (escaped quotes are handled); for text that is not
+    valid JSON the depth is at least the depth a parser reaches before it stops. Linear time:
+    two regular-expression and translation passes, then one sum over the brackets.
+    """
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    steps = brackets.translate(_BRACKETS)  # 1: opens a level, 2: closes one
+    depth = max(accumulate(map(_STEP.__getitem__, steps)), default=0)
+    return JsonShape(depth, steps.count(1))
+
+
 def read_otio(path: Path) -> Any:
     """The ``otio.schema.Timeline`` in the ``.otio`` file at ``path``.
 
-    :class:`InputError` naming the file when it is missing, not OpenTimelineIO JSON, or holds
-    something other than one timeline.
+    :class:`InputError` naming the file when it is missing, over :data:`MAX_OTIO_BYTES`, nested
+    deeper than :data:`MAX_OTIO_DEPTH`, holding more than :data:`MAX_OTIO_CONTAINERS` objects and
+    arrays, not OpenTimelineIO JSON, or holds something other than one timeline. Size, depth and
+    count are checked before OpenTimelineIO's reader sees the file.
     """
     otio = _otio()
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     try:
-        data = otio.adapters.read_from_file(str(path), adapter_name="otio_json")
-    except (ValueError, otio.exceptions.OTIOError, UnicodeDecodeError) as exc:
+        with path.open("rb") as f:
+            raw = f.read(MAX_OTIO_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_OTIO_BYTES:
+        raise InputError(f"{path}: over {MAX_OTIO_BYTES:,} bytes, too large for a timeline")
+    shape = json_shape(raw)
+    if shape.depth > MAX_OTIO_DEPTH:
+        raise InputError(
+            f"{path}: nested {shape.depth} levels deep; a timeline nests at most {MAX_OTIO_DEPTH}"
+        )
+    if shape.containers > MAX_OTIO_CONTAINERS:
+        raise InputError(
+            f"{path}: {shape.containers} JSON objects and arrays; a timeline holds at most "
+            f"{MAX_OTIO_CONTAINERS}"
+        )
+    try:
+        text = raw.decode("utf-8")
+        data = otio.adapters.read_from_string(text, adapter_name="otio_json")
+    except (ValueError, KeyError, TypeError, otio.exceptions.OTIOError) as exc:
+        # the reader raises KeyError for a missing field, TypeError for a value it cannot take
         raise InputError(f"{path}: not an OpenTimelineIO file ({exc})") from exc
     if isinstance(data, otio.schema.SerializableCollection):
         found = [x for x in data if isinstance(x, otio.schema.Timeline)]
@@ -549,33 +635,117 @@ def read_otio(path: Path) -> Any:
 
 def _meta(item: Any) -> dict[str, Any]:
     raw = item.metadata.get(NAMESPACE) if item.metadata is not None else None
-    return dict(raw) if raw is not None else {}
+    if not isinstance(raw, Mapping):
+        return {}
+    return dict(raw)
 
 
-def _rate_of(otio_timeline: Any, video: Any) -> Fraction:
+# Every value read from a file is checked here, so that a hand-edited or hostile ``.otio``
+# gives one line naming the file and the field instead of a traceback or an absurd edit.
+
+
+def _bad(file: Path, where: str, what: str) -> InputError:
+    return InputError(f"{file}: {where}: {what}")
+
+
+def _number(value: Any, file: Path, where: str, low: float, high: float) -> float:
+    """``value`` as a finite number within ``low``..``high`` (a bool or a string is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(file, where, f"must be a number, got {value!r:.40}")
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise _bad(file, where, f"must be {low:g} to {high:g}, got {value!r:.40}")
+    return number
+
+
+def _whole(value: Any, file: Path, where: str, low: int, high: int) -> int:
+    """``value`` as a whole number within ``low``..``high``."""
+    number = _number(value, file, where, low, high)
+    if number != int(number):
+        raise _bad(file, where, f"must be a whole number, got {value!r:.40}")
+    return int(number)
+
+
+def _string(value: Any, file: Path, where: str, limit: int = MAX_TEXT_CHARS) -> str:
+    if not isinstance(value, str):
+        raise _bad(file, where, f"must be text, got {value!r:.40}")
+    if len(value) > limit:
+        raise _bad(file, where, f"is over {limit} characters")
+    return value
+
+
+def _flag(value: Any, file: Path, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(file, where, f"must be true or false, got {value!r:.40}")
+    return value
+
+
+def _max_frames(rate: Fraction) -> int:
+    return math.ceil(MAX_FILM_SECONDS * rate)
+
+
+def _time(time: Any, rate: Fraction, file: Path, where: str, *, length: bool = False) -> int:
+    """An OTIO time as whole frames at ``rate``, within :data:`MAX_FILM_SECONDS` (a length
+    must also be >= 0)."""
+    if time is None:
+        raise _bad(file, where, "is missing")
+    value, own_rate = float(time.value), float(time.rate)
+    if not math.isfinite(own_rate) or own_rate <= 0:
+        raise _bad(file, where, f"has a rate of {own_rate:g}; a rate is above 0")
+    frames = value * float(rate) / own_rate if math.isfinite(value) else value
+    bound = _max_frames(rate)
+    if not math.isfinite(frames) or not (0 if length else -bound) <= frames <= bound:
+        low = "0" if length else f"-{MAX_FILM_SECONDS} s"
+        raise _bad(file, where, f"must be {low} to {MAX_FILM_SECONDS} s, got {value:g} frames")
+    return round(frames)
+
+
+def _rate(value: Any, file: Path, where: str) -> Fraction:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValueError
+        rate = Fraction(value) if not isinstance(value, float) else Fraction(repr(value))
+        rate = rate.limit_denominator(1001) if isinstance(value, float) else rate
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise _bad(file, where, f"is not a frame rate: {value!r:.40}") from None
+    low, high = RATE_RANGE
+    if not low <= rate <= high or rate.denominator > 1001:
+        raise _bad(file, where, f"must be {low} to {high} frames per second, got {value!r:.40}")
+    return rate
+
+
+def _rate_of(otio_timeline: Any, video: Any, file: Path) -> Fraction:
     meta = _meta(otio_timeline)
     if "rate" in meta:
-        return Fraction(str(meta["rate"]))
+        return _rate(meta["rate"], file, f"metadata {NAMESPACE}.rate")
     for item in video:
-        if item.source_range is not None:
-            return Fraction(item.source_range.duration.rate).limit_denominator(1001)
+        if getattr(item, "source_range", None) is not None:
+            return _rate(float(item.source_range.duration.rate), file, f"{item.name!r} rate")
     raise TimelineError("the video track has no clips")
+
+
+def _count(items: list[Any], file: Path, where: str) -> list[Any]:
+    if len(items) > MAX_OTIO_ITEMS:
+        raise _bad(file, where, f"{len(items)} items, more than the {MAX_OTIO_ITEMS} accepted")
+    return items
 
 
 def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> Timeline:
     """The shortfilm timeline an OTIO timeline describes (the inverse of
     :func:`timeline_to_otio`); ``resolve`` finds the take of each clip.
 
-    :class:`InputError` naming ``file`` for anything shortfilm cannot play: no video track, a gap
-    between clips, a nested stack, a clip whose media is not a take of the production.
+    :class:`InputError` naming ``file`` (and the field) for anything shortfilm cannot play: no
+    video track, a gap between clips, a nested stack, a clip whose media is not a take of the
+    production, a value that is not a number or outside its range (rates, times, speeds, gains,
+    see the module's limits).
     """
     otio = _otio()
     videos = [t for t in otio_timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     if not videos:
         raise InputError(f"{file}: the timeline has no video track")
     video = videos[0]
-    rate = _rate_of(otio_timeline, video)
-    items = list(video)
+    items = _count(list(video), file, f"track {video.name!r}")
+    rate = _rate_of(otio_timeline, items, file)
     joins: list[Transition] = []
     pending: Transition | None = None
     pictures: list[Any] = []
@@ -583,7 +753,7 @@ def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> T
         if isinstance(item, otio.schema.Transition):
             if pending is not None or not pictures:
                 raise InputError(f"{file}: transition {item.name!r} is not between two pictures")
-            pending = _transition_from(item, rate)
+            pending = _transition_from(item, rate, file)
             continue
         if isinstance(item, otio.schema.Gap) and index == 0:
             pictures.append(item)
@@ -609,33 +779,49 @@ def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> T
     for k, item in enumerate(pictures):
         head = _split(all_joins[k])[0]
         tail = _split(all_joins[k + 1])[1]
-        visible = round(_frames(item.source_range.duration, rate))
+        visible = _time(
+            getattr(item.source_range, "duration", None),
+            rate,
+            file,
+            f"{item.name!r} source range duration",
+            length=True,
+        )
         if k == 0 and has_leader:
             leader = visible + tail
             continue
         segments.append(_segment_from(item, rate, head, tail, visible, resolve, file))
     texts = _texts_from(otio_timeline, rate, leader if has_leader else None, file)
-    audio = _audio_from(otio_timeline, rate)
+    audio = _audio_from(otio_timeline, rate, file)
     # cues and markers past the video's end (another tool may leave them there) are fitted to
     # the film as a shortfilm edit would fit them
     return fitted_timeline(rate, segments, joins, texts, audio)
 
 
-def _transition_from(item: Any, rate: Fraction) -> Transition:
+def _transition_from(item: Any, rate: Fraction, file: Path) -> Transition:
     meta = _meta(item)
-    frames = round(_frames(item.in_offset, rate) + _frames(item.out_offset, rate))
-    kind_name = str(meta.get("kind") or "").lower()
+    where = f"transition {item.name!r}"
+    frames = _time(item.in_offset, rate, file, f"{where} in offset", length=True) + _time(
+        item.out_offset, rate, file, f"{where} out offset", length=True
+    )
+    kind_name = _string(meta.get("kind") or "", file, f"{where} metadata kind").lower()
     if not kind_name:
         name = (item.name or "").lower()
         kind_name = next((k.value for k in TransitionKind if k.value in name), "crossfade")
         if "dip" in name or "black" in name:
             kind_name = "dip"
-    kind = TransitionKind(kind_name)
+    try:
+        kind = TransitionKind(kind_name)
+    except ValueError:
+        known = ", ".join(k.value for k in TransitionKind)
+        raise _bad(
+            file, f"{where} metadata kind", f"{kind_name!r:.40} is not one of {known}"
+        ) from None
     if frames == 0:
         return Transition(TransitionKind.CUT, 0)
     if kind is TransitionKind.CUT:
         kind = TransitionKind.CROSSFADE
-    return Transition(kind, frames, str(meta.get("direction") or "left"))
+    direction = _string(meta.get("direction") or "left", file, f"{where} metadata direction")
+    return Transition(kind, frames, direction)
 
 
 def _segment_from(
@@ -649,28 +835,49 @@ def _segment_from(
 ) -> Segment:
     otio = _otio()
     meta = _meta(item)
+    where = f"clip {item.name!r}"
     reference = item.media_reference
     url = getattr(reference, "target_url", None)
     path = None
+    if url is not None and not isinstance(url, str):
+        raise _bad(file, f"{where} target_url", "must be text")
     if url and (url.startswith("file:") or url.startswith("/")):
-        path = Path(otio.url_utils.filepath_from_url(url)) if url.startswith("file:") else Path(url)
+        try:
+            path = Path(otio.url_utils.filepath_from_url(url) if url.startswith("file:") else url)
+        except (ValueError, TypeError):
+            raise _bad(file, f"{where} target_url", f"is not a file URL: {url!r:.80}") from None
     identity = resolve(ClipFacts(item.name, url, path, meta))
+    low, high = SPEED_RANGE
     speed = 1.0
     for effect in item.effects:
         if isinstance(effect, otio.schema.LinearTimeWarp):
-            speed *= float(effect.time_scalar)
-    if "speed" in meta and math.isclose(float(meta["speed"]), speed, rel_tol=1e-9):
-        speed = float(meta["speed"])
+            speed *= _number(
+                float(effect.time_scalar), file, f"{where} time warp (time_scalar)", low, high
+            )
+    if not math.isfinite(speed) or not low <= speed <= high:
+        raise _bad(file, f"{where} time warps", f"give a speed of {speed:g}; use {low}-{high}")
+    if "speed" in meta:
+        written = _number(meta["speed"], file, f"{where} metadata {NAMESPACE}.speed", low, high)
+        if math.isclose(written, speed, rel_tol=1e-9):
+            speed = written
     ratio = Fraction(repr(speed)).limit_denominator(10_000)
     n = visible + head + tail
-    start = round(_frames(item.source_range.start_time, rate))
+    start = _time(
+        getattr(item.source_range, "start_time", None),
+        rate,
+        file,
+        f"{where} source range start",
+    )
     source_in = start - round(head * ratio)
     source_out = source_in + round(n * ratio)
     if "out" in meta:
         # the exact out point, when it still gives this length (speed rounds lengths)
-        candidate = int(meta["out"])
+        candidate = _whole(
+            meta["out"], file, f"{where} metadata {NAMESPACE}.out", 0, _max_frames(rate)
+        )
         if candidate > source_in and round((candidate - source_in) / ratio) == n:
             source_out = candidate
+    low_db, high_db = GAIN_RANGE_DB
     return Segment(
         clip=identity.clip,
         take=identity.take,
@@ -679,8 +886,10 @@ def _segment_from(
         source_in=source_in,
         source_out=source_out,
         speed=speed,
-        audio=bool(meta.get("audio", True)),
-        gain_db=float(meta.get("gain_db", 0.0)),
+        audio=_flag(meta.get("audio", True), file, f"{where} metadata {NAMESPACE}.audio"),
+        gain_db=_number(
+            meta.get("gain_db", 0.0), file, f"{where} metadata {NAMESPACE}.gain_db", low_db, high_db
+        ),
     )
 
 
@@ -692,14 +901,23 @@ def _texts_from(
     for track in otio_timeline.tracks:
         markers += list(track.markers)
     texts: list[TextItem] = []
-    for marker in markers:
+    for marker in _count(markers, file, "markers"):
         meta = _meta(marker)
         if "kind" not in meta:
             continue
-        kind = TextKind(str(meta["kind"]))
-        start = round(_frames(marker.marked_range.start_time, rate))
-        end = start + round(_frames(marker.marked_range.duration, rate))
-        text = str(meta.get("text") or marker.name)
+        where = f"marker {str(marker.name)[:40]!r}"
+        try:
+            kind = TextKind(meta["kind"])
+        except (ValueError, TypeError):
+            known = ", ".join(k.value for k in TextKind)
+            raise _bad(
+                file, f"{where} metadata {NAMESPACE}.kind", f"{meta['kind']!r:.40} is not {known}"
+            ) from None
+        marked = marker.marked_range
+        start = _time(marked.start_time, rate, file, f"{where} start")
+        end = start + _time(marked.duration, rate, file, f"{where} duration", length=True)
+        text = _string(meta.get("text") or marker.name, file, f"{where} text")
+        subtitle = _string(meta.get("subtitle") or "", file, f"{where} subtitle")
         if kind is TextKind.TITLE_CARD:
             if leader is None:
                 raise InputError(
@@ -707,7 +925,7 @@ def _texts_from(
                     "a gap for the card"
                 )
             start, end = 0, leader
-        texts.append(TextItem(kind, text, start, end, str(meta.get("subtitle") or "")))
+        texts.append(TextItem(kind, text, start, end, subtitle))
     if leader is not None and not any(t.kind is TextKind.TITLE_CARD for t in texts):
         raise InputError(
             f"{file}: the video track opens with a gap but there is no title card marker"
@@ -715,41 +933,71 @@ def _texts_from(
     return texts
 
 
-def _audio_from(otio_timeline: Any, rate: Fraction) -> AudioPlan:
+def _optional_frames(value: Any, file: Path, where: str, rate: Fraction) -> int | None:
+    return None if value is None else _whole(value, file, where, 0, _max_frames(rate))
+
+
+def _audio_from(otio_timeline: Any, rate: Fraction, file: Path) -> AudioPlan:
     otio = _otio()
     cues: list[SoundCue] = []
     music: MusicBed | None = None
+    low_db, high_db = GAIN_RANGE_DB
     for track in otio_timeline.tracks:
         if track.kind != otio.schema.TrackKind.Audio:
             continue
-        for item in track:
+        for item in _count(list(track), file, f"track {track.name!r}"):
             if not isinstance(item, otio.schema.Clip):
                 continue
             meta = _meta(item)
+            where = f"{track.name} clip {item.name!r} metadata {NAMESPACE}"
             if track.name == "Music" and "gain_db" in meta:
+                path = meta.get("path")
                 music = MusicBed(
-                    path=meta.get("path"),
-                    gain_db=float(meta["gain_db"]),
-                    fade_in=None if meta.get("fade_in") is None else int(meta["fade_in"]),
-                    fade_out=None if meta.get("fade_out") is None else int(meta["fade_out"]),
-                    duck_db=float(meta.get("duck_db", 0.0)),
+                    path=None if path is None else _string(path, file, f"{where}.path"),
+                    gain_db=_number(meta["gain_db"], file, f"{where}.gain_db", low_db, high_db),
+                    fade_in=_optional_frames(meta.get("fade_in"), file, f"{where}.fade_in", rate),
+                    fade_out=_optional_frames(
+                        meta.get("fade_out"), file, f"{where}.fade_out", rate
+                    ),
+                    duck_db=_number(meta.get("duck_db", 0.0), file, f"{where}.duck_db", 0, 96),
                 )
             elif "kind" in meta:
-                at = round(_frames(item.range_in_parent().start_time, rate))
-                length = round(_frames(item.source_range.duration, rate))
-                frames = meta.get("frames")
-                if meta.get("length") is not None and length != int(meta["length"]):
+                at = _time(item.range_in_parent().start_time, rate, file, f"{where} position")
+                length = _time(
+                    getattr(item.source_range, "duration", None),
+                    rate,
+                    file,
+                    f"{where} duration",
+                    length=True,
+                )
+                frames = _optional_frames(meta.get("frames"), file, f"{where}.frames", rate)
+                written = _optional_frames(meta.get("length"), file, f"{where}.length", rate)
+                if written is not None and length != written:
                     frames = length  # trimmed in another tool: its length is now explicit
                 cues.append(
                     SoundCue(
-                        kind=str(meta["kind"]),
+                        kind=_string(meta["kind"], file, f"{where}.kind"),
                         at=at,
-                        gain_db=float(meta.get("gain_db", 0.0)),
-                        frames=None if frames is None else int(frames),
+                        gain_db=_number(
+                            meta.get("gain_db", 0.0), file, f"{where}.gain_db", low_db, high_db
+                        ),
+                        frames=frames,
                     )
                 )
-    loudness = tuple(
-        ChannelLoudness(str(x["channel"]), float(x["lufs"]))
-        for x in _meta(otio_timeline).get("loudness", ())
-    )
-    return AudioPlan(sfx=tuple(cues), music=music, loudness=loudness)
+    loudness = _meta(otio_timeline).get("loudness", ())
+    if not isinstance(loudness, Sequence) or isinstance(loudness, str):
+        raise _bad(file, f"metadata {NAMESPACE}.loudness", "must be a list of targets")
+    if len(loudness) > MAX_OTIO_ITEMS:
+        raise _bad(file, f"metadata {NAMESPACE}.loudness", "must be a short list of targets")
+    targets = []
+    for i, x in enumerate(loudness):
+        where = f"metadata {NAMESPACE}.loudness[{i}]"
+        if not isinstance(x, Mapping):
+            raise _bad(file, where, "must be a channel and its lufs")
+        targets.append(
+            ChannelLoudness(
+                _string(x.get("channel"), file, f"{where}.channel", 100),
+                _number(x.get("lufs"), file, f"{where}.lufs", -1000, 1000),
+            )
+        )
+    return AudioPlan(sfx=tuple(cues), music=music, loudness=tuple(targets))

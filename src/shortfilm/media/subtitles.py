@@ -53,23 +53,37 @@ def _clock(ms: int, separator: str) -> str:
 def _lines(text: str) -> str:
     """Cue text without blank lines, which would end the cue early in both formats."""
     kept = [line.strip() for line in text.splitlines() if line.strip()]
-    return "\n".join(kept).replace("-->", "->")
+    return "\n".join(kept)
+
+
+def _vtt_text(text: str) -> str:
+    """Cue text as WebVTT cue text: ``&``, ``<`` and ``>`` as the character references the
+    WebVTT spec names (``&amp;`` ``&lt;`` ``&gt;``), so a caption such as ``Tom & Jerry <b>`` is
+    shown as written instead of opening a bold span or a broken reference."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def srt(timeline: Timeline) -> str:
     """SubRip text: numbered cues from 1, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, a blank line after
-    each. Empty when the timeline has no captions or hook."""
+    each. Empty when the timeline has no captions or hook.
+
+    SubRip has no escape: the text is written as it is (``&`` stays ``&``; players that read
+    ``<b>``-style tags in SRT will read them in a caption too); only ``-->`` becomes ``->``."""
     blocks = [
-        f"{i}\n{_clock(c.start_ms, ',')} --> {_clock(c.end_ms, ',')}\n{_lines(c.text)}\n"
+        f"{i}\n{_clock(c.start_ms, ',')} --> {_clock(c.end_ms, ',')}\n{text}\n"
         for i, c in enumerate(cues(timeline), start=1)
+        # "-->" on a text line would read as a timing line
+        for text in [_lines(c.text).replace("-->", "->")]
     ]
     return "\n".join(blocks)
 
 
 def webvtt(timeline: Timeline) -> str:
-    """WebVTT text: the ``WEBVTT`` header, then numbered cues with ``HH:MM:SS.mmm`` times."""
+    """WebVTT text: the ``WEBVTT`` header, then numbered cues with ``HH:MM:SS.mmm`` times; the
+    cue text escaped (see :func:`_vtt_text`), so it is read as text, never as markup."""
     blocks = [
-        f"{i}\n{_clock(c.start_ms, '.')} --> {_clock(c.end_ms, '.')}\n{_lines(c.text)}\n"
+        f"{i}\n{_clock(c.start_ms, '.')} --> {_clock(c.end_ms, '.')}\n{text}\n"
         for i, c in enumerate(cues(timeline), start=1)
+        for text in [_vtt_text(_lines(c.text))]
     ]
     return "\n".join(["WEBVTT\n", *blocks])

@@ -306,7 +306,8 @@ class UserRow(Base):
     """A person who logs in to the web app: one role each (:class:`shortfilm.domain.people.Role`).
 
     Only the argon2 hash of the password is stored; ``active`` false locks the account out
-    without losing the name its past reviews and comments carry."""
+    without losing the name its past reviews and comments carry, and ``deactivated_at`` says
+    since when (both are set and cleared together, in :mod:`shortfilm.workflow.accounts`)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -315,6 +316,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebSessionRow(Base):

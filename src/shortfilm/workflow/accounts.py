@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
 
 from shortfilm.domain.people import Actor, Role
 from shortfilm.errors import InputError
-from shortfilm.store.repo import Store
+from shortfilm.store.repo import Store, updated_rows
 from shortfilm.store.tables import UserRow, WebSessionRow
 
 MIN_PASSWORD_LENGTH = 8
@@ -57,8 +59,7 @@ def add_user(store: Store, name: str, role: Role | str, password: str) -> Actor:
     if not name or len(name) > 200 or any(ch in name for ch in "\r\n\t"):
         raise InputError("a user name is 1-200 characters on one line")
     parsed = parse_role(role)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     with store.session() as s:
         if s.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
             raise InputError(f"user {name!r} exists already")
@@ -66,6 +67,11 @@ def add_user(store: Store, name: str, role: Role | str, password: str) -> Actor:
         s.add(row)
         s.flush()
         return _actor(row)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def authenticate(store: Store, name: str, password: str) -> Actor | None:
@@ -151,3 +157,108 @@ def list_users(store: Store) -> list[Actor]:
     with store.session() as s:
         rows = s.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.name))
         return [_actor(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the owner manages them: who, and whether (since when) they are locked out."""
+
+    actor: Actor
+    deactivated_at: datetime | None
+    """``None`` while the user may log in."""
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every user, deactivated ones too, by name."""
+    with store.session() as s:
+        rows = s.scalars(select(UserRow).order_by(UserRow.name))
+        return [_account(r) for r in rows]
+
+
+def _account(row: UserRow) -> Account:
+    since = row.deactivated_at
+    if not row.active and since is None:  # locked out by hand in the database
+        since = row.created_at
+    if since is not None and since.tzinfo is None:  # SQLite hands back naive UTC
+        since = since.replace(tzinfo=UTC)
+    return Account(_actor(row), None if row.active else since)
+
+
+def get_account(store: Store, name: str) -> Account:
+    """The account called ``name``; InputError when there is none."""
+    with store.session() as s:
+        return _account(_user(s, name))
+
+
+def _user(s: Session, name: str) -> UserRow:
+    row = s.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
+    if row is None:
+        raise InputError(f"no user {name.strip()!r}: 'shortfilm user list' shows who there is")
+    return row
+
+
+def _close_sessions(s: Session, user_id: int, *, keep: str | None = None) -> int:
+    """Delete the user's web sessions (all but the one whose token is ``keep``); how many."""
+    query = delete(WebSessionRow).where(WebSessionRow.user_id == user_id)
+    if keep:
+        query = query.where(WebSessionRow.token_sha256 != _token_hash(keep))
+    return updated_rows(s, query)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What a change to an account did."""
+
+    account: Account
+    changed: bool
+    """False when the account already was as asked (activating an active user)."""
+    sessions_closed: int
+
+
+def deactivate_user(store: Store, name: str) -> AccountChange:
+    """Lock ``name`` out: their open web sessions end at once (deleted, so their next request is
+    sent to the login page) and later logins get the answer a wrong password gets. Their name
+    stays on what they wrote. InputError for an unknown name."""
+    with store.session() as s:
+        row = _user(s, name)
+        changed = row.active
+        if changed:
+            row.active = False
+            row.deactivated_at = datetime.now(UTC)
+        closed = _close_sessions(s, row.id)
+        s.flush()
+        return AccountChange(_account(row), changed, closed)
+
+
+def activate_user(store: Store, name: str) -> AccountChange:
+    """Let a deactivated ``name`` log in again (with their old password). InputError for an
+    unknown name."""
+    with store.session() as s:
+        row = _user(s, name)
+        changed = not row.active
+        row.active = True
+        row.deactivated_at = None
+        s.flush()
+        return AccountChange(_account(row), changed, 0)
+
+
+def change_password(
+    store: Store, name: str, password: str, *, keep_session: str | None = None
+) -> AccountChange:
+    """Give ``name`` a new password (the rules of :func:`add_user`) and end their other web
+    sessions: whoever logged in with the old password is logged out. ``keep_session`` is the
+    token of the session making the change, if any, which stays open. A deactivated user's
+    password may be changed; they stay deactivated. InputError for an unknown name or a short
+    password."""
+    _check_password(password)
+    hashed = _hasher.hash(password)
+    with store.session() as s:
+        row = _user(s, name)
+        row.password_hash = hashed
+        closed = _close_sessions(s, row.id, keep=keep_session)
+        s.flush()
+        return AccountChange(_account(row), True, closed)

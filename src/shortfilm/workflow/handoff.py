@@ -84,9 +84,14 @@ def export_timeline(
         ids={"slug": slug, "edit_version": stored.version},
         generators=fmt == "otio",
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _replacing(out) as partial:
-        write_otio(otio_timeline, partial, fmt)
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; --out takes the name of the file to write")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with _replacing(out) as partial:
+            write_otio(otio_timeline, partial, fmt)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot be written ({exc.strerror or exc})") from exc
     return TimelineExport(out, stored.version, fmt, len(timeline.segments))
 
 
@@ -113,6 +118,14 @@ def import_timeline(store: Store, slug: str, file: Path) -> EditChange:
         timeline = timeline_from_otio(otio_timeline, resolve, file=file)
     except TimelineError as exc:
         raise InputError(f"{file}: {exc}") from exc
+    frames = source_frames(store, timeline.rate)
+    for seg in timeline.segments:
+        length = frames(seg.media_sha256)
+        if seg.source_out > length:
+            raise InputError(
+                f"{file}: {seg.name} take {seg.take} is cut to frame {seg.source_out}, past the "
+                f"end of the take ({length} frames at {timeline.rate} fps)"
+            )
     return change_edit(
         store, slug, lambda _current: timeline, what=f"import {file.name}", via="import"
     )
@@ -136,31 +149,46 @@ def _resolver(store: Store, slug: str, file: Path) -> Resolve:
         by_id[take.id] = identity
         by_sha.setdefault(take.video_sha256, []).append(identity)
     objects = store.artifacts.objects.resolve()
+    sizes = {_size(store.artifact_path(sha)) for sha in by_sha}
 
     def sha_of(path: Path) -> str | None:
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                return None
+            real = path.resolve()
+            if real.parent.parent == objects:
+                return real.name
+            # hash only a file that could be a take: a path to a large unrelated file costs a
+            # stat, not a read of the whole file
+            if real.stat().st_size not in sizes:
+                return None
+            return sha256_file(real)
+        except OSError:
             return None
-        real = path.resolve()
-        if real.parent.parent == objects:
-            return real.name
-        return sha256_file(real)
 
     def resolve(facts: ClipFacts) -> TakeIdentity:
         meta = facts.metadata
         on_disk = sha_of(facts.path) if facts.path is not None else None
         take_id = meta.get("take_id")
-        if take_id is not None and int(take_id) in by_id:
-            identity = by_id[int(take_id)]
+        if isinstance(take_id, int) and take_id in by_id:
+            identity = by_id[take_id]
             if on_disk is None or on_disk == identity.media_sha256:
                 return identity
         for sha in (on_disk, meta.get("media_sha256")):
-            matches = by_sha.get(str(sha)) if sha else None
+            matches = by_sha.get(sha) if isinstance(sha, str) else None
             if matches:
                 wanted = meta.get("clip")
                 return next((m for m in matches if m.clip == wanted), matches[0])
+        shown = f"{facts.url:.200}" if facts.url else "no file"
         raise InputError(
-            f"{file}: clip {facts.name!r} shows {facts.url or 'no file'}, "
-            f"which is not a take of {slug}"
+            f"{file}: clip {facts.name!r} shows {shown}, which is not a take of {slug}"
         )
 
     return resolve
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -50,10 +50,12 @@ def lint_with_lessons(
 def clips_with_errors(
     production: Production, durations_s: tuple[float, float] | None
 ) -> dict[int, list[Finding]]:
-    """0-based clip index -> its error findings (board errors count for every clip).
+    """0-based clip index -> its error findings (board and edit errors count for every clip).
 
-    The same selection as ``lint_production(only_clip=i)`` for each clip, from one lint pass:
-    whole-film findings (placed at ``clips`` or ``edit``) block no single clip.
+    For each clip the selection of ``lint_production(only_clip=i)``, from one lint pass, plus
+    the errors placed at ``edit``: the edit would refuse the film once every take exists, so no
+    take is worth paying for until the edit section is fixed. Findings placed at ``clips`` (the
+    total length) block no single clip.
     """
     blocked: dict[int, list[Finding]] = {}
     everyone = range(len(production.clips))
@@ -63,7 +65,7 @@ def clips_with_errors(
         match = _CLIP_PLACE.match(finding.place)
         if match:
             targets: Iterable[int] = (int(match.group(1)),)
-        elif finding.place.startswith("board"):
+        elif finding.place.startswith(("board", "edit")):
             targets = everyone
         else:
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 from shortfilm.domain.production import Production
 
 # The family modules register their rules on import; the order fixes the order of RULES.
-from shortfilm.prompts.lint import board, clip, continuity, story  # noqa: F401
+from shortfilm.prompts.lint import board, clip, continuity, edit, story  # noqa: F401
 from shortfilm.prompts.lint.findings import Finding, Rule, Severity, has_errors
 from shortfilm.prompts.lint.registry import RULES, LintContext, run_checks
 

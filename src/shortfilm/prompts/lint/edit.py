@@ -1,0 +1,137 @@
+"""Story rules about the cut (S410, S411): what the edit would refuse once the takes exist.
+
+``run`` assembles the edit only after every take has been generated, so a caption over a lower
+third, or a text that starts after the film ends, used to be refused after the credits were
+spent. These rules lay out the same timeline the edit would (:func:`default_timeline`, at the
+rate takes are conformed to), with each take as long as its clip's planned ``duration_s``, and
+report what the timeline's own checks refuse. The checks are the edit's, not copies of them, so
+lint and the edit cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from shortfilm.domain.production import Caption, EditIntent
+from shortfilm.domain.timeline import DEFAULT_RATE, Timeline, TimelineError, frames_for
+from shortfilm.domain.timeline_ops import TakeSource, default_timeline
+from shortfilm.prompts.lint.findings import Severity
+from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
+
+ERROR = Severity.ERROR
+
+FILM_RATE = DEFAULT_RATE
+"""The rate the edit lays the film out at (every take is conformed to it): frames, not seconds,
+decide whether two texts touch, exactly as in the edit."""
+
+
+@dataclass(frozen=True)
+class _BottomText:
+    """A caption or lower third: both are drawn in the bottom third of the frame."""
+
+    path: tuple[str, str, int]
+    label: str
+    start: int
+    end: int
+
+
+def _planned_takes(ctx: LintContext) -> list[TakeSource]:
+    """One take per clip, as long as the clip's ``duration_s`` (what is asked of the model)."""
+    return [
+        TakeSource(i + 1, 1, 0, "", max(1, frames_for(clip.duration_s, FILM_RATE)))
+        for i, clip in enumerate(ctx.production.clips)
+    ]
+
+
+def _planned(ctx: LintContext, edit: EditIntent) -> Timeline:
+    return default_timeline(edit, _planned_takes(ctx), FILM_RATE)
+
+
+def _film_end(ctx: LintContext) -> int | None:
+    """Frames of the planned film without its texts; ``None`` when it cannot be laid out."""
+    edit = ctx.production.edit
+    bare = replace(edit, captions=(), lower_thirds=(), hook=None, end_card=None)
+    try:
+        return _planned(ctx, bare).total_frames
+    except TimelineError:
+        return None
+
+
+def _bottom_texts(ctx: LintContext) -> list[_BottomText]:
+    edit = ctx.production.edit
+    end = _film_end(ctx)
+    out: list[_BottomText] = []
+    groups: tuple[tuple[str, str, tuple[Caption, ...]], ...] = (
+        ("captions", "caption", edit.captions),
+        ("lower_thirds", "lower third", edit.lower_thirds),
+    )
+    for field, kind, items in groups:
+        for index, item in enumerate(items):
+            stop = frames_for(item.end_s, FILM_RATE)
+            out.append(
+                _BottomText(
+                    ("edit", field, index),
+                    f"{kind} {item.text!r} ({item.start_s:g}-{item.end_s:g} s)",
+                    frames_for(item.start_s, FILM_RATE),
+                    stop if end is None else min(stop, end),  # the edit cuts a text at the end
+                )
+            )
+    return sorted(out, key=lambda t: (t.start, t.end, t.path))
+
+
+def _overlapping(ctx: LintContext) -> list[tuple[_BottomText, _BottomText]]:
+    """Every (earlier, later) pair of bottom texts on screen at once."""
+    texts = _bottom_texts(ctx)
+    return [
+        (a, b)
+        for i, a in enumerate(texts)
+        for b in texts[i + 1 :]
+        if b.start < a.end and b.start < b.end
+    ]
+
+
+@production_rule(
+    "S410",
+    "bottom-texts-overlap",
+    ERROR,
+    "Two bottom-third texts (captions, lower thirds) are on screen at once.",
+)
+def bottom_texts_overlap(ctx: LintContext) -> Iterator[Hit]:
+    for a, b in _overlapping(ctx):
+        yield Hit(
+            b.path,
+            f"the {b.label} is on screen with the {a.label}: both are drawn in the bottom "
+            "third, and the edit refuses the film",
+            f"start it at {float(a.end / FILM_RATE):g} s or later, or end the other one sooner",
+        )
+
+
+@production_rule(
+    "S411",
+    "edit-not-playable",
+    ERROR,
+    "The edit would refuse the cut the spec describes, once the takes exist.",
+)
+def edit_not_playable(ctx: LintContext) -> Iterator[Hit]:
+    edit = ctx.production.edit
+    # texts S410 reports are left out here, so each problem is reported once
+    later = {b.path for _, b in _overlapping(ctx)}
+    kept = replace(
+        edit,
+        captions=tuple(
+            c for i, c in enumerate(edit.captions) if ("edit", "captions", i) not in later
+        ),
+        lower_thirds=tuple(
+            c for i, c in enumerate(edit.lower_thirds) if ("edit", "lower_thirds", i) not in later
+        ),
+    )
+    try:
+        _planned(ctx, kept)
+    except TimelineError as exc:
+        yield Hit(
+            ("edit",),
+            f"with each take as long as its clip's duration_s, the edit would refuse the film: "
+            f"{exc}",
+            "change the edit section (times, trims, transitions) so the cut fits the film",
+        )

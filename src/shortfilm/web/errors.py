@@ -46,7 +46,8 @@ def status_of(exc: ShortfilmError) -> tuple[int, str]:
     return 500, str(exc)
 
 
-def _answer(request: Request, status: int, message: str) -> Response:
+def answer(request: Request, status: int, message: str) -> Response:
+    """``{"detail": message}`` for the API and scripts, an error page for a browser."""
     if is_api(request.url.path) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"detail": message}, status_code=status)
     templates = request.app.state.templates
@@ -57,12 +58,12 @@ def _answer(request: Request, status: int, message: str) -> Response:
 async def _workflow_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShortfilmError)
     status, message = status_of(exc)
-    return _answer(request, status, message)
+    return answer(request, status, message)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _answer(request, exc.status_code, str(exc.detail))
+    return answer(request, exc.status_code, str(exc.detail))
 
 
 def install(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ from shortfilm.domain.review import CRITERIA, Checkpoint, Decision, Score, Subje
 from shortfilm.errors import InputError
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
+from shortfilm.web.schemas import MAX_ID
 from shortfilm.web.uploads import add_board_reference, import_external_take
 from shortfilm.workflow import review
 
@@ -31,10 +32,12 @@ def _int(form: FormData, name: str) -> int | None:
     text = _text(form, name)
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(f"{name}: {text!r} is not a whole number") from None
+    digits = text.removeprefix("-")
+    if not digits.isdigit():
+        raise InputError(f"{name}: {text[:24]!r} is not a whole number")
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise InputError(f"{name}: {text[:24]} is out of range")
+    return int(text)
 
 
 def rubric_scores(form: FormData) -> list[Score]:

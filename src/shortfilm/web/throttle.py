@@ -44,10 +44,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 KNOWN_ADDRESSES = 8
 """Addresses remembered per name that has logged in: they pass the name-wide window."""
+NAME_CHARS = 200
+"""A user name's longest (:func:`~shortfilm.workflow.accounts.add_user`): a key keeps no more of
+what was typed, so 10,000 counts of made-up names stay a few megabytes."""
 
 
 class Throttled(Exception):
@@ -81,7 +84,7 @@ class Attempt:
     name_key: str
     keys: list[str]
     address: str
-    outcome: bool | None = field(default=None)
+    outcome: bool | None = None
 
     def succeeded(self) -> None:
         self.outcome = True
@@ -121,12 +124,16 @@ class LoginThrottle:
 
     def _thresholds(self, name: str, address: str) -> dict[str, int]:
         """The counts one login attempt touches, address first, with their thresholds."""
-        folded = name.strip().casefold()
+        folded = self._folded(name)
         return {
             f"addr:{address}": self.address_failures,
             f"pair:{folded}\x00{address}": self.free_failures,
             f"name:{folded}": self.name_failures,
         }
+
+    @staticmethod
+    def _folded(name: str) -> str:
+        return name.strip().casefold()[:NAME_CHARS]
 
     @contextmanager
     def attempt(self, name: str, address: str) -> Iterator[Attempt]:
@@ -135,7 +142,7 @@ class LoginThrottle:
         attempt left unsettled (the check raised) counts as nothing."""
         now = self._clock()
         thresholds = self._thresholds(name, address)
-        name_key = f"name:{name.strip().casefold()}"
+        name_key = f"name:{self._folded(name)}"
         with self._lock:
             known = address in self._known.get(name_key, ())
             keys = [key for key in thresholds if not (known and key == name_key)]

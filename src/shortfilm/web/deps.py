@@ -12,7 +12,7 @@ from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer, viewer
 from shortfilm.web.errors import NotFound
 from shortfilm.web.multipart import FormBody, Upload, uploaded
-from shortfilm.web.schemas import MAX_ID
+from shortfilm.web.schemas import beyond_max_id
 
 
 async def store_of(request: Request) -> Store:
@@ -30,7 +30,7 @@ def existing_slug(slug: str, request: Request) -> str:
 
 
 async def numbers_in_range(request: Request) -> None:
-    """404 for a whole number in the path (a clip's position, an id) past :data:`MAX_ID`: no
+    """404 for a whole number in the path (a position, an id) past :data:`~.schemas.MAX_ID`: no
     row can have it, and the database would fail on it rather than find nothing. An app-wide
     dependency, so a new route cannot forget it."""
     pending = [getattr(request.scope.get("route"), "dependant", None)]
@@ -43,8 +43,7 @@ async def numbers_in_range(request: Request) -> None:
             if param.field_info.annotation is not int:
                 continue
             raw = str(request.path_params.get(param.alias, ""))
-            digits = raw.removeprefix("-")
-            if digits.isdigit() and (len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID):
+            if beyond_max_id(raw):
                 raise NotFound(f"no {param.alias} {raw[:24]}")
 
 

@@ -16,7 +16,7 @@ from shortfilm.domain.review import CRITERIA, Checkpoint, Decision, Score, Subje
 from shortfilm.errors import InputError
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
-from shortfilm.web.schemas import MAX_ID
+from shortfilm.web.schemas import beyond_max_id
 from shortfilm.web.uploads import add_board_reference, import_external_take
 from shortfilm.workflow import review
 
@@ -32,11 +32,10 @@ def _int(form: FormData, name: str) -> int | None:
     text = _text(form, name)
     if not text:
         return None
-    digits = text.removeprefix("-")
-    if not digits.isdigit():
-        raise InputError(f"{name}: {text[:24]!r} is not a whole number")
-    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+    if beyond_max_id(text):
         raise InputError(f"{name}: {text[:24]} is out of range")
+    if not text.removeprefix("-").isdigit():
+        raise InputError(f"{name}: {text[:24]!r} is not a whole number")
     return int(text)
 
 

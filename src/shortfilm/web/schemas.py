@@ -19,6 +19,13 @@ Number = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
 """A whole number the store can hold; the workflow says whether it names anything."""
 
 
+def beyond_max_id(text: str) -> bool:
+    """Whether ``text`` is a whole number past :data:`MAX_ID` either way (judged on its digits
+    first: a megabyte of them is never converted)."""
+    digits = text.strip().removeprefix("-")
+    return digits.isdigit() and (len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID)
+
+
 class ScoreBody(BaseModel):
     criterion: str
     value: Number

@@ -22,6 +22,7 @@ from shortfilm.cli.common import (
     store_at,
 )
 from shortfilm.errors import InputError, ShortfilmError
+from shortfilm.web.settings import Settings
 
 user_app = typer.Typer(
     help="People who log in to the web app, one role each.", no_args_is_help=True
@@ -142,6 +143,18 @@ def user_passwd(name: NameArg, home: HomeOpt = Path(".")) -> None:
     )
 
 
+def _trusted_proxies(values: list[str]) -> list[str]:
+    """Addresses or networks (``10.0.0.5``, ``10.0.0.0/24``); anything else is refused."""
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            fail(InputError(f"--trusted-proxy {value!r}: an IP address or network, like 10.0.0.5"))
+    return values
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -152,18 +165,51 @@ def serve(
     max_upload_mb: Annotated[
         float, typer.Option(help="Largest upload accepted (reference image, external take).")
     ] = 200.0,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ADDR",
+            help="A reverse proxy (address or network) whose X-Forwarded-For / -Proto are "
+            "believed; repeat for several. Without it those headers are ignored.",
+        ),
+    ] = None,
+    max_form_kb: Annotated[
+        float, typer.Option(min=1, help="Largest request body that is not an upload (413 past it).")
+    ] = Settings.max_form_bytes / 1024,
+    body_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a request body may take to arrive (408 after).")
+    ] = Settings.body_timeout_s,
+    header_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a request's headers may take to arrive (408 after)."),
+    ] = Settings.header_timeout_s,
+    max_header_kb: Annotated[
+        float, typer.Option(min=1, help="Largest request line plus headers (431 past it).")
+    ] = Settings.max_header_bytes / 1024,
+    keep_alive: Annotated[
+        int, typer.Option(min=1, help="Seconds an idle keep-alive connection stays open.")
+    ] = Settings.keep_alive_s,
     home: HomeOpt = Path("."),
 ) -> None:
     """The team web app: review boards, takes and the edit in a browser (login required)."""
     import uvicorn
 
-    from shortfilm.web.settings import ENV_HOME, ENV_MAX_UPLOAD
+    from shortfilm.web.settings import ENV_HOME, ENV_MAX_UPLOAD, limits_to_env
 
     if not is_home(home):
         fail(InputError(f"{home}: not a production home (run 'shortfilm init' or 'run' first)"))
+    proxies = _trusted_proxies(trusted_proxy or [])
+    limits = Settings(
+        max_form_bytes=int(max_form_kb * 1024),
+        body_timeout_s=body_timeout,
+        header_timeout_s=header_timeout,
+        max_header_bytes=int(max_header_kb * 1024),
+        keep_alive_s=keep_alive,
+    )
     # the app is built in each worker process from these (uvicorn's factory needs an import path)
     os.environ[ENV_HOME] = str(home.resolve())
     os.environ[ENV_MAX_UPLOAD] = str(int(max_upload_mb * 1024 * 1024))
+    os.environ.update(limits_to_env(limits))
     err.print(f"serving {home.resolve()} at http://{host}:{port}/", highlight=False)
     uvicorn.run(
         "shortfilm.web.app:app_from_env",
@@ -172,4 +218,8 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        http="shortfilm.web.server:GuardedHttpProtocol",
+        timeout_keep_alive=keep_alive,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )

@@ -16,6 +16,8 @@ from starlette.responses import PlainTextResponse
 from shortfilm.store.repo import Store
 from shortfilm.web import api, errors, forms, login, media, pages
 from shortfilm.web.auth import LoginRequired, check_csrf
+from shortfilm.web.body_guard import BodyGuard
+from shortfilm.web.deps import numbers_in_range
 from shortfilm.web.rendering import PageCache, make_templates
 from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
@@ -23,21 +25,28 @@ from shortfilm.web.throttle import LoginThrottle
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The app over one store; every route but ``/login``, ``/healthz`` and the static files
-    needs a login, and every state-changing one the session's CSRF token."""
+    needs a login, and every state-changing one the session's CSRF token; every body is
+    bounded in size and time (:mod:`shortfilm.web.body_guard`)."""
     app = FastAPI(
         title="shortfilm",
         summary="Review boards, takes and the edit of AI short films as a team.",
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        dependencies=[Depends(check_csrf)],
+        dependencies=[Depends(numbers_in_range), Depends(check_csrf)],
     )
     app.state.store = store
-    app.state.settings = settings or Settings()
+    app.state.settings = settings = settings or Settings()
     app.state.templates = make_templates()
     app.state.pages = PageCache()
     app.state.login_throttle = LoginThrottle()  # per process: see web/throttle.py
-    app.add_middleware(LoginRequired, store=store)
+    app.add_middleware(
+        BodyGuard,
+        max_form_bytes=settings.max_form_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        body_timeout_s=settings.body_timeout_s,
+    )
+    app.add_middleware(LoginRequired, store=store)  # outermost: before any body is read
     errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shortfilm.domain.people import Actor
 from shortfilm.store.repo import Store
-from shortfilm.web.multipart import FormBody, read_multipart
+from shortfilm.web.multipart import FormBody, read_multipart, reads_upload
 from shortfilm.workflow.accounts import session_actor
 
 COOKIE = "shortfilm_session"
@@ -139,10 +139,11 @@ async def viewer(request: Request) -> Viewer:
 async def check_csrf(request: Request) -> None:
     """Refuse (403) a state-changing request without the session's CSRF token.
 
-    A multipart body (an upload) is read here, into temp files under the store's home within
-    the size limit, so its ``csrf_token`` field can be checked before anything uses the file;
-    the route finds it on ``request.state.form_body``, and :class:`LoginRequired` removes the
-    temp files once the response is sent, whatever happened.
+    A multipart body is refused (415) unless the route takes an upload; an upload is read
+    here, into temp files under the store's home within the size limit, so its ``csrf_token``
+    field can be checked before anything uses the file; the route finds it on
+    ``request.state.form_body``, and :class:`LoginRequired` removes the temp files once the
+    response is sent, whatever happened.
     """
     if request.method in SAFE_METHODS or request.url.path == "/login":
         return
@@ -150,6 +151,8 @@ async def check_csrf(request: Request) -> None:
     sent = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
+        if not reads_upload(request.scope.get("route")):
+            raise HTTPException(415, "this form takes no file: send it url-encoded")
         app_state = request.app.state
         body = await read_multipart(
             request, app_state.store.home / "uploads", app_state.settings.max_upload_bytes

@@ -10,8 +10,9 @@ from shortfilm.errors import InputError
 from shortfilm.store.repo import Store
 from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer, viewer
-from shortfilm.web.errors import UnsupportedMedia
-from shortfilm.web.multipart import FormBody, Upload
+from shortfilm.web.errors import NotFound
+from shortfilm.web.multipart import FormBody, Upload, uploaded
+from shortfilm.web.schemas import beyond_max_id
 
 
 async def store_of(request: Request) -> Store:
@@ -28,12 +29,22 @@ def existing_slug(slug: str, request: Request) -> str:
     return slug
 
 
-async def uploaded(request: Request) -> FormBody:
-    """The multipart body :func:`~shortfilm.web.auth.check_csrf` read (and will clean up)."""
-    body: FormBody | None = getattr(request.state, "form_body", None)
-    if body is None:
-        raise UnsupportedMedia("send the file as multipart/form-data")
-    return body
+async def numbers_in_range(request: Request) -> None:
+    """404 for a whole number in the path (a position, an id) past :data:`~.schemas.MAX_ID`: no
+    row can have it, and the database would fail on it rather than find nothing. An app-wide
+    dependency, so a new route cannot forget it."""
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        pending.extend(dependant.dependencies)
+        for param in dependant.path_params:
+            if param.field_info.annotation is not int:
+                continue
+            raw = str(request.path_params.get(param.alias, ""))
+            if beyond_max_id(raw):
+                raise NotFound(f"no {param.alias} {raw[:24]}")
 
 
 def the_file(body: FormBody) -> Upload:

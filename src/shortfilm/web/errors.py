@@ -2,12 +2,14 @@
 
 The workflow raises domain errors and never knows about HTTP; here a refused role becomes 403, a
 stale revision 409 (``this item changed since you opened it``), a closed checkpoint 409, bad
-input 400. The JSON API answers ``{"detail": ...}``; a page answers an HTML page saying why.
+input 400, a request FastAPI cannot validate 422. The JSON API answers ``{"detail": ...}``; a page
+answers an HTML page saying why.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -46,7 +48,8 @@ def status_of(exc: ShortfilmError) -> tuple[int, str]:
     return 500, str(exc)
 
 
-def _answer(request: Request, status: int, message: str) -> Response:
+def answer(request: Request, status: int, message: str) -> Response:
+    """``{"detail": message}`` for the API and scripts, an error page for a browser."""
     if is_api(request.url.path) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"detail": message}, status_code=status)
     templates = request.app.state.templates
@@ -57,14 +60,29 @@ def _answer(request: Request, status: int, message: str) -> Response:
 async def _workflow_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShortfilmError)
     status, message = status_of(exc)
-    return _answer(request, status, message)
+    return answer(request, status, message)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """422 naming each field and what is wrong with it -- never echoing the input back: it may
+    be bytes that are not text (FastAPI's own handler failed on those with a 500)."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    if is_api(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": problems}, status_code=422)
+    text = "; ".join(f"{'.'.join(p['loc'][1:]) or 'request'}: {p['msg']}" for p in problems)
+    return answer(request, 422, text)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _answer(request, exc.status_code, str(exc.detail))
+    return answer(request, exc.status_code, str(exc.detail))
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ShortfilmError, _workflow_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

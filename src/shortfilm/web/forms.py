@@ -16,6 +16,7 @@ from shortfilm.domain.review import CRITERIA, Checkpoint, Decision, Score, Subje
 from shortfilm.errors import InputError
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
+from shortfilm.web.schemas import beyond_max_id
 from shortfilm.web.uploads import add_board_reference, import_external_take
 from shortfilm.workflow import review
 
@@ -31,10 +32,11 @@ def _int(form: FormData, name: str) -> int | None:
     text = _text(form, name)
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(f"{name}: {text!r} is not a whole number") from None
+    if beyond_max_id(text):
+        raise InputError(f"{name}: {text[:24]} is out of range")
+    if not text.removeprefix("-").isdigit():
+        raise InputError(f"{name}: {text[:24]!r} is not a whole number")
+    return int(text)
 
 
 def rubric_scores(form: FormData) -> list[Score]:

@@ -168,3 +168,26 @@ async def read_multipart(request: Request, folder: Path, limit: int) -> FormBody
         receiver.abandon()
         raise
     return receiver.body
+
+
+async def uploaded(request: Request) -> FormBody:
+    """The multipart body :func:`~shortfilm.web.auth.check_csrf` read (and will clean up); a
+    route is an upload route exactly when it asks for this (:func:`reads_upload`)."""
+    body: FormBody | None = getattr(request.state, "form_body", None)
+    if body is None:
+        raise HTTPException(415, "send the file as multipart/form-data")
+    return body
+
+
+def reads_upload(route: object) -> bool:
+    """Whether a matched route (``scope["route"]``) takes an upload: it depends on
+    :func:`uploaded`. Only such a route has a multipart body read for it."""
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        if dependant.call is uploaded:
+            return True
+        pending.extend(dependant.dependencies)
+    return False

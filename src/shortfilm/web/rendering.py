@@ -5,10 +5,15 @@ newest event id (every write appends one) and the viewer's role (which forms a p
 with placeholders where the per-session CSRF token and the viewer's name go; serving a cached
 page is then two string replacements, so the review overview of a 120-take production costs a
 couple of milliseconds instead of a full render.
+
+The placeholders carry a random nonce drawn when the process starts: a comment, a label or a
+name is user text, and a fixed placeholder typed into one would come back as the reader's CSRF
+token. Nobody can type a nonce they never see (a placeholder never reaches a browser).
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -21,8 +26,9 @@ from starlette.requests import Request
 
 from shortfilm.web.auth import Viewer
 
-CSRF_PLACEHOLDER = "__shortfilm_csrf_token__"
-NAME_PLACEHOLDER = "__shortfilm_viewer_name__"
+_NONCE = secrets.token_hex(16)
+CSRF_PLACEHOLDER = f"__shortfilm_csrf_{_NONCE}__"
+NAME_PLACEHOLDER = f"__shortfilm_viewer_{_NONCE}__"
 CACHE_SIZE = 256
 
 

@@ -1,38 +1,57 @@
-"""Request bodies of the JSON API (pydantic: untrusted data enters here)."""
+"""Request bodies of the JSON API (pydantic: untrusted data enters here).
+
+Every whole number is bounded by :data:`MAX_ID` (422 past it): the database's columns are 32-bit
+on PostgreSQL, and SQLite fails on a number past 64 bits instead of finding nothing.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from shortfilm.domain.review import Checkpoint, Decision, SubjectKind
 
+MAX_ID = 2**31 - 1
+"""The largest id, number, revision or position the store's INTEGER columns hold."""
+
+Number = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+"""A whole number the store can hold; the workflow says whether it names anything."""
+
+
+def beyond_max_id(text: str) -> bool:
+    """Whether ``text`` is a whole number past :data:`MAX_ID` either way (judged on its digits
+    first: a megabyte of them is never converted)."""
+    digits = text.strip().removeprefix("-")
+    return digits.isdigit() and (len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID)
+
 
 class ScoreBody(BaseModel):
     criterion: str
-    value: int
+    value: Number
     note: str = ""
 
 
 class DecisionBody(BaseModel):
     kind: SubjectKind
-    subject_id: int
+    subject_id: Number
     decision: Decision
     scores: list[ScoreBody] = Field(default_factory=list)
     note: str = ""
     changes: str = ""
-    expected_revision: int | None = None
+    expected_revision: Number | None = None
     """The subject's ``revision`` as the reviewer saw it: a stale one answers 409."""
 
 
 class SelectBody(BaseModel):
-    take: int
+    take: Number
     """The take number within the clip."""
-    expected_revision: int | None = None
+    expected_revision: Number | None = None
 
 
 class CommentBody(BaseModel):
     kind: SubjectKind
-    subject_id: int
+    subject_id: Number
     body: str
     at_s: float | None = None
     """Seconds into the take or render the comment points at."""
@@ -41,7 +60,7 @@ class CommentBody(BaseModel):
 class OverrideBody(BaseModel):
     gate: Checkpoint
     reason: str
-    subject_id: int | None = None
+    subject_id: Number | None = None
 
 
 class PublishBody(BaseModel):

@@ -131,7 +131,7 @@ def _boxes(data: bytes) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _rewrite(data: bytes, width: int, height: int) -> bytes:
+def _rewrite(data: bytes, width: int, height: int, sar: tuple[int, int] | None) -> bytes:
     out = b""
     for kind, body in _boxes(data):
         if kind == b"avcC":
@@ -141,7 +141,9 @@ def _rewrite(data: bytes, width: int, height: int) -> bytes:
             fields = body[:skip]
             if kind == b"avc1":
                 fields = fields[:24] + struct.pack(">HH", width, height) + fields[28:]
-            body = fields + _rewrite(body[skip:], width, height)
+            body = fields + _rewrite(body[skip:], width, height, sar)
+            if kind == b"avc1" and sar is not None:  # the container's pixel shape
+                body += struct.pack(">I4sII", 16, b"pasp", *sar)
         out += struct.pack(">I4s", len(body) + 8, kind) + body
     return out
 
@@ -157,8 +159,16 @@ def _rewrite_avcc(body: bytes, width: int, height: int) -> bytes:
     return bytes(out) + body[at:]
 
 
-def mp4_claiming(path: Path, width: int, height: int, *, frames: int = 2) -> Path:
-    """An MP4 of ``frames`` real 32x32 H.264 frames whose SPS states ``width`` x ``height``.
+def mp4_claiming(
+    path: Path,
+    width: int,
+    height: int,
+    *,
+    frames: int = 2,
+    sar: tuple[int, int] | None = None,
+) -> Path:
+    """An MP4 of ``frames`` real 32x32 H.264 frames whose SPS states ``width`` x ``height``
+    and, with ``sar``, a ``pasp`` box saying each pixel is shown ``sar[0]:sar[1]`` wide.
 
     The moov box comes last (no faststart), so resizing it moves no sample offsets."""
     small = path.with_name(f"{path.stem}-source.mp4")
@@ -170,7 +180,7 @@ def mp4_claiming(path: Path, width: int, height: int, *, frames: int = 2) -> Pat
         ],
         what="a crafted take",
     )  # fmt: skip
-    path.write_bytes(_rewrite(small.read_bytes(), width, height))
+    path.write_bytes(_rewrite(small.read_bytes(), width, height, sar))
     small.unlink()
     return path
 

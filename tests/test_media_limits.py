@@ -48,6 +48,7 @@ def crafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "many frames": long_video(folder / "many.mp4", 12, rate="50"),
         "streamed": streamed_mkv(folder / "streamed.mkv", 300),
         "png 13000": png_claiming(folder / "bomb.png", 13000, 13000),
+        "wide pixels": mp4_claiming(folder / "wide.mp4", 32, 32, frames=4, sar=(1000, 1)),
     }
 
 
@@ -95,6 +96,23 @@ def test_a_picture_claimed_by_the_header_is_refused_before_any_decode(
     # and the pixel count of a frame is a limit of its own
     square = MediaLimits(max_width=4096, max_height=4096, max_frame_pixels=2_000_000)
     assert "more than the 2.0 M" in _refused(check_video, crafted["2048x2048"], limits=square)
+
+
+def test_pixels_the_container_says_are_shown_wide_count_as_shown(
+    crafted: dict[str, Path], home: Path
+) -> None:
+    """A 32x32 take whose container says each pixel is shown 1000 wide would have its last
+    frame drawn 32000 wide (at 65535:1, two million): that is the size it is held to."""
+    wide = crafted["wide pixels"]
+    message = _refused(check_video, wide, name="wide.mp4")
+    assert message == (
+        "wide.mp4: the video is 32000x32, larger than the 8192x8192 this server decodes "
+        "(as shown: its pixels are 1000 wide)"
+    )
+    before = _snapshot(home)
+    code, said, _ = _cli("take", "import", SLUG, "clip-01", str(wide))
+    assert code == 2 and "the video is 32000x32" in said, said
+    assert _snapshot(home) == before
 
 
 def test_length_claimed_by_the_header_is_refused_before_any_decode(

@@ -228,7 +228,14 @@ def check_stated_size(container: Any, v: Any, limits: MediaLimits, shown: str) -
     if v is None:
         return
     vcc = v.codec_context
-    limits.check_frame(shown, vcc.width or 0, vcc.height or 0)
+    width, height = vcc.width or 0, vcc.height or 0
+    limits.check_frame(shown, width, height)
+    sar = v.sample_aspect_ratio
+    if sar and sar != 1:  # a picture shown stretched is drawn at that size (the last frame's PNG)
+        try:
+            limits.check_frame(shown, max(1, round(width * sar)), height)
+        except MediaTooLarge as exc:
+            raise MediaTooLarge(f"{exc} (as shown: its pixels are {sar} wide)") from None
     seconds = max((container.duration or 0) / 1_000_000, _stream_duration(v) or 0.0)
     frames = int(v.frames) if v.frames else None
     if frames is None and seconds and v.average_rate:

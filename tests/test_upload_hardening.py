@@ -252,3 +252,26 @@ def test_a_take_whose_qc_never_ran_gets_it_when_first_needed(store: Store, tmp_p
     shown = stored_qc(store, SLUG, 2, made.take)
     assert shown.report.status in ("pass", "warn", "fail")
     assert _take_qc(store, made.take_id) == shown.report.status
+
+
+def test_a_qc_that_cannot_run_names_the_take_not_the_servers_path(
+    app: FastAPI, store: Store, tmp_path: Path
+) -> None:
+    """QC's error is kept as the report and shown on the clip page: a damaged stored video is
+    named as the take, not by its place under the server's store."""
+    from shortfilm.workflow.take_qc import review_take
+
+    video = make_video(tmp_path / "damaged.mp4", seconds=2.0, hue=70)
+    made = import_take(store, SLUG, 4, video, selected_by="ari")
+    with store.session() as s:
+        take = s.get(TakeRow, made.take_id)
+        assert take is not None and take.video_sha256 is not None
+        stored = store.artifact_path(take.video_sha256)
+    stored.chmod(0o644)
+    stored.write_bytes(b"\0\0\0\x20ftypisom" + b"\0" * 64)  # the disk lost it
+    report = review_take(store, made.take_id, again=True)
+    assert report.error is not None and f"take-{made.take:03d}" in report.error, report.error
+    _no_server_path(report.error, store)
+    page = User(app, "ari").client.get(f"/p/{SLUG}/clips/4").text
+    assert "could not" in page.lower() or report.error.split(":")[0] in page
+    _no_server_path(page, store)

@@ -148,14 +148,14 @@ def review_take(
         try:
             plan: _Plan | None = _plan_for_take(store, s, take, clip, not_judged)
         except Exception as exc:
-            plan, report = None, QCReport.could_not_run(_why(exc))
+            plan, report = None, QCReport.could_not_run(_why(exc, store, video, number))
     with tempfile.TemporaryDirectory(prefix="shortfilm-qc-") as tmp:
         candidates: list[KeyframeCandidate] = []
         if plan is not None:
             try:
                 report, candidates = _analyse(video, plan, Path(tmp))
             except Exception as exc:
-                report = QCReport.could_not_run(_why(exc))
+                report = QCReport.could_not_run(_why(exc, store, video, number))
         with store.session() as s:
             # QC of this take finishing elsewhere at the same moment (a run, `qc show --again`):
             # one after the other, each replacing the report, never two reports
@@ -485,8 +485,11 @@ def _take(s: Session, slug: str, clip: ClipRow, number: int | None) -> TakeRow:
     return take
 
 
-def _why(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"
+def _why(exc: Exception, store: Store, video: Path, number: int) -> str:
+    """The error as the report keeps it (and the clip page shows it): the stored video named as
+    the take, no path of the server's store in it."""
+    text = str(exc).replace(str(video), f"take-{number:03d}").replace(str(store.home), "")
+    return f"{type(exc).__name__}: {text}"
 
 
 def _subject(clip: ClipRow, take: TakeRow) -> str:

@@ -275,3 +275,37 @@ def test_a_qc_that_cannot_run_names_the_take_not_the_servers_path(
     page = User(app, "ari").client.get(f"/p/{SLUG}/clips/4").text
     assert "could not" in page.lower() or report.error.split(":")[0] in page
     _no_server_path(page, store)
+
+
+def test_serve_hands_its_upload_limits_to_every_worker_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from shortfilm.cli import app as cli
+    from shortfilm.media.limits import MediaLimits
+    from shortfilm.web.settings import (
+        ENV_MEDIA_LIMITS,
+        ENV_QC_WORKERS,
+        UPLOAD_LIMITS,
+        settings_from_env,
+    )
+
+    monkeypatch.delenv(ENV_MEDIA_LIMITS, raising=False)
+    monkeypatch.delenv(ENV_QC_WORKERS, raising=False)
+    assert settings_from_env().media_limits == UPLOAD_LIMITS
+    chosen = MediaLimits(max_width=1920, max_height=1920, max_duration_s=30.5, max_frames=900)
+    monkeypatch.setenv(ENV_MEDIA_LIMITS, chosen.to_text())
+    monkeypatch.setenv(ENV_QC_WORKERS, "3")
+    settings = settings_from_env()
+    assert (settings.media_limits, settings.qc_workers) == (chosen, 3)
+    # a wrong option is refused before the server starts
+    home = tmp_path / "home"
+    Store(home).close()
+    for option, value, says in (
+        ("--max-video-size", "big", "is not WIDTHxHEIGHT"),
+        ("--max-video-seconds", "0", "--max-video-seconds: must be more than 0"),
+        ("--qc-workers", "0", "--qc-workers: at least 1"),
+    ):
+        result = CliRunner().invoke(cli, ["serve", "--home", str(home), option, value])
+        assert result.exit_code == 2 and says in result.output, result.output

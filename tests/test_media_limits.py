@@ -222,3 +222,18 @@ def test_board_add_reference_reads_the_image_size_from_its_header(
     monkeypatch.delenv(ENV_LIMITS)
     code, said, _ = _cli(*args[:3], str(real), *args[3:])
     assert code == 0, said
+
+
+def test_code_that_decodes_frames_itself_opens_through_the_same_check(
+    crafted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keyframe fallback (the clearest frame of the last 1.5 s) and the full-size frame
+    writer decode with PyAV directly: they are held to the limits too."""
+    from shortfilm.media.keyframe import pick_keyframe
+    from shortfilm.workflow.keyframes import write_frame
+
+    monkeypatch.setenv(ENV_LIMITS, "width=1000,height=1000")
+    big = crafted["2048x2048"]
+    assert "2048x2048" in _refused(pick_keyframe, big, tmp_path / "kf.png")
+    assert "2048x2048" in _refused(write_frame, big, 0, 2.0, tmp_path / "frame.png")
+    assert not list(tmp_path.glob("*.png"))

@@ -221,6 +221,25 @@ def _open(p: Path, limits: MediaLimits) -> Any:
     return av.open(str(p), options=limits.decoder_options())
 
 
+def open_checked(path: Path | str, *, limits: MediaLimits | None = None) -> Any:
+    """``av.open(path)`` for code that decodes frames itself (keyframes, thumbnails): the
+    headers held to ``limits`` (default: :func:`~shortfilm.media.limits.limits_from_env`) first,
+    the first video stream's decoder given their pixel cap. The caller closes it (``with``)."""
+    p = Path(path)
+    limits = limits or limits_from_env()
+    container = _open(p, limits)
+    try:
+        v = _video_stream(container)
+        check_stated_size(container, v, limits, str(p))
+        if v is not None:
+            cc = v.codec_context
+            cc.options = {**(cc.options or {}), **limits.decoder_options()}
+    except BaseException:
+        container.close()
+        raise
+    return container
+
+
 def check_stated_size(container: Any, v: Any, limits: MediaLimits, shown: str) -> None:
     """:class:`~shortfilm.media.limits.MediaTooLarge` when the headers of the open
     ``container`` (video stream ``v``; ``None``: no video, nothing to check) state a picture,

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.people import Actor, Role
 from shortfilm.errors import GateError, InputError
 from shortfilm.providers import seedance
 from shortfilm.store import repo
@@ -38,6 +39,8 @@ from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import board_references, import_spec
 
 SLUG = "wasteland-villa"
+VIC = Actor("vic", Role.VISUAL_OPERATOR)
+INES = Actor("ines", Role.OWNER)
 
 
 def png(path: Path, colour: tuple[int, int, int] = (20, 180, 60)) -> Path:
@@ -77,9 +80,7 @@ def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
     store: Store, tmp_path: Path
 ) -> None:
     image = png(tmp_path / "keeper.png")
-    added = add_reference(
-        store, SLUG, image, role="character", label="the keeper", actor_name="vic"
-    )
+    added = add_reference(store, SLUG, image, role="character", label="the keeper", actor=VIC)
     assert (added.version, added.from_version, added.role) == (2, 1, "character")
     assert added.label == "The Keeper" and added.spec_path == "refs/the-keeper.png"
     assert added.path == store.home / "library" / SLUG / "board-v2" / "ref-03__the-keeper.png"
@@ -109,13 +110,13 @@ def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
     # a style image joins board.references, named by its file; a view gets its own image
     style = add_reference(
         store, SLUG, png(tmp_path / "dusk.png", (200, 90, 20)), role="palette",
-        label="Dusk palette", actor_name="vic",
+        label="Dusk palette", actor=VIC,
     )  # fmt: skip
     assert (style.role, style.label) == ("board", "dusk-palette")
     assert style.spec_path == "refs/dusk-palette.png"
     view = add_reference(
         store, SLUG, png(tmp_path / "path.png", (90, 90, 90)), role="environment",
-        label="CLIFF PATH", actor_name="ines",
+        label="CLIFF PATH", actor=INES,
     )  # fmt: skip
     assert view.label == "Cliff path" and view.version == 4 and view.from_version == 3
     assert [len(b.references) for b in boards(store)] == [5, 6, 7, 8]
@@ -131,7 +132,7 @@ def test_a_new_board_image_is_not_carried_onto_the_new_version(
     assert BOARD_IMAGE_KEY in boards(store)[-1].blocks
     add_reference(
         store, SLUG, png(tmp_path / "k.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     latest = boards(store)[-1]
     assert latest.version == made.version + 1 and BOARD_IMAGE_KEY not in latest.blocks
@@ -142,7 +143,7 @@ def test_generation_waits_for_the_review_then_sends_the_new_reference(
 ) -> None:
     added = add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     provider = RefusingProvider()
     with pytest.raises(GateError, match="board v2 is not approved"):
@@ -162,7 +163,7 @@ def test_export_writes_the_image_beside_the_spec_and_imports_back_unchanged(
     store: Store, tmp_path: Path
 ) -> None:
     image = png(tmp_path / "keeper.png")
-    add_reference(store, SLUG, image, role="character", label="The Keeper", actor_name="vic")
+    add_reference(store, SLUG, image, role="character", label="The Keeper", actor=VIC)
     spec = export_production(store, SLUG, tmp_path / "export", with_artifacts=False)
     assert (spec.parent / "refs" / "the-keeper.png").read_bytes() == image.read_bytes()
     assert "reference: refs/the-keeper.png" in spec.read_text()
@@ -213,7 +214,7 @@ def test_a_bad_role_or_label_is_refused_and_nothing_is_written(
     image = png(tmp_path / "ref.png")
     before = snapshot(store)
     with pytest.raises(InputError, match=message):
-        add_reference(store, SLUG, image, role=role, label=label, actor_name="vic")
+        add_reference(store, SLUG, image, role=role, label=label, actor=VIC)
     assert snapshot(store) == before
 
 
@@ -232,16 +233,16 @@ def test_a_file_that_is_not_the_image_it_says_is_refused(store: Store, tmp_path:
         (tmp_path / "missing.png", "no such file"),
     ):
         with pytest.raises(InputError, match=f"image: .*{message}"):
-            add_reference(store, SLUG, path, role="board", label="x", actor_name="vic")
+            add_reference(store, SLUG, path, role="board", label="x", actor=VIC)
     assert snapshot(store) == before
 
 
 def test_the_same_image_twice_in_one_role_is_refused(store: Store, tmp_path: Path) -> None:
     image = png(tmp_path / "mood.png")
-    add_reference(store, SLUG, image, role="board", label="mood", actor_name="vic")
+    add_reference(store, SLUG, image, role="board", label="mood", actor=VIC)
     before = snapshot(store)
     with pytest.raises(InputError, match="image: already on board v2 as mood"):
-        add_reference(store, SLUG, image, role="style", label="mood again", actor_name="vic")
+        add_reference(store, SLUG, image, role="style", label="mood again", actor=VIC)
     assert snapshot(store) == before
 
 
@@ -252,14 +253,14 @@ def test_more_references_than_the_video_models_take_are_refused(
     for n in range(3):
         add_reference(
             store, SLUG, png(tmp_path / f"m{n}.png", (n * 40, 10, 10)), role="board",
-            label=f"mood {n}", actor_name="vic",
+            label=f"mood {n}", actor=VIC,
         )  # fmt: skip
     assert len(boards(store)[-1].references) == MAX_VIDEO_REFERENCES - 1
     before = snapshot(store)
     with pytest.raises(InputError, match=r"has 8 reference images .* at most 9 per clip \(one"):
         add_reference(
             store, SLUG, png(tmp_path / "one-more.png", (1, 2, 3)), role="board",
-            label="one more", actor_name="vic",
+            label="one more", actor=VIC,
         )  # fmt: skip
     assert snapshot(store) == before
 
@@ -315,7 +316,7 @@ def test_two_people_adding_references_at_once_get_a_version_or_a_conflict(
                 try:
                     add_reference(
                         store, SLUG, images[i], role="board", label=f"look {trial}{i}",
-                        actor_name="vic",
+                        actor=VIC,
                     )  # fmt: skip
                     outcomes.append("added")
                 except ConflictError as exc:

@@ -68,15 +68,13 @@ def board_add_reference(
 ) -> None:
     """Add a reference image to the board as a new draft version (review it before generating)."""
     from shortfilm.workflow.board import add_reference
-    from shortfilm.workflow.people import current_person
+    from shortfilm.workflow.review import local_owner
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
     try:
         with store_at(home) as store:
-            added = add_reference(
-                store, slug, image, role=role, label=label, actor_name=current_person()
-            )
+            added = add_reference(store, slug, image, role=role, label=label, actor=local_owner())
     except ShortfilmError as exc:
         fail(exc)
     out.print(

@@ -22,7 +22,8 @@ from shortfilm.cli.common import (
     store_at,
 )
 from shortfilm.errors import InputError, ShortfilmError
-from shortfilm.web.settings import Settings
+from shortfilm.media.limits import MediaLimits
+from shortfilm.web.settings import DEFAULT_QC_WORKERS, UPLOAD_LIMITS, Settings
 
 user_app = typer.Typer(
     help="People who log in to the web app, one role each.", no_args_is_help=True
@@ -189,16 +190,56 @@ def serve(
     keep_alive: Annotated[
         int, typer.Option(min=1, help="Seconds an idle keep-alive connection stays open.")
     ] = Settings.keep_alive_s,
+    max_video_size: Annotated[
+        str, typer.Option(help="Largest uploaded take's picture, WIDTHxHEIGHT (either way up).")
+    ] = f"{UPLOAD_LIMITS.max_width}x{UPLOAD_LIMITS.max_height}",
+    max_video_megapixels: Annotated[
+        float, typer.Option(help="Largest uploaded take's frame, in millions of pixels.")
+    ] = UPLOAD_LIMITS.max_frame_pixels / 1e6,
+    max_video_seconds: Annotated[
+        float, typer.Option(help="Longest uploaded take, in seconds.")
+    ] = UPLOAD_LIMITS.max_duration_s,
+    max_video_frames: Annotated[
+        int, typer.Option(help="Most frames in an uploaded take.")
+    ] = UPLOAD_LIMITS.max_frames,
+    max_image_megapixels: Annotated[
+        float, typer.Option(help="Largest uploaded reference image, in millions of pixels.")
+    ] = UPLOAD_LIMITS.max_image_pixels / 1e6,
+    qc_workers: Annotated[
+        int, typer.Option(help="Uploaded takes' QCs running at once in each server process.")
+    ] = DEFAULT_QC_WORKERS,
     home: HomeOpt = Path("."),
 ) -> None:
-    """The team web app: review boards, takes and the edit in a browser (login required)."""
+    """The team web app: review boards, takes and the edit in a browser (login required).
+
+    Uploads are held to the limits given here from their headers, before anything is decoded
+    (413 over them); an uploaded take's QC runs in the background, ``--qc-workers`` at once.
+    """
     import uvicorn
 
-    from shortfilm.web.settings import ENV_HOME, ENV_MAX_UPLOAD, limits_to_env
+    from shortfilm.web.settings import (
+        ENV_HOME,
+        ENV_MAX_UPLOAD,
+        ENV_MEDIA_LIMITS,
+        ENV_QC_WORKERS,
+        limits_to_env,
+    )
 
     if not is_home(home):
         fail(InputError(f"{home}: not a production home (run 'shortfilm init' or 'run' first)"))
     proxies = _trusted_proxies(trusted_proxy or [])
+    try:
+        media_limits = _upload_limits(
+            max_video_size,
+            max_video_megapixels,
+            max_video_seconds,
+            max_video_frames,
+            max_image_megapixels,
+        )
+        if qc_workers < 1:
+            raise InputError(f"--qc-workers: at least 1, not {qc_workers}")
+    except InputError as exc:
+        fail(exc)
     limits = Settings(
         max_form_bytes=int(max_form_kb * 1024),
         body_timeout_s=body_timeout,
@@ -210,6 +251,8 @@ def serve(
     os.environ[ENV_HOME] = str(home.resolve())
     os.environ[ENV_MAX_UPLOAD] = str(int(max_upload_mb * 1024 * 1024))
     os.environ.update(limits_to_env(limits))
+    os.environ[ENV_MEDIA_LIMITS] = media_limits.to_text()
+    os.environ[ENV_QC_WORKERS] = str(qc_workers)
     err.print(f"serving {home.resolve()} at http://{host}:{port}/", highlight=False)
     uvicorn.run(
         "shortfilm.web.app:app_from_env",
@@ -222,4 +265,31 @@ def serve(
         timeout_keep_alive=keep_alive,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
+    )
+
+
+def _upload_limits(
+    size: str, video_mp: float, seconds: float, frames: int, image_mp: float
+) -> MediaLimits:
+    """The ``serve`` options as limits; :class:`InputError` naming the option that is wrong."""
+    width, sep, height = size.lower().partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit():
+        raise InputError(f"--max-video-size: {size!r} is not WIDTHxHEIGHT, e.g. 4096x4096")
+    side = max(int(width), int(height))  # either way up: a portrait take is as big
+    for option, value in (
+        ("--max-video-size", min(int(width), int(height))),
+        ("--max-video-megapixels", video_mp),
+        ("--max-video-seconds", seconds),
+        ("--max-video-frames", frames),
+        ("--max-image-megapixels", image_mp),
+    ):
+        if not value > 0:
+            raise InputError(f"{option}: must be more than 0")
+    return MediaLimits(
+        max_width=side,
+        max_height=side,
+        max_frame_pixels=int(video_mp * 1e6),
+        max_frames=frames,
+        max_duration_s=seconds,
+        max_image_pixels=int(image_mp * 1e6),
     )

@@ -23,6 +23,10 @@ action                            roles
 decide on a board version         owner, writer, visual-operator (the board is the visual team's
                                   work, checked against the writer's story)
 decide on a take, select a take   owner, ai-operator, editor (the editor is who has to cut it)
+add a reference image to a board  owner, visual-operator (the board is their work; a new
+                                  version blocks generation until it is reviewed)
+import a take made elsewhere      owner, ai-operator, editor (making takes is the ai-operator's
+                                  job; an editor may bring footage the cut needs)
 decide on an edit version         owner, editor
 approve a final render            owner ("Publish ... Owner approves")
 request changes / reject a render owner, editor, growth-operator (whoever ships it may object)
@@ -257,6 +261,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     OVERRIDE = "override a checkpoint"
     PUBLISH = "publish"
+    ADD_REFERENCE = "add a reference image to the board"
+    IMPORT_TAKE = "import a take"
 
 
 _EVERYONE = frozenset(Role)
@@ -271,6 +277,8 @@ ROLE_TABLE: Mapping[Action, frozenset[Role]] = {
     Action.COMMENT: _EVERYONE,
     Action.OVERRIDE: frozenset({Role.OWNER}),
     Action.PUBLISH: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
+    Action.ADD_REFERENCE: frozenset({Role.OWNER, Role.VISUAL_OPERATOR}),
+    Action.IMPORT_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
 }
 """Which roles may take each action (see the module docstring for why)."""
 

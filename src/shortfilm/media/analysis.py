@@ -40,6 +40,7 @@ from shortfilm.media.keyframe_candidates import (
     default_pick,
     keyframe_candidates,
 )
+from shortfilm.media.limits import MediaLimits, limits_from_env
 from shortfilm.media.loudness import parse_ebur128_summary
 from shortfilm.media.palette import Palette, image_palette, palette_distance, palette_from_rgb
 from shortfilm.media.spans import Span, black_spans, frozen_spans, shots_between
@@ -196,7 +197,7 @@ class Analysis:
         }
 
 
-def analyse(path: Path, *, width: int | None = None) -> Analysis:
+def analyse(path: Path, *, width: int | None = None, limits: MediaLimits | None = None) -> Analysis:
     """Analyse ``path`` with one decode of the file (video and first audio stream), downscaled
     and threaded inside ffmpeg.
 
@@ -204,15 +205,19 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     is 288 px,
     which keeps sharpness comparable between takes of different sizes and orientations. Raises
     :class:`MediaError` naming the file when it is missing, empty, not a video or undecodable;
-    nothing is written anywhere.
+    nothing is written anywhere. A video over ``limits`` (default:
+    :func:`~shortfilm.media.limits.limits_from_env`) is refused from its headers before the
+    decode, and the decode stops at the frame or pixel limit whatever the headers said
+    (:class:`~shortfilm.media.limits.MediaTooLarge`).
     """
     from shortfilm.media.probe import display_rotation, probe
 
     p = Path(path)
+    limits = limits or limits_from_env()
     if p.is_file() and p.stat().st_size == 0:
         raise MediaError("empty file, not a video", file=p)
     # Headers only: the rotation (a first-frame decode) is read while ffmpeg starts, below.
-    info = probe(p, decode_first=False)
+    info = probe(p, decode_first=False, limits=limits)
     if info.video_codec is None or info.width <= 0 or info.height <= 0:
         raise MediaError("no video stream", file=p)
     if info.format_name == "image2" or info.format_name.endswith("_pipe"):
@@ -223,7 +228,7 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     fps = float(info.fps)
     # Frames are decoded as stored and only the images handed out are turned upright, so the
     # rotation is needed before the decode only when a displayed width is asked for.
-    rotation = display_rotation(p) if width is not None else None
+    rotation = display_rotation(p, limits=limits) if width is not None else None
     size = analysis_size(
         info.width,
         info.height,
@@ -240,13 +245,17 @@ def analyse(path: Path, *, width: int | None = None) -> Analysis:
     last: NDArray[np.uint8] | None = None
     with (
         opencv_single_threaded(),
-        FramePass(p, size, info.fps, loudness=info.has_audio, codec=info.video_codec) as decode,
+        FramePass(
+            p, size, info.fps, loudness=info.has_audio, codec=info.video_codec, limits=limits
+        ) as decode,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-rotation") as helper,
     ):
         # ffmpeg takes ~0.1 s to its first frame, mostly on one core: the other decodes the
         # first frame for its rotation meanwhile (instead of before ffmpeg starts).
-        turned = helper.submit(display_rotation, p) if rotation is None else None
+        turned = helper.submit(display_rotation, p, limits=limits) if rotation is None else None
         for index, frame in enumerate(decode.frames()):
+            if index >= limits.max_frames:  # the header understated: stop where the limit is
+                limits.check_length(str(p), frames=index + 1, seconds=None)
             yuv = planes(frame, w, h)
             measure = meter.add(yuv)
             keeper.offer(index, frame, measure)

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from shortfilm.errors import MediaError
 from shortfilm.media.ffmpeg import ffmpeg_exe, ffmpeg_filters
+from shortfilm.media.limits import DEFAULT_LIMITS, MediaLimits
 from shortfilm.media.yuv import frame_bytes
 
 DEFAULT_SHORT_SIDE = 288
@@ -144,8 +145,12 @@ class FramePass:
         *,
         loudness: bool,
         codec: str | None = None,
+        limits: MediaLimits = DEFAULT_LIMITS,
     ) -> None:
         self.path = path
+        self.limits = limits
+        """The decoder refuses frames over its pixel cap; at most one frame over its frame
+        count is written (so the reader can tell the video is too long and stop)."""
         self.codec = codec
         """The video decoder's name (``h264``, ``hevc`` ...) as probed; decides decoder options."""
         self.size = size
@@ -184,6 +189,8 @@ class FramePass:
             graph,
             "-map",
             "[v]",
+            "-frames:v",
+            str(self.limits.max_frames + 1),
             "-fps_mode",
             "cfr",
             "-r",
@@ -199,9 +206,10 @@ class FramePass:
         return cmd
 
     def _decoder_options(self) -> list[str]:
+        options = ["-max_pixels", str(self.limits.max_frame_pixels)]
         if self.codec in SKIP_LOOP_FILTER_CODECS:
-            return ["-skip_loop_filter:v:0", SKIP_LOOP_FILTER]
-        return []
+            options += ["-skip_loop_filter:v:0", SKIP_LOOP_FILTER]
+        return options
 
     def __enter__(self) -> FramePass:
         self._proc = subprocess.Popen(

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from shortfilm.errors import MediaError
+from shortfilm.media.probe import open_checked
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def pick_keyframe(video: Path, dest: Path, *, window_s: float = 1.5, step: int =
     import av
 
     try:
-        with av.open(str(video)) as container:
+        with open_checked(video) as container:
             stream = container.streams.video[0]
             duration = (container.duration or 0) / 1_000_000
             start = max(duration - window_s, 0.0)

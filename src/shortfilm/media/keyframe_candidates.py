@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from shortfilm.errors import MediaError
 from shortfilm.media.faces import FaceDetector, default_face_detector, detect_many
+from shortfilm.media.probe import open_checked
 from shortfilm.media.spans import Span
 from shortfilm.media.stills import frame_quality, upright
 
@@ -255,7 +256,7 @@ def _full_frames(path: Path, indices: list[int], fps: float) -> dict[int, NDArra
         return found
     last = max(wanted)
     try:
-        with av.open(str(path)) as container:
+        with open_checked(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             start: float | None = None

@@ -5,6 +5,12 @@ Two depths: :func:`probe` reads the container and stream headers plus the first 
 because a header can promise seconds that are not in the file (a cut download, a truncated
 MP4). Takes come from anywhere (any generator, stock footage, phones), so neither assumes a
 frame rate, an aspect ratio or an audio layout.
+
+Both compare the sizes the headers state with :class:`~shortfilm.media.limits.MediaLimits`
+before the first frame is decoded, and hand the decoders the same pixel cap, so a small file
+claiming a huge picture or hours of video is refused in milliseconds instead of costing
+gigabytes (:class:`~shortfilm.media.limits.MediaTooLarge`). Messages name the file as the caller
+shows it (``name``: an upload's own file name, never the server's temporary path).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shortfilm.errors import InputError, MediaError
+from shortfilm.media.limits import MediaLimits, MediaTooLarge, limits_from_env
 
 _IMAGE_MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "PNG"),
@@ -147,7 +154,13 @@ class MediaInfo:
         }
 
 
-def probe(path: Path | str, *, decode_first: bool = True) -> MediaInfo:
+def probe(
+    path: Path | str,
+    *,
+    decode_first: bool = True,
+    limits: MediaLimits | None = None,
+    name: str | None = None,
+) -> MediaInfo:
     """Read container and stream facts of ``path``; :class:`MediaError` if it cannot be decoded.
 
     Decodes the first video frame only (for its rotation): cheap at any size, never the whole
@@ -158,49 +171,117 @@ def probe(path: Path | str, *, decode_first: bool = True) -> MediaInfo:
     callers that start work needing only the headers and read the rotation with
     :func:`display_rotation` meanwhile (:func:`shortfilm.media.analysis.analyse` does, while
     its decode starts).
+
+    A video over ``limits`` (default: :func:`~shortfilm.media.limits.limits_from_env`) by its
+    headers raises :class:`~shortfilm.media.limits.MediaTooLarge` before any frame is decoded;
+    ``name`` is how messages name the file (default: its path).
     """
     import av
 
     p = Path(path)
+    shown = name or str(p)
+    limits = limits or limits_from_env()
     if not p.is_file():
-        raise MediaError("no such file", file=p)
+        raise MediaError("no such file", file=shown)
     try:
-        with av.open(str(p)) as container:
+        with _open(p, limits) as container:
             v = _video_stream(container)
-            rotation = _first_frame_rotation(container, v) if decode_first else 0
+            check_stated_size(container, v, limits, shown)
+            rotation = _first_frame_rotation(container, v, limits) if decode_first else 0
             return _facts(p, container, v, rotation=rotation)
     except av.error.FFmpegError as exc:
-        raise MediaError(f"cannot read media: {exc}", file=p) from exc
+        raise MediaError(f"cannot read media: {_ffmpeg_words(exc)}", file=shown) from exc
 
 
-def display_rotation(path: Path | str) -> int:
+def display_rotation(path: Path | str, *, limits: MediaLimits | None = None) -> int:
     """The display rotation of ``path``'s first video stream (as :attr:`MediaInfo.rotation`),
     from its first frame, decoded on one thread; 0 when there is no video.
 
-    Raises :class:`MediaError` naming the file if it cannot be read.
+    Raises :class:`MediaError` naming the file if it cannot be read, and
+    :class:`~shortfilm.media.limits.MediaTooLarge` for a frame over ``limits``.
     """
     import av
 
     p = Path(path)
+    limits = limits or limits_from_env()
     try:
-        with av.open(str(p)) as container:
-            return _first_frame_rotation(container, _video_stream(container), threads=False)
+        with _open(p, limits) as container:
+            v = _video_stream(container)
+            check_stated_size(container, v, limits, str(p))
+            return _first_frame_rotation(container, v, limits, threads=False)
     except av.error.FFmpegError as exc:
-        raise MediaError(f"cannot read media: {exc}", file=p) from exc
+        raise MediaError(f"cannot read media: {_ffmpeg_words(exc)}", file=p) from exc
 
 
-def _first_frame_rotation(container: Any, v: Any, *, threads: bool = True) -> int:
+def _open(p: Path, limits: MediaLimits) -> Any:
+    """``av.open`` with the pixel cap on the decoders that opening itself runs (FFmpeg decodes
+    a few H.264 frames to learn a stream's delay: at 16000x16000 that alone is gigabytes)."""
+    import av
+
+    return av.open(str(p), options=limits.decoder_options())
+
+
+def open_checked(path: Path | str, *, limits: MediaLimits | None = None) -> Any:
+    """``av.open(path)`` for code that decodes frames itself (keyframes, thumbnails): the
+    headers held to ``limits`` (default: :func:`~shortfilm.media.limits.limits_from_env`) first,
+    the first video stream's decoder given their pixel cap. The caller closes it (``with``)."""
+    p = Path(path)
+    limits = limits or limits_from_env()
+    container = _open(p, limits)
+    try:
+        v = _video_stream(container)
+        check_stated_size(container, v, limits, str(p))
+        if v is not None:
+            cc = v.codec_context
+            cc.options = {**(cc.options or {}), **limits.decoder_options()}
+    except BaseException:
+        container.close()
+        raise
+    return container
+
+
+def check_stated_size(container: Any, v: Any, limits: MediaLimits, shown: str) -> None:
+    """:class:`~shortfilm.media.limits.MediaTooLarge` when the headers of the open
+    ``container`` (video stream ``v``; ``None``: no video, nothing to check) state a picture,
+    a frame count or a duration over ``limits``. Decodes nothing."""
+    if v is None:
+        return
+    vcc = v.codec_context
+    width, height = vcc.width or 0, vcc.height or 0
+    limits.check_frame(shown, width, height)
+    sar = v.sample_aspect_ratio
+    if sar and sar != 1:  # a picture shown stretched is drawn at that size (the last frame's PNG)
+        try:
+            limits.check_frame(shown, max(1, round(width * sar)), height)
+        except MediaTooLarge as exc:
+            raise MediaTooLarge(f"{exc} (as shown: its pixels are {sar} wide)") from None
+    seconds = max((container.duration or 0) / 1_000_000, _stream_duration(v) or 0.0)
+    frames = int(v.frames) if v.frames else None
+    if frames is None and seconds and v.average_rate:
+        frames = math.ceil(seconds * float(v.average_rate))
+    limits.check_length(shown, frames=frames, seconds=seconds or None)
+
+
+def _first_frame_rotation(
+    container: Any, v: Any, limits: MediaLimits, *, threads: bool = True
+) -> int:
     """Rotation of the first frame of stream ``v`` (0 without one). Without ``threads`` the one
     frame is decoded on a single thread: no faster, but it leaves the other cores alone."""
     if v is None:
         return 0
     if not threads:
         v.codec_context.thread_count = 1
-    first = next(_decode(container, v) if threads else container.decode(v), None)
+    first = next(_decode(container, v, limits, threads=threads), None)
     return _rotation(first) if first is not None else 0
 
 
-def check_video(path: Path | str, *, last_frame: Path | None = None) -> MediaInfo:
+def check_video(
+    path: Path | str,
+    *,
+    last_frame: Path | None = None,
+    limits: MediaLimits | None = None,
+    name: str | None = None,
+) -> MediaInfo:
     """Prove ``path`` is a playable video to its end; return its facts (measured, not promised).
 
     Opens it, requires a video stream, decodes the first frames and (after a seek) the last
@@ -208,29 +289,35 @@ def check_video(path: Path | str, *, last_frame: Path | None = None) -> MediaInf
     ``last_frame`` is given the last frame is written there as a PNG, as a person would see it
     (non-square pixels stretched, rotation applied).
 
-    Raises :class:`InputError` (exit 2) naming the file and saying what is wrong in plain
-    words: missing, empty, an image, text, no video stream, truncated or unreadable.
+    Raises :class:`InputError` (exit 2) naming the file (as ``name``, default its path) and
+    saying what is wrong in plain words: missing, empty, an image, text, no video stream,
+    truncated or unreadable; :class:`~shortfilm.media.limits.MediaTooLarge` when the headers
+    state, or the decode meets, more than ``limits`` allow (default:
+    :func:`~shortfilm.media.limits.limits_from_env`), before that much is decoded.
     """
     import av
 
     p = Path(path)
-    head = _head(p)
+    shown = name or str(p)
+    limits = limits or limits_from_env()
+    head = _head(p, shown)
     try:
-        container = av.open(str(p))
+        container = _open(p, limits)
     except av.error.FFmpegError as exc:
-        raise InputError(f"{p}: {_unreadable_reason(head)}") from exc
+        raise InputError(f"{shown}: {_unreadable_reason(head)}") from exc
     try:
         with container:
-            _refuse_still_image(p, container, head)
+            _refuse_still_image(shown, container, head)
             v = _video_stream(container)
             if v is None:
-                raise InputError(f"{p}: {_no_video_reason(container)}")
-            info, last = _decode_check(p, container, v)
+                raise InputError(f"{shown}: {_no_video_reason(container)}")
+            check_stated_size(container, v, limits, shown)
+            info, last = _decode_check(p, shown, container, v, limits)
             if last_frame is not None:
                 _save_frame(last, info, last_frame)
     except av.error.FFmpegError as exc:
         # opened but not decodable at all (a damaged header, an unsupported codec)
-        raise InputError(f"{p}: cannot be decoded as video ({_ffmpeg_words(exc)})") from exc
+        raise InputError(f"{shown}: cannot be decoded as video ({_ffmpeg_words(exc)})") from exc
     return info
 
 
@@ -247,10 +334,14 @@ def _video_stream(container: Any) -> Any:
     return None
 
 
-def _decode(container: Any, stream: Any) -> Any:
-    """Frames of ``stream`` from the current position, with threads (decoding is the cost)."""
-    if not stream.codec_context.is_open:
-        stream.thread_type = "AUTO"
+def _decode(container: Any, stream: Any, limits: MediaLimits, *, threads: bool = True) -> Any:
+    """Frames of ``stream`` from the current position, with threads (decoding is the cost) and
+    the pixel cap of ``limits`` (a frame over it is a decoding error, not an allocation)."""
+    cc = stream.codec_context
+    if not cc.is_open:
+        if threads:
+            stream.thread_type = "AUTO"
+        cc.options = {**(cc.options or {}), **limits.decoder_options()}
     return container.decode(stream)
 
 
@@ -355,19 +446,19 @@ def _stream_duration(v: Any) -> float | None:
 # checking ---------------------------------------------------------------------------------------
 
 
-def _head(p: Path) -> bytes:
+def _head(p: Path, shown: str) -> bytes:
     """The first bytes of ``p``, refusing a missing, unreadable or empty file by name."""
     if not p.exists():
-        raise InputError(f"{p}: no such file")
+        raise InputError(f"{shown}: no such file")
     if p.is_dir():
-        raise InputError(f"{p}: is a folder, not a video file")
+        raise InputError(f"{shown}: is a folder, not a video file")
     try:
         with p.open("rb") as f:
             head = f.read(_HEAD)
     except OSError as exc:
-        raise InputError(f"{p}: cannot be read: {exc.strerror or exc}") from exc
+        raise InputError(f"{shown}: cannot be read: {exc.strerror or exc}") from exc
     if not head:
-        raise InputError(f"{p}: is empty (0 bytes), not a video")
+        raise InputError(f"{shown}: is empty (0 bytes), not a video")
     return head
 
 
@@ -408,12 +499,12 @@ def _unreadable_reason(head: bytes) -> str:
     return "is not a video ffmpeg can read (unknown or damaged data)"
 
 
-def _refuse_still_image(p: Path, container: Any, head: bytes) -> None:
+def _refuse_still_image(shown: str, container: Any, head: bytes) -> None:
     name = container.format.name
     image = _image_kind(head)
     if image or name == "image2" or name.endswith("_pipe"):
         kind = image or name.removesuffix("_pipe").upper()
-        raise InputError(f"{p}: is an image ({kind}), not a video")
+        raise InputError(f"{shown}: is an image ({kind}), not a video")
 
 
 def _no_video_reason(container: Any) -> str:
@@ -429,13 +520,19 @@ def _ffmpeg_words(exc: Exception) -> str:
     return str(getattr(exc, "strerror", None) or exc).strip()
 
 
-def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
+def _decode_check(
+    p: Path, shown: str, container: Any, v: Any, limits: MediaLimits
+) -> tuple[MediaInfo, Any]:
     """Decode the first frames and the last second; return the facts and the last frame.
 
     Decoding errors are judged by where they happen: one before the picture reaches (nearly)
     the stated end means the file is cut short or damaged; a bad packet in the final moments of
     an otherwise whole file is tolerated, as players do. Without a stated end (an MKV with
     audio and no duration tag) any decoding error counts.
+
+    The tail run decodes from a second before the stated end to the real one: a header that
+    understates the length would make that the whole file, so it stops with
+    :class:`~shortfilm.media.limits.MediaTooLarge` once it passes ``limits``' frames or seconds.
     """
     import av
 
@@ -443,7 +540,8 @@ def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
     first = None
     decoded = 0
     try:
-        for frame in _decode(container, v):
+        for frame in _decode(container, v, limits):
+            _check_decoded(frame, limits, shown)
             first = first or frame
             decoded += 1
             if frame.time is not None:
@@ -453,14 +551,14 @@ def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
     except av.error.FFmpegError as exc:
         if first is None:
             raise InputError(
-                f"{p}: has a video stream, but its first frame does not decode "
+                f"{shown}: has a video stream, but its first frame does not decode "
                 f"({_ffmpeg_words(exc)}): the file is damaged"
             ) from exc
         decoded = -1  # stopped by damage, not by the end: the tail check below says so
     if first is None:
-        raise InputError(f"{p}: has a video stream, but no frame decodes: the file is damaged")
+        raise InputError(f"{shown}: has a video stream, but no frame decodes: the file is damaged")
     if decoded == 1:  # the whole stream was one frame
-        raise InputError(f"{p}: holds a single frame (a still image), not a video")
+        raise InputError(f"{shown}: holds a single frame (a still image), not a video")
     stated_end = _stated_video_end(container, v)
     base = float(v.start_time * v.time_base) if v.start_time and v.time_base else 0.0
     seek_end = stated_end or (base + container.duration / 1_000_000 if container.duration else 0.0)
@@ -471,7 +569,9 @@ def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
         # always seek, even to the start: the first run may have used up a short clip
         target = max(seek_end - _TAIL_S, base)
         container.seek(int(target / v.time_base) if v.time_base else 0, stream=v, backward=True)
-        for frame in _decode(container, v):
+        for tail, frame in enumerate(_decode(container, v, limits), 1):
+            _check_decoded(frame, limits, shown)
+            limits.check_length(shown, frames=tail, seconds=frame.time)
             last = frame
             if frame.time is not None:
                 tail_times = [*tail_times[-_START_FRAMES:], float(frame.time)]
@@ -487,7 +587,7 @@ def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
         promised = f"{stated_end - base:.2f} s" if stated_end is not None else "more"
         why = f" ({_ffmpeg_words(failure)})" if failure is not None else ""
         raise InputError(
-            f"{p}: is truncated or damaged: {got}, but the file promises {promised}{why}"
+            f"{shown}: is truncated or damaged: {got}, but the file promises {promised}{why}"
         )
     info = _facts(
         p,
@@ -501,6 +601,15 @@ def _decode_check(p: Path, container: Any, v: Any) -> tuple[MediaInfo, Any]:
         ),
     )
     return info, last
+
+
+def _check_decoded(frame: Any, limits: MediaLimits, shown: str) -> None:
+    """A decoded frame over the limits (a header that lied, and a decoder that let it through)
+    is refused like a stated one."""
+    try:
+        limits.check_frame(shown, frame.width, frame.height)
+    except MediaTooLarge as exc:
+        raise MediaTooLarge(f"{exc} (decoded, though the header said less)") from None
 
 
 def _stated_video_end(container: Any, v: Any) -> float | None:

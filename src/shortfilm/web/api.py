@@ -22,7 +22,7 @@ from shortfilm.web.schemas import (
     PublishBody,
     SelectBody,
 )
-from shortfilm.web.uploads import add_board_reference, import_external_take
+from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
 from shortfilm.workflow import review
 
 router = APIRouter(prefix="/api")
@@ -49,9 +49,16 @@ class ReferenceAdded:
 
 @dataclass(frozen=True)
 class TakeAdded:
+    """The take an uploaded video made (or the one that already held these bytes)."""
+
     clip: int
     take: int
     take_id: int
+    already: bool
+    """The same file was imported for this clip before: nothing was added."""
+    qc: str
+    """``queued``: its QC runs in the background (the clip page shows the report once done);
+    ``stored``: the take already had one."""
 
 
 @router.get("/me")
@@ -147,7 +154,9 @@ def publish(slug: Slug, body: PublishBody, who: Who, store: TheStore) -> list[st
 
 
 @router.post("/productions/{slug}/board/references", status_code=201)
-def board_reference(slug: Slug, who: Who, store: TheStore, body: Uploaded) -> ReferenceAdded:
+def board_reference(
+    slug: Slug, who: Who, store: TheStore, body: Uploaded, limits: Limits
+) -> ReferenceAdded:
     """Add a reference image to the board as a new draft version, to be reviewed before any
     generation (multipart: ``file`` PNG/JPEG/WebP, ``role`` character/environment/board,
     ``label`` the character's or view's name, or a name for a style image)."""
@@ -158,6 +167,7 @@ def board_reference(slug: Slug, who: Who, store: TheStore, body: Uploaded) -> Re
         who.actor,
         role=body.fields.get("role", ""),
         label=body.fields.get("label", ""),
+        limits=limits,
     )
     return ReferenceAdded(added.sha256, added.version, added.role, added.label, added.spec_path)
 
@@ -169,8 +179,16 @@ def external_take(
     who: Who,
     store: TheStore,
     body: Uploaded,
+    limits: Limits,
+    queue: QCJobs,
 ) -> TakeAdded:
-    """Upload a video made elsewhere as a new take of the clip (multipart field ``file``)."""
+    """Upload a video made elsewhere as a new take of the clip (multipart field ``file``).
+
+    Answered once the file is stored and proved playable; its QC is queued (``"qc":
+    "queued"``) and appears on the clip when done."""
     note = body.fields.get("note", "")
-    result = import_external_take(store, slug, position, the_file(body), who.actor, note)
-    return TakeAdded(result.clip, result.take, result.take_id)
+    result = import_external_take(
+        store, slug, position, the_file(body), who.actor, note, limits=limits, queue=queue
+    )
+    qc = "stored" if result.already else "queued"
+    return TakeAdded(result.clip, result.take, result.take_id, result.already, qc)

@@ -21,6 +21,7 @@ from shortfilm.web.deps import numbers_in_range
 from shortfilm.web.rendering import PageCache, make_templates
 from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
+from shortfilm.workflow.take_qc import QCQueue
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -40,6 +41,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.pages = PageCache()
     app.state.login_throttle = LoginThrottle()  # per process: see web/throttle.py
+    app.state.qc_queue = QCQueue(store, app.state.settings.qc_workers)  # uploaded takes' QC
     app.add_middleware(
         BodyGuard,
         max_form_bytes=settings.max_form_bytes,

@@ -17,7 +17,7 @@ from shortfilm.errors import InputError
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
 from shortfilm.web.schemas import beyond_max_id
-from shortfilm.web.uploads import add_board_reference, import_external_take
+from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
 from shortfilm.workflow import review
 
 router = APIRouter(include_in_schema=False)
@@ -160,9 +160,13 @@ async def publish(request: Request, slug: Slug, who: Who, store: TheStore) -> Re
 
 
 @router.post("/p/{slug}/board/references")
-def board_reference(slug: Slug, who: Who, store: TheStore, body: Uploaded) -> Response:
+def board_reference(
+    slug: Slug, who: Who, store: TheStore, body: Uploaded, limits: Limits
+) -> Response:
     role, label = body.fields.get("role", ""), body.fields.get("label", "")
-    add_board_reference(store, slug, the_file(body), who.actor, role=role, label=label)
+    add_board_reference(
+        store, slug, the_file(body), who.actor, role=role, label=label, limits=limits
+    )
     return RedirectResponse(f"/p/{slug}/board", status_code=303)
 
 
@@ -173,7 +177,11 @@ def external_take(
     who: Who,
     store: TheStore,
     body: Uploaded,
+    limits: Limits,
+    queue: QCJobs,
 ) -> Response:
     note = body.fields.get("note", "").strip()
-    import_external_take(store, slug, position, the_file(body), who.actor, note)
+    import_external_take(
+        store, slug, position, the_file(body), who.actor, note, limits=limits, queue=queue
+    )
     return RedirectResponse(f"/p/{slug}/clips/{position}", status_code=303)

@@ -7,10 +7,27 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from shortfilm.media.limits import MediaLimits
+
 ENV_HOME = "SHORTFILM_WEB_HOME"
 ENV_MAX_UPLOAD = "SHORTFILM_WEB_MAX_UPLOAD_BYTES"
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
 """200 MiB: a 15 s 1080x1920 take at a generous bitrate fits many times over."""
+ENV_MEDIA_LIMITS = "SHORTFILM_WEB_MEDIA_LIMITS"
+ENV_QC_WORKERS = "SHORTFILM_WEB_QC_WORKERS"
+UPLOAD_LIMITS = MediaLimits(
+    max_width=4096,
+    max_height=4096,
+    max_frame_pixels=4096 * 2304,
+    max_frames=7200,
+    max_duration_s=120.0,
+    max_image_pixels=50_000_000,
+)
+"""What an upload may be, by its headers: a take up to 4K (3840x2160 or 4096x2160, either way
+up) and two minutes (7200 frames: 60 fps), a reference image up to 50 megapixels (a 48 MP phone
+photo). A 4K take costs about 14 MB a decoded frame."""
+DEFAULT_QC_WORKERS = 1
+"""Uploaded takes whose QC runs at once in a server process (each decode uses every core)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,10 @@ class Settings:
     """Largest request line plus headers, in bytes (431 past it), before the app sees them."""
     keep_alive_s: int = 5
     """Seconds an idle keep-alive connection stays open (uvicorn's ``timeout_keep_alive``)."""
+    media_limits: MediaLimits = UPLOAD_LIMITS
+    """Largest picture, frame count, duration and image an upload may state (413 otherwise)."""
+    qc_workers: int = DEFAULT_QC_WORKERS
+    """QCs of uploaded takes running at once, in the background of each server process."""
 
 
 def home_from_env() -> Path:
@@ -60,6 +81,8 @@ def limits_to_env(settings: Settings) -> dict[str, str]:
 def settings_from_env() -> Settings:
     raw = os.environ.get(ENV_MAX_UPLOAD)
     settings = Settings(max_upload_bytes=int(raw)) if raw else Settings()
+    limits = os.environ.get(ENV_MEDIA_LIMITS, "")
+    workers = os.environ.get(ENV_QC_WORKERS, "")
     env = os.environ.get
     return replace(
         settings,
@@ -68,4 +91,6 @@ def settings_from_env() -> Settings:
         header_timeout_s=float(env(ENV_HEADER_TIMEOUT, settings.header_timeout_s)),
         max_header_bytes=int(env(ENV_MAX_HEADER, settings.max_header_bytes)),
         keep_alive_s=int(env(ENV_KEEP_ALIVE, settings.keep_alive_s)),
+        media_limits=MediaLimits.parse(limits, base=UPLOAD_LIMITS, where=ENV_MEDIA_LIMITS),
+        qc_workers=int(workers) if workers else DEFAULT_QC_WORKERS,
     )

@@ -21,25 +21,33 @@ to run again.
 **A person adds a reference** (:func:`add_reference`: the web app's upload, ``shortfilm board
 add-reference``): the image joins the board where the spec would put it (a character's or a
 view's ``reference``, or ``board.references``), as a new ``draft`` version that needs its own
-review before any take is generated from it.
+review before any take is generated from it. Only the roles the role table gives it may (owner,
+visual-operator); the cheap checks (role, the image's header and size, label, room, duplicates)
+come before the image is decoded, and its size is read from its header before anything else
+(:class:`~shortfilm.media.limits.MediaLimits`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tempfile
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from PIL.Image import DecompressionBombError
+from PIL.Image import DecompressionBombError, DecompressionBombWarning
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, Character, EnvironmentView, Production, Style
+from shortfilm.domain.people import Actor
 from shortfilm.domain.production import CharacterRole
+from shortfilm.domain.review import Action, require
 from shortfilm.errors import ConflictError, InputError, StoreError
+from shortfilm.media.limits import MediaLimits, MediaTooLarge, limits_from_env
 from shortfilm.prompts.blocks import AssetBrief
 from shortfilm.prompts.render import render_asset_brief
 from shortfilm.providers.base import Reference
@@ -435,38 +443,81 @@ class BoardVersionResult:
     """The image's readable path in the library (``<slug>/board-v<N>/ref-NN__<label>.png``)."""
 
 
-def check_reference_image(image: Path, name: str | None = None) -> str:
-    """The image's format (``PNG``, ``JPEG``, ``WEBP``); :class:`InputError` naming ``image``
-    unless ``name`` (default: the file's own) ends like one of those and the bytes are that
-    kind of image and decode whole."""
+class NotAReferenceImage(InputError):
+    """The bytes are not the PNG, JPEG or WebP image the name says, or do not decode whole."""
+
+
+_PILLOW_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, DecompressionBombError)
+"""What Pillow raises for bytes that are no image it can read."""
+
+
+def check_reference_header(
+    image: Path, name: str | None = None, *, limits: MediaLimits | None = None
+) -> str:
+    """The image's format (``PNG``, ``JPEG``, ``WEBP``) from its header alone, decoding nothing:
+    :class:`NotAReferenceImage` naming ``name`` (default: ``image``) unless the name ends like
+    one of those and the header says that kind of image;
+    :class:`~shortfilm.media.limits.MediaTooLarge` when the header states more pixels than
+    ``limits`` (default: :func:`~shortfilm.media.limits.limits_from_env`) allow."""
     shown = name or str(image)
     expected = REFERENCE_FORMATS.get(Path(name or image.name).suffix.lower())
     if expected is None:
-        raise InputError(f"image: {shown}: a reference image is a PNG, JPEG or WebP")
+        raise NotAReferenceImage(f"image: {shown}: a reference image is a PNG, JPEG or WebP")
     if not image.is_file():
         raise InputError(f"image: {shown}: no such file")
-    try:
-        # verify() checks the structure, load() the pixel data: each misses what the other finds
-        with Image.open(image) as opened:
-            found = opened.format
-            opened.verify()
-        with Image.open(image) as opened:
-            opened.load()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        DecompressionBombError,
-    ) as exc:
-        raise InputError(f"image: {shown}: not a readable image ({exc})") from None
+    with _reading(image, shown), Image.open(image, formats=_FORMATS) as opened:
+        found, (width, height) = opened.format, opened.size
     if found != expected:
-        raise InputError(f"image: {shown}: the name says {expected}, the bytes are {found}")
+        raise NotAReferenceImage(f"image: {shown}: the name says {expected}, the bytes are {found}")
+    (limits or limits_from_env()).check_image(f"image: {shown}", width, height)
     return expected
 
 
+def check_reference_image(
+    image: Path, name: str | None = None, *, limits: MediaLimits | None = None
+) -> str:
+    """:func:`check_reference_header`, then the whole image decoded:
+    :class:`NotAReferenceImage` naming ``name`` unless it decodes whole."""
+    shown = name or str(image)
+    found = check_reference_header(image, name, limits=limits)
+    # verify() checks the structure, load() the pixel data: each misses what the other finds
+    with _reading(image, shown), Image.open(image, formats=[found]) as opened:
+        opened.verify()
+    with _reading(image, shown), Image.open(image, formats=[found]) as opened:
+        opened.load()
+    return found
+
+
+_FORMATS = sorted(set(REFERENCE_FORMATS.values()))
+
+
+@contextlib.contextmanager
+def _reading(image: Path, shown: str) -> Iterator[None]:
+    """Pillow's failures as :class:`NotAReferenceImage` naming ``shown`` (never the path, a
+    server's temporary name), and its decompression-bomb error (a header stating over twice
+    Pillow's own pixel limit) as :class:`~shortfilm.media.limits.MediaTooLarge`. Its warning
+    (over the limit itself) is left out: the header's size is checked against ours next."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DecompressionBombWarning)
+            yield
+    except DecompressionBombError as exc:
+        raise MediaTooLarge(f"image: {shown}: {exc}") from None
+    except _PILLOW_ERRORS as exc:
+        reason = str(exc).replace(str(image), shown)
+        raise NotAReferenceImage(f"image: {shown}: not a readable image ({reason})") from None
+
+
 def add_reference(
-    store: Store, slug: str, image: Path, *, role: str, label: str, actor_name: str
+    store: Store,
+    slug: str,
+    image: Path,
+    *,
+    role: str,
+    label: str,
+    actor: Actor,
+    name: str | None = None,
+    limits: MediaLimits | None = None,
 ) -> BoardVersionResult:
     """Add ``image`` to production ``slug``'s board as a **new** board version.
 
@@ -477,16 +528,26 @@ def add_reference(
     The new version has the previous one's blocks and references plus this one (in the board's
     stable order: characters, views, extras), no board image (it was made from other
     references), status ``draft`` (generation waits for its review: checkpoint 1),
-    ``created_by`` ``actor_name`` and an event ``board.reference_added``. The production's
+    ``created_by`` ``actor``'s name and an event ``board.reference_added``. The production's
     stored spec names the image too, so ``shortfilm export`` writes it beside the spec and
     importing that export adds no version. Importing an older spec file, which does not name
     it, makes a version without it, like any other spec edit.
 
-    :class:`InputError` (nothing written) for an unknown role, a label naming nothing on the
-    board, a character or view that has an image already, an image that is no PNG/JPEG/WebP,
-    one already on the board in that role, or a board with no room left for the video models
-    (see :data:`MAX_VIDEO_REFERENCES`). :class:`StoreError` without the production or board.
+    Checked in order, cheapest first, nothing written on a refusal:
+    :class:`~shortfilm.errors.PermissionDenied` for a role that may not (see
+    :data:`~shortfilm.domain.review.ROLE_TABLE`); :class:`NotAReferenceImage` for a name or
+    header that is no PNG/JPEG/WebP, :class:`~shortfilm.media.limits.MediaTooLarge` for a
+    header stating more pixels than ``limits``; :class:`InputError` for an unknown role, a
+    label naming nothing on the board, a character or view that has an image already, an image
+    already on the board in that role, or a board with no room left for the video models (see
+    :data:`MAX_VIDEO_REFERENCES`); only then is the image decoded whole
+    (:class:`NotAReferenceImage` if it does not). ``name`` is the image's own file name (an
+    upload's), used in messages and for its ending. :class:`StoreError` without the
+    production or board.
     """
+    require(actor, Action.ADD_REFERENCE)
+    shown = name or str(image)
+    check_reference_header(image, shown, limits=limits)
     recorded = REFERENCE_ROLES.get(role.strip().lower())
     if recorded is None:
         raise InputError(
@@ -494,22 +555,16 @@ def add_reference(
             "(also called style or palette)"
         )
     wanted = _clean_label(label)
-    check_reference_image(image)
-    suffix = ".jpg" if image.suffix.lower() == ".jpeg" else image.suffix.lower()
+    ending = Path(shown).suffix.lower()
+    suffix = ".jpg" if ending == ".jpeg" else ending
     sha = sha256_file(image)
+    with store.session() as s:  # board, room, duplicates and place: refused before decoding
+        _place_reference(s, slug, sha, recorded, wanted, suffix)
+    check_reference_image(image, shown, limits=limits)
     with store.session() as s:
-        prod, board = _latest_board(s, slug)
-        production = spec_from_dict(prod.spec)
-        current = board_from_blocks(base_blocks(board.blocks))
-        refs = [dict(r) for r in board.references]
-        _check_room(s, prod, slug, board.version, len(refs))
-        for ref in refs:
-            if ref["sha256"] == sha and ref["role"] == recorded:
-                raise InputError(
-                    f"image: already on board v{board.version} as {ref['label']} ({recorded})"
-                )
-        taken = _spec_paths(dataclasses.replace(production, board=current))
-        new_board, spec_path = _placed(current, recorded, wanted, suffix, taken)
+        prod, board, production, current, refs, new_board, spec_path = _place_reference(
+            s, slug, sha, recorded, wanted, suffix
+        )
         shas = {str(r["path"]): str(r["sha256"]) for r in refs}
         shas[spec_path] = sha
         new_refs = reference_entries(new_board, shas)
@@ -526,7 +581,7 @@ def add_reference(
                 references=new_refs,
                 content_hash=content_hash({"blocks": blocks, "refs": new_refs}),
                 status="draft",
-                created_by=actor_name,
+                created_by=actor.name,
             ),
             f"the board of {slug!r} got a new version while this one was being added; "
             "look at the board and add the image again",
@@ -554,7 +609,7 @@ def add_reference(
             label=added["label"],
             path=spec_path,
             sha256=sha,
-            by=actor_name,
+            by=actor.name,
             from_version=board.version,
         )
         from_version = board.version
@@ -567,6 +622,27 @@ def add_reference(
         spec_path=spec_path,
         path=store.artifacts.readable(readable),
     )
+
+
+def _place_reference(
+    s: Session, slug: str, sha: str, recorded: str, wanted: str, suffix: str
+) -> tuple[ProductionRow, BoardRow, Production, AssetBoard, list[dict[str, Any]], AssetBoard, str]:
+    """The latest board and where the new image goes on it, or :class:`InputError` (no room,
+    already there, a label naming nothing free): the production and board rows, the stored
+    spec, the current board and references, the board with the image placed and its path."""
+    prod, board = _latest_board(s, slug)
+    production = spec_from_dict(prod.spec)
+    current = board_from_blocks(base_blocks(board.blocks))
+    refs = [dict(r) for r in board.references]
+    _check_room(s, prod, slug, board.version, len(refs))
+    for ref in refs:
+        if ref["sha256"] == sha and ref["role"] == recorded:
+            raise InputError(
+                f"image: already on board v{board.version} as {ref['label']} ({recorded})"
+            )
+    taken = _spec_paths(dataclasses.replace(production, board=current))
+    new_board, spec_path = _placed(current, recorded, wanted, suffix, taken)
+    return prod, board, production, current, refs, new_board, spec_path
 
 
 def reference_entries(board: AssetBoard, shas: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -673,7 +749,9 @@ __all__ = [
     "REFERENCE_ROLES",
     "BoardImageResult",
     "BoardVersionResult",
+    "NotAReferenceImage",
     "add_reference",
+    "check_reference_header",
     "check_reference_image",
     "reference_entries",
     "base_blocks",

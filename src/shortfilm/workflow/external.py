@@ -5,6 +5,11 @@ selection, notes, the edit and export treat it like any take. The file is first 
 to its end (:func:`~shortfilm.media.probe.check_video`); then the row, the stored video, its
 last frame and the event are written in one transaction. A bad file, an unknown production or
 clip, or a failure half-way leaves the store as it was: no row, no object, no library link.
+
+The cheap checks come first: the actor's role (the role table's "import a take"), the
+production and clip, the same bytes imported before; then the video's headers against
+:class:`~shortfilm.media.limits.MediaLimits` (a file claiming a huge picture or hours of video
+is refused before a frame is decoded); only then the bounded decode of its start and end.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shortfilm.domain.people import Actor
+from shortfilm.domain.review import Action, require
 from shortfilm.errors import InputError, StoreError
-from shortfilm.media.probe import MediaInfo, check_video
+from shortfilm.media.limits import MediaLimits
+from shortfilm.media.probe import MediaInfo, check_video, probe
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.artifacts import sha256_file
@@ -77,6 +85,10 @@ def import_take(
     note: str = "",
     select: bool = False,
     selected_by: str | None = None,
+    actor: Actor | None = None,
+    name: str | None = None,
+    limits: MediaLimits | None = None,
+    review: bool = True,
 ) -> ImportedTake:
     """Record ``video_path`` as a new take of clip ``clip_position`` of production ``slug``.
 
@@ -86,12 +98,26 @@ def import_take(
     Importing the same bytes for the same clip again adds nothing and says which take has them;
     with ``select`` that take becomes the clip's selection, a person's pick that ``run`` keeps.
 
+    ``actor`` (default: the local owner at the command line) must be a role that may import a
+    take (:class:`~shortfilm.errors.PermissionDenied` before anything is read); the take is
+    recorded as made by them unless ``selected_by`` names someone. ``name`` is the file's own
+    name (an upload's), used in messages instead of ``video_path``. ``limits`` (default:
+    :func:`~shortfilm.media.limits.limits_from_env`) bound what is decoded:
+    :class:`~shortfilm.media.limits.MediaTooLarge` from the headers, before any decoding.
+
     Once the take is stored it is analysed and judged against the clip's plan, and its keyframe
     candidates are kept (:func:`~shortfilm.workflow.take_qc.review_take`); a QC that cannot run
-    records its error and never undoes the import.
+    records its error and never undoes the import. With ``review`` off that is left to the
+    caller (the web app queues it); until it runs the take has no report, and whatever reads
+    one first (``qc show``, ``run``, ``keyframe pick``) runs it then.
     """
-    result = _record(store, slug, clip_position, Path(video_path), note, select, selected_by)
-    review_take(store, result.take_id)
+    if actor is not None:
+        require(actor, Action.IMPORT_TAKE)
+    who = selected_by or (actor.name if actor is not None else None)
+    where = Path(video_path)
+    result = _record(store, slug, clip_position, where, name, note, select, who, limits)
+    if review:
+        review_take(store, result.take_id)
     return result
 
 
@@ -100,17 +126,31 @@ def _record(
     slug: str,
     clip_position: int,
     video: Path,
+    name: str | None,
     note: str,
     select: bool,
     selected_by: str | None,
+    limits: MediaLimits | None,
 ) -> ImportedTake:
-    """Prove ``video`` whole, then store it as a take in one transaction (undone on failure)."""
+    """Prove ``video`` whole, then store it as a take in one transaction (undone on failure).
+
+    The clip is found and the bytes looked up among its takes before anything is decoded: the
+    same file again costs a hash and a header read, not a decode."""
+    shown = name or str(video)
+    if not video.is_file():
+        raise InputError(f"{shown}: no such file")
+    video_sha = sha256_file(video)
+    request_hash = content_hash({"provider": PROVIDER, "video_sha256": video_sha})
+    with store.session() as s:
+        clip, _, _ = _clip_inputs(s, slug, clip_position)
+        done = next((t for t in repo.takes(s, clip.id) if t.request_hash == request_hash), None)
+        if done is not None:
+            info = probe(video, decode_first=False, limits=limits, name=shown)
+            return _already(store, s, slug, clip, done, info, select, selected_by)
     with tempfile.TemporaryDirectory(prefix="shortfilm-import-") as tmp:
         last_frame = Path(tmp) / "last.png"
-        info = check_video(video, last_frame=last_frame)
-        video_sha = sha256_file(video)
+        info = check_video(video, last_frame=last_frame, limits=limits, name=shown)
         frame_sha = sha256_file(last_frame)
-        request_hash = content_hash({"provider": PROVIDER, "video_sha256": video_sha})
         made: list[Path] = []
         try:
             with store.session() as s:
@@ -133,7 +173,7 @@ def _record(
                     params=_params(info),
                     references=[],
                     notes=note.strip(),
-                    meta={"probe": info.to_json(), "source": _source(video, video_sha)},
+                    meta={"probe": info.to_json(), "source": _source(video, name, video_sha)},
                     finished_at=utcnow(),
                     created_by=selected_by or _person(),
                 )
@@ -146,7 +186,7 @@ def _record(
                 _forget_on_failure(store, video_sha, name, made)
                 stored = store.put_artifact(s, video, name)
                 if stored != video_sha:
-                    raise InputError(f"{video}: changed while it was being imported; try again")
+                    raise InputError(f"{shown}: changed while it was being imported; try again")
                 take.video_sha256 = stored
                 _forget_on_failure(store, frame_sha, f"{stem}__last.png", made)
                 take.last_frame_sha256 = store.put_artifact(s, last_frame, f"{stem}__last.png")
@@ -156,7 +196,7 @@ def _record(
                     clip.production_id,
                     "take.imported",
                     subject,
-                    source=video.name,
+                    source=Path(shown).name,
                     sha256=video_sha,
                     model=take.model,
                 )
@@ -258,10 +298,12 @@ def _params(info: MediaInfo) -> dict[str, Any]:
     }
 
 
-def _source(video: Path, sha: str) -> dict[str, Any]:
+def _source(video: Path, name: str | None, sha: str) -> dict[str, Any]:
+    """Where the file came from: its name, and its path when a person named one (an upload's
+    path is the server's temporary file, nobody's business and gone after the request)."""
     return {
-        "name": video.name,
-        "path": str(video.resolve()),
+        "name": name or video.name,
+        "path": None if name is not None else str(video.resolve()),
         "size": video.stat().st_size,
         "sha256": sha,
     }

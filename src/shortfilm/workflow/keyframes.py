@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shortfilm.errors import InputError, MediaError
+from shortfilm.media.probe import open_checked
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeRow
@@ -272,7 +273,7 @@ def _frame(video: Path, index: int, fps: float) -> NDArray[np.uint8]:
     from shortfilm.media.stills import upright
 
     try:
-        with av.open(str(video)) as container:
+        with open_checked(video) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             unit = stream.time_base

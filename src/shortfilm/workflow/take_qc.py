@@ -6,13 +6,18 @@ against the prompt the take was made from, the board's reference images and the 
 open on, and stores the report with the take's keyframe candidates (thumbnails, as unchosen
 ``KeyframeRow`` s). It never fails the take: a QC that cannot run stores its error as the report.
 :func:`check_file` runs the same checks on any video file, against a clip's current plan if asked.
+:class:`QCQueue` runs :func:`review_take` in the background of a server, a few at once, so an
+upload is answered before its QC (seconds of decoding) is done.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import tempfile
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 
 CANDIDATES = 5
 """Keyframe candidates kept per take: enough for a person to choose among, at least 1 s apart."""
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -141,14 +148,14 @@ def review_take(
         try:
             plan: _Plan | None = _plan_for_take(store, s, take, clip, not_judged)
         except Exception as exc:
-            plan, report = None, QCReport.could_not_run(_why(exc))
+            plan, report = None, QCReport.could_not_run(_why(exc, store, video, number))
     with tempfile.TemporaryDirectory(prefix="shortfilm-qc-") as tmp:
         candidates: list[KeyframeCandidate] = []
         if plan is not None:
             try:
                 report, candidates = _analyse(video, plan, Path(tmp))
             except Exception as exc:
-                report = QCReport.could_not_run(_why(exc))
+                report = QCReport.could_not_run(_why(exc, store, video, number))
         with store.session() as s:
             # QC of this take finishing elsewhere at the same moment (a run, `qc show --again`):
             # one after the other, each replacing the report, never two reports
@@ -327,6 +334,57 @@ def _store_candidates(
     return found
 
 
+class QCQueue:
+    """:func:`review_take` on background threads of this process, at most ``workers`` at once.
+
+    Each take waits its turn in memory: taking a take's id costs nothing, while at most
+    ``workers`` decodes run. A take whose QC was queued when the process stopped simply has no
+    report: ``qc show``, ``run`` and ``keyframe pick`` analyse a take without one when they
+    first need it, and its page says QC is pending meanwhile. A failure inside QC is stored as
+    the report (see :func:`review_take`); anything else is logged, never raised to the uploader.
+    """
+
+    def __init__(self, store: Store, workers: int = 1) -> None:
+        if workers < 1:
+            raise InputError(f"QC workers: at least 1, not {workers}")
+        self.store = store
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="take-qc")
+        self._lock = threading.Lock()
+        self._running: set[Future[QCReport]] = set()
+
+    def submit(self, take_id: int) -> Future[QCReport]:
+        """Queue the QC of stored take ``take_id``; returns at once."""
+        future = self._pool.submit(review_take, self.store, take_id)
+        with self._lock:
+            self._running.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future[QCReport]) -> None:
+        with self._lock:
+            self._running.discard(future)
+        exc = future.exception()
+        if exc is not None:
+            _log.error("take QC failed: %s", exc, exc_info=exc)
+
+    def pending(self) -> int:
+        """How many queued or running QCs are not finished yet."""
+        with self._lock:
+            return len(self._running)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every QC queued so far has finished (``False`` if ``timeout`` seconds
+        passed first)."""
+        with self._lock:
+            running = list(self._running)
+        return not wait(running, timeout=timeout).not_done
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the threads."""
+        self._pool.shutdown(wait=True)
+
+
 # --- any file -----------------------------------------------------------------------------------
 
 
@@ -427,8 +485,11 @@ def _take(s: Session, slug: str, clip: ClipRow, number: int | None) -> TakeRow:
     return take
 
 
-def _why(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"
+def _why(exc: Exception, store: Store, video: Path, number: int) -> str:
+    """The error as the report keeps it (and the clip page shows it): the stored video named as
+    the take, no path of the server's store in it."""
+    text = str(exc).replace(str(video), f"take-{number:03d}").replace(str(store.home), "")
+    return f"{type(exc).__name__}: {text}"
 
 
 def _subject(clip: ClipRow, take: TakeRow) -> str:

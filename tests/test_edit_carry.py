@@ -11,6 +11,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ from typer.testing import CliRunner
 
 from shortfilm.cli import app
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import Segment, TextItem, TextKind, Timeline, Transition
+from shortfilm.domain.timeline import (
+    AudioPlan,
+    Segment,
+    SoundCue,
+    TextItem,
+    TextKind,
+    Timeline,
+    Transition,
+)
 from shortfilm.domain.timeline_ops import (
     add_text,
     carry_edits,
@@ -119,6 +128,8 @@ def test_what_cannot_carry_over_is_dropped_with_the_reason() -> None:
     edited = trim(persons_edit(base), 3, 100, 140)
     edited = set_transition(edited, 4, Transition(TransitionKind.DIP, 20))
     edited = add_text(edited, TextItem(TextKind.LOWER_THIRD, "Late", 158, 164))
+    edited = add_text(edited, TextItem(TextKind.CAPTION, "Tail", 146, 157))
+    edited = replace(edited, audio=AudioPlan(sfx=(SoundCue("impact", 160),)))
     # clip 3 now a 2 s take, clip 4 a 16-frame one: the trim starts after the new take ends, a
     # 20-frame dip does not fit the new clip 4, and the film ends before the lower third starts
     new = cut(seg(1, 48), seg(2, 72), new_take(3, 48), new_take(4, 16))
@@ -134,8 +145,12 @@ def test_what_cannot_carry_over_is_dropped_with_the_reason() -> None:
     assert "no longer fits beside the new take" in dropped["dip 0.83 s into clip-04"]
     assert "longer than clip-04" in dropped["dip 0.83 s into clip-04"]
     assert dropped["lower third 'Late' 6.58-6.83 s"] == "the film now ends at 6.500 s"
+    assert dropped["sound impact at 6.67 s"] == "the film now ends at 6.500 s"
+    assert [str(d) for d in carried.clamped] == [
+        "caption 'Tail' 6.08-6.50 s: was caption 'Tail' 6.08-6.54 s; the film now ends at 6.500 s"
+    ]
     assert "whip 0.42 s into clip-03" in {d.what for d in carried.kept}
-    assert len(carried.dropped) == 3 and carried.clamped == ()
+    assert len(carried.dropped) == 4
 
 
 def test_decisions_about_a_clip_the_spec_no_longer_has_are_reported() -> None:
@@ -277,3 +292,14 @@ def test_run_says_what_it_kept_and_what_it_clamped(
         _assert_kept(stored.timeline)
     finally:
         store.close()
+
+
+def test_a_transition_into_a_clip_that_now_opens_the_film_is_reported() -> None:
+    base = Timeline(R, (seg(1, 48), seg(2, 72), seg(3, 144)), (XF, XF))
+    edited = set_transition(base, 2, WHIP)
+    new = Timeline(R, (seg(2, 72), seg(3, 144)), (XF,))
+    carried = carry_edits(new, edited, base, frames_of)
+    assert carried.timeline == new
+    assert [str(d) for d in carried.dropped] == [
+        "whip 0.42 s into clip-02: clip-02 now opens the film: there is nothing before it to join"
+    ]

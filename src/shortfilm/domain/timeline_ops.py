@@ -451,7 +451,7 @@ def _s(tl: Timeline, frames: int) -> str:
 
 
 def _trim_words(tl: Timeline, seg: Segment) -> str:
-    return f"{_s(tl, seg.source_in)[:-2]}-{_s(tl, seg.source_out)}"
+    return f"{float(tl.seconds(seg.source_in)):.3f}-{_s(tl, seg.source_out)}"
 
 
 def _transition_words(tl: Timeline, tr: Transition, clip: int) -> str:
@@ -484,8 +484,8 @@ def _carry_segment(
     out = ns
     if bs is None or (es.source_in, es.source_out) != (bs.source_in, bs.source_out):
         said = f"trim {name} {_trim_words(tl, es)}"
-        length = take_frames(ns)
-        if es.take_id == ns.take_id or es.source_out <= length:
+        length = es.source_out if es.take_id == ns.take_id else take_frames(ns)
+        if es.source_out <= length:
             out = replace(out, source_in=es.source_in, source_out=es.source_out)
             notes["kept"].append(Decision(said, clip))
         elif es.source_in < length:
@@ -509,6 +509,36 @@ def _carry_segment(
         out = replace(out, gain_db=es.gain_db)
         notes["kept"].append(Decision(f"gain {name} {es.gain_db:+g} dB", clip))
     return out
+
+
+def _account_texts(
+    edited: Timeline,
+    merged: Timeline,
+    added: Sequence[TextItem],
+    cues_added: Sequence[SoundCue],
+    notes: dict[str, list[Decision]],
+) -> None:
+    """Note what became of the texts and cues a person added: kept at their film times, cut at
+    the film's new end, or dropped because they would start after it."""
+    end = merged.total_frames
+    film_end = f"the film now ends at {_s(merged, end)}"
+    for t in added:
+        said = _text_words(edited, t)
+        if t in merged.texts:
+            notes["kept"].append(Decision(said))
+        elif t.start >= end:
+            notes["dropped"].append(Decision(said, None, film_end))
+        else:
+            cut = replace(t, end=end)
+            notes["clamped"].append(
+                Decision(_text_words(merged, cut), None, f"was {said}; {film_end}")
+            )
+    for cue in cues_added:
+        said = f"sound {cue.kind} at {float(edited.seconds(cue.at)):.2f} s"
+        if cue.at < end:
+            notes["kept"].append(Decision(said))
+        else:
+            notes["dropped"].append(Decision(said, None, film_end))
 
 
 def carry_edits(
@@ -651,25 +681,7 @@ def carry_edits(
             notes["dropped"].append(Decision(said, c, gave_way[c]))
         else:
             notes["kept"].append(Decision(said, c))
-    end = merged.total_frames
-    film_end = f"the film now ends at {_s(merged, end)}"
-    for t in added:
-        said = _text_words(edited, t)
-        if t in merged.texts:
-            notes["kept"].append(Decision(said))
-        elif t.start >= end:
-            notes["dropped"].append(Decision(said, None, film_end))
-        else:
-            cut = replace(t, end=end)
-            notes["clamped"].append(
-                Decision(_text_words(merged, cut), None, f"was {said}; {film_end}")
-            )
-    for cue in cues_added:
-        said = f"sound {cue.kind} at {float(edited.seconds(cue.at)):.2f} s"
-        if cue.at < end:
-            notes["kept"].append(Decision(said))
-        else:
-            notes["dropped"].append(Decision(said, None, film_end))
+    _account_texts(edited, merged, added, cues_added, notes)
     return CarriedEdits(
         merged,
         kept=tuple(notes["kept"]),

@@ -303,3 +303,15 @@ def test_a_transition_into_a_clip_that_now_opens_the_film_is_reported() -> None:
     assert [str(d) for d in carried.dropped] == [
         "whip 0.42 s into clip-02: clip-02 now opens the film: there is nothing before it to join"
     ]
+
+
+@pytest.mark.media
+def test_a_draft_render_says_what_it_carried_too(
+    example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``shortfilm render`` records the Edit as run does, so it tells the same story."""
+    db_url = f"sqlite:///{tmp_path / 'home' / 'shortfilm.db'}"
+    home = _production(db_url, example_spec, tmp_path, monkeypatch)
+    said = " ".join(cli(home, "render", SLUG, "--draft").split())
+    assert f"{SLUG}: edit v7: clamped trim clip-03 1.000-3.000 s: was 1.000-5.000 s" in said
+    assert f"{SLUG}: edit v7: kept " in said and "whip 0.42 s into clip-03" in said

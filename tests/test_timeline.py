@@ -380,7 +380,7 @@ def test_spec_edit_settings_load_and_errors_point_at_the_line(example_spec: Path
 # -- a person's edits, carried into the next run ---------------------------------------------
 
 
-def test_carry_edits_keeps_what_a_person_changed_where_the_take_is_the_same() -> None:
+def test_carry_edits_keeps_what_a_person_changed_even_on_a_new_take() -> None:
     base = film()
     mine = TextItem(TextKind.CAPTION, "mine", 100, 150)
     edited = trim(base, 2, 24, 240)
@@ -395,18 +395,18 @@ def test_carry_edits_keeps_what_a_person_changed_where_the_take_is_the_same() ->
         transitions=(Transition(TransitionKind.CUT, 0), XF, XF),
         texts=(*base.texts, spec_caption),
     )
-    merged = carry_edits(new, edited, base)
+    merged = carry_edits(new, edited, base).timeline
     two, three = merged.segments[1], merged.segments[2]
     assert (two.source_in, two.source_out) == (24, 240), "same take: the person's trim stays"
-    assert three == new_take, "a new take starts from the spec again"
-    assert merged.transitions[2] == XF, "... and so does the transition into it"
+    assert three == replace(new_take, source_out=200), "a new take long enough keeps the trim"
+    assert merged.transitions[2] == Transition(TransitionKind.DIP, 12), "... and the dip into it"
     assert merged.transitions[0] == Transition(TransitionKind.CUT, 0), "untouched: spec wins"
     assert {t.text for t in merged.texts_of(TextKind.CAPTION)} == {"mine", "spec"}
     # the same inputs again give the same timeline (so the same Edit version)
-    assert carry_edits(new, edited, base) == merged
+    assert carry_edits(new, edited, base).timeline == merged
     # a reorder survives; a clip removed by the person stays out
     moved = move(base, 3, 1)
-    assert [s.clip for s in carry_edits(film(), moved, base).segments] == [3, 1, 2]
+    assert [s.clip for s in carry_edits(film(), moved, base).timeline.segments] == [3, 1, 2]
 
 
 # -- the CLI against a real production -------------------------------------------------------
@@ -496,7 +496,7 @@ def test_bad_edits_exit_2_with_one_line_and_store_nothing(
 
 
 @pytest.mark.media
-def test_a_run_keeps_a_persons_edits_for_clips_whose_take_is_unchanged(
+def test_a_run_keeps_a_persons_edits_across_a_new_take(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     from shortfilm.media.ffmpeg import run_ffmpeg
@@ -526,7 +526,7 @@ def test_a_run_keeps_a_persons_edits_for_clips_whose_take_is_unchanged(
     assert after.version == edited.version + 1
     two, three = after.timeline.segments[1], after.timeline.segments[2]
     assert (two.source_in, two.source_out) == (24, 240), "same take: the trim is kept"
-    assert (three.source_in, three.source_out, three.take) == (0, 288, 2), "new take: whole"
+    assert (three.source_in, three.source_out, three.take) == (24, 240, 2), "trim fits: kept"
     assert "Added later" in {t.text for t in after.timeline.texts}
     assert after.edited_by == edited.edited_by
     store.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shortfilm.cli.common import (
@@ -382,7 +383,8 @@ def render_cmd(
         for r in result.renders
     ]
     if as_json:
-        sys.stdout.write(json.dumps({"edit_version": result.edit_version, "renders": rows}) + "\n")
+        data = {"edit_version": result.edit_version, "carried": list(result.carried)}
+        sys.stdout.write(json.dumps(data | {"renders": rows}) + "\n")
     else:
         table = Table("preset", "status", "duration", "size", "loudness", "file")
         for r in result.renders:
@@ -396,6 +398,8 @@ def render_cmd(
             )
         table.columns[-1].overflow = "fold"
         out.print(f"{slug}: edit v{result.edit_version}", highlight=False)
+        for line in result.carried:
+            out.print(f"{slug}: edit v{result.edit_version}: {escape(line)}", highlight=False)
         out.print(table)
     if failure is not None:
         fail(failure)

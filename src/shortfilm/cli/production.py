@@ -122,8 +122,14 @@ def _print_run(result: Any, as_json: bool) -> None:
         for r in result.edit.renders
     ]
     waiting = [f"{step.label}: {step.detail}" for step in result.waiting]
+    carried = list(result.edit.carried)
     if as_json:
-        data = {"renders": renders, "report": str(result.report), "waiting": waiting}
+        data = {
+            "renders": renders,
+            "report": str(result.report),
+            "waiting": waiting,
+            "edit": {"version": result.edit.edit_version, "carried": carried},
+        }
         sys.stdout.write(json.dumps(data) + "\n")
         return
     table = Table("preset", "duration", "size", "loudness", "file")
@@ -136,6 +142,8 @@ def _print_run(result: Any, as_json: bool) -> None:
             str(r.path),
         )
     table.columns[-1].overflow = "fold"
+    for line in carried:
+        out.print(f"edit v{result.edit.edit_version}: {escape(line)}", highlight=False)
     out.print(table)
     out.print(f"report: {result.report}")
     for line in waiting:

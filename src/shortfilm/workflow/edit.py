@@ -139,6 +139,13 @@ def _preset_loudness(channels: tuple[str, ...], preset: Preset, timeline: Timeli
 class EditResult:
     edit_version: int
     renders: list[RenderOutcome] = field(default_factory=list)
+    carried: tuple[str, ...] = ()
+    """When this run made the Edit version by carrying a person's changes over a new cut: one
+    line per decision clamped or dropped, then what was kept (see ``CarriedEdits.lines``)."""
+
+
+def _carried(stored: StoredEdit) -> tuple[str, ...]:
+    return () if stored.carried is None else stored.carried.lines()
 
 
 def _prepare(
@@ -168,10 +175,11 @@ def assemble_edit(
     presets or channels ``preset_names`` names: ``shortfilm render --preset``).
 
     The Edit is the spec's cut of the selected takes, unless a person edited the timeline
-    (``shortfilm edit``, ``import-timeline``): then their changes are kept for every clip that
-    still plays the same take, as :func:`~shortfilm.workflow.timeline_edit.record_edit` spells
-    out. Each preset is mastered to the loudness of the first of the production's channels it
-    serves (the preset's -14 LUFS unless the timeline names a figure for that channel).
+    (``shortfilm edit``, ``import-timeline``): then their changes are carried over, and what
+    could not be is reported in ``carried``, as
+    :func:`~shortfilm.workflow.timeline_edit.record_edit` spells out. Each preset is mastered to
+    the loudness of the first of the production's channels it serves (the preset's -14 LUFS
+    unless the timeline names a figure for that channel).
 
     Raises :class:`InputError` naming the preset, before anything is encoded, when the film is
     longer than a preset's channels accept; :class:`RenderCheckError` after storing every render
@@ -181,7 +189,7 @@ def assemble_edit(
     production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
     edit_id, edit_version = stored.edit_id, stored.version
-    result = EditResult(edit_version=edit_version)
+    result = EditResult(edit_version=edit_version, carried=_carried(stored))
     # the cover reads like the film's own title card when it has one
     cover_title = timeline.title.text if timeline.title is not None else production.title
     for preset in presets:
@@ -360,7 +368,7 @@ def draft_edit(
 
     production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
-    result = EditResult(edit_version=stored.version)
+    result = EditResult(edit_version=stored.version, carried=_carried(stored))
     work = store.home / "work" / "render" / f"edit-{stored.edit_id}"
     work.mkdir(parents=True, exist_ok=True)
     for preset in presets:

@@ -7,9 +7,10 @@ same timeline as the latest version stores nothing and reports that version.
 A version changed by a person records who did it and the spec's cut they started from (``base``).
 That is what lets a later ``run`` keep their work: it lays what they changed over the spec's new
 cut (:func:`~shortfilm.domain.timeline_ops.carry_edits`) instead of replacing it. In short: a
-person's trims, speed, sound and transition of a clip survive as long as that clip still plays
-the same take; their order, texts, cues, music and loudness changes survive; everything they did
-not touch follows the spec.
+person's speed, sound and transition into a clip survive a new take of it, and so does their
+trim when the new take is long enough (cut at its end otherwise); their order, texts, cues,
+music and loudness changes survive; everything they did not touch follows the spec. What could
+not be carried is said in the new version's ``what`` and returned, never dropped in silence.
 
 Stored form: ``EditRow.timeline`` is :func:`~shortfilm.domain.timeline.timeline_to_json` plus,
 for a person's version, ``"edited": {"by", "via", "what", "base"}``; the content hash covers the
@@ -21,7 +22,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -40,6 +41,7 @@ from shortfilm.domain.timeline import (
     timeline_to_json,
 )
 from shortfilm.domain.timeline_ops import (
+    CarriedEdits,
     TakeSource,
     add_text,
     carry_edits,
@@ -78,6 +80,9 @@ class StoredEdit:
     what: str = ""
     base: Timeline | None = None
     """The spec's cut the person's changes are relative to."""
+    carried: CarriedEdits | None = None
+    """Set by :func:`record_edit` on a version it made by carrying a person's changes over a
+    new cut: what was kept, clamped and dropped (not stored apart from ``what``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The stored timeline plus where each picture sits on the film (seconds, for people)."""
@@ -294,30 +299,38 @@ def record_edit(store: Store, slug: str) -> StoredEdit:
     When the latest version is the spec's cut (or there is none) the spec's new cut is stored;
     when a person made it, their changes are carried over the new cut
     (:func:`~shortfilm.domain.timeline_ops.carry_edits`) and the result stays theirs, with the
-    new cut as its base. Unchanged content gives the latest version back.
+    new cut as its base. Unchanged content gives the latest version back. A new version made by
+    carrying says in its ``what`` what changed upstream and what became of the person's
+    decisions, and comes back with that account in ``carried`` (kept, clamped, dropped), so no
+    decision is lost without a word.
     """
     cut = spec_timeline(store, slug)
     latest = load_edit(store, slug)
     if latest is None or latest.edited_by is None or latest.base is None:
         return save_timeline(store, slug, cut)
     try:
-        merged = carry_edits(cut, latest.timeline, latest.base)
+        carried = carry_edits(cut, latest.timeline, latest.base, source_frames(store, cut.rate))
     except TimelineError as exc:
         raise TimelineError(
             f"{slug}: the changes {latest.edited_by} made in edit v{latest.version} no longer "
             f"fit the spec's cut ({exc}); adjust them with `shortfilm edit`"
         ) from exc
-    if merged == cut:
-        return save_timeline(store, slug, cut)
-    return save_timeline(
-        store,
-        slug,
-        merged,
-        edited_by=latest.edited_by,
-        via=latest.via,
-        what="spec or selections changed; person's edits kept",
-        base=cut,
-    )
+    what = carried.summary()
+    if carried.timeline == cut:
+        saved = save_timeline(store, slug, cut, what=what)
+    else:
+        saved = save_timeline(
+            store,
+            slug,
+            carried.timeline,
+            edited_by=latest.edited_by,
+            via=latest.via,
+            what=what,
+            base=cut,
+        )
+    if saved.version == latest.version:
+        return saved
+    return replace(saved, carried=carried)
 
 
 def change_edit(

@@ -135,6 +135,8 @@ def hook_without_early_text(ctx: LintContext) -> Iterator[Hit]:
     card = edit.title_card
     if any(c.start_s <= HOOK_TEXT_BY_S for c in edit.captions):
         return
+    if edit.hook is not None and edit.hook.start_s <= HOOK_TEXT_BY_S:
+        return  # the hook text is exactly the early line this rule asks for
     if card is not None and card.duration_s <= HOOK_TEXT_BY_S:
         return
     if card is not None:
@@ -151,10 +153,12 @@ def hook_without_early_text(ctx: LintContext) -> Iterator[Hit]:
         if edit.captions
         else "the edit has no title card and no captions"
     )
+    if edit.hook is not None:
+        first = f"the hook text starts at {edit.hook.start_s:g} s"
     yield Hit(
         ("edit", "captions"),
         f"a hook needs on-screen text within {HOOK_TEXT_BY_S:g} s; {first}",
-        f"add a caption with start_s <= {HOOK_TEXT_BY_S:g} that states the stakes",
+        f"add a hook text or a caption with start_s <= {HOOK_TEXT_BY_S:g} that states the stakes",
     )
 
 
@@ -196,9 +200,10 @@ def brand_world_without_palette(ctx: LintContext) -> Iterator[Hit]:
 @production_rule("S409", "no-on-screen-text", INFO, "The edit has no title card and no captions.")
 def no_on_screen_text(ctx: LintContext) -> Iterator[Hit]:
     edit = ctx.production.edit
-    if edit.title_card is None and not edit.captions:
+    texts = (edit.title_card, edit.hook, edit.end_card, *edit.captions, *edit.lower_thirds)
+    if not any(text is not None for text in texts):
         yield Hit(
             ("edit",),
-            "the edit has no title card and no captions",
+            "the edit has no text on screen (title card, hook, captions, lower thirds, end card)",
             "a title card or a caption or two helps the viewer understand the setup quickly",
         )

@@ -470,6 +470,18 @@ def test_cli_edits_make_new_versions_and_repeats_do_not(home: Path) -> None:
 
 
 @pytest.mark.media
+def test_text_that_looks_like_markup_is_printed_as_typed(home: Path) -> None:
+    """A caption is a person's text: ``[/b]`` in it is neither Rich markup nor a crash."""
+    text = "[/b] Tom & [bold]Jerry[/bold]"
+    code, output = cli(home, "edit", "caption", "add", SLUG, text, "--at", "20", "--until", "22")
+    assert code == 0, output
+    assert text in output
+    code, output = cli(home, "edit", "show", SLUG)
+    assert code == 0, output
+    assert repr(text) in output
+
+
+@pytest.mark.media
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -49,14 +49,14 @@ def _edit_home(home: Path) -> None:
 
 def _print_change(change: Any) -> None:
     if change.created:
-        out.print(f"{change.slug}: edit v{change.version} ({change.what})", highlight=False)
+        out.print(f"{change.slug}: edit v{change.version} ({escape(change.what)})", highlight=False)
     else:
         out.print(
-            f"{change.slug}: unchanged, still edit v{change.version} ({change.what})",
+            f"{change.slug}: unchanged, still edit v{change.version} ({escape(change.what)})",
             highlight=False,
         )
     for what in change.dropped:
-        out.print(f"  now past the film's end, taken off: {what}", highlight=False)
+        out.print(f"  now past the film's end, taken off: {escape(what)}", highlight=False)
 
 
 def _edit(home: Path, call: Any) -> None:
@@ -96,7 +96,11 @@ def edit_show(
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     tl = stored.timeline
-    who = f", edited by {stored.edited_by} ({stored.what})" if stored.edited_by else ""
+    who = (
+        f", edited by {escape(stored.edited_by)} ({escape(stored.what)})"
+        if stored.edited_by
+        else ""
+    )
     out.print(
         f"[bold]{slug}[/] edit v{stored.version}: {data['duration_s']:.2f} s at {tl.rate} fps{who}",
         highlight=False,
@@ -132,7 +136,7 @@ def edit_show(
         counts[t.kind.value] = counts.get(t.kind.value, 0) + 1
         number = counts[t.kind.value]
         out.print(
-            f"  {t.kind.value} {number}: {t.text!r} "
+            f"  {t.kind.value} {number}: {escape(repr(t.text))} "
             f"{float(tl.seconds(t.start)):.2f}-{float(tl.seconds(t.end)):.2f} s",
             highlight=False,
             soft_wrap=True,
@@ -145,7 +149,7 @@ def edit_show(
     music = tl.audio.music
     if music is not None:
         out.print(
-            f"  music {music.path or 'drone'} {music.gain_db:+g} dB, duck {music.duck_db:g} dB",
+            f"  music {escape(music.path or 'drone')} {music.gain_db:+g} dB, duck {music.duck_db:g} dB",
             highlight=False,
         )
     for target in tl.audio.loudness:

@@ -149,7 +149,8 @@ def edit_show(
     music = tl.audio.music
     if music is not None:
         out.print(
-            f"  music {escape(music.path or 'drone')} {music.gain_db:+g} dB, duck {music.duck_db:g} dB",
+            f"  music {escape(music.path or 'drone')} {music.gain_db:+g} dB, "
+            f"duck {music.duck_db:g} dB",
             highlight=False,
         )
     for target in tl.audio.loudness:

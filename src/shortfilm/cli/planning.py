@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shortfilm.cli.common import (
@@ -62,11 +63,12 @@ def lint(
         for f in findings:
             colour = colours[str(f.severity)]
             out.print(
-                f"[bold]{f.code}[/] [{colour}]{f.severity}[/] {f.place}: {f.message}",
+                f"[bold]{f.code}[/] [{colour}]{f.severity}[/] {escape(f.place)}: "
+                f"{escape(f.message)}",
                 highlight=False,
                 soft_wrap=True,
             )
-            out.print(f"    hint: {f.hint}", highlight=False, soft_wrap=True)
+            out.print(f"    hint: {escape(f.hint)}", highlight=False, soft_wrap=True)
         counts = {s: sum(1 for f in findings if str(f.severity) == s) for s in colours}
         out.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
     raise typer.Exit(1 if has_errors(findings) else 0)
@@ -137,14 +139,18 @@ def plan(
         tmp = out_file.with_name(f".{out_file.name}.tmp")
         tmp.write_text(result.yaml_text, encoding="utf-8")
         os.replace(tmp, out_file)
-        err.print(f"wrote {len(result.clips)} clips to {out_file} ({result.drafted_by})")
+        err.print(
+            f"wrote {len(result.clips)} clips to {escape(str(out_file))} ({result.drafted_by})"
+        )
     else:
         sys.stdout.write(result.yaml_text)
     if production is not None:
         findings = lint_production(replace(production, clips=result.clips))
         errors = [f for f in findings if f.severity is Severity.ERROR]
         for f in findings:
-            err.print(f"{f.code} {f.severity} {f.place}: {f.message}", highlight=False)
+            err.print(
+                f"{f.code} {f.severity} {escape(f.place)}: {escape(f.message)}", highlight=False
+            )
         if errors:
             raise typer.Exit(1)
 

@@ -31,7 +31,7 @@ def init(home: HomeOpt = Path(".")) -> None:
     """Create a production home: the database (migrated) and the artifact folders."""
     try:
         with store_at(home) as store:
-            out.print(f"production home ready: {home.resolve()} ({store.url})")
+            out.print(f"production home ready: {escape(str(home.resolve()))} ({store.url})")
     except ShortfilmError as exc:
         fail(exc)
 
@@ -145,7 +145,7 @@ def _print_run(result: Any, as_json: bool) -> None:
     for line in carried:
         out.print(f"edit v{result.edit.edit_version}: {escape(line)}", highlight=False)
     out.print(table)
-    out.print(f"report: {result.report}")
+    out.print(f"report: {escape(str(result.report))}")
     for line in waiting:
         out.print(f"waiting: {escape(line)}", highlight=False)
 
@@ -206,7 +206,7 @@ def status(
         sys.stdout.write(json.dumps([st.to_json() for st in statuses], indent=2) + "\n")
         return
     for st in statuses:
-        out.print(f"[bold]{st.title}[/] ({st.slug}, {st.campaign_role})")
+        out.print(f"[bold]{escape(st.title)}[/] ({st.slug}, {st.campaign_role})")
         out.print(
             f"  script v{st.script_version}  board v{st.board_version} ({st.board_status})"
             f"  edit {f'v{st.edit_version}' if st.edit_version else 'pending'}"
@@ -260,4 +260,4 @@ def export(
             path = export_production(store, slug, dest, with_artifacts=artifacts)
     except ShortfilmError as exc:
         fail(exc)
-    out.print(f"exported {slug} to {path}")
+    out.print(f"exported {slug} to {escape(str(path))}")

@@ -261,7 +261,7 @@ def keyframe_pick(
         highlight=False,
         soft_wrap=True,
     )
-    out.print(f"  stored as {choice.path}", highlight=False, soft_wrap=True)
+    out.print(f"  stored as {escape(str(choice.path))}", highlight=False, soft_wrap=True)
     if choice.selected:
         out.print(
             "  a clip continuing this one is generated again from it on the next run",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from shortfilm.cli.common import (
     ClipArg,
@@ -102,7 +103,7 @@ def take_import(
             highlight=False,
             soft_wrap=True,
         )
-        out.print(f"  stored as {result.video}", highlight=False, soft_wrap=True)
+        out.print(f"  stored as {escape(str(result.video))}", highlight=False, soft_wrap=True)
     if select and result.selected:
         out.print(f"  selected for clip-{result.clip:02d}", highlight=False)
 

@@ -99,7 +99,7 @@ def serve(
     from shortfilm.web.settings import ENV_HOME, ENV_MAX_UPLOAD
 
     if not is_home(home):
-        fail(InputError(f"{home}: not a production home (run 'shortfilm init' or 'run' first)"))
+        fail(InputError(f"{home}: not a production home (run `shortfilm init` first)"))
     # the app is built in each worker process from these (uvicorn's factory needs an import path)
     os.environ[ENV_HOME] = str(home.resolve())
     os.environ[ENV_MAX_UPLOAD] = str(int(max_upload_mb * 1024 * 1024))

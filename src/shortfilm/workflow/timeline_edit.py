@@ -305,7 +305,8 @@ def record_edit(store: Store, slug: str) -> StoredEdit:
     except TimelineError as exc:
         raise TimelineError(
             f"{slug}: the changes {latest.edited_by} made in edit v{latest.version} no longer "
-            f"fit the spec's cut ({exc}); adjust them with `shortfilm edit`"
+            f"fit the spec's cut ({exc}); see them with `shortfilm edit show {slug} --edit "
+            f"{latest.version}` and change them with the commands `shortfilm edit --help` lists"
         ) from exc
     if merged == cut:
         return save_timeline(store, slug, cut)

@@ -11,6 +11,7 @@ a complete command the CLI accepts.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -19,15 +20,19 @@ from typing import Any
 
 import pytest
 from approvals import approve_board
-from fake_providers import RefusingProvider
+from fake_providers import RefusingProvider, TimedProvider
 from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 import shortfilm
 from shortfilm.cli import app
+from shortfilm.domain.production import TransitionKind
+from shortfilm.domain.timeline_ops import TakeSource, default_timeline
 from shortfilm.errors import ConflictError, ProviderError
+from shortfilm.spec import load_spec
 from shortfilm.spec.merge import ABSENT, merge_specs
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
@@ -43,8 +48,10 @@ from shortfilm.store.tables import (
 )
 from shortfilm.workflow.board import add_reference
 from shortfilm.workflow.export import export_production
+from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import ImportConflict, import_spec
 from shortfilm.workflow.pipeline import run_production
+from shortfilm.workflow.timeline_edit import load_edit, record_edit, source_frames
 
 SLUG = "wasteland-villa"
 KEEPER = "refs/the-keeper.png"
@@ -265,6 +272,90 @@ def test_export_then_import_of_a_production_changed_elsewhere_changes_nothing(
     assert import_spec(store, exported).new_versions == []
     assert versions(store) == before
     assert boards(store)[-1][:2] == (3, "approved")
+
+
+@pytest.fixture(scope="module")
+def full_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A take as long as the example's clips (12.5 s of testsrc2 at 160x90, silent stereo), so
+    the spec's captions and cues fall inside the film."""
+    from shortfilm.media.ffmpeg import run_ffmpeg
+
+    out = tmp_path_factory.mktemp("clip") / "full.mp4"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=12.5", "-f", "lavfi", "-i",
+         "anullsrc=r=48000:cl=stereo", "-t", "12.5", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", out],
+        what="test clip",
+    )  # fmt: skip
+    return out
+
+
+@pytest.fixture
+def edited(store: Store, full_clip: Path, tmp_path: Path) -> Store:
+    """The example with every clip's take, the spec's cut as Edit v1, then a person's work: a
+    reference added, a trim, a transition and a caption (``shortfilm edit``)."""
+    generate_takes(store, SLUG, TimedProvider(full_clip, latency_s=0.0), review=False)
+    record_edit(store, SLUG)
+    add_reference(
+        store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
+        actor_name="vic",
+    )  # fmt: skip
+    approve_board(store, SLUG)
+    for command in (
+        ["edit", "trim", SLUG, "2", "--in", "0.5", "--out", "11.75"],
+        ["edit", "transition", SLUG, "3", "dip", "--duration", "0.5"],
+        ["edit", "caption", "add", SLUG, "The coast is held", "--at", "7.5", "--until", "9"],
+    ):
+        done = cli(store, *command)
+        assert done.exit_code == 0, done.output
+    return store
+
+
+def test_export_writes_the_persons_timeline_into_the_edit_section(
+    edited: Store, tmp_path: Path
+) -> None:
+    latest = load_edit(edited, SLUG)
+    assert latest is not None and latest.edited_by == "vic" and latest.version == 4
+    exported = export_production(edited, SLUG, tmp_path / "export", with_artifacts=False)
+
+    edit = load_spec(exported).edit
+    clips = {c.clip: c for c in edit.clips}
+    assert (clips[2].in_s, clips[2].out_s) == (0.5, 11.75)
+    assert (clips[3].transition, clips[3].transition_s) == (TransitionKind.DIP, 0.5)
+    assert ("The coast is held", 7.5, 9.0) in [(c.text, c.start_s, c.end_s) for c in edit.captions]
+    lineage = json.loads((exported.parent / "lineage.json").read_text("utf-8"))
+    assert lineage["edit"]["spec_states_it"] is True
+
+    # another store: the template's cut of the same takes is the person's timeline
+    other = Store(tmp_path / "other")
+    try:
+        import_spec(other, exported)
+        production = spec_from_dict(stored_spec(other))
+    finally:
+        other.close()
+    sources = [
+        TakeSource(s.clip, s.take, s.take_id, s.media_sha256, source_frames(edited)(s.media_sha256))
+        for s in latest.timeline.segments
+    ]
+    assert default_timeline(production.edit, sources, latest.timeline.rate) == latest.timeline
+
+
+def test_export_then_import_of_an_edited_production_makes_no_version(
+    edited: Store, tmp_path: Path
+) -> None:
+    before = versions(edited)
+    exported = export_production(edited, SLUG, tmp_path / "export", with_artifacts=False)
+    assert import_spec(edited, exported).new_versions == []
+    # the run after it: the spec's cut is now the person's timeline, the Edit stays v4
+    assert record_edit(edited, SLUG).version == 4
+    after = versions(edited)
+    assert {k: v for k, v in after.items() if k != "EventRow"} == {
+        k: v for k, v in before.items() if k != "EventRow"
+    }
+    assert boards(edited)[-1][:2] == (2, "approved")
+    # and exporting again gives the same spec
+    again = export_production(edited, SLUG, tmp_path / "again", with_artifacts=False)
+    assert again.read_text("utf-8") == exported.read_text("utf-8")
 
 
 # -- the merge rule itself ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 import shutil
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ from typer.testing import CliRunner
 
 import shortfilm
 from shortfilm.cli import app
-from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline
+from shortfilm.domain.production import EditIntent, SoundEffectCue, SoundKind, TransitionKind
+from shortfilm.domain.timeline_ops import TakeSource, carry_edits, default_timeline
 from shortfilm.errors import ConflictError, ProviderError
 from shortfilm.spec import load_spec
 from shortfilm.spec.merge import ABSENT, merge_specs
@@ -356,6 +357,17 @@ def test_export_then_import_of_an_edited_production_makes_no_version(
     # and exporting again gives the same spec
     again = export_production(edited, SLUG, tmp_path / "again", with_artifacts=False)
     assert again.read_text("utf-8") == exported.read_text("utf-8")
+
+
+def test_a_cue_the_new_spec_already_holds_is_not_doubled() -> None:
+    """A person's sound cue, exported into the spec and imported back, is in the spec's new cut
+    *and* among the person's additions: the run after it plays it once, and keeps the Edit."""
+    takes = [TakeSource(c, 1, c, f"{c}" * 64, 240) for c in (1, 2)]
+    base = default_timeline(EditIntent(), takes, Fraction(24))
+    with_cue = EditIntent(sfx=(SoundEffectCue(SoundKind.IMPACT, 2.0),))
+    edited = default_timeline(with_cue, takes, Fraction(24))  # the person added the cue
+    new = default_timeline(with_cue, takes, Fraction(24))  # the spec now states it too
+    assert carry_edits(new, edited, base) == edited
 
 
 # -- the merge rule itself ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pytest
 from approvals import approve_board
 from fake_providers import RefusingProvider, TimedProvider
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 import shortfilm
@@ -186,6 +186,29 @@ def test_run_keeps_a_reference_added_with_the_cli(
     for request in provider.submitted:
         assert "The Keeper" in [r.label for r in request.references]
     assert keeper_reference(stored_spec(store)) == KEEPER
+
+
+def test_a_production_imported_before_imports_were_kept_keeps_its_added_references(
+    store: Store, example_spec: Path, tmp_path: Path
+) -> None:
+    """A store from an older version has no record of the last import: the references people
+    added (the event log names them) are still kept by the first import now."""
+    add_reference(
+        store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
+        actor_name="vic",
+    )  # fmt: skip
+    add_reference(
+        store, SLUG, png(tmp_path / "dusk.png", (200, 90, 20)), role="palette",
+        label="dusk", actor_name="vic",
+    )  # fmt: skip
+    approve_board(store, SLUG)
+    with store.session() as s:  # as an older version left it
+        s.execute(delete(ArtifactNameRow).where(ArtifactNameRow.name.endswith("last-import.json")))
+    assert import_spec(store, example_spec).new_versions == []
+    version, status, labels = boards(store)[-1]
+    assert (version, status) == (3, "approved") and {"The Keeper", "dusk"} <= set(labels)
+    spec = stored_spec(store)
+    assert keeper_reference(spec) == KEEPER and "refs/dusk.png" in spec["board"]["references"]
 
 
 # -- a field changed in both places is a conflict, with nothing written ---------------------------

@@ -44,6 +44,7 @@ from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import (
     BoardRow,
     ClipRow,
+    EventRow,
     ProductionRow,
     PromptRow,
     ScriptRow,
@@ -173,6 +174,8 @@ def import_production(
             repo.lock_production(s, row.id)
             s.refresh(row)
             last = store.last_import(s, production.slug)
+            if last is None:
+                last = _without_added_references(row.spec, repo.events(s, row.id))
             merged, kept = _merged(row, last, theirs, production.slug, prefer_spec, spec_file, base)
             data = spec_to_dict(merged)
             if row.spec_hash != content_hash(data):
@@ -210,8 +213,7 @@ def _merged(
     base: Path,
 ) -> tuple[Production, tuple[str, ...]]:
     """The production the store will hold: the file's changes since the last import laid over
-    the stored spec, and the fields kept from the store. Without a recorded last import (a
-    production imported before they were kept) the stored spec is the base: the file wins."""
+    the stored spec, and the fields kept from the store."""
     ours = row.spec
     outcome = merge_specs(last if last is not None else ours, ours, theirs, prefer_file=prefer_spec)
     if outcome.conflicts and not prefer_spec:
@@ -227,6 +229,28 @@ def _merged(
             field=exc.field,
         ) from exc
     return merged, tuple(format_path(path) or "(all)" for path in outcome.kept)
+
+
+def _without_added_references(spec: dict[str, Any], events: list[EventRow]) -> dict[str, Any]:
+    """The stored ``spec`` without the reference images people added (``board.reference_added``
+    events): the base of a production whose last import was not kept (imported by an older
+    version), so that its first import now keeps those images instead of dropping them."""
+    added = {str(e.data.get("path")) for e in events if e.kind == "board.reference_added"}
+    board = dict(spec.get("board") or {})
+    for key in ("characters", "environment"):
+        if isinstance(board.get(key), list):
+            board[key] = [
+                {k: v for k, v in item.items() if k != "reference"}
+                if isinstance(item, dict) and item.get("reference") in added
+                else item
+                for item in board[key]
+            ]
+    if isinstance(board.get("references"), list):
+        kept = [path for path in board["references"] if path not in added]
+        board["references"] = kept
+        if not kept:
+            del board["references"]  # as spec_to_dict leaves an empty list out
+    return {**spec, "board": board}
 
 
 def _import_script(s: Session, prod: ProductionRow, p: Production, result: ImportResult) -> None:

@@ -79,11 +79,12 @@ def board_add_reference(
         fail(exc)
     out.print(
         f"board v{added.version}: {added.role} reference {added.label} ({added.spec_path}), "
-        f"a draft: review it with `shortfilm review board {slug}`",
+        f"a draft: approve it with `shortfilm review board {slug} --approve` (or "
+        "--request-changes TEXT)",
         highlight=False,
     )
     out.print(
-        f"  your spec file does not name it: importing it again makes a version without it; "
-        f"`shortfilm export {slug} DIR` writes a spec that does",
+        "  importing your spec file again keeps it (the file does not name it); "
+        f"`shortfilm export {slug} {slug}-export` writes a spec that does",
         highlight=False,
     )

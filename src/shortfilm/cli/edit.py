@@ -90,7 +90,7 @@ def edit_show(
     except ShortfilmError as exc:
         fail(exc)
     if stored is None:
-        fail(InputError(f"{slug} has no edit yet: run it, or change it with `shortfilm edit`"))
+        fail(InputError(f"{slug} has no edit yet: make it with `shortfilm run SPEC`"))
     data = stored.to_json()
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")

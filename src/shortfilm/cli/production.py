@@ -40,8 +40,21 @@ def init(home: HomeOpt = Path(".")) -> None:
 def import_(
     spec: Annotated[Path, typer.Argument(help="A production spec (YAML).")],
     home: HomeOpt = Path("."),
+    prefer_spec: Annotated[
+        bool,
+        typer.Option(
+            "--prefer-spec",
+            help="Where the file and the store both changed a field since the last import, "
+            "take the file's value (changes made only in the store are still kept).",
+        ),
+    ] = False,
 ) -> None:
-    """Validate a spec and record it: new versions only where its content changed."""
+    """Validate a spec and record it: new versions only where its content changed.
+
+    What the file changed since the last import is applied; what was changed elsewhere
+    meanwhile (a reference added with `board add-reference` or in the web app) is kept; a field
+    changed in both places stops the import (exit 1), naming both values.
+    """
     from shortfilm.spec import load_spec
     from shortfilm.spec.load import spec_file_of
     from shortfilm.workflow.importing import import_production
@@ -49,12 +62,23 @@ def import_(
     try:
         production = load_spec(spec)  # before the store opens: a bad spec writes nothing
         with store_at(home) as store:
-            result = import_production(store, production, spec_file_of(spec).parent)
+            result = import_production(
+                store,
+                production,
+                spec_file_of(spec).parent,
+                prefer_spec=prefer_spec,
+                spec_file=spec,
+            )
     except ShortfilmError as exc:
         fail(exc)
     verb = "created" if result.created else "updated"
     changes = ", ".join(result.new_versions) or "no changes"
-    out.print(f"{result.slug}: {verb}; {changes}")
+    out.print(f"{result.slug}: {verb}; {changes}", highlight=False)
+    if result.kept:
+        out.print(
+            "  kept what changed in the store since the last import: " + ", ".join(result.kept),
+            highlight=False,
+        )
 
 
 @app.command()

@@ -137,7 +137,11 @@ def qc_show(
                 escape(str(c.get("path") or "-")),
             )
         table.columns[-1].overflow = "fold"
-        out.print("keyframe candidates (`shortfilm keyframe pick ... --candidate N`):")
+        out.print(
+            "keyframe candidates (pick one: `shortfilm keyframe pick "
+            f"{escape(slug)} clip-{position:02d} --take {stored.take} --candidate N`):",
+            highlight=False,
+        )
         out.print(table)
         if stored.keyframe_ms is not None:
             out.print(

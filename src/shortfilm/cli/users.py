@@ -226,7 +226,7 @@ def serve(
     )
 
     if not is_home(home):
-        fail(InputError(f"{home}: not a production home (run 'shortfilm init' or 'run' first)"))
+        fail(InputError(f"{home}: not a production home (run `shortfilm init` first)"))
     proxies = _trusted_proxies(trusted_proxy or [])
     try:
         media_limits = _upload_limits(

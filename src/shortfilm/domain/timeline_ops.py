@@ -91,7 +91,7 @@ def default_timeline(intent: EditIntent, takes: Sequence[TakeSource], rate: Frac
         lead = max(1, frames_for(card.duration_s, rate))
         texts.append(TextItem(TextKind.TITLE_CARD, card.text, 0, lead, card.subtitle))
     transitions = [
-        _spec_transition(intent, edits.get(seg.clip), rate)
+        spec_transition(intent, edits.get(seg.clip), rate)
         for seg in (segments if card is not None else segments[1:])
     ]
     total = film_frames(segments, transitions, texts[0].end if texts else 0)
@@ -141,7 +141,7 @@ def default_timeline(intent: EditIntent, takes: Sequence[TakeSource], rate: Frac
     )
 
 
-def _spec_transition(intent: EditIntent, ce: ClipEdit | None, rate: Fraction) -> Transition:
+def spec_transition(intent: EditIntent, ce: ClipEdit | None, rate: Fraction) -> Transition:
     """The join into a clip as the spec words it (see :class:`ClipEdit`)."""
     kind = ce.transition if ce is not None else None
     seconds = ce.transition_s if ce is not None else None
@@ -626,12 +626,15 @@ def carry_edits(
             into[c] = n_in[c]
     removed = set(base.texts) - set(edited.texts)
     added = [t for t in edited.texts if t not in set(base.texts)]
+    # a spec that already states the person's text or cue (an export imported) holds it once
     texts = [
-        t for t in new.texts if t not in removed and not any(_clashes(t, m) for m in added)
+        t
+        for t in new.texts
+        if t not in removed and t not in added and not any(_clashes(t, mine) for mine in added)
     ] + added
     cues_removed = set(base.audio.sfx) - set(edited.audio.sfx)
     cues_added = [c for c in edited.audio.sfx if c not in set(base.audio.sfx)]
-    sfx = [c for c in new.audio.sfx if c not in cues_removed] + cues_added
+    sfx = [c for c in new.audio.sfx if c not in cues_removed and c not in cues_added] + cues_added
     music = new.audio.music
     if edited.audio.music != base.audio.music:
         music = edited.audio.music

@@ -71,3 +71,9 @@ def render_sidecar(slug: str, edit_version: int, preset: str, suffix: str) -> st
 
 def music(slug: str, path: str) -> str:
     return f"{slug}/music/{PurePosixPath(path).name}"
+
+
+def imported_spec(slug: str) -> str:
+    """The spec data as the last import read it from the file: the base the next import
+    compares against (:mod:`shortfilm.spec.merge`)."""
+    return f"{slug}/spec/last-import.json"

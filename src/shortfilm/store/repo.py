@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shortfilm.errors import ConflictError
+from shortfilm.store import naming
 from shortfilm.store.artifacts import LocalArtifactStore
 from shortfilm.store.db import database_url, make_engine, migrate
 from shortfilm.store.tables import (
@@ -60,6 +62,7 @@ MEDIA_TYPES = {
     ".wav": "audio/wav",
     ".srt": "application/x-subrip",
     ".vtt": "text/vtt",
+    ".json": "application/json",
 }
 
 
@@ -149,6 +152,29 @@ class Store:
         self.artifacts.link(name, sha)
         return sha
 
+    def remember_import(self, s: Session, slug: str, spec: dict[str, Any]) -> str:
+        """Keep ``spec`` (the data an import read from the file) as the base the next import
+        of ``slug`` compares against; return its sha256. Stored like any artifact, under
+        :func:`~shortfilm.store.naming.imported_spec`, so a person can read it too."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".import-", dir=self.home) as tmp:
+            source = Path(tmp) / "last-import.json"
+            source.write_text(json.dumps(spec, sort_keys=True, indent=1, default=str), "utf-8")
+            return self.put_artifact(s, source, naming.imported_spec(slug))
+
+    def last_import(self, s: Session, slug: str) -> dict[str, Any] | None:
+        """The spec data the last import of ``slug`` read from its file, or ``None`` when no
+        import recorded it (a production imported before imports were kept, or a store whose
+        file went missing): the caller then has no base to merge from."""
+        named = s.get(ArtifactNameRow, naming.imported_spec(slug))
+        if named is None:
+            return None
+        try:
+            data = json.loads(self.artifact_path(named.sha256).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def artifact_path(self, sha: str) -> Path:
         return self.artifacts.path(sha)
 
@@ -206,6 +232,18 @@ def updated_rows(s: Session, stmt: Any) -> int:
     changed; the session's loaded objects are left as they are."""
     result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
     return int(result.rowcount)
+
+
+def lock_production(s: Session, production_id: int) -> None:
+    """Make this transaction the only writer of the production's stored spec until it ends,
+    and let its reads see what others committed before (see :func:`lock_clip`): an import
+    merging into the spec must not lose a change committed while it read."""
+    stmt = (
+        update(ProductionRow)
+        .where(ProductionRow.id == production_id)
+        .values(updated_at=ProductionRow.updated_at)
+    )
+    s.execute(stmt.execution_options(synchronize_session=False))
 
 
 def lock_clip(s: Session, clip_id: int) -> None:

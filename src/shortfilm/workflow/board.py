@@ -530,8 +530,8 @@ def add_reference(
     references), status ``draft`` (generation waits for its review: checkpoint 1),
     ``created_by`` ``actor``'s name and an event ``board.reference_added``. The production's
     stored spec names the image too, so ``shortfilm export`` writes it beside the spec and
-    importing that export adds no version. Importing an older spec file, which does not name
-    it, makes a version without it, like any other spec edit.
+    importing that export adds no version. Importing a spec file that does not name it keeps
+    it (:mod:`shortfilm.workflow.importing` merges the file's changes into the store's).
 
     Checked in order, cheapest first, nothing written on a refusal:
     :class:`~shortfilm.errors.PermissionDenied` for a role that may not (see

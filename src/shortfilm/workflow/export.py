@@ -6,6 +6,12 @@ web app or with ``shortfilm board add-reference`` is in the stored spec, so it i
 listed like the others), ``artifacts/`` with every stored file of the production under its
 readable name, and ``lineage.json`` linking takes, keyframes and renders.
 
+The spec's ``edit:`` section states the latest Edit when a person changed it (``shortfilm edit
+...``, an imported timeline): their trims, speeds, sound, transitions, texts, cues, music and
+loudness targets, so the template keeps their work and importing the export back changes no
+version of anything. What a spec cannot say (clips played out of their order) stays in
+``lineage.json``, whose ``edit.spec_states_it`` is then false.
+
 Every path written comes from the store, which may hold a spec from an older version or edited
 by hand, so each is checked before anything is written (relative, no ``..``: see
 :mod:`shortfilm.spec.paths`), and files are written only into a folder this export has just
@@ -14,6 +20,7 @@ created, never through a symbolic link. A refused or failed export leaves nothin
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -32,6 +39,7 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ArtifactNameRow, BoardRow, ClipRow, EditRow, PromptRow
+from shortfilm.workflow.timeline_edit import intent_of, load_edit, source_frames, states
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,19 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
     :class:`SpecError` when a stored path would lead out of ``dest``. Nothing is written then.
     """
     _check_dest(dest)
+    stored_edit = load_edit(store, slug) if _has_production(store, slug) else None
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
             raise StoreError(f"no production {slug!r}")
         production = spec_from_dict(prod.spec)
+        states_edit: bool | None = None
+        if stored_edit is not None and stored_edit.edited_by is not None:
+            # the person's timeline decisions, as the spec's edit: section says them
+            frames = source_frames(store)
+            intent = intent_of(stored_edit.timeline, production.edit, frames)
+            states_edit = states(intent, stored_edit.timeline, frames)
+            production = dataclasses.replace(production, edit=intent)
         board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
         assert board is not None
         copies: list[_Copy] = []
@@ -82,6 +98,9 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
         edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
         if edit is not None:
             lineage["edit"] = {"version": edit.version, "timeline": edit.timeline}
+            if states_edit is not None:
+                # False: the spec cannot say all of it (clips out of order, a wipe's direction)
+                lineage["edit"]["spec_states_it"] = states_edit
         if with_artifacts:
             names = s.scalars(
                 select(ArtifactNameRow).where(ArtifactNameRow.name.startswith(f"{slug}/"))
@@ -106,6 +125,11 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return dest / "production.yaml"
+
+
+def _has_production(store: Store, slug: str) -> bool:
+    with store.session() as s:
+        return repo.production_by_slug(s, slug) is not None
 
 
 def _check_dest(dest: Path) -> None:

@@ -1,5 +1,13 @@
 """Import a production spec into the store: new versions only where the content changed.
 
+The spec file is one of several places that change a production (the CLI and the web app are
+the others), so an import never undoes a change made elsewhere since the last import: it
+applies what the file changed relative to the spec the last import read (kept in the store,
+:meth:`~shortfilm.store.repo.Store.last_import`), keeps what the store gained meanwhile (a
+reference image added with ``shortfilm board add-reference`` or the web upload), and stops
+with an :class:`ImportConflict` -- the field, both values, the commands that resolve it,
+nothing written -- where both changed the same field (:mod:`shortfilm.spec.merge`).
+
 The spec is fully validated before the store is even opened, so a bad spec writes nothing.
 Importing the same spec twice changes nothing; editing one clip's shot adds one prompt version.
 A clip's first/last-frame images are part of its prompt version (by content), so replacing a
@@ -12,6 +20,7 @@ before the store is touched.
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,19 +29,22 @@ from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
-from shortfilm.errors import SpecError
+from shortfilm.errors import ConflictError, SpecError, StoreError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
 from shortfilm.spec import load_spec, spec_to_dict
-from shortfilm.spec.load import spec_file_of
+from shortfilm.spec.load import SPEC_FILENAME, spec_file_of
+from shortfilm.spec.merge import FieldConflict, merge_specs
 from shortfilm.spec.paths import resolve_inside
 from shortfilm.spec.references import escaping_files
 from shortfilm.spec.source import format_path
+from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import (
     BoardRow,
     ClipRow,
+    EventRow,
     ProductionRow,
     PromptRow,
     ScriptRow,
@@ -49,6 +61,9 @@ class ImportResult:
     created: bool
     new_versions: list[str] = field(default_factory=list)
     """Human lines like ``board v2`` or ``clip-03 prompt v2``: what this import changed."""
+    kept: list[str] = field(default_factory=list)
+    """Fields changed in the store since the last import that the file left alone, kept
+    (``board.characters[2].reference``)."""
 
 
 def board_references(board: AssetBoard, base: Path) -> list[dict[str, Any]]:
@@ -67,15 +82,61 @@ def board_references(board: AssetBoard, base: Path) -> list[dict[str, Any]]:
     return refs
 
 
-def import_spec(store: Store, spec_path: Path) -> ImportResult:
+def import_spec(store: Store, spec_path: Path, *, prefer_spec: bool = False) -> ImportResult:
     """Validate ``spec_path`` (a file, or a folder holding ``production.yaml``) and record it;
     see the module docstring for versioning rules."""
     production = load_spec(spec_path)
-    return import_production(store, production, spec_file_of(spec_path).parent)
+    spec_file = spec_file_of(spec_path)
+    return import_production(
+        store, production, spec_file.parent, prefer_spec=prefer_spec, spec_file=spec_file
+    )
 
 
-def import_production(store: Store, production: Production, base: Path) -> ImportResult:
+class ImportConflict(ConflictError):
+    """The spec file and the store both changed the same fields since the last import.
+
+    Names each field, the store's value and the file's, and the two commands that resolve it;
+    nothing was imported.
+    """
+
+    def __init__(self, slug: str, conflicts: tuple[FieldConflict, ...], spec_file: Path) -> None:
+        self.conflicts = conflicts
+        shown = conflicts[:MAX_CONFLICTS_SHOWN]
+        more = len(conflicts) - len(shown)
+        lines = [f"  {c.describe()}" for c in shown]
+        if more:
+            lines.append(f"  (and {more} more)")
+        spec = shlex.quote(str(spec_file))
+        super().__init__(
+            f"{slug}: the spec file and the store both changed "
+            f"{'this field' if len(conflicts) == 1 else 'these fields'} since the last import, "
+            "so nothing was imported:\n" + "\n".join(lines) + "\nTo take the spec file's values: "
+            f"`shortfilm import {spec} --prefer-spec`. To keep the store's: write them into the "
+            f"spec file (`shortfilm export {slug} {slug}-export` writes the spec as the store "
+            "holds it) and import it again."
+        )
+
+
+MAX_CONFLICTS_SHOWN = 10
+"""Conflicting fields listed one per line in an :class:`ImportConflict`; the rest are counted."""
+
+
+def import_production(
+    store: Store,
+    production: Production,
+    base: Path,
+    *,
+    prefer_spec: bool = False,
+    spec_file: Path | None = None,
+) -> ImportResult:
     """Record ``production``, whose files are named relative to the folder ``base``.
+
+    The production is merged into what the store holds (:mod:`shortfilm.spec.merge`): what
+    the file changed since the last import is applied, what was changed elsewhere since then
+    (a reference image added with ``shortfilm board add-reference`` or the web upload) is
+    kept, and a field changed in both places to different values is an
+    :class:`ImportConflict` with nothing written -- unless ``prefer_spec``, which takes the
+    file's value there. ``spec_file`` is the file as the person named it, for that message.
 
     :class:`SpecError` naming the field, with nothing written, when a file it names leads out
     of ``base`` (by ``..``, an absolute path or a symbolic link).
@@ -85,12 +146,15 @@ def import_production(store: Store, production: Production, base: Path) -> Impor
         first = escaping[0]
         more = f" (and {len(escaping) - 1} more)" if len(escaping) > 1 else ""
         raise SpecError(first.message + more, field=format_path(first.path))
-    spec_dict = spec_to_dict(production)
+    theirs = spec_to_dict(production)
+    file_paths = set(production.board.reference_paths())
     # two runs of one spec started together: the second imports after the first, finding
     # nothing new, instead of creating the production twice
     with store.exclusive(f"import:{production.slug}"), store.session() as s:
         row = repo.production_by_slug(s, production.slug)
         created = row is None
+        merged = production
+        kept: tuple[str, ...] = ()
         if row is None:
             row = ProductionRow(
                 slug=production.slug,
@@ -98,30 +162,95 @@ def import_production(store: Store, production: Production, base: Path) -> Impor
                 campaign_role=str(production.campaign_role),
                 target_duration_s=production.target_duration_s,
                 owner=production.owner,
-                spec=spec_dict,
-                spec_hash=content_hash(spec_dict),
+                spec=theirs,
+                spec_hash=content_hash(theirs),
             )
             s.add(row)
             s.flush()
             repo.event(s, row.id, "production.created", production.slug, title=production.title)
-        elif row.spec_hash != content_hash(spec_dict):
-            row.title = production.title
-            row.campaign_role = str(production.campaign_role)
-            row.target_duration_s = production.target_duration_s
-            row.owner = production.owner
-            row.spec = spec_dict
-            row.spec_hash = content_hash(spec_dict)
-            row.updated_at = utcnow()
-            repo.event(s, row.id, "production.updated", production.slug)
-        result = ImportResult(production_id=row.id, slug=production.slug, created=created)
-        _import_script(s, row, production, result)
-        board = _import_board(store, s, row, production, base, result)
-        _import_clips(store, s, row, production, base, board, result)
-        music = production.edit.music
+            last = None
+        else:
+            # a reference added at this moment must not be lost between reading and writing
+            repo.lock_production(s, row.id)
+            s.refresh(row)
+            last = store.last_import(s, production.slug)
+            if last is None:
+                last = _without_added_references(row.spec, repo.events(s, row.id))
+            merged, kept = _merged(row, last, theirs, production.slug, prefer_spec, spec_file, base)
+            data = spec_to_dict(merged)
+            if row.spec_hash != content_hash(data):
+                row.title = merged.title
+                row.campaign_role = str(merged.campaign_role)
+                row.target_duration_s = merged.target_duration_s
+                row.owner = merged.owner
+                row.spec = data
+                row.spec_hash = content_hash(data)
+                row.updated_at = utcnow()
+                repo.event(s, row.id, "production.updated", production.slug, kept=list(kept))
+        result = ImportResult(
+            production_id=row.id, slug=production.slug, created=created, kept=list(kept)
+        )
+        _import_script(s, row, merged, result)
+        board = _import_board(store, s, row, merged, base, file_paths, result)
+        _import_clips(store, s, row, merged, base, board, result)
+        music = merged.edit.music
         if music is not None and music.path:
             source = resolve_inside(base, music.path, field="edit.music.path")
-            store.put_artifact(s, source, naming.music(production.slug, music.path))
+            store.put_artifact(s, source, naming.music(merged.slug, music.path))
+        if last != theirs:
+            # last, once nothing can refuse the import: a refused one leaves no file behind
+            store.remember_import(s, production.slug, theirs)
     return result
+
+
+def _merged(
+    row: ProductionRow,
+    last: dict[str, Any] | None,
+    theirs: dict[str, Any],
+    slug: str,
+    prefer_spec: bool,
+    spec_file: Path | None,
+    base: Path,
+) -> tuple[Production, tuple[str, ...]]:
+    """The production the store will hold: the file's changes since the last import laid over
+    the stored spec, and the fields kept from the store."""
+    ours = row.spec
+    outcome = merge_specs(last if last is not None else ours, ours, theirs, prefer_file=prefer_spec)
+    if outcome.conflicts and not prefer_spec:
+        raise ImportConflict(slug, outcome.conflicts, spec_file or base / SPEC_FILENAME)
+    try:
+        merged = spec_from_dict(outcome.data)
+    except SpecError as exc:
+        raise SpecError(
+            f"{exc.message} (the spec file's changes merged with what the store holds: "
+            f"`shortfilm import {shlex.quote(str(spec_file or base / SPEC_FILENAME))} "
+            "--prefer-spec` takes the file as it is)",
+            file=f"the merged spec of {slug!r}",
+            field=exc.field,
+        ) from exc
+    return merged, tuple(format_path(path) or "(all)" for path in outcome.kept)
+
+
+def _without_added_references(spec: dict[str, Any], events: list[EventRow]) -> dict[str, Any]:
+    """The stored ``spec`` without the reference images people added (``board.reference_added``
+    events): the base of a production whose last import was not kept (imported by an older
+    version), so that its first import now keeps those images instead of dropping them."""
+    added = {str(e.data.get("path")) for e in events if e.kind == "board.reference_added"}
+    board = dict(spec.get("board") or {})
+    for key in ("characters", "environment"):
+        if isinstance(board.get(key), list):
+            board[key] = [
+                {k: v for k, v in item.items() if k != "reference"}
+                if isinstance(item, dict) and item.get("reference") in added
+                else item
+                for item in board[key]
+            ]
+    if isinstance(board.get("references"), list):
+        kept = [path for path in board["references"] if path not in added]
+        board["references"] = kept
+        if not kept:
+            del board["references"]  # as spec_to_dict leaves an empty list out
+    return {**spec, "board": board}
 
 
 def _import_script(s: Session, prod: ProductionRow, p: Production, result: ImportResult) -> None:
@@ -150,14 +279,28 @@ def _import_board(
     prod: ProductionRow,
     p: Production,
     base: Path,
+    file_paths: set[str],
     result: ImportResult,
 ) -> BoardRow:
+    """The board version ``p`` states (a new one only when it differs from the latest).
+
+    A reference the file names is read from ``base``; one kept from the store (the file does
+    not name it: ``file_paths``) is the latest version's image at that path.
+    """
+    current = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    stored = {str(r["path"]): str(r["sha256"]) for r in current.references} if current else {}
     refs = board_references(p.board, base)
+    sources: list[Path] = []
     for ref in refs:
-        ref["sha256"] = store.artifacts.put(Path(ref.pop("source")))
+        source = Path(ref.pop("source"))
+        if ref["path"] not in file_paths:
+            if ref["path"] not in stored:
+                raise StoreError(f"board reference {ref['path']} has no stored image")
+            source = store.artifact_path(stored[ref["path"]])
+        ref["sha256"] = store.artifacts.put(source)
+        sources.append(source)
     blocks = dataclasses.asdict(p.board)
     digest = content_hash({"blocks": blocks, "refs": refs})
-    current = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
     # a version that only added a generated board image still states this same board
     if current is not None and base_content_hash(current) == digest:
         return current
@@ -178,10 +321,10 @@ def _import_board(
         f"the board of {p.slug!r} got a new version while this import ran; nothing was "
         "imported: look at the board and import again",
     )
-    for i, ref in enumerate(refs, 1):
+    for i, (ref, source) in enumerate(zip(refs, sources, strict=True), 1):
         suffix = Path(ref["path"]).suffix.lower() or ".png"
         name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
-        store.put_artifact(s, resolve_inside(base, ref["path"]), name)
+        store.put_artifact(s, source, name)
     repo.event(s, prod.id, "board.version", f"board v{version}", references=len(refs))
     result.new_versions.append(f"board v{version}")
     return board

@@ -118,7 +118,8 @@ def _header(
         f"{target_s:g} s target.",
         how,
         "One job per clip, 12-15 s, 3-4 shots with camera angle, movement, subject and one "
-        "action. Edit freely, paste over the clips: of production.yaml, then run shortfilm lint.",
+        "action. Edit freely, paste over the clips: of production.yaml, then run "
+        "`shortfilm lint production.yaml`.",
     ]
 
 

@@ -784,7 +784,8 @@ def require_board_approved(store: Store, slug: str) -> None:
         )
     raise GateError(
         f"{slug}: board v{version} is {standing}, so nothing was generated; change the board "
-        f"(edit the spec and import it) and review the new version"
+        "(edit the spec and `shortfilm import SPEC`, or `shortfilm board add-reference "
+        f"{slug} IMAGE --role ROLE --label TEXT`) and review the new version"
     )
 
 
@@ -810,7 +811,11 @@ def _clip_waits(slug: str, clip: ClipSnapshot) -> str:
             f"{take} waits for review "
             f"(`shortfilm review take {slug} {clip.name} {clip.selected_take} --approve`)"
         )
-    return f"{take} is {clip.take_standing}: select or generate another take"
+    return (
+        f"{take} is {clip.take_standing}: select another of its takes "
+        f"(`shortfilm take select {slug} {clip.name} TAKE`; `shortfilm status` lists them), or "
+        "change the clip in the spec and generate a new one (`shortfilm run SPEC`)"
+    )
 
 
 def approve_pending(

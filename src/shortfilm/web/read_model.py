@@ -17,6 +17,8 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
+from shortfilm.domain.staleness import stale_take
+from shortfilm.store import repo
 from shortfilm.store.tables import (
     ArtifactNameRow,
     ArtifactRow,
@@ -35,6 +37,7 @@ from shortfilm.store.tables import (
 )
 from shortfilm.web.errors import NotFound
 from shortfilm.workflow.board import BOARD_IMAGE_KEY
+from shortfilm.workflow.checklist import clip_facts
 
 ACTIVITY_LIMIT = 50
 
@@ -220,6 +223,9 @@ class OverviewTake:
     video_sha256: str | None
     thumb_sha256: str | None
     comments: int
+    stale: str = ""
+    """Why this (selected) take is stale and the command that brings it up to date; empty when
+    it is not (:mod:`shortfilm.domain.staleness`)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,8 @@ class OverviewClip:
     name: str
     revision: int
     takes: tuple[OverviewTake, ...]
+    stale: str = ""
+    """Why the clip's selected take is stale, if it is."""
 
 
 @dataclass(frozen=True)
@@ -568,6 +576,12 @@ def review_overview(s: Session, slug: str) -> ReviewOverview:
         ).all()
     )
     selected = {c.id: c.selected_take_id for c in clips}
+    clip_rows = repo.clips(s, prod.id)
+    stale = {
+        clip.id: str(why)
+        for clip, facts in zip(clip_rows, clip_facts(s, clip_rows), strict=True)
+        if (why := stale_take(slug, facts)) is not None
+    }
     per_clip: dict[int, list[OverviewTake]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     for take_id, clip_id, number, status, video, qc in takes:
@@ -584,13 +598,17 @@ def review_overview(s: Session, slug: str) -> ReviewOverview:
                 video,
                 thumbs.get(take_id),
                 int(comment_counts.get(take_id, 0)),
+                stale.get(clip_id, "") if selected[clip_id] == take_id else "",
             )
         )
     return ReviewOverview(
         slug,
         prod.title,
         tuple(
-            OverviewClip(c.id, c.position, c.name, c.revision, tuple(per_clip[c.id])) for c in clips
+            OverviewClip(
+                c.id, c.position, c.name, c.revision, tuple(per_clip[c.id]), stale.get(c.id, "")
+            )
+            for c in clips
         ),
         dict(counts),
     )

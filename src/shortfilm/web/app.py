@@ -19,6 +19,7 @@ from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.rendering import PageCache, make_templates
 from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
+from shortfilm.workflow.report import keep_reports_current
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -33,6 +34,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(check_csrf)],
     )
     app.state.store = store
+    keep_reports_current(store)  # a review or selection made here rewrites the report too
     app.state.settings = settings or Settings()
     app.state.templates = make_templates()
     app.state.pages = PageCache()

@@ -16,7 +16,6 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 from shortfilm.store.tables import (
-    ArtifactNameRow,
     BoardRow,
     EditRow,
     PromptRow,
@@ -148,12 +147,7 @@ def production_status(store: Store) -> list[ProductionStatus]:
                     # by the render's own name: a draft of the same bytes may have been stored
                     # first, and it is no render
                     name = naming.render(prod.slug, edit.version, preset) if edit else ""
-                    named = s.get(ArtifactNameRow, name)
-                    path = (
-                        store.artifacts.readable(name)
-                        if named is not None and named.sha256 == row.sha256
-                        else store.readable_path(s, row.sha256)
-                    )
+                    path = store.named_path(s, name, row.sha256)
                     st.renders[preset] = str(path) if path else row.sha256
             st.stale = [str(x) for x in stale.all]
             steps = production_checklist(snapshot)

@@ -73,6 +73,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "take": _video(folder / "take.mp4", 12.5, 0),
         "other": _video(folder / "other.mp4", 12.5, 120),
         "render": _video(folder / "render.mp4", 2.0, 200),
+        "rerender": _video(folder / "rerender.mp4", 2.0, 280),
     }
 
 
@@ -298,8 +299,8 @@ def test_a_prompt_edit_makes_the_clips_approved_take_stale(
     assert (clip.prompt_version, clip.takes, clip.selected_take) == (2, 2, 1)  # ... not selected
     why = "clip-02/take-001 is stale: made from prompt v1, and clip-02's prompt is v2 now"
     fix = f"`shortfilm review take {SLUG} clip-02 2 --approve`"
-    assert clip.stale.startswith(why) and fix in clip.stale
     assert _states(store)["clip-generation"] == "stale"
+    assert clip.stale.startswith(why) and fix in clip.stale
     assert st.pending and any(why in line for line in st.pending)
     text = _cli(store, "status")
     assert why in text and fix in text and "pending: nothing" not in text
@@ -332,10 +333,29 @@ def test_status_lists_renders_by_their_own_name_never_a_draft(
     import_take(store, SLUG, 1, media["other"], select=True)
     review.approve_pending(store, SLUG, OWNER, "clip")
     # a review draft of edit v2 was stored first, and the full render has the same bytes
-    _render(store, media["take"], draft_first=True)
+    _render(store, media["rerender"], draft_first=True)
     [st] = production_status(store)
     assert set(st.renders) == {"vertical", "horizontal"}
     for preset, path in st.renders.items():
         assert Path(path).name == f"{SLUG}__edit-v2__{preset}.mp4", path
     text = _cli(store, "status")
     assert "-draft.mp4" not in text
+
+
+# -- the report -----------------------------------------------------------------------------------
+
+
+def test_the_report_is_rewritten_by_each_command_that_changes_its_facts(
+    home: Store, media: dict[str, Path]
+) -> None:
+    store = home
+    report = report_path(store, SLUG)
+    assert "- nothing" in report.read_text()  # as run left it: published, nothing pending
+    import_take(store, SLUG, 3, media["other"], select=False)
+    _cli(store, "review", "take", SLUG, "clip-03", "2", "--approve")  # approving selects it
+    text = report.read_text()
+    assert "| clip-03 " in text and "take-002" in text
+    assert "clip-03 selects take-002, the edit plays take-001" in text
+    assert "- nothing" not in text
+    _cli(store, "publish", SLUG, code=1)  # refused: nothing changed, the report neither
+    assert report.read_text() == text

@@ -236,6 +236,9 @@ def test_a_selection_changed_after_publishing_is_stale_everywhere_until_rendered
     page = client.get(f"/p/{SLUG}").text
     assert 'data-state="stale"' in page and "Nothing is waiting." not in page
     assert changed in page and f"shortfilm review take {SLUG} clip-02 2 --approve" in page
+    edit_page = client.get(f"/api/productions/{SLUG}/edit").json()
+    assert {s["kind"] for s in edit_page["stale"]} == {"edit", "render", "publication"}
+    assert changed in client.get(f"/p/{SLUG}/edit").text
 
     # publishing refuses, exits non-zero, and leaves the published folder as it was
     refused = _cli(store, "publish", SLUG, code=1)
@@ -312,6 +315,8 @@ def test_a_prompt_edit_makes_the_clips_approved_take_stale(
     assert clip02["stale"].startswith(why)
     assert [t["stale"] != "" for t in clip02["takes"]] == [True, False]
     assert "made from prompt v1" in client.get(f"/p/{SLUG}/review").text
+    assert client.get(f"/api/productions/{SLUG}/clips/2").json()["stale"].startswith(why)
+    assert "made from prompt v1" in client.get(f"/p/{SLUG}/clips/2").text
 
     # the published render plays the stale take: publishing refuses
     refused = _cli(store, "publish", SLUG, code=1)

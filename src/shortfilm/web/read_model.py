@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
-from shortfilm.domain.staleness import stale_take
+from shortfilm.domain.staleness import Stale, stale_take
 from shortfilm.store import repo
 from shortfilm.store.tables import (
     ArtifactNameRow,
@@ -37,7 +37,7 @@ from shortfilm.store.tables import (
 )
 from shortfilm.web.errors import NotFound
 from shortfilm.workflow.board import BOARD_IMAGE_KEY
-from shortfilm.workflow.checklist import clip_facts
+from shortfilm.workflow.checklist import clip_facts, production_snapshot
 
 ACTIVITY_LIMIT = 50
 
@@ -170,6 +170,8 @@ class ClipPage:
     prompt: str
     takes: tuple[TakeView, ...]
     clip_count: int
+    stale: str = ""
+    """Why the selected take is stale and the command that brings it up to date, if it is."""
 
     @property
     def label(self) -> str:
@@ -210,6 +212,8 @@ class EditPage:
     versions: tuple[EditVersion, ...]
     """Newest first."""
     criteria: tuple[Criterion, ...] = CRITERIA
+    stale: tuple[Stale, ...] = ()
+    """The latest edit, its renders or the publication, where stale, with why and the fix."""
 
 
 @dataclass(frozen=True)
@@ -439,6 +443,8 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
     ):
         frames[k.take_id].append(KeyframeView(k.time_ms, k.sha256, k.score, k.chosen))
     reviewed = _reviewed(s, prod.id, SubjectKind.TAKE, ids)
+    [facts] = clip_facts(s, [clip])
+    why = stale_take(slug, facts)
     views = tuple(
         TakeView(
             t.id,
@@ -471,6 +477,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
         prompt or "",
         views,
         int(clip_count),
+        str(why) if why is not None else "",
     )
 
 
@@ -522,7 +529,9 @@ def edit_page(s: Session, slug: str) -> EditPage:
                 edit_reviews[e.id],
             )
         )
-    return EditPage(slug, prod.title, tuple(versions))
+    stale = production_snapshot(s, prod).stale
+    later = (*stale.all[len(stale.takes) :],) if stale is not None else ()
+    return EditPage(slug, prod.title, tuple(versions), stale=later)
 
 
 def review_overview(s: Session, slug: str) -> ReviewOverview:

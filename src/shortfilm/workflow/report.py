@@ -34,8 +34,14 @@ def keep_reports_current(store: Store) -> None:
             slugs = [p.slug for p in repo.productions(s) if p.id in production_ids]
         for slug in slugs:
             path = report_path(store, slug)
-            if path.exists():
+            if not path.exists():
+                continue
+            try:
                 write_report(store, slug, path)
+            except OSError:
+                # The change itself is committed and must not look failed: the report is
+                # derived from the store and the next change (or run) writes it again.
+                continue
 
     store.after_change.append(rewrite)
 

@@ -76,9 +76,13 @@ def fail(exc: ShortfilmError) -> NoReturn:
 
 
 def open_store(home: Path) -> Any:
+    """The store of ``home``, its report rewritten after each change a command makes."""
     from shortfilm.store.repo import Store
+    from shortfilm.workflow.report import keep_reports_current
 
-    return Store(home)
+    store = Store(home)
+    keep_reports_current(store)
+    return store
 
 
 @contextmanager

@@ -246,7 +246,7 @@ def status(
                 str(c.failed_takes),
                 f"take-{c.selected_take:03d}" if c.selected_take else "-",
                 c.keyframe or "-",
-                c.state if c.state != "generated" else c.review,
+                "stale" if c.stale else c.state if c.state != "generated" else c.review,
             )
         out.print(table)
         for c in st.clips:
@@ -254,6 +254,8 @@ def status(
                 out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
         for preset, path in st.renders.items():
             out.print(f"  render {preset}: {escape(path)}", highlight=False)
+        for line in st.stale:
+            out.print(f"  [bold yellow]stale:[/] {escape(line)}", highlight=False, soft_wrap=True)
         steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")
         for step in st.checklist:
             steps.add_row(

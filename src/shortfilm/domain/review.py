@@ -49,9 +49,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from shortfilm.domain.people import Actor, Role
 from shortfilm.errors import InputError, PermissionDenied
+
+if TYPE_CHECKING:  # staleness reads the rubric from here; the checklist only reads its result
+    from shortfilm.domain.staleness import Stale, Staleness
 
 
 class SubjectKind(StrEnum):
@@ -433,6 +437,9 @@ class StepState(StrEnum):
     DONE = "done"
     BLOCKED = "blocked"
     """An earlier step is not done yet."""
+    STALE = "stale"
+    """Was done (approved, rendered, published), but on top of something that has changed
+    since (:mod:`shortfilm.domain.staleness`): the detail says what and the command to run."""
 
 
 @dataclass(frozen=True)
@@ -500,6 +507,8 @@ class ProductionSnapshot:
     """The renders of the latest edit version."""
     published_edit_version: int | None
     """The edit version last published, if any."""
+    stale: Staleness | None = None
+    """What is stale (:func:`shortfilm.domain.staleness.staleness`); ``None``: nothing known."""
 
 
 def clips_waiting(clips: Sequence[ClipSnapshot]) -> list[ClipSnapshot]:
@@ -615,6 +624,10 @@ def _generation_step(snap: ProductionSnapshot) -> ChecklistStep:
         if failed:
             detail += f" (failed: {', '.join(failed)})"
         return _from_source("clip-generation", StepState.TODO, (Role.AI_OPERATOR,), detail)
+    if snap.stale is not None and snap.stale.takes:
+        return _from_source(
+            "clip-generation", StepState.STALE, TAKE_REVIEWERS, _stale_detail(snap.stale.takes)
+        )
     objected = [c for c in snap.clips if c.take_standing in _OBJECTED]
     if objected:
         detail = ", ".join(
@@ -660,6 +673,8 @@ def _keyframe_step(snap: ProductionSnapshot) -> ChecklistStep:
 
 
 def _edit_step(snap: ProductionSnapshot) -> ChecklistStep:
+    if snap.stale is not None and snap.stale.edit is not None:
+        return _from_source("edit", StepState.STALE, (Role.EDITOR,), str(snap.stale.edit))
     generation = _generation_step(snap)
     if generation.state is not StepState.DONE:
         return _from_source(
@@ -670,6 +685,10 @@ def _edit_step(snap: ProductionSnapshot) -> ChecklistStep:
         )
     if snap.edit_version is None:
         return _from_source("edit", StepState.TODO, (Role.EDITOR,), "no edit assembled")
+    if snap.stale is not None and snap.stale.renders:
+        return _from_source(
+            "edit", StepState.STALE, (Role.EDITOR,), _stale_detail(snap.stale.renders)
+        )
     done = {r.preset: r for r in snap.renders}
     missing = [p for p in snap.presets if p not in done]
     failed = [r.preset for r in snap.renders if r.status == "failed"]
@@ -690,9 +709,18 @@ def _edit_step(snap: ProductionSnapshot) -> ChecklistStep:
     )
 
 
+def _stale_detail(stale: Sequence[Stale]) -> str:
+    return "; ".join(str(s) for s in stale)
+
+
 def _publish_step(snap: ProductionSnapshot) -> ChecklistStep:
+    published = snap.stale.publication if snap.stale is not None else None
     edit = _edit_step(snap)
     if edit.state is not StepState.DONE:
+        if published is not None:  # what is out there is not this film any more
+            return _from_source(
+                "publish", StepState.STALE, edit.waiting_for, _stale_detail((published,))
+            )
         return _from_source("publish", StepState.BLOCKED, edit.waiting_for, "the edit is not done")
     objected = [r for r in snap.renders if r.standing in _OBJECTED]
     if objected:
@@ -705,6 +733,10 @@ def _publish_step(snap: ProductionSnapshot) -> ChecklistStep:
             StepState.WAITING_REVIEW,
             roles_for(Action.APPROVE_FINAL),
             f"edit v{snap.edit_version} final waits for the owner: " + ", ".join(waiting),
+        )
+    if published is not None:
+        return _from_source(
+            "publish", StepState.STALE, (Role.GROWTH_OPERATOR,), _stale_detail((published,))
         )
     if snap.published_edit_version != snap.edit_version:
         return _from_source(

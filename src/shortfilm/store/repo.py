@@ -11,7 +11,7 @@ import fcntl
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -83,6 +83,10 @@ class Store:
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.artifacts = LocalArtifactStore(home)
+        self.after_change: list[Callable[[frozenset[int]], None]] = []
+        """Called after a transaction that appended events commits, with the ids of the
+        productions they were about: for what is derived from the store and kept beside it (the
+        report, :func:`shortfilm.workflow.report.keep_reports_current`)."""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -119,7 +123,8 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction; callbacks in ``s.info["release"]`` run after it ends (locks)."""
+        """One transaction; callbacks in ``s.info["release"]`` run after it ends (locks), then,
+        once it committed, :attr:`after_change` for the productions its events were about."""
         s = self._sessions()
         try:
             with s, s.begin():
@@ -127,6 +132,10 @@ class Store:
         finally:
             for release in s.info.pop("release", []):
                 release()
+        changed = frozenset(s.info.pop(CHANGED, ()))
+        if changed:
+            for hook in self.after_change:
+                hook(changed)
 
     # artifacts ---------------------------------------------------------------------------------
 
@@ -178,6 +187,14 @@ class Store:
     def artifact_path(self, sha: str) -> Path:
         return self.artifacts.path(sha)
 
+    def named_path(self, s: Session, name: str, sha: str) -> Path | None:
+        """The readable path ``name`` when it names the artifact ``sha`` (a draft may hold the
+        same bytes under another name), else the first readable name of ``sha``."""
+        named = s.get(ArtifactNameRow, name)
+        if named is not None and named.sha256 == sha:
+            return self.artifacts.readable(name)
+        return self.readable_path(s, sha)
+
     def readable_path(self, s: Session, sha: str) -> Path | None:
         name = s.scalars(
             select(ArtifactNameRow.name)
@@ -190,9 +207,16 @@ class Store:
 # queries ---------------------------------------------------------------------------------------
 
 
+CHANGED = "changed_productions"
+"""The ``Session.info`` key :func:`event` notes each production it logged for under."""
+
+
 def event(s: Session, production_id: int | None, kind: str, subject: str, **data: Any) -> None:
-    """Append to the event log (never updated, never deleted)."""
+    """Append to the event log (never updated, never deleted). Every write appends one, so the
+    production is noted as changed (:attr:`Store.after_change` runs once the write commits)."""
     s.add(EventRow(production_id=production_id, kind=kind, subject=subject, data=data))
+    if production_id is not None:
+        s.info.setdefault(CHANGED, set()).add(production_id)
 
 
 def production_by_slug(s: Session, slug: str) -> ProductionRow | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 
 from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
+from shortfilm.domain.staleness import Stale
 from shortfilm.web import read_model
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.schemas import (
@@ -24,6 +25,7 @@ from shortfilm.web.schemas import (
 )
 from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
 from shortfilm.workflow import review
+from shortfilm.workflow.checklist import checklist_and_staleness
 
 router = APIRouter(prefix="/api")
 
@@ -34,6 +36,9 @@ class Dashboard:
     title: str
     checklist: list[ChecklistStep]
     activity: list[read_model.EventView]
+    stale: list[Stale]
+    """What was approved or published on top of something that changed since, with why and the
+    command that brings it up to date."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ def dashboard(slug: str, store: TheStore) -> Dashboard:
     with store.session() as s:
         prod = read_model.production(s, slug)
         events = read_model.activity(s, prod.id)
-    return Dashboard(slug, prod.title, review.checklist(store, slug), events)
+    steps, stale = checklist_and_staleness(store, slug)
+    return Dashboard(slug, prod.title, steps, events, list(stale.all))
 
 
 @router.get("/productions/{slug}/board")

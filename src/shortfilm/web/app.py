@@ -21,6 +21,7 @@ from shortfilm.web.deps import numbers_in_range
 from shortfilm.web.rendering import PageCache, make_templates
 from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
+from shortfilm.workflow.report import keep_reports_current
 from shortfilm.workflow.take_qc import QCQueue
 
 
@@ -37,6 +38,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(numbers_in_range), Depends(check_csrf)],
     )
     app.state.store = store
+    keep_reports_current(store)  # a review or selection made here rewrites the report too
     app.state.settings = settings = settings or Settings()
     app.state.templates = make_templates()
     app.state.pages = PageCache()

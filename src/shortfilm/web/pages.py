@@ -20,7 +20,7 @@ from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.rendering import PageCache, personal, render, templates
-from shortfilm.workflow import review
+from shortfilm.workflow.checklist import checklist_and_staleness
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,13 +67,14 @@ async def dashboard(request: Request, slug: str, who: Who, store: TheStore) -> H
         with store.session() as s:
             prod = read_model.production(s, slug)
             events = read_model.activity(s, prod.id)
-        steps = review.checklist(store, slug)
+        steps, stale = checklist_and_staleness(store, slug)
         waiting = [step for step in steps if step.waiting_for and step.state != StepState.DONE]
         return {
             "slug": slug,
             "title": prod.title,
             "steps": steps,
             "waiting": waiting,
+            "stale": stale.all,
             "events": events,
             "gates": list(Checkpoint),
         }

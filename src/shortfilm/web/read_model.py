@@ -17,6 +17,8 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
+from shortfilm.domain.staleness import Stale, stale_take
+from shortfilm.store import repo
 from shortfilm.store.tables import (
     ArtifactNameRow,
     ArtifactRow,
@@ -35,6 +37,7 @@ from shortfilm.store.tables import (
 )
 from shortfilm.web.errors import NotFound
 from shortfilm.workflow.board import BOARD_IMAGE_KEY
+from shortfilm.workflow.checklist import clip_facts, production_snapshot
 
 ACTIVITY_LIMIT = 50
 
@@ -167,6 +170,8 @@ class ClipPage:
     prompt: str
     takes: tuple[TakeView, ...]
     clip_count: int
+    stale: str = ""
+    """Why the selected take is stale and the command that brings it up to date, if it is."""
 
     @property
     def label(self) -> str:
@@ -207,6 +212,8 @@ class EditPage:
     versions: tuple[EditVersion, ...]
     """Newest first."""
     criteria: tuple[Criterion, ...] = CRITERIA
+    stale: tuple[Stale, ...] = ()
+    """The latest edit, its renders or the publication, where stale, with why and the fix."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,9 @@ class OverviewTake:
     video_sha256: str | None
     thumb_sha256: str | None
     comments: int
+    stale: str = ""
+    """Why this (selected) take is stale and the command that brings it up to date; empty when
+    it is not (:mod:`shortfilm.domain.staleness`)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +239,8 @@ class OverviewClip:
     name: str
     revision: int
     takes: tuple[OverviewTake, ...]
+    stale: str = ""
+    """Why the clip's selected take is stale, if it is."""
 
 
 @dataclass(frozen=True)
@@ -431,6 +443,8 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
     ):
         frames[k.take_id].append(KeyframeView(k.time_ms, k.sha256, k.score, k.chosen))
     reviewed = _reviewed(s, prod.id, SubjectKind.TAKE, ids)
+    [facts] = clip_facts(s, [clip])
+    why = stale_take(slug, facts)
     views = tuple(
         TakeView(
             t.id,
@@ -463,6 +477,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
         prompt or "",
         views,
         int(clip_count),
+        str(why) if why is not None else "",
     )
 
 
@@ -514,7 +529,9 @@ def edit_page(s: Session, slug: str) -> EditPage:
                 edit_reviews[e.id],
             )
         )
-    return EditPage(slug, prod.title, tuple(versions))
+    stale = production_snapshot(s, prod).stale
+    later = (*stale.all[len(stale.takes) :],) if stale is not None else ()
+    return EditPage(slug, prod.title, tuple(versions), stale=later)
 
 
 def review_overview(s: Session, slug: str) -> ReviewOverview:
@@ -568,6 +585,12 @@ def review_overview(s: Session, slug: str) -> ReviewOverview:
         ).all()
     )
     selected = {c.id: c.selected_take_id for c in clips}
+    clip_rows = repo.clips(s, prod.id)
+    stale = {
+        clip.id: str(why)
+        for clip, facts in zip(clip_rows, clip_facts(s, clip_rows), strict=True)
+        if (why := stale_take(slug, facts)) is not None
+    }
     per_clip: dict[int, list[OverviewTake]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     for take_id, clip_id, number, status, video, qc in takes:
@@ -584,13 +607,17 @@ def review_overview(s: Session, slug: str) -> ReviewOverview:
                 video,
                 thumbs.get(take_id),
                 int(comment_counts.get(take_id, 0)),
+                stale.get(clip_id, "") if selected[clip_id] == take_id else "",
             )
         )
     return ReviewOverview(
         slug,
         prod.title,
         tuple(
-            OverviewClip(c.id, c.position, c.name, c.revision, tuple(per_clip[c.id])) for c in clips
+            OverviewClip(
+                c.id, c.position, c.name, c.revision, tuple(per_clip[c.id]), stale.get(c.id, "")
+            )
+            for c in clips
         ),
         dict(counts),
     )

@@ -8,6 +8,8 @@ fixed number of queries however many reviews there are, so a dashboard can ask o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +25,14 @@ from shortfilm.domain.review import (
     production_checklist,
     standing,
 )
+from shortfilm.domain.staleness import (
+    ClipFacts,
+    PublicationFacts,
+    RenderFacts,
+    Staleness,
+    StalenessFacts,
+    staleness,
+)
 from shortfilm.errors import StoreError
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.spec.stored import spec_from_dict
@@ -30,6 +40,7 @@ from shortfilm.store import repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 from shortfilm.store.tables import (
     BoardRow,
+    ClipRow,
     EditRow,
     EventRow,
     KeyframeRow,
@@ -127,13 +138,24 @@ def production_snapshot(s: Session, prod: ProductionRow) -> ProductionSnapshot:
             )
         )
     edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
-    renders = (
-        tuple(
-            RenderSnapshot(r.id, r.preset, r.status, standings.of(SubjectKind.RENDER, r.id))
-            for r in sorted(repo.renders(s, edit.id), key=lambda r: r.preset)
+    render_rows = sorted(repo.renders(s, edit.id), key=lambda r: r.preset) if edit else []
+    renders = tuple(
+        RenderSnapshot(r.id, r.preset, r.status, standings.of(SubjectKind.RENDER, r.id))
+        for r in render_rows
+    )
+    publication = latest_publication(s, prod.id)
+    stale = staleness(
+        StalenessFacts(
+            slug=prod.slug,
+            clips=clip_facts(s, clip_rows, standings),
+            edit_version=edit.version if edit is not None else None,
+            edit_plays=plays(edit.timeline) if edit is not None else {},
+            renders=tuple(
+                RenderFacts(r.preset, r.sha256, snap.standing.passes)
+                for r, snap in zip(render_rows, renders, strict=True)
+            ),
+            publication=publication,
         )
-        if edit is not None
-        else ()
     )
     return ProductionSnapshot(
         script_version=script.version if script is not None else None,
@@ -142,12 +164,13 @@ def production_snapshot(s: Session, prod: ProductionRow) -> ProductionSnapshot:
         edit_version=edit.version if edit is not None else None,
         presets=tuple(p.name for p in presets_for_channels(production.channels)),
         renders=renders,
-        published_edit_version=published_edit_version(s, prod.id),
+        published_edit_version=publication.edit_version if publication else None,
+        stale=stale,
     )
 
 
-def published_edit_version(s: Session, production_id: int) -> int | None:
-    """The edit version the latest publish shipped, if any."""
+def latest_publication(s: Session, production_id: int) -> PublicationFacts | None:
+    """What the latest publish shipped (its event's ``edit_version`` and ``renders``), if any."""
     stmt = (
         select(EventRow.data)
         .where(EventRow.production_id == production_id, EventRow.kind == PUBLISHED)
@@ -156,11 +179,95 @@ def published_edit_version(s: Session, production_id: int) -> int | None:
     )
     data = s.scalars(stmt).first()
     version = data.get("edit_version") if data else None
-    return int(version) if isinstance(version, int) else None
+    if data is None or not isinstance(version, int):
+        return None
+    shipped = data.get("renders")
+    renders = {str(k): str(v) for k, v in shipped.items()} if isinstance(shipped, Mapping) else {}
+    return PublicationFacts(version, renders)
+
+
+def published_edit_version(s: Session, production_id: int) -> int | None:
+    """The edit version the latest publish shipped, if any."""
+    publication = latest_publication(s, production_id)
+    return publication.edit_version if publication is not None else None
+
+
+def plays(timeline: Mapping[str, Any]) -> dict[int, int]:
+    """Clip position -> the take number a stored edit timeline plays (current or first shape)."""
+    segments = timeline.get("segments")
+    if isinstance(segments, list):
+        return {int(seg["clip"]): int(seg["take"]) for seg in segments}
+    legacy = timeline.get("clips")
+    if isinstance(legacy, list):
+        return {int(c["position"]): int(c["take"]) for c in legacy}
+    return {}
+
+
+def clip_facts(
+    s: Session, clip_rows: list[ClipRow], standings: Standings | None = None
+) -> list[ClipFacts]:
+    """Each clip's selected take against its latest prompt version, in three queries (two with
+    the production's ``standings`` given)."""
+    if not clip_rows:
+        return []
+    standings = standings or Standings(s, clip_rows[0].production_id)
+    clip_ids = [c.id for c in clip_rows]
+    latest: dict[int, tuple[int, int]] = {}  # clip id -> (version, prompt id)
+    versions: dict[int, int] = {}  # prompt id -> version
+    for prompt_id, clip_id, version in s.execute(
+        select(PromptRow.id, PromptRow.clip_id, PromptRow.version).where(
+            PromptRow.clip_id.in_(clip_ids)
+        )
+    ):
+        versions[prompt_id] = version
+        if clip_id not in latest or version > latest[clip_id][0]:
+            latest[clip_id] = (version, prompt_id)
+    takes: dict[int, list[tuple[int, int, int, str, str | None]]] = defaultdict(list)
+    for row in s.execute(
+        select(
+            TakeRow.clip_id, TakeRow.id, TakeRow.number, TakeRow.prompt_id, TakeRow.status,
+            TakeRow.video_sha256,
+        ).where(TakeRow.clip_id.in_(clip_ids))
+    ):  # fmt: skip
+        clip_id, take_id, number, prompt_id, status, video = row
+        takes[clip_id].append((take_id, number, prompt_id, status, video))
+    out: list[ClipFacts] = []
+    for clip in clip_rows:
+        newest = latest.get(clip.id)
+        selected = next((t for t in takes[clip.id] if t[0] == clip.selected_take_id), None)
+        usable = [
+            number
+            for take_id, number, prompt_id, status, video in takes[clip.id]
+            if newest is not None
+            and prompt_id == newest[1]
+            and take_id != clip.selected_take_id
+            and video is not None
+            and status not in FAILED_TAKE_STATUSES
+        ]
+        out.append(
+            ClipFacts(
+                position=clip.position,
+                selected_take=selected[1] if selected else None,
+                take_prompt_version=versions.get(selected[2]) if selected else None,
+                latest_prompt_version=newest[0] if newest else None,
+                newer_take=max(usable) if usable else None,
+                selected_passes=(
+                    selected is not None and standings.of(SubjectKind.TAKE, selected[0]).passes
+                ),
+            )
+        )
+    return out
+
+
+def checklist_and_staleness(store: Store, slug: str) -> tuple[list[ChecklistStep], Staleness]:
+    """The checklist of ``slug`` and what is stale in it and why, from one read."""
+    with store.session() as s:
+        snap = production_snapshot(s, production_row(s, slug))
+    assert snap.stale is not None, "production_snapshot always reads staleness"
+    return production_checklist(snap), snap.stale
 
 
 def checklist(store: Store, slug: str) -> list[ChecklistStep]:
     """The production checklist of ``slug``: each step's owner, output, review check, state and
     who it waits for (:func:`shortfilm.domain.review.production_checklist`)."""
-    with store.session() as s:
-        return production_checklist(production_snapshot(s, production_row(s, slug)))
+    return checklist_and_staleness(store, slug)[0]

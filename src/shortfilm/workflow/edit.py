@@ -334,7 +334,8 @@ def _render_preset(
 def _reused(store: Store, slug: str, edit_version: int, row: RenderRow) -> RenderOutcome:
     """The outcome of a render made by an earlier run for the same Edit version."""
     with store.session() as s:
-        path = store.readable_path(s, row.sha256) or store.artifact_path(row.sha256)
+        name = naming.render(slug, edit_version, row.preset)  # its own name, never a draft's
+        path = store.named_path(s, name, row.sha256) or store.artifact_path(row.sha256)
     sidecars, cover = _extras(store, slug, edit_version, row.preset)
     return RenderOutcome(
         row.preset,

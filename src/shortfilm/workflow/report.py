@@ -1,4 +1,11 @@
-"""The production report: one Markdown page a producer reads to see what was made from what."""
+"""The production report: one Markdown page a producer reads to see what was made from what.
+
+``run`` writes it to ``HOME/reports/SLUG.md``; from then on it is rewritten whenever its facts
+change -- after every committed write to the production (a selection, a review, a render, a
+publish, an edit) -- through the store's :attr:`~shortfilm.store.repo.Store.after_change` hook
+that :func:`keep_reports_current` installs (the command line and the web app do), so it never
+says done about something that went stale.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,37 @@ import os
 import uuid
 from pathlib import Path
 
-from shortfilm.store import repo
+from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, KeyframeRow, PromptRow
 from shortfilm.workflow.status import production_status
 from shortfilm.workflow.timeline_edit import summary
+
+
+def report_path(store: Store, slug: str) -> Path:
+    """Where the report of ``slug`` lives in its home."""
+    return store.home / "reports" / f"{slug}.md"
+
+
+def keep_reports_current(store: Store) -> None:
+    """Rewrite a production's report (where one was written) after every committed change to
+    it, whoever made the change."""
+
+    def rewrite(production_ids: frozenset[int]) -> None:
+        with store.session() as s:
+            slugs = [p.slug for p in repo.productions(s) if p.id in production_ids]
+        for slug in slugs:
+            path = report_path(store, slug)
+            if not path.exists():
+                continue
+            try:
+                write_report(store, slug, path)
+            except OSError:
+                # The change itself is committed and must not look failed: the report is
+                # derived from the store and the next change (or run) writes it again.
+                continue
+
+    store.after_change.append(rewrite)
 
 
 def write_report(store: Store, slug: str, dest: Path) -> Path:
@@ -69,7 +102,7 @@ def write_report(store: Store, slug: str, dest: Path) -> Path:
             lines.append("| preset | duration | size | loudness | true peak | checks | file |")
             lines.append("|---|---|---|---|---|---|---|")
             for r in repo.renders(s, edit.id):
-                path = store.readable_path(s, r.sha256)
+                path = store.named_path(s, naming.render(slug, edit.version, r.preset), r.sha256)
                 reasons = "; ".join((r.checks or {}).get("reasons", []))
                 checks = f"{r.status}: {reasons}" if reasons else r.status
                 lines.append(
@@ -77,6 +110,9 @@ def write_report(store: Store, slug: str, dest: Path) -> Path:
                     f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | {checks} | "
                     f"`{path}` |"
                 )
+    if status.stale:
+        lines += ["", "## Stale", ""]
+        lines += [f"- {line}" for line in status.stale]
     lines += ["", "## Pending", ""]
     lines += [f"- {p}" for p in status.pending] or ["- nothing"]
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -899,6 +899,16 @@ def publish(store: Store, slug: str, actor: Actor, *, preset: str | None = None)
         waiting = [r for r in chosen if not standings.of(SubjectKind.RENDER, r.id).passes]
         if waiting:
             raise GateError(_final_waits(slug, edit.version, waiting, standings))
+        stale = production_snapshot(s, prod).stale
+        presets = {r.preset for r in chosen}
+        refused = [r.preset for r in (stale.renders if stale else ()) if r.preset in presets]
+        if refused and stale is not None and stale.under_renders is not None:
+            under = stale.under_renders
+            raise GateError(
+                f"{slug}: nothing was published: the {', '.join(refused)} render of edit "
+                f"v{edit.version} is stale, because {under.subject} is stale: {under.because}; "
+                f"bring it up to date: `{under.fix}`, then approve the new final and publish"
+            )
         files: list[tuple[Path, str]] = []
         entries: list[dict[str, Any]] = []
         for render in chosen:
@@ -924,6 +934,7 @@ def publish(store: Store, slug: str, actor: Actor, *, preset: str | None = None)
             slug,
             edit_version=version,
             presets=[e["preset"] for e in entries],
+            renders={e["preset"]: e["sha256"] for e in entries},
             by=actor.name,
             role=actor.role.value,
             folder=str(dest),

@@ -11,10 +11,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
+from shortfilm.domain.staleness import Staleness
 from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import repo
+from shortfilm.store import naming, repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
-from shortfilm.store.tables import BoardRow, EditRow, PromptRow, ScriptRow, TakeRow, utcnow
+from shortfilm.store.tables import (
+    BoardRow,
+    EditRow,
+    PromptRow,
+    ScriptRow,
+    TakeRow,
+    utcnow,
+)
 from shortfilm.workflow.checklist import production_snapshot
 
 
@@ -33,6 +41,9 @@ class ClipStatus:
     review: str = "unreviewed"
     """The selected take's review standing: ``unreviewed``, ``approved``, ``overridden``,
     ``changes-requested`` or ``rejected``."""
+    stale: str = ""
+    """Why the selected take is stale and the command that brings it up to date (empty when it
+    is not: :mod:`shortfilm.domain.staleness`)."""
     in_flight: list[str] = field(default_factory=list)
     """Takes queued or running, each with the run driving it: ``take-003 running, driven by
     HOST:PID:TOKEN (seen 4 s ago)``, or ``... held by no run`` (the next run re-attaches)."""
@@ -50,7 +61,9 @@ class ProductionStatus:
     edit_version: int | None = None
     renders: dict[str, str] = field(default_factory=dict)
     """Preset name -> readable path, ``pending``, or ``failed: <reasons>`` for a render that
-    failed its checks (kept, but not done)."""
+    failed its checks (kept, but not done). Only renders: a review draft is never listed."""
+    stale: list[str] = field(default_factory=list)
+    """Each stale thing, what changed and the command that brings it up to date."""
     total_cost: float = 0.0
     events: int = 0
     pending: list[str] = field(default_factory=list)
@@ -74,6 +87,8 @@ def production_status(store: Store) -> list[ProductionStatus]:
         for prod in repo.productions(s):
             production = spec_from_dict(prod.spec)
             snapshot = production_snapshot(s, prod)
+            stale = snapshot.stale or Staleness()
+            stale_takes = {x.subject: str(x) for x in stale.takes}
             script = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
             board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
             st = ProductionStatus(
@@ -111,6 +126,11 @@ def production_status(store: Store) -> list[ProductionStatus]:
                         keyframe=f"{kf.time_ms} ms" if kf else None,
                         state=state,
                         review=snap.take_standing.value if selected else "unreviewed",
+                        stale=(
+                            stale_takes.get(naming.take_subject(clip.position, selected.number), "")
+                            if selected
+                            else ""
+                        ),
                         in_flight=[_in_flight(t, now) for t in takes if t.status in LIVE],
                     )
                 )
@@ -124,8 +144,12 @@ def production_status(store: Store) -> list[ProductionStatus]:
                 elif row.status == "failed":
                     st.renders[preset] = "failed: " + "; ".join(row.checks.get("reasons") or [])
                 else:
-                    path = store.readable_path(s, row.sha256)
+                    # by the render's own name: a draft of the same bytes may have been stored
+                    # first, and it is no render
+                    name = naming.render(prod.slug, edit.version, preset) if edit else ""
+                    path = store.named_path(s, name, row.sha256)
                     st.renders[preset] = str(path) if path else row.sha256
+            st.stale = [str(x) for x in stale.all]
             steps = production_checklist(snapshot)
             st.checklist = [_step_json(step) for step in steps]
             st.pending = [_pending(step) for step in steps if step.state is not StepState.DONE]

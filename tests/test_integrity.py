@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 import shortfilm
 from shortfilm.cli import app
+from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.production import EditIntent, SoundEffectCue, SoundKind, TransitionKind
 from shortfilm.domain.timeline_ops import TakeSource, carry_edits, default_timeline
 from shortfilm.errors import ConflictError, ProviderError
@@ -56,6 +57,7 @@ from shortfilm.workflow.timeline_edit import load_edit, record_edit, source_fram
 
 SLUG = "wasteland-villa"
 KEEPER = "refs/the-keeper.png"
+VIC = Actor("vic", Role.VISUAL_OPERATOR)
 
 
 def png(path: Path, colour: tuple[int, int, int] = (20, 180, 60)) -> Path:
@@ -131,7 +133,7 @@ def test_a_reference_added_with_the_workflow_survives_importing_the_spec(
 ) -> None:
     added = add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     assert added.spec_path == KEEPER
     approve_board(store, SLUG)
@@ -195,11 +197,11 @@ def test_a_production_imported_before_imports_were_kept_keeps_its_added_referenc
     added (the event log names them) are still kept by the first import now."""
     add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     add_reference(
         store, SLUG, png(tmp_path / "dusk.png", (200, 90, 20)), role="palette",
-        label="dusk", actor_name="vic",
+        label="dusk", actor=VIC,
     )  # fmt: skip
     approve_board(store, SLUG)
     with store.session() as s:  # as an older version left it
@@ -228,7 +230,7 @@ def test_the_same_field_changed_in_the_file_and_the_store_is_a_conflict(
 ) -> None:
     add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     approve_board(store, SLUG)
     _keeper_in_file(example_spec, "refs/keeper.png")
@@ -267,7 +269,7 @@ def test_the_same_change_in_both_places_is_no_conflict(
     """The file names the image where add-reference put it: both agree, nothing to merge."""
     add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     approve_board(store, SLUG)
     _keeper_in_file(example_spec, KEEPER)
@@ -284,11 +286,11 @@ def test_export_then_import_of_a_production_changed_elsewhere_changes_nothing(
 ) -> None:
     add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     add_reference(
         store, SLUG, png(tmp_path / "dusk.png", (200, 90, 20)), role="palette",
-        label="dusk", actor_name="vic",
+        label="dusk", actor=VIC,
     )  # fmt: skip
     approve_board(store, SLUG)
     before = versions(store)
@@ -322,7 +324,7 @@ def edited(store: Store, full_clip: Path, tmp_path: Path) -> Store:
     record_edit(store, SLUG)
     add_reference(
         store, SLUG, png(tmp_path / "keeper.png"), role="character", label="The Keeper",
-        actor_name="vic",
+        actor=VIC,
     )  # fmt: skip
     approve_board(store, SLUG)
     for command in (
@@ -390,7 +392,10 @@ def test_a_cue_the_new_spec_already_holds_is_not_doubled() -> None:
     with_cue = EditIntent(sfx=(SoundEffectCue(SoundKind.IMPACT, 2.0),))
     edited = default_timeline(with_cue, takes, Fraction(24))  # the person added the cue
     new = default_timeline(with_cue, takes, Fraction(24))  # the spec now states it too
-    assert carry_edits(new, edited, base) == edited
+    carried = carry_edits(new, edited, base)
+    assert carried.timeline == edited
+    assert [str(d) for d in carried.kept] == ["sound impact at 2.00 s"]
+    assert not carried.clamped and not carried.dropped
 
 
 # -- the merge rule itself ------------------------------------------------------------------------

@@ -67,6 +67,7 @@ from shortfilm.domain.review import (
     scores_from_json,
 )
 from shortfilm.domain.review import standing as standing_of
+from shortfilm.domain.staleness import Staleness, render_command
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -892,6 +893,10 @@ def publish(store: Store, slug: str, actor: Actor, *, preset: str | None = None)
             raise GateError(f"{slug} has no edit yet: nothing to publish")
         renders = sorted(repo.renders(s, edit.id), key=lambda r: r.preset)
         chosen = [r for r in renders if preset is None or r.preset == preset]
+        if not renders:
+            # a person edited since the last render (or the selection changed): the latest
+            # edit is what would be published, and it has not been rendered yet
+            raise GateError(_unrendered(slug, edit.version, production_snapshot(s, prod).stale))
         if not chosen:
             have = ", ".join(r.preset for r in renders) or "none"
             raise InputError(f"preset: edit v{edit.version} has no {preset} render; it has: {have}")
@@ -940,6 +945,15 @@ def publish(store: Store, slug: str, actor: Actor, *, preset: str | None = None)
             folder=str(dest),
         )
     return sorted(dest / name for _, name in files) + [dest / "manifest.json"]
+
+
+def _unrendered(slug: str, version: int, stale: Staleness | None) -> str:
+    """Why nothing can be published when the latest edit has no render: the edit's own
+    staleness (a selection changed under it) first, since its fix comes before the render."""
+    said = f"{slug}: nothing was published: edit v{version} has no render yet"
+    if stale is not None and stale.edit is not None:
+        return f"{said}, and {stale.edit}, then approve the new final and publish"
+    return f"{said}: render it with `{render_command(slug)}`, then approve the final and publish"
 
 
 def _final_waits(slug: str, version: int, waiting: list[RenderRow], standings: Standings) -> str:

@@ -80,7 +80,11 @@ def cli(store: Store, *args: str) -> Any:
     result = CliRunner().invoke(
         app,
         [*args, "--home", str(store.home)],
-        env={"SHORTFILM_DATABASE_URL": store.url, "SHORTFILM_USER": "vic"},
+        env={
+            "SHORTFILM_DATABASE_URL": store.url,
+            "SHORTFILM_USER": "vic",
+            "SHORTFILM_HOME": str(store.home),  # the commands it suggests print bare
+        },
     )
     return result
 

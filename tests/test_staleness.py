@@ -143,7 +143,10 @@ def _states(store: Store) -> dict[str, str]:
 
 
 def _cli(store: Store, *args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(cli_app, [*args, "--home", str(store.home)])
+    """``shortfilm ARGS`` in the production home (``SHORTFILM_HOME``): the commands it suggests
+    are bare, as they print for a person working there."""
+    home = str(store.home)
+    result = CliRunner().invoke(cli_app, [*args, "--home", home], env={"SHORTFILM_HOME": home})
     assert result.exit_code == code, result.output
     return " ".join(result.output.split())
 

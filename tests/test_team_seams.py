@@ -106,6 +106,17 @@ class Team:
         assert result.exit_code == code, (args, result.output)
         return " ".join(result.output.split())
 
+    def pasted(self, command: str) -> str:
+        """A command the tool printed, run as printed (from another folder than the home: the
+        printed command must name the home itself)."""
+        words = shlex.split(command)
+        assert words[0] == "shortfilm", command
+        result = CliRunner().invoke(
+            cli_app, words[1:], env={"SHORTFILM_DATABASE_URL": self.url, "SHORTFILM_USER": "ines"}
+        )
+        assert result.exit_code == 0, (command, result.output)
+        return " ".join(result.output.split())
+
     def web(self, name: str) -> Web:
         client = TestClient(create_app(self.store, Settings()), follow_redirects=False)
         login = client.post("/login", data={"name": name, "password": PASSWORD, "next": "/"})
@@ -168,6 +179,7 @@ def team(
     home = tmp_path / "home"
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
     monkeypatch.delenv("SHORTFILM_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)  # the team works from a folder of its own, naming the home
     media = tmp_path / "media"
     media.mkdir()
     opened = Team(home, db_url, example_spec, Store(home, db_url), media)
@@ -236,9 +248,10 @@ def test_a_reference_uploaded_in_the_web_app_survives_run_and_a_conflict_writes_
     assert "nothing was imported" in refused
     assert (team.counts(), team.boards(), _files(team.home)) == before
     # the command the message names takes the file's side, as a new draft to review
-    command = re.search(r"`(shortfilm import [^`]*--prefer-spec)`", refused)
+    command = re.search(r"`(shortfilm import [^`]*--prefer-spec[^`]*)`", refused)
     assert command is not None, refused
-    team.cli(*shlex.split(command.group(1))[1:])
+    assert command.group(1).endswith(f"--prefer-spec --home {team.home}")
+    team.pasted(command.group(1))
     assert team.boards()[-1][:2] == (3, "draft")
 
 
@@ -318,8 +331,9 @@ def test_decisions_survive_a_take_chosen_in_the_web_app_and_run_redoes_only_what
     # only the publication is behind now, and its fix is publish; publishing makes it done
     states = team.states()
     assert states["publish"] == "stale" and states["edit"] == "done", states
-    assert f"`shortfilm publish {SLUG}`" in team.cli("status")
-    team.cli("publish", SLUG)
+    status = team.cli("status")
+    assert f"`shortfilm publish {SLUG} --home {team.home}`" in status, status
+    team.pasted(f"shortfilm publish {SLUG} --home {team.home}")
     assert set(team.states().values()) == {"done"}, team.states()
     [st] = json.loads(team.cli("status", "--json"))
     assert st["stale"] == [] and st["pending"] == []

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from shortfilm.cli.common import (
     HomeOpt,
     app,
     fail,
+    for_here,
     is_home,
     out,
     store_at,
@@ -77,14 +79,14 @@ def board_add_reference(
             added = add_reference(store, slug, image, role=role, label=label, actor=local_owner())
     except ShortfilmError as exc:
         fail(exc)
-    out.print(
+    said = (
         f"board v{added.version}: {added.role} reference {added.label} ({added.spec_path}), "
         f"a draft: approve it with `shortfilm review board {slug} --approve` (or "
-        "--request-changes TEXT)",
-        highlight=False,
+        "--request-changes TEXT)"
     )
-    out.print(
+    out.print(escape(for_here(said)), highlight=False)
+    said = (
         "  importing your spec file again keeps it (the file does not name it); "
-        f"`shortfilm export {slug} {slug}-export` writes a spec that does",
-        highlight=False,
+        f"`shortfilm export {slug} {slug}-export` writes a spec that does"
     )
+    out.print(escape(for_here(said)), highlight=False)

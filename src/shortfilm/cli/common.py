@@ -7,6 +7,8 @@ the progress bars, and the helpers that read a clip or check a production home.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,9 +71,49 @@ def progress_bars(quiet: bool = False) -> Iterator[RichProgress]:
         yield RichProgress(bars)
 
 
+_COMMAND = re.compile(r"`(shortfilm [^`]*)`")
+_home: Path | None = None
+"""The production home the running command works in (set by :func:`is_home` and
+:func:`open_store`), so the commands its messages suggest name it: see :func:`for_here`."""
+
+
+@app.callback()
+def _each_command() -> None:
+    # runs before every command: a home remembered by an earlier command in the same process
+    # (tests invoke many) must not leak into this one's messages
+    global _home
+    _home = None
+
+
+def for_here(text: str) -> str:
+    """``text`` with each command it suggests (in backticks) complete for where the person is.
+
+    The workflow names next steps as ``shortfilm render SLUG``, which runs in the production home
+    or with ``SHORTFILM_HOME`` set. A person who gave ``--home DIR`` is elsewhere: pasted as
+    printed, the command would look for a production in the wrong folder, so ``--home DIR`` is
+    added to each command (each part of ``a && b``). JSON outputs and the web app keep the bare
+    command, since they do not know where it will be run.
+    """
+    if _home is None:
+        return text
+    env = os.environ.get("SHORTFILM_HOME")
+    default = Path(env) if env else Path(".")
+    if _home.resolve() == default.resolve():
+        return text
+    flag = " --home " + shlex.quote(str(_home.resolve()))
+
+    def complete(match: re.Match[str]) -> str:
+        parts = match.group(1).split(" && ")
+        done = [p if "--home" in p or "--help" in p else p + flag for p in parts]
+        return "`" + " && ".join(done) + "`"
+
+    return _COMMAND.sub(complete, text)
+
+
 def fail(exc: ShortfilmError) -> NoReturn:
     # escaped: a file name such as ``take[2].mp4`` is text, not Rich markup
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    shown = escape(for_here(str(exc)))
+    err.print(f"[bold red]error:[/] {shown}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -80,6 +122,8 @@ def open_store(home: Path) -> Any:
     from shortfilm.store.repo import Store
     from shortfilm.workflow.report import keep_reports_current
 
+    global _home
+    _home = home
     store = Store(home)
     keep_reports_current(store)
     return store
@@ -96,6 +140,8 @@ def store_at(home: Path) -> Iterator[Any]:
 
 
 def is_home(home: Path) -> bool:
+    global _home
+    _home = home
     return (home / "shortfilm.db").exists() or "SHORTFILM_DATABASE_URL" in os.environ
 
 

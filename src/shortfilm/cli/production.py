@@ -19,6 +19,7 @@ from shortfilm.cli.common import (
     HomeOpt,
     app,
     fail,
+    for_here,
     out,
     progress_bars,
     store_at,
@@ -171,7 +172,7 @@ def _print_run(result: Any, as_json: bool) -> None:
     out.print(table)
     out.print(f"report: {escape(str(result.report))}")
     for line in waiting:
-        out.print(f"waiting: {escape(line)}", highlight=False)
+        out.print(f"waiting: {escape(for_here(line))}", highlight=False)
 
 
 @app.command()
@@ -255,7 +256,8 @@ def status(
         for preset, path in st.renders.items():
             out.print(f"  render {preset}: {escape(path)}", highlight=False)
         for line in st.stale:
-            out.print(f"  [bold yellow]stale:[/] {escape(line)}", highlight=False, soft_wrap=True)
+            shown = escape(for_here(line))
+            out.print(f"  [bold yellow]stale:[/] {shown}", highlight=False, soft_wrap=True)
         steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")
         for step in st.checklist:
             steps.add_row(
@@ -265,10 +267,11 @@ def status(
                 step["review"],
                 step["state"],
                 ", ".join(step["waiting_for"]) or "-",
-                escape(step["detail"]),
+                escape(for_here(step["detail"])),
             )
         out.print(steps)
-        out.print("  pending: " + ("; ".join(st.pending) if st.pending else "nothing"))
+        pending = escape(for_here("; ".join(st.pending))) if st.pending else "nothing"
+        out.print("  pending: " + pending, highlight=False)
 
 
 @app.command()

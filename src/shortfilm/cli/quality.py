@@ -19,6 +19,7 @@ from shortfilm.cli.common import (
     HomeOpt,
     app,
     fail,
+    for_here,
     is_home,
     out,
     parse_clip,
@@ -137,11 +138,11 @@ def qc_show(
                 escape(str(c.get("path") or "-")),
             )
         table.columns[-1].overflow = "fold"
-        out.print(
-            "keyframe candidates (pick one: `shortfilm keyframe pick "
-            f"{escape(slug)} clip-{position:02d} --take {stored.take} --candidate N`):",
-            highlight=False,
+        said = (
+            f"keyframe candidates (pick one: `shortfilm keyframe pick {slug} "
+            f"clip-{position:02d} --take {stored.take} --candidate N`):"
         )
+        out.print(escape(for_here(said)), highlight=False)
         out.print(table)
         if stored.keyframe_ms is not None:
             out.print(

@@ -285,6 +285,42 @@ def test_the_same_change_in_both_places_is_no_conflict(
 # -- (d) export -> import is a no-op --------------------------------------------------------------
 
 
+def test_a_reference_added_while_an_import_writes_keeps_the_imports_change(
+    store: Store, tmp_path: Path
+) -> None:
+    """The stored spec is read and written whole by both: a reference added while an import
+    holds the production waits for it, then adds to what the import wrote (it used to write
+    back the spec it had read before, undoing the import's change)."""
+    import threading
+
+    image = png(tmp_path / "keeper.png")
+    done: list[Any] = []
+    with store.session() as s:  # an import, mid-write: it holds the production
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        repo.lock_production(s, prod.id)
+        s.refresh(prod)
+        prod.spec = {**prod.spec, "title": "Wasteland Villa, recut"}
+        s.flush()
+
+        def add() -> None:
+            try:
+                done.append(add_reference(store, SLUG, image, role="character",
+                                          label="The Keeper", actor=VIC))  # fmt: skip
+            except Exception as exc:  # the assertion below shows it
+                done.append(exc)
+
+        adding = threading.Thread(target=add)
+        adding.start()
+        adding.join(0.5)
+        assert adding.is_alive(), f"the reference was added past the import's hold: {done}"
+    adding.join(60)
+    assert len(done) == 1 and not isinstance(done[0], Exception), done
+    spec = stored_spec(store)
+    assert spec["title"] == "Wasteland Villa, recut"
+    assert keeper_reference(spec) == KEEPER
+
+
 def test_export_then_import_of_a_production_changed_elsewhere_changes_nothing(
     store: Store, tmp_path: Path
 ) -> None:

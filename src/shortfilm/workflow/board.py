@@ -40,6 +40,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 from PIL.Image import DecompressionBombError, DecompressionBombWarning
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, Character, EnvironmentView, Production, Style
@@ -562,6 +563,11 @@ def add_reference(
         _place_reference(s, slug, sha, recorded, wanted, suffix)
     check_reference_image(image, shown, limits=limits)
     with store.session() as s:
+        # the stored spec is read and written whole: an import committing in between would be
+        # undone, so hold the production (as an import does) before reading anything of it
+        prod_id = s.scalar(select(ProductionRow.id).where(ProductionRow.slug == slug))
+        if prod_id is not None:
+            repo.lock_production(s, prod_id)
         prod, board, production, current, refs, new_board, spec_path = _place_reference(
             s, slug, sha, recorded, wanted, suffix
         )

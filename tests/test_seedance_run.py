@@ -58,6 +58,20 @@ def _start_run(spec: Path, home: Path, env: dict[str, str], log: Path) -> subpro
         )  # fmt: skip
 
 
+def _until_at_work(
+    fake: FakeModelArk, proc: subprocess.Popen[bytes], *, creates: int, calls: int
+) -> None:
+    """Wait until the server has seen ``creates`` task creations and ``calls`` requests in all
+    (polled every 50 ms), or the run ended; a generous cap only so a hang fails."""
+    deadline = time.monotonic() + 120
+    while proc.poll() is None:
+        stats = fake.stats()
+        if stats["create_calls"] >= creates and sum(stats["calls"].values()) >= calls:
+            return
+        assert time.monotonic() < deadline, "the run never got to work on the server"
+        time.sleep(0.05)
+
+
 def test_killed_twice_under_faults_pays_once_downloads_once(
     tmp_path: Path, example_spec: Path
 ) -> None:
@@ -73,9 +87,14 @@ def test_killed_twice_under_faults_pays_once_downloads_once(
     ) as fake:
         fake.set_fault_rate(0.3, kinds=("429", "500", "timeout"), seed=7)
         env = _env(fake.base_url)
-        for kill_after in (2.0, 3.5):
+        for creates, calls, then in ((1, 1, 0.5), (0, 3, 1.0)):
+            # killed once the run is at work on the server (what it has done there, not a
+            # wall-clock guess: a loaded machine takes seconds just to start Python), then a
+            # little later, so paid tasks are in flight
+            seen = sum(fake.stats()["calls"].values())
             proc = _start_run(example_spec, home, env, log)
-            time.sleep(kill_after)
+            _until_at_work(fake, proc, creates=creates, calls=seen + calls)
+            time.sleep(then)
             assert proc.poll() is None, "the run must still be going when it is killed"
             proc.send_signal(signal.SIGKILL)
             assert proc.wait(timeout=30) == -signal.SIGKILL

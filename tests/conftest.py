@@ -87,6 +87,35 @@ def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         yield name, url
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def web_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[tuple[Path, str | None]]:
+    """A private copy of the web tests' prepared production (:mod:`web_home`), once on SQLite
+    and once on PostgreSQL (a team's server): ``(home, database URL)``, the URL ``None`` for the
+    home's own SQLite file. On PostgreSQL each test copies the prepared database."""
+    from web_home import web_home_copy
+
+    root = tmp_path_factory.getbasetemp()
+    if request.param == "sqlite":
+        yield web_home_copy(root, tmp_path / "home"), None
+        return
+    template, template_url = request.getfixturevalue("pg_web_template")
+    home = web_home_copy(root, tmp_path / "home", url=template_url)
+    with pg_database(template) as (_, url):
+        yield home, url
+
+
+@pytest.fixture
+def web_store(web_database: tuple[Path, str | None]) -> Iterator[Any]:
+    """The store of :func:`web_database`, open for the test and closed after it."""
+    from shortfilm.store.repo import Store
+
+    opened = Store(*web_database)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""

@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import pg_database
 from crafted_media import long_video, mp4_claiming, png_claiming
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
-from web_home import PASSWORD, SLUG, make_video, web_home_copy
+from web_home import PASSWORD, SLUG, make_video
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -40,22 +39,10 @@ QUICK_S = 1.5
 """A refusal from headers takes milliseconds; decoding what these files claim, many seconds."""
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> Iterator[Store]:
-    root = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        opened = Store(web_home_copy(root, tmp_path / "home"))
-        yield opened
-        opened.close()
-        return
-    template, template_url = request.getfixturevalue("pg_web_template")
-    home = web_home_copy(root, tmp_path / "home", url=template_url)
-    with pg_database(template) as (_, url):
-        opened = Store(home, url)
-        yield opened
-        opened.close()
+@pytest.fixture
+def store(web_store: Store) -> Store:
+    """A private copy of the prepared production, once on SQLite and once on PostgreSQL."""
+    return web_store
 
 
 @pytest.fixture

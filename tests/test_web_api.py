@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pg_database
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
-from web_home import PASSWORD, SLUG, USERS, make_video, web_home_copy
+from web_home import PASSWORD, SLUG, USERS, make_video
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
@@ -76,24 +75,10 @@ class Web:
         return self.client.get(f"/api/productions/{SLUG}{path}")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> Iterator[Store]:
-    """A private copy of the prepared production, on SQLite and on PostgreSQL (the team's
-    deployment): the same tests run on each."""
-    root = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        opened = Store(web_home_copy(root, tmp_path / "home"))
-        yield opened
-        opened.close()
-        return
-    template, template_url = request.getfixturevalue("pg_web_template")
-    home = web_home_copy(root, tmp_path / "home", url=template_url)
-    with pg_database(template) as (_, url):
-        opened = Store(home, url)
-        yield opened
-        opened.close()
+@pytest.fixture
+def store(web_store: Store) -> Store:
+    """A private copy of the prepared production, once on SQLite and once on PostgreSQL."""
+    return web_store
 
 
 @pytest.fixture

@@ -22,13 +22,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import pg_database
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.routing import BaseRoute
-from web_home import PASSWORD, SLUG, web_home_copy
+from web_home import PASSWORD, SLUG
 
 from shortfilm.domain.people import Role
 from shortfilm.domain.review import CRITERION_KEYS
@@ -64,22 +63,10 @@ class Web:
         return self.client.post(f"/p/{SLUG}{path}", data={"csrf_token": self.csrf, **fields})
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> Iterator[Store]:
-    root = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        opened = Store(web_home_copy(root, tmp_path / "home"))
-        yield opened
-        opened.close()
-        return
-    template, template_url = request.getfixturevalue("pg_web_template")
-    home = web_home_copy(root, tmp_path / "home", url=template_url)
-    with pg_database(template) as (_, url):
-        opened = Store(home, url)
-        yield opened
-        opened.close()
+@pytest.fixture
+def store(web_store: Store) -> Store:
+    """A private copy of the prepared production, once on SQLite and once on PostgreSQL."""
+    return web_store
 
 
 @pytest.fixture

@@ -132,6 +132,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def db_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """:func:`db_url`, also set as ``SHORTFILM_DATABASE_URL``: every ``Store(home)`` and every
+    command the test runs, in-process or as a subprocess, opens that database (on SQLite, the
+    file of the home at ``tmp_path / "home"``). For tests that open a home by its folder."""
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
+    return db_url
+
+
 @pytest.fixture(scope="session")
 def small_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the in-process fake providers deliver for a take: 2 s of testsrc2 at 160x90 with

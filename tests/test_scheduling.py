@@ -15,6 +15,9 @@ from shortfilm.store.repo import Store
 from shortfilm.workflow.generate import continuity_chains, generate_takes
 from shortfilm.workflow.importing import import_spec
 
+STORE_ON_BOTH = pytest.mark.usefixtures("db_env")
+"""For the tests that keep takes in a home: run them on SQLite and on PostgreSQL."""
+
 
 def _clip(name: str, continues: bool) -> ClipPlan:
     shot = Shot("wide", "static", "x", "y")
@@ -28,6 +31,7 @@ def test_chains_follow_continuity() -> None:
     assert continuity_chains([_clip("a", True)]) == [[0]]
 
 
+@STORE_ON_BOTH
 def test_independent_clips_overlap_and_continuing_ones_wait(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -48,6 +52,7 @@ def test_independent_clips_overlap_and_continuing_ones_wait(
     store.close()
 
 
+@STORE_ON_BOTH
 def test_the_cap_limits_takes_in_flight(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -96,6 +101,7 @@ def test_rate_limiter_spaces_submits(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(clock.slept) == slept, "unlimited, nothing waits"
 
 
+@STORE_ON_BOTH
 def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -133,6 +139,7 @@ def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     assert data["per_approved_s"]["credits"] == 2.0 / approved
 
 
+@STORE_ON_BOTH
 def test_a_take_interrupted_by_an_outage_is_re_attached_not_resubmitted(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -198,6 +205,7 @@ def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None
     assert max(len(c) for c in calls) == 3, "one call asks about every job in flight"
 
 
+@STORE_ON_BOTH
 def test_a_persons_pick_is_kept_and_not_paid_for_again(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -233,6 +241,7 @@ def test_a_persons_pick_is_kept_and_not_paid_for_again(
     store.close()
 
 
+@STORE_ON_BOTH
 def test_each_take_reports_its_stages_in_order(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from shortfilm.errors import InputError, ProviderError, StoreError
 from shortfilm.providers.ark import ArkAPIError
@@ -36,7 +37,7 @@ from shortfilm.providers.seedream import SeedreamProvider, model_spec, output_si
 from shortfilm.spec import load_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import BoardRow, EventRow
+from shortfilm.store.tables import Base, BoardRow, EventRow
 from shortfilm.testing import FakeModelArk
 from shortfilm.workflow.board import (
     BOARD_IMAGE_KEY,
@@ -57,9 +58,10 @@ COLOURS = [(220, 30, 40), (30, 200, 60), (40, 60, 230), (240, 200, 20), (160, 40
 
 
 @pytest.fixture
-def store(tmp_path: Path, example_spec: Path) -> Iterator[Store]:
-    """A production home with the example imported: board v1, five references."""
-    home = Store(tmp_path / "home")
+def store(tmp_path: Path, example_spec: Path, db_url: str) -> Iterator[Store]:
+    """A production home with the example imported: board v1, five references; on SQLite and
+    on PostgreSQL."""
+    home = Store(tmp_path / "home", db_url)
     import_spec(home, example_spec)
     try:
         yield home
@@ -122,9 +124,13 @@ def image_events(store: Store) -> list[EventRow]:
         return [e for e in repo.events(s, prod.id) if e.kind == "board.image"]
 
 
-def everything_stored(home: Path) -> bytes:
-    """Every byte under the production home: database, WAL, artifacts, work files."""
-    return b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
+def everything_stored(store: Store) -> bytes:
+    """Every byte under the production home (database file, WAL, artifacts, work files) and
+    every row of every table, on whichever database the store is."""
+    files = b"".join(p.read_bytes() for p in sorted(store.home.rglob("*")) if p.is_file())
+    with store.session() as s:
+        rows = [repr(s.execute(select(table)).all()) for table in Base.metadata.sorted_tables]
+    return files + "\n".join(rows).encode()
 
 
 # --- the offline sheet ------------------------------------------------------------------------
@@ -315,7 +321,7 @@ def test_seedream_gets_the_brief_and_the_references_in_board_order(
     assert reused.reused and fake.image_calls == calls, "nothing sent for the same request"
 
     assert KEY not in caplog.text
-    assert KEY.encode() not in everything_stored(store.home)
+    assert KEY.encode() not in everything_stored(store)
 
 
 def test_seedream_url_results_are_downloaded_at_once(

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from approvals import approve_board
 from crafted_media import long_video, mp4_claiming, png_claiming, streamed_mkv
+from home_snapshot import snapshot
 from PIL import Image
-from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -26,7 +26,6 @@ from shortfilm.media.analysis import analyse
 from shortfilm.media.limits import ENV_LIMITS, MediaLimits, MediaTooLarge, limits_from_env
 from shortfilm.media.probe import check_video, probe
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow, EventRow, TakeRow
 from shortfilm.workflow.importing import import_spec
 
 pytestmark = pytest.mark.media
@@ -101,10 +100,10 @@ def test_pixels_the_container_says_are_shown_wide_count_as_shown(
         "wide.mp4: the video is 32000x32, larger than the 8192x8192 this server decodes "
         "(as shown: its pixels are 1000 wide)"
     )
-    before = _snapshot(home)
+    before = snapshot(home)
     code, said = _cli("take", "import", SLUG, "clip-01", str(wide))
     assert code == 2 and "the video is 32000x32" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
 
 
 def test_length_claimed_by_the_header_is_refused_before_any_decode(
@@ -136,7 +135,8 @@ def test_a_header_that_states_no_length_is_stopped_during_the_decode(
 
 
 @pytest.fixture
-def home(tmp_path: Path, example_spec: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, example_spec: Path, db_env: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example with its board approved, the commands pointed at it, on either database."""
     folder = tmp_path / "home"
     store = Store(folder)
     import_spec(store, example_spec)
@@ -144,22 +144,6 @@ def home(tmp_path: Path, example_spec: Path, monkeypatch: pytest.MonkeyPatch) ->
     store.close()
     monkeypatch.setenv("SHORTFILM_HOME", str(folder))
     return folder
-
-
-def _snapshot(home: Path) -> tuple[list[str], dict[str, int]]:
-    files = sorted(
-        str(p.relative_to(home)) for p in home.rglob("*") if "shortfilm.db" not in p.name
-    )
-    store = Store(home)
-    try:
-        with store.session() as s:
-            rows = {
-                t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-                for t in (TakeRow, BoardRow, EventRow)
-            }
-    finally:
-        store.close()
-    return files, rows
 
 
 def _cli(*args: str) -> tuple[int, str]:
@@ -174,7 +158,7 @@ def test_commands_refuse_over_limit_video_with_exit_2_and_store_nothing(
     over the limits set here (a decode of it, as the old code did, costs little)."""
     monkeypatch.setenv(ENV_LIMITS, "width=1000,height=1000")
     big = crafted["2048x2048"]
-    before = _snapshot(home)
+    before = snapshot(home)
     for args in (
         ("qc", str(big)),
         ("keyframes", str(big), "--out", str(tmp_path / "thumbs")),
@@ -184,19 +168,19 @@ def test_commands_refuse_over_limit_video_with_exit_2_and_store_nothing(
         code, said = _cli(*args)
         assert code == 2, (args, said)
         assert f"{big}: the video is 2048x2048, larger than the 1000x1000" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
     assert not (tmp_path / "thumbs").exists()
 
     monkeypatch.setenv(ENV_LIMITS, "seconds=60")
     code, said = _cli("take", "import", SLUG, "clip-01", str(crafted["long"]))
     assert code == 2 and "runs 130.0 s, longer than the 60 s" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
 
 
 def test_board_add_reference_reads_the_image_size_from_its_header(
     home: Path, crafted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = _snapshot(home)
+    before = snapshot(home)
     args = ("board", "add-reference", SLUG, "--role", "board", "--label", "dusk")
     code, said = _cli(*args[:3], str(crafted["png 13000"]), *args[3:])
     assert code == 2, said
@@ -207,7 +191,7 @@ def test_board_add_reference_reads_the_image_size_from_its_header(
     monkeypatch.setenv(ENV_LIMITS, "image_pixels=100000")
     code, said = _cli(*args[:3], str(real), *args[3:])
     assert code == 2 and "the image is 400x300 (120000 pixels)" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
     monkeypatch.delenv(ENV_LIMITS)
     code, said = _cli(*args[:3], str(real), *args[3:])
     assert code == 0, said

@@ -132,6 +132,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@contextmanager
+def database_for(kind: str, home: Path) -> Iterator[str]:
+    """A database of ``kind`` (``sqlite``: the file of ``home``; ``postgres``: a new one,
+    dropped on leaving) for a fixture of wider scope than :func:`db_url`'s, parametrized over
+    ``["sqlite", "postgres"]`` the same way."""
+    if kind == "sqlite":
+        yield f"sqlite:///{home / 'shortfilm.db'}"
+        return
+    with pg_database() as (_, url):
+        yield url
+
+
 @pytest.fixture
 def db_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """:func:`db_url`, also set as ``SHORTFILM_DATABASE_URL``: every ``Store(home)`` and every

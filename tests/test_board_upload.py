@@ -49,8 +49,9 @@ def png(path: Path, colour: tuple[int, int, int] = (20, 180, 60)) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, example_spec: Path) -> Any:
-    opened = Store(tmp_path / "home")
+def store(tmp_path: Path, example_spec: Path, db_url: str) -> Any:
+    """The example with its board approved, on SQLite and on PostgreSQL."""
+    opened = Store(tmp_path / "home", db_url)
     import_spec(opened, example_spec)
     approve_board(opened, SLUG)
     yield opened
@@ -169,7 +170,7 @@ def test_export_writes_the_image_beside_the_spec_and_imports_back_unchanged(
     assert "reference: refs/the-keeper.png" in spec.read_text()
     # the same store: the export states the latest version, so no new one
     assert import_spec(store, spec).new_versions == []
-    # another store: the same references, in the same order, by content
+    # another store (SQLite): the same references, in the same order, by content
     other = Store(tmp_path / "other")
     try:
         import_spec(other, spec)
@@ -270,13 +271,16 @@ def test_cli_board_add_reference(store: Store, tmp_path: Path) -> None:
     home = str(store.home)
     runner = CliRunner()
     base = ["board", "add-reference", SLUG, str(image), "--home", home]
+    env = {"SHORTFILM_DATABASE_URL": store.url}
     ok = runner.invoke(
-        app, [*base, "--role", "character", "--label", "The Keeper"], env={"SHORTFILM_USER": "vic"}
+        app,
+        [*base, "--role", "character", "--label", "The Keeper"],
+        env=env | {"SHORTFILM_USER": "vic"},
     )
     assert ok.exit_code == 0, ok.output
     assert "board v2" in ok.output and "refs/the-keeper.png" in ok.output
     assert boards(store)[-1].created_by == "vic"
-    bad = runner.invoke(app, [*base, "--role", "sky", "--label", "x"])
+    bad = runner.invoke(app, [*base, "--role", "sky", "--label", "x"], env=env)
     assert bad.exit_code == 2 and "role: 'sky' is not a board role" in bad.output
     assert len(boards(store)) == 2
     with pytest.raises(GateError, match="board v2 is not approved"):

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import Base
+from shortfilm.store.tables import Base, ProductionRow
+
+Snapshot = tuple[dict[str, int], list[str], list[str]]
 
 
-def snapshot(home: Path, url: str | None = None) -> tuple[dict[str, int], list[str]]:
-    """Row counts of every table (on the database ``url`` names, default the home's own), and
-    every file and folder under ``home``.
+def snapshot(home: Path, url: str | None = None) -> Snapshot:
+    """Row counts of every table and the stored specs' hashes (on the database ``url`` names,
+    default the home's own), and every file and folder under ``home``.
 
     SQLite's own ``-wal``/``-shm``/``-journal`` files come and go with connections, so they are
     not listed.
@@ -24,6 +28,7 @@ def snapshot(home: Path, url: str | None = None) -> tuple[dict[str, int], list[s
     try:
         with store.session() as s:
             counts = {t.name: repo.count(s, t) for t in Base.metadata.sorted_tables}
+            specs = sorted(s.scalars(select(ProductionRow.spec_hash)))
     finally:
         store.close()
     files = sorted(
@@ -31,4 +36,4 @@ def snapshot(home: Path, url: str | None = None) -> tuple[dict[str, int], list[s
         for p in home.rglob("*")
         if not p.name.endswith(("-wal", "-shm", "-journal"))
     )
-    return counts, files
+    return counts, files, specs

@@ -22,12 +22,12 @@ from crafted_media import long_video, mp4_claiming, png_claiming
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import func, select
-from web_home import PASSWORD, SLUG, make_video
+from sqlalchemy import select
+from web_home import PASSWORD, SLUG, make_video, upload_traces
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow, ClipRow, EventRow, TakeRow
+from shortfilm.store.tables import ClipRow, TakeRow
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
 from shortfilm.workflow.external import import_take
@@ -97,22 +97,6 @@ REFERENCE = ("/board/references", {"role": "board", "label": "dusk"})
 TAKE = ("/clips/1/takes", {"note": "from elsewhere"})
 
 
-def _written(store: Store) -> tuple[list[str], dict[str, int]]:
-    """Every stored file and the rows an upload adds: what a refusal must leave alone."""
-    files = sorted(
-        str(p.relative_to(store.home))
-        for folder in ("library", "objects", "uploads")
-        if (store.home / folder).exists()
-        for p in (store.home / folder).rglob("*")
-    )
-    with store.session() as s:
-        rows = {
-            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (BoardRow, TakeRow, EventRow)
-        }
-    return files, rows
-
-
 def _no_server_path(text: str, store: Store) -> None:
     for path in (str(store.home), ".upload-", tempfile.gettempdir() + "/"):
         assert path not in text, f"{path!r} in {text!r}"
@@ -123,7 +107,7 @@ def test_media_over_the_limits_is_refused_from_its_header_with_413(
     app: FastAPI, store: Store, crafted: dict[str, Path], route: str
 ) -> None:
     vic, ari = User(app, "vic"), User(app, "ari")
-    before = _written(store)
+    before = upload_traces(store)
     cases = [
         (vic, REFERENCE, "bomb.png", "the image is 13000x13000 (169.0 M pixels), more than"),
         (ari, TAKE, "huge.mp4", "the video is 16000x16000, larger than the 4096x4096"),
@@ -135,7 +119,7 @@ def test_media_over_the_limits_is_refused_from_its_header_with_413(
         assert status == 413, (name, status, text)
         assert f"{name}: {says}" in text, text
         _no_server_path(text, store)
-    assert _written(store) == before
+    assert upload_traces(store) == before
 
 
 @pytest.mark.parametrize("route", ["api", "form"])
@@ -147,7 +131,7 @@ def test_roles_the_table_does_not_give_an_upload_are_refused_with_403(
     image = tmp_path / "dusk.png"
     Image.new("RGB", (64, 48), (200, 90, 20)).save(image)
     video = make_video(tmp_path / "phone.mp4", seconds=2.0, hue=30)
-    before = _written(store)
+    before = upload_traces(store)
     for name, (where, fields), path, action in (
         ("mara", REFERENCE, image, "add a reference image to the board"),
         ("wren", REFERENCE, image, "add a reference image to the board"),
@@ -157,7 +141,7 @@ def test_roles_the_table_does_not_give_an_upload_are_refused_with_403(
         status, text = User(app, name).send(route, where, path.name, path.read_bytes(), fields)
         assert status == 403, (name, where, status, text)
         assert f"may not {action}" in text, text
-    assert _written(store) == before
+    assert upload_traces(store) == before
 
 
 @pytest.mark.parametrize("route", ["api", "form"])
@@ -169,7 +153,7 @@ def test_a_bad_file_is_named_as_it_was_sent_never_by_a_server_path(
     buffer = io.BytesIO()
     Image.effect_noise((96, 96), 60).convert("RGB").save(buffer, "PNG")
     noise = buffer.getvalue()
-    before = _written(store)
+    before = upload_traces(store)
     for who, (where, fields), name, data, status_wanted in (
         (vic, REFERENCE, "notes.png", b"not an image, only words", 415),
         (vic, REFERENCE, "cut.png", noise[: len(noise) // 2], 415),
@@ -180,7 +164,7 @@ def test_a_bad_file_is_named_as_it_was_sent_never_by_a_server_path(
         assert status == status_wanted, (name, status, text)
         assert name in text, text
         _no_server_path(text, store)
-    assert _written(store) == before
+    assert upload_traces(store) == before
 
 
 def _take_qc(store: Store, take_id: int) -> str | None:

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
-from web_home import PASSWORD, SLUG, USERS, make_video
+from web_home import PASSWORD, SLUG, USERS, make_video, upload_traces
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
@@ -661,22 +661,6 @@ def test_uploads_are_checked_by_content_size_and_name(
     assert _leftovers(store) == []
 
 
-def _files_and_rows(store: Store) -> tuple[list[str], dict[str, int]]:
-    """The stored files and the rows an upload would add: what a refused one must not change."""
-    files = sorted(
-        str(p.relative_to(store.home))
-        for folder in ("library", "objects", "uploads")
-        if (store.home / folder).exists()
-        for p in (store.home / folder).rglob("*")
-    )
-    with store.session() as s:
-        rows = {
-            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (BoardRow, EventRow)
-        }
-    return files, rows
-
-
 def test_an_uploaded_reference_is_a_new_board_version_reviewed_before_generation(
     app: FastAPI, store: Store
 ) -> None:
@@ -739,7 +723,7 @@ def test_a_refused_reference_upload_writes_nothing(app: FastAPI, store: Store) -
             headers={"X-CSRF-Token": vic.csrf},
         )
 
-    before = _files_and_rows(store)
+    before = upload_traces(store)
     for role, label, field in (
         ("sky", "x", "role: 'sky' is not a board role"),
         ("", "x", "role: '' is not a board role"),
@@ -749,14 +733,14 @@ def test_a_refused_reference_upload_writes_nothing(app: FastAPI, store: Store) -
         refused = upload(role, label)
         assert refused.status_code == 400, (role, label, refused.text)
         assert refused.json()["detail"].startswith(field)
-    assert _files_and_rows(store) == before
+    assert upload_traces(store) == before
     # the example board has 5 references and a continuing clip: 3 more fit, the 4th does not
     for n in range(3):
         assert upload("board", f"mood {n}", 60 * n + 10).status_code == 201
-    full = _files_and_rows(store)
+    full = upload_traces(store)
     too_many = upload("board", "one too many", 250)
     assert too_many.status_code == 400 and "at most 9 per clip" in too_many.json()["detail"]
-    assert _files_and_rows(store) == full
+    assert upload_traces(store) == full
     assert _leftovers(store) == []
 
 

@@ -87,6 +87,35 @@ def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         yield name, url
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def web_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[tuple[Path, str | None]]:
+    """A private copy of the web tests' prepared production (:mod:`web_home`), once on SQLite
+    and once on PostgreSQL (a team's server): ``(home, database URL)``, the URL ``None`` for the
+    home's own SQLite file. On PostgreSQL each test copies the prepared database."""
+    from web_home import web_home_copy
+
+    root = tmp_path_factory.getbasetemp()
+    if request.param == "sqlite":
+        yield web_home_copy(root, tmp_path / "home"), None
+        return
+    template, template_url = request.getfixturevalue("pg_web_template")
+    home = web_home_copy(root, tmp_path / "home", url=template_url)
+    with pg_database(template) as (_, url):
+        yield home, url
+
+
+@pytest.fixture
+def web_store(web_database: tuple[Path, str | None]) -> Iterator[Any]:
+    """The store of :func:`web_database`, open for the test and closed after it."""
+    from shortfilm.store.repo import Store
+
+    opened = Store(*web_database)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
@@ -101,6 +130,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'home' / 'shortfilm.db'}"
     url: str = request.getfixturevalue("pg_url")
     return url
+
+
+@contextmanager
+def database_for(kind: str, home: Path) -> Iterator[str]:
+    """A database of ``kind`` (``sqlite``: the file of ``home``; ``postgres``: a new one,
+    dropped on leaving) for a fixture of wider scope than :func:`db_url`'s, parametrized over
+    ``["sqlite", "postgres"]`` the same way."""
+    if kind == "sqlite":
+        yield f"sqlite:///{home / 'shortfilm.db'}"
+        return
+    with pg_database() as (_, url):
+        yield url
+
+
+@pytest.fixture
+def db_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """:func:`db_url`, also set as ``SHORTFILM_DATABASE_URL``: every ``Store(home)`` and every
+    command the test runs, in-process or as a subprocess, opens that database (on SQLite, the
+    file of the home at ``tmp_path / "home"``). For tests that open a home by its folder."""
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
+    return db_url
 
 
 @pytest.fixture(scope="session")

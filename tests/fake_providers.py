@@ -47,10 +47,14 @@ class RefusingProvider:
 
 
 class TimedProvider:
-    """Succeeds after ``latency_s``, delivering a small real clip; records when jobs were in flight.
+    """Succeeds after ``latency_s``, delivering a small real clip; records the order in which the
+    scheduler submitted, saw finished and fetched each job (:attr:`events`).
 
-    Used to check the scheduler: how many takes overlap, and that a continuing clip starts only
-    after the clip it continues has finished.
+    Used to check the scheduler: how many takes were in flight together, and that a continuing
+    clip starts only after the clip it continues was fetched. With ``hold_until`` a job reports
+    RUNNING until that many jobs have been submitted (or :data:`HOLD_GIVE_UP_S` has passed, so a
+    scheduler that never gets there fails the test's assertion instead of hanging it): jobs that
+    should overlap then do, however loaded the machine.
     """
 
     name = "timed"
@@ -58,17 +62,25 @@ class TimedProvider:
     cost_unit = "credits"
     prompt_form = "plain"
 
-    def __init__(self, clip: Path, latency_s: float, max_concurrent: int = 8) -> None:
+    HOLD_GIVE_UP_S = 30.0
+
+    def __init__(
+        self, clip: Path, latency_s: float, max_concurrent: int = 8, hold_until: int = 0
+    ) -> None:
         import threading
         import time
 
         self.clip = clip
         self.latency_s = latency_s
+        self.hold_until = hold_until
         self.limits = ProviderLimits((2.0, 30.0), ((1280, 720),), 9, max_concurrent=max_concurrent)
         self._clock = time.monotonic
         self._lock = threading.Lock()
         self.started: dict[str, float] = {}
         self.labels: dict[str, str] = {}
+        self.events: list[tuple[str, str]] = []
+        """``(what, job)`` in the order they happened: ``submit``, ``done`` (the first status
+        that said SUCCEEDED), ``fetch``."""
 
     def estimate_cost(self, request: GenerationRequest) -> float:
         return 1.0
@@ -81,10 +93,16 @@ class TimedProvider:
             job = f"job-{len(self.started) + 1}"
             self.started[job] = self._clock()
             self.labels[job] = request.clip.name
+            self.events.append(("submit", job))
         return job
 
     def status(self, job_id: str) -> ProviderJob:
-        done = self._clock() - self.started[job_id] >= self.latency_s
+        with self._lock:
+            waited = self._clock() - self.started[job_id]
+            held = len(self.started) < self.hold_until and waited < self.HOLD_GIVE_UP_S
+            done = waited >= self.latency_s and not held
+            if done and ("done", job_id) not in self.events:
+                self.events.append(("done", job_id))
         return ProviderJob(job_id, TakeStatus.SUCCEEDED if done else TakeStatus.RUNNING, cost=1.0)
 
     def fetch(self, job_id: str, dest: Path) -> Delivery:
@@ -92,6 +110,8 @@ class TimedProvider:
 
         from PIL import Image
 
+        with self._lock:
+            self.events.append(("fetch", job_id))
         dest.mkdir(parents=True, exist_ok=True)
         video = dest / f"{job_id}.mp4"
         shutil.copyfile(self.clip, video)
@@ -99,8 +119,17 @@ class TimedProvider:
         Image.new("RGB", (64, 36), (len(job_id) * 20 % 255, 40, 90)).save(last)
         return Delivery(video, last)
 
-    def finished_at(self, job_id: str) -> float:
-        return self.started[job_id] + self.latency_s
+    def job_of(self, clip_name: str) -> str:
+        """The (first) job submitted for the clip named ``clip_name``."""
+        return next(job for job, label in self.labels.items() if label == clip_name)
+
+    def most_in_flight(self) -> int:
+        """The most jobs submitted and not yet seen finished at any one time."""
+        most = now = 0
+        for what, _ in self.events:
+            now += {"submit": 1, "done": -1}.get(what, 0)
+            most = max(most, now)
+        return most
 
 
 class FlakyStatusProvider(TimedProvider):

@@ -40,6 +40,7 @@ def test_passwords_are_argon2_hashes_and_checked(tmp_path: Path, db_url: str) ->
     store.close()
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 @pytest.mark.parametrize(
     ("name", "role", "password", "why"),
     [
@@ -57,6 +58,7 @@ def test_add_user_refuses(tmp_path: Path, name: str, role: str, password: str, w
     store.close()
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_sessions_are_stored_hashed_expire_and_close(tmp_path: Path) -> None:
     store = Store(tmp_path / "home")
     actor = add_user(store, "ines", "owner", "correct horse")
@@ -75,6 +77,7 @@ def test_sessions_are_stored_hashed_expire_and_close(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_user_commands_read_the_password_from_stdin(tmp_path: Path) -> None:
     home = tmp_path / "home"
     runner = CliRunner()
@@ -183,6 +186,7 @@ def test_a_new_password_from_stdin_ends_the_old_passwords_sessions(
     assert code == 2 and "no user 'nobody'" in output
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_a_deactivated_user_gets_the_answer_a_wrong_password_gets(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import time
+import re
 from pathlib import Path
 
 import numpy as np
@@ -251,15 +251,12 @@ def test_take_has_duration_size_and_av_streams_at_720p(
 ) -> None:
     provider = AnimaticProvider(tmp_path / "work")
     req = request(clip(*THREE_SHOTS, duration=3.0), refs, size=(1280, 720))
-    started = time.perf_counter()
     job_id = provider.submit(req)
-    elapsed = time.perf_counter() - started
     info = probe(video_of(provider, job_id))
     assert abs(info.duration_s - 3.0) <= 1 / 24
     assert (info.width, info.height) == (1280, 720)
     assert info.video_codec == "h264" and info.fps == 24 and info.video_frames == 72
     assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, 2)
-    assert elapsed < 20, f"3 s of 720p took {elapsed:.1f} s"
 
 
 @pytest.mark.media
@@ -267,8 +264,9 @@ def test_status_and_fetch_deliver_video_last_frame_and_shots(
     tmp_path: Path, refs: tuple[Reference, ...]
 ) -> None:
     provider = AnimaticProvider(tmp_path / "work")
-    job_id = provider.submit(request(clip(*THREE_SHOTS, duration=4.0), refs))
-    assert len(job_id) == 16 and int(job_id, 16) >= 0
+    req = request(clip(*THREE_SHOTS, duration=4.0), refs)
+    job_id = provider.submit(req)
+    assert re.fullmatch("[0-9a-f]{16}", job_id) and job_id == provider.job_id(req)
     job = provider.status(job_id)
     assert job.status is TakeStatus.SUCCEEDED and job.cost == 0 and job.error is None
     delivery = provider.fetch(job_id, tmp_path / "takes")
@@ -359,11 +357,9 @@ def test_resubmitting_reuses_the_finished_take(tmp_path: Path, refs: tuple[Refer
     job_id = provider.submit(req)
     video = video_of(provider, job_id)
     before = video.stat().st_mtime_ns
-    started = time.perf_counter()
     assert provider.submit(req) == job_id
     assert AnimaticProvider(tmp_path / "work").submit(req) == job_id
-    assert time.perf_counter() - started < 1.0
-    assert video.stat().st_mtime_ns == before
+    assert video.stat().st_mtime_ns == before, "the finished take is reused, not rendered again"
     assert sorted(p.name for p in (provider.workdir / job_id).iterdir()) == sorted(
         [animatic.VIDEO_NAME, animatic.LAST_FRAME_NAME, animatic.METADATA_NAME]
     )

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from shortfilm.errors import InputError, ProviderError, StoreError
 from shortfilm.providers.ark import ArkAPIError
@@ -36,7 +37,7 @@ from shortfilm.providers.seedream import SeedreamProvider, model_spec, output_si
 from shortfilm.spec import load_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import BoardRow, EventRow
+from shortfilm.store.tables import Base, BoardRow, EventRow
 from shortfilm.testing import FakeModelArk
 from shortfilm.workflow.board import (
     BOARD_IMAGE_KEY,
@@ -49,7 +50,6 @@ from shortfilm.workflow.importing import import_spec
 KEY = "ark-5d1c9e7a-board-image-test-secret-never-logged"
 SLUG = "wasteland-villa"
 FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, cap_s=0.04)
-CLIENT_TIMEOUT_S = 0.5
 
 COLOURS = [(220, 30, 40), (30, 200, 60), (40, 60, 230), (240, 200, 20), (160, 40, 200)]
 
@@ -58,9 +58,10 @@ COLOURS = [(220, 30, 40), (30, 200, 60), (40, 60, 230), (240, 200, 20), (160, 40
 
 
 @pytest.fixture
-def store(tmp_path: Path, example_spec: Path) -> Iterator[Store]:
-    """A production home with the example imported: board v1, five references."""
-    home = Store(tmp_path / "home")
+def store(tmp_path: Path, example_spec: Path, db_url: str) -> Iterator[Store]:
+    """A production home with the example imported: board v1, five references; on SQLite and
+    on PostgreSQL."""
+    home = Store(tmp_path / "home", db_url)
     import_spec(home, example_spec)
     try:
         yield home
@@ -70,9 +71,7 @@ def store(tmp_path: Path, example_spec: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Iterator[FakeModelArk]:
-    with FakeModelArk(
-        api_keys={KEY}, media_dir=tmp_path / "ark-media", timeout_sleep_s=CLIENT_TIMEOUT_S + 0.5
-    ) as server:
+    with FakeModelArk(api_keys={KEY}, media_dir=tmp_path / "ark-media") as server:
         yield server
 
 
@@ -90,7 +89,6 @@ def seedream(
         "api_key": KEY,
         "client": client,
         "retry": FAST_RETRY,
-        "generate_timeout_s": CLIENT_TIMEOUT_S,
         "environ": {},
     }
     options.update(overrides)
@@ -126,9 +124,13 @@ def image_events(store: Store) -> list[EventRow]:
         return [e for e in repo.events(s, prod.id) if e.kind == "board.image"]
 
 
-def everything_stored(home: Path) -> bytes:
-    """Every byte under the production home: database, WAL, artifacts, work files."""
-    return b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
+def everything_stored(store: Store) -> bytes:
+    """Every byte under the production home (database file, WAL, artifacts, work files) and
+    every row of every table, on whichever database the store is."""
+    files = b"".join(p.read_bytes() for p in sorted(store.home.rglob("*")) if p.is_file())
+    with store.session() as s:
+        rows = [repr(s.execute(select(table)).all()) for table in Base.metadata.sorted_tables]
+    return files + "\n".join(rows).encode()
 
 
 # --- the offline sheet ------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def test_seedream_gets_the_brief_and_the_references_in_board_order(
     assert reused.reused and fake.image_calls == calls, "nothing sent for the same request"
 
     assert KEY not in caplog.text
-    assert KEY.encode() not in everything_stored(store.home)
+    assert KEY.encode() not in everything_stored(store)
 
 
 def test_seedream_url_results_are_downloaded_at_once(
@@ -360,12 +362,45 @@ def test_a_content_filter_refusal_ends_without_a_version(
 def test_a_lost_answer_is_sent_again_and_counted(
     store: Store, fake: FakeModelArk, client: httpx.Client, tmp_path: Path
 ) -> None:
-    fake.inject("images", "timeout-created")
+    fake.inject("images", "reset-created")  # made, then the connection drops: no answer
     result = generate_board_image(store, SLUG, seedream(fake, client, tmp_path))
     assert fake.images_generated == 2, "the lost image was made (and billed) on the server"
     meta = boards(store)[-1].blocks[BOARD_IMAGE_KEY]["provider_metadata"]
     assert (meta["attempts"], meta["unknown_outcomes"]) == (2, 1)
     assert result.version == 2
+
+
+class AnswerTimesOut(httpx.BaseTransport):
+    """Delivers each request to the server, then loses the first answer to a read timeout: what
+    a client whose timeout ran out while the server made the image sees, without a clock."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.timed_out = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.timed_out:
+            return response
+        self.timed_out += 1
+        response.read()
+        response.close()
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_answer_lost_to_the_client_timeout_is_sent_again_and_counted(
+    store: Store, fake: FakeModelArk, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport = AnswerTimesOut()
+    with httpx.Client(transport=transport) as client, caplog.at_level(logging.WARNING):
+        generate_board_image(store, SLUG, seedream(fake, client, tmp_path))
+    assert transport.timed_out == 1 and fake.images_generated == 2
+    meta = boards(store)[-1].blocks[BOARD_IMAGE_KEY]["provider_metadata"]
+    assert (meta["attempts"], meta["unknown_outcomes"]) == (2, 1)
+    assert "timed out (ReadTimeout)" in caplog.text
 
 
 def test_a_lost_answer_can_be_refused_instead(

@@ -16,8 +16,9 @@ import pytest
 import yaml
 from approvals import approve_board
 from fake_providers import RefusingProvider
+from home_snapshot import snapshot
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -26,7 +27,7 @@ from shortfilm.errors import GateError, InputError
 from shortfilm.providers import seedance
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ArtifactNameRow, ArtifactRow, BoardRow, EventRow, ProductionRow
+from shortfilm.store.tables import ArtifactNameRow, BoardRow, EventRow
 from shortfilm.workflow import review
 from shortfilm.workflow.board import (
     BOARD_IMAGE_KEY,
@@ -49,8 +50,9 @@ def png(path: Path, colour: tuple[int, int, int] = (20, 180, 60)) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, example_spec: Path) -> Any:
-    opened = Store(tmp_path / "home")
+def store(tmp_path: Path, example_spec: Path, db_url: str) -> Any:
+    """The example with its board approved, on SQLite and on PostgreSQL."""
+    opened = Store(tmp_path / "home", db_url)
     import_spec(opened, example_spec)
     approve_board(opened, SLUG)
     yield opened
@@ -62,18 +64,6 @@ def boards(store: Store) -> list[BoardRow]:
         rows = list(s.scalars(select(BoardRow).order_by(BoardRow.version)))
         s.expunge_all()
         return rows
-
-
-def snapshot(store: Store) -> tuple[dict[str, int], list[str], str]:
-    """Row counts, every file under the home, and the stored spec's hash."""
-    with store.session() as s:
-        counts = {
-            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (BoardRow, EventRow, ArtifactRow, ArtifactNameRow)
-        }
-        spec_hash = s.scalars(select(ProductionRow.spec_hash)).one()
-    files = sorted(str(p.relative_to(store.home)) for p in store.home.rglob("*"))
-    return counts, files, spec_hash
 
 
 def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
@@ -169,7 +159,7 @@ def test_export_writes_the_image_beside_the_spec_and_imports_back_unchanged(
     assert "reference: refs/the-keeper.png" in spec.read_text()
     # the same store: the export states the latest version, so no new one
     assert import_spec(store, spec).new_versions == []
-    # another store: the same references, in the same order, by content
+    # another store (SQLite): the same references, in the same order, by content
     other = Store(tmp_path / "other")
     try:
         import_spec(other, spec)
@@ -212,10 +202,10 @@ def test_a_bad_role_or_label_is_refused_and_nothing_is_written(
     store: Store, tmp_path: Path, role: str, label: str, message: str
 ) -> None:
     image = png(tmp_path / "ref.png")
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     with pytest.raises(InputError, match=message):
         add_reference(store, SLUG, image, role=role, label=label, actor=VIC)
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
 
 def test_a_file_that_is_not_the_image_it_says_is_refused(store: Store, tmp_path: Path) -> None:
@@ -225,7 +215,7 @@ def test_a_file_that_is_not_the_image_it_says_is_refused(store: Store, tmp_path:
     Image.new("RGB", (8, 8)).save(jpeg, "JPEG")
     gif = tmp_path / "anim.gif"
     Image.new("RGB", (8, 8)).save(gif, "GIF")
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     for path, message in (
         (text, "not a readable image"),
         (jpeg, "the name says PNG, the bytes are JPEG"),
@@ -234,16 +224,16 @@ def test_a_file_that_is_not_the_image_it_says_is_refused(store: Store, tmp_path:
     ):
         with pytest.raises(InputError, match=f"image: .*{message}"):
             add_reference(store, SLUG, path, role="board", label="x", actor=VIC)
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
 
 def test_the_same_image_twice_in_one_role_is_refused(store: Store, tmp_path: Path) -> None:
     image = png(tmp_path / "mood.png")
     add_reference(store, SLUG, image, role="board", label="mood", actor=VIC)
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     with pytest.raises(InputError, match="image: already on board v2 as mood"):
         add_reference(store, SLUG, image, role="style", label="mood again", actor=VIC)
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
 
 def test_more_references_than_the_video_models_take_are_refused(
@@ -256,13 +246,13 @@ def test_more_references_than_the_video_models_take_are_refused(
             label=f"mood {n}", actor=VIC,
         )  # fmt: skip
     assert len(boards(store)[-1].references) == MAX_VIDEO_REFERENCES - 1
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     with pytest.raises(InputError, match=r"has 8 reference images .* at most 9 per clip \(one"):
         add_reference(
             store, SLUG, png(tmp_path / "one-more.png", (1, 2, 3)), role="board",
             label="one more", actor=VIC,
         )  # fmt: skip
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
 
 def test_cli_board_add_reference(store: Store, tmp_path: Path) -> None:
@@ -270,13 +260,16 @@ def test_cli_board_add_reference(store: Store, tmp_path: Path) -> None:
     home = str(store.home)
     runner = CliRunner()
     base = ["board", "add-reference", SLUG, str(image), "--home", home]
+    env = {"SHORTFILM_DATABASE_URL": store.url}
     ok = runner.invoke(
-        app, [*base, "--role", "character", "--label", "The Keeper"], env={"SHORTFILM_USER": "vic"}
+        app,
+        [*base, "--role", "character", "--label", "The Keeper"],
+        env=env | {"SHORTFILM_USER": "vic"},
     )
     assert ok.exit_code == 0, ok.output
     assert "board v2" in ok.output and "refs/the-keeper.png" in ok.output
     assert boards(store)[-1].created_by == "vic"
-    bad = runner.invoke(app, [*base, "--role", "sky", "--label", "x"])
+    bad = runner.invoke(app, [*base, "--role", "sky", "--label", "x"], env=env)
     assert bad.exit_code == 2 and "role: 'sky' is not a board role" in bad.output
     assert len(boards(store)) == 2
     with pytest.raises(GateError, match="board v2 is not approved"):
@@ -353,13 +346,13 @@ def test_an_import_whose_board_number_was_taken_meanwhile_imports_nothing(
 
     text = example_spec.read_text("utf-8")
     example_spec.write_text(text.replace("Hard sun, dust", "Low sun, dust"), "utf-8")
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     real = importing.repo.next_version
     monkeypatch.setattr(importing.repo, "next_version", lambda *args: real(*args) - 1)
     with pytest.raises(ConflictError, match="nothing was imported"):
         import_spec(store, example_spec)
     monkeypatch.undo()
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
     assert import_spec(store, example_spec).new_versions == ["board v2"]
 
 
@@ -372,11 +365,11 @@ def test_an_import_whose_prompt_number_was_taken_meanwhile_imports_nothing(
     spec = yaml.safe_load(example_spec.read_text("utf-8"))
     spec["clips"][1]["shots"][0]["action"] += " Dust lifts."
     example_spec.write_text(yaml.safe_dump(spec, sort_keys=False), "utf-8")
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
     real = importing.repo.next_version
     monkeypatch.setattr(importing.repo, "next_version", lambda *args: real(*args) - 1)
     with pytest.raises(ConflictError, match="clip-02 .* got a new prompt version"):
         import_spec(store, example_spec)
     monkeypatch.undo()
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
     assert import_spec(store, example_spec).new_versions == ["clip-02 prompt v2"]

@@ -90,6 +90,7 @@ def test_unknown_provider_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "h").exists()
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_export_into_a_folder_with_files_is_refused(tmp_path: Path) -> None:
     spec = _copy(tmp_path)
     home = tmp_path / "home"
@@ -102,6 +103,7 @@ def test_export_into_a_folder_with_files_is_refused(tmp_path: Path) -> None:
     assert (dest / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_board_generate_versions_the_board_and_reimport_keeps_it(tmp_path: Path) -> None:
     spec = _copy(tmp_path)
     home = tmp_path / "home"

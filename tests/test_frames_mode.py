@@ -270,16 +270,16 @@ def _prompts(store: Store) -> list[PromptRow]:
 
 
 def test_import_records_frames_by_content_only_where_a_clip_has_them(
-    spec: Path, tmp_path: Path
+    spec: Path, tmp_path: Path, db_url: str
 ) -> None:
-    plain_store = Store(tmp_path / "plain")
+    plain_store = Store(tmp_path / "plain")  # the same spec without frames, for comparison
     import_spec(plain_store, spec)
     plain = _prompts(plain_store)
     plain_store.close()
     first = draw_frame(spec.parent / FIRST, (200, 40, 30))
     last = draw_frame(spec.parent / LAST, (30, 60, 190))
     add_to_clip(spec, 1, f"first_frame: {FIRST}\nlast_frame: {LAST}")
-    store = Store(tmp_path / "home")
+    store = Store(tmp_path / "home", db_url)
 
     import_spec(store, spec)
 
@@ -308,9 +308,11 @@ def test_import_records_frames_by_content_only_where_a_clip_has_them(
     store.close()
 
 
-def test_export_writes_the_frame_images_beside_the_spec(spec: Path, tmp_path: Path) -> None:
+def test_export_writes_the_frame_images_beside_the_spec(
+    spec: Path, tmp_path: Path, db_url: str
+) -> None:
     files = framed_spec(spec)
-    store = Store(tmp_path / "home")
+    store = Store(tmp_path / "home", db_url)
     import_spec(store, spec)
 
     exported = export_production(store, SLUG, tmp_path / "export", with_artifacts=False)

@@ -13,15 +13,14 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
-from timeline_home import SLUG, home_copy
+from timeline_home import SLUG, edit_versions, home_copy
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
 from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline import Timeline
 from shortfilm.handoff.otio import read_otio, timeline_from_otio
-from shortfilm.store.repo import Store, count
-from shortfilm.store.tables import EditRow
+from shortfilm.store.repo import Store
 from shortfilm.workflow.timeline_edit import load_edit
 
 pytestmark = pytest.mark.media
@@ -54,14 +53,6 @@ def stored(home: Path) -> tuple[int, Timeline]:
     store.close()
     assert edit is not None
     return edit.version, edit.timeline
-
-
-def edit_versions(home: Path) -> int:
-    store = Store(home)
-    with store.session() as s:
-        n = count(s, EditRow)
-    store.close()
-    return n
 
 
 @pytest.fixture(scope="module")

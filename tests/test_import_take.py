@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from home_snapshot import snapshot
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -29,7 +30,7 @@ from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from shortfilm.media.probe import check_video, probe
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import Base, ClipRow, TakeRow
+from shortfilm.store.tables import ClipRow, TakeRow
 from shortfilm.workflow import external
 from shortfilm.workflow.external import import_take
 from shortfilm.workflow.importing import import_spec
@@ -258,25 +259,6 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 # importing into the store -----------------------------------------------------------------------
 
 
-def _snapshot(home: Path, url: str) -> tuple[dict[str, int], list[str]]:
-    """Row counts of every table, and every file and folder under the home.
-
-    SQLite's own ``-wal``/``-shm`` files come and go with connections, so they are not counted.
-    """
-    store = Store(home, url)
-    try:
-        with store.session() as s:
-            counts = {t.name: repo.count(s, t) for t in Base.metadata.sorted_tables}
-    finally:
-        store.close()
-    files = sorted(
-        str(p.relative_to(home))
-        for p in home.rglob("*")
-        if not p.name.endswith(("-wal", "-shm", "-journal"))
-    )
-    return counts, files
-
-
 def _clip(s: Any, position: int) -> ClipRow:
     prod = repo.production_by_slug(s, SLUG)
     assert prod is not None
@@ -340,10 +322,10 @@ def test_reimporting_the_same_file_adds_nothing_and_select_picks_it(
     video = _case(media, "h264-23.976-16x9-stereo.mp4")
     store = Store(home, db_url)
     first = import_take(store, SLUG, 2, video)
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     again = import_take(store, SLUG, 2, video)
     assert again.already and again.take == first.take and not again.selected
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
     # the same bytes for another clip are a take of that clip (stored once)
     other = import_take(store, SLUG, 3, video)
     assert not other.already and other.take == 1
@@ -361,7 +343,7 @@ def test_a_failure_half_way_leaves_the_store_as_it_was(
 ) -> None:
     """Objects and links are written before the commit: a later failure must take them back."""
     video = _case(media, "prores-23.976-16x9-stereo.mov")
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     real_event = repo.event
 
     def failing_event(s: Any, production_id: int | None, kind: str, *a: Any, **k: Any) -> None:
@@ -374,7 +356,7 @@ def test_a_failure_half_way_leaves_the_store_as_it_was(
     with pytest.raises(RuntimeError, match="disk unplugged"):
         import_take(store, SLUG, 1, video, select=True)
     store.close()
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
 
 
 @pytest.mark.parametrize(
@@ -385,12 +367,12 @@ def test_an_unknown_production_or_clip_writes_nothing(
     home: Path, db_url: str, media: dict[str, Path], slug: str, clip: int, says: str
 ) -> None:
     video = _case(media, "h264-60-1x1-5.1.mp4")
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     store = Store(home, db_url)
     with pytest.raises(InputError, match=re.escape(says)):
         import_take(store, slug, clip, video)
     store.close()
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
 
 
 # the command ------------------------------------------------------------------------------------
@@ -410,14 +392,14 @@ def cli_env(home: Path, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_the_command_refuses_bad_files_with_exit_2_and_writes_nothing(
     home: Path, db_url: str, bad: dict[str, Path], cli_env: Path
 ) -> None:
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     for name, says in BAD_WORDS.items():
         result = CliRunner().invoke(app, ["take", "import", SLUG, "clip-02", str(bad[name])])
         assert result.exit_code == 2, (name, result.output)
         message = result.output.strip()
         assert len(message.splitlines()) == 1, message
         assert str(bad[name]) in message and says in message, message
-        assert _snapshot(home, db_url) == before, f"{name} changed the store"
+        assert snapshot(home, db_url) == before, f"{name} changed the store"
         assert list(cli_env.iterdir()) == [], f"{name} left temp files"
 
 
@@ -431,11 +413,11 @@ def test_the_command_imports_selects_and_says_already_imported(
     assert made.exit_code == 0, made.output
     assert f"{SLUG}/clip-02/take-001: imported {video.name}" in made.output
     assert "selected for clip-02" in made.output
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     again = runner.invoke(app, ["take", "import", SLUG, "clip-02", str(video)])
     assert again.exit_code == 0, again.output
     assert "already imported as take 1" in again.output
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
     as_json = runner.invoke(app, ["take", "import", SLUG, "clip-02", str(video), "--json"])
     assert '"already_imported": true' in as_json.output
     # the clip names the note command takes are the same
@@ -455,7 +437,7 @@ def test_the_real_command_line_refuses_a_truncated_mp4(
     home: Path, db_url: str, bad: dict[str, Path]
 ) -> None:
     """Through ``python -m shortfilm``: one line on stderr, exit 2, no traceback."""
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     video = bad["truncated-faststart.mp4"]
     env = os.environ | {"SHORTFILM_DATABASE_URL": db_url, "COLUMNS": "300"}
     proc = subprocess.run(
@@ -466,7 +448,7 @@ def test_the_real_command_line_refuses_a_truncated_mp4(
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1
     assert str(video) in proc.stderr and "is truncated or damaged" in proc.stderr
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
 
 
 def test_a_clip_that_is_not_a_clip_name_is_bad_input(tmp_path: Path) -> None:

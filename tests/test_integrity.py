@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from approvals import approve_board
 from fake_providers import RefusingProvider, TimedProvider
+from home_snapshot import snapshot
 from PIL import Image
 from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
@@ -39,11 +40,9 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     ArtifactNameRow,
-    ArtifactRow,
     BoardRow,
     EditRow,
     EventRow,
-    ProductionRow,
     PromptRow,
     ReviewRow,
     ScriptRow,
@@ -115,18 +114,6 @@ def versions(store: Store) -> dict[str, int]:
             t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
             for t in (ScriptRow, BoardRow, PromptRow, EditRow, ReviewRow, EventRow)
         }
-
-
-def snapshot(store: Store) -> tuple[dict[str, int], list[str], str]:
-    """Row counts, every file under the home, and the stored spec's hash."""
-    with store.session() as s:
-        counts = {
-            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (ScriptRow, BoardRow, PromptRow, EventRow, ArtifactRow, ArtifactNameRow)
-        }
-        spec_hash = s.scalars(select(ProductionRow.spec_hash)).one()
-    files = sorted(str(p.relative_to(store.home)) for p in store.home.rglob("*"))
-    return counts, files, spec_hash
 
 
 # -- (a) a reference added elsewhere survives the spec file ---------------------------------------
@@ -238,7 +225,7 @@ def test_the_same_field_changed_in_the_file_and_the_store_is_a_conflict(
     )  # fmt: skip
     approve_board(store, SLUG)
     _keeper_in_file(example_spec, "refs/keeper.png")
-    before = snapshot(store)
+    before = snapshot(store.home, store.url)
 
     with pytest.raises(ImportConflict) as raised:
         import_spec(store, example_spec)
@@ -248,13 +235,13 @@ def test_the_same_field_changed_in_the_file_and_the_store_is_a_conflict(
     assert "the store has 'refs/the-keeper.png'" in message
     assert "the spec file has 'refs/keeper.png'" in message
     assert "nothing was imported" in message
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
     # the CLI: exit 1, the same message, nothing written
     refused = cli(store, "import", str(example_spec))
     assert refused.exit_code == 1, refused.output
     assert "board.characters[2].reference" in refused.output
-    assert snapshot(store) == before
+    assert snapshot(store.home, store.url) == before
 
     # the command the message names resolves it for the file
     command = re.search(r"`(shortfilm import [^`]*--prefer-spec)`", message)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from approvals import approve_board
 from fake_providers import TimedProvider
+from home_snapshot import snapshot
 from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -25,7 +26,7 @@ from shortfilm.errors import InputError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import Base, ClipRow, KeyframeRow, TakeRow
+from shortfilm.store.tables import ClipRow, KeyframeRow, TakeRow
 from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import import_spec
 from shortfilm.workflow.keyframes import pick_keyframe
@@ -175,21 +176,6 @@ def test_picking_by_candidate_again_and_refusals(made: tuple[Store, TimedProvide
             pick_keyframe(store, SLUG, 2, **kwargs)
 
 
-def _snapshot(home: Path, url: str) -> tuple[dict[str, int], list[str]]:
-    store = Store(home, url)
-    try:
-        with store.session() as s:
-            counts = {t.name: repo.count(s, t) for t in Base.metadata.sorted_tables}
-    finally:
-        store.close()
-    files = sorted(
-        str(p.relative_to(home))
-        for p in home.rglob("*")
-        if not p.name.endswith(("-wal", "-shm", "-journal"))
-    )
-    return counts, files
-
-
 def test_the_command_records_a_pick_and_refuses_bad_ones(
     made: tuple[Store, TimedProvider], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,12 +191,12 @@ def test_the_command_records_a_pick_and_refuses_bad_ones(
     text = runner.invoke(app, [*args, "--at", "0.25"])
     assert text.exit_code == 0, text.output
     assert "chosen by ines" in text.output and "replacing 0.500 s (kept)" in text.output
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     for bad in (["--at", "9"], ["--candidate", "0"], [], ["--take", "3", "--at", "1"]):
         refused = runner.invoke(app, [*args, *bad])
         assert refused.exit_code == 2, (bad, refused.output)
         assert len(refused.output.strip().splitlines()) == 1, refused.output
-    assert _snapshot(home, db_url) == before
+    assert snapshot(home, db_url) == before
     with store.session() as s:
         take = s.get(TakeRow, _clip(store, 2).selected_take_id)
         assert take is not None

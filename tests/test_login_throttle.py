@@ -156,11 +156,17 @@ def test_old_failures_are_forgotten_and_memory_stays_bounded() -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[FastAPI]:
-    store = Store(tmp_path / "home")
-    add_user(store, "ines", Role.OWNER, PASSWORD)
-    yield create_app(store)
-    store.close()
+def store(tmp_path: Path, db_url: str) -> Iterator[Store]:
+    """A home with one user and no production, on SQLite and on PostgreSQL."""
+    opened = Store(tmp_path / "home", db_url)
+    add_user(opened, "ines", Role.OWNER, PASSWORD)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(store: Store) -> FastAPI:
+    return create_app(store)
 
 
 def login(client: TestClient, name: str, password: str) -> Response:
@@ -181,15 +187,12 @@ def test_five_failures_make_the_next_login_wait_even_with_the_right_password(
     assert client.get("/api/me").status_code == 401
 
 
-def test_a_name_that_does_not_exist_is_answered_like_one_that_does(tmp_path: Path) -> None:
+def test_a_name_that_does_not_exist_is_answered_like_one_that_does(store: Store) -> None:
     answers = []
     for name in ("ines", "nobody-here"):
-        store = Store(tmp_path / name)
-        add_user(store, "ines", Role.OWNER, PASSWORD)
-        client = TestClient(create_app(store), follow_redirects=False)
+        client = TestClient(create_app(store), follow_redirects=False)  # its own throttle
         seen = [login(client, name, "wrong") for _ in range(6)]
         answers.append([(r.status_code, r.headers.get("retry-after")) for r in seen])
-        store.close()
     assert answers[0] == answers[1]
     assert answers[0][-1] == (429, "30") and answers[0][0] == (401, None)
 

@@ -1,6 +1,7 @@
 """Media limits: a small file that claims a huge picture, hours of video or a giant image is
-refused from its headers, in milliseconds, before anything is decoded; a header that says
-nothing (or less than the truth) is stopped during the decode at the same limits.
+refused from its headers, before anything is decoded (bench/refusals.py times the refusals); a
+header that says nothing (or less than the truth) is stopped during the decode at the same
+limits.
 
 The crafted files (:mod:`crafted_media`) state sizes that would cost hundreds of megabytes to
 gigabytes to decode; none is ever decoded in full here. The command line takes its limits from
@@ -10,14 +11,13 @@ made small and the limits smaller.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from approvals import approve_board
 from crafted_media import long_video, mp4_claiming, png_claiming, streamed_mkv
+from home_snapshot import snapshot
 from PIL import Image
-from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -26,15 +26,11 @@ from shortfilm.media.analysis import analyse
 from shortfilm.media.limits import ENV_LIMITS, MediaLimits, MediaTooLarge, limits_from_env
 from shortfilm.media.probe import check_video, probe
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow, EventRow, TakeRow
 from shortfilm.workflow.importing import import_spec
 
 pytestmark = pytest.mark.media
 
 SLUG = "wasteland-villa"
-
-QUICK_S = 1.0
-"""Refusing from a header costs milliseconds; a decode of what these files claim, seconds."""
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +49,8 @@ def crafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _refused(call: object, *args: object, **kwargs: object) -> str:
-    start = time.perf_counter()
     with pytest.raises(MediaTooLarge) as caught:
         call(*args, **kwargs)  # type: ignore[operator]
-    elapsed = time.perf_counter() - start
-    assert elapsed < QUICK_S, f"took {elapsed:.2f} s to refuse"
     return str(caught.value)
 
 
@@ -88,11 +81,9 @@ def test_a_picture_claimed_by_the_header_is_refused_before_any_decode(
     assert str(huge) not in message
     assert "16000x16000" in _refused(probe, huge)
     assert "16000x16000" in _refused(analyse, huge)
-    # 65520x65520 is over what libavcodec sizes at all: refused as undecodable, as quickly
-    start = time.perf_counter()
+    # 65520x65520 is over what libavcodec sizes at all: refused as undecodable
     with pytest.raises(InputError, match="absurd.mp4: has a video stream, but its first frame"):
         check_video(crafted["65520x65520"], name="absurd.mp4")
-    assert time.perf_counter() - start < QUICK_S
     # and the pixel count of a frame is a limit of its own
     square = MediaLimits(max_width=4096, max_height=4096, max_frame_pixels=2_000_000)
     assert "more than the 2.0 M" in _refused(check_video, crafted["2048x2048"], limits=square)
@@ -109,10 +100,10 @@ def test_pixels_the_container_says_are_shown_wide_count_as_shown(
         "wide.mp4: the video is 32000x32, larger than the 8192x8192 this server decodes "
         "(as shown: its pixels are 1000 wide)"
     )
-    before = _snapshot(home)
-    code, said, _ = _cli("take", "import", SLUG, "clip-01", str(wide))
+    before = snapshot(home)
+    code, said = _cli("take", "import", SLUG, "clip-01", str(wide))
     assert code == 2 and "the video is 32000x32" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
 
 
 def test_length_claimed_by_the_header_is_refused_before_any_decode(
@@ -144,7 +135,8 @@ def test_a_header_that_states_no_length_is_stopped_during_the_decode(
 
 
 @pytest.fixture
-def home(tmp_path: Path, example_spec: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, example_spec: Path, db_env: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example with its board approved, the commands pointed at it, on either database."""
     folder = tmp_path / "home"
     store = Store(folder)
     import_spec(store, example_spec)
@@ -154,73 +146,54 @@ def home(tmp_path: Path, example_spec: Path, monkeypatch: pytest.MonkeyPatch) ->
     return folder
 
 
-def _snapshot(home: Path) -> tuple[list[str], dict[str, int]]:
-    files = sorted(
-        str(p.relative_to(home)) for p in home.rglob("*") if "shortfilm.db" not in p.name
-    )
-    store = Store(home)
-    try:
-        with store.session() as s:
-            rows = {
-                t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-                for t in (TakeRow, BoardRow, EventRow)
-            }
-    finally:
-        store.close()
-    return files, rows
-
-
-def _cli(*args: str) -> tuple[int, str, float]:
-    start = time.perf_counter()
+def _cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args))
-    return result.exit_code, " ".join(result.output.split()), time.perf_counter() - start
+    return result.exit_code, " ".join(result.output.split())
 
 
-def test_commands_refuse_over_limit_video_with_exit_2_quickly_and_store_nothing(
+def test_commands_refuse_over_limit_video_with_exit_2_and_store_nothing(
     home: Path, crafted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``qc``, ``keyframes`` and ``take import`` read the header first. The 2048x2048 claim is
     over the limits set here (a decode of it, as the old code did, costs little)."""
     monkeypatch.setenv(ENV_LIMITS, "width=1000,height=1000")
     big = crafted["2048x2048"]
-    before = _snapshot(home)
+    before = snapshot(home)
     for args in (
         ("qc", str(big)),
         ("keyframes", str(big), "--out", str(tmp_path / "thumbs")),
         ("take", "import", SLUG, "clip-01", str(big)),
         ("take", "import", SLUG, "clip-01", str(big), "--select"),
     ):
-        code, said, took = _cli(*args)
+        code, said = _cli(*args)
         assert code == 2, (args, said)
         assert f"{big}: the video is 2048x2048, larger than the 1000x1000" in said, said
-        assert took < 5, (args, took)
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
     assert not (tmp_path / "thumbs").exists()
 
     monkeypatch.setenv(ENV_LIMITS, "seconds=60")
-    code, said, _ = _cli("take", "import", SLUG, "clip-01", str(crafted["long"]))
+    code, said = _cli("take", "import", SLUG, "clip-01", str(crafted["long"]))
     assert code == 2 and "runs 130.0 s, longer than the 60 s" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
 
 
 def test_board_add_reference_reads_the_image_size_from_its_header(
     home: Path, crafted: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = _snapshot(home)
+    before = snapshot(home)
     args = ("board", "add-reference", SLUG, "--role", "board", "--label", "dusk")
-    code, said, took = _cli(*args[:3], str(crafted["png 13000"]), *args[3:])
+    code, said = _cli(*args[:3], str(crafted["png 13000"]), *args[3:])
     assert code == 2, said
     assert "the image is 13000x13000 (169.0 M pixels), more than the 64.0 M" in said, said
-    assert took < QUICK_S * 3
     # a real image, whole and small, over a limit set lower
     real = tmp_path / "real.png"
     Image.new("RGB", (400, 300), (10, 120, 200)).save(real)
     monkeypatch.setenv(ENV_LIMITS, "image_pixels=100000")
-    code, said, _ = _cli(*args[:3], str(real), *args[3:])
+    code, said = _cli(*args[:3], str(real), *args[3:])
     assert code == 2 and "the image is 400x300 (120000 pixels)" in said, said
-    assert _snapshot(home) == before
+    assert snapshot(home) == before
     monkeypatch.delenv(ENV_LIMITS)
-    code, said, _ = _cli(*args[:3], str(real), *args[3:])
+    code, said = _cli(*args[:3], str(real), *args[3:])
     assert code == 0, said
 
 

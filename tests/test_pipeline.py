@@ -152,8 +152,9 @@ def test_keyframe_lineage_links_clips(demo: tuple[Path, dict[str, Any]]) -> None
 
 
 def test_export_then_import_gives_an_equal_production(
-    demo: tuple[Path, dict[str, Any]], tmp_path: Path
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path, db_url: str
 ) -> None:
+    """Exported from the demo's home, imported into a new one on SQLite and on PostgreSQL."""
     out, _ = demo
     dest = tmp_path / "export"
     result = CliRunner().invoke(app, ["export", "wasteland-villa", str(dest), "--home", str(out)])
@@ -161,9 +162,10 @@ def test_export_then_import_gives_an_equal_production(
     original = load_spec(out / "spec" / "production.yaml")
     assert load_spec(dest / "production.yaml") == original
     assert (dest / "artifacts" / "wasteland-villa" / "renders").is_dir()
-    home2 = tmp_path / "home2"
     imported = CliRunner().invoke(
-        app, ["import", str(dest / "production.yaml"), "--home", str(home2)]
+        app,
+        ["import", str(dest / "production.yaml"), "--home", str(tmp_path / "home")],
+        env={"SHORTFILM_DATABASE_URL": db_url},
     )
     assert imported.exit_code == 0, imported.output
     assert "board v1" in imported.output

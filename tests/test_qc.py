@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from approvals import approve_board
 from fake_providers import TimedProvider
+from home_snapshot import snapshot
 from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -29,7 +30,7 @@ from shortfilm.media.analysis import Analysis, analyse, image_palette
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import Base, ClipRow, KeyframeRow, TakeAnalysisRow, TakeRow
+from shortfilm.store.tables import ClipRow, KeyframeRow, TakeAnalysisRow, TakeRow
 from shortfilm.workflow import take_qc
 from shortfilm.workflow.external import import_take
 from shortfilm.workflow.generate import generate_takes
@@ -316,21 +317,6 @@ def test_checks_with_nothing_to_compare_with_skip_and_say_why(
 # --- the commands --------------------------------------------------------------------------------
 
 
-def _snapshot(home: Path, url: str) -> tuple[dict[str, int], list[str]]:
-    store = Store(home, url)
-    try:
-        with store.session() as s:
-            counts = {t.name: repo.count(s, t) for t in Base.metadata.sorted_tables}
-    finally:
-        store.close()
-    files = sorted(
-        str(p.relative_to(home))
-        for p in home.rglob("*")
-        if not p.name.endswith(("-wal", "-shm", "-journal"))
-    )
-    return counts, files
-
-
 @pytest.fixture
 def home(tmp_path: Path, db_url: str, example_spec: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example film in a home on the database under test, the CLI pointed at it."""
@@ -391,7 +377,7 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory, takes: dict[str, Path]) 
 def test_bad_files_exit_2_with_one_line_and_leave_the_store_as_it_was(
     bad_files: list[Path], home: Path, db_url: str
 ) -> None:
-    before = _snapshot(home, db_url)
+    before = snapshot(home, db_url)
     runner = CliRunner()
     for bad in bad_files:
         for args in (
@@ -403,7 +389,7 @@ def test_bad_files_exit_2_with_one_line_and_leave_the_store_as_it_was(
             assert result.exit_code == 2, (args, result.output)
             message = result.output.strip()
             assert len(message.splitlines()) == 1 and str(bad) in message, message
-        assert _snapshot(home, db_url) == before, f"{bad.name} changed the store"
+        assert snapshot(home, db_url) == before, f"{bad.name} changed the store"
 
 
 def test_keyframes_of_a_file_as_json(takes: dict[str, Path], tmp_path: Path) -> None:

@@ -9,15 +9,18 @@ draft copies most of each take; facts are read back from the written files.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from approvals import approve_takes
-from timeline_home import SLUG, home_copy
+from approvals import approve_board, approve_takes
+from conftest import database_for
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import CHANNELS, VERTICAL
 from shortfilm.media.probe import probe
@@ -26,36 +29,55 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import EditRow, EventRow
 from shortfilm.workflow.external import import_take
+from shortfilm.workflow.importing import import_spec
+from shortfilm.workflow.timeline_edit import record_edit
 
 pytestmark = pytest.mark.media
+
+SLUG = "wasteland-villa"
 
 SMALL = replace(VERTICAL, width=270, height=480)
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example's home with preset-format takes selected for every clip (not yet approved)."""
+@dataclass(frozen=True)
+class Home:
+    path: Path
+    url: str
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Home]:
+    """The example with preset-format takes selected for every clip (not yet approved) and Edit
+    v1 over them, on SQLite and on PostgreSQL."""
     folder = tmp_path_factory.mktemp("render-cli")
-    home = home_copy(tmp_path_factory.getbasetemp(), folder / "home")
-    store = Store(home)
-    try:
-        for clip, tone in ((1, 330), (2, 440), (3, 550), (4, 660)):
-            path = folder / f"take-{clip}.mp4"
-            run_ffmpeg(
-                [
-                    "-f", "lavfi", "-i", "testsrc2=size=270x480:rate=24:duration=12.5",
-                    "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration=12.5",
-                    "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
-                    "-pix_fmt", "yuv420p", "-g", "24", "-keyint_min", "24", "-sc_threshold", "0",
-                    "-c:a", "aac", "-ac", "2", path,
-                ],
-                what="take",
-                file=path,
-            )  # fmt: skip
-            import_take(store, SLUG, clip, path, select=True, selected_by="t")
-    finally:
-        store.close()
-    return home
+    spec = folder / "spec"
+    shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    with database_for(request.param, folder / "home") as url:
+        store = Store(folder / "home", url)
+        try:
+            import_spec(store, spec / "production.yaml")
+            approve_board(store, SLUG)
+            for clip, tone in ((1, 330), (2, 440), (3, 550), (4, 660)):
+                path = folder / f"take-{clip}.mp4"
+                run_ffmpeg(
+                    [
+                        "-f", "lavfi", "-i", "testsrc2=size=270x480:rate=24:duration=12.5",
+                        "-f", "lavfi", "-i",
+                        f"sine=frequency={tone}:sample_rate=48000:duration=12.5",
+                        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
+                        "-pix_fmt", "yuv420p", "-g", "24", "-keyint_min", "24",
+                        "-sc_threshold", "0", "-c:a", "aac", "-ac", "2", path,
+                    ],
+                    what="take",
+                    file=path,
+                )  # fmt: skip
+                import_take(store, SLUG, clip, path, select=True, selected_by="t")
+            record_edit(store, SLUG)
+        finally:
+            store.close()
+        yield Home(folder / "home", url)
 
 
 @pytest.fixture(autouse=True)
@@ -65,14 +87,18 @@ def small_vertical(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.setitem(CHANNELS, channel, SMALL)
 
 
-def render(home: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["render", SLUG, *args, "--home", str(home)])
+def render(home: Home, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["render", SLUG, *args, "--home", str(home.path)],
+        env={"SHORTFILM_DATABASE_URL": home.url},
+    )
     return result.exit_code, result.output
 
 
-def stored(home: Path) -> tuple[list[str], list[EventRow]]:
+def stored(home: Home) -> tuple[list[str], list[EventRow]]:
     """Presets in the renders table for the latest edit, and the draft events."""
-    store = Store(home)
+    store = Store(home.path, home.url)
     try:
         with store.session() as s:
             prod = repo.production_by_slug(s, SLUG)
@@ -87,7 +113,7 @@ def stored(home: Path) -> tuple[list[str], list[EventRow]]:
         store.close()
 
 
-def test_a_draft_needs_no_approval_and_is_never_the_publishable_render(home: Path) -> None:
+def test_a_draft_needs_no_approval_and_is_never_the_publishable_render(home: Home) -> None:
     code, output = render(home, "--preset", "tiktok", "--draft", "--json")
     assert code == 0, output
     data = json.loads(output.strip().splitlines()[-1])
@@ -104,11 +130,11 @@ def test_a_draft_needs_no_approval_and_is_never_the_publishable_render(home: Pat
     assert [(e.data["preset"], e.data["status"]) for e in drafts] == [("vertical", "passed")]
 
 
-def test_the_publishable_render_waits_for_approved_takes_then_is_stored(home: Path) -> None:
+def test_the_publishable_render_waits_for_approved_takes_then_is_stored(home: Home) -> None:
     code, output = render(home, "--preset", "vertical")
     assert code == 1, output
     assert "approved" in output
-    store = Store(home)
+    store = Store(home.path, home.url)
     try:
         approve_takes(store, SLUG)
     finally:
@@ -122,7 +148,7 @@ def test_the_publishable_render_waits_for_approved_takes_then_is_stored(home: Pa
     assert presets == ["vertical"]
 
 
-def test_an_unknown_preset_is_bad_input(home: Path) -> None:
+def test_an_unknown_preset_is_bad_input(home: Home) -> None:
     code, output = render(home, "--preset", "cinema", "--draft")
     assert code == 2
     assert "cinema" in output

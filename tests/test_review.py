@@ -449,6 +449,7 @@ def test_two_reviewers_deciding_at_once_one_is_told_it_changed(
 # -- the second pair of eyes ------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_a_second_pair_of_eyes_approves_what_someone_made(
     tmp_path: Path, example_spec: Path, small_clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -607,6 +608,7 @@ def test_publish_copies_the_approved_final_with_its_sidecars_and_a_manifest(
 # -- run ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_run_without_yes_stops_at_the_board_and_says_how_to_approve(example_spec: Path) -> None:
     home = example_spec.parent.parent / "home"
     result = CliRunner().invoke(app, ["run", str(example_spec), "--home", str(home)])
@@ -619,6 +621,7 @@ def test_run_without_yes_stops_at_the_board_and_says_how_to_approve(example_spec
     assert "board v1: approved by" in approved.output and "(owner)" in approved.output
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_the_review_command_refuses_bad_input_with_exit_2(example_spec: Path) -> None:
     home = example_spec.parent.parent / "home"
     store = Store(home)
@@ -679,6 +682,7 @@ def test_run_goes_end_to_end_with_the_local_owners_approvals_and_stops_without_t
         store.close()
 
 
+@pytest.mark.usefixtures("db_env")  # on SQLite and on PostgreSQL
 def test_the_commands_select_comment_override_and_publish(
     tmp_path: Path, example_spec: Path, small_clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

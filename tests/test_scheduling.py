@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
+import pytest
 from approvals import approve_board
 from fake_providers import TimedProvider
 
 from shortfilm.domain import ClipPlan, Shot
-from shortfilm.jobs.limits import RateLimiter
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
 from shortfilm.workflow.generate import continuity_chains, generate_takes
 from shortfilm.workflow.importing import import_spec
+
+STORE_ON_BOTH = pytest.mark.usefixtures("db_env")
+"""For the tests that keep takes in a home: run them on SQLite and on PostgreSQL."""
 
 
 def _clip(name: str, continues: bool) -> ClipPlan:
@@ -28,6 +31,7 @@ def test_chains_follow_continuity() -> None:
     assert continuity_chains([_clip("a", True)]) == [[0]]
 
 
+@STORE_ON_BOTH
 def test_independent_clips_overlap_and_continuing_ones_wait(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -35,48 +39,69 @@ def test_independent_clips_overlap_and_continuing_ones_wait(
     assert [c.continues_previous for c in production.clips] == [False, False, True, False]
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
-    provider = TimedProvider(small_clip, latency_s=0.6)
+    # no job finishes before three are in flight: a scheduler that ran the chains ([1], [2, 3],
+    # [4]) one after another would never get there
+    provider = TimedProvider(small_clip, latency_s=0.0, hold_until=3)
     approve_board(store, "wasteland-villa")
-    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
+    result = generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
-    by_clip = {provider.labels[j]: j for j in provider.started}
-    starts = sorted(provider.started.values())
-    # three chains ([1], [2, 3], [4]) start together
-    assert starts[2] - starts[0] < 0.4
-    third, second = by_clip[production.clips[2].name], by_clip[production.clips[1].name]
-    assert provider.started[third] >= provider.finished_at(second)
+    assert provider.most_in_flight() == 3, provider.events
+    second, third = (provider.job_of(production.clips[i].name) for i in (1, 2))
+    events = provider.events
+    assert events.index(("submit", third)) > events.index(("fetch", second)), events
     store.close()
 
 
+@STORE_ON_BOTH
 def test_the_cap_limits_takes_in_flight(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
-    provider = TimedProvider(small_clip, latency_s=0.5, max_concurrent=1)
+    provider = TimedProvider(small_clip, latency_s=0.05, max_concurrent=1)
     approve_board(store, "wasteland-villa")
-    generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.05)
-    spans = sorted((s, provider.finished_at(j)) for j, s in provider.started.items())
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
-        assert start >= end - 0.01, "with a cap of 1, takes never overlap"
+    generate_takes(store, "wasteland-villa", provider, poll_interval_s=0.02)
+    assert len(provider.started) == 4
+    assert provider.most_in_flight() == 1, "with a cap of 1, takes never overlap"
     store.close()
 
 
-def test_rate_limiter_spaces_submits() -> None:
-    import time
+class _Clock:
+    """Stands in for the limiter's ``time``: ``sleep`` moves the clock on, nothing waits. Each
+    reading also moves it on a microsecond, as real time passes between two readings (without
+    that, float rounding can leave a wait of 1e-17 s that never elapses)."""
 
-    limiter = RateLimiter(20.0)
-    t0 = time.monotonic()
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        self.now += 1e-6
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_spaces_submits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shortfilm.jobs import limits
+
+    clock = _Clock()
+    monkeypatch.setattr(limits, "time", clock)
+    limiter = limits.RateLimiter(20.0)
     for _ in range(6):
         limiter.acquire()
-    assert time.monotonic() - t0 >= 5 / 20 - 0.02
-    unlimited = RateLimiter(None)
-    t0 = time.monotonic()
+    # the first goes at once (a burst of 1), each of the next five a twentieth of a second later
+    assert sum(clock.slept) == pytest.approx(5 / 20, abs=1e-4)
+    slept = len(clock.slept)
+    unlimited = limits.RateLimiter(None)
     for _ in range(1000):
         unlimited.acquire()
-    assert time.monotonic() - t0 < 0.1
+    assert len(clock.slept) == slept, "unlimited, nothing waits"
 
 
+@STORE_ON_BOTH
 def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -114,6 +139,7 @@ def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
     assert data["per_approved_s"]["credits"] == 2.0 / approved
 
 
+@STORE_ON_BOTH
 def test_a_take_interrupted_by_an_outage_is_re_attached_not_resubmitted(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -179,6 +205,7 @@ def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None
     assert max(len(c) for c in calls) == 3, "one call asks about every job in flight"
 
 
+@STORE_ON_BOTH
 def test_a_persons_pick_is_kept_and_not_paid_for_again(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:
@@ -214,6 +241,7 @@ def test_a_persons_pick_is_kept_and_not_paid_for_again(
     store.close()
 
 
+@STORE_ON_BOTH
 def test_each_take_reports_its_stages_in_order(
     tmp_path: Path, example_spec: Path, small_clip: Path
 ) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -519,13 +518,11 @@ def test_example_refs_are_what_the_drawing_code_makes(tmp_path: Path) -> None:
             assert differ.mean() < 1e-4, f"{path.name}: {differ.mean():.2e} of pixels differ"
 
 
-def test_each_ref_is_drawn_fast_and_looks_unlike_the_others() -> None:
+def test_each_ref_looks_unlike_the_others() -> None:
+    """(bench/example_refs.py times the drawing against loading the shipped file.)"""
     images: dict[str, np.ndarray[Any, Any]] = {}
     for name, draw in EXAMPLE_REFS.items():
-        started = time.perf_counter()
-        image = draw()
-        assert time.perf_counter() - started < 1.0, name
-        images[name] = np.asarray(image.convert("HSV"), dtype=np.float32)
+        images[name] = np.asarray(draw().convert("HSV"), dtype=np.float32)
     # PySceneDetect's content detector cuts at a mean HSV difference of 27; stay well above.
     for a, b in itertools.combinations(images, 2):
         assert np.abs(images[a] - images[b]).mean() > 50, (a, b)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from approvals import approve_board
-from fake_providers import RefusingProvider
+from fake_providers import RefusingProvider, TimedProvider
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -13,6 +14,8 @@ from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import import_spec
 from shortfilm.workflow.lessons import lessons_for
 from shortfilm.workflow.takes import note_take
+
+pytestmark = pytest.mark.usefixtures("db_env")  # every test on SQLite and on PostgreSQL
 
 
 def test_failed_takes_are_kept_with_their_error(tmp_path: Path, example_spec: Path) -> None:
@@ -65,14 +68,13 @@ def test_a_similar_prompt_shows_the_lesson_of_a_failed_take(
     store.close()
 
 
-def test_rejecting_the_selected_take_frees_the_clip(tmp_path: Path, example_spec: Path) -> None:
-    from shortfilm.providers import registry
-
+def test_rejecting_the_selected_take_frees_the_clip(
+    tmp_path: Path, example_spec: Path, small_clip: Path
+) -> None:
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)
-    animatic = registry.get("animatic", tmp_path / "home" / "work" / "animatic")
     approve_board(store, "wasteland-villa")
-    result = generate_takes(store, "wasteland-villa", animatic)
+    result = generate_takes(store, "wasteland-villa", TimedProvider(small_clip, latency_s=0))
     assert [o.status for o in result.outcomes] == ["succeeded"] * 4
     subject = note_take(store, "wasteland-villa", 2, 1, "blade on the wrong arm", failed=True)
     assert subject == "clip-02/take-001"

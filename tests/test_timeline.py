@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from timeline_home import SLUG, home_copy
+from timeline_home import SLUG, edit_versions, home_copy
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -60,7 +60,7 @@ from shortfilm.domain.timeline_ops import (
 from shortfilm.errors import InputError, SpecError
 from shortfilm.spec import dump_spec, load_spec
 from shortfilm.store import repo
-from shortfilm.store.repo import Store, content_hash, count
+from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import EditRow
 
 R = Fraction(24)
@@ -422,17 +422,9 @@ def cli(home: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def versions(home: Path) -> int:
-    store = Store(home)
-    with store.session() as s:
-        n = count(s, EditRow)
-    store.close()
-    return n
-
-
 @pytest.mark.media
 def test_cli_edits_make_new_versions_and_repeats_do_not(home: Path) -> None:
-    before = versions(home)
+    before = edit_versions(home)
     steps = [
         (("edit", "trim", SLUG, "2", "--in", "0.5", "--out", "11"), "trim clip-02"),
         (("edit", "move", SLUG, "clip-04", "--to", "2"), "move clip-04 to 2"),
@@ -454,7 +446,7 @@ def test_cli_edits_make_new_versions_and_repeats_do_not(home: Path) -> None:
         assert f"{SLUG}: edit v{number} (" in output and what in output, output
     code, output = cli(home, "edit", "trim", SLUG, "clip-02", "--in", "0.5", "--out", "11")
     assert code == 0 and f"unchanged, still edit v{before + len(steps)}" in output
-    assert versions(home) == before + len(steps)
+    assert edit_versions(home) == before + len(steps)
 
     code, output = cli(home, "edit", "show", SLUG, "--json")
     shown = json.loads(output)
@@ -500,11 +492,11 @@ def test_text_that_looks_like_markup_is_printed_as_typed(home: Path) -> None:
 def test_bad_edits_exit_2_with_one_line_and_store_nothing(
     home: Path, args: tuple[str, ...], message: str
 ) -> None:
-    before = versions(home)
+    before = edit_versions(home)
     code, output = cli(home, *args)
     assert code == 2, output
     assert message in " ".join(output.split()), output
-    assert versions(home) == before
+    assert edit_versions(home) == before
 
 
 @pytest.mark.media
@@ -631,12 +623,12 @@ def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
     from shortfilm.workflow import timeline_edit
 
     private = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
-    before = versions(private)
+    before = edit_versions(private)
     real = timeline_edit.repo.next_version
     monkeypatch.setattr(timeline_edit.repo, "next_version", lambda *args: real(*args) - 1)
     code, output = cli(private, "edit", "speed", SLUG, "3", "1.5")
     monkeypatch.undo()
     assert code == 1 and "got a new version while this one was being saved" in output, output
-    assert versions(private) == before
+    assert edit_versions(private) == before
     code, output = cli(private, "edit", "speed", SLUG, "3", "1.5")
     assert code == 0 and f"edit v{before + 1}" in output, output

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from timeline_home import SLUG, edit_versions, home_copy
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -248,8 +249,6 @@ def test_a_file_of_many_small_objects_is_refused_before_it_is_parsed(tmp_path: P
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from timeline_home import home_copy
-
     return home_copy(tmp_path_factory.getbasetemp(), tmp_path_factory.mktemp("hard") / "home")
 
 
@@ -258,21 +257,8 @@ def cli(home: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())
 
 
-def edit_versions(home: Path) -> int:
-    from shortfilm.store.repo import Store, count
-    from shortfilm.store.tables import EditRow
-
-    store = Store(home)
-    with store.session() as s:
-        n = count(s, EditRow)
-    store.close()
-    return n
-
-
 @pytest.mark.media
 def test_a_trim_past_the_end_of_the_take_is_refused(home: Path, tmp_path: Path) -> None:
-    from timeline_home import SLUG
-
     exported = tmp_path / "cut.otio"
     code, output = cli(home, "export-timeline", SLUG, "--out", str(exported))
     assert code == 0, output
@@ -291,8 +277,6 @@ def test_a_trim_past_the_end_of_the_take_is_refused(home: Path, tmp_path: Path) 
 
 @pytest.mark.media
 def test_export_to_a_folder_is_refused_in_one_line(home: Path, tmp_path: Path) -> None:
-    from timeline_home import SLUG
-
     folder = tmp_path / "exports"
     folder.mkdir()
     code, output = cli(home, "export-timeline", SLUG, "--out", str(folder))

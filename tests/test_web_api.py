@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pg_database
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
-from web_home import PASSWORD, SLUG, USERS, make_video, web_home_copy
+from web_home import PASSWORD, SLUG, USERS, make_video, upload_traces
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
@@ -76,24 +75,10 @@ class Web:
         return self.client.get(f"/api/productions/{SLUG}{path}")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> Iterator[Store]:
-    """A private copy of the prepared production, on SQLite and on PostgreSQL (the team's
-    deployment): the same tests run on each."""
-    root = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        opened = Store(web_home_copy(root, tmp_path / "home"))
-        yield opened
-        opened.close()
-        return
-    template, template_url = request.getfixturevalue("pg_web_template")
-    home = web_home_copy(root, tmp_path / "home", url=template_url)
-    with pg_database(template) as (_, url):
-        opened = Store(home, url)
-        yield opened
-        opened.close()
+@pytest.fixture
+def store(web_store: Store) -> Store:
+    """A private copy of the prepared production, once on SQLite and once on PostgreSQL."""
+    return web_store
 
 
 @pytest.fixture
@@ -676,22 +661,6 @@ def test_uploads_are_checked_by_content_size_and_name(
     assert _leftovers(store) == []
 
 
-def _files_and_rows(store: Store) -> tuple[list[str], dict[str, int]]:
-    """The stored files and the rows an upload would add: what a refused one must not change."""
-    files = sorted(
-        str(p.relative_to(store.home))
-        for folder in ("library", "objects", "uploads")
-        if (store.home / folder).exists()
-        for p in (store.home / folder).rglob("*")
-    )
-    with store.session() as s:
-        rows = {
-            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (BoardRow, EventRow)
-        }
-    return files, rows
-
-
 def test_an_uploaded_reference_is_a_new_board_version_reviewed_before_generation(
     app: FastAPI, store: Store
 ) -> None:
@@ -754,7 +723,7 @@ def test_a_refused_reference_upload_writes_nothing(app: FastAPI, store: Store) -
             headers={"X-CSRF-Token": vic.csrf},
         )
 
-    before = _files_and_rows(store)
+    before = upload_traces(store)
     for role, label, field in (
         ("sky", "x", "role: 'sky' is not a board role"),
         ("", "x", "role: '' is not a board role"),
@@ -764,14 +733,14 @@ def test_a_refused_reference_upload_writes_nothing(app: FastAPI, store: Store) -
         refused = upload(role, label)
         assert refused.status_code == 400, (role, label, refused.text)
         assert refused.json()["detail"].startswith(field)
-    assert _files_and_rows(store) == before
+    assert upload_traces(store) == before
     # the example board has 5 references and a continuing clip: 3 more fit, the 4th does not
     for n in range(3):
         assert upload("board", f"mood {n}", 60 * n + 10).status_code == 201
-    full = _files_and_rows(store)
+    full = upload_traces(store)
     too_many = upload("board", "one too many", 250)
     assert too_many.status_code == 400 and "at most 9 per clip" in too_many.json()["detail"]
-    assert _files_and_rows(store) == full
+    assert upload_traces(store) == full
     assert _leftovers(store) == []
 
 

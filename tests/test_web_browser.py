@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import pg_database, service_missing
-from web_home import PASSWORD, SLUG, web_home_copy
+from conftest import service_missing
+from web_home import PASSWORD, SLUG
 
 from shortfilm.store.repo import Store
 from shortfilm.workflow import review
@@ -37,30 +37,13 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> Iterator[tuple[Path, str | None]]:
-    """A private copy of the prepared production: ``(home, database URL)``, the URL ``None``
-    for the home's own SQLite file. On PostgreSQL (the team's deployment) the prepared database
-    is a template each test copies."""
-    root = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        yield web_home_copy(root, tmp_path / "home"), None
-        return
-    template, template_url = request.getfixturevalue("pg_web_template")
-    home = web_home_copy(root, tmp_path / "home", url=template_url)
-    with pg_database(template) as (_, url):
-        yield home, url
-
-
 @pytest.fixture
-def server(database: tuple[Path, str | None], tmp_path: Path) -> Iterator[str]:
+def server(web_database: tuple[Path, str | None], tmp_path: Path) -> Iterator[str]:
     """``shortfilm serve`` over a production whose clips 2-4 are approved: clip 1 is the last
     one the clip checkpoint waits for."""
     if not CHROMIUM.exists():
         service_missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    home, url = database
+    home, url = web_database
     store = Store(home, url)
     owner = review.local_owner()
     for position in (2, 3, 4):

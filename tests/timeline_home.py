@@ -14,7 +14,8 @@ from approvals import approve_board
 
 from shortfilm.examples import example_dir
 from shortfilm.providers import registry
-from shortfilm.store.repo import Store
+from shortfilm.store.repo import Store, count
+from shortfilm.store.tables import EditRow
 from shortfilm.workflow.generate import generate_takes
 from shortfilm.workflow.importing import import_spec
 from shortfilm.workflow.timeline_edit import record_edit
@@ -43,3 +44,13 @@ def home_copy(root: Path, dest: Path) -> Path:
     """A private copy of the prepared home at ``dest`` (library links kept relative)."""
     shutil.copytree(prepared_home(root), dest, symlinks=True)
     return dest
+
+
+def edit_versions(home: Path) -> int:
+    """How many edit versions the home's database holds: a refused edit or import adds none."""
+    store = Store(home)
+    try:
+        with store.session() as s:
+            return count(s, EditRow)
+    finally:
+        store.close()

@@ -12,13 +12,15 @@ import functools
 import shutil
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from shortfilm.domain.people import Role
 from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import EditRow, RenderRow
+from shortfilm.store.tables import BoardRow, EditRow, EventRow, RenderRow, TakeRow
 from shortfilm.workflow import review
 from shortfilm.workflow.accounts import add_user
 from shortfilm.workflow.external import import_take
@@ -116,3 +118,21 @@ def web_home_copy(root: Path, dest: Path, takes_per_clip: int = 2, url: str | No
     copies the database (``CREATE DATABASE ... TEMPLATE``)."""
     shutil.copytree(prepared_web_home(root, takes_per_clip, url), dest, symlinks=True)
     return dest
+
+
+def upload_traces(store: Store) -> tuple[list[str], dict[str, int]]:
+    """The stored files (library, objects, uploads) and the counts of the rows an upload adds:
+    what a refused upload must leave as it was. (Not every file of the home: serving a page
+    may rewrite the production's report.)"""
+    files = sorted(
+        str(p.relative_to(store.home))
+        for folder in ("library", "objects", "uploads")
+        if (store.home / folder).exists()
+        for p in (store.home / folder).rglob("*")
+    )
+    with store.session() as s:
+        rows = {
+            t.__name__: int(s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in (BoardRow, TakeRow, EventRow)
+        }
+    return files, rows

@@ -25,6 +25,7 @@ import pytest
 from PIL import Image
 
 from shortfilm.domain import ClipPlan
+from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.examples import example_dir
 from shortfilm.media.probe import probe
@@ -39,7 +40,6 @@ from shortfilm.providers.seedance import (
     MARKER_MIN_S,
     ArkAPIError,
     SeedanceProvider,
-    audio_wanted,
     estimate_tokens,
 )
 from shortfilm.spec import load_spec

@@ -16,6 +16,11 @@ from shortfilm.errors import ProviderError
 from shortfilm.providers.credentials import Secret, redact
 
 ENV_API_KEY = "ARK_API_KEY"
+ENV_BASE_URL = "SHORTFILM_SEEDANCE_BASE_URL"
+"""The API host for every Ark adapter (Seedance and Seedream share it, hence the name)."""
+
+BYTEPLUS_BASE_URL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+VOLCENGINE_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 
 _M = TypeVar("_M", bound=BaseModel)
 

@@ -87,7 +87,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError, ProviderError
+from shortfilm.media.last_frame import extract_last_frame
 from shortfilm.providers.base import (
     Delivery,
     GenerationRequest,
@@ -107,11 +109,11 @@ from shortfilm.providers.http import (
     transient_from_transport,
 )
 from shortfilm.providers.reference_images import encode_image
-from shortfilm.providers.seedance import (
+from shortfilm.providers.seedance_family import (
+    FRAME_ROLES,
     OUTPUT_SIZES,
     RATIOS,
-    audio_wanted,
-    extract_last_frame,
+    resolution_and_ratio,
 )
 
 log = logging.getLogger(__name__)
@@ -131,9 +133,6 @@ RECONCILE_SLACK_S = 300.0
 
 FILE_HOSTS = ("replicate.delivery",)
 """Output hosts (and their subdomains) that may see the token, besides the API host itself."""
-
-FRAME_ROLES = ("first_frame", "last_frame")
-"""Reference roles that select first/last-frame mode (``image`` / ``last_frame_image``)."""
 
 FILE_FIELDS = ("reference_images", "image", "last_frame_image", "reference_videos")
 """Input fields holding files: the ones Replicate may echo rewritten (see the module doc)."""
@@ -322,28 +321,16 @@ def input_matches(sent: Mapping[str, Any], digest: str, echoed: object) -> bool:
 
 
 def resolution_and_aspect(width: int, height: int, spec: ReplicateModel) -> tuple[str, str]:
-    """The model's ``resolution`` and ``aspect_ratio`` closest to ``width`` x ``height``.
-
-    The aspect must be within 3% of one the model offers (:class:`InputError` otherwise); the
-    resolution is the tier whose output pixel count is nearest the frame's.
-    """
-    if width <= 0 or height <= 0:
-        raise InputError(f"frame size must be positive, got {width}x{height}")
-    aspect = width / height
-    ratios = [r for r in spec.aspect_ratios if r in RATIOS]
-    ratio = min(ratios, key=lambda r: abs(math.log(aspect / RATIOS[r])))
-    if abs(math.log(aspect / RATIOS[ratio])) > 0.03:
-        raise InputError(
-            f"frame size {width}x{height} (aspect {aspect:.3f}) matches none of the aspect "
-            f"ratios the model offers ({', '.join(ratios)})"
-        )
-    area = width * height
-
-    def distance(res: str) -> float:
-        w, h = OUTPUT_SIZES[res][ratio]
-        return abs(math.log(area / (w * h)))
-
-    return min(spec.resolutions, key=distance), ratio
+    """The model's ``resolution`` and ``aspect_ratio`` closest to ``width`` x ``height``: the
+    aspect within 3% of one the model offers (:class:`InputError` otherwise), the tier whose
+    output pixel count is nearest the frame's."""
+    return resolution_and_ratio(
+        width,
+        height,
+        resolutions=spec.resolutions,
+        ratios=spec.aspect_ratios,
+        offered="aspect ratios the model offers",
+    )
 
 
 def output_url(output: object) -> str | None:

@@ -80,9 +80,13 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image, UnidentifiedImageError
 
+from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError, MediaError, ProviderError
+from shortfilm.media.last_frame import extract_last_frame
 from shortfilm.providers.ark import (
+    BYTEPLUS_BASE_URL,
     ENV_API_KEY,
+    ENV_BASE_URL,
     ArkAPIError,
     ArkContent,
     ArkTask,
@@ -114,21 +118,22 @@ from shortfilm.providers.reference_images import (
     EncodedImage,
     encode_image,
 )
+from shortfilm.providers.seedance_family import (
+    FPS,
+    FRAME_ROLES,
+    OUTPUT_SIZES,
+    RATIOS,
+    resolution_and_ratio,
+)
 
 log = logging.getLogger(__name__)
 
-BYTEPLUS_BASE_URL = "https://ark.ap-southeast.bytepluses.com/api/v3"
-VOLCENGINE_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 DEFAULT_MODEL = "dreamina-seedance-2-0-260128"
 """Seedance 2.0 on BytePlus; on Volcengine use ``doubao-seedance-2-0-260128``."""
 
-ENV_BASE_URL = "SHORTFILM_SEEDANCE_BASE_URL"
 ENV_MODEL = "SHORTFILM_SEEDANCE_MODEL"
 
 TASKS_PATH = "/contents/generations/tasks"
-
-FRAME_ROLES = ("first_frame", "last_frame")
-"""Reference roles that select first/last-frame mode; every other role is a reference image."""
 
 MARKER_MIN_S = 86_400
 MARKER_MAX_S = 172_800
@@ -143,48 +148,6 @@ RECONCILE_SLACK_S = 300.0
 IMAGE_BUDGET_BYTES = 45 * 1024 * 1024
 """All images of one request together, before base64 (~60 MB encoded). ⚠ The API documents
 30 MB per image but no body limit; this keeps a 9-image request under a 64 MB body."""
-
-FPS = 24
-"""Seedance renders 24 fps only."""
-
-RATIOS: dict[str, float] = {
-    "16:9": 16 / 9,
-    "4:3": 4 / 3,
-    "1:1": 1.0,
-    "3:4": 3 / 4,
-    "9:16": 9 / 16,
-    "21:9": 21 / 9,
-}
-
-OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {
-        "16:9": (864, 496),
-        "4:3": (752, 560),
-        "1:1": (640, 640),
-        "3:4": (560, 752),
-        "9:16": (496, 864),
-        "21:9": (992, 432),
-    },
-    "720p": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080p": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2206, 946),
-    },
-}
-"""Output pixel size per resolution and ratio. 720p 16:9/9:16/1:1/3:4 and 1080p 16:9 were
-observed live; the rest follow the providers' published tables (⚠ not all confirmed for 2.0)."""
-
 
 _Param = str | int | float | bool | None
 """A query parameter value, as httpx accepts it."""
@@ -250,35 +213,6 @@ def estimate_tokens(width: int, height: int, duration_s: float, input_video_s: f
     return math.floor(width * height * (FPS * (duration_s + input_video_s) + 1) / 1024)
 
 
-# --- sound ------------------------------------------------------------------------------------
-
-_SILENT_RULE = re.compile(
-    r"(?:(?:completely|fully|entirely|totally) )?(?:silent|silence|mute|muted|none|no audio|"
-    r"no sound|no sound at all|audio off|sound off)(?: (?:clip|shot|video|take))?"
-)
-_FORBIDS_ALL_AUDIO = re.compile(
-    r"\bno (?:audio|sound)\b(?! effects?)|\bwithout (?:any )?(?:audio|sound)\b(?! effects?)|"
-    r"\b(?:completely|fully|entirely|totally) silent\b|\b(?:audio|sound) off\b|"
-    r"\bmuted? (?:clip|shot|video|take|output)\b|\bsilent (?:clip|shot|video|take)\b"
-)
-
-
-def audio_wanted(sound_rule: str) -> bool:
-    """Whether a clip's sound rule lets the model generate audio (``generate_audio``).
-
-    False only when the rule forbids *all* audio: the whole rule is "silent" / "mute" / "no
-    audio" / "none", or it says "no audio", "no sound" (but not "no sound effects"), "without
-    sound", "completely silent", "sound off", "silent clip". Forbidding music or voice leaves
-    diegetic sound wanted; an empty rule keeps the model's default (audio on).
-    """
-    text = " ".join(re.sub(r"[^a-z ]+", " ", sound_rule.lower()).split())
-    if not text:
-        return True
-    if _SILENT_RULE.fullmatch(text):
-        return False
-    return _FORBIDS_ALL_AUDIO.search(text) is None
-
-
 # --- a request, prepared ----------------------------------------------------------------------
 
 
@@ -303,31 +237,6 @@ class PreparedRequest:
     estimated_tokens: int
     images: tuple[dict[str, object], ...]
     """Per image, in send order: role sent, original role and label, size, bytes."""
-
-
-def resolution_and_ratio(width: int, height: int) -> tuple[str, str]:
-    """The API's ``resolution`` and ``ratio`` closest to a frame of ``width`` x ``height``.
-
-    The ratio must be within 3% of one the API offers; the resolution is the tier whose output
-    pixel count is nearest. :class:`InputError` when no ratio fits.
-    """
-    if width <= 0 or height <= 0:
-        raise InputError(f"frame size must be positive, got {width}x{height}")
-    aspect = width / height
-    ratio = min(RATIOS, key=lambda r: abs(math.log(aspect / RATIOS[r])))
-    if abs(math.log(aspect / RATIOS[ratio])) > 0.03:
-        offered = ", ".join(RATIOS)
-        raise InputError(
-            f"frame size {width}x{height} (aspect {aspect:.3f}) matches none of the ratios "
-            f"Seedance offers ({offered})"
-        )
-    area = width * height
-
-    def distance(res: str) -> float:
-        w, h = OUTPUT_SIZES[res][ratio]
-        return abs(math.log(area / (w * h)))
-
-    return min(OUTPUT_SIZES, key=distance), ratio
 
 
 def _fingerprint(body: Mapping[str, Any], images: Sequence[EncodedImage] = ()) -> str:
@@ -1202,30 +1111,3 @@ def _to_png(src: Path, dest: Path) -> None:
     except (UnidentifiedImageError, OSError) as exc:
         raise MediaError(f"last frame is not an image: {exc}", file=src) from exc
     write_atomic(dest, buf.getvalue())
-
-
-def extract_last_frame(video: Path, dest: Path) -> Path:
-    """Decode the last frame of ``video`` with PyAV and write it to ``dest`` as PNG."""
-    import av
-
-    last = None
-    try:
-        with av.open(str(video)) as container:
-            stream = container.streams.video[0]
-            if container.duration and container.duration > 2_000_000:
-                container.seek(container.duration - 2_000_000)
-            for frame in container.decode(stream):
-                last = frame
-        if last is None:
-            with av.open(str(video)) as container:
-                for frame in container.decode(video=0):
-                    last = frame
-    except (av.error.FFmpegError, IndexError) as exc:
-        raise MediaError(f"cannot decode the last frame: {exc}", file=video) from exc
-    if last is None:
-        raise MediaError("video has no frames", file=video)
-    buf = io.BytesIO()
-    image: Image.Image = last.to_image()  # type: ignore[no-untyped-call]
-    image.save(buf, format="PNG")
-    write_atomic(dest, buf.getvalue())
-    return dest

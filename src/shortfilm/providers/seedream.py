@@ -70,8 +70,15 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shortfilm.errors import InputError, ProviderError
-from shortfilm.prompts.render import _ROLE_SENTENCE
-from shortfilm.providers.ark import ENV_API_KEY, ArkAPIError, ArkTaskError, ark_api_error
+from shortfilm.prompts.render import reference_line
+from shortfilm.providers.ark import (
+    BYTEPLUS_BASE_URL,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ArkAPIError,
+    ArkTaskError,
+    ark_api_error,
+)
 from shortfilm.providers.credentials import Secret, check_base_url, redact
 from shortfilm.providers.durable import write_atomic
 from shortfilm.providers.http import (
@@ -85,7 +92,6 @@ from shortfilm.providers.http import (
 )
 from shortfilm.providers.images import ImageRequest, ImageResult
 from shortfilm.providers.reference_images import DEFAULT_MAX_IMAGE_BYTES, encode_image
-from shortfilm.providers.seedance import BYTEPLUS_BASE_URL, ENV_BASE_URL
 
 log = logging.getLogger(__name__)
 
@@ -224,10 +230,7 @@ class PreparedImageRequest:
 
 def reference_lines(references: tuple[tuple[str, str], ...]) -> list[str]:
     """``[Image N] is <label>: keep ...`` for each ``(role, label)``, in send order."""
-    return [
-        f"[Image {i}] " + _ROLE_SENTENCE.get(role, "is {label}").format(label=label) + "."
-        for i, (role, label) in enumerate(references, 1)
-    ]
+    return [reference_line(i, role, label) for i, (role, label) in enumerate(references, 1)]
 
 
 def board_prompt(brief: str, references: tuple[tuple[str, str], ...], size: tuple[int, int]) -> str:

@@ -76,7 +76,6 @@ import random
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,9 +99,9 @@ from shortfilm.providers.base import (
 from shortfilm.providers.credentials import Secret, check_base_url
 from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.http import (
-    EXPIRED_STATUS,
     RetryPolicy,
     TransientError,
+    download,
     is_retryable_status,
     retry_after_s,
     run_with_retries,
@@ -926,56 +925,20 @@ class ReplicateProvider:
         )
 
     def _download(self, url: str, dest: Path, what: str) -> Path:
-        """Stream ``url`` into ``dest`` atomically, retrying 429/5xx/timeouts/short bodies;
-        403/404/410 mean the output expired (not retryable). The token goes only to the API
-        host and Replicate's file host."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProviderError(f"{what}: not an http(s) URL: {_without_query(url)}")
-        headers = self._auth() if self._may_see_token(url) else {}
-        shown = _without_query(url)
-        tmp = dest.with_name(f".{uuid.uuid4().hex[:8]}.{dest.name}.partial")
-        timeout = httpx.Timeout(self.download_timeout_s, connect=self.timeout_s)
-
-        def once(_: int) -> Path:
-            try:
-                with self._client.stream(
-                    "GET", url, headers=headers, timeout=timeout, follow_redirects=False
-                ) as response:
-                    code = response.status_code
-                    if code in EXPIRED_STATUS:
-                        raise ProviderError(
-                            f"{what}: output URL {shown} answered HTTP {code}: it expired "
-                            "(Replicate removes the outputs of API predictions after an hour) "
-                            "or was deleted; the take must be generated again",
-                            retryable=False,
-                        )
-                    if is_retryable_status(code):
-                        raise TransientError(
-                            f"{what}: HTTP {code}", retry_after=retry_after_s(response)
-                        )
-                    if code >= 300:
-                        raise ProviderError(
-                            f"{what}: output URL {shown} answered HTTP {code}", retryable=False
-                        )
-                    expected = response.headers.get("content-length")
-                    written = 0
-                    with tmp.open("wb") as fh:
-                        for chunk in response.iter_bytes(1 << 16):
-                            fh.write(chunk)
-                            written += len(chunk)
-                    if expected is not None and expected.isdigit() and int(expected) != written:
-                        raise TransientError(f"{what}: body cut short ({written}/{expected} bytes)")
-            except httpx.TransportError as exc:
-                tmp.unlink(missing_ok=True)
-                raise transient_from_transport(exc, what) from None
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            os.replace(tmp, dest)
-            return dest
-
-        return self._retrying(once, what)
+        """Stream ``url`` into ``dest`` (resumable, atomic: :func:`~.http.download`); the token
+        goes only to the API host and Replicate's file host."""
+        return download(
+            self._client,
+            url,
+            dest,
+            what=what,
+            policy=self.retry,
+            timeout=httpx.Timeout(self.download_timeout_s, connect=self.timeout_s),
+            headers=httpx.Headers(self._auth()) if self._may_see_token(url) else None,
+            expiry="Replicate removes the outputs of API predictions after an hour",
+            sleep=self._sleep,
+            rng=self._rng,
+        )
 
     def _may_see_token(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()

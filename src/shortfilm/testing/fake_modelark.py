@@ -1419,35 +1419,14 @@ class _Handler(FakeHandler):
             self._send(404, _NO_SUCH_KEY, "", content_type="application/xml")
             return
         file, content_type = found
-        data = file.read_bytes()
-        start = _range_start(self.headers.get("Range"))
-        if start is not None and start > 0:
-            # a resumed transfer: only the rest is sent, and it is not a second download
-            with fake._lock:
+        start = self.range_start()
+        with fake._lock:  # counted before answering: a client may read the counters at once
+            if start > 0:  # a resumed transfer: only the rest is sent, not a second download
                 fake.resumed_downloads[path] += 1
-            if start >= len(data):
-                self._send(
-                    416,
-                    b"",
-                    "",
-                    content_type=content_type,
-                    extra={"Content-Range": f"bytes */{len(data)}"},
-                )
-                return
-            self._send(
-                206,
-                data[start:],
-                "",
-                content_type=content_type,
-                extra={"Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}"},
-            )
-            return
-        with fake._lock:
-            fake.downloads[path] += 1
-        if fault == "malformed":  # the body stops halfway: a connection broken mid-download
-            self._send(200, data, "", content_type=content_type, cut=len(data) // 2)
-            return
-        self._send(200, data, "", content_type=content_type)
+            else:
+                fake.downloads[path] += 1
+        # "malformed": the body stops halfway, a connection broken mid-download
+        self.send_file(file.read_bytes(), content_type, start=start, cut_short=fault == "malformed")
 
     # Responses -------------------------------------------------------------------------------
 
@@ -1491,14 +1470,6 @@ class _Handler(FakeHandler):
                 self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-
-
-def _range_start(header: str | None) -> int | None:
-    """The first byte asked for by a ``Range: bytes=N-`` header (the only form clients send)."""
-    if not header or not header.startswith("bytes="):
-        return None
-    first = header.removeprefix("bytes=").split("-", 1)[0]
-    return int(first) if first.isdigit() else None
 
 
 _NO_SUCH_KEY = (

@@ -18,7 +18,8 @@ closely enough that the adapter's tests exercise real requests, retries and reco
   is the processing time; ``output`` is the URL of a real H.264 MP4 of the requested duration
   served by this server (a list of one URL for models so configured). Inputs, output and logs
   are removed ``data_ttl_s`` after completion (``data_removed: true``), and the output URL
-  answers 404 ``output_ttl_s`` after it.
+  answers 404 ``output_ttl_s`` after it. It honours ``Range: bytes=N-`` (206, or 416 past the
+  end) as object stores do (⚠ undocumented for Replicate's file host).
 - ``GET /v1/predictions`` newest first, ``page_size`` a page, ``{"previous", "next",
   "results"}`` with cursor URLs, ``created_after`` / ``created_before`` filters.
 - ``POST /v1/predictions/{id}/cancel``: ``canceled`` unless already finished (then unchanged).
@@ -301,7 +302,10 @@ class FakeReplicate(FakeServerBase):
         self.calls: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
         self.downloads: Counter[str] = Counter()
-        """Successful output downloads per prediction id."""
+        """Output downloads from the first byte per prediction id (cut-short ones included)."""
+        self.resumed_downloads: Counter[str] = Counter()
+        """Output downloads resumed with ``Range: bytes=N-`` per prediction id (⚠ Replicate's
+        file host is assumed to honour ranges as object stores do; the docs do not say)."""
         self.create_calls = 0
         self.predictions_created = 0
         self.requests: list[dict[str, Any]] = []
@@ -934,13 +938,14 @@ class _Handler(FakeHandler):
         if file is None or match is None:
             self._send(404, b"Not found", content_type="text/plain")
             return
-        data = file.read_bytes()
-        if fault == "malformed":  # the body stops halfway: a connection broken mid-download
-            self._send(200, data, content_type="video/mp4", cut=len(data) // 2)
-            return
-        with fake._lock:
-            fake.downloads[match.group(2)] += 1
-        self._send(200, data, content_type="video/mp4")
+        start = self.range_start()
+        with fake._lock:  # counted before answering: a client may read the counters at once
+            if start > 0:  # a resumed transfer: only the rest is sent, not a second download
+                fake.resumed_downloads[match.group(2)] += 1
+            else:
+                fake.downloads[match.group(2)] += 1
+        # "malformed": the body stops halfway, a connection broken mid-download
+        self.send_file(file.read_bytes(), "video/mp4", start=start, cut_short=fault == "malformed")
 
     def _json(self, status: int, payload: object) -> None:
         self._send(status, json.dumps(payload).encode())

@@ -96,6 +96,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from shortfilm.testing.fake_media import result_video
+from shortfilm.testing.seedance_output import FPS, RATIOS, nearest_ratio, output_size
 from shortfilm.testing.server import FakeHandler, FakeServerBase, TrackingServer
 
 log = logging.getLogger(__name__)
@@ -124,36 +126,6 @@ FAULTS = (
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "expired")
 CONTENT_TYPES = ("text", "image_url", "video_url", "audio_url", "draft_task")
 IMAGE_ROLES = ("first_frame", "last_frame", "reference_image")
-
-FPS = 24
-RATIOS = {"16:9": 16 / 9, "4:3": 4 / 3, "1:1": 1.0, "3:4": 3 / 4, "9:16": 9 / 16, "21:9": 21 / 9}
-SIZES: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {
-        "16:9": (864, 496),
-        "4:3": (752, 560),
-        "1:1": (640, 640),
-        "3:4": (560, 752),
-        "9:16": (496, 864),
-        "21:9": (992, 432),
-    },
-    "720p": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080p": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2206, 946),
-    },
-}
-"""Output pixels per resolution and ratio (kept independent of the adapter's own table)."""
 
 MAX_IMAGE_BYTES = 30 * 1024 * 1024
 
@@ -291,7 +263,7 @@ class _Task:
 
     @property
     def size(self) -> tuple[int, int]:
-        return SIZES[self.resolution][self.ratio]
+        return output_size(self.resolution, self.ratio)
 
     def state(self, now: float) -> tuple[str, float]:
         """``(status, since)`` at ``now``."""
@@ -383,7 +355,6 @@ class FakeModelArk(FakeServerBase):
         self._rng = random.Random(seed)
         self._secret = uuid.uuid4().bytes
         super().__init__(media_dir=media_dir, media_prefix="ark-", seed=seed)
-        self._media_lock = threading.Lock()
         self._tasks: dict[str, _Task] = {}
         self._accepted_images: dict[str, tuple[int, int]] = {}
         """Data URLs already decoded and found within the limits, with their size."""
@@ -548,7 +519,7 @@ class FakeModelArk(FakeServerBase):
         if resolution not in spec.resolutions:
             raise _bad(f"resolution {resolution} is not supported by {model}", "resolution")
         if ratio == "adaptive":
-            ratio = _nearest_ratio(images[0][2]) if images else "16:9"
+            ratio = nearest_ratio(*images[0][2]) if images else "16:9"
         if ratio not in RATIOS:
             raise _bad(f"ratio {ratio} is not supported", "ratio")
         if isinstance(seed, bool) or not isinstance(seed, int) or not -1 <= seed <= 4294967295:
@@ -1050,38 +1021,16 @@ class FakeModelArk(FakeServerBase):
 
     def _media(self, duration: int, width: int, height: int, audio: bool) -> tuple[Path, Path]:
         """A real H.264 (+AAC) MP4 of ``duration`` s and its last frame, encoded once."""
-        from shortfilm.media.ffmpeg import run_ffmpeg
-
-        w = max(16, round(width * self.media_scale / 2) * 2)
-        h = max(16, round(height * self.media_scale / 2) * 2)
-        stem = f"seedance-{duration}s-{w}x{h}-{'a' if audio else 's'}"
-        video = self.media_dir / f"{stem}.mp4"
-        png = self.media_dir / f"{stem}.last.png"
-        with self._media_lock:
-            if video.is_file() and png.is_file():
-                return video, png
-            self.media_dir.mkdir(parents=True, exist_ok=True)
-            tag = uuid.uuid4().hex[:8]
-            tmp_video = self.media_dir / f".{tag}.{stem}.mp4"
-            tmp_png = self.media_dir / f".{tag}.{stem}.png"
-            args: list[str | Path] = ["-f", "lavfi", "-i", f"testsrc2=size={w}x{h}:rate={FPS}"]
-            if audio:
-                args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
-            args += ["-t", str(duration), "-map", "0:v:0"]
-            if audio:
-                args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "64k"]
-            args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-            args += ["-movflags", "+faststart", "-f", "mp4", tmp_video]
-            try:
-                run_ffmpeg(args, what="fake result video", file=video)
-                last_args: list[str | Path] = ["-sseof", "-0.5", "-i", tmp_video, "-update", "1"]
-                last_args += ["-c:v", "png", "-f", "image2", tmp_png]
-                run_ffmpeg(last_args, what="fake last frame", file=png)
-                tmp_png.replace(png)
-                tmp_video.replace(video)
-            finally:
-                tmp_video.unlink(missing_ok=True)
-                tmp_png.unlink(missing_ok=True)
+        video, png = result_video(
+            self.media_dir,
+            "seedance",
+            duration,
+            (width, height),
+            audio=audio,
+            scale=self.media_scale,
+            last_frame=True,
+        )
+        assert png is not None
         return video, png
 
 
@@ -1126,11 +1075,6 @@ def _legacy_flags(text: str) -> dict[str, object]:
         elif key:
             flags[key] = value
     return flags
-
-
-def _nearest_ratio(size: tuple[int, int]) -> str:
-    aspect = size[0] / size[1]
-    return min(RATIOS, key=lambda r: abs(math.log(aspect / RATIOS[r])))
 
 
 def _strip_media(body: dict[str, Any]) -> dict[str, Any]:
@@ -1451,25 +1395,10 @@ class _Handler(FakeHandler):
         rid: str,
         *,
         content_type: str = "application/json; charset=utf-8",
-        cut: int | None = None,
-        extra: Mapping[str, str] | None = None,
     ) -> None:
-        """Answer with ``data``; ``cut`` sends only that many bytes, then drops the line."""
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            if rid:
-                self.send_header("x-request-id", rid)
-            self.end_headers()
-            self.wfile.write(data if cut is None else data[:cut])
-            if cut is not None:
-                self.wfile.flush()
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        """Answer with ``data``, naming the request id as the API does (when there is one)."""
+        headers = {"x-request-id": rid} if rid else None
+        self.send_bytes(status, data, content_type=content_type, headers=headers)
 
 
 _NO_SUCH_KEY = (

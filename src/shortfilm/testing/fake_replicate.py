@@ -49,10 +49,8 @@ import hmac
 import io
 import json
 import logging
-import math
 import random
 import re
-import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -63,6 +61,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from shortfilm.testing.fake_media import result_video
+from shortfilm.testing.seedance_output import RATIOS, nearest_ratio, output_size
 from shortfilm.testing.server import FakeHandler, FakeServerBase, TrackingServer
 
 log = logging.getLogger(__name__)
@@ -84,38 +84,6 @@ FAULTS = (
     "404",
 )
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
-FPS = 24
-
-SIZES: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {
-        "16:9": (864, 496),
-        "4:3": (752, 560),
-        "1:1": (640, 640),
-        "3:4": (560, 752),
-        "9:16": (496, 864),
-        "21:9": (992, 432),
-    },
-    "720p": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080p": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2206, 946),
-    },
-}
-"""Output pixels per resolution and ratio (⚠ Replicate does not publish them; these are the
-Seedance 2.0 family's on ModelArk, kept independent of the adapter's own table)."""
-
-RATIOS = {"16:9": 16 / 9, "4:3": 4 / 3, "1:1": 1.0, "3:4": 3 / 4, "9:16": 9 / 16, "21:9": 21 / 9}
 
 
 @dataclass(frozen=True)
@@ -295,7 +263,6 @@ class FakeReplicate(FakeServerBase):
         self._rng = random.Random(seed)
         self._secret = uuid.uuid4().bytes
         super().__init__(media_dir=media_dir, media_prefix="repl-", seed=seed)
-        self._media_lock = threading.Lock()
         self._predictions: dict[str, _Prediction] = {}
         self._seq = 0
         self._failures: deque[str] = deque()
@@ -636,37 +603,10 @@ class FakeReplicate(FakeServerBase):
             status, since = p.state(self.clock())
             if status != "succeeded" or self.clock() >= since + self.output_ttl_s:
                 return None
-            w, h = SIZES.get(p.resolution, SIZES["720p"]).get(p.aspect_ratio, (1280, 720))
-            key = (p.duration, w, h, p.audio)
-        return self._media(*key)
-
-    def _media(self, duration: int, width: int, height: int, audio: bool) -> Path:
-        """A real H.264 (+AAC) MP4 of ``duration`` s, encoded once per duration and size."""
-        from shortfilm.media.ffmpeg import run_ffmpeg
-
-        w = max(16, round(width * self.media_scale / 2) * 2)
-        h = max(16, round(height * self.media_scale / 2) * 2)
-        stem = f"replicate-{duration}s-{w}x{h}-{'a' if audio else 's'}"
-        video = self.media_dir / f"{stem}.mp4"
-        with self._media_lock:
-            if video.is_file():
-                return video
-            self.media_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.media_dir / f".{uuid.uuid4().hex[:8]}.{stem}.mp4"
-            args: list[str | Path] = ["-f", "lavfi", "-i", f"testsrc2=size={w}x{h}:rate={FPS}"]
-            if audio:
-                args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
-            args += ["-t", str(duration), "-map", "0:v:0"]
-            if audio:
-                args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "64k"]
-            args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-            args += ["-movflags", "+faststart", "-f", "mp4", tmp]
-            try:
-                run_ffmpeg(args, what="fake Replicate output video", file=video)
-                tmp.replace(video)
-            finally:
-                tmp.unlink(missing_ok=True)
-        return video
+            size = output_size(p.resolution, p.aspect_ratio)
+        return result_video(
+            self.media_dir, "replicate", p.duration, size, audio=p.audio, scale=self.media_scale
+        )[0]
 
 
 # --- input rules --------------------------------------------------------------------------------
@@ -730,10 +670,10 @@ def _adaptive_ratio(inp: Mapping[str, Any]) -> str:
 
     try:
         with Image.open(io.BytesIO(base64.b64decode(match.group(3)))) as img:
-            aspect = img.width / img.height
+            width, height = img.size
     except (OSError, ValueError):
         return "16:9"
-    return min(RATIOS, key=lambda r: abs(math.log(aspect / RATIOS[r])))
+    return nearest_ratio(width, height)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -853,7 +793,7 @@ class _Handler(FakeHandler):
             else:
                 result = fake._cancel(target)
             if fault == "malformed":
-                self._send(200, json.dumps(result).encode()[:-9])
+                self.send_bytes(200, json.dumps(result).encode()[:-9])
                 return
             self._json(200, result)
         except _Problem as problem:
@@ -885,7 +825,7 @@ class _Handler(FakeHandler):
         with fake._lock:
             data = fake._json(prediction)
         if fault == "malformed":
-            self._send(201, json.dumps(data).encode()[:-9])
+            self.send_bytes(201, json.dumps(data).encode()[:-9])
             return
         self._json(201, data)
 
@@ -931,12 +871,12 @@ class _Handler(FakeHandler):
                 self.close_connection = True
                 return
             if base in ("429", "500", "502", "503", "404"):
-                self._send(int(base), b"", content_type="text/plain")
+                self.send_bytes(int(base), b"", content_type="text/plain")
                 return
         match = _OUTPUT.match(path)
         file = fake._output_file(*match.groups()) if match else None
         if file is None or match is None:
-            self._send(404, b"Not found", content_type="text/plain")
+            self.send_bytes(404, b"Not found", content_type="text/plain")
             return
         start = self.range_start()
         with fake._lock:  # counted before answering: a client may read the counters at once
@@ -948,39 +888,15 @@ class _Handler(FakeHandler):
         self.send_file(file.read_bytes(), "video/mp4", start=start, cut_short=fault == "malformed")
 
     def _json(self, status: int, payload: object) -> None:
-        self._send(status, json.dumps(payload).encode())
+        self.send_bytes(status, json.dumps(payload).encode())
 
     def _problem(self, problem: _Problem) -> None:
-        self._send(
+        self.send_bytes(
             problem.status,
             json.dumps(problem.body).encode(),
             content_type="application/problem+json",
             headers=problem.headers,
         )
-
-    def _send(
-        self,
-        status: int,
-        data: bytes,
-        *,
-        content_type: str = "application/json",
-        headers: Mapping[str, str] | None = None,
-        cut: int | None = None,
-    ) -> None:
-        """Answer with ``data``; ``cut`` sends only that many bytes, then drops the line."""
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data if cut is None else data[:cut])
-            if cut is not None:
-                self.wfile.flush()
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
 
 
 def _route(method: str, path: str) -> tuple[str, str]:

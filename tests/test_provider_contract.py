@@ -32,7 +32,8 @@ from shortfilm.providers.base import GenerationRequest, Reference, TakeStatus, V
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.replicate import ReplicateProvider
 from shortfilm.providers.seedance import SeedanceProvider
-from shortfilm.testing.fake_modelark import FakeModelArk, ManualClock
+from shortfilm.testing.clock import ManualClock
+from shortfilm.testing.fake_modelark import FakeModelArk
 from shortfilm.testing.fake_replicate import FakeReplicate
 
 KEYS = {

@@ -44,7 +44,7 @@ from shortfilm.providers.seedance import (
 )
 from shortfilm.spec import load_spec
 from shortfilm.testing import FakeModelArk, FakeModelSpec, ManualClock
-from shortfilm.testing.fake_modelark import DEFAULT_MODELS
+from shortfilm.testing.fake_seedance_tasks import DEFAULT_MODELS
 
 KEY = "ark-3c5e1f0a-7d2b-4c8e-9f61-test-secret-never-logged"
 MODEL = "dreamina-seedance-2-0-260128"

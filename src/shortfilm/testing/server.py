@@ -25,6 +25,23 @@ from typing import Any, ClassVar, Self
 
 log = logging.getLogger(__name__)
 
+FAULTS = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "timeout",
+    "timeout-created",
+    "reset",
+    "reset-created",
+    "500-created",
+    "malformed",
+    "404",
+)
+"""The faults every fake can serve (each fake's docstring says what each means there): busy
+answers, a request held past the client's timeout or dropped, the ``-created`` kinds that do
+the work before the answer is lost, a garbled or cut-short body, a 404."""
+
 
 class FakeHandler(BaseHTTPRequestHandler):
     """The request handler settings every fake shares: keep-alive HTTP/1.1, and no Nagle.
@@ -38,6 +55,23 @@ class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
     disable_nagle_algorithm = True
+    server: TrackingServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.logger.debug(f"{self.server.label}: " + format, *args)
+
+    def do_GET(self) -> None:
+        self.dispatch("GET")
+
+    def do_POST(self) -> None:
+        self.dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self.dispatch("DELETE")
+
+    def dispatch(self, method: str) -> None:
+        """Answer one request (the fake's routes)."""
+        raise NotImplementedError
 
     def send_bytes(
         self,

@@ -3,8 +3,8 @@
 What a paying user relies on: the prediction carries the prompt and the references in prompt
 order, bad clips are refused before anything is sent, submit never waits for the model,
 transient failures are retried but a create is never paid twice, outputs are downloaded once
-and are real media, and the API token appears nowhere. The contract test at the end runs the
-same take through the offline animatic and through Replicate.
+and are real media, and the API token appears nowhere. What every video provider shares is in
+``test_provider_contract.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from shortfilm.errors import InputError, ProviderError
 from shortfilm.media.probe import probe
 from shortfilm.prompts.blocks import ShotBlock, VideoPrompt
 from shortfilm.prompts.render import NamedReference, render_for
-from shortfilm.providers.animatic import AnimaticProvider
 from shortfilm.providers.base import GenerationRequest, Reference, TakeStatus, VideoProvider
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.replicate import (
@@ -967,49 +966,3 @@ def test_the_fake_answers_in_replicates_documented_shapes(
         older = http.get(page["next"], headers=auth).json()
         assert [r["input"]["prompt"] for r in older["results"]] == ["a gull"]
         assert older["next"] is None and older["previous"]
-
-
-# --- one contract, every provider ---------------------------------------------------------------
-
-
-@pytest.fixture(params=["animatic", "replicate"])
-def provider_factory(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    serve: Callable[..., FakeReplicate],
-    make_provider: Callable[..., ReplicateProvider],
-) -> Callable[[], VideoProvider]:
-    """Makes the provider; calling it again is a restarted process with the same workdir."""
-    if request.param == "animatic":
-        return lambda: AnimaticProvider(tmp_path / "animatic")
-    fake = serve()
-    return lambda: make_provider(fake)
-
-
-def test_every_provider_submits_reports_and_delivers_the_same_way(
-    provider_factory: Callable[[], VideoProvider], refs: tuple[Reference, ...], tmp_path: Path
-) -> None:
-    any_provider = provider_factory()
-    assert isinstance(any_provider, VideoProvider)
-    assert any_provider.prompt_form in ("plain", "reference-mode")
-    lo, hi = any_provider.limits.durations_s
-    assert lo <= 4.0 <= hi and any_provider.limits.max_references >= len(refs)
-    request = make_request(refs, form=any_provider.prompt_form, duration=4.0)
-
-    job_id = any_provider.submit(request)
-    assert isinstance(job_id, str) and job_id
-    assert wait_finished(any_provider, job_id) is TakeStatus.SUCCEEDED
-    job = any_provider.status(job_id)
-    assert job.job_id == job_id and job.error is None and job.cost >= 0.0
-    delivery = any_provider.fetch(job_id, tmp_path / "delivered")
-
-    assert delivery.video.parent == tmp_path / "delivered"
-    info = probe(delivery.video)
-    assert info.video_codec == "h264"
-    assert info.duration_s == pytest.approx(request.duration_s, abs=0.2)
-    with Image.open(delivery.last_frame) as last:
-        assert last.format == "PNG"
-        assert last.size == (info.width, info.height)
-    json.dumps(delivery.metadata)  # storable as the take's metadata
-    assert any_provider.estimate_cost(request) >= job.cost  # budgets are never undercut
-    assert provider_factory().recover(request) == job_id  # a restart re-attaches, never re-pays

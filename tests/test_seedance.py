@@ -25,6 +25,7 @@ import pytest
 from PIL import Image
 
 from shortfilm.domain import ClipPlan
+from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.examples import example_dir
 from shortfilm.media.probe import probe
@@ -39,12 +40,11 @@ from shortfilm.providers.seedance import (
     MARKER_MIN_S,
     ArkAPIError,
     SeedanceProvider,
-    audio_wanted,
     estimate_tokens,
 )
 from shortfilm.spec import load_spec
 from shortfilm.testing import FakeModelArk, FakeModelSpec, ManualClock
-from shortfilm.testing.fake_modelark import DEFAULT_MODELS
+from shortfilm.testing.fake_seedance_tasks import DEFAULT_MODELS
 
 KEY = "ark-3c5e1f0a-7d2b-4c8e-9f61-test-secret-never-logged"
 MODEL = "dreamina-seedance-2-0-260128"

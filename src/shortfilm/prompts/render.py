@@ -120,6 +120,12 @@ _ROLE_SENTENCE = {
 }
 
 
+def reference_line(position: int, role: str, label: str) -> str:
+    """``[Image N] is <label>: keep ...``: how a hosted model is told what image ``position``
+    (counted from 1, in send order) is for; video and board-image prompts alike."""
+    return f"[Image {position}] " + _ROLE_SENTENCE.get(role, "is {label}").format(label=label) + "."
+
+
 def render_reference_mode(prompt: VideoPrompt, references: Sequence[NamedReference]) -> str:
     """The hosted-model form: each reference named by position, then the shot plan.
 
@@ -128,7 +134,7 @@ def render_reference_mode(prompt: VideoPrompt, references: Sequence[NamedReferen
     starts and ends on them.
     """
     lines = [
-        f"[Image {i}] " + _ROLE_SENTENCE.get(r.role, "is {label}").format(label=r.label) + "."
+        reference_line(i, r.role, r.label)
         for i, r in enumerate(references, 1)
         if r.role not in FRAME_ROLES
     ]

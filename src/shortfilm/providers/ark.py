@@ -13,11 +13,30 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shortfilm.errors import ProviderError
+from shortfilm.providers.base import TakeStatus
 from shortfilm.providers.credentials import Secret, redact
+from shortfilm.providers.hosted_client import HostedAPIError
 
 ENV_API_KEY = "ARK_API_KEY"
+ENV_BASE_URL = "SHORTFILM_SEEDANCE_BASE_URL"
+"""The API host for every Ark adapter (Seedance and Seedream share it, hence the name)."""
+
+BYTEPLUS_BASE_URL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+VOLCENGINE_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+TASK_STATES = {
+    "queued": TakeStatus.QUEUED,
+    "running": TakeStatus.RUNNING,
+    "succeeded": TakeStatus.SUCCEEDED,
+    "failed": TakeStatus.FAILED,
+    "cancelled": TakeStatus.CANCELLED,
+    "expired": TakeStatus.FAILED,
+}
+"""A content-generation task's states (``cancelled`` only from the queue, ``expired`` past
+``execution_expires_after``) as take statuses."""
 
 
 class ArkUsage(BaseModel):
@@ -85,12 +104,11 @@ class ArkTaskList(BaseModel):
     items: list[ArkTask] = []
 
 
-class ArkAPIError(ProviderError):
+class ArkAPIError(HostedAPIError):
     """An error answer from the API, with its HTTP status and the envelope's code and param."""
 
     def __init__(self, message: str, *, status_code: int, code: str = "", param: str = "") -> None:
-        super().__init__(message, retryable=False)
-        self.status_code = status_code
+        super().__init__(message, status_code=status_code)
         self.code = code
         self.param = param
 

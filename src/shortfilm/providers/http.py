@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -172,30 +173,42 @@ def download(
     what: str,
     policy: RetryPolicy,
     timeout: httpx.Timeout | float,
+    headers: httpx.Headers | None = None,
+    expiry: str = "result URLs live 24 h",
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> Path:
     """Stream ``url`` into ``dest`` atomically (temporary name, then ``os.replace``).
 
-    No credentials are sent: result URLs are presigned and may live on another host, which
-    must never see the API key. 5xx/429/timeouts are retried; 403/404/410 mean the URL expired
-    or the object is gone and raise a non-retryable :class:`ProviderError`; a body shorter than
-    its ``Content-Length`` is retried. ``dest`` exists only when complete.
+    Credentials go only where the caller puts them in ``headers`` (result URLs are usually
+    presigned and may live on another host, which must never see the API key), and redirects
+    are never followed, so they cannot carry them elsewhere. 5xx/429/timeouts are retried;
+    403/404/410 mean the URL expired (``expiry`` says how long results live) or the object is
+    gone and raise a non-retryable :class:`ProviderError`, as does any other answer from 300
+    up; a body shorter than its ``Content-Length`` is retried. ``dest`` exists only when
+    complete.
 
     Resumable: bytes received so far stay in ``.<name>.partial`` when the transfer breaks (or
     the process is killed), and the next attempt asks only for the rest (``Range``); a server
     answering 416 to a range starting at the end means the partial file is already complete.
     A paid result is never downloaded in full twice.
     """
+    shown = _without_query(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProviderError(f"{what}: not an http(s) URL: {shown}", retryable=False)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.partial")
-    shown = _without_query(url)
 
     def once(_: int) -> Path:
         have = tmp.stat().st_size if tmp.exists() else 0
-        headers = {"Range": f"bytes={have}-"} if have else {}
+        sent = httpx.Headers(headers)  # a fresh copy: its repr masks Authorization
+        if have:
+            sent["Range"] = f"bytes={have}-"
         try:
-            with client.stream("GET", url, timeout=timeout, headers=headers) as response:
+            with client.stream(
+                "GET", url, timeout=timeout, headers=sent, follow_redirects=False
+            ) as response:
                 if response.status_code == 416 and have:
                     total = response.headers.get("content-range", "").rpartition("/")[2]
                     if total.isdigit() and int(total) == have:
@@ -206,8 +219,8 @@ def download(
                 if response.status_code in EXPIRED_STATUS:
                     raise ProviderError(
                         f"{what}: result URL {shown} answered HTTP {response.status_code}: it "
-                        "expired (result URLs live 24 h) or the file was deleted; the take "
-                        "must be generated again",
+                        f"expired ({expiry}) or the file was deleted; the take must be "
+                        "generated again",
                         retryable=False,
                     )
                 if is_retryable_status(response.status_code):
@@ -215,7 +228,7 @@ def download(
                         f"{what}: HTTP {response.status_code}",
                         retry_after=retry_after_s(response),
                     )
-                if response.status_code >= 400:
+                if response.status_code >= 300:
                     raise ProviderError(
                         f"{what}: result URL {shown} answered HTTP {response.status_code}",
                         retryable=False,

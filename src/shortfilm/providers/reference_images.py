@@ -40,6 +40,16 @@ class EncodedImage:
     resized: bool
     """Whether it was re-encoded or rescaled (False: the file's own bytes were sent)."""
 
+    def facts(self) -> dict[str, object]:
+        """What a take's metadata keeps of the image as sent (not the image itself)."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.size_bytes,
+            "mime": self.mime,
+            "resized": self.resized,
+        }
+
     @functools.cached_property
     def digest(self) -> str:
         """SHA-256 (hex) of :attr:`data_url`: stands for the image wherever a request is hashed,

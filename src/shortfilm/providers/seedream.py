@@ -5,7 +5,8 @@ data URL or a list of them, in the order the prompt names them), ``size``, ``res
 and ``watermark`` answers ``{model, created, data: [{b64_json | url, size}], usage:
 {generated_images, output_tokens, total_tokens}}``. It is the same API family as Seedance (same
 hosts, Bearer key, error envelope ``{"error": {code, message, param, type}}``), so this adapter
-reuses Seedance's key handling, image encoding and error type, and ``http.py``'s retries.
+shares the Ark error type (:mod:`.ark`), the image encoding, and the hosted connection
+(:class:`~.hosted_client.HostedClient`: key handling, retries, downloads).
 
 What the vendor documents (BytePlus API reference "Image generation API", ModelArk 1666945,
 read through a copy of the page and the official ``volcengine-python-sdk`` ``images.generate``
@@ -55,14 +56,10 @@ import io
 import json
 import logging
 import math
-import os
-import random
-import time
 import uuid
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,22 +67,22 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shortfilm.errors import InputError, ProviderError
-from shortfilm.prompts.render import _ROLE_SENTENCE
-from shortfilm.providers.ark import ENV_API_KEY, ArkAPIError, ArkTaskError, ark_api_error
-from shortfilm.providers.credentials import Secret, check_base_url, redact
+from shortfilm.prompts.render import reference_line
+from shortfilm.providers.ark import (
+    BYTEPLUS_BASE_URL,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ArkAPIError,
+    ArkTaskError,
+    ark_api_error,
+)
 from shortfilm.providers.durable import write_atomic
+from shortfilm.providers.hosted_client import ClientOptions, HostedClient, Settings
 from shortfilm.providers.http import (
-    RetryPolicy,
     TransientError,
-    download,
-    is_retryable_status,
-    retry_after_s,
-    run_with_retries,
-    transient_from_transport,
 )
 from shortfilm.providers.images import ImageRequest, ImageResult
 from shortfilm.providers.reference_images import DEFAULT_MAX_IMAGE_BYTES, encode_image
-from shortfilm.providers.seedance import BYTEPLUS_BASE_URL, ENV_BASE_URL
 
 log = logging.getLogger(__name__)
 
@@ -224,10 +221,7 @@ class PreparedImageRequest:
 
 def reference_lines(references: tuple[tuple[str, str], ...]) -> list[str]:
     """``[Image N] is <label>: keep ...`` for each ``(role, label)``, in send order."""
-    return [
-        f"[Image {i}] " + _ROLE_SENTENCE.get(role, "is {label}").format(label=label) + "."
-        for i, (role, label) in enumerate(references, 1)
-    ]
+    return [reference_line(i, role, label) for i, (role, label) in enumerate(references, 1)]
 
 
 def board_prompt(brief: str, references: tuple[tuple[str, str], ...], size: tuple[int, int]) -> str:
@@ -259,7 +253,7 @@ def _ratio_words(w: int, h: int) -> str:
 # --- the provider -----------------------------------------------------------------------------
 
 
-class SeedreamProvider:
+class SeedreamProvider(HostedClient):
     """Seedream through the ModelArk/Ark image API. See the module docstring for the rules.
 
     ``client`` is the transport seam (tests pass one; otherwise one is made and closed by
@@ -269,71 +263,44 @@ class SeedreamProvider:
 
     name = "seedream"
     cost_unit = "images"
+    settings = Settings(ENV_BASE_URL, BYTEPLUS_BASE_URL, ENV_MODEL, DEFAULT_MODEL, ENV_API_KEY)
+    key_help = " (BytePlus ModelArk or Volcengine Ark console -> API keys)"
+    default_download_timeout_s = 120.0
 
     def __init__(
         self,
         workdir: Path,
         *,
-        base_url: str | None = None,
-        model: str | None = None,
         api_key: str | None = None,
-        client: httpx.Client | None = None,
         response_format: str = "b64_json",
-        timeout_s: float = 30.0,
         generate_timeout_s: float = 180.0,
-        download_timeout_s: float = 120.0,
-        retry: RetryPolicy | None = None,
         resend_unknown: bool = True,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-        environ: Mapping[str, str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        env = os.environ if environ is None else environ
+        super().__init__(key=api_key, **options)
         self.workdir = Path(workdir)
-        self.base_url = check_base_url(
-            base_url or env.get(ENV_BASE_URL) or BYTEPLUS_BASE_URL, ENV_BASE_URL
-        )
-        host = urlsplit(self.base_url).hostname or ""
-        default = DEFAULT_MODEL_VOLCENGINE if host.endswith("volces.com") else DEFAULT_MODEL
-        self.model = model or env.get(ENV_MODEL) or default
         self.spec = model_spec(self.model)
         if response_format not in ("b64_json", "url"):
             raise InputError(f"response_format must be b64_json or url, not {response_format!r}")
         self.response_format = response_format
-        key = api_key if api_key is not None else env.get(ENV_API_KEY, "")
-        self._key = Secret(key.strip()) if key and key.strip() else None
-        self.timeout_s = timeout_s
         self.generate_timeout_s = generate_timeout_s
-        self.download_timeout_s = download_timeout_s
-        self.retry = retry or RetryPolicy()
         self.resend_unknown = resend_unknown
         self.max_image_bytes = max_image_bytes
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._owns_client = client is None
-        self._client = client or httpx.Client(timeout=timeout_s)
+
+    def _default_model(self, base_url: str) -> str:
+        """Seedream 4.5, by the model id of the cloud ``base_url`` is on."""
+        host = urlsplit(base_url).hostname or ""
+        return DEFAULT_MODEL_VOLCENGINE if host.endswith("volces.com") else DEFAULT_MODEL
+
+    def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
+        return ark_api_error(response, what, self._key)
 
     @classmethod
     def from_env(cls, workdir: Path) -> SeedreamProvider:
         """Configured from ``SHORTFILM_SEEDANCE_BASE_URL`` (the same hosts serve both),
         ``SHORTFILM_SEEDREAM_MODEL`` and ``ARK_API_KEY``."""
         return cls(workdir)
-
-    def __repr__(self) -> str:
-        key = "set" if self._key else "missing"
-        return f"SeedreamProvider(model={self.model!r}, base_url={self.base_url!r}, key={key})"
-
-    def close(self) -> None:
-        """Close the HTTP client if this provider made it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> SeedreamProvider:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # The protocol ----------------------------------------------------------------------------
 
@@ -361,17 +328,7 @@ class SeedreamProvider:
             assert image.url is not None
             tmp = dest.with_name(f".{uuid.uuid4().hex[:8]}.{dest.name}.download")
             try:
-                download(
-                    self._client,
-                    image.url,
-                    tmp,
-                    what=f"{what} download",
-                    policy=self.retry,
-                    timeout=httpx.Timeout(self.download_timeout_s, connect=self.timeout_s),
-                    sleep=self._sleep,
-                    rng=self._rng,
-                )
-                raw = tmp.read_bytes()
+                raw = self._download(image.url, tmp, f"{what} download").read_bytes()
             finally:
                 tmp.unlink(missing_ok=True)
         width, height, source_format = _write_png(raw, dest, what)
@@ -429,18 +386,7 @@ class SeedreamProvider:
         for index, ref in enumerate(refs, 1):
             encoded = encode_image(Path(ref.path), max_bytes=budget)
             urls.append(encoded.data_url)
-            images.append(
-                {
-                    "index": index,
-                    "role": ref.role,
-                    "label": ref.label,
-                    "width": encoded.width,
-                    "height": encoded.height,
-                    "bytes": encoded.size_bytes,
-                    "mime": encoded.mime,
-                    "resized": encoded.resized,
-                }
-            )
+            images.append({"index": index, "role": ref.role, "label": ref.label} | encoded.facts())
         named = tuple((r.role, r.label) for r in refs)
         prompt = board_prompt(request.prompt, named, size)
         words = len(prompt.split())
@@ -466,29 +412,6 @@ class SeedreamProvider:
         return PreparedImageRequest(body, fingerprint, size, tuple(images))
 
     # Internals -------------------------------------------------------------------------------
-
-    def _require_key(self) -> Secret:
-        if self._key is None:
-            raise InputError(
-                f"no API key for Seedream: set {ENV_API_KEY} in the environment "
-                "(BytePlus ModelArk or Volcengine Ark console -> API keys)"
-            )
-        return self._key
-
-    def _headers(self) -> httpx.Headers:
-        """Built per call, never kept: ``httpx.Headers`` masks ``Authorization`` in its repr."""
-        return httpx.Headers(
-            {
-                "Authorization": f"Bearer {self._require_key().reveal()}",
-                "Content-Type": "application/json",
-            }
-        )
-
-    def _redact(self, text: str) -> str:
-        return redact(text, self._key)
-
-    def _api_error(self, response: httpx.Response, what: str) -> ArkAPIError:
-        return ark_api_error(response, what, self._key)
 
     def _post(self, prepared: PreparedImageRequest) -> tuple[SeedreamResponse, int, int]:
         """Send the request with retries; the parsed answer, attempts made, lost answers."""
@@ -517,30 +440,11 @@ class SeedreamProvider:
         def attempt(_: int) -> SeedreamResponse:
             state["attempts"] += 1
             try:
-                response = self._client.post(
-                    url, content=payload, headers=self._headers(), timeout=self.generate_timeout_s
+                data = self._request(
+                    "POST", url, what=what, content=payload, timeout=self.generate_timeout_s
                 )
-            except httpx.TransportError as exc:
-                err = transient_from_transport(exc, what)
+            except TransientError as err:
                 raise (lost(err) if err.outcome_unknown else err) from None
-            if response.status_code == 429:
-                raise TransientError(f"{what}: HTTP 429", retry_after=retry_after_s(response))
-            if is_retryable_status(response.status_code):
-                raise lost(
-                    TransientError(
-                        f"{what}: HTTP {response.status_code}",
-                        outcome_unknown=True,
-                        retry_after=retry_after_s(response),
-                    )
-                )
-            if response.status_code >= 400:
-                raise self._api_error(response, what)
-            try:
-                data: object = response.json()
-            except ValueError:
-                raise lost(
-                    TransientError(f"{what}: unreadable JSON answer", outcome_unknown=True)
-                ) from None
             try:
                 return SeedreamResponse.model_validate(data)
             except ValidationError as exc:
@@ -551,9 +455,7 @@ class SeedreamProvider:
                     )
                 ) from None
 
-        parsed = run_with_retries(
-            attempt, policy=self.retry, what=what, sleep=self._sleep, rng=self._rng
-        )
+        parsed = self._retrying(attempt, what)
         return parsed, state["attempts"], state["unknown"]
 
     def _first_image(

@@ -18,7 +18,8 @@ closely enough that the adapter's tests exercise real requests, retries and reco
   is the processing time; ``output`` is the URL of a real H.264 MP4 of the requested duration
   served by this server (a list of one URL for models so configured). Inputs, output and logs
   are removed ``data_ttl_s`` after completion (``data_removed: true``), and the output URL
-  answers 404 ``output_ttl_s`` after it.
+  answers 404 ``output_ttl_s`` after it. It honours ``Range: bytes=N-`` (206, or 416 past the
+  end) as object stores do (⚠ undocumented for Replicate's file host).
 - ``GET /v1/predictions`` newest first, ``page_size`` a page, ``{"previous", "next",
   "results"}`` with cursor URLs, ``created_after`` / ``created_before`` filters.
 - ``POST /v1/predictions/{id}/cancel``: ``canceled`` unless already finished (then unchanged).
@@ -45,13 +46,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-import io
-import json
 import logging
-import math
 import random
-import re
-import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -60,89 +56,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from shortfilm.testing.server import FakeHandler, FakeServerBase, TrackingServer
+from shortfilm.testing.clock import Latency
+from shortfilm.testing.fake_media import result_video
+from shortfilm.testing.fake_replicate_api import (
+    API_PREFIX,
+    DEFAULT_MODELS,
+    DELIVERY,
+    OPS,
+    TERMINAL,
+    FakeModel,
+    Invalid,
+    Problem,
+    adaptive_ratio,
+    check_input,
+    mode_failure,
+    not_found,
+    parse_duration,
+)
+from shortfilm.testing.fake_replicate_http import Handler, Server
+from shortfilm.testing.seedance_output import output_size
+from shortfilm.testing.server import FAULTS, FakeServerBase, TrackingServer
 
 log = logging.getLogger(__name__)
-
-API_PREFIX = "/v1"
-DELIVERY = "/delivery"
-OPS = ("create", "get", "list", "cancel", "download")
-FAULTS = (
-    "429",
-    "500",
-    "502",
-    "503",
-    "timeout",
-    "timeout-created",
-    "reset",
-    "reset-created",
-    "500-created",
-    "malformed",
-    "404",
-)
-TERMINAL = ("succeeded", "failed", "canceled", "aborted")
-FPS = 24
-
-SIZES: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {
-        "16:9": (864, 496),
-        "4:3": (752, 560),
-        "1:1": (640, 640),
-        "3:4": (560, 752),
-        "9:16": (496, 864),
-        "21:9": (992, 432),
-    },
-    "720p": {
-        "16:9": (1280, 720),
-        "4:3": (1112, 834),
-        "1:1": (960, 960),
-        "3:4": (834, 1112),
-        "9:16": (720, 1280),
-        "21:9": (1470, 630),
-    },
-    "1080p": {
-        "16:9": (1920, 1080),
-        "4:3": (1664, 1248),
-        "1:1": (1440, 1440),
-        "3:4": (1248, 1664),
-        "9:16": (1080, 1920),
-        "21:9": (2206, 946),
-    },
-}
-"""Output pixels per resolution and ratio (⚠ Replicate does not publish them; these are the
-Seedance 2.0 family's on ModelArk, kept independent of the adapter's own table)."""
-
-RATIOS = {"16:9": 16 / 9, "4:3": 4 / 3, "1:1": 1.0, "3:4": 3 / 4, "9:16": 9 / 16, "21:9": 21 / 9}
-
-
-@dataclass(frozen=True)
-class FakeModel:
-    """What one model accepts on the fake (its input schema, in short)."""
-
-    resolutions: tuple[str, ...]
-    aspect_ratios: tuple[str, ...] = (*RATIOS, "adaptive")
-    durations: tuple[int, int] = (-1, 15)
-    max_images: int = 9
-    max_videos: int = 3
-    max_audios: int = 3
-    default_duration: int = 5
-    default_resolution: str = "720p"
-    default_aspect_ratio: str = "16:9"
-    output_list: bool = False
-    """Whether ``output`` is a list of URLs (some models) instead of one URL (this one)."""
-    version: str = ""
-    """The version id reported; derived from the model name when empty."""
-
-
-DEFAULT_MODELS: dict[str, FakeModel] = {
-    "bytedance/seedance-2.0": FakeModel(("480p", "720p", "1080p")),
-    "bytedance/seedance-2.0-fast": FakeModel(("480p", "720p")),
-}
-
-Latency = float | Callable[[], float]
-"""Seconds, fixed or drawn per prediction (e.g. ``lambda: rng.uniform(2, 4)``)."""
 
 
 @dataclass
@@ -188,51 +125,6 @@ class _Prediction:
         if now < self.done:
             return "processing", self.started
         return ("failed" if self.failure else "succeeded"), self.done
-
-
-class _Problem(Exception):
-    """An error answer in Replicate's problem JSON."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        *,
-        invalid_fields: list[dict[str, str]] | None = None,
-        extra: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.body: dict[str, Any] = {"title": title, "detail": detail, "status": status}
-        if invalid_fields is not None:
-            self.body["invalid_fields"] = invalid_fields
-        self.body.update(extra or {})
-        self.headers = dict(headers or {})
-
-
-def _not_found() -> _Problem:
-    return _Problem(404, "Not found", "The requested resource could not be found.")
-
-
-class _Invalid:
-    """Collects schema violations; raises one 422 with all of them."""
-
-    def __init__(self) -> None:
-        self.fields: list[dict[str, str]] = []
-
-    def add(self, kind: str, name: str, description: str) -> None:
-        self.fields.append({"type": kind, "field": name, "description": description})
-
-    def raise_if_any(self) -> None:
-        if not self.fields:
-            return
-        detail = "".join(
-            f"- {f['field']}: {f['description']}\n" if f["field"] else f"- {f['description']}\n"
-            for f in self.fields
-        )
-        raise _Problem(422, "Input validation failed", detail, invalid_fields=self.fields)
 
 
 class FakeReplicate(FakeServerBase):
@@ -294,14 +186,16 @@ class FakeReplicate(FakeServerBase):
         self._rng = random.Random(seed)
         self._secret = uuid.uuid4().bytes
         super().__init__(media_dir=media_dir, media_prefix="repl-", seed=seed)
-        self._media_lock = threading.Lock()
         self._predictions: dict[str, _Prediction] = {}
         self._seq = 0
         self._failures: deque[str] = deque()
         self.calls: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
         self.downloads: Counter[str] = Counter()
-        """Successful output downloads per prediction id."""
+        """Output downloads from the first byte per prediction id (cut-short ones included)."""
+        self.resumed_downloads: Counter[str] = Counter()
+        """Output downloads resumed with ``Range: bytes=N-`` per prediction id (⚠ Replicate's
+        file host is assumed to honour ranges as object stores do; the docs do not say)."""
         self.create_calls = 0
         self.predictions_created = 0
         self.requests: list[dict[str, Any]] = []
@@ -309,7 +203,7 @@ class FakeReplicate(FakeServerBase):
         ``Authorization`` is never kept)."""
 
     def _new_server(self, address: tuple[str, int]) -> TrackingServer:
-        return _Server(address, _Handler)
+        return Server(address, Handler)
 
     @property
     def base_url(self) -> str:
@@ -357,7 +251,7 @@ class FakeReplicate(FakeServerBase):
             or not token
             or (self.api_tokens is not None and token not in self.api_tokens)
         ):
-            raise _Problem(401, "Unauthenticated", "You did not pass a valid authentication token")
+            raise Problem(401, "Unauthenticated", "You did not pass a valid authentication token")
 
     def _draw(self, value: Latency) -> float:
         return max(0.0, float(value() if callable(value) else value))
@@ -366,8 +260,8 @@ class FakeReplicate(FakeServerBase):
         """Validate a create body and store the prediction."""
         model = self.models.get(model_name)
         if model is None:
-            raise _not_found()
-        invalid = _Invalid()
+            raise not_found()
+        invalid = Invalid()
         if not isinstance(body, dict):
             invalid.add("invalid_type", "", "Invalid type. Expected: object")
             invalid.raise_if_any()
@@ -383,24 +277,24 @@ class FakeReplicate(FakeServerBase):
         invalid.raise_if_any()
         assert isinstance(raw, dict)
         inp = dict(raw)
-        self._validate_input(model, inp, invalid)
+        check_input(model, inp, invalid)
         invalid.raise_if_any()
-        deadline_s = _parse_duration(cancel_after) if cancel_after is not None else None
+        deadline_s = parse_duration(cancel_after) if cancel_after is not None else None
         if cancel_after is not None and deadline_s is None:
-            raise _Problem(
+            raise Problem(
                 400,
                 "Invalid Cancel-After header",
                 f"Cancel-After must be a duration such as 30s or 5m, got {cancel_after!r}",
             )
 
-        failure = _mode_failure(inp)
+        failure = mode_failure(inp)
         duration = int(inp.get("duration", model.default_duration))
         if duration == -1:
             duration = model.default_duration  # ⚠ the model "picks"; the fake picks the default
         resolution = str(inp.get("resolution", model.default_resolution))
         aspect = str(inp.get("aspect_ratio", model.default_aspect_ratio))
         if aspect == "adaptive":
-            aspect = _adaptive_ratio(inp)
+            aspect = adaptive_ratio(inp)
         with self._lock:
             if failure is None and self._failures:
                 failure = self._failures.popleft()
@@ -425,58 +319,6 @@ class FakeReplicate(FakeServerBase):
             self._predictions[prediction.id] = prediction
             self.predictions_created += 1
         return prediction
-
-    def _validate_input(self, model: FakeModel, inp: dict[str, Any], invalid: _Invalid) -> None:
-        """The ``bytedance/seedance-2.0`` input schema, checked as Replicate's validator does."""
-        prompt = inp.get("prompt")
-        if prompt is None:
-            invalid.add("required", "input", "prompt is required")
-        elif not isinstance(prompt, str):
-            invalid.add("invalid_type", "input.prompt", "Invalid type. Expected: string")
-        for name in ("image", "last_frame_image"):
-            if name in inp and inp[name] is not None:
-                _check_file(inp[name], f"input.{name}", invalid, image=True)
-        for name, most, image in (
-            ("reference_images", model.max_images, True),
-            ("reference_videos", model.max_videos, False),
-            ("reference_audios", model.max_audios, False),
-        ):
-            if name not in inp:
-                continue
-            items = inp[name]
-            if not isinstance(items, list):
-                invalid.add("invalid_type", f"input.{name}", "Invalid type. Expected: array")
-                continue
-            if len(items) > most:
-                invalid.add(
-                    "array_max_items", f"input.{name}", f"Array must have at most {most} items"
-                )
-            for i, item in enumerate(items):
-                _check_file(item, f"input.{name}.{i}", invalid, image=image)
-        if "duration" in inp:
-            value = inp["duration"]
-            lo, hi = model.durations
-            if not _is_integer(value):
-                invalid.add("invalid_type", "input.duration", "Invalid type. Expected: integer")
-            elif value < lo:
-                invalid.add(
-                    "number_gte", "input.duration", f"Must be greater than or equal to {lo}"
-                )
-            elif value > hi:
-                invalid.add("number_lte", "input.duration", f"Must be less than or equal to {hi}")
-        for name, allowed in (
-            ("resolution", model.resolutions),
-            ("aspect_ratio", model.aspect_ratios),
-        ):
-            if name in inp and inp[name] not in allowed:
-                choices = ", ".join(f'"{a}"' for a in allowed)
-                invalid.add(
-                    "enum", f"input.{name}", f"{name} must be one of the following: {choices}"
-                )
-        if "generate_audio" in inp and not isinstance(inp["generate_audio"], bool):
-            invalid.add("invalid_type", "input.generate_audio", "Invalid type. Expected: boolean")
-        if "seed" in inp and inp["seed"] is not None and not _is_integer(inp["seed"]):
-            invalid.add("invalid_type", "input.seed", "Invalid type. Expected: integer")
 
     def _new_id(self) -> str:
         alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -561,14 +403,14 @@ class FakeReplicate(FakeServerBase):
         with self._lock:
             p = self._predictions.get(prediction_id)
             if p is None:
-                raise _not_found()
+                raise not_found()
             return self._json(p)
 
     def _cancel(self, prediction_id: str) -> dict[str, Any]:
         with self._lock:
             p = self._predictions.get(prediction_id)
             if p is None:
-                raise _not_found()
+                raise not_found()
             now = self.clock()
             if p.state(now)[0] not in TERMINAL:
                 p.canceled_at = now
@@ -583,7 +425,7 @@ class FakeReplicate(FakeServerBase):
         before = _parse_iso(last("created_before"))
         for name in ("created_after", "created_before"):
             if last(name) is not None and _parse_iso(last(name)) is None:
-                raise _Problem(400, "Invalid query", f"{name} must be an ISO 8601 date-time")
+                raise Problem(400, "Invalid query", f"{name} must be an ISO 8601 date-time")
         cursor = _decode_cursor(last("cursor"))
         with self._lock:
             rows = sorted(self._predictions.values(), key=lambda p: p.seq, reverse=True)
@@ -632,116 +474,10 @@ class FakeReplicate(FakeServerBase):
             status, since = p.state(self.clock())
             if status != "succeeded" or self.clock() >= since + self.output_ttl_s:
                 return None
-            w, h = SIZES.get(p.resolution, SIZES["720p"]).get(p.aspect_ratio, (1280, 720))
-            key = (p.duration, w, h, p.audio)
-        return self._media(*key)
-
-    def _media(self, duration: int, width: int, height: int, audio: bool) -> Path:
-        """A real H.264 (+AAC) MP4 of ``duration`` s, encoded once per duration and size."""
-        from shortfilm.media.ffmpeg import run_ffmpeg
-
-        w = max(16, round(width * self.media_scale / 2) * 2)
-        h = max(16, round(height * self.media_scale / 2) * 2)
-        stem = f"replicate-{duration}s-{w}x{h}-{'a' if audio else 's'}"
-        video = self.media_dir / f"{stem}.mp4"
-        with self._media_lock:
-            if video.is_file():
-                return video
-            self.media_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.media_dir / f".{uuid.uuid4().hex[:8]}.{stem}.mp4"
-            args: list[str | Path] = ["-f", "lavfi", "-i", f"testsrc2=size={w}x{h}:rate={FPS}"]
-            if audio:
-                args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
-            args += ["-t", str(duration), "-map", "0:v:0"]
-            if audio:
-                args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "64k"]
-            args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-            args += ["-movflags", "+faststart", "-f", "mp4", tmp]
-            try:
-                run_ffmpeg(args, what="fake Replicate output video", file=video)
-                tmp.replace(video)
-            finally:
-                tmp.unlink(missing_ok=True)
-        return video
-
-
-# --- input rules --------------------------------------------------------------------------------
-
-_DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[^;,]*)*;base64,(.*)$", re.DOTALL)
-
-
-def _is_integer(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
-def _check_file(value: object, name: str, invalid: _Invalid, *, image: bool) -> None:
-    """A file input must be an http(s) URL or a data URL (an image must decode as one)."""
-    if not isinstance(value, str):
-        invalid.add("invalid_type", name, "Invalid type. Expected: string")
-        return
-    if value.startswith(("https://", "http://")):
-        return
-    match = _DATA_URL.match(value)
-    if match is None:
-        invalid.add("format", name, "Does not match format 'uri'")
-        return
-    try:
-        data = base64.b64decode(match.group(3), validate=True)
-    except (binascii.Error, ValueError):
-        invalid.add("format", name, "Does not match format 'uri' (bad base64 data URL)")
-        return
-    if image:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                img.verify()
-        except (UnidentifiedImageError, OSError, ValueError):
-            invalid.add("invalid_file", name, "the file is not a readable image")  # ⚠ type
-
-
-def _mode_failure(inp: Mapping[str, Any]) -> str | None:
-    """Rules the schema cannot state; the model fails the prediction with this error (⚠)."""
-    frames = bool(inp.get("image")) or bool(inp.get("last_frame_image"))
-    if frames and inp.get("reference_images"):
-        return "Reference images cannot be combined with first/last frame images."
-    if inp.get("last_frame_image") and not inp.get("image"):
-        return "last_frame_image requires a first frame image."
-    if inp.get("reference_audios") and not (
-        inp.get("reference_images") or inp.get("reference_videos") or inp.get("image")
-    ):
-        return "Reference audio requires at least one reference image or video."
-    return None
-
-
-def _adaptive_ratio(inp: Mapping[str, Any]) -> str:
-    """``adaptive``: the ratio nearest the first image's, else 16:9."""
-    first = inp.get("image") or next(iter(inp.get("reference_images") or []), None)
-    match = _DATA_URL.match(first) if isinstance(first, str) else None
-    if match is None:
-        return "16:9"
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(base64.b64decode(match.group(3)))) as img:
-            aspect = img.width / img.height
-    except (OSError, ValueError):
-        return "16:9"
-    return min(RATIOS, key=lambda r: abs(math.log(aspect / RATIOS[r])))
-
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
-def _parse_duration(text: str) -> float | None:
-    """``"1h30m"``, ``"5m"``, ``"30s"``, ``"500ms"`` -> seconds; ``None`` when malformed."""
-    text = text.strip()
-    if not text or _DURATION_PART.sub("", text):
-        return None
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * scale[u] for n, u in _DURATION_PART.findall(text))
+            size = output_size(p.resolution, p.aspect_ratio)
+        return result_video(
+            self.media_dir, "replicate", p.duration, size, audio=p.audio, scale=self.media_scale
+        )[0]
 
 
 def _iso(unix_s: float) -> str:
@@ -774,225 +510,4 @@ def _decode_cursor(cursor: str | None) -> tuple[str, int] | None:
             raise ValueError(direction)
         return direction, int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise _Problem(400, "Invalid cursor", "The cursor is not valid.") from None
-
-
-# --- the HTTP layer ---------------------------------------------------------------------------
-
-_CREATE = re.compile(rf"^{API_PREFIX}/models/([^/]+/[^/]+)/predictions$")
-_ONE = re.compile(rf"^{API_PREFIX}/predictions/([^/]+)$")
-_CANCEL = re.compile(rf"^{API_PREFIX}/predictions/([^/]+)/cancel$")
-_OUTPUT = re.compile(rf"^{DELIVERY}/([0-9a-f]+)/([^/]+)/([^/]+)$")
-
-
-class _Server(TrackingServer):
-    """The shared server, typed for this fake's handler and logging under its name."""
-
-    logger = log
-    label = "fake Replicate"
-    fake: FakeReplicate
-
-
-class _Handler(FakeHandler):
-    server_version = "FakeReplicate/1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake Replicate: " + format, *args)
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def _dispatch(self, method: str) -> None:
-        fake = self.server.fake
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        path = parts.path.rstrip("/")
-        try:
-            if method == "GET" and path.startswith(DELIVERY + "/"):
-                self._download(fake, path)
-                return
-            op, target = _route(method, path)
-            with fake._lock:
-                fake.calls[op] += 1
-                if op == "create":
-                    fake.create_calls += 1
-                    fake.requests.append(
-                        {
-                            "path": path,
-                            "headers": {
-                                k: v
-                                for k, v in self.headers.items()
-                                if k.lower() != "authorization"
-                            },
-                            "body": _loads(raw),
-                        }
-                    )
-            fake._check_auth(self.headers.get("Authorization"))
-            fault = fake._next_fault(op)
-            if fault is not None:
-                with fake._lock:
-                    fake.faults_served[fault] += 1
-                if self._fault_before(fault):
-                    return
-            if op == "create":
-                self._handle_create(fake, target, raw, fault)
-                return
-            if op == "list":
-                result = fake._list(parse_qs(parts.query, keep_blank_values=True))
-            elif op == "get":
-                result = fake._get(target)
-            else:
-                result = fake._cancel(target)
-            if fault == "malformed":
-                self._send(200, json.dumps(result).encode()[:-9])
-                return
-            self._json(200, result)
-        except _Problem as problem:
-            self._problem(problem)
-        except Exception:
-            log.exception("fake Replicate: handler failed")
-            self._problem(_Problem(500, "Internal Server Error", "internal error"))
-
-    def _handle_create(
-        self, fake: FakeReplicate, model: str, raw: bytes, fault: str | None
-    ) -> None:
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            raise _Problem(400, "Invalid JSON", "The request body is not valid JSON.") from None
-        prediction = fake._create(model, body, self.headers.get("Cancel-After"))
-        if fault in ("timeout-created", "reset-created"):
-            if fault == "timeout-created":
-                fake._stop.wait(fake.timeout_sleep_s)
-            self.close_connection = True
-            return
-        if fault == "500-created":
-            self._problem(_Problem(500, "Internal Server Error", "injected 500"))
-            return
-        prefer = self.headers.get("Prefer") or ""
-        if prefer.strip().lower().startswith("wait"):
-            _, _, seconds = prefer.partition("=")
-            fake._wait_until_done(prediction.id, float(seconds) if seconds.strip() else 60.0)
-        with fake._lock:
-            data = fake._json(prediction)
-        if fault == "malformed":
-            self._send(201, json.dumps(data).encode()[:-9])
-            return
-        self._json(201, data)
-
-    def _fault_before(self, fault: str) -> bool:
-        """Serve a fault that replaces the operation; False for one that comes after it."""
-        fake = self.server.fake
-        if fault.endswith("-created") or fault == "malformed":
-            return False
-        if fault in ("429", "500", "502", "503", "404"):
-            status = int(fault)
-            if status == 429:
-                wait = fake.retry_after_s
-                self._problem(
-                    _Problem(
-                        429,
-                        "Too Many Requests",
-                        f"Request was throttled. Your rate limit resets in ~{wait}s.",
-                        extra={"retry_after": wait},
-                        headers={"Retry-After": str(wait)},
-                    )
-                )
-            elif status == 404:
-                self._problem(_not_found())
-            else:
-                self._problem(_Problem(status, "Internal Server Error", f"injected {fault}"))
-            return True
-        if fault == "timeout":
-            fake._stop.wait(fake.timeout_sleep_s)
-        self.close_connection = True  # timeout or reset: no answer at all
-        return True
-
-    def _download(self, fake: FakeReplicate, path: str) -> None:
-        with fake._lock:
-            fake.calls["download"] += 1
-        fault = fake._next_fault("download")
-        if fault is not None:
-            with fake._lock:
-                fake.faults_served[fault] += 1
-            base = fault.removesuffix("-created")
-            if base in ("timeout", "reset"):
-                if base == "timeout":
-                    fake._stop.wait(fake.timeout_sleep_s)
-                self.close_connection = True
-                return
-            if base in ("429", "500", "502", "503", "404"):
-                self._send(int(base), b"", content_type="text/plain")
-                return
-        match = _OUTPUT.match(path)
-        file = fake._output_file(*match.groups()) if match else None
-        if file is None or match is None:
-            self._send(404, b"Not found", content_type="text/plain")
-            return
-        data = file.read_bytes()
-        if fault == "malformed":  # the body stops halfway: a connection broken mid-download
-            self._send(200, data, content_type="video/mp4", cut=len(data) // 2)
-            return
-        with fake._lock:
-            fake.downloads[match.group(2)] += 1
-        self._send(200, data, content_type="video/mp4")
-
-    def _json(self, status: int, payload: object) -> None:
-        self._send(status, json.dumps(payload).encode())
-
-    def _problem(self, problem: _Problem) -> None:
-        self._send(
-            problem.status,
-            json.dumps(problem.body).encode(),
-            content_type="application/problem+json",
-            headers=problem.headers,
-        )
-
-    def _send(
-        self,
-        status: int,
-        data: bytes,
-        *,
-        content_type: str = "application/json",
-        headers: Mapping[str, str] | None = None,
-        cut: int | None = None,
-    ) -> None:
-        """Answer with ``data``; ``cut`` sends only that many bytes, then drops the line."""
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data if cut is None else data[:cut])
-            if cut is not None:
-                self.wfile.flush()
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-
-def _route(method: str, path: str) -> tuple[str, str]:
-    """``(operation, target)`` of an API request; 404 for anything else."""
-    if method == "POST" and (m := _CREATE.match(path)):
-        return "create", m.group(1)
-    if method == "POST" and (m := _CANCEL.match(path)):
-        return "cancel", m.group(1)
-    if method == "GET" and path == f"{API_PREFIX}/predictions":
-        return "list", ""
-    if method == "GET" and (m := _ONE.match(path)):
-        return "get", m.group(1)
-    raise _not_found()
-
-
-def _loads(raw: bytes) -> object:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return raw.decode("utf-8", "replace")
+        raise Problem(400, "Invalid cursor", "The cursor is not valid.") from None

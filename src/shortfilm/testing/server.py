@@ -18,12 +18,29 @@ import socket
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 log = logging.getLogger(__name__)
+
+FAULTS = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "timeout",
+    "timeout-created",
+    "reset",
+    "reset-created",
+    "500-created",
+    "malformed",
+    "404",
+)
+"""The faults every fake can serve (each fake's docstring says what each means there): busy
+answers, a request held past the client's timeout or dropped, the ``-created`` kinds that do
+the work before the answer is lost, a garbled or cut-short body, a 404."""
 
 
 class FakeHandler(BaseHTTPRequestHandler):
@@ -38,6 +55,79 @@ class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
     disable_nagle_algorithm = True
+    server: TrackingServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.logger.debug(f"{self.server.label}: " + format, *args)
+
+    def do_GET(self) -> None:
+        self.dispatch("GET")
+
+    def do_POST(self) -> None:
+        self.dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self.dispatch("DELETE")
+
+    def dispatch(self, method: str) -> None:
+        """Answer one request (the fake's routes)."""
+        raise NotImplementedError
+
+    def send_bytes(
+        self,
+        status: int,
+        data: bytes,
+        *,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        cut: int | None = None,
+    ) -> None:
+        """Answer with ``data``; ``cut`` sends only that many bytes, then drops the line."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data if cut is None else data[:cut])
+            if cut is not None:
+                self.wfile.flush()
+                self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def range_start(self) -> int:
+        """The first byte a ``Range: bytes=N-`` header asks for (the only form clients send);
+        0 for a request of the whole file."""
+        header = self.headers.get("Range") or ""
+        first = (
+            header.removeprefix("bytes=").split("-", 1)[0] if header.startswith("bytes=") else ""
+        )
+        return int(first) if first.isdigit() else 0
+
+    def send_file(
+        self, data: bytes, content_type: str, *, start: int = 0, cut_short: bool = False
+    ) -> None:
+        """Answer a download of ``data`` as an object store does: the whole file (200), or from
+        byte ``start`` on (206 with ``Content-Range``; 416 when ``start`` is past the end).
+        ``cut_short`` sends half the body, then drops the line (a transfer broken midway)."""
+        size = len(data)
+        if start > 0 and start >= size:
+            self.send_bytes(
+                416, b"", content_type=content_type, headers={"Content-Range": f"bytes */{size}"}
+            )
+        elif start > 0:
+            self.send_bytes(
+                206,
+                data[start:],
+                content_type=content_type,
+                headers={"Content-Range": f"bytes {start}-{size - 1}/{size}"},
+            )
+        else:
+            self.send_bytes(
+                200, data, content_type=content_type, cut=size // 2 if cut_short else None
+            )
 
 
 class TrackingServer(ThreadingHTTPServer):

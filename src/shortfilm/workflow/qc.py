@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from shortfilm.domain.sound import audio_wanted
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
@@ -423,8 +425,6 @@ def _stretches(name: str, spans: Sequence[Span], fail_s: float, *, what: str, no
 
 
 def _audio(a: Analysis, e: Expected) -> Check:
-    from shortfilm.providers.seedance import audio_wanted
-
     name = "audio"
     audible = a.audio is not None and not a.audio.silent
     measured = {"stream": a.audio is not None, "audible": audible}

@@ -49,12 +49,16 @@ def lint(
 
     if output not in ("text", "json"):
         fail(InputError(f"--format must be text or json, not {output!r}"))
+    store = open_store(home) if is_home(home) else None
     try:
-        production, store = _lint_target(target, home)
+        production = _lint_target(target, home, store)
         durations = _provider_durations(provider, home)
         findings = lint_with_lessons(production, store=store, durations_s=durations)
     except ShortfilmError as exc:
         fail(exc)
+    finally:
+        if store is not None:  # its connections too (a PostgreSQL one would be left open)
+            store.close()
     if output == "json":
         rows = [asdict(f) | {"severity": str(f.severity)} for f in findings]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -74,23 +78,22 @@ def lint(
     raise typer.Exit(1 if has_errors(findings) else 0)
 
 
-def _lint_target(target: str, home: Path) -> tuple[Any, Any]:
+def _lint_target(target: str, home: Path, store: Any) -> Any:
     """A spec path is read as a spec; anything else is a production in the store at ``home``."""
     from shortfilm.spec import load_spec
     from shortfilm.spec.stored import spec_from_dict
     from shortfilm.store import repo
 
     path = Path(target)
-    store = open_store(home) if is_home(home) else None
     if path.exists() or target.endswith((".yaml", ".yml")):
-        return load_spec(path), store
+        return load_spec(path)
     if store is None:
         raise InputError(f"{target}: no such spec file, and {home} is not a production home")
     with store.session() as s:
         row = repo.production_by_slug(s, target)
         if row is None:
             raise InputError(f"{target}: no such spec file or production")
-        return spec_from_dict(row.spec), store
+        return spec_from_dict(row.spec)
 
 
 def _provider_durations(name: str | None, home: Path) -> tuple[float, float] | None:

@@ -20,15 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
+from provider_requests import make_request, reference_set
 
-from shortfilm.domain import ClipPlan, Shot
 from shortfilm.errors import ProviderError
 from shortfilm.media.probe import probe
-from shortfilm.prompts.blocks import ShotBlock, VideoPrompt
-from shortfilm.prompts.render import NamedReference, render_for
 from shortfilm.providers.animatic import AnimaticProvider
-from shortfilm.providers.base import GenerationRequest, Reference, TakeStatus, VideoProvider
+from shortfilm.providers.base import Reference, TakeStatus, VideoProvider
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.replicate import ReplicateProvider
 from shortfilm.providers.seedance import SeedanceProvider
@@ -158,70 +156,9 @@ def provider_factory(
 # --- requests -----------------------------------------------------------------------------------
 
 
-def make_image(path: Path, colour: tuple[int, int, int]) -> Path:
-    """A small PNG with a dominant colour and a mark, so images are told apart by pixels."""
-    img = Image.new("RGB", (480, 320), colour)
-    ImageDraw.Draw(img).rectangle((20, 20, 120, 90), fill=(255 - colour[0], 240, 30))
-    img.save(path)
-    return path
-
-
 @pytest.fixture
 def refs(tmp_path: Path) -> tuple[Reference, ...]:
-    folder = tmp_path / "refs"
-    folder.mkdir()
-    return (
-        Reference(make_image(folder / "kestrel.png", (200, 40, 40)), "character", "Kestrel"),
-        Reference(make_image(folder / "villa.png", (40, 160, 60)), "environment", "the villa"),
-        Reference(make_image(folder / "key.png", (40, 60, 200)), "keyframe", "clip 01 end"),
-    )
-
-
-def make_request(
-    refs: tuple[Reference, ...], *, form: str = "reference-mode", seed: int = 7
-) -> GenerationRequest:
-    """A 4 s take at the smallest frame, its prompt rendered in the provider's form and naming
-    the references in the order they are passed, as the workflow builds it."""
-    duration = 4.0
-    clip = ClipPlan(
-        name="c02",
-        job="conflict",
-        tone_world="sun-bleached wasteland noir",
-        character_environment="Kestrel at the villa gate",
-        shots=(
-            Shot("low-angle wide", "slow push-in", "Kestrel", "walks to the gate", 2.0),
-            Shot("close-up", "static", "the villa", "the gate creaks open"),
-        ),
-        sound_rule="Wind and surf only; no music",
-        duration_s=duration,
-        continues_previous=True,
-    )
-    spans = [(0.0, 2.0), (2.0, duration)]
-    prompt = VideoPrompt(
-        job=clip.job,
-        tone_world=clip.tone_world,
-        character_environment=clip.character_environment,
-        shots=tuple(
-            ShotBlock(s.camera, s.movement, s.subject, s.action, a, b)
-            for s, (a, b) in zip(clip.shots, spans, strict=True)
-        ),
-        sound_rule=clip.sound_rule,
-        duration_s=duration,
-        continues_previous=clip.continues_previous,
-        style="grainy 35mm",
-        consistency=("same coat",),
-        negative=("no text",),
-    )
-    text = render_for(form, prompt, [NamedReference(r.role, r.label) for r in refs])
-    return GenerationRequest(
-        clip=clip,
-        prompt_text=text,
-        references=refs,
-        duration_s=duration,
-        width=320,
-        height=180,
-        seed=seed,
-    )
+    return reference_set(tmp_path / "refs")
 
 
 def finish(provider: VideoProvider, job_id: str, clock: ManualClock | None) -> TakeStatus:
@@ -249,7 +186,7 @@ def test_every_provider_submits_reports_and_delivers_the_same_way(
     assert any_provider.prompt_form in ("plain", "reference-mode")
     lo, hi = any_provider.limits.durations_s
     assert lo <= 4.0 <= hi and any_provider.limits.max_references >= len(refs)
-    request = make_request(refs, form=any_provider.prompt_form)
+    request = make_request(refs, form=any_provider.prompt_form, duration=4.0)
 
     job_id = any_provider.submit(request)
     assert isinstance(job_id, str) and job_id
@@ -277,7 +214,7 @@ def test_submit_answers_at_once_and_status_follows_the_job_to_its_end(
     hosted: Hosted, refs: tuple[Reference, ...]
 ) -> None:
     provider = hosted.provider()
-    job_id = provider.submit(make_request(refs))
+    job_id = provider.submit(make_request(refs, duration=4.0))
     first = provider.status(job_id)
     assert (first.status, first.error) == (TakeStatus.QUEUED, None)  # submit did not wait
     hosted.clock.advance(2.0)
@@ -293,7 +230,7 @@ def test_a_create_whose_answer_was_lost_is_reconciled_to_the_one_job_made(
     hosted: Hosted, refs: tuple[Reference, ...], fault: str
 ) -> None:
     hosted.fake.inject("create", fault)
-    job_id = hosted.provider().submit(make_request(refs))
+    job_id = hosted.provider().submit(make_request(refs, duration=4.0))
     assert hosted.jobs_made() == [job_id]
     assert hosted.fake.create_calls == 1, "found on the server, not sent again"
     assert hosted.fake.calls["list"] >= 1
@@ -302,7 +239,7 @@ def test_a_create_whose_answer_was_lost_is_reconciled_to_the_one_job_made(
 def test_a_create_lost_with_its_process_is_recovered_by_the_next(
     hosted: Hosted, refs: tuple[Reference, ...]
 ) -> None:
-    request = make_request(refs)
+    request = make_request(refs, duration=4.0)
     crashing = hosted.provider(retry=RetryPolicy(attempts=1, base_s=0.01, cap_s=0.01))
     hosted.fake.inject("create", "reset-created")
     hosted.fake.inject("list", "500")  # and the check for it fails too: the process gives up
@@ -320,7 +257,7 @@ def test_a_download_broken_off_resumes_where_it_stopped(
     hosted: Hosted, refs: tuple[Reference, ...], tmp_path: Path
 ) -> None:
     provider = hosted.provider()
-    job_id = provider.submit(make_request(refs))
+    job_id = provider.submit(make_request(refs, duration=4.0))
     finish(provider, job_id, hosted.clock)
     hosted.fake.inject("download", "malformed")  # the first transfer stops halfway
     delivery = provider.fetch(job_id, tmp_path / "out")
@@ -340,7 +277,7 @@ def test_the_key_appears_in_no_log_error_repr_file_or_metadata(
     caplog.set_level(logging.DEBUG)
     provider = hosted.provider()
     hosted.fake.inject("create", "500", "reset-created")
-    job_id = provider.submit(make_request(refs))
+    job_id = provider.submit(make_request(refs, duration=4.0))
     finish(provider, job_id, hosted.clock)
     delivery = provider.fetch(job_id, tmp_path / "out")
     said: list[str] = [repr(provider), str(vars(provider)), json.dumps(delivery.metadata)]
@@ -348,7 +285,7 @@ def test_the_key_appears_in_no_log_error_repr_file_or_metadata(
     wrong_key = hosted.provider(**{"api_key" if hosted.name == "seedance" else "api_token": "x"})
     for failing in (
         lambda: provider.status(job_id),
-        lambda: wrong_key.submit(make_request(refs, seed=8)),
+        lambda: wrong_key.submit(make_request(refs, seed=8, duration=4.0)),
         lambda: provider.fetch(job_id[:-3] + "zzz", tmp_path / "out"),
     ):
         with pytest.raises(ProviderError) as caught:

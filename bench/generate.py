@@ -33,12 +33,12 @@ from pathlib import Path
 
 from shortfilm.domain import Production
 from shortfilm.examples import example_dir
+from shortfilm.production.importing import import_production
 from shortfilm.providers.seedance import SeedanceProvider
+from shortfilm.review.decisions import approve_pending, local_owner
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_production
-from shortfilm.workflow.review import approve_pending, local_owner
+from shortfilm.takes.generate import generate_takes
 
 TAKES, CAP, MEAN_S, JITTER_S = 60, 12, 3.0, 1.0
 KEY = "bench-key"

@@ -46,11 +46,11 @@ from shortfilm.errors import InputError  # noqa: E402
 from shortfilm.examples import example_dir  # noqa: E402
 from shortfilm.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from shortfilm.media.probe import check_video  # noqa: E402
+from shortfilm.production.importing import import_spec  # noqa: E402
 from shortfilm.store.repo import Store  # noqa: E402
+from shortfilm.team.accounts import add_user  # noqa: E402
 from shortfilm.web.app import create_app  # noqa: E402
 from shortfilm.web.settings import UPLOAD_LIMITS, Settings  # noqa: E402
-from shortfilm.workflow.accounts import add_user  # noqa: E402
-from shortfilm.workflow.importing import import_spec  # noqa: E402
 
 RUNS = 5
 SLUG = "wasteland-villa"

@@ -5,7 +5,7 @@ starting within 0.4 s of each other; 1000 unlimited acquisitions in under 0.1 s)
 check the order of events, which no load can upset; the timings live here, each beside the
 floor it is compared with, measured in the same run:
 
-* ``chain_start_spread_s``: :func:`shortfilm.workflow.generate.generate_takes` on the example
+* ``chain_start_spread_s``: :func:`shortfilm.takes.generate.generate_takes` on the example
   (chains [1], [2, 3], [4]) with an in-process provider (``tests/fake_providers.TimedProvider``,
   0.6 s per take): seconds from the first chain head's submit to the third's. The baseline,
   ``pool_start_spread_s``, is the same spread for three empty tasks handed to a three-worker
@@ -38,12 +38,12 @@ from approvals import approve_board  # noqa: E402
 from fake_providers import TimedProvider  # noqa: E402
 
 from shortfilm.examples import example_dir  # noqa: E402
-from shortfilm.jobs.limits import RateLimiter  # noqa: E402
 from shortfilm.media.ffmpeg import run_ffmpeg  # noqa: E402
+from shortfilm.production.importing import import_spec  # noqa: E402
+from shortfilm.providers.limits import RateLimiter  # noqa: E402
 from shortfilm.spec import load_spec  # noqa: E402
 from shortfilm.store.repo import Store  # noqa: E402
-from shortfilm.workflow.generate import generate_takes  # noqa: E402
-from shortfilm.workflow.importing import import_spec  # noqa: E402
+from shortfilm.takes.generate import generate_takes  # noqa: E402
 
 SLUG = "wasteland-villa"
 RUNS = 5

@@ -39,6 +39,7 @@ from sqlalchemy import select
 from shortfilm.domain.people import Role
 from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.production.importing import import_production
 from shortfilm.spec import load_spec
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -52,8 +53,7 @@ from shortfilm.store.tables import (
     TakeAnalysisRow,
     TakeRow,
 )
-from shortfilm.workflow.accounts import add_user
-from shortfilm.workflow.importing import import_production
+from shortfilm.team.accounts import add_user
 
 CLIPS, TAKES = 20, 6
 CLIENTS = 50

@@ -4,8 +4,8 @@ stages: generation needs an approved board, the render approved takes."""
 from __future__ import annotations
 
 from shortfilm.domain.review import Checkpoint
+from shortfilm.review.decisions import approve_pending, local_owner
 from shortfilm.store.repo import Store
-from shortfilm.workflow.review import approve_pending, local_owner
 
 
 def approve_board(store: Store, slug: str) -> None:

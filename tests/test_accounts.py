@@ -16,7 +16,7 @@ from shortfilm.domain.people import Role
 from shortfilm.errors import InputError
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import UserRow, WebSessionRow
-from shortfilm.workflow.accounts import (
+from shortfilm.team.accounts import (
     add_user,
     authenticate,
     close_session,
@@ -190,9 +190,9 @@ def test_a_new_password_from_stdin_ends_the_old_passwords_sessions(
 def test_a_deactivated_user_gets_the_answer_a_wrong_password_gets(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
+    from shortfilm.team.accounts import deactivate_user
     from shortfilm.web.app import create_app
     from shortfilm.web.settings import Settings
-    from shortfilm.workflow.accounts import deactivate_user
 
     store = Store(tmp_path / "home")
     add_user(store, "mara", "editor", "correct horse")

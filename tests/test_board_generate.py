@@ -21,7 +21,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from shortfilm.board.asset_board import (
+    BOARD_IMAGE_KEY,
+    base_content_hash,
+    board_brief,
+    generate_board_image,
+)
 from shortfilm.errors import InputError, ProviderError, StoreError
+from shortfilm.production.importing import import_spec
 from shortfilm.providers.ark import ArkAPIError
 from shortfilm.providers.base import Reference
 from shortfilm.providers.http import RetryPolicy
@@ -39,13 +46,6 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import Base, BoardRow, EventRow
 from shortfilm.testing import FakeModelArk
-from shortfilm.workflow.board import (
-    BOARD_IMAGE_KEY,
-    base_content_hash,
-    board_brief,
-    generate_board_image,
-)
-from shortfilm.workflow.importing import import_spec
 
 KEY = "ark-5d1c9e7a-board-image-test-secret-never-logged"
 SLUG = "wasteland-villa"
@@ -528,7 +528,7 @@ def test_an_image_whose_version_number_was_taken_meanwhile_is_kept_and_said(
     """Someone else's board version took the next number in the same moment (the board's
     content check passed): the paid image is kept, recorded by an event, and the run says so,
     instead of failing on the unique version number."""
-    from shortfilm.workflow import board as board_module
+    from shortfilm.board import asset_board as board_module
 
     real = board_module.repo.next_version
     monkeypatch.setattr(

@@ -21,23 +21,23 @@ from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from shortfilm.cli import app
-from shortfilm.domain.people import Actor, Role
-from shortfilm.errors import GateError, InputError
-from shortfilm.providers import seedance
-from shortfilm.store import repo
-from shortfilm.store.repo import Store
-from shortfilm.store.tables import ArtifactNameRow, BoardRow, EventRow
-from shortfilm.workflow import review
-from shortfilm.workflow.board import (
+from shortfilm.board.asset_board import (
     BOARD_IMAGE_KEY,
     MAX_VIDEO_REFERENCES,
     add_reference,
     reference_entries,
 )
-from shortfilm.workflow.export import export_production
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import board_references, import_spec
+from shortfilm.cli import app
+from shortfilm.domain.people import Actor, Role
+from shortfilm.errors import GateError, InputError
+from shortfilm.production.export import export_production
+from shortfilm.production.importing import board_references, import_spec
+from shortfilm.providers import seedance
+from shortfilm.review import decisions as review
+from shortfilm.store import repo
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import ArtifactNameRow, BoardRow, EventRow
+from shortfilm.takes.generate import generate_takes
 
 SLUG = "wasteland-villa"
 VIC = Actor("vic", Role.VISUAL_OPERATOR)
@@ -115,8 +115,8 @@ def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
 def test_a_new_board_image_is_not_carried_onto_the_new_version(
     store: Store, tmp_path: Path
 ) -> None:
+    from shortfilm.board.asset_board import generate_board_image
     from shortfilm.providers.images import get_image_provider
-    from shortfilm.workflow.board import generate_board_image
 
     made = generate_board_image(store, SLUG, get_image_provider("board-sheet", tmp_path / "w"))
     assert BOARD_IMAGE_KEY in boards(store)[-1].blocks
@@ -342,7 +342,7 @@ def test_an_import_whose_board_number_was_taken_meanwhile_imports_nothing(
     """An upload took the next board number while the import ran: the import is refused as a
     conflict (not a database error) and leaves the store as it was."""
     from shortfilm.errors import ConflictError
-    from shortfilm.workflow import importing
+    from shortfilm.production import importing
 
     text = example_spec.read_text("utf-8")
     example_spec.write_text(text.replace("Hard sun, dust", "Low sun, dust"), "utf-8")
@@ -360,7 +360,7 @@ def test_an_import_whose_prompt_number_was_taken_meanwhile_imports_nothing(
     store: Store, example_spec: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shortfilm.errors import ConflictError
-    from shortfilm.workflow import importing
+    from shortfilm.production import importing
 
     spec = yaml.safe_load(example_spec.read_text("utf-8"))
     spec["clips"][1]["shots"][0]["action"] += " Dust lifts."

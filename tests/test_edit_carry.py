@@ -193,9 +193,9 @@ def _production(
     db_url: str, example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """Four clips of 2, 3, 6 and 2 s, Edit v1 the spec's cut, then the person's decisions."""
-    from shortfilm.workflow.external import import_take
-    from shortfilm.workflow.importing import import_spec
-    from shortfilm.workflow.timeline_edit import record_edit
+    from shortfilm.edit.versions import record_edit
+    from shortfilm.production.importing import import_spec
+    from shortfilm.takes.external import import_take
 
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
     data = yaml.safe_load(example_spec.read_text())
@@ -237,7 +237,7 @@ def _assert_kept(tl: Timeline) -> None:
 def test_a_new_take_keeps_the_persons_decisions_on_each_database(
     db_url: str, example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shortfilm.workflow.timeline_edit import load_edit, record_edit
+    from shortfilm.edit.versions import load_edit, record_edit
 
     home = _production(db_url, example_spec, tmp_path, monkeypatch)
     store = Store(home, db_url)
@@ -285,7 +285,7 @@ def test_run_says_what_it_kept_and_what_it_clamped(
     assert again["edit"] == {"version": 7, "carried": []}
     store = Store(home, db_url)
     try:
-        from shortfilm.workflow.timeline_edit import load_edit
+        from shortfilm.edit.versions import load_edit
 
         stored = load_edit(store, SLUG)
         assert stored is not None

@@ -27,6 +27,8 @@ from shortfilm.domain import ClipPlan, Production, Shot
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.errors import SpecError
 from shortfilm.examples import example_dir
+from shortfilm.production.export import export_production
+from shortfilm.production.importing import import_spec
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.lint import lint_production
 from shortfilm.prompts.render import NamedReference, render_plain, render_reference_mode
@@ -39,10 +41,8 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, PromptRow, TakeRow
+from shortfilm.takes.generate import GenerateResult, continuity_chains, generate_takes
 from shortfilm.testing import FakeModelArk
-from shortfilm.workflow.export import export_production
-from shortfilm.workflow.generate import GenerateResult, continuity_chains, generate_takes
-from shortfilm.workflow.importing import import_spec
 
 KEY = "ark-frames-5b1d-test-secret"
 MODEL = "dreamina-seedance-2-0-260128"

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline import Timeline
-from shortfilm.handoff.otio import read_otio, timeline_from_otio
+from shortfilm.edit.otio import read_otio, timeline_from_otio
+from shortfilm.edit.versions import load_edit
 from shortfilm.store.repo import Store
-from shortfilm.workflow.timeline_edit import load_edit
 
 pytestmark = pytest.mark.media
 
@@ -135,7 +135,7 @@ def test_importing_the_otio_gives_back_an_equal_timeline(
     version, tl = stored(home)
 
     def by_metadata(facts: Any) -> Any:
-        from shortfilm.handoff.otio import TakeIdentity
+        from shortfilm.edit.otio import TakeIdentity
 
         seg = next(s for s in tl.segments if s.take_id == facts.metadata["take_id"])
         return TakeIdentity(seg.clip, seg.take, seg.take_id, seg.media_sha256)
@@ -237,7 +237,7 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
         TextKind,
         Transition,
     )
-    from shortfilm.handoff.otio import TakeIdentity, TakeMedia, timeline_to_otio, write_otio
+    from shortfilm.edit.otio import TakeIdentity, TakeMedia, timeline_to_otio, write_otio
 
     segments = (
         Segment(2, 1, 12, "b" * 64, 13, 251, speed=1.5, audio=False, gain_db=-3.0),
@@ -294,7 +294,7 @@ def test_fcpxml_keeps_transitions_and_the_exact_rate(tmp_path: Path, rate: Fract
     from xml.etree import ElementTree
 
     from shortfilm.domain.timeline import Segment, TextItem, TextKind, Transition
-    from shortfilm.handoff.otio import (
+    from shortfilm.edit.otio import (
         CROSS_DISSOLVE_UID,
         TakeMedia,
         timeline_to_otio,

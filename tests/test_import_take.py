@@ -28,12 +28,12 @@ from shortfilm.cli import app
 from shortfilm.errors import InputError
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from shortfilm.media.probe import check_video, probe
+from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, TakeRow
-from shortfilm.workflow import external
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.importing import import_spec
+from shortfilm.takes import external
+from shortfilm.takes.external import import_take
 
 pytestmark = pytest.mark.media
 

@@ -28,11 +28,16 @@ from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 import shortfilm
+from shortfilm.board.asset_board import add_reference
 from shortfilm.cli import app
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.production import EditIntent, SoundEffectCue, SoundKind, TransitionKind
 from shortfilm.domain.timeline_ops import TakeSource, carry_edits, default_timeline
+from shortfilm.edit.versions import load_edit, record_edit, source_frames
 from shortfilm.errors import ConflictError, ProviderError
+from shortfilm.production.export import export_production
+from shortfilm.production.importing import ImportConflict, import_spec
+from shortfilm.production.pipeline import run_production
 from shortfilm.spec import load_spec
 from shortfilm.spec.merge import ABSENT, merge_specs
 from shortfilm.spec.stored import spec_from_dict
@@ -47,12 +52,7 @@ from shortfilm.store.tables import (
     ReviewRow,
     ScriptRow,
 )
-from shortfilm.workflow.board import add_reference
-from shortfilm.workflow.export import export_production
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import ImportConflict, import_spec
-from shortfilm.workflow.pipeline import run_production
-from shortfilm.workflow.timeline_edit import load_edit, record_edit, source_frames
+from shortfilm.takes.generate import generate_takes
 
 SLUG = "wasteland-villa"
 KEEPER = "refs/the-keeper.png"
@@ -507,7 +507,7 @@ def _suggestions() -> list[tuple[str, str]]:
     filled: ``(module, command)``."""
     root = Path(shortfilm.__file__).parent
     found: list[tuple[str, str]] = []
-    for module in sorted([*root.glob("workflow/*.py"), *root.glob("cli/*.py")]):
+    for module in sorted(p for p in root.rglob("*.py") if "testing" not in p.parts):
         text = module.read_text("utf-8")
         # messages only: the string literals outside docstrings and comments
         text = re.sub(r'"""(.|\n)*?"""', "", text)
@@ -548,7 +548,7 @@ def test_every_suggested_command_is_complete(
             problems.append(f"{where}: {command}: {result.output[-300:]}")
     assert problems == []
     # a take refused at review names how to pick another one, not just "select or generate"
-    assert ("review.py", f"shortfilm take select {SLUG} clip-02 1") in suggestions
+    assert ("decisions.py", f"shortfilm take select {SLUG} clip-02 1") in suggestions
 
 
 def test_the_run_and_add_reference_messages_say_how_to_approve(

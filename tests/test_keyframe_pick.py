@@ -24,12 +24,12 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.errors import InputError
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeRow
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.keyframes import pick_keyframe
+from shortfilm.takes.generate import generate_takes
+from shortfilm.takes.keyframes import pick_keyframe
 
 pytestmark = pytest.mark.media
 

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.errors import GateError
 from shortfilm.examples import example_dir
+from shortfilm.production.importing import import_production, import_spec
 from shortfilm.providers import registry
 from shortfilm.spec import load_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_production, import_spec
+from shortfilm.takes.generate import generate_takes
 
 runner = CliRunner()
 STORE_ON_BOTH = pytest.mark.usefixtures("db_env")
@@ -153,7 +153,7 @@ def test_plan_writes_clips_that_lint_clean(tmp_path: Path) -> None:
 
 def test_the_gate_selects_like_linting_each_clip_alone(example_spec: Path) -> None:
     from shortfilm.prompts.lint import Severity, lint_production
-    from shortfilm.workflow.linting import clips_with_errors
+    from shortfilm.prompts.linting import clips_with_errors
 
     production = load_spec(example_spec)
     clips = list(production.clips)

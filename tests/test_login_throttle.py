@@ -19,9 +19,9 @@ from httpx import Response
 
 from shortfilm.domain.people import Role
 from shortfilm.store.repo import Store
+from shortfilm.team.accounts import add_user
 from shortfilm.web.app import create_app
 from shortfilm.web.throttle import LoginThrottle, Throttled
-from shortfilm.workflow.accounts import add_user
 
 PASSWORD = "the right one"
 

@@ -25,8 +25,8 @@ from shortfilm.errors import InputError
 from shortfilm.media.analysis import analyse
 from shortfilm.media.limits import ENV_LIMITS, MediaLimits, MediaTooLarge, limits_from_env
 from shortfilm.media.probe import check_video, probe
+from shortfilm.production.importing import import_spec
 from shortfilm.store.repo import Store
-from shortfilm.workflow.importing import import_spec
 
 pytestmark = pytest.mark.media
 
@@ -203,7 +203,7 @@ def test_code_that_decodes_frames_itself_opens_through_the_same_check(
     """The keyframe fallback (the clearest frame of the last 1.5 s) and the full-size frame
     writer decode with PyAV directly: they are held to the limits too."""
     from shortfilm.media.keyframe import pick_keyframe
-    from shortfilm.workflow.keyframes import write_frame
+    from shortfilm.takes.keyframes import write_frame
 
     monkeypatch.setenv(ENV_LIMITS, "width=1000,height=1000")
     big = crafted["2048x2048"]

@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.media.loudness import measure
 from shortfilm.media.probe import probe
+from shortfilm.production.importing import import_spec
 from shortfilm.providers import registry
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store, count
 from shortfilm.store.tables import ArtifactRow, KeyframeRow, RenderRow, TakeRow
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
+from shortfilm.takes.generate import generate_takes
 
 pytestmark = pytest.mark.media
 

@@ -24,6 +24,7 @@ from fake_chat_server import FakeChatServer, running_chat_server
 from shortfilm.domain import AssetBoard, ClipPlan, Production, Script, parse_camera_move
 from shortfilm.errors import InputError, ProviderError, SpecError
 from shortfilm.prompts.drafting import DraftError, draft_clips, parse_reply
+from shortfilm.prompts.plan_file import DETERMINISTIC, plan_script
 from shortfilm.prompts.planning import (
     JOB_PHRASES,
     ClipJob,
@@ -35,7 +36,6 @@ from shortfilm.providers.chat import ChatClient
 from shortfilm.spec import dump_spec, load_spec, spec_to_dict
 from shortfilm.spec.models import ClipPlanSpec
 from shortfilm.spec.script_file import read_script, read_script_file
-from shortfilm.workflow.planning import DETERMINISTIC, plan_script
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SCRIPT_50S = SCRIPTS / "wasteland-50s.yaml"
@@ -120,7 +120,7 @@ def test_same_script_same_plan_even_across_processes(board: AssetBoard) -> None:
     )
     code = (
         "import sys; from pathlib import Path; from shortfilm.examples import example_dir;"
-        "from shortfilm.spec import load_spec; from shortfilm.workflow.planning import plan_script;"
+        "from shortfilm.spec import load_spec; from shortfilm.prompts.plan_file import plan_script;"
         "b = load_spec(example_dir('wasteland-villa')).board;"
         "sys.stdout.write(plan_script(Path(sys.argv[1]), 50, board=b).yaml_text)"
     )

@@ -28,14 +28,14 @@ from shortfilm.cli import app
 from shortfilm.examples import example_dir
 from shortfilm.media.analysis import Analysis, analyse, image_palette
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeAnalysisRow, TakeRow
-from shortfilm.workflow import take_qc
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.qc import (
+from shortfilm.takes import qc as take_qc
+from shortfilm.takes.external import import_take
+from shortfilm.takes.generate import generate_takes
+from shortfilm.takes.qc_rules import (
     PALETTE_WARN_DE,
     QC_VERSION,
     BoardLook,

@@ -21,6 +21,8 @@ from approvals import approve_takes
 from timeline_home import SLUG, home_copy
 
 from shortfilm.domain.timeline import CUT, Segment, TextItem, TextKind, Timeline
+from shortfilm.edit.assemble import EditResult, RenderCheckError, assemble_edit
+from shortfilm.edit.versions import load_edit
 from shortfilm.errors import InputError
 from shortfilm.media import verify as verify_module
 from shortfilm.media.ffmpeg import run_ffmpeg
@@ -35,12 +37,10 @@ from shortfilm.media.presets import (
 from shortfilm.media.render import RenderPlan, grab_frame, render
 from shortfilm.media.subtitles import frames_to_ms, srt, webvtt
 from shortfilm.media.verify import verify
+from shortfilm.production.importing import import_spec
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import RenderRow
-from shortfilm.workflow.edit import EditResult, RenderCheckError, assemble_edit
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.timeline_edit import load_edit
+from shortfilm.takes.external import import_take
 
 pytestmark = pytest.mark.media
 

@@ -20,17 +20,17 @@ from conftest import database_for
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import CHANNELS, VERTICAL
 from shortfilm.media.probe import probe
 from shortfilm.media.verify import read_streams
+from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import EditRow, EventRow
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.timeline_edit import record_edit
+from shortfilm.takes.external import import_take
 
 pytestmark = pytest.mark.media
 

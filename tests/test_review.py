@@ -34,16 +34,16 @@ from shortfilm.domain.review import (
     check_decision,
     standing,
 )
+from shortfilm.edit.assemble import assemble_edit
+from shortfilm.edit.versions import record_edit
 from shortfilm.errors import ConflictError, GateError, InputError, PermissionDenied
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.production.importing import import_spec
+from shortfilm.review import decisions as review
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, ClipRow, EditRow, RenderRow, ReviewRow, TakeRow
-from shortfilm.workflow import review
-from shortfilm.workflow.edit import assemble_edit
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.timeline_edit import record_edit
+from shortfilm.takes.generate import generate_takes
 
 SLUG = "wasteland-villa"
 OWNER = Actor("ines", Role.OWNER, 1)
@@ -379,7 +379,7 @@ def test_approving_a_take_selects_it_as_the_reviewers_pick(store: Store, small_c
 def test_a_failed_render_cannot_be_approved_and_shows_as_failed(
     store: Store, small_clip: Path
 ) -> None:
-    from shortfilm.workflow.status import production_status
+    from shortfilm.production.status import production_status
 
     review.decide(store, SLUG, "board", _board_id(store), OWNER, "approve")
     _generate(store, small_clip)
@@ -645,7 +645,7 @@ def test_run_goes_end_to_end_with_the_local_owners_approvals_and_stops_without_t
     tmp_path: Path, example_spec: Path, small_clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shortfilm.media.presets import CHANNELS, VERTICAL
-    from shortfilm.workflow.pipeline import run_production
+    from shortfilm.production.pipeline import run_production
 
     monkeypatch.setenv("SHORTFILM_USER", "ines")
     small = dataclasses.replace(VERTICAL, width=270, height=480)

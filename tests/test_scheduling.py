@@ -10,10 +10,10 @@ from approvals import approve_board
 from fake_providers import TimedProvider
 
 from shortfilm.domain import ClipPlan, Shot
+from shortfilm.production.importing import import_spec
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
-from shortfilm.workflow.generate import continuity_chains, generate_takes
-from shortfilm.workflow.importing import import_spec
+from shortfilm.takes.generate import continuity_chains, generate_takes
 
 STORE_ON_BOTH = pytest.mark.usefixtures("db_env")
 """For the tests that keep takes in a home: run them on SQLite and on PostgreSQL."""
@@ -85,7 +85,7 @@ class _Clock:
 
 
 def test_rate_limiter_spaces_submits(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shortfilm.jobs import limits
+    from shortfilm.providers import limits
 
     clock = _Clock()
     monkeypatch.setattr(limits, "time", clock)
@@ -112,7 +112,7 @@ def test_budget_refuses_takes_that_would_pass_it_and_cost_adds_up(
 
     from shortfilm.cli import app
     from shortfilm.domain.production import Budget
-    from shortfilm.workflow.importing import import_production
+    from shortfilm.production.importing import import_production
 
     production = dataclasses.replace(
         load_spec(example_spec), budget=Budget(limit=2.5, unit="credits")
@@ -176,7 +176,7 @@ def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None
 
     from shortfilm.errors import ProviderError
     from shortfilm.providers.base import ProviderJob, TakeStatus
-    from shortfilm.workflow.generate import _Poller
+    from shortfilm.takes.generate import _Poller
 
     calls: list[list[str]] = []
     outages = [2]
@@ -211,7 +211,7 @@ def test_a_persons_pick_is_kept_and_not_paid_for_again(
 ) -> None:
     from shortfilm.store import repo
     from shortfilm.store.tables import ClipRow, TakeRow
-    from shortfilm.workflow.external import import_take
+    from shortfilm.takes.external import import_take
 
     store = Store(tmp_path / "home")
     import_spec(store, example_spec)

@@ -23,6 +23,8 @@ import yaml
 from PIL import Image
 
 from shortfilm.errors import InputError, SpecError
+from shortfilm.production.export import export_production
+from shortfilm.production.importing import import_production, import_spec
 from shortfilm.spec import load_spec
 from shortfilm.spec.limits import (
     MAX_BEATS,
@@ -40,8 +42,6 @@ from shortfilm.spec.limits import (
 )
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ArtifactRow, BoardRow, ProductionRow, PromptRow
-from shortfilm.workflow.export import export_production
-from shortfilm.workflow.importing import import_production, import_spec
 
 SLUG = "wasteland-villa"
 

@@ -32,21 +32,21 @@ from shortfilm.domain.staleness import (
     StalenessFacts,
     staleness,
 )
+from shortfilm.edit.versions import record_edit
 from shortfilm.errors import GateError
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.production.importing import import_spec
+from shortfilm.production.report import report_path, write_report
+from shortfilm.production.status import production_status
+from shortfilm.review import decisions as review
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import EditRow, RenderRow
+from shortfilm.takes.external import import_take
+from shortfilm.takes.generate import generate_takes
+from shortfilm.team.accounts import add_user
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
-from shortfilm.workflow import review
-from shortfilm.workflow.accounts import add_user
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.report import report_path, write_report
-from shortfilm.workflow.status import production_status
-from shortfilm.workflow.timeline_edit import record_edit
 
 SLUG = "wasteland-villa"
 OWNER = Actor("ines", Role.OWNER, 1)

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from shortfilm.production.importing import import_spec
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store, count
 from shortfilm.store.tables import (
@@ -20,7 +21,6 @@ from shortfilm.store.tables import (
     PromptRow,
     ScriptRow,
 )
-from shortfilm.workflow.importing import import_spec
 
 
 def test_migrations_create_exactly_the_models(tmp_path: Path, db_url: str) -> None:

@@ -22,14 +22,14 @@ from conftest import at_once
 from fake_providers import TimedProvider
 from sqlalchemy import select
 
+from shortfilm.production.importing import import_spec
 from shortfilm.providers.base import Delivery
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, TakeRow, utcnow
-from shortfilm.workflow import take_claims
-from shortfilm.workflow.generate import GenerateResult, generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.take_claims import Runner
+from shortfilm.takes import claims as take_claims
+from shortfilm.takes.claims import Runner
+from shortfilm.takes.generate import GenerateResult, generate_takes
 
 SLUG = "wasteland-villa"
 
@@ -229,7 +229,7 @@ def test_two_qc_runs_of_one_take_at_once_leave_one_report(
 ) -> None:
     """A run's QC and a `qc show --again` finishing together: one report, one set of candidates."""
     from shortfilm.store.tables import KeyframeRow, TakeAnalysisRow
-    from shortfilm.workflow.take_qc import review_take
+    from shortfilm.takes.qc import review_take
 
     take = _takes(made)[0].id
     _meeting(monkeypatch, "keyframe_candidates")
@@ -258,8 +258,8 @@ def test_two_qc_runs_of_one_take_at_once_leave_one_report(
 def test_two_people_picking_a_keyframe_at_once_leave_one_chosen(
     made: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shortfilm.workflow.keyframes import pick_keyframe
-    from shortfilm.workflow.take_qc import review_take
+    from shortfilm.takes.keyframes import pick_keyframe
+    from shortfilm.takes.qc import review_take
 
     review_take(made, _takes(made)[0].id)  # the QC a pick reads first, made beforehand
     _meeting(monkeypatch, "chosen_keyframe")
@@ -298,7 +298,7 @@ def test_status_says_which_run_drives_each_take_in_flight(
     from typer.testing import CliRunner
 
     from shortfilm.cli import app
-    from shortfilm.workflow.status import production_status
+    from shortfilm.production.status import production_status
 
     *_, third, last = _takes(made)
     with made.session() as s:

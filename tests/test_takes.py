@@ -8,12 +8,12 @@ import pytest
 from approvals import approve_board
 from fake_providers import RefusingProvider, TimedProvider
 
+from shortfilm.production.importing import import_spec
+from shortfilm.prompts.lessons import lessons_for
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.lessons import lessons_for
-from shortfilm.workflow.takes import note_take
+from shortfilm.takes.generate import generate_takes
+from shortfilm.takes.notes import note_take
 
 pytestmark = pytest.mark.usefixtures("db_env")  # every test on SQLite and on PostgreSQL
 

@@ -37,8 +37,10 @@ from typer.testing import CliRunner
 
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Role
+from shortfilm.edit.versions import load_edit
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.providers import registry
+from shortfilm.review import decisions as review
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     BoardRow,
@@ -49,11 +51,9 @@ from shortfilm.store.tables import (
     ScriptRow,
     TakeRow,
 )
+from shortfilm.team.accounts import add_user
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
-from shortfilm.workflow import review
-from shortfilm.workflow.accounts import add_user
-from shortfilm.workflow.timeline_edit import load_edit
 
 SLUG = "wasteland-villa"
 PASSWORD = "review pass 1"

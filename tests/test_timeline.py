@@ -503,10 +503,10 @@ def test_bad_edits_exit_2_with_one_line_and_store_nothing(
 def test_a_run_keeps_a_persons_edits_across_a_new_take(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
+    from shortfilm.edit.versions import load_edit, record_edit
     from shortfilm.media.ffmpeg import run_ffmpeg
-    from shortfilm.workflow.external import import_take
-    from shortfilm.workflow.importing import import_spec
-    from shortfilm.workflow.timeline_edit import load_edit, record_edit
+    from shortfilm.production.importing import import_spec
+    from shortfilm.takes.external import import_take
 
     home = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
     assert cli(home, "edit", "trim", SLUG, "2", "--in", "1", "--out", "10")[0] == 0
@@ -540,7 +540,7 @@ def test_a_run_keeps_a_persons_edits_across_a_new_take(
 def test_old_edit_rows_still_read_and_are_not_repeated(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    from shortfilm.workflow.timeline_edit import load_edit, record_edit, spec_timeline
+    from shortfilm.edit.versions import load_edit, record_edit, spec_timeline
 
     home = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
     store = Store(home)
@@ -584,10 +584,10 @@ def test_old_edit_rows_still_read_and_are_not_repeated(
 
 @pytest.mark.media
 def test_edit_versions_on_each_database(db_url: str, example_spec: Path, tmp_path: Path) -> None:
+    from shortfilm.edit.versions import record_edit, trim_clip
     from shortfilm.media.ffmpeg import run_ffmpeg
-    from shortfilm.workflow.external import import_take
-    from shortfilm.workflow.importing import import_spec
-    from shortfilm.workflow.timeline_edit import record_edit, trim_clip
+    from shortfilm.production.importing import import_spec
+    from shortfilm.takes.external import import_take
 
     data = yaml.safe_load(example_spec.read_text())
     data["edit"] = {"title_card": {"text": "T", "duration_s": 1}, "crossfade_s": 0.25}
@@ -620,7 +620,7 @@ def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
 ) -> None:
     """Two people's edit commands both numbered their version the same: the second is told the
     edit changed (exit 1, a 409 on the web), nothing half-saved."""
-    from shortfilm.workflow import timeline_edit
+    from shortfilm.edit import versions as timeline_edit
 
     private = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
     before = edit_versions(private)

@@ -32,9 +32,8 @@ from shortfilm.domain.timeline import (
     Timeline,
     Transition,
 )
-from shortfilm.errors import InputError
-from shortfilm.handoff import otio as handoff
-from shortfilm.handoff.otio import (
+from shortfilm.edit import otio as handoff
+from shortfilm.edit.otio import (
     MAX_OTIO_DEPTH,
     TakeIdentity,
     TakeMedia,
@@ -44,6 +43,7 @@ from shortfilm.handoff.otio import (
     timeline_to_otio,
     write_otio,
 )
+from shortfilm.errors import InputError
 
 SEGMENTS = (
     Segment(1, 1, 11, "a" * 64, 0, 100, speed=1.5),

@@ -26,6 +26,7 @@ from web_home import PASSWORD, SLUG, USERS, make_video, upload_traces
 
 from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.errors import GateError
+from shortfilm.review import decisions as review
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
@@ -43,7 +44,6 @@ from shortfilm.web import uploads
 from shortfilm.web.app import create_app
 from shortfilm.web.multipart import reads_upload
 from shortfilm.web.settings import Settings
-from shortfilm.workflow import review
 
 pytestmark = pytest.mark.media
 

@@ -22,8 +22,8 @@ import pytest
 from conftest import service_missing
 from web_home import PASSWORD, SLUG
 
+from shortfilm.review import decisions as review
 from shortfilm.store.repo import Store
-from shortfilm.workflow import review
 
 pytestmark = pytest.mark.media
 

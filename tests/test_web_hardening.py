@@ -34,10 +34,10 @@ from shortfilm.domain.review import CRITERION_KEYS
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow
+from shortfilm.team.accounts import add_user
 from shortfilm.web.app import create_app
 from shortfilm.web.multipart import reads_upload
 from shortfilm.web.settings import Settings
-from shortfilm.workflow.accounts import add_user
 
 pytestmark = pytest.mark.media
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from approvals import approve_board
 
+from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
+from shortfilm.production.importing import import_spec
 from shortfilm.providers import registry
 from shortfilm.store.repo import Store, count
 from shortfilm.store.tables import EditRow
-from shortfilm.workflow.generate import generate_takes
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.timeline_edit import record_edit
+from shortfilm.takes.generate import generate_takes
 
 SLUG = "wasteland-villa"
 

@@ -15,17 +15,17 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from shortfilm.domain.people import Role
+from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import presets_for_channels
+from shortfilm.production.importing import import_spec
+from shortfilm.review import decisions as review
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, EventRow, RenderRow, TakeRow
-from shortfilm.workflow import review
-from shortfilm.workflow.accounts import add_user
-from shortfilm.workflow.external import import_take
-from shortfilm.workflow.importing import import_spec
-from shortfilm.workflow.timeline_edit import record_edit
+from shortfilm.takes.external import import_take
+from shortfilm.team.accounts import add_user
 
 SLUG = "wasteland-villa"
 PASSWORD = "review pass 1"

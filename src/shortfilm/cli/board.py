@@ -35,8 +35,8 @@ def board_generate(
     home: HomeOpt = Path("."),
 ) -> None:
     """Make the board image from the brief and the reference images, as a new board version."""
+    from shortfilm.board.asset_board import generate_board_image
     from shortfilm.providers.images import get_image_provider
-    from shortfilm.workflow.board import generate_board_image
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
@@ -69,8 +69,8 @@ def board_add_reference(
     home: HomeOpt = Path("."),
 ) -> None:
     """Add a reference image to the board as a new draft version (review it before generating)."""
-    from shortfilm.workflow.board import add_reference
-    from shortfilm.workflow.review import local_owner
+    from shortfilm.board.asset_board import add_reference
+    from shortfilm.review.decisions import local_owner
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))

@@ -119,8 +119,8 @@ def fail(exc: ShortfilmError) -> NoReturn:
 
 def open_store(home: Path) -> Any:
     """The store of ``home``, its report rewritten after each change a command makes."""
+    from shortfilm.production.report import keep_reports_current
     from shortfilm.store.repo import Store
-    from shortfilm.workflow.report import keep_reports_current
 
     global _home
     _home = home

@@ -45,7 +45,7 @@ def lint(
     from dataclasses import asdict
 
     from shortfilm.prompts.lint import has_errors
-    from shortfilm.workflow.linting import lint_with_lessons
+    from shortfilm.prompts.linting import lint_with_lessons
 
     if output not in ("text", "json"):
         fail(InputError(f"--format must be text or json, not {output!r}"))
@@ -126,9 +126,9 @@ def plan(
     from dataclasses import replace
 
     from shortfilm.prompts.lint import Severity, lint_production
+    from shortfilm.prompts.plan_file import plan_script
     from shortfilm.providers.chat import ChatClient
     from shortfilm.spec import load_spec
-    from shortfilm.workflow.planning import plan_script
 
     try:
         production = load_spec(spec) if spec else None
@@ -165,7 +165,7 @@ def cost(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Spend per clip (failed takes included), against the budget, and per approved second."""
-    from shortfilm.workflow.cost import cost_report
+    from shortfilm.production.cost import cost_report
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))

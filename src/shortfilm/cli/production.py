@@ -56,9 +56,9 @@ def import_(
     meanwhile (a reference added with `board add-reference` or in the web app) is kept; a field
     changed in both places stops the import (exit 1), naming both values.
     """
+    from shortfilm.production.importing import import_production
     from shortfilm.spec import load_spec
     from shortfilm.spec.load import spec_file_of
-    from shortfilm.workflow.importing import import_production
 
     try:
         production = load_spec(spec)  # before the store opens: a bad spec writes nothing
@@ -121,10 +121,10 @@ def _run(
     force: bool = False,
     approve: bool = False,
 ) -> Any:
+    from shortfilm.production.pipeline import run_production
     from shortfilm.providers import registry
+    from shortfilm.review.decisions import local_owner
     from shortfilm.spec import load_spec
-    from shortfilm.workflow.pipeline import run_production
-    from shortfilm.workflow.review import local_owner
 
     load_spec(spec)  # validate before anything is created
     provider = registry.get(provider_name, home / "work" / provider_name)
@@ -218,7 +218,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every production's stages, and what is pending."""
-    from shortfilm.workflow.status import production_status
+    from shortfilm.production.status import production_status
 
     if not (home / "shortfilm.db").exists() and "SHORTFILM_DATABASE_URL" not in os.environ:
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
@@ -282,7 +282,7 @@ def export(
     artifacts: Annotated[bool, typer.Option(help="Copy takes, keyframes and renders.")] = True,
 ) -> None:
     """Write a production back as a spec plus its artifacts: the template of the next film."""
-    from shortfilm.workflow.export import export_production
+    from shortfilm.production.export import export_production
 
     try:
         with store_at(home) as store:

@@ -69,7 +69,7 @@ def qc_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Analyse any video and check it; nothing is stored. Exit 1 when a check fails."""
-    from shortfilm.workflow.take_qc import check_file
+    from shortfilm.takes.qc import check_file
 
     try:
         if plan is None:
@@ -106,7 +106,7 @@ def qc_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """A take's stored QC report and keyframe candidates. Exit 1 when a check fails."""
-    from shortfilm.workflow.take_qc import stored_qc
+    from shortfilm.takes.qc import stored_qc
 
     position = parse_clip(clip)
     if not is_home(home):
@@ -185,7 +185,7 @@ def keyframes_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The best keyframe candidates of any video: clear, well exposed, still, spread in time."""
-    from shortfilm.workflow.keyframes import file_keyframes
+    from shortfilm.takes.keyframes import file_keyframes
 
     try:
         found = file_keyframes(video, top=top, out=out_dir)
@@ -235,7 +235,7 @@ def keyframe_pick(
 ) -> None:
     """Choose the take's keyframe yourself (full size, under your name: SHORTFILM_USER or your
     login). The next clip continuing it is generated again from that frame on the next run."""
-    from shortfilm.workflow.keyframes import pick_keyframe
+    from shortfilm.takes.keyframes import pick_keyframe
 
     position = parse_clip(clip)
     if not is_home(home):

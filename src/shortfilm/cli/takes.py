@@ -41,7 +41,7 @@ def note(
     home: HomeOpt = Path("."),
 ) -> None:
     """Leave a note on a take (and optionally mark it failed): failed takes teach."""
-    from shortfilm.workflow.takes import note_take
+    from shortfilm.takes.notes import note_take
 
     try:
         with store_at(home) as store:
@@ -70,7 +70,7 @@ def take_import(
     A file that is not a whole video (empty, an image, audio only, truncated) exits 2 and
     nothing is stored; importing the same file again for the same clip adds nothing.
     """
-    from shortfilm.workflow.external import import_take
+    from shortfilm.takes.external import import_take
 
     position = parse_clip(clip)
     if not is_home(home):
@@ -116,7 +116,7 @@ def take_select(
     home: HomeOpt = Path("."),
 ) -> None:
     """Make a take the clip's selection (your pick, kept by run; still to be approved)."""
-    from shortfilm.workflow.review import local_owner, select_take
+    from shortfilm.review.decisions import local_owner, select_take
 
     try:
         with store_at(home) as store:

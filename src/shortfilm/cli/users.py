@@ -56,7 +56,7 @@ def user_add(
     home: HomeOpt = Path("."),
 ) -> None:
     """Add a user; the password is read from stdin (never an argument: it would be in history)."""
-    from shortfilm.workflow.accounts import add_user, parse_role
+    from shortfilm.team.accounts import add_user, parse_role
 
     try:
         parse_role(role)  # before asking for a password
@@ -71,7 +71,7 @@ def user_add(
 @user_app.command("list")
 def user_list(home: HomeOpt = Path(".")) -> None:
     """The users, their roles, and who is deactivated (since when)."""
-    from shortfilm.workflow.accounts import list_accounts
+    from shortfilm.team.accounts import list_accounts
 
     try:
         with store_at(home) as store:
@@ -97,7 +97,7 @@ def _sessions(n: int) -> str:
 def user_deactivate(name: NameArg, home: HomeOpt = Path(".")) -> None:
     """Lock a user out: their web sessions end now and they can no longer log in. What they
     wrote keeps their name; 'user activate' lets them back in."""
-    from shortfilm.workflow.accounts import deactivate_user
+    from shortfilm.team.accounts import deactivate_user
 
     try:
         with store_at(home) as store:
@@ -114,7 +114,7 @@ def user_deactivate(name: NameArg, home: HomeOpt = Path(".")) -> None:
 @user_app.command("activate")
 def user_activate(name: NameArg, home: HomeOpt = Path(".")) -> None:
     """Let a deactivated user log in again, with the password they had."""
-    from shortfilm.workflow.accounts import activate_user
+    from shortfilm.team.accounts import activate_user
 
     try:
         with store_at(home) as store:
@@ -129,7 +129,7 @@ def user_activate(name: NameArg, home: HomeOpt = Path(".")) -> None:
 def user_passwd(name: NameArg, home: HomeOpt = Path(".")) -> None:
     """Set a user's password, read from stdin like 'user add' (typed twice, never echoed, at a
     terminal); their web sessions end, so the old password's logins stop working."""
-    from shortfilm.workflow.accounts import change_password, get_account
+    from shortfilm.team.accounts import change_password, get_account
 
     try:
         with store_at(home) as store:

@@ -86,7 +86,7 @@ class Store:
         self.after_change: list[Callable[[frozenset[int]], None]] = []
         """Called after a transaction that appended events commits, with the ids of the
         productions they were about: for what is derived from the store and kept beside it (the
-        report, :func:`shortfilm.workflow.report.keep_reports_current`)."""
+        report, :func:`shortfilm.production.report.keep_reports_current`)."""
 
     def close(self) -> None:
         self.engine.dispose()

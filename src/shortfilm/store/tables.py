@@ -172,7 +172,7 @@ class KeyframeRow(Base):
 
 
 class TakeAnalysisRow(Base):
-    """The QC report of one take (:mod:`shortfilm.workflow.qc`): the analysis summary, each check
+    """The QC report of one take (:mod:`shortfilm.takes.qc_rules`): the analysis summary, each check
     against the clip's plan, and the keyframe candidates found. Derived from the take's video, so
     re-made in place (newer QC rules, ``qc show --again``), never versioned."""
 
@@ -307,7 +307,7 @@ class UserRow(Base):
 
     Only the argon2 hash of the password is stored; ``active`` false locks the account out
     without losing the name its past reviews and comments carry, and ``deactivated_at`` says
-    since when (both are set and cleared together, in :mod:`shortfilm.workflow.accounts`)."""
+    since when (both are set and cleared together, in :mod:`shortfilm.team.accounts`)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)

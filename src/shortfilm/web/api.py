@@ -1,7 +1,7 @@
 """The JSON API (OpenAPI at ``/api/openapi.json``): everything the pages do.
 
 Reads come from :mod:`shortfilm.web.read_model`; every write calls the workflow
-(:mod:`shortfilm.workflow.review`), whose role checks, checkpoint rules and revisions decide;
+(:mod:`shortfilm.review.decisions`), whose role checks, checkpoint rules and revisions decide;
 :mod:`shortfilm.web.errors` turns its refusals into 403 / 409 / 400.
 """
 
@@ -13,6 +13,8 @@ from fastapi import APIRouter
 
 from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
 from shortfilm.domain.staleness import Stale
+from shortfilm.review import decisions as review
+from shortfilm.review.checklist import checklist_and_staleness
 from shortfilm.web import read_model
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.schemas import (
@@ -24,8 +26,6 @@ from shortfilm.web.schemas import (
     SelectBody,
 )
 from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
-from shortfilm.workflow import review
-from shortfilm.workflow.checklist import checklist_and_staleness
 
 router = APIRouter(prefix="/api")
 

@@ -13,7 +13,9 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import PlainTextResponse
 
+from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
+from shortfilm.takes.qc import QCQueue
 from shortfilm.web import api, errors, forms, login, media, pages
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard
@@ -21,8 +23,6 @@ from shortfilm.web.deps import numbers_in_range
 from shortfilm.web.rendering import PageCache, make_templates
 from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
-from shortfilm.workflow.report import keep_reports_current
-from shortfilm.workflow.take_qc import QCQueue
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:

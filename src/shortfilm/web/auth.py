@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shortfilm.domain.people import Actor
 from shortfilm.store.repo import Store
+from shortfilm.team.accounts import session_actor
 from shortfilm.web.multipart import FormBody, read_multipart, reads_upload
-from shortfilm.workflow.accounts import session_actor
 
 COOKIE = "shortfilm_session"
 CSRF_HEADER = "x-csrf-token"

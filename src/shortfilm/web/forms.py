@@ -14,11 +14,11 @@ from starlette.responses import RedirectResponse, Response
 
 from shortfilm.domain.review import CRITERIA, Checkpoint, Decision, Score, SubjectKind
 from shortfilm.errors import InputError
+from shortfilm.review import decisions as review
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
 from shortfilm.web.schemas import beyond_max_id
 from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
-from shortfilm.workflow import review
 
 router = APIRouter(include_in_schema=False)
 

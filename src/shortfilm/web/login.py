@@ -17,11 +17,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shortfilm.domain.people import Actor
 from shortfilm.store.repo import Store
+from shortfilm.team import accounts
 from shortfilm.web.auth import COOKIE, session_cookie
 from shortfilm.web.deps import TheStore
 from shortfilm.web.rendering import templates
 from shortfilm.web.throttle import LoginThrottle, Throttled
-from shortfilm.workflow import accounts
 
 router = APIRouter(include_in_schema=False)
 

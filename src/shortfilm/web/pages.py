@@ -15,12 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
 from shortfilm.domain.review import CRITERIA, Checkpoint, StepState
+from shortfilm.review.checklist import checklist_and_staleness
 from shortfilm.store.repo import Store
 from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.rendering import PageCache, personal, render, templates
-from shortfilm.workflow.checklist import checklist_and_staleness
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,7 +1,7 @@
 """What the pages show, read in a handful of bulk queries per page (never one per take).
 
 Each function takes an open session and returns plain dataclasses the templates and the JSON
-API both render. Writes never happen here: they go through :mod:`shortfilm.workflow.review`.
+API both render. Writes never happen here: they go through :mod:`shortfilm.review.decisions`.
 A subject's standing is its latest review decision (:func:`shortfilm.domain.review.standing`).
 """
 
@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shortfilm.board.asset_board import BOARD_IMAGE_KEY
 from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
 from shortfilm.domain.staleness import Stale, stale_take
+from shortfilm.review.checklist import clip_facts, production_snapshot
 from shortfilm.store import repo
 from shortfilm.store.tables import (
     ArtifactNameRow,
@@ -36,8 +38,6 @@ from shortfilm.store.tables import (
     TakeRow,
 )
 from shortfilm.web.errors import NotFound
-from shortfilm.workflow.board import BOARD_IMAGE_KEY
-from shortfilm.workflow.checklist import clip_facts, production_snapshot
 
 ACTIVITY_LIMIT = 50
 

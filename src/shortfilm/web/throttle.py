@@ -49,7 +49,7 @@ from dataclasses import dataclass
 KNOWN_ADDRESSES = 8
 """Addresses remembered per name that has logged in: they pass the name-wide window."""
 NAME_CHARS = 200
-"""A user name's longest (:func:`~shortfilm.workflow.accounts.add_user`): a key keeps no more of
+"""A user name's longest (:func:`~shortfilm.team.accounts.add_user`): a key keeps no more of
 what was typed, so 10,000 counts of made-up names stay a few megabytes."""
 
 

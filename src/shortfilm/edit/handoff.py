@@ -20,8 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from shortfilm.domain.timeline import TimelineError
-from shortfilm.errors import InputError
-from shortfilm.handoff.otio import (
+from shortfilm.edit.otio import (
     FORMATS,
     ClipFacts,
     Resolve,
@@ -32,17 +31,18 @@ from shortfilm.handoff.otio import (
     timeline_to_otio,
     write_otio,
 )
-from shortfilm.media.probe import probe
-from shortfilm.store import naming, repo
-from shortfilm.store.artifacts import sha256_file
-from shortfilm.store.repo import Store
-from shortfilm.store.tables import ClipRow, TakeRow
-from shortfilm.workflow.timeline_edit import (
+from shortfilm.edit.versions import (
     EditChange,
     change_edit,
     load_edit,
     source_frames,
 )
+from shortfilm.errors import InputError
+from shortfilm.media.probe import probe
+from shortfilm.store import naming, repo
+from shortfilm.store.artifacts import sha256_file
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import ClipRow, TakeRow
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from shortfilm.store import naming, repo
 from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, PromptRow, TakeRow, utcnow
-from shortfilm.workflow.people import current_person
-from shortfilm.workflow.take_qc import review_take
+from shortfilm.takes.qc import review_take
+from shortfilm.team.people import current_person
 
 PROVIDER = "external"
 """The ``provider`` of every imported take: nobody was asked to generate it."""
@@ -106,7 +106,7 @@ def import_take(
     :class:`~shortfilm.media.limits.MediaTooLarge` from the headers, before any decoding.
 
     Once the take is stored it is analysed and judged against the clip's plan, and its keyframe
-    candidates are kept (:func:`~shortfilm.workflow.take_qc.review_take`); a QC that cannot run
+    candidates are kept (:func:`~shortfilm.takes.qc.review_take`); a QC that cannot run
     records its error and never undoes the import. With ``review`` off that is left to the
     caller (the web app queues it); until it runs the take has no report, and whatever reads
     one first (``qc show``, ``run``, ``keyframe pick``) runs it then.

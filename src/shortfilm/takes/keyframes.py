@@ -22,8 +22,8 @@ from shortfilm.media.probe import open_checked
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeRow
-from shortfilm.workflow.people import AUTO, current_person
-from shortfilm.workflow.take_qc import find_take, review_take
+from shortfilm.takes.qc import find_take, review_take
+from shortfilm.team.people import AUTO, current_person
 
 if TYPE_CHECKING:
     import numpy as np

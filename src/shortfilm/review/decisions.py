@@ -69,6 +69,8 @@ from shortfilm.domain.review import (
 from shortfilm.domain.review import standing as standing_of
 from shortfilm.domain.staleness import Staleness, render_command
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
+from shortfilm.review import checklist as _checklist
+from shortfilm.review.checklist import PUBLISHED, Standings, production_row, production_snapshot
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
@@ -82,9 +84,7 @@ from shortfilm.store.tables import (
     ReviewRow,
     TakeRow,
 )
-from shortfilm.workflow import checklist as _checklist
-from shortfilm.workflow.checklist import PUBLISHED, Standings, production_row, production_snapshot
-from shortfilm.workflow.people import AUTO, current_person
+from shortfilm.team.people import AUTO, current_person
 
 IN_ADVANCE = "in_advance"
 """The key ``reviews.rubric`` carries (true) on an approval given ahead by ``run --yes``."""
@@ -98,7 +98,7 @@ def local_owner() -> Actor:
 
 
 def checklist(store: Store, slug: str) -> list[ChecklistStep]:
-    """The production checklist of ``slug`` (see :mod:`shortfilm.workflow.checklist`)."""
+    """The production checklist of ``slug`` (see :mod:`shortfilm.review.checklist`)."""
     return _checklist.checklist(store, slug)
 
 

@@ -1,7 +1,7 @@
 """QC of takes: one analysis of a take's video, judged against its clip's plan, kept with the take.
 
 :func:`review_take` runs after every take is stored (generated or imported): it analyses the video
-once (:func:`shortfilm.media.analysis.analyse`), judges it (:func:`shortfilm.workflow.qc.judge`)
+once (:func:`shortfilm.media.analysis.analyse`), judges it (:func:`shortfilm.takes.qc_rules.judge`)
 against the prompt the take was made from, the board's reference images and the picture it should
 open on, and stores the report with the take's keyframe candidates (thumbnails, as unchosen
 ``KeyframeRow`` s). It never fails the take: a QC that cannot run stores its error as the report.
@@ -39,7 +39,7 @@ from shortfilm.store.tables import (
     TakeRow,
     utcnow,
 )
-from shortfilm.workflow.qc import QC_VERSION, BoardLook, Expected, Opening, QCReport
+from shortfilm.takes.qc_rules import QC_VERSION, BoardLook, Expected, Opening, QCReport
 
 if TYPE_CHECKING:
     import numpy as np
@@ -125,7 +125,7 @@ def review_take(
 ) -> QCReport:
     """Analyse and judge stored take ``take_id`` once; store the report and keyframe candidates.
 
-    A report of the current :data:`~shortfilm.workflow.qc.QC_VERSION` is kept as it is unless
+    A report of the current :data:`~shortfilm.takes.qc_rules.QC_VERSION` is kept as it is unless
     ``again``. ``not_judged`` names checks this kind of take is not judged on, and why (from the
     provider: the animatic makes no sound); a re-made report keeps the previous one's. Anything
     that stops QC (an undecodable file, a bug in a rule) is stored as the report's error: the
@@ -239,8 +239,8 @@ def _plan_for_take(
     """What take ``take`` was asked for: its prompt version, its board, its request's size (an
     imported take's size is measured, so the production's generation format stands in), and
     the picture it should open on."""
-    from shortfilm.workflow.external import PROVIDER as IMPORTED
-    from shortfilm.workflow.generate import CLIP_FPS, CLIP_SIZE
+    from shortfilm.takes.external import PROVIDER as IMPORTED
+    from shortfilm.takes.generate import CLIP_FPS, CLIP_SIZE
 
     prompt = s.get(PromptRow, take.prompt_id)
     board = s.get(BoardRow, take.board_id)
@@ -401,7 +401,7 @@ def check_file(
     """
     from shortfilm.media.analysis import analyse
     from shortfilm.media.probe import check_video
-    from shortfilm.workflow.qc import judge
+    from shortfilm.takes.qc_rules import judge
 
     check_video(path)
     plan = _Plan()
@@ -414,7 +414,7 @@ def check_file(
 def _plan_for_clip(store: Store, s: Session, slug: str, position: int) -> _Plan:
     """What a new take of the clip would be asked for now: its newest prompt and board, the
     production's generation format and the previous clip's chosen keyframe."""
-    from shortfilm.workflow.generate import CLIP_FPS, CLIP_SIZE
+    from shortfilm.takes.generate import CLIP_FPS, CLIP_SIZE
 
     clip = _clip(s, slug, position)
     prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
@@ -502,7 +502,7 @@ def _subject(clip: ClipRow, take: TakeRow) -> str:
 def _analyse(video: Path, plan: _Plan, thumbs: Path) -> tuple[QCReport, list[KeyframeCandidate]]:
     """One decode of ``video``: the report, and the candidates with thumbnails in ``thumbs``."""
     from shortfilm.media.analysis import analyse, keyframe_candidates
-    from shortfilm.workflow.qc import judge
+    from shortfilm.takes.qc_rules import judge
 
     analysis = analyse(video)
     report = judge(analysis, _expected(plan))

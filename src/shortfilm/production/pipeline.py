@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shortfilm.domain.people import Actor
+from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.review import ChecklistStep, Checkpoint, StepState
+from shortfilm.edit.assemble import EditResult, assemble_edit
 from shortfilm.errors import ProviderError
+from shortfilm.production.importing import ImportResult, import_spec
+from shortfilm.production.report import write_report
 from shortfilm.providers.base import VideoProvider
+from shortfilm.review.decisions import approve_pending, checklist
 from shortfilm.store.repo import Store
-from shortfilm.workflow.edit import EditResult, assemble_edit
-from shortfilm.workflow.generate import GenerateResult, generate_takes
-from shortfilm.workflow.importing import ImportResult, import_spec
-from shortfilm.workflow.progress import Progress, silent
-from shortfilm.workflow.report import write_report
-from shortfilm.workflow.review import approve_pending, checklist
+from shortfilm.takes.generate import GenerateResult, generate_takes
 
 
 @dataclass

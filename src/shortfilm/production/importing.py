@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shortfilm.board.asset_board import base_content_hash
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.errors import ConflictError, SpecError, StoreError
@@ -50,8 +51,7 @@ from shortfilm.store.tables import (
     ScriptRow,
     utcnow,
 )
-from shortfilm.workflow.board import base_content_hash
-from shortfilm.workflow.people import current_person
+from shortfilm.team.people import current_person
 
 
 @dataclass

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from shortfilm.domain import Production
 from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.prompts.lessons import lessons_for
 from shortfilm.prompts.lint import Finding, Severity, lint_production
 from shortfilm.prompts.render import render_plain
 from shortfilm.store.repo import Store
-from shortfilm.workflow.lessons import lessons_for
 
 LESSON_CODE = "L501"
 

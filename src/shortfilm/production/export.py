@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shortfilm.edit.versions import intent_of, load_edit, source_frames, states
 from shortfilm.errors import InputError, SpecError, StoreError
 from shortfilm.spec import dump_spec
 from shortfilm.spec.paths import path_problem
@@ -39,7 +40,6 @@ from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ArtifactNameRow, BoardRow, ClipRow, EditRow, PromptRow
-from shortfilm.workflow.timeline_edit import intent_of, load_edit, source_frames, states
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from shortfilm.store import naming, repo
 from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ProductionRow, utcnow
-from shortfilm.workflow.people import current_person
+from shortfilm.team.people import current_person
 
 BOARD_IMAGE_KEY = "board_image"
 """The key of ``BoardRow.blocks`` that records the version's generated board image."""
@@ -96,7 +96,7 @@ def base_blocks(blocks: Mapping[str, Any]) -> dict[str, Any]:
 def base_content_hash(board: BoardRow) -> str:
     """The hash the board's spec content would have without its image.
 
-    Equals the digest ``workflow.importing`` computes for the same board, so an import of an
+    Equals the digest ``production.importing`` computes for the same board, so an import of an
     unchanged spec can recognise a version that only added a board image.
     """
     return content_hash({"blocks": base_blocks(board.blocks), "refs": board.references})
@@ -532,7 +532,7 @@ def add_reference(
     ``created_by`` ``actor``'s name and an event ``board.reference_added``. The production's
     stored spec names the image too, so ``shortfilm export`` writes it beside the spec and
     importing that export adds no version. Importing a spec file that does not name it keeps
-    it (:mod:`shortfilm.workflow.importing` merges the file's changes into the store's).
+    it (:mod:`shortfilm.production.importing` merges the file's changes into the store's).
 
     Checked in order, cheapest first, nothing written on a refusal:
     :class:`~shortfilm.errors.PermissionDenied` for a role that may not (see

@@ -28,20 +28,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shortfilm.domain import Production
+from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.timeline import Timeline
+from shortfilm.edit.versions import StoredEdit, record_edit
 from shortfilm.errors import MediaError, StoreError
 from shortfilm.media import subtitles
 from shortfilm.media.cover import write_cover
 from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
 from shortfilm.media.render import RenderPlan, RenderResult, render
 from shortfilm.media.verify import Verification, verify
+from shortfilm.review import decisions as review
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import RenderRow
-from shortfilm.workflow import review
-from shortfilm.workflow.progress import Progress, silent
-from shortfilm.workflow.timeline_edit import StoredEdit, record_edit
 
 
 @dataclass
@@ -177,7 +177,7 @@ def assemble_edit(
     The Edit is the spec's cut of the selected takes, unless a person edited the timeline
     (``shortfilm edit``, ``import-timeline``): then their changes are carried over, and what
     could not be is reported in ``carried``, as
-    :func:`~shortfilm.workflow.timeline_edit.record_edit` spells out. Each preset is mastered to
+    :func:`~shortfilm.edit.versions.record_edit` spells out. Each preset is mastered to
     the loudness of the first of the production's channels it serves (the preset's -14 LUFS
     unless the timeline names a figure for that channel).
 

@@ -13,11 +13,11 @@ import os
 import uuid
 from pathlib import Path
 
+from shortfilm.edit.versions import summary
+from shortfilm.production.status import production_status
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, KeyframeRow, PromptRow
-from shortfilm.workflow.status import production_status
-from shortfilm.workflow.timeline_edit import summary
 
 
 def report_path(store: Store, slug: str) -> Path:

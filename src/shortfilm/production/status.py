@@ -12,6 +12,7 @@ from typing import Any
 
 from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
 from shortfilm.domain.staleness import Staleness
+from shortfilm.review.checklist import production_snapshot
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
@@ -23,7 +24,6 @@ from shortfilm.store.tables import (
     TakeRow,
     utcnow,
 )
-from shortfilm.workflow.checklist import production_snapshot
 
 
 @dataclass

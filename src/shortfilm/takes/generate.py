@@ -5,11 +5,11 @@ Safety rules, the same for the offline animatic and paid hosted models:
   never loses a paid job: the next run finds the take queued/running and resumes it;
 - the request is hashed (prompt version, board version, references, keyframe, duration, size,
   seed, provider, model); a request already made is reused, never paid for twice;
-- one run at a time drives a take (:mod:`shortfilm.workflow.take_claims`): a second run started
+- one run at a time drives a take (:mod:`shortfilm.takes.claims`): a second run started
   meanwhile waits for it and reuses what it made, and a run that was killed is taken over;
 - failed takes are kept with their error, never deleted;
 - a stored take is then checked once, outside the provider slot (QC report and keyframe
-  candidates, :mod:`shortfilm.workflow.take_qc`); a QC that cannot run never fails the take.
+  candidates, :mod:`shortfilm.takes.qc`); a QC that cannot run never fails the take.
 
 A clip whose prompt version records ``frames`` (first/last-frame mode) is sent those frames and
 nothing else: the models refuse frames mixed with reference images. A first frame that is the
@@ -32,11 +32,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shortfilm.board.asset_board import base_content_hash
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.domain.progress import Progress, silent
 from shortfilm.errors import GateError, ProviderError, StoreError
-from shortfilm.jobs.limits import RateLimiter
 from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.prompts.linting import clips_with_errors
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_for
 from shortfilm.providers.base import (
     Delivery,
@@ -46,18 +48,16 @@ from shortfilm.providers.base import (
     TakeStatus,
     VideoProvider,
 )
+from shortfilm.providers.limits import RateLimiter
+from shortfilm.review import decisions as review_gates
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash
 from shortfilm.store.tables import BoardRow, ClipRow, KeyframeRow, PromptRow, TakeRow, utcnow
-from shortfilm.workflow import review as review_gates
-from shortfilm.workflow.board import base_content_hash
-from shortfilm.workflow.keyframes import ensure_keyframe
-from shortfilm.workflow.linting import clips_with_errors
-from shortfilm.workflow.people import current_person
-from shortfilm.workflow.progress import Progress, silent
-from shortfilm.workflow.take_claims import Runner
-from shortfilm.workflow.take_qc import review_take
+from shortfilm.takes.claims import Runner
+from shortfilm.takes.keyframes import ensure_keyframe
+from shortfilm.takes.qc import review_take
+from shortfilm.team.people import current_person
 
 CLIP_SIZE = (1280, 720)
 CLIP_FPS = 24
@@ -739,7 +739,7 @@ def _ensure_keyframe(
     store: Store, slug: str, clip_id: int, provider: VideoProvider, review: bool = True
 ) -> None:
     """Store the selected take's chosen keyframe (once): the best QC candidate of its last third,
-    full size (see :func:`shortfilm.workflow.keyframes.ensure_keyframe`)."""
+    full size (see :func:`shortfilm.takes.keyframes.ensure_keyframe`)."""
     ensure_keyframe(store, slug, clip_id, not_judged=not_judged(provider), review=review)
 
 

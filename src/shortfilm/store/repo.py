@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import CursorResult, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,6 +45,10 @@ from shortfilm.store.tables import (
 )
 
 Row = TypeVar("Row", ScriptRow, BoardRow, PromptRow, EditRow)
+
+Tx: TypeAlias = Session
+"""An open transaction as the stages hold it (``with store.session() as tx``): an opaque handle
+they pass to the store's functions and never query themselves, so the SQL stays in ``store/``."""
 
 FAILED_TAKE_STATUSES = ("failed", "cancelled", "rejected")
 """A take that did not give a usable clip: the provider failed, it was cancelled, or a person

@@ -31,15 +31,10 @@ from shortfilm.errors import InputError, ProviderError, StoreError
 from shortfilm.production.importing import import_spec
 from shortfilm.providers.ark import ArkAPIError
 from shortfilm.providers.base import Reference
+from shortfilm.providers.board_sheet import BoardSheetProvider, sheet_layout
 from shortfilm.providers.http import RetryPolicy
-from shortfilm.providers.images import (
-    BoardSheetProvider,
-    ImageProvider,
-    ImageRequest,
-    ImageResult,
-    get_image_provider,
-    sheet_layout,
-)
+from shortfilm.providers.image_registry import get_image_provider
+from shortfilm.providers.images import ImageProvider, ImageRequest, ImageResult
 from shortfilm.providers.seedream import SeedreamProvider, model_spec, output_size
 from shortfilm.spec import load_spec
 from shortfilm.store import repo

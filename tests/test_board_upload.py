@@ -116,7 +116,7 @@ def test_a_new_board_image_is_not_carried_onto_the_new_version(
     store: Store, tmp_path: Path
 ) -> None:
     from shortfilm.board.asset_board import generate_board_image
-    from shortfilm.providers.images import get_image_provider
+    from shortfilm.providers.image_registry import get_image_provider
 
     made = generate_board_image(store, SLUG, get_image_provider("board-sheet", tmp_path / "w"))
     assert BOARD_IMAGE_KEY in boards(store)[-1].blocks

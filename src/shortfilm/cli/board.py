@@ -36,7 +36,7 @@ def board_generate(
 ) -> None:
     """Make the board image from the brief and the reference images, as a new board version."""
     from shortfilm.board.asset_board import generate_board_image
-    from shortfilm.providers.images import get_image_provider
+    from shortfilm.providers.image_registry import get_image_provider
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shortfilm.domain.reference_roles import reference_line
 from shortfilm.prompts.blocks import AssetBrief, VideoPrompt
 
 PLAIN = "plain"
@@ -109,21 +110,6 @@ def render_plain(prompt: VideoPrompt, references: Sequence[NamedReference] = ())
         )
         lines.append(f"Frames: {frames} ({named})")
     return "\n".join(lines + _shot_lines(prompt) + _tail(prompt))
-
-
-_ROLE_SENTENCE = {
-    "character": "is {label}: keep this face, outfit and silhouette",
-    "environment": "is {label}: keep this place, its layout and light",
-    "board": "is the style board ({label}): keep its palette and texture",
-    "keyframe": "is the last moment of the previous clip ({label}): start from this pose, "
-    "position and camera direction",
-}
-
-
-def reference_line(position: int, role: str, label: str) -> str:
-    """``[Image N] is <label>: keep ...``: how a hosted model is told what image ``position``
-    (counted from 1, in send order) is for; video and board-image prompts alike."""
-    return f"[Image {position}] " + _ROLE_SENTENCE.get(role, "is {label}").format(label=label) + "."
 
 
 def render_reference_mode(prompt: VideoPrompt, references: Sequence[NamedReference]) -> str:

@@ -66,8 +66,8 @@ import httpx
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shortfilm.domain.reference_roles import reference_line
 from shortfilm.errors import InputError, ProviderError
-from shortfilm.prompts.render import reference_line
 from shortfilm.providers.ark import (
     BYTEPLUS_BASE_URL,
     ENV_API_KEY,

@@ -37,7 +37,8 @@ from shortfilm.providers.replicate import (
     output_url,
     retry_after_hint,
 )
-from shortfilm.testing.fake_replicate import FakeModel, FakeReplicate
+from shortfilm.testing.fake_replicate import FakeReplicate
+from shortfilm.testing.fake_replicate_api import FakeModel
 
 TOKEN = "r8_Zt5QvN3kLm7pXw2Yb9cRd4Ef6Gh8Jk1Ln0-test-token-never-logged"
 MODEL = "bytedance/seedance-2.0"

@@ -1,10 +1,10 @@
 """The fake ModelArk's HTTP layer: routes, faults served on the wire, answers and downloads.
 
-:class:`Handler` turns each request into a call on the :class:`~.fake_modelark.FakeModelArk`
-it serves, serves the scripted or random fault of the operation first (or after the work,
-for the ``*-created`` kinds and ``malformed``), and answers in the API's shapes with an
-``x-request-id``; result URLs are served like an object store's (ranges honoured, 404 with
-``NoSuchKey`` once expired).
+:class:`Handler` turns each request into a call on the
+:class:`~.fake_modelark_state.ModelArkState` it serves, serves the scripted or random fault of
+the operation first (or after the work, for the ``*-created`` kinds and ``malformed``), and
+answers in the API's shapes with an ``x-request-id``; result URLs are served like an object
+store's (ranges honoured, 404 with ``NoSuchKey`` once expired).
 """
 
 from __future__ import annotations
@@ -12,45 +12,31 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from shortfilm.testing.fake_ark_api import IMAGES, RESULTS, STATS, TASKS, ApiError, bad, not_found
+from shortfilm.testing.fake_modelark_state import ModelArkState
 from shortfilm.testing.fake_seedance_tasks import strip_media
 from shortfilm.testing.fake_seedream import strip_image
 from shortfilm.testing.server import FakeHandler, TrackingServer
 
-if TYPE_CHECKING:
-    from shortfilm.testing.fake_modelark import FakeModelArk
-
 log = logging.getLogger("shortfilm.testing.fake_modelark")
-
-
-class Server(TrackingServer):
-    """The shared server, typed for this fake's handler and logging under its name."""
-
-    logger = log
-    label = "fake ModelArk"
-    fake: FakeModelArk
 
 
 class Handler(FakeHandler):
     server_version = "FakeModelArk/1"
-    server: Server
+    server: TrackingServer[ModelArkState]
 
     def dispatch(self, method: str) -> None:
         fake = self.server.fake
         request_id = uuid.uuid4().hex[:24]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        path = parts.path.rstrip("/")
+        path, query, raw = self.read_request()
         try:
             if method == "GET" and path == STATS:
                 self._json(200, fake.stats(), request_id)
                 return
             if method == "GET" and path.startswith(RESULTS + "/"):
-                self._download(fake, path, parts.query)
+                self._download(fake, path, query)
                 return
             if path == TASKS and method == "POST":
                 op = "create"
@@ -83,7 +69,7 @@ class Handler(FakeHandler):
                 return
             task_id = path.rsplit("/", 1)[-1]
             if op == "list":
-                result = fake._list(parse_qs(parts.query, keep_blank_values=True))
+                result = fake._list(parse_qs(query, keep_blank_values=True))
             elif op == "get":
                 result = fake._get(task_id)
             else:
@@ -98,7 +84,7 @@ class Handler(FakeHandler):
             log.exception("fake ModelArk: handler failed")
             self._error(ApiError(500, "InternalServiceError", "internal error"), request_id)
 
-    def _handle_create(self, fake: FakeModelArk, raw: bytes, fault: str | None, rid: str) -> None:
+    def _handle_create(self, fake: ModelArkState, raw: bytes, fault: str | None, rid: str) -> None:
         if fault is not None and self._pre_fault(fault, rid):
             return
         try:
@@ -121,7 +107,7 @@ class Handler(FakeHandler):
             return
         self._json(200, {"id": task.id}, rid)
 
-    def _handle_images(self, fake: FakeModelArk, raw: bytes, fault: str | None, rid: str) -> None:
+    def _handle_images(self, fake: ModelArkState, raw: bytes, fault: str | None, rid: str) -> None:
         """``POST /images/generations``: the answer is the image, there is no task."""
         if fault is not None and self._pre_fault(fault, rid):
             return
@@ -168,7 +154,7 @@ class Handler(FakeHandler):
             self.close_connection = True
         return True
 
-    def _download(self, fake: FakeModelArk, path: str, query: str) -> None:
+    def _download(self, fake: ModelArkState, path: str, query: str) -> None:
         with fake._lock:
             fake.calls["download"] += 1
         fault = fake._next_fault("download")
@@ -235,3 +221,8 @@ _NO_SUCH_KEY = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>'
     b"<Message>The specified key does not exist.</Message></Error>"
 )
+
+
+def new_server(address: tuple[str, int]) -> TrackingServer[ModelArkState]:
+    """A server for one fake, bound to ``address`` (not yet serving)."""
+    return TrackingServer(address, Handler, logger=log, label="fake ModelArk")

@@ -1,9 +1,9 @@
 """The fake Replicate's HTTP layer: routes, faults served on the wire, answers and downloads.
 
-:class:`Handler` turns each request into a call on the :class:`~.fake_replicate.FakeReplicate`
-it serves, serves the operation's scripted or random fault first (or after the work, for the
-``*-created`` kinds and ``malformed``), answers in Replicate's shapes, and serves output files
-like an object store (ranges honoured).
+:class:`Handler` turns each request into a call on the
+:class:`~.fake_replicate_state.ReplicateState` it serves, serves the operation's scripted or
+random fault first (or after the work, for the ``*-created`` kinds and ``malformed``), answers
+in Replicate's shapes, and serves output files like an object store (ranges honoured).
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from shortfilm.testing.fake_replicate_api import API_PREFIX, DELIVERY, Problem, not_found
+from shortfilm.testing.fake_replicate_state import ReplicateState
 from shortfilm.testing.server import FakeHandler, TrackingServer
-
-if TYPE_CHECKING:
-    from shortfilm.testing.fake_replicate import FakeReplicate
 
 log = logging.getLogger("shortfilm.testing.fake_replicate")
 
@@ -28,24 +25,13 @@ _CANCEL = re.compile(rf"^{API_PREFIX}/predictions/([^/]+)/cancel$")
 _OUTPUT = re.compile(rf"^{DELIVERY}/([0-9a-f]+)/([^/]+)/([^/]+)$")
 
 
-class Server(TrackingServer):
-    """The shared server, typed for this fake's handler and logging under its name."""
-
-    logger = log
-    label = "fake Replicate"
-    fake: FakeReplicate
-
-
 class Handler(FakeHandler):
     server_version = "FakeReplicate/1"
-    server: Server
+    server: TrackingServer[ReplicateState]
 
     def dispatch(self, method: str) -> None:
         fake = self.server.fake
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        path = parts.path.rstrip("/")
+        path, query, raw = self.read_request()
         try:
             if method == "GET" and path.startswith(DELIVERY + "/"):
                 self._download(fake, path)
@@ -77,7 +63,7 @@ class Handler(FakeHandler):
                 self._handle_create(fake, target, raw, fault)
                 return
             if op == "list":
-                result = fake._list(parse_qs(parts.query, keep_blank_values=True))
+                result = fake._list(parse_qs(query, keep_blank_values=True))
             elif op == "get":
                 result = fake._get(target)
             else:
@@ -93,7 +79,7 @@ class Handler(FakeHandler):
             self._problem(Problem(500, "Internal Server Error", "internal error"))
 
     def _handle_create(
-        self, fake: FakeReplicate, model: str, raw: bytes, fault: str | None
+        self, fake: ReplicateState, model: str, raw: bytes, fault: str | None
     ) -> None:
         try:
             body = json.loads(raw or b"null")
@@ -147,7 +133,7 @@ class Handler(FakeHandler):
         self.close_connection = True  # timeout or reset: no answer at all
         return True
 
-    def _download(self, fake: FakeReplicate, path: str) -> None:
+    def _download(self, fake: ReplicateState, path: str) -> None:
         with fake._lock:
             fake.calls["download"] += 1
         fault = fake._next_fault("download")
@@ -207,3 +193,8 @@ def _loads(raw: bytes) -> object:
         return json.loads(raw) if raw else None
     except ValueError:
         return raw.decode("utf-8", "replace")
+
+
+def new_server(address: tuple[str, int]) -> TrackingServer[ReplicateState]:
+    """A server for one fake, bound to ``address`` (not yet serving)."""
+    return TrackingServer(address, Handler, logger=log, label="fake Replicate")

@@ -21,9 +21,12 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
+
+FakeT = TypeVar("FakeT")
 
 FAULTS = (
     "429",
@@ -55,7 +58,7 @@ class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
     disable_nagle_algorithm = True
-    server: TrackingServer
+    server: TrackingServer[Any]
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.logger.debug(f"{self.server.label}: " + format, *args)
@@ -72,6 +75,14 @@ class FakeHandler(BaseHTTPRequestHandler):
     def dispatch(self, method: str) -> None:
         """Answer one request (the fake's routes)."""
         raise NotImplementedError
+
+    def read_request(self) -> tuple[str, str, bytes]:
+        """``(path, query, body)`` of the request: the path without a trailing slash, the raw
+        query string, the body's bytes (empty when there is none)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        return parts.path.rstrip("/"), parts.query, raw
 
     def send_bytes(
         self,
@@ -130,25 +141,32 @@ class FakeHandler(BaseHTTPRequestHandler):
             )
 
 
-class TrackingServer(ThreadingHTTPServer):
+class TrackingServer(ThreadingHTTPServer, Generic[FakeT]):
     """A threading HTTP server that remembers its open connections.
 
     ``shutdown()`` only stops the accept loop: a handler thread blocked reading an idle
     keep-alive connection would live on (and keep the port busy) until the client hangs up.
     :meth:`close_connections` shuts those sockets down so every handler returns at once.
-    Subclasses set ``logger`` and ``label`` so connection errors are logged as their fake's.
+    ``logger`` and ``label`` (``"fake ModelArk"``) make connection errors log as their fake's;
+    ``FakeT`` is the type of the fake a handler calls into.
     """
 
     daemon_threads = True
     block_on_close = False
-    logger: ClassVar[logging.Logger] = log
-    label: ClassVar[str] = "fake server"
-    """Prefix of the debug messages (``"fake ModelArk"``)."""
-    fake: object
+    fake: FakeT
     """The fake this server answers for (set by :meth:`FakeServerBase.start`)."""
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        logger: logging.Logger = log,
+        label: str = "fake server",
+    ) -> None:
         super().__init__(address, handler)
+        self.logger = logger
+        self.label = label
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
@@ -209,10 +227,10 @@ class FakeServerBase:
         self._fault_ops: frozenset[str] = frozenset()
         self._created_fraction = 0.5
         self._fault_rng = random.Random(seed)
-        self._server: TrackingServer | None = None
+        self._server: TrackingServer[Any] | None = None
         self._thread: threading.Thread | None = None
 
-    def _new_server(self, address: tuple[str, int]) -> TrackingServer:
+    def _new_server(self, address: tuple[str, int]) -> TrackingServer[Any]:
         """The subclass's server with its handler, bound to ``address`` (not yet serving)."""
         raise NotImplementedError
 

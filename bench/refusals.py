@@ -5,7 +5,7 @@ tests/test_spec_hardening.py) check that such input is refused, with which messa
 nothing is stored; they no longer assert how fast (a 1-1.5 s limit failed on a loaded machine).
 The timings live here, each beside its baseline, measured in the same run (median of ``RUNS``):
 
-* ``media``: :func:`shortfilm.media.probe.check_video`, held to the web's upload limits (4096
+* ``media``: :func:`shortfilm.media.video_check.check_video`, held to the web's upload limits (4096
   pixels a side, 120 s), refusing a small MP4 whose header claims 16000x16000 (``huge``) and a
   130 s one (``long``), files from ``tests/crafted_media``.
   Baseline ``ffmpeg_open_s``: ``ffmpeg -i FILE`` opening the same file with no limits, which is
@@ -45,7 +45,7 @@ from shortfilm.domain.people import Role  # noqa: E402
 from shortfilm.errors import InputError  # noqa: E402
 from shortfilm.examples import example_dir  # noqa: E402
 from shortfilm.media.ffmpeg import ffmpeg_exe  # noqa: E402
-from shortfilm.media.probe import check_video  # noqa: E402
+from shortfilm.media.video_check import check_video  # noqa: E402
 from shortfilm.production.importing import import_spec  # noqa: E402
 from shortfilm.store.repo import Store  # noqa: E402
 from shortfilm.team.accounts import add_user  # noqa: E402

@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.errors import InputError
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
-from shortfilm.media.probe import check_video, probe
+from shortfilm.media.probe import probe
+from shortfilm.media.video_check import check_video
 from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store

@@ -24,7 +24,8 @@ from shortfilm.cli import app
 from shortfilm.errors import InputError
 from shortfilm.media.analysis import analyse
 from shortfilm.media.limits import ENV_LIMITS, MediaLimits, MediaTooLarge, limits_from_env
-from shortfilm.media.probe import check_video, probe
+from shortfilm.media.probe import probe
+from shortfilm.media.video_check import check_video
 from shortfilm.production.importing import import_spec
 from shortfilm.store.repo import Store
 

@@ -48,7 +48,7 @@ from shortfilm.media.stills import StillKeeper, Stills, upright
 from shortfilm.media.yuv import matrix_from_log, planes, to_rgb, to_yuv444, yuv444_to_rgb
 
 if TYPE_CHECKING:
-    from shortfilm.media.probe import MediaInfo
+    from shortfilm.media.stream_facts import MediaInfo
 
 __all__ = [
     "Analysis",

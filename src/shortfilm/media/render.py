@@ -62,7 +62,8 @@ from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from shortfilm.media.joins import join_chains
 from shortfilm.media.loudness import TARGET, Loudness, LoudnessTarget, measure, normalize
 from shortfilm.media.presets import Preset, SafeArea
-from shortfilm.media.probe import MediaInfo, probe
+from shortfilm.media.probe import probe
+from shortfilm.media.stream_facts import MediaInfo
 from shortfilm.media.text import draw_text_block
 
 SAMPLE_RATE = sfx_synth.SAMPLE_RATE

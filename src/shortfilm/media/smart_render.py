@@ -43,7 +43,7 @@ from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.joins import join_chains
 from shortfilm.media.loudness import measure
 from shortfilm.media.presets import Preset
-from shortfilm.media.probe import MediaInfo, probe
+from shortfilm.media.probe import probe
 from shortfilm.media.render import (
     FilmTimeline,
     RenderPlan,
@@ -60,6 +60,7 @@ from shortfilm.media.render import (
     render_title_card,
     xfade_name,
 )
+from shortfilm.media.stream_facts import MediaInfo
 
 _PROFILES = {"high": "High", "main": "Main", "baseline": "Constrained Baseline"}
 """x264 profile names (as presets spell them) -> the names probing reports."""

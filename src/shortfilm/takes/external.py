@@ -26,7 +26,9 @@ from shortfilm.domain.people import Actor
 from shortfilm.domain.review import Action, require
 from shortfilm.errors import InputError, StoreError
 from shortfilm.media.limits import MediaLimits
-from shortfilm.media.probe import MediaInfo, check_video, probe
+from shortfilm.media.probe import probe
+from shortfilm.media.stream_facts import MediaInfo
+from shortfilm.media.video_check import check_video
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.artifacts import sha256_file

@@ -234,7 +234,7 @@ def file_keyframes(path: Path, *, top: int = 5, out: Path | None = None) -> list
     """The ``top`` keyframe candidates of any video file, best first; thumbnails written to
     ``out`` when given. :class:`InputError` (exit 2) for a file that is not a whole video."""
     from shortfilm.media.analysis import analyse, keyframe_candidates
-    from shortfilm.media.probe import check_video
+    from shortfilm.media.video_check import check_video
 
     if top < 1:
         raise InputError(f"--top {top}: ask for at least one candidate")

@@ -400,7 +400,7 @@ def check_file(
     an image, no video stream) or an unknown production or clip.
     """
     from shortfilm.media.analysis import analyse
-    from shortfilm.media.probe import check_video
+    from shortfilm.media.video_check import check_video
     from shortfilm.takes.qc_rules import judge
 
     check_video(path)

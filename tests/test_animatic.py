@@ -16,7 +16,8 @@ from shortfilm.media import motion
 from shortfilm.media.motion import Pose, ShotCamera, plan_poses, smoothstep
 from shortfilm.media.probe import probe
 from shortfilm.providers import animatic
-from shortfilm.providers.animatic import AnimaticProvider, pick_reference, shot_frame_spans
+from shortfilm.providers.animatic import AnimaticProvider
+from shortfilm.providers.animatic_plan import pick_reference, shot_frame_spans
 from shortfilm.providers.base import (
     GenerationRequest,
     Reference,

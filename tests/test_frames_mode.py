@@ -32,7 +32,8 @@ from shortfilm.production.importing import import_spec
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.lint import lint_production
 from shortfilm.prompts.render import NamedReference, render_plain, render_reference_mode
-from shortfilm.providers.animatic import AnimaticProvider, pick_reference
+from shortfilm.providers.animatic import AnimaticProvider
+from shortfilm.providers.animatic_plan import pick_reference
 from shortfilm.providers.base import GenerationRequest, Reference
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.seedance import SeedanceProvider

@@ -12,6 +12,9 @@ names only when complete (written to a temporary name, then ``os.replace``).
 
 Limits are advertised for planning; the renderer itself accepts any even frame size so tests and
 quick looks can use small frames.
+
+The drawing (plan to frames) lives in :mod:`.animatic_plan`; this module holds the provider, the
+encode (frames streamed to ffmpeg) and the files of a take.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import math
 import os
 import re
 import shutil
@@ -28,30 +30,20 @@ import uuid
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from shortfilm.domain import CameraMove, Shot, parse_camera_move
+from shortfilm.domain import CameraMove
 from shortfilm.errors import InputError, MediaError, ProviderError
 from shortfilm.media.ffmpeg import finish_writer, open_ffmpeg_writer
-from shortfilm.media.motion import (
-    ShotCamera,
-    Size,
-    compose_still,
-    gradient_still,
-    parse_hex,
-    plan_poses,
-    source_size,
-)
-from shortfilm.media.text import draw_text_block
+from shortfilm.media.motion import parse_hex
+from shortfilm.providers.animatic_plan import ShotRender, draw_frame, frame_count, plan_shots
 from shortfilm.providers.base import (
     Delivery,
     GenerationRequest,
     ProviderJob,
     ProviderLimits,
-    Reference,
     TakeStatus,
 )
 
@@ -68,254 +60,7 @@ _MAX_WORKERS = 4
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-# --- timing -----------------------------------------------------------------------------------
-
-
-def frame_count(duration_s: float, fps: int) -> int:
-    """Frames in ``duration_s`` seconds at ``fps``, rounded half up, at least 1."""
-    return max(1, math.floor(duration_s * fps + 0.5))
-
-
-def shot_frame_spans(durations_s: Sequence[float], total_frames: int) -> list[tuple[int, int]]:
-    """Half-open frame ranges ``(start, end)`` of each shot, filling exactly ``total_frames``.
-
-    Shot durations are scaled to the take's length (a plan's timings may not add up to it) and
-    rounded at the cumulative boundaries, so rounding never drifts; each shot keeps at least one
-    frame when there are enough frames. Negative durations count as zero; all-zero shares evenly.
-    """
-    n = len(durations_s)
-    if n == 0:
-        return []
-    weights = [max(d, 0.0) for d in durations_s]
-    total_w = sum(weights)
-    if total_w <= 0:
-        weights, total_w = [1.0] * n, float(n)
-    bounds: list[int] = []
-    acc = 0.0
-    for w in weights:
-        acc += w
-        bounds.append(math.floor(total_frames * acc / total_w + 0.5))
-    bounds[-1] = total_frames
-    if total_frames >= n:
-        for i in range(n):  # at least one frame each, forwards then backwards
-            bounds[i] = max(bounds[i], (bounds[i - 1] if i else 0) + 1)
-        for i in range(n - 2, -1, -1):
-            bounds[i] = min(bounds[i], bounds[i + 1] - 1)
-    starts = [0, *bounds[:-1]]
-    return list(zip(starts, bounds, strict=True))
-
-
-# --- which picture a shot shows ---------------------------------------------------------------
-
-
-def _mentions(text: str, label: str) -> bool:
-    """Whether ``text`` names ``label``: the whole label, or any of its words longer than three
-    letters, at a word start and case-insensitively (``guard`` matches ``guards``)."""
-    label = label.strip().lower()
-    if not label:
-        return False
-    lowered = text.lower()
-    if re.search(rf"\b{re.escape(label)}", lowered):
-        return True
-    words = [w for w in re.split(r"\W+", label) if len(w) > 3]
-    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words)
-
-
-_WHOLE_FRAMES = ("keyframe", "first_frame", "last_frame")
-"""Roles whose image is a whole frame of film: drawn filling the screen, never matched by name."""
-
-
-def pick_reference(
-    references: Sequence[Reference],
-    shot: Shot,
-    index: int,
-    *,
-    continues_previous: bool,
-    last: bool = False,
-) -> Reference | None:
-    """The reference a shot (0-based ``index``) is drawn from; ``None`` means the palette gradient.
-
-    In order: the first frame, for the first shot of a clip in first/last-frame mode, and the
-    last frame for its ``last`` shot (so the animatic, too, opens and closes on them); the
-    keyframe, for the first shot of a clip that continues the previous one; a character named in
-    the subject; any reference named in the subject (places first); a character, then anything,
-    named in the action; then environments in rotation, then any reference in rotation.
-    """
-    wanted = [(index == 0, "first_frame"), (last, "last_frame")]
-    wanted.append((index == 0 and continues_previous, "keyframe"))
-    for applies, role in wanted:
-        if applies:
-            for ref in references:
-                if ref.role == role:
-                    return ref
-    named = [r for r in references if r.role not in _WHOLE_FRAMES]
-    characters = [r for r in named if r.role == "character"]
-    places_first = [r for r in named if r.role == "environment"] + [
-        r for r in named if r.role != "environment"
-    ]
-    for text, pool in (
-        (shot.subject, characters),
-        (shot.subject, places_first),
-        (shot.action, characters),
-        (shot.action, places_first),
-    ):
-        for ref in pool:
-            if _mentions(text, ref.label):
-                return ref
-    environments = [r for r in references if r.role == "environment"]
-    if environments:
-        return environments[index % len(environments)]
-    if references:
-        return references[index % len(references)]
-    return None
-
-
-def _load_reference(ref: Reference, out_size: Size) -> Image.Image:
-    """Decode a reference image (EXIF rotation applied); :class:`MediaError` naming it otherwise."""
-    try:
-        with Image.open(ref.path) as img:
-            img.draft("RGB", source_size(out_size))  # JPEG: decode at a reduced scale
-            return ImageOps.exif_transpose(img).convert("RGB")
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
-        raise MediaError(
-            f"cannot read reference image for {ref.role} {ref.label!r}: {exc}", file=ref.path
-        ) from exc
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise MediaError(f"cannot read reference image: {exc.strerror or exc}", file=path) from exc
-    return digest.hexdigest()
-
-
-# --- the render ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _ShotRender:
-    index: int
-    start: int
-    end: int
-    move: CameraMove | None
-    reference: Reference | None
-    camera: ShotCamera
-    overlays: list[tuple[Image.Image, tuple[int, int]]]
-
-
-def _overlay(
-    size: Size,
-    text: str,
-    *,
-    text_px: int,
-    box: tuple[int, int, int, int],
-    background: tuple[int, int, int, int],
-    align: str,
-    valign: str,
-) -> tuple[Image.Image, tuple[int, int]] | None:
-    """``text`` drawn once on a transparent layer, cropped to its ink so pasting it is cheap."""
-    layer = Image.new("RGBA", size, (0, 0, 0, 0))
-    draw_text_block(
-        layer,
-        text,
-        size=text_px,
-        box=box,
-        fill=(255, 255, 255, 235),
-        background=background,
-        align=align,
-        valign=valign,
-        padding=max(3, text_px // 2),
-    )
-    bbox = layer.getbbox()
-    if bbox is None:
-        return None
-    return layer.crop(bbox), (bbox[0], bbox[1])
-
-
-def _shot_overlays(
-    request: GenerationRequest, shot: Shot, index: int, n_shots: int
-) -> list[tuple[Image.Image, tuple[int, int]]]:
-    """The slate (top left) and the lower-third of a shot; text scales with the frame's short side
-    (26 px and 17 px at 720p, never below 9 and 8 px)."""
-    w, h = request.width, request.height
-    short = min(w, h)
-    margin = round(short * 0.03)
-    parts = [f"Shot {index + 1}", shot.camera.strip(), (shot.action or shot.subject).strip()]
-    lower = " · ".join(p for p in parts if p)
-    slate = f"ANIMATIC · {request.clip.name} · shot {index + 1}/{n_shots} · seed {request.seed}"
-    layers = [
-        _overlay(
-            (w, h),
-            slate,
-            text_px=max(8, round(short * 0.024)),
-            box=(margin, margin, int(w * 0.8), h // 3),
-            background=(0, 0, 0, 120),
-            align="left",
-            valign="top",
-        ),
-        _overlay(
-            (w, h),
-            lower,
-            text_px=max(9, round(short * 0.036)),
-            box=(int(w * 0.05), h // 2, int(w * 0.95), h - margin),
-            background=(0, 0, 0, 150),
-            align="center",
-            valign="bottom",
-        ),
-    ]
-    return [layer for layer in layers if layer is not None]
-
-
-def _plan_shots(request: GenerationRequest, total_frames: int) -> list[_ShotRender]:
-    """Everything per shot that costs time once (stills, overlays, poses), before ffmpeg starts:
-    a bad reference fails here, with nothing written."""
-    clip = request.clip
-    shots = clip.shots or (
-        Shot(camera="", movement="", subject=clip.character_environment, action=clip.job),
-    )
-    durations = clip.shot_durations() if clip.shots else (request.duration_s,)
-    spans = shot_frame_spans(durations, total_frames)
-    out = (request.width, request.height)
-    decoded: dict[Path, Image.Image] = {}
-    stills: dict[tuple[Path, bool], Image.Image] = {}
-    plans: list[_ShotRender] = []
-    for i, (shot, (start, end)) in enumerate(zip(shots, spans, strict=True)):
-        ref = pick_reference(
-            request.references,
-            shot,
-            i,
-            continues_previous=clip.continues_previous,
-            last=i == len(shots) - 1,
-        )
-        if ref is None:
-            still = gradient_still(request.palette, out, seed=request.seed, shot_index=i)
-        else:
-            fill = ref.role == "environment" or ref.role in _WHOLE_FRAMES
-            key = (ref.path, fill)
-            if key not in stills:
-                if ref.path not in decoded:
-                    decoded[ref.path] = _load_reference(ref, out)
-                focus = 0.4 if ref.role == "character" else 0.5
-                stills[key] = compose_still(decoded[ref.path], out, fill=fill, focus_y=focus)
-            still = stills[key]
-        move = parse_camera_move(shot.movement)
-        poses = plan_poses(move, end - start, seed=request.seed, shot_index=i, fps=request.fps)
-        plans.append(
-            _ShotRender(
-                index=i,
-                start=start,
-                end=end,
-                move=move,
-                reference=ref,
-                camera=ShotCamera(still, poses, out),
-                overlays=_shot_overlays(request, shot, i, len(shots)),
-            )
-        )
-    return plans
+# --- the encode ---------------------------------------------------------------------------------
 
 
 def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str]:
@@ -333,16 +78,8 @@ def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str
     ]  # fmt: skip
 
 
-def _frame(plan: _ShotRender, index: int) -> Image.Image:
-    """Frame ``index`` of a shot: the camera's view of its still with the overlays pasted on."""
-    frame = plan.camera.frame(index)
-    for layer, at in plan.overlays:
-        frame.paste(layer, at, layer)
-    return frame
-
-
 def _encode(
-    request: GenerationRequest, plans: Sequence[_ShotRender], frames: int, out: Path
+    request: GenerationRequest, plans: Sequence[ShotRender], frames: int, out: Path
 ) -> Image.Image:
     """Stream every frame to ffmpeg, writing ``out``; return the last frame (for its PNG).
 
@@ -361,11 +98,11 @@ def _encode(
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="animatic") as pool:
             queued = iter(tasks)
             for plan, i in itertools.islice(queued, 2 * workers):
-                pending.append(pool.submit(_frame, plan, i))
+                pending.append(pool.submit(draw_frame, plan, i))
             for plan, i in tasks:
                 frame = pending.popleft().result()
                 for next_plan, j in itertools.islice(queued, 1):
-                    pending.append(pool.submit(_frame, next_plan, j))
+                    pending.append(pool.submit(draw_frame, next_plan, j))
                 try:
                     proc.stdin.write(frame.tobytes())
                 except BrokenPipeError:
@@ -497,7 +234,7 @@ class AnimaticProvider:
 
     def _render(self, job_id: str, request: GenerationRequest) -> None:
         frames = frame_count(request.duration_s, request.fps)
-        plans = _plan_shots(request, frames)  # reads every reference: fails before any write
+        plans = plan_shots(request, frames)  # reads every reference: fails before any write
         folder = self.workdir / job_id
         created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
@@ -537,7 +274,7 @@ def _validate(request: GenerationRequest) -> None:
 
 
 def _metadata(
-    request: GenerationRequest, plans: Sequence[_ShotRender], frames: int
+    request: GenerationRequest, plans: Sequence[ShotRender], frames: int
 ) -> dict[str, object]:
     """Facts worth keeping with the take: shot boundaries (frames and seconds), moves, sources."""
     fps = request.fps
@@ -573,3 +310,14 @@ def _copy_atomic(src: Path, dst: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return dst
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise MediaError(f"cannot read reference image: {exc.strerror or exc}", file=path) from exc
+    return digest.hexdigest()

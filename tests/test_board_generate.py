@@ -35,7 +35,8 @@ from shortfilm.providers.board_sheet import BoardSheetProvider, sheet_layout
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.image_registry import get_image_provider
 from shortfilm.providers.images import ImageProvider, ImageRequest, ImageResult
-from shortfilm.providers.seedream import SeedreamProvider, model_spec, output_size
+from shortfilm.providers.seedream import SeedreamProvider
+from shortfilm.providers.seedream_request import model_spec, output_size
 from shortfilm.spec import load_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store, content_hash

@@ -25,99 +25,33 @@ adapter (:mod:`.seedance`, :mod:`.replicate`) only translates its protocol:
   knows is FAILED, not an error); ``fetch`` downloads the video straight away, resuming a
   broken transfer with ``Range``, takes the host's last frame or decodes it from the video,
   and writes the metadata last, so a second call downloads nothing.
+
+The parts beside it: the shapes an adapter fills in (:mod:`.hosted_task`), the claims and gates
+(:mod:`.job_claims`), the last frame's delivery (:mod:`.hosted_delivery`).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import os
 import re
-import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Set
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, Unpack
+from typing import ClassVar, Generic, Unpack
 from urllib.parse import urlsplit
 
-from PIL import Image, UnidentifiedImageError
-
-from shortfilm.errors import InputError, MediaError, ProviderError
-from shortfilm.media.last_frame import extract_last_frame
+from shortfilm.errors import InputError, ProviderError
 from shortfilm.providers.base import Delivery, GenerationRequest, ProviderJob, TakeStatus
 from shortfilm.providers.durable import SubmitJournal, write_atomic
 from shortfilm.providers.hosted_client import ClientOptions, HostedAPIError, HostedClient
+from shortfilm.providers.hosted_delivery import last_frame_png
+from shortfilm.providers.hosted_task import P, Pacing, R
 from shortfilm.providers.http import TransientError
+from shortfilm.providers.job_claims import JobClaims
 from shortfilm.providers.reference_images import DEFAULT_MAX_IMAGE_BYTES
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PreparedTake:
-    """A request checked and built by its adapter, ready to be sent (nothing sent yet); each
-    adapter adds what its protocol needs."""
-
-    body: dict[str, Any]
-    """The create's JSON body."""
-    duration: int
-    """Whole seconds asked for (the clip's duration rounded half up)."""
-    resolution: str
-    generate_audio: bool
-    images: tuple[dict[str, object], ...]
-    """Per image, in send order: how it was sent, its role and label, size and bytes."""
-
-    @property
-    def key(self) -> str:
-        """The request's identity (a SHA-256 hex of what is sent): equal requests, equal keys.
-        Names its journal entry and its submission gate."""
-        raise NotImplementedError
-
-    @property
-    def payload(self) -> bytes:
-        """The create's JSON body, exactly as sent."""
-        raise NotImplementedError
-
-    @property
-    def journal_fields(self) -> dict[str, object]:
-        """What the journal keeps to recognise the request's job: never the key, never the
-        prompt."""
-        raise NotImplementedError
-
-    @property
-    def summary(self) -> str:
-        """A short account of the request, for the log line of a created job."""
-        raise NotImplementedError
-
-
-P = TypeVar("P", bound=PreparedTake)
-R = TypeVar("R")
-"""The protocol's job object as get/list return it (a ModelArk task, a Replicate prediction)."""
-
-
-class TaskOptions(ClientOptions, total=False):
-    """What every hosted video adapter takes besides its key (see :class:`HostedTaskProvider`)."""
-
-    create_timeout_s: float
-    reconcile_grace_s: float
-    poll_interval_s: float
-    clock: Callable[[], float]
-    generate_audio: bool | None
-    max_image_bytes: int
-
-
-class Pacing(NamedTuple):
-    """An adapter's default patience, seconds (each can be set per provider)."""
-
-    create_timeout_s: float = 60.0
-    """For a create's answer (a create uploads the images, so it may take a while)."""
-    reconcile_grace_s: float = 5.0
-    """Before looking a second time for the job of a create whose answer was lost."""
-    poll_interval_s: float = 10.0
-    """Between status polls."""
 
 
 class HostedTaskProvider(HostedClient, Generic[P, R]):
@@ -174,10 +108,8 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
         self._clock = clock
         self.generate_audio = generate_audio
         self.max_image_bytes = self.image_bytes if max_image_bytes is None else max_image_bytes
-        self._claimed: set[str] = set()
-        """Job ids handed out by this provider: never handed out again by a reconciliation."""
-        self._gates: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._claims = JobClaims()
+        """Job ids handed out by this provider, and its per-request gates."""
 
     # The protocol's steps (an adapter implements these) --------------------------------------
 
@@ -245,9 +177,7 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
         reconciliation never mistakes a concurrent twin's job for its own.
         """
         self._require_key()  # a missing key fails here, before anything is recorded or sent
-        with self._lock:
-            gate = self._gates.setdefault(prepared.key, threading.Lock())
-        with gate:
+        with self._claims.gate(prepared.key):
             return self._create(prepared)
 
     def status(self, job_id: str) -> ProviderJob:
@@ -285,7 +215,9 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
             self._download(video_url, video, f"{self.name} download of {job_id} video")
         last_source = "provider" if last_url else "extracted"
         if not last.is_file():
-            last_source = self._last_frame(job_id, last_url, video, last)
+            last_source = last_frame_png(
+                self._download, last_url, video, last, provider=self.name, job_id=job_id
+            )
         metadata = self._metadata(remote, video_url, last_source)
         write_atomic(meta_path, json.dumps(metadata, indent=2, ensure_ascii=False).encode())
         return Delivery(video, last, metadata)
@@ -305,17 +237,15 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
             return None
         job_id = entry.get(self._journal_id_field)
         if isinstance(job_id, str) and job_id:
-            with self._lock:
-                if job_id in self._claimed:
-                    return None
+            if self._claims.held(job_id):
+                return None
             try:
                 self._get(job_id)
             except HostedAPIError as exc:
                 if exc.status_code == 404:
                     return None
                 raise
-            with self._lock:
-                self._claimed.add(job_id)
+            self._claims.claim(job_id)
             return job_id
         sent_at = entry.get("sent_at")
         if not isinstance(sent_at, int | float) or isinstance(sent_at, bool):
@@ -418,8 +348,7 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
             if not ambiguous and not exc.retryable:
                 self._journal.path(prepared.key).unlink(missing_ok=True)  # nothing was made
             raise
-        with self._lock:
-            self._claimed.add(job_id)
+        self._claims.claim(job_id)
         try:
             self._journal.write(prepared.key, self._journal_entry(prepared, sent_at, job_id))
         except ProviderError as exc:  # the job exists: hand it over all the same
@@ -459,45 +388,5 @@ class HostedTaskProvider(HostedClient, Generic[P, R]):
     def _match(self, prepared: P, since: float, exclude: Set[str]) -> str | None:
         """The oldest job ``prepared`` may have made that nobody holds, claimed in the same
         step as it is picked, so no two callers get the same job."""
-        with self._lock:
-            taken = set(exclude) | self._claimed
-        candidates = self._candidates(prepared, since, taken)
-        with self._lock:
-            for job_id in candidates:
-                if job_id not in self._claimed and job_id not in exclude:
-                    self._claimed.add(job_id)
-                    return job_id
-        return None
-
-    def _last_frame(self, job_id: str, url: str | None, video: Path, last: Path) -> str:
-        """The last frame as a PNG at ``last``: the host's (``"provider"``), else decoded from
-        ``video`` (``"extracted"``), also when only the frame's URL has expired."""
-        if url:
-            tmp = last.with_name(f".{uuid.uuid4().hex[:8]}.{last.name}.download")
-            try:
-                self._download(url, tmp, f"{self.name} download of {job_id} last frame")
-                _to_png(tmp, last)
-                return "provider"
-            except ProviderError as exc:
-                if exc.retryable:
-                    raise
-                log.warning("%s: %s; decoding the last frame from the video", self.name, exc)
-            finally:
-                tmp.unlink(missing_ok=True)
-        extract_last_frame(video, last)
-        return "extracted"
-
-
-def _to_png(src: Path, dest: Path) -> None:
-    """Move ``src`` to ``dest`` as PNG (converting when the server sent another format)."""
-    try:
-        with Image.open(src) as img:
-            img.load()
-            if img.format == "PNG":
-                os.replace(src, dest)
-                return
-            buf = io.BytesIO()
-            img.save(buf, format="PNG")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise MediaError(f"last frame is not an image: {exc}", file=src) from exc
-    write_atomic(dest, buf.getvalue())
+        candidates = self._candidates(prepared, since, self._claims.taken(exclude))
+        return self._claims.pick(candidates, exclude)

@@ -35,17 +35,17 @@ off only when the clip's sound rule forbids all audio (the Seedance adapter's ru
 
 **Never paid twice.** The journal, the claims, the reconciliation of a create whose outcome is
 unknown and the resumable download are :class:`~.hosted.HostedTaskProvider`'s; what is
-Replicate's is how a lost prediction is recognised. Replicate echoes a prediction's ``input``
-in the list, so the adapter lists predictions created since the first attempt began (minus
-:data:`RECONCILE_SLACK_S` for clock skew, newest first, following the ``next`` cursor) and
-takes one of this model whose ``input`` equals the one sent: the SHA-256 of the canonical
-input JSON must match. ⚠ Replicate says it does not store data-URL files, so an echo may carry
-them rewritten (an HTTPS URL) or not at all; then every other field (the prompt, seed,
-duration, ...) must be equal and the number of images the same
+Replicate's is how a lost prediction is recognised (:mod:`.replicate_predictions`). Replicate
+echoes a prediction's ``input`` in the list, so the adapter lists predictions created since the
+first attempt began (minus :data:`RECONCILE_SLACK_S` for clock skew, newest first, following the
+``next`` cursor) and takes one of this model whose ``input`` equals the one sent: the SHA-256 of
+the canonical input JSON must match. ⚠ Replicate says it does not store data-URL files, so an
+echo may carry them rewritten (an HTTPS URL) or not at all; then every other field (the prompt,
+seed, duration, ...) must be equal and the number of images the same
 (:func:`~.replicate_api.input_matches`). API predictions' inputs are removed after an hour, so
 matching by input works within that hour. The journal (``replicate-submissions`` under
-``workdir``) keeps the input digest, model, send time and prediction id; never the token or
-the prompt.
+``workdir``) keeps the input digest, model, send time and prediction id; never the token or the
+prompt.
 
 **The token** comes from ``REPLICATE_API_TOKEN`` (or the constructor), lives only in memory,
 is sent only to the API host and to Replicate's file host (``replicate.delivery``, whose URLs
@@ -69,17 +69,17 @@ import re
 from collections.abc import Set
 from pathlib import Path
 from typing import Unpack
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.providers.base import GenerationRequest, ProviderJob, ProviderLimits, TakeStatus
-from shortfilm.providers.hosted import HostedTaskProvider, Pacing, TaskOptions
+from shortfilm.providers.hosted import HostedTaskProvider
 from shortfilm.providers.hosted_client import Settings
+from shortfilm.providers.hosted_task import Pacing, TaskOptions
 from shortfilm.providers.replicate_api import (
     ENV_API_TOKEN,
-    FILE_FIELDS,
     PREDICTION_STATES,
     Prediction,
     PredictionPage,
@@ -92,7 +92,10 @@ from shortfilm.providers.replicate_api import (
     problem_json,
     replicate_api_error,
     retry_after_hint,
+    same_origin,
+    token_may_see,
 )
+from shortfilm.providers.replicate_predictions import matching_predictions, prediction_metadata
 from shortfilm.providers.replicate_request import (
     MODELS,
     PreparedPrediction,
@@ -130,9 +133,6 @@ DEFAULT_MAX_IMAGE_BYTES = 256 * 1024
 
 RECONCILE_SLACK_S = 300.0
 """Predictions created up to this long before the first attempt still count (clock skew)."""
-
-FILE_HOSTS = ("replicate.delivery",)
-"""Output hosts (and their subdomains) that may see the token, besides the API host itself."""
 
 SUBMITS_PER_S = 10.0
 """Replicate's documented create limit, 600 a minute."""
@@ -266,7 +266,7 @@ class ReplicateProvider(HostedTaskProvider[PreparedPrediction, Prediction]):
         """
         params: dict[str, str] | None = None
         if cursor_url is not None:
-            if not _same_origin(cursor_url, self.base_url):
+            if not same_origin(cursor_url, self.base_url):
                 raise ProviderError(
                     "replicate list: refusing a cursor URL on another host: "
                     f"{cursor_url.split('?', 1)[0]}",
@@ -342,21 +342,8 @@ class ReplicateProvider(HostedTaskProvider[PreparedPrediction, Prediction]):
 
     def _candidates(self, prepared: PreparedPrediction, since: float, taken: Set[str]) -> list[str]:
         """Predictions of this model whose echoed input is the one sent, oldest first."""
-        fresh = [
-            p
-            for p in self._recent_predictions(since - RECONCILE_SLACK_S)
-            if p.id not in taken
-            and (not p.model or p.model == self.model)
-            and input_matches(prepared.input, prepared.digest, p.input)
-        ]
-        fresh.sort(key=lambda p: p.created or 0.0)  # the first one made is the one to keep
-        if len(fresh) > 1:
-            log.warning(
-                "replicate: %d predictions match one request (%s); keeping the oldest",
-                len(fresh),
-                ", ".join(p.id for p in fresh),
-            )
-        return [p.id for p in fresh]
+        recent = self._recent_predictions(since - RECONCILE_SLACK_S)
+        return matching_predictions(recent, prepared, self.model, taken)
 
     def _result_urls(self, job_id: str, remote: Prediction) -> tuple[str, str | None]:
         if remote.status != "succeeded":
@@ -378,46 +365,19 @@ class ReplicateProvider(HostedTaskProvider[PreparedPrediction, Prediction]):
     def _metadata(
         self, remote: Prediction, video_url: str, last_frame_source: str
     ) -> dict[str, object]:
-        sent = dict(remote.input or {})
-        counts = {}
-        for key in FILE_FIELDS:
-            value = sent.pop(key, None)
-            if isinstance(value, list):
-                counts[key] = len(value)
-            elif value:
-                counts[key] = 1
-        return {
-            "provider": self.name,
-            "prediction_id": remote.id,
-            "model": remote.model or self.model,
-            "version": remote.version,
-            "status": remote.status,
-            "metrics": dict(remote.metrics or {}),
-            "predict_time_s": remote.predict_time,
-            "cost": {
-                "unit": self.cost_unit,
-                "amount": remote.predict_time,
-                "source": "metrics.predict_time; the invoice is authoritative",
-            },
-            "input": sent,
-            "input_files": counts,
-            "output_s": sent.get("duration"),
-            "output_url": video_url.split("?", 1)[0],
-            "created_at": remote.created_at,
-            "started_at": remote.started_at,
-            "completed_at": remote.completed_at,
-            "last_frame_source": last_frame_source,
-        }
+        return prediction_metadata(
+            remote,
+            video_url,
+            provider=self.name,
+            model=self.model,
+            cost_unit=self.cost_unit,
+            last_frame_source=last_frame_source,
+        )
 
     # Internals -------------------------------------------------------------------------------
 
     def _may_see_token(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        if _same_origin(url, self.base_url):
-            return True
-        return urlsplit(url).scheme == "https" and any(
-            host == h or host.endswith("." + h) for h in FILE_HOSTS
-        )
+        return token_may_see(url, self.base_url)
 
     def _recent_predictions(self, not_before: float, max_pages: int = 10) -> list[Prediction]:
         found: list[Prediction] = []
@@ -429,12 +389,3 @@ class ReplicateProvider(HostedTaskProvider[PreparedPrediction, Prediction]):
                 break
             page = self.list_predictions(cursor_url=page.next)
         return found
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, (a.hostname or "").lower(), a.port) == (
-        b.scheme,
-        (b.hostname or "").lower(),
-        b.port,
-    )

@@ -4,7 +4,8 @@ The shapes ``replicate.com/docs/reference/http`` documents (a prediction, a page
 problem JSON of an error), read with pydantic so an unexpected answer is a clear, retryable
 failure; and the pure functions the adapter (:mod:`.replicate`) builds on: the label spelling
 Replicate's schema uses, the canonical digest of an input and the comparison of an echoed
-input with the one sent (how a lost create is recognised), the output URL, the 429's hint.
+input with the one sent (how a lost create is recognised), the output URL, the 429's hint,
+and where the token may go.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,6 +41,9 @@ PREDICTION_STATES = {
 }
 """A prediction's states (``aborted``: its ``Cancel-After`` deadline passed before it started)
 as take statuses."""
+
+FILE_HOSTS = ("replicate.delivery",)
+"""Output hosts (and their subdomains) that may see the token, besides the API host itself."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -259,3 +264,24 @@ def unix_time(stamp: str | None) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is on ``base``'s scheme, host and port (a cursor URL must be)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, (a.hostname or "").lower(), a.port) == (
+        b.scheme,
+        (b.hostname or "").lower(),
+        b.port,
+    )
+
+
+def token_may_see(url: str, base_url: str) -> bool:
+    """Whether the token may go to ``url``: the API's own origin, or HTTPS on Replicate's file
+    host (:data:`FILE_HOSTS`, subdomains included), whose URLs the docs say need it."""
+    host = (urlsplit(url).hostname or "").lower()
+    if same_origin(url, base_url):
+        return True
+    return urlsplit(url).scheme == "https" and any(
+        host == h or host.endswith("." + h) for h in FILE_HOSTS
+    )

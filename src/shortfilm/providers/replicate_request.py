@@ -19,7 +19,7 @@ from typing import Any
 from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError
 from shortfilm.providers.base import GenerationRequest
-from shortfilm.providers.hosted import PreparedTake
+from shortfilm.providers.hosted_task import PreparedTake
 from shortfilm.providers.reference_images import encode_image
 from shortfilm.providers.replicate_api import input_digest, replicate_labels
 from shortfilm.providers.seedance_family import FRAME_ROLES, RATIOS, resolution_and_ratio

@@ -45,6 +45,7 @@ remains is a race no client can close (a server that commits a request long afte
 out); the marker makes a wrong match a 1-in-86,401 coincidence among tasks of the same model,
 minutes apart, with the same echoed parameters. The journal (``seedance-submits`` under
 ``workdir``) keeps the fingerprint, marker, send time and task id; never the key or the prompt.
+The matching and the metadata a finished task leaves are in :mod:`.seedance_tasks`.
 
 **The key** comes from ``ARK_API_KEY`` (or the constructor), lives only in memory, is sent
 only to the API host (never to result URLs), and is redacted from every message this module
@@ -73,13 +74,13 @@ from shortfilm.providers.ark import (
     ArkContent,
     ArkTask,
     ArkTaskList,
-    ArkUsage,
     ark_api_error,
     parse_answer,
 )
 from shortfilm.providers.base import GenerationRequest, ProviderJob, ProviderLimits, TakeStatus
-from shortfilm.providers.hosted import HostedTaskProvider, Pacing, TaskOptions
+from shortfilm.providers.hosted import HostedTaskProvider
 from shortfilm.providers.hosted_client import Settings
+from shortfilm.providers.hosted_task import Pacing, TaskOptions
 from shortfilm.providers.http import RetryPolicy, TransientError
 from shortfilm.providers.seedance_family import OUTPUT_SIZES, RATIOS, resolution_and_ratio
 from shortfilm.providers.seedance_request import (
@@ -92,6 +93,7 @@ from shortfilm.providers.seedance_request import (
     estimate_tokens,
     model_spec,
 )
+from shortfilm.providers.seedance_tasks import matching_tasks, task_metadata
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -335,38 +337,9 @@ class SeedanceProvider(HostedTaskProvider[PreparedRequest, ArkTask]):
 
     def _candidates(self, prepared: PreparedRequest, since: float, taken: Set[str]) -> list[str]:
         """Tasks that carry ``prepared``'s marker and agree with every echoed field, oldest
-        first; a lone task that echoes no marker at all stands in when no marked one does."""
-        body = prepared.body
-        strong: list[ArkTask] = []
-        weak: list[ArkTask] = []
-        for task in self._recent_tasks(since - RECONCILE_SLACK_S):
-            if task.id in taken or task.status not in ("queued", "running", "succeeded"):
-                continue
-            if task.model and not self.model.startswith("ep-") and task.model != self.model:
-                continue
-            echoes = {
-                "generate_audio": task.generate_audio,
-                "duration": task.duration,
-                "resolution": task.resolution,
-                "ratio": task.ratio,
-                "seed": task.seed if body["seed"] != -1 else None,
-            }
-            if any(v is not None and v != body[k] for k, v in echoes.items()):
-                continue
-            if task.execution_expires_after is None:
-                weak.append(task)
-            elif task.execution_expires_after == prepared.marker:
-                strong.append(task)
-        if len(strong) > 1:
-            log.warning(
-                "seedance: %d tasks carry the marker of %s; taking the oldest unclaimed",
-                len(strong),
-                prepared.fingerprint[:12],
-            )
-        if not strong and len(weak) == 1:
-            log.warning("seedance: task %s matched without its marker echoed", weak[0].id)
-            return [weak[0].id]
-        return [t.id for t in sorted(strong, key=lambda t: (t.created_at, t.id))]
+        first (:func:`~.seedance_tasks.matching_tasks`)."""
+        tasks = self._recent_tasks(since - RECONCILE_SLACK_S)
+        return matching_tasks(tasks, prepared, self.model, taken)
 
     def _result_urls(self, job_id: str, remote: ArkTask) -> tuple[str, str | None]:
         if remote.status != "succeeded":
@@ -383,40 +356,13 @@ class SeedanceProvider(HostedTaskProvider[PreparedRequest, ArkTask]):
     def _metadata(
         self, remote: ArkTask, video_url: str, last_frame_source: str
     ) -> dict[str, object]:
-        task = remote
-        usage = task.usage or ArkUsage()
-        tokens = usage.tokens
-        spec = self.spec
-        per_million = spec.price_per_million.get(task.resolution or "")
-        echo = task.model_dump(mode="json", exclude_none=True)
-        if "content" in echo:  # presigned URLs are bearer credentials for 24 h: keep the paths
-            echo["content"] = {
-                k: v.split("?", 1)[0] if isinstance(v, str) else v
-                for k, v in echo["content"].items()
-            }
-        return {
-            "provider": self.name,
-            "task_id": task.id,
-            "task": echo,
-            "model": task.model or self.model,
-            "usage": usage.model_dump(mode="json"),
-            "tokens": tokens,
-            "price": {
-                "per_million_tokens": per_million,
-                "currency": spec.currency,
-                "estimated_cost": None
-                if per_million is None
-                else round(tokens * per_million / 1e6, 6),
-                "source": "published list price (secondhand); the invoice is authoritative",
-            },
-            "seed": task.seed,
-            "resolution": task.resolution,
-            "ratio": task.ratio,
-            "duration": task.duration,
-            "framespersecond": task.framespersecond,
-            "generate_audio": task.generate_audio,
-            "last_frame_source": last_frame_source,
-        }
+        return task_metadata(
+            remote,
+            self.spec,
+            provider=self.name,
+            model=self.model,
+            last_frame_source=last_frame_source,
+        )
 
     # Internals -------------------------------------------------------------------------------
 

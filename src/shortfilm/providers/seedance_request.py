@@ -22,7 +22,7 @@ from typing import Any
 from shortfilm.domain.sound import audio_wanted
 from shortfilm.errors import InputError
 from shortfilm.providers.base import GenerationRequest
-from shortfilm.providers.hosted import PreparedTake
+from shortfilm.providers.hosted_task import PreparedTake
 from shortfilm.providers.reference_images import EncodedImage, encode_image
 from shortfilm.providers.seedance_family import (
     FPS,

@@ -4,6 +4,8 @@ CIELAB (D65 white) is used because distances in it follow what people see far be
 distances do; CIEDE2000 (ΔE00) corrects the remaining non-uniformity (blues, greys, saturated
 colours). Rules of thumb for ΔE00: below 1 nobody sees a difference, 2-3 is visible side by side,
 above 10 two colours are plainly different.
+
+Colours people write (a board's palette, ``#rrggbb``) are read by :func:`parse_hex`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 Lab = tuple[float, float, float]
+RGB = tuple[int, int, int]
 
 
 def rgb_to_lab(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
@@ -82,3 +85,14 @@ def ciede2000(lab1: NDArray[np.float64], lab2: NDArray[np.float64]) -> NDArray[n
     r_t = -np.sin(np.radians(2.0 * d_theta)) * r_c
     tl, tc, th = dl / s_l, dc / s_c, dh_big / s_h
     return np.asarray(np.sqrt(tl**2 + tc**2 + th**2 + r_t * tc * th), dtype=np.float64)
+
+
+def parse_hex(colour: str) -> RGB:
+    """``#rrggbb`` / ``rrggbb`` / ``#rgb`` as an (r, g, b) triple; ``ValueError`` otherwise."""
+    text = colour.strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    if len(text) != 6:
+        raise ValueError(f"not a hex colour: {colour!r}")
+    value = int(text, 16)
+    return ((value >> 16) & 255, (value >> 8) & 255, value & 255)

@@ -36,8 +36,8 @@ from PIL import Image
 
 from shortfilm.domain import CameraMove
 from shortfilm.errors import InputError, MediaError, ProviderError
+from shortfilm.media.colour import parse_hex
 from shortfilm.media.ffmpeg import finish_writer, open_ffmpeg_writer
-from shortfilm.media.motion import parse_hex
 from shortfilm.providers.animatic_plan import ShotRender, draw_frame, frame_count, plan_shots
 from shortfilm.providers.base import (
     Delivery,

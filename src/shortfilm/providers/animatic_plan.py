@@ -19,14 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shortfilm.domain import CameraMove, Shot, parse_camera_move
 from shortfilm.errors import MediaError
-from shortfilm.media.motion import (
-    ShotCamera,
-    Size,
-    compose_still,
-    gradient_still,
-    plan_poses,
-    source_size,
-)
+from shortfilm.media.motion import ShotCamera, Size, plan_poses, source_size
+from shortfilm.media.shot_stills import compose_still, gradient_still
 from shortfilm.media.text import draw_text_block
 from shortfilm.providers.base import GenerationRequest, Reference
 

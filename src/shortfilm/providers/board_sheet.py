@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from shortfilm.errors import InputError
+from shortfilm.media.colour import parse_hex
 from shortfilm.media.text import draw_text_block, load_font, wrap
 from shortfilm.providers.base import Reference
 from shortfilm.providers.images import ImageRequest, ImageResult
@@ -258,8 +259,6 @@ def _background(width: int, height: int, seed: int) -> Image.Image:
 
 
 def _palette_colour(value: str) -> tuple[int, int, int]:
-    from shortfilm.media.motion import parse_hex
-
     try:
         return parse_hex(value)
     except ValueError as exc:

@@ -50,19 +50,21 @@ def make_clip(duration: float = 5.0, sound_rule: str = "Wind and surf only; no m
     )
 
 
-def make_request(
+def build_request(
+    clip: ClipPlan,
     refs: tuple[Reference, ...],
     *,
+    spans: list[tuple[float, float]],
     form: str = "reference-mode",
-    duration: float = 5.0,
     size: tuple[int, int] = (320, 180),
     seed: int = 7,
-    sound_rule: str = "Wind and surf only; no music",
+    style: str = "grainy 35mm",
+    consistency: tuple[str, ...] = ("same coat",),
+    negative: tuple[str, ...] = ("no text",),
 ) -> GenerationRequest:
-    """A request as the workflow builds it: the prompt rendered in the provider's form, naming
-    the references in the order they are passed."""
-    clip = make_clip(duration, sound_rule)
-    spans = [(0.0, 2.0), (2.0, duration)]
+    """A request for ``clip`` as the workflow builds it: the prompt (its shots at ``spans``,
+    seconds) rendered in the provider's ``form``, naming the references in the order they are
+    passed."""
     prompt = VideoPrompt(
         job=clip.job,
         tone_world=clip.tone_world,
@@ -72,19 +74,34 @@ def make_request(
             for s, (a, b) in zip(clip.shots, spans, strict=True)
         ),
         sound_rule=clip.sound_rule,
-        duration_s=duration,
+        duration_s=clip.duration_s,
         continues_previous=clip.continues_previous,
-        style="grainy 35mm",
-        consistency=("same coat",),
-        negative=("no text",),
+        style=style,
+        consistency=consistency,
+        negative=negative,
     )
     text = render_for(form, prompt, [NamedReference(r.role, r.label) for r in refs])
     return GenerationRequest(
         clip=clip,
         prompt_text=text,
         references=refs,
-        duration_s=duration,
+        duration_s=clip.duration_s,
         width=size[0],
         height=size[1],
         seed=seed,
     )
+
+
+def make_request(
+    refs: tuple[Reference, ...],
+    *,
+    form: str = "reference-mode",
+    duration: float = 5.0,
+    size: tuple[int, int] = (320, 180),
+    seed: int = 7,
+    sound_rule: str = "Wind and surf only; no music",
+) -> GenerationRequest:
+    """A request as the workflow builds it for the two-shot clip (:func:`make_clip`)."""
+    clip = make_clip(duration, sound_rule)
+    spans = [(0.0, 2.0), (2.0, duration)]
+    return build_request(clip, refs, spans=spans, form=form, size=size, seed=seed)

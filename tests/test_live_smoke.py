@@ -30,12 +30,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from provider_requests import build_request
 
 from shortfilm.domain import ClipPlan, Shot
 from shortfilm.examples import example_dir
 from shortfilm.media.probe import probe
-from shortfilm.prompts.blocks import ShotBlock, VideoPrompt
-from shortfilm.prompts.render import NamedReference, render_for
 from shortfilm.providers import registry
 from shortfilm.providers.base import GenerationRequest, Reference, TakeStatus, VideoProvider
 
@@ -73,23 +72,17 @@ def cheapest_request(form: str) -> GenerationRequest:
         duration_s=4.0,
     )
     refs = (Reference(example_dir() / "refs" / "villa_exterior.png", "environment", "the villa"),)
-    prompt = VideoPrompt(
-        job=clip.job,
-        tone_world=clip.tone_world,
-        character_environment=clip.character_environment,
-        shots=tuple(
-            ShotBlock(s.camera, s.movement, s.subject, s.action, a, b)
-            for s, (a, b) in zip(clip.shots, [(0.0, 2.0), (2.0, 4.0)], strict=True)
-        ),
-        sound_rule=clip.sound_rule,
-        duration_s=clip.duration_s,
-        continues_previous=False,
+    return build_request(
+        clip,
+        refs,
+        spans=[(0.0, 2.0), (2.0, 4.0)],
+        form=form,
+        size=(864, 496),
+        seed=7,
         style="grainy 35mm, warm dusk light",
         consistency=("same gate, same road",),
         negative=("no text", "no people"),
     )
-    text = render_for(form, prompt, [NamedReference(r.role, r.label) for r in refs])
-    return GenerationRequest(clip, text, refs, 4.0, width=864, height=496, seed=7)
 
 
 def take_one(name: str, provider: VideoProvider, tmp_path: Path) -> str:

@@ -56,10 +56,12 @@ def radial(centre: Point, radius: float) -> FloatImage:
 
 
 def to_image(pixels: FloatImage) -> Image.Image:
+    """Float pixels (clipped to 0..1) as an 8-bit RGB image."""
     return Image.fromarray((np.clip(pixels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
 
 def to_pixels(image: Image.Image) -> FloatImage:
+    """An image as float RGB pixels in 0..1."""
     return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
 
 
@@ -106,6 +108,7 @@ def finish(
 
 
 def ellipse(draw: ImageDraw.ImageDraw, centre: Point, rx: float, ry: float, fill: RGB) -> None:
+    """An ellipse of radii ``rx``, ``ry`` pixels around ``centre``, filled."""
     x, y = centre
     draw.ellipse((x - rx, y - ry, x + rx, y + ry), fill=fill)
 

@@ -123,10 +123,12 @@ def prediction_json(
 
 
 def iso(unix_s: float) -> str:
+    """Unix seconds as Replicate writes times: ISO 8601, UTC, microseconds, ``Z``."""
     return datetime.fromtimestamp(unix_s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_iso(text: str | None) -> float | None:
+    """An ISO 8601 time (a query filter) as unix seconds; ``None`` when absent or unreadable."""
     if not text:
         return None
     try:
@@ -139,10 +141,12 @@ def parse_iso(text: str | None) -> float | None:
 
 
 def encode_cursor(direction: str, seq: int) -> str:
+    """An opaque list cursor: ``before`` or ``after`` the prediction numbered ``seq``."""
     return base64.urlsafe_b64encode(f"{direction}:{seq}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """What :func:`encode_cursor` made; 400 ``Invalid cursor`` for anything else."""
     if not cursor:
         return None
     try:

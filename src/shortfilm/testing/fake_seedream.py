@@ -95,8 +95,8 @@ class GeneratedImage:
 
 
 class SeedreamImages(FakeServerBase):
-    """The image endpoint of :class:`~.fake_modelark.FakeModelArk`, which sets the state
-    declared here and signs result URLs."""
+    """The image endpoint of the fake ModelArk: :class:`~.fake_modelark_state.ModelArkState`
+    sets the state declared here and signs result URLs."""
 
     clock: Callable[[], float]
     result_ttl_s: float

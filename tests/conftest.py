@@ -106,6 +106,45 @@ def web_database(
         yield home, url
 
 
+@pytest.fixture(scope="session")
+def pg_timeline_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The timeline tests' generated production (:mod:`timeline_home`) on a PostgreSQL database
+    that each test or module copies: ``(database name, URL)``."""
+    from timeline_home import prepared_home
+
+    with pg_database() as (name, url):
+        prepared_home(tmp_path_factory.getbasetemp(), url)
+        yield name, url
+
+
+@contextmanager
+def timeline_database(request: pytest.FixtureRequest, dest: Path) -> Iterator[Path]:
+    """A private copy at ``dest`` of the timeline tests' generated production on the database
+    ``request.param`` names (``sqlite`` or ``postgres``: a copy of the prepared database), with
+    ``SHORTFILM_DATABASE_URL`` naming it while open, so ``Store(home)`` and every command run on
+    the home reach it. For fixtures of any scope parametrized over both databases."""
+    from timeline_home import home_copy
+
+    root = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    with pytest.MonkeyPatch.context() as env:
+        if request.param == "sqlite":
+            env.delenv("SHORTFILM_DATABASE_URL", raising=False)
+            yield home_copy(root, dest)
+            return
+        template, template_url = request.getfixturevalue("pg_timeline_template")
+        home = home_copy(root, dest, template_url)
+        with pg_database(template) as (_, url):
+            env.setenv("SHORTFILM_DATABASE_URL", url)
+            yield home
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def timeline_home(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the timeline tests' production for one test, on each database."""
+    with timeline_database(request, tmp_path / "home") as home:
+        yield home
+
+
 @pytest.fixture
 def web_store(web_database: tuple[Path, str | None]) -> Iterator[Any]:
     """The store of :func:`web_database`, open for the test and closed after it."""

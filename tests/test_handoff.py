@@ -7,13 +7,15 @@ Works on a copy of the example generated once per session with the offline anima
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 import pytest
-from timeline_home import SLUG, edit_versions, home_copy
+from conftest import timeline_database
+from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -31,9 +33,17 @@ def cli(home: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = home_copy(tmp_path_factory.getbasetemp(), tmp_path_factory.mktemp("ho") / "home")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    with timeline_database(request, tmp_path_factory.mktemp("ho") / "home") as home:
+        _edit_the_cut(home)
+        yield home
+
+
+def _edit_the_cut(home: Path) -> None:
+    """A few edits, so trims, speed and transition kinds show in the exports."""
     for args in (
         ("edit", "trim", SLUG, "2", "--in", "0.5", "--out", "11"),
         ("edit", "transition", SLUG, "3", "dip", "--duration", "0.5"),
@@ -44,7 +54,6 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         code, output = cli(home, *args)
         assert code == 0, output
-    return home
 
 
 def stored(home: Path) -> tuple[int, Timeline]:

@@ -10,6 +10,7 @@ real 1080x1920 frame.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +19,8 @@ import numpy as np
 import pytest
 import yaml
 from approvals import approve_takes
-from timeline_home import SLUG, home_copy
+from conftest import timeline_database
+from timeline_home import SLUG
 
 from shortfilm.domain.timeline import CUT, Segment, TextItem, TextKind, Timeline
 from shortfilm.edit.assemble import EditResult, RenderCheckError, assemble_edit
@@ -214,9 +216,12 @@ def test_webvtt_cue_text_is_escaped_so_it_reads_as_written(tmp_path: Path) -> No
 # -- the example, every preset ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return home_copy(tmp_path_factory.getbasetemp(), tmp_path_factory.mktemp("rc") / "home")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    with timeline_database(request, tmp_path_factory.mktemp("rc") / "home") as home:
+        yield home
 
 
 @pytest.fixture(scope="module")
@@ -303,9 +308,9 @@ TAKES = [
 
 @pytest.mark.usefixtures("small_presets")
 def test_mixed_footage_renders_and_passes_then_a_failing_render_is_kept(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    timeline_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    home = timeline_home
     store = Store(home)
     try:
         for clip, video, audio, layout in TAKES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from timeline_home import SLUG, edit_versions, home_copy
+from conftest import timeline_database
+from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -412,9 +414,12 @@ def test_carry_edits_keeps_what_a_person_changed_even_on_a_new_take() -> None:
 # -- the CLI against a real production -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return home_copy(tmp_path_factory.getbasetemp(), tmp_path_factory.mktemp("tl") / "home")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    with timeline_database(request, tmp_path_factory.mktemp("tl") / "home") as home:
+        yield home
 
 
 def cli(home: Path, *args: str) -> tuple[int, str]:
@@ -500,15 +505,13 @@ def test_bad_edits_exit_2_with_one_line_and_store_nothing(
 
 
 @pytest.mark.media
-def test_a_run_keeps_a_persons_edits_across_a_new_take(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+def test_a_run_keeps_a_persons_edits_across_a_new_take(timeline_home: Path, tmp_path: Path) -> None:
     from shortfilm.edit.versions import load_edit, record_edit
     from shortfilm.media.ffmpeg import run_ffmpeg
     from shortfilm.production.importing import import_spec
     from shortfilm.takes.external import import_take
 
-    home = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    home = timeline_home
     assert cli(home, "edit", "trim", SLUG, "2", "--in", "1", "--out", "10")[0] == 0
     assert cli(home, "edit", "trim", SLUG, "3", "--in", "1", "--out", "10")[0] == 0
     store = Store(home)
@@ -537,12 +540,10 @@ def test_a_run_keeps_a_persons_edits_across_a_new_take(
 
 
 @pytest.mark.media
-def test_old_edit_rows_still_read_and_are_not_repeated(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+def test_old_edit_rows_still_read_and_are_not_repeated(timeline_home: Path) -> None:
     from shortfilm.edit.versions import load_edit, record_edit, spec_timeline
 
-    home = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    home = timeline_home
     store = Store(home)
     cut = spec_timeline(store, SLUG)
     e = load_spec(home / "spec" / "production.yaml").edit
@@ -616,13 +617,13 @@ def test_edit_versions_on_each_database(db_url: str, example_spec: Path, tmp_pat
 
 @pytest.mark.media
 def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    timeline_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two people's edit commands both numbered their version the same: the second is told the
     edit changed (exit 1, a 409 on the web), nothing half-saved."""
     from shortfilm.edit import versions as timeline_edit
 
-    private = home_copy(tmp_path_factory.getbasetemp(), tmp_path / "home")
+    private = timeline_home
     before = edit_versions(private)
     real = timeline_edit.repo.next_version
     monkeypatch.setattr(timeline_edit.repo, "next_version", lambda *args: real(*args) - 1)

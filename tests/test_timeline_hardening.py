@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
-from timeline_home import SLUG, edit_versions, home_copy
+from conftest import timeline_database
+from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -247,9 +248,12 @@ def test_a_file_of_many_small_objects_is_refused_before_it_is_parsed(tmp_path: P
         read_otio(crowd)
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return home_copy(tmp_path_factory.getbasetemp(), tmp_path_factory.mktemp("hard") / "home")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    with timeline_database(request, tmp_path_factory.mktemp("hard") / "home") as home:
+        yield home
 
 
 def cli(home: Path, *args: str) -> tuple[int, str]:

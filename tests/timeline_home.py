@@ -24,12 +24,13 @@ SLUG = "wasteland-villa"
 
 
 @functools.cache
-def prepared_home(root: Path) -> Path:
-    """``root/prepared-home``: the example imported, every clip generated, Edit v1 recorded."""
-    home = root / "prepared-home"
+def prepared_home(root: Path, url: str | None = None) -> Path:
+    """``root/prepared-home``: the example imported, every clip generated, Edit v1 recorded, on
+    the home's own SQLite file or, with ``url``, on that database (``-pg`` added to the name)."""
+    home = root / ("prepared-home-pg" if url else "prepared-home")
     spec = home / "spec"
     shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    store = Store(home)
+    store = Store(home, url)
     try:
         import_spec(store, spec / "production.yaml")
         approve_board(store, SLUG)
@@ -40,14 +41,16 @@ def prepared_home(root: Path) -> Path:
     return home
 
 
-def home_copy(root: Path, dest: Path) -> Path:
-    """A private copy of the prepared home at ``dest`` (library links kept relative)."""
-    shutil.copytree(prepared_home(root), dest, symlinks=True)
+def home_copy(root: Path, dest: Path, url: str | None = None) -> Path:
+    """A private copy of the prepared home (of database ``url``'s) at ``dest`` (library links
+    kept relative). The database is the caller's to copy: see ``conftest.timeline_database``."""
+    shutil.copytree(prepared_home(root, url), dest, symlinks=True)
     return dest
 
 
 def edit_versions(home: Path) -> int:
-    """How many edit versions the home's database holds: a refused edit or import adds none."""
+    """How many edit versions the home's database holds (``SHORTFILM_DATABASE_URL``'s when set):
+    a refused edit or import adds none."""
     store = Store(home)
     try:
         with store.session() as s:

@@ -8,11 +8,11 @@ Consistency, Negative rules) or one detail of it that later clips depend on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from shortfilm.domain.production import CharacterRole
+from shortfilm.domain.production import AssetBoard, CharacterRole
 from shortfilm.prompts.lint.findings import Severity
-from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
+from shortfilm.prompts.lint.registry import Hit, LintContext, ProductionCheck, production_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -21,24 +21,43 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
-@production_rule("B101", "board-no-world", ERROR, "The board has no world block.")
-def no_world(ctx: LintContext) -> Iterator[Hit]:
-    if _blank(ctx.production.board.world):
-        yield Hit(
-            ("board", "world"),
-            "the board has no world: genre, location, era, atmosphere and colour tone are unset",
-            "write the world in 2-4 sentences: where, when, what genre, what light and colour",
-        )
+def _block_rule(
+    code: str,
+    name: str,
+    summary: str,
+    block: str,
+    present: Callable[[AssetBoard], bool],
+    message: str,
+    fix: str,
+) -> ProductionCheck:
+    """A rule for one block of the asset prompt that must be there at all (error when absent)."""
+
+    @production_rule(code, name, ERROR, summary)
+    def check(ctx: LintContext) -> Iterator[Hit]:
+        if not present(ctx.production.board):
+            yield Hit(("board", block), message, fix)
+
+    return check
 
 
-@production_rule("B102", "board-no-characters", ERROR, "The board lists no characters.")
-def no_characters(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.production.board.characters:
-        yield Hit(
-            ("board", "characters"),
-            "the board lists no characters, so every clip invents its people from text",
-            "add the main character (role: main) and each side role with outfit and silhouette",
-        )
+no_world = _block_rule(
+    "B101",
+    "board-no-world",
+    "The board has no world block.",
+    "world",
+    lambda board: not _blank(board.world),
+    "the board has no world: genre, location, era, atmosphere and colour tone are unset",
+    "write the world in 2-4 sentences: where, when, what genre, what light and colour",
+)
+no_characters = _block_rule(
+    "B102",
+    "board-no-characters",
+    "The board lists no characters.",
+    "characters",
+    lambda board: bool(board.characters),
+    "the board lists no characters, so every clip invents its people from text",
+    "add the main character (role: main) and each side role with outfit and silhouette",
+)
 
 
 @production_rule("B103", "board-no-main-character", ERROR, "No character has role: main.")
@@ -53,14 +72,15 @@ def no_main_character(ctx: LintContext) -> Iterator[Hit]:
         )
 
 
-@production_rule("B104", "board-no-environment", ERROR, "The board has no environment views.")
-def no_environment(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.production.board.environment:
-        yield Hit(
-            ("board", "environment"),
-            "the board has no environment views, so each clip rebuilds the location from text",
-            "add the key locations (exterior views, the places action happens) with a reference",
-        )
+no_environment = _block_rule(
+    "B104",
+    "board-no-environment",
+    "The board has no environment views.",
+    "environment",
+    lambda board: bool(board.environment),
+    "the board has no environment views, so each clip rebuilds the location from text",
+    "add the key locations (exterior views, the places action happens) with a reference",
+)
 
 
 @production_rule("B105", "board-no-style", ERROR, "The board has no style block at all.")

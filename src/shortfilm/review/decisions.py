@@ -48,7 +48,6 @@ from shortfilm.domain.review import (
     GATE_SUBJECT,
     OVERRIDE,
     Action,
-    ChecklistStep,
     Checkpoint,
     ClipSnapshot,
     CommentRecord,
@@ -69,7 +68,6 @@ from shortfilm.domain.review import (
 from shortfilm.domain.review import standing as standing_of
 from shortfilm.domain.staleness import Staleness, render_command
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
-from shortfilm.review import checklist as _checklist
 from shortfilm.review.checklist import PUBLISHED, Standings, production_row, production_snapshot
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -95,11 +93,6 @@ _E = TypeVar("_E", bound=StrEnum)
 def local_owner() -> Actor:
     """The person at the command line of their own store: an owner, recorded under their name."""
     return Actor(current_person(), Role.OWNER)
-
-
-def checklist(store: Store, slug: str) -> list[ChecklistStep]:
-    """The production checklist of ``slug`` (see :mod:`shortfilm.review.checklist`)."""
-    return _checklist.checklist(store, slug)
 
 
 # -- the subjects reviews attach to ---------------------------------------------------------------

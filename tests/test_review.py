@@ -21,6 +21,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.review import (
     CRITERIA,
@@ -29,7 +30,6 @@ from shortfilm.domain.review import (
     Decision,
     Score,
     Standing,
-    StepState,
     SubjectKind,
     check_decision,
     standing,

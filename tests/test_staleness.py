@@ -22,8 +22,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from shortfilm.cli import app as cli_app
+from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
-from shortfilm.domain.review import CRITERION_KEYS, Score, StepState
+from shortfilm.domain.review import CRITERION_KEYS, Score
 from shortfilm.domain.staleness import (
     ClipFacts,
     PublicationFacts,

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shortfilm.domain.checklist import ChecklistStep, StepState
 from shortfilm.domain.people import Actor
 from shortfilm.domain.progress import Progress, silent
-from shortfilm.domain.review import ChecklistStep, Checkpoint, StepState
+from shortfilm.domain.review import Checkpoint
 from shortfilm.edit.assemble import EditResult, assemble_edit
 from shortfilm.errors import ProviderError
 from shortfilm.production.importing import ImportResult, import_spec

@@ -1,6 +1,6 @@
 """Where each production stands: every stage of the workflow, its checklist, and what is pending.
 
-``pending`` is the production checklist's unfinished steps (:mod:`shortfilm.domain.review`), each
+``pending`` is the production checklist's unfinished steps (:mod:`shortfilm.domain.checklist`), each
 with what exactly waits and for whom, so the command line and the web dashboard say the same.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
+from shortfilm.domain.checklist import ChecklistStep, StepState, production_checklist
 from shortfilm.domain.staleness import Staleness
 from shortfilm.review.checklist import production_snapshot
 from shortfilm.spec.stored import spec_from_dict

@@ -14,17 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shortfilm.domain.review import (
+from shortfilm.domain.checklist import (
     BoardSnapshot,
     ChecklistStep,
     ClipSnapshot,
     ProductionSnapshot,
     RenderSnapshot,
-    Standing,
-    SubjectKind,
     production_checklist,
-    standing,
 )
+from shortfilm.domain.review import Standing, SubjectKind, standing
 from shortfilm.domain.staleness import (
     ClipFacts,
     PublicationFacts,
@@ -269,5 +267,5 @@ def checklist_and_staleness(store: Store, slug: str) -> tuple[list[ChecklistStep
 
 def checklist(store: Store, slug: str) -> list[ChecklistStep]:
     """The production checklist of ``slug``: each step's owner, output, review check, state and
-    who it waits for (:func:`shortfilm.domain.review.production_checklist`)."""
+    who it waits for (:func:`shortfilm.domain.checklist.production_checklist`)."""
     return checklist_and_staleness(store, slug)[0]

@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from shortfilm.domain.checklist import ClipSnapshot, clips_waiting
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.review import (
     CHECKPOINT_OF,
@@ -49,7 +50,6 @@ from shortfilm.domain.review import (
     OVERRIDE,
     Action,
     Checkpoint,
-    ClipSnapshot,
     CommentRecord,
     Decision,
     ReviewRecord,
@@ -60,7 +60,6 @@ from shortfilm.domain.review import (
     check_decision,
     check_second_pair_of_eyes,
     check_text,
-    clips_waiting,
     require,
     rubric_json,
     scores_from_json,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
+from shortfilm.domain.checklist import ChecklistStep
+from shortfilm.domain.review import CommentRecord, ReviewRecord, Score
 from shortfilm.domain.staleness import Stale
 from shortfilm.review import decisions as review
 from shortfilm.review.checklist import checklist_and_staleness

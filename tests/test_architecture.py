@@ -21,7 +21,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/production/report.py",
     "src/shortfilm/production/status.py",
     "src/shortfilm/prompts/lessons.py",
-    "src/shortfilm/review/checklist.py",
     "src/shortfilm/review/decisions.py",
     "src/shortfilm/takes/claims.py",
     "src/shortfilm/takes/external.py",
@@ -29,7 +28,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/takes/keyframes.py",
     "src/shortfilm/takes/qc.py",
     "src/shortfilm/team/accounts.py",
-    "src/shortfilm/web/read_model.py",
 }
 
 #: import cycles still there (function-local imports count)
@@ -55,11 +53,10 @@ OVER_600_ALLOWED = {
     "src/shortfilm/domain/timeline_ops.py",
     "src/shortfilm/edit/versions.py",
     "src/shortfilm/takes/qc_rules.py",
-    "src/shortfilm/web/read_model.py",
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 19
+OVER_400_ALLOWED = 18
 
 
 def test_only_the_store_reaches_the_database() -> None:

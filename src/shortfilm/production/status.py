@@ -12,9 +12,9 @@ from typing import Any
 
 from shortfilm.domain.checklist import ChecklistStep, StepState, production_checklist
 from shortfilm.domain.staleness import Staleness
-from shortfilm.review.checklist import production_snapshot
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
+from shortfilm.store.read_model.checkpoints import production_snapshot
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 from shortfilm.store.tables import (
     BoardRow,

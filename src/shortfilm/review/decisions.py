@@ -67,8 +67,9 @@ from shortfilm.domain.review import (
 from shortfilm.domain.review import standing as standing_of
 from shortfilm.domain.staleness import Staleness, render_command
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
-from shortfilm.review.checklist import PUBLISHED, Standings, production_row, production_snapshot
 from shortfilm.store import naming, repo
+from shortfilm.store.read_model.checkpoints import PUBLISHED, production_row, production_snapshot
+from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     BoardRow,

@@ -18,8 +18,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/edit/versions.py",
     "src/shortfilm/production/export.py",
     "src/shortfilm/production/importing.py",
-    "src/shortfilm/production/report.py",
-    "src/shortfilm/production/status.py",
     "src/shortfilm/prompts/lessons.py",
     "src/shortfilm/review/decisions.py",
     "src/shortfilm/takes/claims.py",

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.review import (
     CRITERIA,
@@ -29,7 +30,6 @@ from shortfilm.domain.review import (
     Decision,
     Score,
     Standing,
-    StepState,
     SubjectKind,
     check_decision,
     standing,
@@ -40,6 +40,7 @@ from shortfilm.errors import ConflictError, GateError, InputError, PermissionDen
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
 from shortfilm.review import decisions as review
+from shortfilm.review.checklist import checklist
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, ClipRow, EditRow, RenderRow, ReviewRow, TakeRow
@@ -544,7 +545,7 @@ def test_the_checklist_advances_and_says_who_it_waits_for(store: Store, small_cl
     def states() -> dict[str, tuple[str, tuple[str, ...]]]:
         return {
             step.key: (step.state.value, tuple(r.value for r in step.waiting_for))
-            for step in review.checklist(store, SLUG)
+            for step in checklist(store, SLUG)
         }
 
     first = states()
@@ -570,7 +571,7 @@ def test_the_checklist_advances_and_says_who_it_waits_for(store: Store, small_cl
         review.decide(store, SLUG, "render", render, OWNER, "approve", scores=FULL_RUBRIC)
     assert states()["publish"] == ("todo", ("growth-operator",))
     review.publish(store, SLUG, GROWTH)
-    steps = review.checklist(store, SLUG)
+    steps = checklist(store, SLUG)
     assert all(step.state is StepState.DONE for step in steps), steps
 
 

@@ -22,8 +22,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from shortfilm.cli import app as cli_app
+from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
-from shortfilm.domain.review import CRITERION_KEYS, Score, StepState
+from shortfilm.domain.review import CRITERION_KEYS, Score
 from shortfilm.domain.staleness import (
     ClipFacts,
     PublicationFacts,
@@ -39,6 +40,7 @@ from shortfilm.production.importing import import_spec
 from shortfilm.production.report import report_path, write_report
 from shortfilm.production.status import production_status
 from shortfilm.review import decisions as review
+from shortfilm.review.checklist import checklist
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import EditRow, RenderRow
@@ -139,7 +141,7 @@ def _render(store: Store, video: Path, *, draft_first: bool = False) -> int:
 
 
 def _states(store: Store) -> dict[str, str]:
-    return {step.key: step.state.value for step in review.checklist(store, SLUG)}
+    return {step.key: step.state.value for step in checklist(store, SLUG)}
 
 
 def _cli(store: Store, *args: str, code: int = 0) -> str:
@@ -274,7 +276,7 @@ def test_a_selection_changed_after_publishing_is_stale_everywhere_until_rendered
     assert states_now["publish"] == "stale"  # edit v1 is what is out there; v2 is newer
     assert f"shortfilm publish {SLUG}" in _cli(store, "status")
     _cli(store, "publish", SLUG)
-    steps = review.checklist(store, SLUG)
+    steps = checklist(store, SLUG)
     assert all(step.state is StepState.DONE for step in steps), steps
     [st] = json.loads(_cli(store, "status", "--json"))
     assert st["stale"] == [] and st["pending"] == []

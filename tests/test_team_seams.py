@@ -41,6 +41,7 @@ from shortfilm.edit.versions import load_edit
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.providers import registry
 from shortfilm.review import decisions as review
+from shortfilm.review.checklist import checklist
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     BoardRow,
@@ -137,7 +138,7 @@ class Team:
             return [(b.version, b.status, sorted(r["label"] for r in b.references)) for b in rows]
 
     def states(self) -> dict[str, str]:
-        return {step.key: step.state.value for step in review.checklist(self.store, SLUG)}
+        return {step.key: step.state.value for step in checklist(self.store, SLUG)}
 
 
 @dataclass

@@ -76,6 +76,10 @@ class StoreError(ShortfilmError):
     """The store is missing, locked or inconsistent."""
 
 
+class NotFound(ShortfilmError):
+    """No such production, clip, take or file (404)."""
+
+
 class PermissionDenied(ShortfilmError):
     """The actor's role does not allow this (approve the final, override a gate ...).
 

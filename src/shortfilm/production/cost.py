@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shortfilm.errors import StoreError
-from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import repo
+from shortfilm.store.read_model.state import production_state
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
 
 
@@ -46,38 +44,33 @@ def _add(into: dict[str, float], unit: str, amount: float) -> None:
 
 
 def cost_report(store: Store, slug: str) -> CostReport:
-    with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
-        if prod is None:
-            raise StoreError(f"no production {slug!r}")
-        production = spec_from_dict(prod.spec)
-        report = CostReport(slug=slug)
-        for clip in repo.clips(s, prod.id)[: len(production.clips)]:
-            spent: dict[str, float] = {}
-            wasted: dict[str, float] = {}
-            approved = 0.0
-            takes = repo.takes(s, clip.id)
-            for take in takes:
-                unit = take.cost_unit or "credits"
-                _add(spent, unit, take.cost)
-                _add(report.total, unit, take.cost)
-                if take.status in FAILED_TAKE_STATUSES:
-                    _add(wasted, unit, take.cost)
-                if take.id == clip.selected_take_id:
-                    approved = float(take.params.get("duration_s", clip.duration_s))
-            report.clips.append(
-                ClipCost(f"clip-{clip.position:02d}", len(takes), spent, wasted, approved)
-            )
-            report.approved_s += approved
-        if report.approved_s:
-            report.per_approved_s = {u: v / report.approved_s for u, v in report.total.items()}
-        if production.budget is not None:
-            unit = production.budget.unit
-            used = repo.committed_cost(s, prod.id, unit)
-            report.budget = {
-                "limit": production.budget.limit,
-                "unit": unit,
-                "committed": used,
-                "remaining": production.budget.limit - used,
-            }
+    state = production_state(store, slug)
+    report = CostReport(slug=slug)
+    for clip in state.clips:
+        spent: dict[str, float] = {}
+        wasted: dict[str, float] = {}
+        approved = 0.0
+        takes = clip.takes
+        for take in takes:
+            unit = take.cost_unit or "credits"
+            _add(spent, unit, take.cost)
+            _add(report.total, unit, take.cost)
+            if take.status in FAILED_TAKE_STATUSES:
+                _add(wasted, unit, take.cost)
+            if take.id == clip.selected_take_id:
+                approved = take.duration_s if take.duration_s is not None else clip.duration_s
+        report.clips.append(
+            ClipCost(f"clip-{clip.position:02d}", len(takes), spent, wasted, approved)
+        )
+        report.approved_s += approved
+    if report.approved_s:
+        report.per_approved_s = {u: v / report.approved_s for u, v in report.total.items()}
+    if state.budget is not None:
+        budget = state.budget
+        report.budget = {
+            "limit": budget.limit,
+            "unit": budget.unit,
+            "committed": budget.committed,
+            "remaining": budget.limit - budget.committed,
+        }
     return report

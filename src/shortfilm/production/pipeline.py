@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shortfilm.domain.checklist import ChecklistStep, StepState
 from shortfilm.domain.people import Actor
 from shortfilm.domain.progress import Progress, silent
-from shortfilm.domain.review import ChecklistStep, Checkpoint, StepState
+from shortfilm.domain.review import Checkpoint
 from shortfilm.edit.assemble import EditResult, assemble_edit
 from shortfilm.errors import ProviderError
 from shortfilm.production.importing import ImportResult, import_spec
 from shortfilm.production.report import write_report
 from shortfilm.providers.base import VideoProvider
-from shortfilm.review.decisions import approve_pending, checklist
+from shortfilm.review.checklist import checklist
+from shortfilm.review.decisions import approve_pending
 from shortfilm.store.repo import Store
 from shortfilm.takes.generate import GenerateResult, generate_takes
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shortfilm.edit.versions import summary
-from shortfilm.production.status import production_status
-from shortfilm.store import naming, repo
+from shortfilm.production.status import status_of
+from shortfilm.store import repo
+from shortfilm.store.read_model.state import production_state
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow, EditRow, KeyframeRow, PromptRow
 
 
 def report_path(store: Store, slug: str) -> Path:
@@ -48,68 +49,64 @@ def keep_reports_current(store: Store) -> None:
 
 def write_report(store: Store, slug: str, dest: Path) -> Path:
     """Write the report of ``slug`` to ``dest`` (atomically) and return its path."""
-    status = next(st for st in production_status(store) if st.slug == slug)
+    state = production_state(store, slug)
+    status = status_of(state, datetime.now(UTC))
     lines = [f"# {status.title}", ""]
-    with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
-        assert prod is not None
-        spec = prod.spec
-        lines += [
-            f"- slug: `{slug}`; campaign role: **{prod.campaign_role}**; owner: {prod.owner}",
-            f"- target: {prod.target_duration_s:g} s; channels: {', '.join(spec['channels'])}",
-            f"- script v{status.script_version}: {spec['script']['logline']}",
-            "",
-            "## Asset board",
-        ]
-        board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
-        if board is not None:
-            lines.append(f"Version {board.version} ({board.status}), references in prompt order:")
-            for i, ref in enumerate(board.references, 1):
-                lines.append(f"{i}. [Image {i}] {ref['role']}: {ref['label']} (`{ref['path']}`)")
-        lines += ["", "## Clips", ""]
-        lines.append("| clip | job | prompt | takes (failed) | selected | keyframe | cost |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for clip in repo.clips(s, prod.id)[: len(status.clips)]:
-            prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
-            takes = repo.takes(s, clip.id)
-            failed = sum(1 for t in takes if t.status != "succeeded")
-            selected = next((t for t in takes if t.id == clip.selected_take_id), None)
-            kf: KeyframeRow | None = repo.chosen_keyframe(s, selected.id) if selected else None
-            cost = sum(t.cost for t in takes)
-            unit = takes[0].cost_unit if takes else ""
-            lines.append(
-                f"| clip-{clip.position:02d} {clip.name} | {clip.job} | "
-                f"v{prompt.version if prompt else '-'} | {len(takes)} ({failed}) | "
-                f"{f'take-{selected.number:03d}' if selected else 'pending'} | "
-                f"{f'{kf.time_ms} ms' if kf else '-'} | {cost:g} {unit} |"
-            )
-            for t in takes:
-                if t.status != "succeeded":
-                    lines.append(
-                        f"|  | take-{t.number:03d} {t.status}: {t.error or t.notes} | | | | | |"
-                    )
-        edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
-        lines += ["", "## Edit and renders", ""]
-        if edit is None:
-            lines.append("No edit yet.")
-        else:
-            edited = (edit.timeline.get("edited") or {}).get("by")
-            lines.append(
-                f"Edit v{edit.version}: {summary(edit.timeline)}"
-                + (f" (edited by {edited})." if edited else ".")
-            )
-            lines.append("")
-            lines.append("| preset | duration | size | loudness | true peak | checks | file |")
-            lines.append("|---|---|---|---|---|---|---|")
-            for r in repo.renders(s, edit.id):
-                path = store.named_path(s, naming.render(slug, edit.version, r.preset), r.sha256)
-                reasons = "; ".join((r.checks or {}).get("reasons", []))
-                checks = f"{r.status}: {reasons}" if reasons else r.status
+    lines += [
+        f"- slug: `{slug}`; campaign role: **{state.campaign_role}**; owner: {state.owner}",
+        f"- target: {state.target_duration_s:g} s; channels: {', '.join(state.channels)}",
+        f"- script v{status.script_version}: {state.logline}",
+        "",
+        "## Asset board",
+    ]
+    board = state.board
+    if board is not None:
+        lines.append(f"Version {board.version} ({board.status}), references in prompt order:")
+        for i, ref in enumerate(board.references, 1):
+            lines.append(f"{i}. [Image {i}] {ref.role}: {ref.label} (`{ref.path}`)")
+    lines += ["", "## Clips", ""]
+    lines.append("| clip | job | prompt | takes (failed) | selected | keyframe | cost |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for clip in state.clips[: len(status.clips)]:
+        takes = clip.takes
+        failed = sum(1 for t in takes if t.status != "succeeded")
+        selected = clip.selected
+        cost = sum(t.cost for t in takes)
+        unit = takes[0].cost_unit if takes else ""
+        lines.append(
+            f"| clip-{clip.position:02d} {clip.name} | {clip.job} | "
+            f"v{clip.prompt_version if clip.prompt_version is not None else '-'} | "
+            f"{len(takes)} ({failed}) | "
+            f"{f'take-{selected.number:03d}' if selected else 'pending'} | "
+            f"{f'{clip.keyframe_ms} ms' if clip.keyframe_ms is not None else '-'} | "
+            f"{cost:g} {unit} |"
+        )
+        for t in takes:
+            if t.status != "succeeded":
                 lines.append(
-                    f"| {r.preset} | {r.duration_s:.2f} s | {r.width}x{r.height} | "
-                    f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | {checks} | "
-                    f"`{path}` |"
+                    f"|  | take-{t.number:03d} {t.status}: {t.error or t.notes} | | | | | |"
                 )
+    lines += ["", "## Edit and renders", ""]
+    if state.edit_version is None:
+        lines.append("No edit yet.")
+    else:
+        timeline = state.edit_timeline
+        edited = (timeline.get("edited") or {}).get("by")
+        lines.append(
+            f"Edit v{state.edit_version}: {summary(timeline)}"
+            + (f" (edited by {edited})." if edited else ".")
+        )
+        lines.append("")
+        lines.append("| preset | duration | size | loudness | true peak | checks | file |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for r in state.renders:
+            reasons = "; ".join(r.reasons)
+            checks = f"{r.status}: {reasons}" if reasons else r.status
+            lines.append(
+                f"| {r.preset} | {r.duration_s:.2f} s | {r.width}x{r.height} | "
+                f"{r.integrated_lufs:.1f} LUFS | {r.true_peak_dbtp:.1f} dBTP | {checks} | "
+                f"`{r.path}` |"
+            )
     if status.stale:
         lines += ["", "## Stale", ""]
         lines += [f"- {line}" for line in status.stale]

@@ -1,6 +1,6 @@
 """Where each production stands: every stage of the workflow, its checklist, and what is pending.
 
-``pending`` is the production checklist's unfinished steps (:mod:`shortfilm.domain.review`), each
+``pending`` is the production checklist's unfinished steps (:mod:`shortfilm.domain.checklist`), each
 with what exactly waits and for whom, so the command line and the web dashboard say the same.
 """
 
@@ -10,20 +10,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shortfilm.domain.review import ChecklistStep, StepState, production_checklist
+from shortfilm.domain.checklist import ChecklistStep, StepState, production_checklist
+from shortfilm.domain.production_state import ProductionState, TakeState
 from shortfilm.domain.staleness import Staleness
-from shortfilm.review.checklist import production_snapshot
-from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import naming, repo
+from shortfilm.store import naming
+from shortfilm.store.read_model.state import production_states
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
-from shortfilm.store.tables import (
-    BoardRow,
-    EditRow,
-    PromptRow,
-    ScriptRow,
-    TakeRow,
-    utcnow,
-)
 
 
 @dataclass
@@ -81,83 +73,74 @@ LIVE = ("queued", "running")
 
 
 def production_status(store: Store) -> list[ProductionStatus]:
-    out: list[ProductionStatus] = []
-    now = utcnow()
-    with store.session() as s:
-        for prod in repo.productions(s):
-            production = spec_from_dict(prod.spec)
-            snapshot = production_snapshot(s, prod)
-            stale = snapshot.stale or Staleness()
-            stale_takes = {x.subject: str(x) for x in stale.takes}
-            script = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
-            board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
-            st = ProductionStatus(
-                slug=prod.slug,
-                title=prod.title,
-                campaign_role=prod.campaign_role,
-                script_version=script.version if script else None,
-                board_version=board.version if board else None,
-                board_status=board.status if board else None,
-                events=len(repo.events(s, prod.id)),
+    now = datetime.now(UTC)
+    return [status_of(state, now) for state in production_states(store)]
+
+
+def status_of(state: ProductionState, now: datetime) -> ProductionStatus:
+    """Where one production stands (``now``: when takes in flight were last seen from)."""
+    snapshot = state.snapshot
+    stale = snapshot.stale or Staleness()
+    stale_takes = {x.subject: str(x) for x in stale.takes}
+    board = state.board
+    st = ProductionStatus(
+        slug=state.slug,
+        title=state.title,
+        campaign_role=state.campaign_role,
+        script_version=state.script_version,
+        board_version=board.version if board else None,
+        board_status=board.status if board else None,
+        events=state.events,
+    )
+    for clip, snap in zip(state.clips, snapshot.clips, strict=True):
+        takes = clip.takes
+        st.total_cost += sum(t.cost for t in takes)
+        failed = sum(1 for t in takes if t.status in FAILED_TAKE_STATUSES)
+        selected = clip.selected
+        if selected is not None:
+            state_name = "generated"
+        elif failed:
+            state_name = "failed"
+        else:
+            state_name = "pending"
+        st.clips.append(
+            ClipStatus(
+                clip=f"clip-{clip.position:02d}",
+                name=clip.name,
+                job=clip.job,
+                prompt_version=clip.prompt_version,
+                takes=len(takes),
+                failed_takes=failed,
+                selected_take=selected.number if selected else None,
+                keyframe=f"{clip.keyframe_ms} ms" if clip.keyframe_ms is not None else None,
+                state=state_name,
+                review=snap.take_standing.value if selected else "unreviewed",
+                stale=(
+                    stale_takes.get(naming.take_subject(clip.position, selected.number), "")
+                    if selected
+                    else ""
+                ),
+                in_flight=[_in_flight(t, now) for t in takes if t.status in LIVE],
             )
-            clip_rows = repo.clips(s, prod.id)[: len(production.clips)]
-            for clip, snap in zip(clip_rows, snapshot.clips, strict=True):
-                prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
-                takes = repo.takes(s, clip.id)
-                st.total_cost += sum(t.cost for t in takes)
-                failed = sum(1 for t in takes if t.status in FAILED_TAKE_STATUSES)
-                selected = s.get(TakeRow, clip.selected_take_id) if clip.selected_take_id else None
-                kf = repo.chosen_keyframe(s, selected.id) if selected else None
-                if selected is not None:
-                    state = "generated"
-                elif failed:
-                    state = "failed"
-                else:
-                    state = "pending"
-                st.clips.append(
-                    ClipStatus(
-                        clip=f"clip-{clip.position:02d}",
-                        name=clip.name,
-                        job=clip.job,
-                        prompt_version=prompt.version if prompt else None,
-                        takes=len(takes),
-                        failed_takes=failed,
-                        selected_take=selected.number if selected else None,
-                        keyframe=f"{kf.time_ms} ms" if kf else None,
-                        state=state,
-                        review=snap.take_standing.value if selected else "unreviewed",
-                        stale=(
-                            stale_takes.get(naming.take_subject(clip.position, selected.number), "")
-                            if selected
-                            else ""
-                        ),
-                        in_flight=[_in_flight(t, now) for t in takes if t.status in LIVE],
-                    )
-                )
-            edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
-            st.edit_version = edit.version if edit else None
-            done = {r.preset: r for r in repo.renders(s, edit.id)} if edit else {}
-            for preset in snapshot.presets:
-                row = done.get(preset)
-                if row is None:
-                    st.renders[preset] = "pending"
-                elif row.status == "failed":
-                    st.renders[preset] = "failed: " + "; ".join(row.checks.get("reasons") or [])
-                else:
-                    # by the render's own name: a draft of the same bytes may have been stored
-                    # first, and it is no render
-                    name = naming.render(prod.slug, edit.version, preset) if edit else ""
-                    path = store.named_path(s, name, row.sha256)
-                    st.renders[preset] = str(path) if path else row.sha256
-            st.stale = [str(x) for x in stale.all]
-            steps = production_checklist(snapshot)
-            st.checklist = [_step_json(step) for step in steps]
-            st.pending = [_pending(step) for step in steps if step.state is not StepState.DONE]
-            out.append(st)
-    return out
+        )
+    st.edit_version = state.edit_version
+    done = {r.preset: r for r in state.renders}
+    for preset in snapshot.presets:
+        row = done.get(preset)
+        if row is None:
+            st.renders[preset] = "pending"
+        elif row.status == "failed":
+            st.renders[preset] = "failed: " + "; ".join(row.reasons)
+        else:
+            st.renders[preset] = str(row.path) if row.path else row.sha256
+    st.stale = [str(x) for x in stale.all]
+    steps = production_checklist(snapshot)
+    st.checklist = [_step_json(step) for step in steps]
+    st.pending = [_pending(step) for step in steps if step.state is not StepState.DONE]
+    return st
 
 
-def _in_flight(take: TakeRow, now: datetime) -> str:
+def _in_flight(take: TakeState, now: datetime) -> str:
     line = f"take-{take.number:03d} {take.status}"
     if take.runner is None or take.runner_seen is None:
         return f"{line}, held by no run (the next run re-attaches)"

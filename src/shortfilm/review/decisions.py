@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from shortfilm.domain.checklist import ClipSnapshot, clips_waiting
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.review import (
     CHECKPOINT_OF,
@@ -48,9 +49,7 @@ from shortfilm.domain.review import (
     GATE_SUBJECT,
     OVERRIDE,
     Action,
-    ChecklistStep,
     Checkpoint,
-    ClipSnapshot,
     CommentRecord,
     Decision,
     ReviewRecord,
@@ -61,7 +60,6 @@ from shortfilm.domain.review import (
     check_decision,
     check_second_pair_of_eyes,
     check_text,
-    clips_waiting,
     require,
     rubric_json,
     scores_from_json,
@@ -69,9 +67,9 @@ from shortfilm.domain.review import (
 from shortfilm.domain.review import standing as standing_of
 from shortfilm.domain.staleness import Staleness, render_command
 from shortfilm.errors import ConflictError, GateError, InputError, StoreError
-from shortfilm.review import checklist as _checklist
-from shortfilm.review.checklist import PUBLISHED, Standings, production_row, production_snapshot
 from shortfilm.store import naming, repo
+from shortfilm.store.read_model.checkpoints import PUBLISHED, production_row, production_snapshot
+from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     BoardRow,
@@ -95,11 +93,6 @@ _E = TypeVar("_E", bound=StrEnum)
 def local_owner() -> Actor:
     """The person at the command line of their own store: an owner, recorded under their name."""
     return Actor(current_person(), Role.OWNER)
-
-
-def checklist(store: Store, slug: str) -> list[ChecklistStep]:
-    """The production checklist of ``slug`` (see :mod:`shortfilm.review.checklist`)."""
-    return _checklist.checklist(store, slug)
 
 
 # -- the subjects reviews attach to ---------------------------------------------------------------

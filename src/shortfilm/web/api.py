@@ -1,7 +1,8 @@
 """The JSON API (OpenAPI at ``/api/openapi.json``): everything the pages do.
 
-Reads come from :mod:`shortfilm.web.read_model`; every write calls the workflow
-(:mod:`shortfilm.review.decisions`), whose role checks, checkpoint rules and revisions decide;
+Reads come from the store's read model (:mod:`shortfilm.store.read_model`); every write calls
+the workflow (:mod:`shortfilm.review.decisions`), whose role checks, checkpoint rules and
+revisions decide;
 :mod:`shortfilm.web.errors` turns its refusals into 403 / 409 / 400.
 """
 
@@ -11,11 +12,20 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
+from shortfilm.domain.checklist import ChecklistStep
+from shortfilm.domain.page_views import (
+    BoardPage,
+    ClipPage,
+    EditPage,
+    EventView,
+    ProductionSummary,
+    ReviewOverview,
+)
+from shortfilm.domain.review import CommentRecord, ReviewRecord, Score
 from shortfilm.domain.staleness import Stale
 from shortfilm.review import decisions as review
-from shortfilm.review.checklist import checklist_and_staleness
-from shortfilm.web import read_model
+from shortfilm.store.read_model import overview as overviews
+from shortfilm.store.read_model import pages
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.schemas import (
     CommentBody,
@@ -35,7 +45,7 @@ class Dashboard:
     slug: str
     title: str
     checklist: list[ChecklistStep]
-    activity: list[read_model.EventView]
+    activity: list[EventView]
     stale: list[Stale]
     """What was approved or published on top of something that changed since, with why and the
     command that brings it up to date."""
@@ -72,43 +82,41 @@ def me(who: Who) -> Me:
 
 
 @router.get("/productions")
-def productions(store: TheStore) -> list[read_model.ProductionSummary]:
+def productions(store: TheStore) -> list[ProductionSummary]:
     with store.session() as s:
-        return read_model.productions(s)
+        return overviews.productions(s)
 
 
 @router.get("/productions/{slug}")
 def dashboard(slug: str, store: TheStore) -> Dashboard:
     """The checklist (each step's state and who it waits for) and the activity log."""
     with store.session() as s:
-        prod = read_model.production(s, slug)
-        events = read_model.activity(s, prod.id)
-    steps, stale = checklist_and_staleness(store, slug)
-    return Dashboard(slug, prod.title, steps, events, list(stale.all))
+        view = overviews.dashboard(s, slug)
+    return Dashboard(slug, view.title, list(view.steps), list(view.events), list(view.stale.all))
 
 
 @router.get("/productions/{slug}/board")
-def board(slug: str, store: TheStore) -> read_model.BoardPage:
+def board(slug: str, store: TheStore) -> BoardPage:
     with store.session() as s:
-        return read_model.board_page(s, slug)
+        return pages.board_page(s, slug)
 
 
 @router.get("/productions/{slug}/clips/{position}")
-def clip(slug: str, position: int, store: TheStore) -> read_model.ClipPage:
+def clip(slug: str, position: int, store: TheStore) -> ClipPage:
     with store.session() as s:
-        return read_model.clip_page(s, slug, position)
+        return pages.clip_page(s, slug, position)
 
 
 @router.get("/productions/{slug}/edit")
-def edit(slug: str, store: TheStore) -> read_model.EditPage:
+def edit(slug: str, store: TheStore) -> EditPage:
     with store.session() as s:
-        return read_model.edit_page(s, slug)
+        return pages.edit_page(s, slug)
 
 
 @router.get("/productions/{slug}/review")
-def overview(slug: str, store: TheStore) -> read_model.ReviewOverview:
+def overview(slug: str, store: TheStore) -> ReviewOverview:
     with store.session() as s:
-        return read_model.review_overview(s, slug)
+        return overviews.review_overview(s, slug)
 
 
 @router.post("/productions/{slug}/reviews", status_code=201)

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shortfilm.errors import InputError
+from shortfilm.errors import InputError, NotFound
+from shortfilm.store.read_model import overview
 from shortfilm.store.repo import Store
-from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer, viewer
-from shortfilm.web.errors import NotFound
 from shortfilm.web.multipart import FormBody, Upload, uploaded
 from shortfilm.web.schemas import beyond_max_id
 
@@ -25,7 +24,7 @@ def existing_slug(slug: str, request: Request) -> str:
     """The path's production slug, 404 unless the production exists (before any write)."""
     store: Store = request.app.state.store
     with store.session() as s:
-        read_model.production(s, slug)
+        overview.production(s, slug)
     return slug
 
 

@@ -17,14 +17,11 @@ from shortfilm.errors import (
     ConflictError,
     GateError,
     InputError,
+    NotFound,
     PermissionDenied,
     ShortfilmError,
 )
 from shortfilm.web.auth import is_api
-
-
-class NotFound(ShortfilmError):
-    """No such production, clip, take or file (404)."""
 
 
 class UnsupportedMedia(InputError):

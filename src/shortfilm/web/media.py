@@ -11,9 +11,9 @@ import re
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse
 
+from shortfilm.errors import NotFound
+from shortfilm.store.read_model import overview
 from shortfilm.store.repo import Store
-from shortfilm.web import read_model
-from shortfilm.web.errors import NotFound
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -27,7 +27,7 @@ def media(sha: str, request: Request) -> FileResponse:
         raise NotFound("no such media")
     store: Store = request.app.state.store
     with store.session() as s:
-        media_type = read_model.artifact_media_type(s, sha)
+        media_type = overview.artifact_media_type(s, sha)
     path = store.artifact_path(sha)
     if media_type is None or not path.is_file():
         raise NotFound("no such media")

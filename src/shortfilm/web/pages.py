@@ -1,4 +1,4 @@
-"""The HTML pages, read through the read model.
+"""The HTML pages, read through the store's read model (:mod:`shortfilm.store.read_model`).
 
 Every page of a production is served from :class:`~shortfilm.web.rendering.PageCache` keyed by
 the production's newest event and the viewer's role, so a page view costs one small query until
@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
-from shortfilm.domain.review import CRITERIA, Checkpoint, StepState
-from shortfilm.review.checklist import checklist_and_staleness
+from shortfilm.domain.checklist import StepState
+from shortfilm.domain.review import CRITERIA, Checkpoint
+from shortfilm.store.read_model import overview as overviews
+from shortfilm.store.read_model import pages
 from shortfilm.store.repo import Store
-from shortfilm.web import read_model
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.rendering import PageCache, personal, render, templates
@@ -37,7 +38,7 @@ async def cached_page(
     changed since. A hit costs one small indexed query, run inline: cheaper than a thread hop."""
     store: Store = request.app.state.store
     with store.engine.connect() as conn:
-        last = read_model.last_event_id(conn, slug)
+        last = overviews.last_event_id(conn, slug)
     cache: PageCache = request.app.state.pages
     full_key = (template, slug, key, last, who.actor.role)
     page = cache.get(full_key)
@@ -57,7 +58,7 @@ async def cached_page(
 @router.get("/")
 def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
     with store.session() as s:
-        rows = read_model.productions(s)
+        rows = overviews.productions(s)
     return HTMLResponse(render(templates(request), "productions.html", who, productions=rows))
 
 
@@ -65,17 +66,16 @@ def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
 async def dashboard(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
     def build() -> dict[str, Any]:
         with store.session() as s:
-            prod = read_model.production(s, slug)
-            events = read_model.activity(s, prod.id)
-        steps, stale = checklist_and_staleness(store, slug)
+            view = overviews.dashboard(s, slug)
+        steps = list(view.steps)
         waiting = [step for step in steps if step.waiting_for and step.state != StepState.DONE]
         return {
             "slug": slug,
-            "title": prod.title,
+            "title": view.title,
             "steps": steps,
             "waiting": waiting,
-            "stale": stale.all,
-            "events": events,
+            "stale": view.stale.all,
+            "events": list(view.events),
             "gates": list(Checkpoint),
         }
 
@@ -86,7 +86,7 @@ async def dashboard(request: Request, slug: str, who: Who, store: TheStore) -> H
 async def board(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
     def build() -> dict[str, Any]:
         with store.session() as s:
-            page = read_model.board_page(s, slug)
+            page = pages.board_page(s, slug)
         return {"page": page, "slug": slug, "criteria": CRITERIA}
 
     return await cached_page(request, who, slug, "board.html", (), build)
@@ -98,7 +98,7 @@ async def clip(
 ) -> HTMLResponse:
     def build() -> dict[str, Any]:
         with store.session() as s:
-            page = read_model.clip_page(s, slug, position)
+            page = pages.clip_page(s, slug, position)
         return {"page": page, "slug": slug, "criteria": CRITERIA}
 
     return await cached_page(request, who, slug, "clip.html", (position,), build)
@@ -108,7 +108,7 @@ async def clip(
 async def edit(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
     def build() -> dict[str, Any]:
         with store.session() as s:
-            page = read_model.edit_page(s, slug)
+            page = pages.edit_page(s, slug)
         return {"page": page, "slug": slug, "criteria": CRITERIA}
 
     return await cached_page(request, who, slug, "edit.html", (), build)
@@ -120,7 +120,7 @@ async def overview(request: Request, slug: str, who: Who, store: TheStore) -> HT
 
     def build() -> dict[str, Any]:
         with store.session() as s:
-            page = read_model.review_overview(s, slug)
+            page = overviews.review_overview(s, slug)
         return {"page": page, "slug": slug}
 
     return await cached_page(request, who, slug, "review.html", (), build)

@@ -22,7 +22,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/production/status.py",
     "src/shortfilm/prompts/lessons.py",
     "src/shortfilm/review/checklist.py",
-    "src/shortfilm/review/decisions.py",
     "src/shortfilm/takes/claims.py",
     "src/shortfilm/takes/external.py",
     "src/shortfilm/takes/generate.py",
@@ -34,7 +33,6 @@ DATABASE_ALLOWED = {
 
 #: import cycles still there (function-local imports count)
 CYCLES_ALLOWED = [
-    ["shortfilm.domain.review", "shortfilm.domain.staleness"],
     ["shortfilm.media.analysis", "shortfilm.media.keyframe_candidates"],
     [
         "shortfilm.takes.external",
@@ -47,12 +45,10 @@ CYCLES_ALLOWED = [
 #: the modules over 600 lines still to be cut
 OVER_600_ALLOWED = {
     "src/shortfilm/media/render.py",
-    "src/shortfilm/review/decisions.py",
     "src/shortfilm/edit/otio.py",
     "src/shortfilm/prompts/planning.py",
     "src/shortfilm/board/asset_board.py",
     "src/shortfilm/takes/generate.py",
-    "src/shortfilm/domain/review.py",
     "src/shortfilm/domain/timeline.py",
     "src/shortfilm/domain/timeline_ops.py",
     "src/shortfilm/edit/versions.py",
@@ -61,7 +57,7 @@ OVER_600_ALLOWED = {
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 19
+OVER_400_ALLOWED = 18
 
 
 def test_only_the_store_reaches_the_database() -> None:

@@ -21,9 +21,11 @@ from fake_providers import TimedProvider
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Actor, Role
-from shortfilm.domain.review import CRITERION_KEYS, Score, StepState
+from shortfilm.domain.review import StepState
+from shortfilm.domain.rubric import CRITERION_KEYS, Score
 from shortfilm.domain.staleness import (
     ClipFacts,
     PublicationFacts,
@@ -38,7 +40,8 @@ from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
 from shortfilm.production.report import report_path, write_report
 from shortfilm.production.status import production_status
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish
+from shortfilm.review.decisions import checklist
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import EditRow, RenderRow
@@ -98,7 +101,7 @@ def home(
     review.approve_pending(store, SLUG, OWNER, "clip")
     _render(store, media["render"])
     review.approve_pending(store, SLUG, OWNER, "final")
-    review.publish(store, SLUG, OWNER)
+    publish(store, SLUG, OWNER)
     write_report(store, SLUG, report_path(store, SLUG))
     for name, role in (("ines", Role.OWNER), ("mara", Role.EDITOR)):
         add_user(store, name, role, PASSWORD)
@@ -139,7 +142,7 @@ def _render(store: Store, video: Path, *, draft_first: bool = False) -> int:
 
 
 def _states(store: Store) -> dict[str, str]:
-    return {step.key: step.state.value for step in review.checklist(store, SLUG)}
+    return {step.key: step.state.value for step in checklist(store, SLUG)}
 
 
 def _cli(store: Store, *args: str, code: int = 0) -> str:
@@ -247,7 +250,7 @@ def test_a_selection_changed_after_publishing_is_stale_everywhere_until_rendered
     refused = _cli(store, "publish", SLUG, code=1)
     assert "nothing was published" in refused and changed in refused
     with pytest.raises(GateError, match="is stale"):
-        review.publish(store, SLUG, OWNER)
+        publish(store, SLUG, OWNER)
     assert _published(store) == before
 
     # the owner approves the new take in the web app: now the fix is the render
@@ -274,7 +277,7 @@ def test_a_selection_changed_after_publishing_is_stale_everywhere_until_rendered
     assert states_now["publish"] == "stale"  # edit v1 is what is out there; v2 is newer
     assert f"shortfilm publish {SLUG}" in _cli(store, "status")
     _cli(store, "publish", SLUG)
-    steps = review.checklist(store, SLUG)
+    steps = checklist(store, SLUG)
     assert all(step.state is StepState.DONE for step in steps), steps
     [st] = json.loads(_cli(store, "status", "--json"))
     assert st["stale"] == [] and st["pending"] == []

@@ -35,12 +35,13 @@ from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Role
 from shortfilm.edit.versions import load_edit
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.providers import registry
-from shortfilm.review import decisions as review
+from shortfilm.review.decisions import checklist
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
     BoardRow,
@@ -137,7 +138,7 @@ class Team:
             return [(b.version, b.status, sorted(r["label"] for r in b.references)) for b in rows]
 
     def states(self) -> dict[str, str]:
-        return {step.key: step.state.value for step in review.checklist(self.store, SLUG)}
+        return {step.key: step.state.value for step in checklist(self.store, SLUG)}
 
 
 @dataclass

@@ -64,8 +64,10 @@ def _review(
 ) -> None:
     from dataclasses import asdict
 
-    from shortfilm.domain.review import Decision, Score
-    from shortfilm.review.decisions import decide, local_owner, subject_id
+    from shortfilm.domain.review import Decision
+    from shortfilm.domain.rubric import Score
+    from shortfilm.review.decisions import decide, local_owner
+    from shortfilm.review.subjects import subject_id
 
     chosen = [d for d, on in ((Decision.APPROVE, approve), (Decision.REQUEST_CHANGES,
               changes is not None), (Decision.REJECT, reject)) if on]  # fmt: skip
@@ -170,7 +172,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
     """Every decision and comment on the production, version by version, in workflow order."""
     from dataclasses import asdict
 
-    from shortfilm.review.decisions import review_history
+    from shortfilm.review.history import review_history
 
     try:
         with store_at(home) as store:
@@ -217,7 +219,7 @@ def override(
 ) -> None:
     """Let a checkpoint pass on the owner's word, with a reason; recorded like a review."""
     from shortfilm.review.decisions import local_owner
-    from shortfilm.review.decisions import override as override_gate
+    from shortfilm.review.overrides import override as override_gate
 
     try:
         with store_at(home) as store:
@@ -242,7 +244,9 @@ def comment(
     home: HomeOpt = Path("."),
 ) -> None:
     """Leave a comment on one exact version, optionally at a time in a take or render."""
-    from shortfilm.review.decisions import add_comment, local_owner, subject_id
+    from shortfilm.review.comments import add_comment
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.review.subjects import subject_id
 
     kind = "render" if on == "final" else on
     where: dict[str, Any] = {"version": version}
@@ -271,8 +275,8 @@ def publish(
     home: HomeOpt = Path("."),
 ) -> None:
     """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
+    from shortfilm.publish.final import publish as publish_final
     from shortfilm.review.decisions import local_owner
-    from shortfilm.review.decisions import publish as publish_final
 
     try:
         with store_at(home) as store:

@@ -20,7 +20,8 @@ from shortfilm.errors import ProviderError
 from shortfilm.production.importing import ImportResult, import_spec
 from shortfilm.production.report import write_report
 from shortfilm.providers.base import VideoProvider
-from shortfilm.review.decisions import approve_pending, checklist
+from shortfilm.review.decisions import checklist
+from shortfilm.review.gates import approve_pending
 from shortfilm.store.repo import Store
 from shortfilm.takes.generate import GenerateResult, generate_takes
 

@@ -1,7 +1,8 @@
 """The JSON API (OpenAPI at ``/api/openapi.json``): everything the pages do.
 
-Reads come from :mod:`shortfilm.web.read_model`; every write calls the workflow
-(:mod:`shortfilm.review.decisions`), whose role checks, checkpoint rules and revisions decide;
+Reads come from :mod:`shortfilm.web.read_model`; every write calls the stages
+(:mod:`shortfilm.review`, :mod:`shortfilm.publish`), whose role checks, checkpoint rules and
+revisions decide;
 :mod:`shortfilm.web.errors` turns its refusals into 403 / 409 / 400.
 """
 
@@ -11,9 +12,11 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
-from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord, Score
+from shortfilm import review
+from shortfilm.domain.review import ChecklistStep, CommentRecord, ReviewRecord
+from shortfilm.domain.rubric import Score
 from shortfilm.domain.staleness import Stale
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish as publish_final
 from shortfilm.review.checklist import checklist_and_staleness
 from shortfilm.web import read_model
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
@@ -155,7 +158,7 @@ def override(slug: Slug, body: OverrideBody, who: Who, store: TheStore) -> None:
 def publish(slug: Slug, body: PublishBody, who: Who, store: TheStore) -> list[str]:
     """Write the approved final renders for the channels; the files written, relative to the
     production home (the server's own paths are not the client's business)."""
-    written = review.publish(store, slug, who.actor, preset=body.preset)
+    written = publish_final(store, slug, who.actor, preset=body.preset)
     return [p.relative_to(store.home).as_posix() for p in written]
 
 

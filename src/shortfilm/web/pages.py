@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
-from shortfilm.domain.review import CRITERIA, Checkpoint, StepState
+from shortfilm.domain.review import Checkpoint, StepState
+from shortfilm.domain.rubric import CRITERIA
 from shortfilm.review.checklist import checklist_and_staleness
 from shortfilm.store.repo import Store
 from shortfilm.web import read_model

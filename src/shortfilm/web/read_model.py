@@ -1,7 +1,7 @@
 """What the pages show, read in a handful of bulk queries per page (never one per take).
 
 Each function takes an open session and returns plain dataclasses the templates and the JSON
-API both render. Writes never happen here: they go through :mod:`shortfilm.review.decisions`.
+API both render. Writes never happen here: they go through :mod:`shortfilm.review`.
 A subject's standing is its latest review decision (:func:`shortfilm.domain.review.standing`).
 """
 
@@ -17,7 +17,8 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.board.asset_board import BOARD_IMAGE_KEY
-from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
+from shortfilm.domain.review import Standing, SubjectKind, standing
+from shortfilm.domain.rubric import CRITERIA, Criterion
 from shortfilm.domain.staleness import Stale, stale_take
 from shortfilm.review.checklist import clip_facts, production_snapshot
 from shortfilm.store import repo

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,21 +94,33 @@ def _review(
     )
 
 
-@review_app.command("board")
-def review_board(
-    slug: SlugArg,
-    version: VersionOpt = None,
-    approve: ApproveOpt = False,
-    request_changes: ChangesOpt = None,
-    reject: RejectOpt = False,
-    note: NoteOpt = "",
-    score: ScoreOpt = None,
-    home: HomeOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Decide on a board version (checkpoint 1: no take is generated before it is approved)."""
-    where = {"version": version}
-    _review(home, slug, "board", where, approve, request_changes, reject, note, score, as_json)
+def _versioned(kind: str, doc: str) -> Callable[..., None]:
+    """The command deciding on a board or an edit version: the two take the same options."""
+
+    def command(
+        slug: SlugArg,
+        version: VersionOpt = None,
+        approve: ApproveOpt = False,
+        request_changes: ChangesOpt = None,
+        reject: RejectOpt = False,
+        note: NoteOpt = "",
+        score: ScoreOpt = None,
+        home: HomeOpt = Path("."),
+        as_json: JsonOpt = False,
+    ) -> None:
+        where = {"version": version}
+        _review(home, slug, kind, where, approve, request_changes, reject, note, score, as_json)
+
+    command.__doc__ = doc
+    return command
+
+
+review_app.command("board")(
+    _versioned(
+        "board",
+        "Decide on a board version (checkpoint 1: no take is generated before it is approved).",
+    )
+)
 
 
 @review_app.command("take")
@@ -128,21 +141,9 @@ def review_take_cmd(
     _review(home, slug, "take", where, approve, request_changes, reject, note, score, as_json)
 
 
-@review_app.command("edit")
-def review_edit(
-    slug: SlugArg,
-    version: VersionOpt = None,
-    approve: ApproveOpt = False,
-    request_changes: ChangesOpt = None,
-    reject: RejectOpt = False,
-    note: NoteOpt = "",
-    score: ScoreOpt = None,
-    home: HomeOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Decide on an edit version (the cut, before its renders are judged)."""
-    where = {"version": version}
-    _review(home, slug, "edit", where, approve, request_changes, reject, note, score, as_json)
+review_app.command("edit")(
+    _versioned("edit", "Decide on an edit version (the cut, before its renders are judged).")
+)
 
 
 @review_app.command("final")

@@ -86,7 +86,7 @@ def decide(
     )
 
 
-BOARD_STATUS = {
+_BOARD_STATUS = {
     Decision.APPROVE.value: "approved",
     Decision.REQUEST_CHANGES.value: "changes-requested",
     Decision.REJECT.value: "rejected",
@@ -171,7 +171,7 @@ def apply(
 ) -> None:
     """What a decision changes besides the review row: a board's status, a clip's selection."""
     if subject.kind is SubjectKind.BOARD:
-        reviews.set_board_status(tx, subject.id, BOARD_STATUS[decision])
+        reviews.set_board_status(tx, subject.id, _BOARD_STATUS[decision])
         return
     if subject.kind is not SubjectKind.TAKE:
         return

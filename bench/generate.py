@@ -35,7 +35,8 @@ from shortfilm.domain import Production
 from shortfilm.examples import example_dir
 from shortfilm.production.importing import import_production
 from shortfilm.providers.seedance import SeedanceProvider
-from shortfilm.review.decisions import approve_pending, local_owner
+from shortfilm.review.decisions import local_owner
+from shortfilm.review.gates import approve_pending
 from shortfilm.spec import load_spec
 from shortfilm.store.repo import Store
 from shortfilm.takes.generate import generate_takes

@@ -4,7 +4,8 @@ stages: generation needs an approved board, the render approved takes."""
 from __future__ import annotations
 
 from shortfilm.domain.review import Checkpoint
-from shortfilm.review.decisions import approve_pending, local_owner
+from shortfilm.review.decisions import local_owner
+from shortfilm.review.gates import approve_pending
 from shortfilm.store.repo import Store
 
 

@@ -11,7 +11,7 @@ import ast
 from architecture import _imported_names, cycles, import_graph, line_counts, reaching_the_database
 
 #: modules outside ``store/`` still holding SQL (to be emptied: the store is the only one)
-DATABASE_ALLOWED = {
+DATABASE_ALLOWED: set[str] = {
     "src/shortfilm/board/asset_board.py",
     "src/shortfilm/edit/assemble.py",
     "src/shortfilm/edit/handoff.py",
@@ -19,7 +19,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/production/export.py",
     "src/shortfilm/production/importing.py",
     "src/shortfilm/prompts/lessons.py",
-    "src/shortfilm/review/decisions.py",
     "src/shortfilm/takes/claims.py",
     "src/shortfilm/takes/external.py",
     "src/shortfilm/takes/generate.py",
@@ -29,7 +28,7 @@ DATABASE_ALLOWED = {
 }
 
 #: import cycles still there (function-local imports count)
-CYCLES_ALLOWED = [
+CYCLES_ALLOWED: list[list[str]] = [
     ["shortfilm.media.analysis", "shortfilm.media.keyframe_candidates"],
     [
         "shortfilm.takes.external",
@@ -40,9 +39,8 @@ CYCLES_ALLOWED = [
 ]
 
 #: the modules over 600 lines still to be cut
-OVER_600_ALLOWED = {
+OVER_600_ALLOWED: set[str] = {
     "src/shortfilm/media/render.py",
-    "src/shortfilm/review/decisions.py",
     "src/shortfilm/edit/otio.py",
     "src/shortfilm/prompts/planning.py",
     "src/shortfilm/board/asset_board.py",
@@ -54,7 +52,7 @@ OVER_600_ALLOWED = {
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 18
+OVER_400_ALLOWED = 16
 
 
 def test_only_the_store_reaches_the_database() -> None:

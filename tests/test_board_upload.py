@@ -21,6 +21,7 @@ from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.board.asset_board import (
     BOARD_IMAGE_KEY,
     MAX_VIDEO_REFERENCES,
@@ -33,7 +34,6 @@ from shortfilm.errors import GateError, InputError
 from shortfilm.production.export import export_production
 from shortfilm.production.importing import board_references, import_spec
 from shortfilm.providers import seedance
-from shortfilm.review import decisions as review
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ArtifactNameRow, BoardRow, EventRow

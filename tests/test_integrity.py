@@ -548,7 +548,7 @@ def test_every_suggested_command_is_complete(
             problems.append(f"{where}: {command}: {result.output[-300:]}")
     assert problems == []
     # a take refused at review names how to pick another one, not just "select or generate"
-    assert ("decisions.py", f"shortfilm take select {SLUG} clip-02 1") in suggestions
+    assert ("gates.py", f"shortfilm take select {SLUG} clip-02 1") in suggestions
 
 
 def test_the_run_and_add_reference_messages_say_how_to_approve(

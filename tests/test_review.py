@@ -20,26 +20,25 @@ from fake_providers import TimedProvider
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.cli import app
 from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.review import (
-    CRITERIA,
-    CRITERION_KEYS,
     Checkpoint,
     Decision,
-    Score,
     Standing,
     SubjectKind,
     check_decision,
     standing,
 )
+from shortfilm.domain.rubric import CRITERIA, CRITERION_KEYS, Score
 from shortfilm.edit.assemble import assemble_edit
 from shortfilm.edit.versions import record_edit
 from shortfilm.errors import ConflictError, GateError, InputError, PermissionDenied
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish
 from shortfilm.review.checklist import checklist
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -294,11 +293,11 @@ def test_publishing_needs_the_owner_or_the_growth_operator(store: Store, small_c
     renders = _fake_renders(store, small_clip)
     for actor in (WRITER, VISUAL, AI, EDITOR):
         with pytest.raises(PermissionDenied, match="may not publish: only growth-operator, owner"):
-            review.publish(store, SLUG, actor)
+            publish(store, SLUG, actor)
     with pytest.raises(GateError, match="the final of edit v1 is not approved"):
-        review.publish(store, SLUG, GROWTH)
+        publish(store, SLUG, GROWTH)
     review.decide(store, SLUG, "render", renders["vertical"], OWNER, "approve", scores=FULL_RUBRIC)
-    files = review.publish(store, SLUG, GROWTH, preset="vertical")
+    files = publish(store, SLUG, GROWTH, preset="vertical")
     assert {f.name for f in files} >= {"manifest.json", f"{SLUG}__edit-v1__vertical.mp4"}
 
 
@@ -570,7 +569,7 @@ def test_the_checklist_advances_and_says_who_it_waits_for(store: Store, small_cl
     for render in renders.values():
         review.decide(store, SLUG, "render", render, OWNER, "approve", scores=FULL_RUBRIC)
     assert states()["publish"] == ("todo", ("growth-operator",))
-    review.publish(store, SLUG, GROWTH)
+    publish(store, SLUG, GROWTH)
     steps = checklist(store, SLUG)
     assert all(step.state is StepState.DONE for step in steps), steps
 
@@ -586,7 +585,7 @@ def test_publish_copies_the_approved_final_with_its_sidecars_and_a_manifest(
     renders = _fake_renders(store, small_clip)
     for render in renders.values():
         review.decide(store, SLUG, "render", render, OWNER, "approve", scores=FULL_RUBRIC)
-    files = review.publish(store, SLUG, GROWTH)
+    files = publish(store, SLUG, GROWTH)
     folder = store.home / "publish" / SLUG
     assert all(f.parent == folder and f.is_file() for f in files)
     assert {f.name for f in files} == {
@@ -601,7 +600,7 @@ def test_publish_copies_the_approved_final_with_its_sidecars_and_a_manifest(
     assert vertical["approval"]["rubric"]["story-clarity"] == {"value": 4, "note": "fine"}
     assert (folder / vertical["file"]).read_bytes() == small_clip.read_bytes()
     # again, with one preset: the folder is replaced whole, never left half-written
-    again = review.publish(store, SLUG, OWNER, preset="horizontal")
+    again = publish(store, SLUG, OWNER, preset="horizontal")
     assert sorted(p.name for p in folder.iterdir()) == sorted(f.name for f in again)
     assert [p.name for p in folder.parent.iterdir()] == [SLUG]
 
@@ -676,7 +675,7 @@ def test_run_goes_end_to_end_with_the_local_owners_approvals_and_stops_without_t
         ]
         assert all(r.rubric == {"in_advance": True} for r in rows[1:])
         assert (store.home / "publish").exists() is False
-        files = review.publish(store, SLUG, review.local_owner())
+        files = publish(store, SLUG, review.local_owner())
         manifest = json.loads(files[-1].read_text())
         assert manifest["renders"][0]["approval"]["in_advance"] is True
     finally:

@@ -21,10 +21,11 @@ from fake_providers import TimedProvider
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.checklist import StepState
 from shortfilm.domain.people import Actor, Role
-from shortfilm.domain.review import CRITERION_KEYS, Score
+from shortfilm.domain.rubric import CRITERION_KEYS, Score
 from shortfilm.domain.staleness import (
     ClipFacts,
     PublicationFacts,
@@ -39,7 +40,7 @@ from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
 from shortfilm.production.report import report_path, write_report
 from shortfilm.production.status import production_status
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish
 from shortfilm.review.checklist import checklist
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
@@ -100,7 +101,7 @@ def home(
     review.approve_pending(store, SLUG, OWNER, "clip")
     _render(store, media["render"])
     review.approve_pending(store, SLUG, OWNER, "final")
-    review.publish(store, SLUG, OWNER)
+    publish(store, SLUG, OWNER)
     write_report(store, SLUG, report_path(store, SLUG))
     for name, role in (("ines", Role.OWNER), ("mara", Role.EDITOR)):
         add_user(store, name, role, PASSWORD)
@@ -249,7 +250,7 @@ def test_a_selection_changed_after_publishing_is_stale_everywhere_until_rendered
     refused = _cli(store, "publish", SLUG, code=1)
     assert "nothing was published" in refused and changed in refused
     with pytest.raises(GateError, match="is stale"):
-        review.publish(store, SLUG, OWNER)
+        publish(store, SLUG, OWNER)
     assert _published(store) == before
 
     # the owner approves the new take in the web app: now the fix is the render

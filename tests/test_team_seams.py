@@ -35,12 +35,12 @@ from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from shortfilm import review
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Role
 from shortfilm.edit.versions import load_edit
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.providers import registry
-from shortfilm.review import decisions as review
 from shortfilm.review.checklist import checklist
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (

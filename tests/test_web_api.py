@@ -24,9 +24,9 @@ from sqlalchemy import func, select, update
 from starlette.routing import BaseRoute, Mount
 from web_home import PASSWORD, SLUG, USERS, make_video, upload_traces
 
-from shortfilm.domain.review import CRITERION_KEYS
+from shortfilm import review
+from shortfilm.domain.rubric import CRITERION_KEYS
 from shortfilm.errors import GateError
-from shortfilm.review import decisions as review
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (

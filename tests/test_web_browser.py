@@ -22,7 +22,7 @@ import pytest
 from conftest import service_missing
 from web_home import PASSWORD, SLUG
 
-from shortfilm.review import decisions as review
+from shortfilm import review
 from shortfilm.store.repo import Store
 
 pytestmark = pytest.mark.media

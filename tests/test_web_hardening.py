@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute
 from web_home import PASSWORD, SLUG
 
 from shortfilm.domain.people import Role
-from shortfilm.domain.review import CRITERION_KEYS
+from shortfilm.domain.rubric import CRITERION_KEYS
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow

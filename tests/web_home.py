@@ -14,13 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from shortfilm import review
 from shortfilm.domain.people import Role
 from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.production.importing import import_spec
-from shortfilm.review import decisions as review
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, EventRow, RenderRow, TakeRow

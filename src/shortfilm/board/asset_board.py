@@ -45,8 +45,8 @@ from sqlalchemy.orm import Session
 
 from shortfilm.domain import AssetBoard, Character, EnvironmentView, Production, Style
 from shortfilm.domain.people import Actor
+from shortfilm.domain.permissions import Action, require
 from shortfilm.domain.production import CharacterRole
-from shortfilm.domain.review import Action, require
 from shortfilm.errors import ConflictError, InputError, StoreError
 from shortfilm.media.limits import MediaLimits, MediaTooLarge, limits_from_env
 from shortfilm.prompts.blocks import AssetBrief

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,8 +65,10 @@ def _review(
 ) -> None:
     from dataclasses import asdict
 
-    from shortfilm.domain.review import Decision, Score
-    from shortfilm.review.decisions import decide, local_owner, subject_id
+    from shortfilm.domain.review import Decision
+    from shortfilm.domain.rubric import Score
+    from shortfilm.review.decisions import decide, local_owner
+    from shortfilm.review.subjects import subject_id
 
     chosen = [d for d, on in ((Decision.APPROVE, approve), (Decision.REQUEST_CHANGES,
               changes is not None), (Decision.REJECT, reject)) if on]  # fmt: skip
@@ -91,21 +94,33 @@ def _review(
     )
 
 
-@review_app.command("board")
-def review_board(
-    slug: SlugArg,
-    version: VersionOpt = None,
-    approve: ApproveOpt = False,
-    request_changes: ChangesOpt = None,
-    reject: RejectOpt = False,
-    note: NoteOpt = "",
-    score: ScoreOpt = None,
-    home: HomeOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Decide on a board version (checkpoint 1: no take is generated before it is approved)."""
-    where = {"version": version}
-    _review(home, slug, "board", where, approve, request_changes, reject, note, score, as_json)
+def _versioned(kind: str, doc: str) -> Callable[..., None]:
+    """The command deciding on a board or an edit version: the two take the same options."""
+
+    def command(
+        slug: SlugArg,
+        version: VersionOpt = None,
+        approve: ApproveOpt = False,
+        request_changes: ChangesOpt = None,
+        reject: RejectOpt = False,
+        note: NoteOpt = "",
+        score: ScoreOpt = None,
+        home: HomeOpt = Path("."),
+        as_json: JsonOpt = False,
+    ) -> None:
+        where = {"version": version}
+        _review(home, slug, kind, where, approve, request_changes, reject, note, score, as_json)
+
+    command.__doc__ = doc
+    return command
+
+
+review_app.command("board")(
+    _versioned(
+        "board",
+        "Decide on a board version (checkpoint 1: no take is generated before it is approved).",
+    )
+)
 
 
 @review_app.command("take")
@@ -126,21 +141,9 @@ def review_take_cmd(
     _review(home, slug, "take", where, approve, request_changes, reject, note, score, as_json)
 
 
-@review_app.command("edit")
-def review_edit(
-    slug: SlugArg,
-    version: VersionOpt = None,
-    approve: ApproveOpt = False,
-    request_changes: ChangesOpt = None,
-    reject: RejectOpt = False,
-    note: NoteOpt = "",
-    score: ScoreOpt = None,
-    home: HomeOpt = Path("."),
-    as_json: JsonOpt = False,
-) -> None:
-    """Decide on an edit version (the cut, before its renders are judged)."""
-    where = {"version": version}
-    _review(home, slug, "edit", where, approve, request_changes, reject, note, score, as_json)
+review_app.command("edit")(
+    _versioned("edit", "Decide on an edit version (the cut, before its renders are judged).")
+)
 
 
 @review_app.command("final")
@@ -170,7 +173,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
     """Every decision and comment on the production, version by version, in workflow order."""
     from dataclasses import asdict
 
-    from shortfilm.review.decisions import review_history
+    from shortfilm.review.history import review_history
 
     try:
         with store_at(home) as store:
@@ -217,7 +220,7 @@ def override(
 ) -> None:
     """Let a checkpoint pass on the owner's word, with a reason; recorded like a review."""
     from shortfilm.review.decisions import local_owner
-    from shortfilm.review.decisions import override as override_gate
+    from shortfilm.review.overrides import override as override_gate
 
     try:
         with store_at(home) as store:
@@ -242,7 +245,9 @@ def comment(
     home: HomeOpt = Path("."),
 ) -> None:
     """Leave a comment on one exact version, optionally at a time in a take or render."""
-    from shortfilm.review.decisions import add_comment, local_owner, subject_id
+    from shortfilm.review.comments import add_comment
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.review.subjects import subject_id
 
     kind = "render" if on == "final" else on
     where: dict[str, Any] = {"version": version}
@@ -271,8 +276,8 @@ def publish(
     home: HomeOpt = Path("."),
 ) -> None:
     """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
+    from shortfilm.publish.final import publish as publish_final
     from shortfilm.review.decisions import local_owner
-    from shortfilm.review.decisions import publish as publish_final
 
     try:
         with store_at(home) as store:

@@ -116,7 +116,8 @@ def take_select(
     home: HomeOpt = Path("."),
 ) -> None:
     """Make a take the clip's selection (your pick, kept by run; still to be approved)."""
-    from shortfilm.review.decisions import local_owner, select_take
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.review.selection import select_take
 
     try:
         with store_at(home) as store:

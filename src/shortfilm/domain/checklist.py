@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shortfilm.domain.people import Role
-from shortfilm.domain.review import Action, Standing, roles_for
+from shortfilm.domain.permissions import Action, roles_for
+from shortfilm.domain.review import Standing
 from shortfilm.domain.staleness import Stale, Staleness
 
 

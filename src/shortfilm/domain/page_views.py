@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from shortfilm.domain.checklist import ChecklistStep
-from shortfilm.domain.review import CRITERIA, Criterion, Standing, standing
+from shortfilm.domain.review import Standing, standing
+from shortfilm.domain.rubric import CRITERIA, Criterion
 from shortfilm.domain.staleness import Stale, Staleness
 
 

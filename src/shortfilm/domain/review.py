@@ -15,42 +15,22 @@ new version starts unreviewed: a new board version is a draft again, a re-genera
 take, a new edit version has new renders. A subject's standing is its **latest** decision: an
 approval stands until someone requests changes on that same version.
 
-The role table (:data:`ROLE_TABLE`), as the source workflow's production checklist splits the work:
-
-================================  ============================================================
-action                            roles
-================================  ============================================================
-decide on a board version         owner, writer, visual-operator (the board is the visual team's
-                                  work, checked against the writer's story)
-decide on a take, select a take   owner, ai-operator, editor (the editor is who has to cut it)
-add a reference image to a board  owner, visual-operator (the board is their work; a new
-                                  version blocks generation until it is reviewed)
-import a take made elsewhere      owner, ai-operator, editor (making takes is the ai-operator's
-                                  job; an editor may bring footage the cut needs)
-decide on an edit version         owner, editor
-approve a final render            owner ("Publish ... Owner approves")
-request changes / reject a render owner, editor, growth-operator (whoever ships it may object)
-comment                           every role
-override a gate                   owner, with a reason
-publish                           owner, growth-operator (with an approved final render)
-================================  ============================================================
-
-"Owner" is the :class:`~shortfilm.domain.people.Role` of the person acting, not the ``owner``
-text of the spec (a name for people, not an account). The local owner at the command line acts as
-an owner.
+Who may take each decision is the role table of :mod:`shortfilm.domain.permissions`; the
+rubric a final is scored on is :mod:`shortfilm.domain.rubric`.
 
 Pure: dataclasses and functions over small snapshots the workflow reads from the store.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from shortfilm.domain.people import Actor, Role
+from shortfilm.domain.people import Actor
+from shortfilm.domain.permissions import Action
+from shortfilm.domain.rubric import CRITERION_KEYS, MAX_TEXT, Score
 from shortfilm.errors import InputError, PermissionDenied
 
 
@@ -137,150 +117,7 @@ def standing(decisions: Sequence[str]) -> Standing:
     return Standing.UNREVIEWED
 
 
-# -- the rubric -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Criterion:
-    key: str
-    label: str
-    question: str
-    """What a reviewer answers when scoring it."""
-
-
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion(
-        "visual-continuity",
-        "Visual continuity",
-        "Do the character, setting, palette and camera feel stay the same from clip to clip?",
-    ),
-    Criterion(
-        "story-clarity",
-        "Story clarity",
-        "Does a first-time viewer get the conflict and what happens, without the script?",
-    ),
-    Criterion(
-        "caption-fit",
-        "Caption fit",
-        "Do the captions and on-screen text read in time, stay in the safe area and match the "
-        "picture?",
-    ),
-    Criterion(
-        "sound-quality",
-        "Sound quality",
-        "Are impacts, ambience and music clean, in sync and at the channel's loudness?",
-    ),
-    Criterion(
-        "export-format",
-        "Export format",
-        "Are the size, aspect, length and sidecars what the channel accepts?",
-    ),
-    Criterion(
-        "account-match",
-        "Account match",
-        "Does the opening, tone and caption fit the account and the campaign role it goes to?",
-    ),
-    Criterion(
-        "reuse-potential",
-        "Reuse potential",
-        "Can the board, prompts and keyframes carry the next film in this world?",
-    ),
-)
-"""The review rubric of the source workflow, in its order."""
-
-CRITERION_KEYS = tuple(c.key for c in CRITERIA)
-SCORE_MIN = 1
-SCORE_MAX = 5
-MAX_TEXT = 10_000
-"""The longest note, change request, reason or comment accepted (characters)."""
-
-
-@dataclass(frozen=True)
-class Score:
-    """One rubric criterion scored ``SCORE_MIN``..``SCORE_MAX`` (5 best), with an optional note."""
-
-    criterion: str
-    value: int
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        if self.criterion not in CRITERION_KEYS:
-            raise InputError(
-                f"score: {self.criterion!r} is not a rubric criterion; use one of "
-                + ", ".join(CRITERION_KEYS)
-            )
-        if isinstance(self.value, bool) or not isinstance(self.value, int):
-            raise InputError(f"score {self.criterion}: the value must be a whole number")
-        if not SCORE_MIN <= self.value <= SCORE_MAX:
-            raise InputError(
-                f"score {self.criterion}: {self.value} is outside {SCORE_MIN}-{SCORE_MAX}"
-            )
-        if len(self.note) > MAX_TEXT:
-            raise InputError(f"score {self.criterion}: the note is over {MAX_TEXT} characters")
-
-    @classmethod
-    def parse(cls, text: str) -> Score:
-        """``criterion=N`` or ``criterion=N:note``, as typed after ``--score``."""
-        match = re.fullmatch(r"\s*([a-z-]+)\s*=\s*(-?\d+)\s*(?::(.*))?", text, re.DOTALL)
-        if match is None:
-            raise InputError(
-                f"--score {text!r}: write criterion=N or criterion=N:note, e.g. story-clarity=4"
-            )
-        key, value, note = match.groups()
-        return cls(key, int(value), (note or "").strip())
-
-    def to_json(self) -> dict[str, object]:
-        return {"value": self.value, "note": self.note}
-
-
-def rubric_json(scores: Sequence[Score]) -> dict[str, dict[str, object]]:
-    """Scores as stored in ``reviews.rubric``: ``{criterion: {"value", "note"}}``."""
-    return {s.criterion: s.to_json() for s in scores}
-
-
-def scores_from_json(data: Mapping[str, object]) -> tuple[Score, ...]:
-    """The scores of a stored rubric, in the rubric's order; unknown keys are skipped."""
-    out: list[Score] = []
-    for key in CRITERION_KEYS:
-        item = data.get(key)
-        if isinstance(item, Mapping) and isinstance(item.get("value"), int):
-            out.append(Score(key, int(item["value"]), str(item.get("note") or "")))
-    return tuple(out)
-
-
-# -- who may do what ------------------------------------------------------------------------------
-
-
-class Action(StrEnum):
-    DECIDE_BOARD = "decide on a board version"
-    DECIDE_TAKE = "decide on a take"
-    SELECT_TAKE = "select a take"
-    DECIDE_EDIT = "decide on an edit version"
-    APPROVE_FINAL = "approve a final render"
-    OBJECT_FINAL = "request changes to or reject a final render"
-    COMMENT = "comment"
-    OVERRIDE = "override a checkpoint"
-    PUBLISH = "publish"
-    ADD_REFERENCE = "add a reference image to the board"
-    IMPORT_TAKE = "import a take"
-
-
-_EVERYONE = frozenset(Role)
-
-ROLE_TABLE: Mapping[Action, frozenset[Role]] = {
-    Action.DECIDE_BOARD: frozenset({Role.OWNER, Role.WRITER, Role.VISUAL_OPERATOR}),
-    Action.DECIDE_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
-    Action.SELECT_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
-    Action.DECIDE_EDIT: frozenset({Role.OWNER, Role.EDITOR}),
-    Action.APPROVE_FINAL: frozenset({Role.OWNER}),
-    Action.OBJECT_FINAL: frozenset({Role.OWNER, Role.EDITOR, Role.GROWTH_OPERATOR}),
-    Action.COMMENT: _EVERYONE,
-    Action.OVERRIDE: frozenset({Role.OWNER}),
-    Action.PUBLISH: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
-    Action.ADD_REFERENCE: frozenset({Role.OWNER, Role.VISUAL_OPERATOR}),
-    Action.IMPORT_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
-}
-"""Which roles may take each action (see the module docstring for why)."""
+# -- what a decision must carry -------------------------------------------------------------------
 
 
 def action_for(kind: SubjectKind, decision: Decision) -> Action:
@@ -292,25 +129,6 @@ def action_for(kind: SubjectKind, decision: Decision) -> Action:
     if kind is SubjectKind.EDIT:
         return Action.DECIDE_EDIT
     return Action.APPROVE_FINAL if decision is Decision.APPROVE else Action.OBJECT_FINAL
-
-
-def roles_for(action: Action) -> tuple[Role, ...]:
-    """The roles that may take ``action``, in the :class:`Role` order."""
-    return tuple(r for r in Role if r in ROLE_TABLE[action])
-
-
-def may(role: Role, action: Action) -> bool:
-    return role in ROLE_TABLE[action]
-
-
-def require(actor: Actor, action: Action) -> None:
-    """:class:`PermissionDenied` naming the action and who may, unless ``actor`` may."""
-    if not may(actor.role, action):
-        allowed = ", ".join(roles_for(action))
-        raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}: only {allowed} may")
-
-
-# -- what a decision must carry -------------------------------------------------------------------
 
 
 def check_text(field: str, text: str, *, required: bool) -> str:
@@ -389,7 +207,8 @@ def check_second_pair_of_eyes(
 
 @dataclass(frozen=True)
 class ReviewRecord:
-    """One recorded decision (or override) on one exact version."""
+    """One stored review: a decision (or override) on one exact version, as the store returns
+    it."""
 
     id: int
     kind: SubjectKind
@@ -421,3 +240,36 @@ class CommentRecord:
     body: str
     created_at: datetime
     subject: str = ""
+
+
+IN_ADVANCE = "in_advance"
+"""The key ``reviews.rubric`` carries (true) on an approval given ahead by ``run --yes``."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One exact version a review or a comment attaches to, as the review rules read it."""
+
+    kind: SubjectKind
+    id: int
+    name: str
+    """How messages and events name it: ``board v2``, ``clip-02/take-003``, ``edit v2`` ..."""
+    scope: str
+    """The name of what carries the revision (a take's clip: ``clip-02``)."""
+    revision_id: int
+    """The id of what carries the revision: the board, edit or render itself; a take's clip."""
+    revision: int
+    created_by: str | None
+    status: str
+    duration_s: float | None
+    clip_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The latest review or selection event under a subject's scope: what a conflict names."""
+
+    kind: str
+    """The event kind: ``review.approve``, ``take.selected`` ..."""
+    subject: str
+    by: str | None

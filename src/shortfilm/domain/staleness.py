@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from shortfilm.domain.review import CRITERION_KEYS
+from shortfilm.domain.rubric import CRITERION_KEYS
 
 
 class StaleKind(StrEnum):

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from shortfilm import review
 from shortfilm.domain import Production
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.timeline import Timeline
@@ -37,7 +38,6 @@ from shortfilm.media.cover import write_cover
 from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
 from shortfilm.media.render import RenderPlan, RenderResult, render
 from shortfilm.media.verify import Verification, verify
-from shortfilm.review import decisions as review
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store

@@ -22,7 +22,7 @@ from shortfilm.production.importing import ImportResult, import_spec
 from shortfilm.production.report import write_report
 from shortfilm.providers.base import VideoProvider
 from shortfilm.review.checklist import checklist
-from shortfilm.review.decisions import approve_pending
+from shortfilm.review.gates import approve_pending
 from shortfilm.store.repo import Store
 from shortfilm.takes.generate import GenerateResult, generate_takes
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.people import Actor
-from shortfilm.domain.review import Action, require
+from shortfilm.domain.permissions import Action, require
 from shortfilm.errors import InputError, StoreError
 from shortfilm.media.limits import MediaLimits
 from shortfilm.media.probe import probe

@@ -49,7 +49,7 @@ from shortfilm.providers.base import (
     VideoProvider,
 )
 from shortfilm.providers.limits import RateLimiter
-from shortfilm.review import decisions as review_gates
+from shortfilm.review import gates as review_gates
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store, content_hash

@@ -1,8 +1,8 @@
 """The JSON API (OpenAPI at ``/api/openapi.json``): everything the pages do.
 
 Reads come from the store's read model (:mod:`shortfilm.store.read_model`); every write calls
-the workflow (:mod:`shortfilm.review.decisions`), whose role checks, checkpoint rules and
-revisions decide;
+the stages (:mod:`shortfilm.review`, :mod:`shortfilm.publish`), whose role checks, checkpoint
+rules and revisions decide;
 :mod:`shortfilm.web.errors` turns its refusals into 403 / 409 / 400.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from shortfilm import review
 from shortfilm.domain.checklist import ChecklistStep
 from shortfilm.domain.page_views import (
     BoardPage,
@@ -21,9 +22,10 @@ from shortfilm.domain.page_views import (
     ProductionSummary,
     ReviewOverview,
 )
-from shortfilm.domain.review import CommentRecord, ReviewRecord, Score
+from shortfilm.domain.review import CommentRecord, ReviewRecord
+from shortfilm.domain.rubric import Score
 from shortfilm.domain.staleness import Stale
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish as publish_final
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
@@ -163,7 +165,7 @@ def override(slug: Slug, body: OverrideBody, who: Who, store: TheStore) -> None:
 def publish(slug: Slug, body: PublishBody, who: Who, store: TheStore) -> list[str]:
     """Write the approved final renders for the channels; the files written, relative to the
     production home (the server's own paths are not the client's business)."""
-    written = review.publish(store, slug, who.actor, preset=body.preset)
+    written = publish_final(store, slug, who.actor, preset=body.preset)
     return [p.relative_to(store.home).as_posix() for p in written]
 
 

@@ -12,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from shortfilm.domain.review import CRITERIA, Checkpoint, Decision, Score, SubjectKind
+from shortfilm import review
+from shortfilm.domain.review import Checkpoint, Decision, SubjectKind
+from shortfilm.domain.rubric import CRITERIA, Score
 from shortfilm.errors import InputError
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish as publish_final
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
 from shortfilm.web.login import local_target
 from shortfilm.web.schemas import beyond_max_id
@@ -155,7 +157,7 @@ async def override(request: Request, slug: Slug, who: Who, store: TheStore) -> R
 async def publish(request: Request, slug: Slug, who: Who, store: TheStore) -> Response:
     form = await request.form()
     preset = _text(form, "preset") or None
-    await run_in_threadpool(review.publish, store, slug, who.actor, preset=preset)
+    await run_in_threadpool(publish_final, store, slug, who.actor, preset=preset)
     return _back(form, f"/p/{slug}")
 
 

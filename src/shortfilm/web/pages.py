@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
 from shortfilm.domain.checklist import StepState
-from shortfilm.domain.review import CRITERIA, Checkpoint
+from shortfilm.domain.review import Checkpoint
+from shortfilm.domain.rubric import CRITERIA
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.store.repo import Store

@@ -32,7 +32,7 @@ from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeAnalysisRow, TakeRow
-from shortfilm.takes import qc as take_qc
+from shortfilm.takes import qc_judge as take_qc
 from shortfilm.takes.external import import_take
 from shortfilm.takes.generate import generate_takes
 from shortfilm.takes.qc_rules import (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shortfilm.domain.take import TakeState
 from shortfilm.errors import InputError, StoreError
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -30,7 +31,7 @@ def note_take(
             raise InputError(f"{slug} has no {subject}")
         target.notes = f"{target.notes}\n{text}".strip() if target.notes else text
         if failed:
-            target.status = "rejected"
+            target.status = TakeState.REJECTED
             if row.selected_take_id == target.id:
                 row.selected_take_id = None
                 row.selected_by = None

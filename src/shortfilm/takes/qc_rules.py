@@ -1,7 +1,7 @@
 """Quality checks of a take: the facts of its analysis held against what its clip's plan expects.
 
 Pure rules: :func:`judge` reads an :class:`~shortfilm.media.analysis.Analysis` (one decode, made
-elsewhere) and an :class:`Expected` (gathered from the store by :mod:`shortfilm.takes.qc`)
+elsewhere) and an :class:`Expected` (gathered from the store by :mod:`shortfilm.takes.qc_plan`)
 and decodes nothing. Each check says ``pass``, ``warn`` or ``fail`` with a sentence a person
 understands, numbers included, and what was measured against what was expected; a check with
 nothing to compare with says ``skip`` and why. The report's status is the worst of its checks.

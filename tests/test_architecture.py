@@ -30,7 +30,6 @@ DATABASE_ALLOWED = {
 #: import cycles still there (function-local imports count)
 CYCLES_ALLOWED = [
     ["shortfilm.domain.review", "shortfilm.domain.staleness"],
-    ["shortfilm.media.analysis", "shortfilm.media.keyframe_candidates"],
 ]
 
 #: the modules over 600 lines still to be cut
@@ -44,12 +43,11 @@ OVER_600_ALLOWED = {
     "src/shortfilm/domain/timeline.py",
     "src/shortfilm/domain/timeline_ops.py",
     "src/shortfilm/edit/versions.py",
-    "src/shortfilm/takes/qc_rules.py",
     "src/shortfilm/web/read_model.py",
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 17
+OVER_400_ALLOWED = 16
 
 
 def test_only_the_store_reaches_the_database() -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from shortfilm.media.analysis import KeyframeCandidate
+    from shortfilm.domain.analysis import KeyframeCandidate
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,7 @@ def _timing(video: Path, analysis: dict[str, Any]) -> tuple[float, float]:
 
 
 def _candidates(report: dict[str, Any]) -> list[KeyframeCandidate]:
-    from shortfilm.media.analysis import KeyframeCandidate
+    from shortfilm.domain.analysis import KeyframeCandidate
 
     return [
         KeyframeCandidate(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shortfilm.domain.qc_report import QC_VERSION, QCReport
 from shortfilm.domain.take import Take, TakeClip
 from shortfilm.errors import StoreError
 from shortfilm.store import keyframes as stored_keyframes
@@ -24,10 +25,9 @@ from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.lookup import only_production
 from shortfilm.takes.qc_plan import QCPlan, expected, plan_for_clip, plan_for_take
-from shortfilm.takes.qc_rules import QC_VERSION, QCReport
 
 if TYPE_CHECKING:
-    from shortfilm.media.analysis import KeyframeCandidate
+    from shortfilm.domain.analysis import KeyframeCandidate
 
 CANDIDATES = 5
 """Keyframe candidates kept per take: enough for a person to choose among, at least 1 s apart."""
@@ -42,7 +42,7 @@ def review_take(
 ) -> QCReport:
     """Analyse and judge stored take ``take_id`` once; store the report and keyframe candidates.
 
-    A report of the current :data:`~shortfilm.takes.qc_rules.QC_VERSION` is kept as it is unless
+    A report of the current :data:`~shortfilm.domain.qc_report.QC_VERSION` is kept as it is unless
     ``again``. ``not_judged`` names checks this kind of take is not judged on, and why (from the
     provider: the animatic makes no sound); a re-made report keeps the previous one's. Anything
     that stops QC (an undecodable file, a bug in a rule) is stored as the report's error: the

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.domain.qc_report import BoardLook, Expected, Opening
 from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, IMPORTED, Keyframe, Take, TakeClip
 from shortfilm.domain.take import TakeSource as Source
 from shortfilm.errors import ShortfilmError, StoreError
@@ -22,13 +23,12 @@ from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.lookup import find_clip
-from shortfilm.takes.qc_rules import BoardLook, Expected, Opening
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from shortfilm.media.analysis import Palette
+    from shortfilm.domain.analysis import Palette
 
 
 @dataclass(frozen=True)

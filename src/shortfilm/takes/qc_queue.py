@@ -7,10 +7,10 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+from shortfilm.domain.qc_report import QCReport
 from shortfilm.errors import InputError
 from shortfilm.store.repo import Store
 from shortfilm.takes.qc_judge import review_take
-from shortfilm.takes.qc_rules import QCReport
 
 _log = logging.getLogger(__name__)
 

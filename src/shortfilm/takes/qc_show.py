@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shortfilm.domain.qc_report import QC_VERSION, QCReport
 from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import naming
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
 from shortfilm.takes.lookup import find_take
 from shortfilm.takes.qc_judge import review_take
-from shortfilm.takes.qc_rules import QC_VERSION, QCReport
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.qc_report import QC_VERSION, BoardLook, Expected, Opening, QCReport, Status
 from shortfilm.examples import example_dir
 from shortfilm.media.analysis import Analysis, analyse, image_palette
 from shortfilm.media.ffmpeg import run_ffmpeg
@@ -32,19 +33,10 @@ from shortfilm.production.importing import import_spec
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, KeyframeRow, TakeAnalysisRow, TakeRow
-from shortfilm.takes import qc as take_qc
+from shortfilm.takes import qc_judge as take_qc
 from shortfilm.takes.external import import_take
 from shortfilm.takes.generate import generate_takes
-from shortfilm.takes.qc_rules import (
-    PALETTE_WARN_DE,
-    QC_VERSION,
-    BoardLook,
-    Expected,
-    Opening,
-    QCReport,
-    Status,
-    judge,
-)
+from shortfilm.takes.qc_rules import PALETTE_WARN_DE, judge
 
 pytestmark = pytest.mark.media
 

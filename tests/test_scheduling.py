@@ -176,7 +176,7 @@ def test_the_shared_poller_asks_once_per_round_and_rides_out_an_outage() -> None
 
     from shortfilm.errors import ProviderError
     from shortfilm.providers.base import ProviderJob, TakeStatus
-    from shortfilm.takes.generate import _Poller
+    from shortfilm.takes.pacing import Poller as _Poller
 
     calls: list[list[str]] = []
     outages = [2]

@@ -229,7 +229,7 @@ def test_two_qc_runs_of_one_take_at_once_leave_one_report(
 ) -> None:
     """A run's QC and a `qc show --again` finishing together: one report, one set of candidates."""
     from shortfilm.store.tables import KeyframeRow, TakeAnalysisRow
-    from shortfilm.takes.qc import review_take
+    from shortfilm.takes.qc_judge import review_take
 
     take = _takes(made)[0].id
     _meeting(monkeypatch, "keyframe_candidates")
@@ -259,7 +259,7 @@ def test_two_people_picking_a_keyframe_at_once_leave_one_chosen(
     made: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shortfilm.takes.keyframes import pick_keyframe
-    from shortfilm.takes.qc import review_take
+    from shortfilm.takes.qc_judge import review_take
 
     review_take(made, _takes(made)[0].id)  # the QC a pick reads first, made beforehand
     _meeting(monkeypatch, "chosen_keyframe")

@@ -29,7 +29,7 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import ClipRow, TakeRow
 from shortfilm.takes.external import import_take
-from shortfilm.takes.qc import stored_qc
+from shortfilm.takes.qc_show import stored_qc
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
 
@@ -225,7 +225,7 @@ def test_a_qc_that_cannot_run_names_the_take_not_the_servers_path(
 ) -> None:
     """QC's error is kept as the report and shown on the clip page: a damaged stored video is
     named as the take, not by its place under the server's store."""
-    from shortfilm.takes.qc import review_take
+    from shortfilm.takes.qc_judge import review_take
 
     video = make_video(tmp_path / "damaged.mp4", seconds=2.0, hue=70)
     made = import_take(store, SLUG, 4, video, selected_by="ari")

@@ -69,7 +69,7 @@ def qc_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Analyse any video and check it; nothing is stored. Exit 1 when a check fails."""
-    from shortfilm.takes.qc import check_file
+    from shortfilm.takes.qc_judge import check_file
 
     try:
         if plan is None:
@@ -106,7 +106,7 @@ def qc_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """A take's stored QC report and keyframe candidates. Exit 1 when a check fails."""
-    from shortfilm.takes.qc import stored_qc
+    from shortfilm.takes.qc_show import stored_qc
 
     position = parse_clip(clip)
     if not is_home(home):

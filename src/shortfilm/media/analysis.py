@@ -19,31 +19,25 @@ This module is the public face: everything callers need is importable from here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from shortfilm.domain.analysis import Analysis, AudioStats, KeyframeCandidate, Palette, Span
 from shortfilm.errors import MediaError
-from shortfilm.media.colour import lab_to_hex
 from shortfilm.media.continuity import frame_distance
 from shortfilm.media.cuts import detect_cuts
 from shortfilm.media.decode_pass import FramePass, analysis_size
 from shortfilm.media.faces import FaceDetector, HaarFaceDetector, default_face_detector
 from shortfilm.media.frame_metrics import FrameMeter, opencv_single_threaded
-from shortfilm.media.keyframe_candidates import (
-    KeyframeCandidate,
-    default_pick,
-    keyframe_candidates,
-)
+from shortfilm.media.keyframe_candidates import default_pick, keyframe_candidates
 from shortfilm.media.limits import MediaLimits, limits_from_env
 from shortfilm.media.loudness import parse_ebur128_summary
-from shortfilm.media.palette import Palette, image_palette, palette_distance, palette_from_rgb
-from shortfilm.media.spans import Span, black_spans, frozen_spans, shots_between
+from shortfilm.media.palette import image_palette, palette_distance, palette_from_rgb
+from shortfilm.media.spans import black_spans, frozen_spans, shots_between
 from shortfilm.media.stills import StillKeeper, Stills, upright
 from shortfilm.media.yuv import matrix_from_log, planes, to_rgb, to_yuv444, yuv444_to_rgb
 
@@ -71,130 +65,11 @@ SILENCE_LUFS = -70.0
 """ebur128 reports this integrated loudness when nothing passes its absolute gate (silence, or
 audio shorter than one 400 ms block)."""
 
-TIMELINE_PER_S = 4
-"""Points per second of the sharpness timeline in :meth:`Analysis.to_json`."""
-
 _PALETTE_SAMPLES = 24
 """Frames, evenly spread, whose pixels make the clip's palette."""
 
 # Default layout names by channel count, as ffmpeg's av_channel_layout_default gives them.
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
-
-
-@dataclass(frozen=True)
-class AudioStats:
-    """The first audio stream, measured in the analysis pass (EBU R128, ``ebur128=peak=true``)."""
-
-    channels: int
-    layout: str
-    """ffmpeg's layout name: ``mono``, ``stereo``, ``5.1`` ... (the default one for the channel
-    count when the file states none)."""
-    integrated_lufs: float | None
-    """Gated integrated loudness (LUFS); ``None`` when silent or shorter than 400 ms."""
-    true_peak_dbtp: float | None
-    """Highest 4x-oversampled peak over all channels (dBTP); ``None`` for digital silence."""
-    silent: bool
-    """Nothing reached the -70 LUFS absolute gate."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "channels": self.channels,
-            "layout": self.layout,
-            "integrated_lufs": self.integrated_lufs,
-            "true_peak_dbtp": self.true_peak_dbtp,
-            "silent": self.silent,
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class Analysis:
-    """Facts of one clip. Per-frame arrays have ``frame_count`` entries; units as in
-    :mod:`shortfilm.media.frame_metrics`. Not comparable with ``==`` (it holds arrays)."""
-
-    path: str
-    duration_s: float
-    """Duration of the picture as analysed: ``frame_count / fps``."""
-    fps: float
-    width: int
-    """Source width in pixels as displayed (rotation metadata applied, like every frame and
-    image here; the per-frame measures do not depend on orientation)."""
-    height: int
-    frame_count: int
-    times_s: NDArray[np.float64]
-    sharpness: NDArray[np.float64]
-    """Variance of the Laplacian of the grey analysis frame, (grey levels)^2; comparable
-    across source sizes because the analysis frame's short side is fixed."""
-    exposure: NDArray[np.float64]
-    """0..1, 1 for a mid-grey mean with nothing clipped."""
-    luma: NDArray[np.float64]
-    """Mean grey level, 0..255."""
-    motion: NDArray[np.float64]
-    """Mean absolute grey change from the previous frame, 0..255; 0 for the first frame."""
-    cuts_s: tuple[float, ...]
-    """Start times of the first frames of new shots (hard cuts only, not dissolves)."""
-    shots: tuple[Span, ...]
-    """The shots between cuts, covering ``[0, duration_s)``."""
-    frozen: tuple[Span, ...]
-    """Stretches of at least 0.5 s where the picture does not change."""
-    black: tuple[Span, ...]
-    """Stretches of at least 0.25 s of black frames."""
-    palette: Palette
-    """Dominant colours of the clip in CIELAB, weights summing to 1, heaviest first."""
-    first_frame: NDArray[np.uint8]
-    """The first frame, RGB at the analysis size."""
-    last_frame: NDArray[np.uint8]
-    audio: AudioStats | None
-    """``None`` when the file has no audio stream."""
-    stills: Mapping[int, NDArray[np.uint8]] = field(default_factory=dict, repr=False)
-    """Frame index to RGB analysis frame: the best frame of each quarter second (see
-    :mod:`shortfilm.media.stills`), which keyframe candidates are chosen from. Converted to
-    RGB when read."""
-
-    @property
-    def analysis_size(self) -> tuple[int, int]:
-        """(width, height) of the analysis frames in pixels."""
-        return int(self.first_frame.shape[1]), int(self.first_frame.shape[0])
-
-    def sharpness_timeline(self, per_s: int = TIMELINE_PER_S) -> list[tuple[float, float]]:
-        """Mean sharpness over consecutive windows of ``1 / per_s`` seconds: (start_s, value)."""
-        step = max(1, int(round(self.fps / per_s)))
-        return [
-            (float(self.times_s[i]), float(self.sharpness[i : i + step].mean()))
-            for i in range(0, self.frame_count, step)
-        ]
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-able summary: clip facts, spans, palette, audio, medians of the per-frame
-        measures and a sharpness timeline of about four points per second (no frame arrays)."""
-
-        def median(values: NDArray[np.float64]) -> float:
-            return round(float(np.median(values)), 3) if len(values) else 0.0
-
-        return {
-            "path": self.path,
-            "duration_s": round(self.duration_s, 4),
-            "fps": round(self.fps, 4),
-            "width": self.width,
-            "height": self.height,
-            "frame_count": self.frame_count,
-            "analysis_size": list(self.analysis_size),
-            "cuts_s": [round(t, 4) for t in self.cuts_s],
-            "shots": [s.to_json() for s in self.shots],
-            "frozen": [s.to_json() for s in self.frozen],
-            "black": [s.to_json() for s in self.black],
-            "palette": [
-                {"lab": [round(c, 2) for c in lab], "hex": lab_to_hex(lab), "weight": round(w, 4)}
-                for lab, w in self.palette
-            ],
-            "sharpness_median": median(self.sharpness),
-            "exposure_median": median(self.exposure),
-            "luma_median": median(self.luma),
-            "motion_median": median(self.motion),
-            "sharpness_timeline": [
-                [round(t, 3), round(v, 2)] for t, v in self.sharpness_timeline()
-            ],
-            "audio": self.audio.to_json() if self.audio else None,
-        }
 
 
 def analyse(path: Path, *, width: int | None = None, limits: MediaLimits | None = None) -> Analysis:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-Lab = tuple[float, float, float]
 RGB = tuple[int, int, int]
 
 
@@ -24,16 +23,6 @@ def rgb_to_lab(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
     flat = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 1, 3)
     lab = cv2.cvtColor(flat.astype(np.float32) / np.float32(255.0), cv2.COLOR_RGB2Lab)
     return np.asarray(lab, dtype=np.float64).reshape(*rgb.shape[:-1], 3)
-
-
-def lab_to_hex(lab: Lab) -> str:
-    """``#rrggbb`` of a CIELAB colour (clipped to the sRGB gamut), for people reading reports."""
-    import cv2
-
-    pixel = np.asarray([[lab]], dtype=np.float32)
-    rgb = cv2.cvtColor(pixel, cv2.COLOR_Lab2RGB)[0, 0]
-    r, g, b = (int(round(float(np.clip(c, 0.0, 1.0)) * 255)) for c in rgb)
-    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def ciede2000(lab1: NDArray[np.float64], lab2: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from shortfilm.domain.analysis import Analysis, KeyframeCandidate, Span
 from shortfilm.errors import MediaError
 from shortfilm.media.faces import FaceDetector, default_face_detector, detect_many
 from shortfilm.media.probe import open_checked
-from shortfilm.media.spans import Span
 from shortfilm.media.stills import frame_quality, upright
-
-if TYPE_CHECKING:
-    from shortfilm.media.analysis import Analysis
 
 CUT_GUARD_S = 0.25
 """No candidate within this many seconds of a cut: frames there may be mid-transition."""
@@ -38,44 +33,6 @@ FACE_WEIGHT = 0.2
 SHORTLIST_PER_CANDIDATE = 2
 """Frames face detection runs on, per candidate asked for: the face bonus (0.2) can only
 reorder frames already near the top, so looking further down the list buys nothing."""
-
-
-@dataclass(frozen=True)
-class KeyframeCandidate:
-    """One candidate frame of a take."""
-
-    t_s: float
-    """Time of the frame, seconds from the first frame."""
-    score: float
-    """0..1, relative within this take: quality over the take's best quality, with a face
-    worth :data:`FACE_WEIGHT` of it when a detector ran."""
-    sharpness: float
-    """As :attr:`Analysis.sharpness`: variance of the Laplacian, (grey levels)^2."""
-    exposure: float
-    """0..1, as :attr:`Analysis.exposure`."""
-    faces: int
-    """Faces the detector found in the frame (0 when none was looked for)."""
-    motion: float
-    """Mean grey change (0..255) to the neighbouring frames, the larger of before and after."""
-    path: Path | None = None
-    """The thumbnail PNG (analysis size), when a destination was given."""
-    full_path: Path | None = None
-    """The source-resolution PNG, when asked for with ``full_size=True``."""
-    faces_checked: bool = True
-    """Whether a face detector looked at the frame (see :func:`default_face_detector`)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "t_s": round(self.t_s, 4),
-            "score": round(self.score, 4),
-            "sharpness": round(self.sharpness, 2),
-            "exposure": round(self.exposure, 4),
-            "faces": self.faces,
-            "motion": round(self.motion, 3),
-            "path": str(self.path) if self.path else None,
-            "full_path": str(self.full_path) if self.full_path else None,
-            "faces_checked": self.faces_checked,
-        }
 
 
 def excluded_spans(analysis: Analysis, cut_guard_s: float = CUT_GUARD_S) -> list[Span]:

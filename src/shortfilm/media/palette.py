@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from shortfilm.domain.analysis import Palette
 from shortfilm.errors import InputError
-from shortfilm.media.colour import Lab, ciede2000, rgb_to_lab
+from shortfilm.media.colour import ciede2000, rgb_to_lab
 
-Palette = tuple[tuple[Lab, float], ...]
 """Dominant colours, heaviest first: ((L, a, b), weight) with weights summing to 1."""
 
 DEFAULT_COLOURS = 6

@@ -6,10 +6,10 @@ frames ``a..b`` is the span ``[a / fps, (b + 1) / fps)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
+
+from shortfilm.domain.analysis import Span
 
 FROZEN_CHANGE = 0.001
 """Share of changed pixels (see ``frame_metrics.CHANGE_LEVEL``) under which a frame repeats the
@@ -26,24 +26,6 @@ BLACK_SHARE = 0.98
 
 BLACK_MIN_S = 0.25
 """Shortest black stretch reported (six frames at 24 fps)."""
-
-
-@dataclass(frozen=True)
-class Span:
-    """A stretch of time in seconds from the clip's first frame; ``end_s`` is exclusive."""
-
-    start_s: float
-    end_s: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
-
-    def contains(self, t_s: float) -> bool:
-        return self.start_s <= t_s < self.end_s
-
-    def to_json(self) -> list[float]:
-        return [round(self.start_s, 4), round(self.end_s, 4)]
 
 
 def runs(flags: NDArray[np.bool_]) -> list[tuple[int, int]]:

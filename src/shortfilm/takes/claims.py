@@ -23,12 +23,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
-
-from shortfilm.store.repo import Store, updated_rows
-from shortfilm.store.tables import TakeRow, utcnow
+from shortfilm.store import takes as stored
+from shortfilm.store.repo import Store
 
 LEASE_S = 90.0
 """A hold not renewed for this long belongs to a run that is gone (another host's crash)."""
@@ -73,21 +71,15 @@ class Runner:
 
     def claim(self, take_id: int) -> bool:
         """Hold ``take_id`` if nobody else does (or its holder is gone); ``True`` when held."""
-        now = utcnow()
-        with self.store.session() as s:
-            free = or_(
-                TakeRow.runner.is_(None),
-                TakeRow.runner == self.name,
-                TakeRow.runner_seen < now - timedelta(seconds=LEASE_S),
-            )
-            held = update(TakeRow).values(runner=self.name, runner_seen=now)
-            if updated_rows(s, held.where(TakeRow.id == take_id, free)) == 1:
+        now = datetime.now(UTC)
+        with self.store.session() as tx:
+            if stored.hold(tx, take_id, self.name, now, now - timedelta(seconds=LEASE_S)):
                 return True
-            holder = s.scalar(select(TakeRow.runner).where(TakeRow.id == take_id))
+            holder = stored.holder(tx, take_id)
             if holder is None or not self._gone(holder):
                 return False
             # the holder was a process of this host that no longer exists: take it over
-            return updated_rows(s, held.where(TakeRow.id == take_id, TakeRow.runner == holder)) == 1
+            return stored.take_over(tx, take_id, self.name, holder, now)
 
     def wait_for(
         self, take_id: int, poll_s: float, waiting: Callable[[str], None] | None = None
@@ -97,19 +89,16 @@ class Runner:
         told = False
         while not self.claim(take_id):
             if not told and waiting is not None:
-                with self.store.session() as s:
-                    holder = s.scalar(select(TakeRow.runner).where(TakeRow.id == take_id))
+                with self.store.session() as tx:
+                    holder = stored.holder(tx, take_id)
                 waiting(holder or "another run")
                 told = True
             time.sleep(poll_s)
 
     def release(self, take_id: int | None = None) -> None:
         """Let go of ``take_id``, or of every take this run holds; never of another run's."""
-        mine = [TakeRow.runner == self.name] + (
-            [TakeRow.id == take_id] if take_id is not None else []
-        )
-        with self.store.session() as s:
-            s.execute(update(TakeRow).where(*mine).values(runner=None, runner_seen=None))
+        with self.store.session() as tx:
+            stored.release(tx, self.name, take_id)
 
     def _gone(self, holder: str) -> bool:
         host, _, rest = holder.partition(":")
@@ -123,10 +112,8 @@ class Runner:
 
     def renew(self) -> None:
         """Renew every hold of this run at once (one statement)."""
-        with self.store.session() as s:
-            s.execute(
-                update(TakeRow).where(TakeRow.runner == self.name).values(runner_seen=utcnow())
-            )
+        with self.store.session() as tx:
+            stored.renew(tx, self.name)
 
     def __enter__(self) -> Runner:
         self._thread = threading.Thread(target=self._keep_alive, name="take-holds", daemon=True)

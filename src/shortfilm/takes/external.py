@@ -17,28 +17,26 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
+from shortfilm.domain.take import IMPORTED as PROVIDER
+from shortfilm.domain.take import Take, TakeClip, TakeSource, TakeState
 from shortfilm.errors import InputError, StoreError
 from shortfilm.media.limits import MediaLimits
 from shortfilm.media.probe import probe
 from shortfilm.media.stream_facts import MediaInfo
 from shortfilm.media.video_check import check_video
-from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
+from shortfilm.store import takes as stored
 from shortfilm.store.artifacts import sha256_file
-from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import BoardRow, ClipRow, PromptRow, TakeRow, utcnow
-from shortfilm.takes.qc import review_take
+from shortfilm.store.repo import Store, Tx, content_hash
+from shortfilm.takes.lookup import find_clip
+from shortfilm.takes.qc_judge import review_take
 from shortfilm.team.people import current_person
-
-PROVIDER = "external"
-"""The ``provider`` of every imported take: nobody was asked to generate it."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def import_take(
     :class:`~shortfilm.media.limits.MediaTooLarge` from the headers, before any decoding.
 
     Once the take is stored it is analysed and judged against the clip's plan, and its keyframe
-    candidates are kept (:func:`~shortfilm.takes.qc.review_take`); a QC that cannot run
+    candidates are kept (:func:`~shortfilm.takes.qc_judge.review_take`); a QC that cannot run
     records its error and never undoes the import. With ``review`` off that is left to the
     caller (the web app queues it); until it runs the take has no report, and whatever reads
     one first (``qc show``, ``run``, ``keyframe pick``) runs it then.
@@ -145,7 +143,9 @@ def _record(
     request_hash = content_hash({"provider": PROVIDER, "video_sha256": video_sha})
     with store.session() as s:
         clip, _, _ = _clip_inputs(s, slug, clip_position)
-        done = next((t for t in repo.takes(s, clip.id) if t.request_hash == request_hash), None)
+        done = next(
+            (t for t in stored.clip_takes(s, clip.id) if t.request_hash == request_hash), None
+        )
         if done is not None:
             info = probe(video, decode_first=False, limits=limits, name=shown)
             return _already(store, s, slug, clip, done, info, select, selected_by)
@@ -159,39 +159,38 @@ def _record(
                 clip, prompt, board = _clip_inputs(s, slug, clip_position)
                 # the same file imported twice at once: the second finds the first one's take
                 repo.lock_clip(s, clip.id)
-                takes = repo.takes(s, clip.id)
+                takes = stored.clip_takes(s, clip.id)
                 done = next((t for t in takes if t.request_hash == request_hash), None)
                 if done is not None:
                     return _already(store, s, slug, clip, done, info, select, selected_by)
-                take = TakeRow(
-                    clip_id=clip.id,
-                    number=repo.next_take_number(s, clip.id),
+                take = stored.add_take(
+                    s,
+                    clip.id,
                     prompt_id=prompt.id,
                     board_id=board.id,
                     provider=PROVIDER,
                     model=info.describe()[:120],
                     request_hash=request_hash,
-                    status="succeeded",
+                    status=TakeState.SUCCEEDED,
                     params=_params(info),
                     references=[],
                     notes=note.strip(),
                     meta={"probe": info.to_json(), "source": _source(video, name, video_sha)},
-                    finished_at=utcnow(),
+                    finished_at=datetime.now(UTC),
                     created_by=selected_by or _person(),
                 )
-                s.add(take)
-                s.flush()
                 stem = naming.take_stem(
                     slug, clip.position, take.number, board.version, prompt.version
                 )
                 name = f"{stem}.{info.container}"
                 _forget_on_failure(store, video_sha, name, made)
-                stored = store.put_artifact(s, video, name)
-                if stored != video_sha:
+                if store.put_artifact(s, video, name) != video_sha:
                     raise InputError(f"{shown}: changed while it was being imported; try again")
-                take.video_sha256 = stored
                 _forget_on_failure(store, frame_sha, f"{stem}__last.png", made)
-                take.last_frame_sha256 = store.put_artifact(s, last_frame, f"{stem}__last.png")
+                frame = store.put_artifact(s, last_frame, f"{stem}__last.png")
+                take = stored.update_take(
+                    s, take.id, video_sha256=video_sha, last_frame_sha256=frame
+                )
                 subject = _subject(clip, take)
                 repo.event(
                     s,
@@ -203,7 +202,7 @@ def _record(
                     model=take.model,
                 )
                 if select:
-                    _select(s, clip, take, subject, selected_by)
+                    clip = _select(s, clip, take, subject, selected_by)
                 return ImportedTake(
                     slug=slug,
                     clip=clip.position,
@@ -220,20 +219,11 @@ def _record(
             raise
 
 
-def _clip_inputs(s: Session, slug: str, position: int) -> tuple[ClipRow, PromptRow, BoardRow]:
+def _clip_inputs(s: Tx, slug: str, position: int) -> tuple[TakeClip, TakeSource, TakeSource]:
     """The clip and what a take of it is made from now: its newest prompt and board."""
-    prod = repo.production_by_slug(s, slug)
-    if prod is None:
-        known = ", ".join(p.slug for p in repo.productions(s)) or "none yet"
-        raise InputError(f"no production {slug!r} in this home (productions: {known})")
-    # rows past the spec's clips are left from a longer earlier version: not part of the film
-    clips = repo.clips(s, prod.id)[: len(spec_from_dict(prod.spec).clips)]
-    clip = next((c for c in clips if c.position == position), None)
-    if clip is None:
-        have = f"clip-01 to clip-{len(clips):02d}" if clips else "no clips"
-        raise InputError(f"{slug} has no clip-{position:02d} (it has {have})")
-    prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
-    board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    clip = find_clip(s, slug, position)
+    prompt = stored.newest_prompt(s, clip.id)
+    board = stored.newest_board(s, clip.production_id)
     if prompt is None or board is None:
         raise StoreError(f"{slug}/clip-{position:02d} has no prompt or board: re-import the spec")
     return clip, prompt, board
@@ -241,10 +231,10 @@ def _clip_inputs(s: Session, slug: str, position: int) -> tuple[ClipRow, PromptR
 
 def _already(
     store: Store,
-    s: Session,
+    s: Tx,
     slug: str,
-    clip: ClipRow,
-    take: TakeRow,
+    clip: TakeClip,
+    take: Take,
     info: MediaInfo,
     select: bool,
     selected_by: str | None,
@@ -252,11 +242,11 @@ def _already(
     """The take that already holds these bytes; selected now if asked and still usable."""
     subject = _subject(clip, take)
     if select and clip.selected_take_id != take.id:
-        if take.status != "succeeded":
+        if take.status != TakeState.SUCCEEDED:
             raise InputError(
                 f"{slug}/{subject} already holds this file but is {take.status}: not selected"
             )
-        _select(s, clip, take, subject, selected_by)
+        clip = _select(s, clip, take, subject, selected_by)
     sha = take.video_sha256 or ""
     video = store.readable_path(s, sha) or store.artifact_path(sha)
     return ImportedTake(
@@ -272,16 +262,14 @@ def _already(
     )
 
 
-def _subject(clip: ClipRow, take: TakeRow) -> str:
+def _subject(clip: TakeClip, take: Take) -> str:
     return f"clip-{clip.position:02d}/take-{take.number:03d}"
 
 
-def _select(
-    s: Session, clip: ClipRow, take: TakeRow, subject: str, selected_by: str | None
-) -> None:
-    clip.selected_take_id = take.id
-    clip.selected_by = selected_by or _person()
+def _select(s: Tx, clip: TakeClip, take: Take, subject: str, selected_by: str | None) -> TakeClip:
+    clip = stored.select_take(s, clip.id, take.id, selected_by or _person())
     repo.event(s, clip.production_id, "take.selected", subject, by=clip.selected_by)
+    return clip
 
 
 def _person() -> str:

@@ -19,17 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media.probe import open_checked
+from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import naming, repo
+from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ClipRow, KeyframeRow, TakeRow
-from shortfilm.takes.qc import find_take, review_take
+from shortfilm.takes.lookup import find_take
+from shortfilm.takes.qc_judge import review_take
 from shortfilm.team.people import AUTO, current_person
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from shortfilm.media.analysis import KeyframeCandidate
+    from shortfilm.domain.analysis import KeyframeCandidate
 
 
 @dataclass(frozen=True)
@@ -82,23 +84,23 @@ def ensure_keyframe(
     not, is never replaced here. ``not_judged`` is passed to QC for a take not reviewed yet;
     with ``review`` off an unreviewed take is not analysed here (the fallback pick is used)."""
     with store.session() as s:
-        clip = s.get(ClipRow, clip_id)
-        assert clip is not None and clip.selected_take_id is not None
+        clip = stored.clip(s, clip_id)
+        assert clip.selected_take_id is not None
         take_id = clip.selected_take_id
-        if repo.chosen_keyframe(s, take_id) is not None:
+        if stored_keyframes.chosen(s, take_id) is not None:
             return
     # reviewed when it was stored: read back, not re-run (a take from before QC is reviewed now)
     report = review_take(store, take_id, not_judged=not_judged) if review else None
     with store.session() as s:
-        clip = s.get(ClipRow, clip_id)
-        take = s.get(TakeRow, take_id)
-        assert clip is not None and take is not None and take.video_sha256 is not None
+        clip = stored.clip(s, clip_id)
+        take = stored.take(s, take_id)
+        assert take is not None and take.video_sha256 is not None
         video = store.artifact_path(take.video_sha256)
-        stored = repo.take_analysis(s, take_id)
-        candidates = _candidates(stored.report if stored is not None else {})
+        kept = stored.analysis(s, take_id)
+        candidates = _candidates(kept.report if kept is not None else {})
         analysis = (
             (report.analysis if report is not None else None)
-            or (stored.report.get("analysis") if stored is not None else None)
+            or (kept.report.get("analysis") if kept is not None else None)
             or {}
         )
         with tempfile.TemporaryDirectory(prefix="shortfilm-kf-") as tmp:
@@ -117,19 +119,10 @@ def ensure_keyframe(
             name = naming.keyframe(slug, clip.position, take.number, time_ms)
             # a person may have chosen one meanwhile (the web app, `keyframe pick`): theirs stands
             repo.lock_clip(s, clip.id)
-            if repo.chosen_keyframe(s, take.id) is not None:
+            if stored_keyframes.chosen(s, take.id) is not None:
                 return
             sha = store.put_artifact(s, image, name)
-        s.add(
-            KeyframeRow(
-                take_id=take.id,
-                time_ms=time_ms,
-                sha256=sha,
-                score=score,
-                chosen=True,
-                chosen_by=AUTO,
-            )
-        )
+        stored_keyframes.add(s, take.id, time_ms, sha, score, chosen=True, chosen_by=AUTO)
         repo.event(s, clip.production_id, "keyframe.chosen", name, score=score)
 
 
@@ -162,13 +155,13 @@ def pick_keyframe(
         clip, take_row = find_take(s, slug, position, number)
         assert take_row.video_sha256 is not None
         video = store.artifact_path(take_row.video_sha256)
-        stored = repo.take_analysis(s, take_id)
-        analysis: dict[str, Any] = (stored.report.get("analysis") if stored else None) or {}
+        kept = stored.analysis(s, take_id)
+        analysis: dict[str, Any] = (kept.report.get("analysis") if kept else None) or {}
         fps, duration = _timing(video, analysis)
         subject = f"{slug}/clip-{position:02d}/take-{number:03d}"
         score = 0.0
         if candidate is not None:
-            rows = repo.keyframe_candidates(s, take_id)
+            rows = stored_keyframes.candidates(s, take_id)
             if not 1 <= candidate <= len(rows):
                 have = f"1 to {len(rows)}" if rows else "none (pick a time with --at)"
                 raise InputError(f"{subject} has no candidate {candidate}; it has {have}")
@@ -189,7 +182,7 @@ def pick_keyframe(
             # one chooser at a time (another person, a run's automatic pick): the current choice
             # is read under the lock, so two picks never leave two chosen keyframes
             repo.lock_clip(s, clip.id)
-            current = repo.chosen_keyframe(s, take_id)
+            current = stored_keyframes.chosen(s, take_id)
             sha = store.put_artifact(s, image, name)
         selected = clip.selected_take_id == take_id
         path = store.artifacts.readable(name)
@@ -199,21 +192,12 @@ def pick_keyframe(
                 current.time_ms, changed=False, selected=selected,
             )  # fmt: skip
         if current is not None:
-            current.chosen = False
-        again = next((k for k in repo.picked_keyframes(s, take_id) if k.sha256 == sha), None)
+            stored_keyframes.choose(s, current.id, False)
+        again = next((k for k in stored_keyframes.picked(s, take_id) if k.sha256 == sha), None)
         if again is not None:  # picked before and since replaced: choose it again
-            again.chosen, again.chosen_by = True, person
+            stored_keyframes.choose(s, again.id, True, person)
         else:
-            s.add(
-                KeyframeRow(
-                    take_id=take_id,
-                    time_ms=time_ms,
-                    sha256=sha,
-                    score=score,
-                    chosen=True,
-                    chosen_by=person,
-                )
-            )
+            stored_keyframes.add(s, take_id, time_ms, sha, score, chosen=True, chosen_by=person)
         repo.event(
             s,
             clip.production_id,
@@ -308,7 +292,7 @@ def _timing(video: Path, analysis: dict[str, Any]) -> tuple[float, float]:
 
 
 def _candidates(report: dict[str, Any]) -> list[KeyframeCandidate]:
-    from shortfilm.media.analysis import KeyframeCandidate
+    from shortfilm.domain.analysis import KeyframeCandidate
 
     return [
         KeyframeCandidate(

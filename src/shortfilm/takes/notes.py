@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from shortfilm.domain.take import TakeState
 from shortfilm.errors import InputError, StoreError
 from shortfilm.store import repo
+from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
 
 
@@ -21,18 +23,18 @@ def note_take(
         prod = repo.production_by_slug(s, slug)
         if prod is None:
             raise StoreError(f"no production {slug!r}")
-        row = next((c for c in repo.clips(s, prod.id) if c.position == clip), None)
+        row = next((c for c in stored.clips(s, prod.id) if c.position == clip), None)
         if row is None:
             raise InputError(f"{slug} has no clip-{clip:02d}")
-        target = next((t for t in repo.takes(s, row.id) if t.number == take), None)
+        target = next((t for t in stored.clip_takes(s, row.id) if t.number == take), None)
         subject = f"clip-{clip:02d}/take-{take:03d}"
         if target is None:
             raise InputError(f"{slug} has no {subject}")
-        target.notes = f"{target.notes}\n{text}".strip() if target.notes else text
+        notes = f"{target.notes}\n{text}".strip() if target.notes else text
+        stored.update_take(s, target.id, notes=notes)
         if failed:
-            target.status = "rejected"
+            stored.update_take(s, target.id, status=TakeState.REJECTED)
             if row.selected_take_id == target.id:
-                row.selected_take_id = None
-                row.selected_by = None
+                stored.select_take(s, row.id, None, None)
         repo.event(s, prod.id, "take.rejected" if failed else "take.noted", subject, note=text)
     return subject

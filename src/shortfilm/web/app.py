@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 
 from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
-from shortfilm.takes.qc import QCQueue
+from shortfilm.takes.qc_queue import QCQueue
 from shortfilm.web import api, errors, forms, login, media, pages
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard

@@ -6,7 +6,7 @@ the route takes is 415, media whose headers state more than the server's
 :class:`~shortfilm.media.limits.MediaLimits` (``shortfilm serve --max-video-...``) is 413,
 before a frame is decoded. Messages name the file as the browser sent it, never the server's
 temporary copy. An uploaded take is proved playable (its first frames and its last second) in
-the request; its QC, seconds of decoding, is queued (:class:`~shortfilm.takes.qc.QCQueue`)
+the request; its QC, seconds of decoding, is queued (:class:`~shortfilm.takes.qc_queue.QCQueue`)
 and the answer says so.
 """
 
@@ -25,7 +25,7 @@ from shortfilm.domain.people import Actor
 from shortfilm.media.limits import MediaLimits, MediaTooLarge
 from shortfilm.store.repo import Store
 from shortfilm.takes.external import ImportedTake, import_take
-from shortfilm.takes.qc import QCQueue
+from shortfilm.takes.qc_queue import QCQueue
 from shortfilm.web.errors import UnsupportedMedia
 from shortfilm.web.multipart import Upload
 

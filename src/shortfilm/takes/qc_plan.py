@@ -1,0 +1,183 @@
+"""What a take is judged against: its clip's plan, its board's looks and the picture it should open
+on, read from the store (:class:`QCPlan`) and then opened as images (:func:`expected`).
+
+Reading the plan opens no file, so it happens inside a short transaction; opening the images
+(palettes of the board references, the opening picture as RGB) happens after it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.domain.qc_report import BoardLook, Expected, Opening
+from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, IMPORTED, Keyframe, Take, TakeClip
+from shortfilm.domain.take import TakeSource as Source
+from shortfilm.errors import ShortfilmError, StoreError
+from shortfilm.prompts.blocks import VideoPrompt
+from shortfilm.store import keyframes as stored_keyframes
+from shortfilm.store import takes as stored
+from shortfilm.store.repo import Store, Tx
+from shortfilm.takes.lookup import find_clip
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from shortfilm.domain.analysis import Palette
+
+
+@dataclass(frozen=True)
+class Image:
+    label: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class QCPlan:
+    """Where a take's expectations come from, read from the store (no files opened yet)."""
+
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    shots: tuple[tuple[float, float], ...] | None = None
+    sound_rule: str | None = None
+    board: tuple[Image, ...] = ()
+    opening: Image | None = None
+    not_judged: Mapping[str, str] = field(default_factory=dict)
+
+
+def plan_for_take(
+    store: Store, s: Tx, take: Take, clip: TakeClip, not_judged: Mapping[str, str]
+) -> QCPlan:
+    """What take ``take`` was asked for: its prompt version, its board, its request's size (an
+    imported take's size is measured, so the production's generation format stands in), and
+    the picture it should open on."""
+    prompt = stored.prompt(s, take.prompt_id)
+    board = stored.board(s, take.board_id)
+    plan = VideoPrompt.from_sections(prompt.data)
+    params = take.params
+    if take.provider == IMPORTED or "width" not in params:
+        duration, (width, height), fps = plan.duration_s, CLIP_SIZE, float(CLIP_FPS)
+    else:
+        duration = float(params.get("duration_s", plan.duration_s))
+        width, height = int(params["width"]), int(params["height"])
+        fps = float(params.get("fps", CLIP_FPS))
+    opening = _opening(store, s, clip, prompt, plan)
+    if take.keyframe_id is not None:  # the keyframe it was made from, even if since replaced
+        kf = stored_keyframes.keyframe(s, take.keyframe_id)
+        if kf is not None:
+            opening = _keyframe_image(store, clip.position - 1, kf)
+    return QCPlan(
+        duration_s=duration,
+        width=width,
+        height=height,
+        fps=fps,
+        shots=tuple((b.start_s, b.end_s) for b in plan.shots),
+        sound_rule=plan.sound_rule,
+        board=_board_images(store, board),
+        opening=opening,
+        not_judged=not_judged,
+    )
+
+
+def plan_for_clip(store: Store, s: Tx, slug: str, position: int) -> QCPlan:
+    """What a new take of the clip would be asked for now: its newest prompt and board, the
+    production's generation format and the previous clip's chosen keyframe."""
+    clip = find_clip(s, slug, position)
+    prompt = stored.newest_prompt(s, clip.id)
+    board = stored.newest_board(s, clip.production_id)
+    if prompt is None or board is None:
+        raise StoreError(f"{slug}/clip-{position:02d} has no prompt or board: re-import the spec")
+    plan = VideoPrompt.from_sections(prompt.data)
+    return QCPlan(
+        duration_s=plan.duration_s,
+        width=CLIP_SIZE[0],
+        height=CLIP_SIZE[1],
+        fps=float(CLIP_FPS),
+        shots=tuple((b.start_s, b.end_s) for b in plan.shots),
+        sound_rule=plan.sound_rule,
+        board=_board_images(store, board),
+        opening=_opening(store, s, clip, prompt, plan),
+    )
+
+
+def _opening(
+    store: Store, s: Tx, clip: TakeClip, prompt: Source, plan: VideoPrompt
+) -> Image | None:
+    """The first frame a frame-mode clip names, or the previous clip's chosen keyframe when the
+    clip continues it (``None`` when neither applies or the keyframe is not chosen yet)."""
+    frames: dict[str, Any] | None = prompt.data.get("frames")
+    first = frames.get("first") if frames else None
+    if isinstance(first, dict):
+        return Image(f"the first frame {first['path']}", store.artifact_path(first["sha256"]))
+    continues = first == PREVIOUS_KEYFRAME or (frames is None and plan.continues_previous)
+    if not continues or clip.position < 2:
+        return None
+    prev = next(
+        (c for c in stored.clips(s, clip.production_id) if c.position == clip.position - 1), None
+    )
+    if prev is None or prev.selected_take_id is None:
+        return None
+    kf = stored_keyframes.chosen(s, prev.selected_take_id)
+    return _keyframe_image(store, prev.position, kf) if kf is not None else None
+
+
+def _keyframe_image(store: Store, position: int, kf: Keyframe) -> Image:
+    return Image(
+        f"the clip-{position:02d} keyframe at {kf.time_ms} ms", store.artifact_path(kf.sha256)
+    )
+
+
+def _board_images(store: Store, board: Source) -> tuple[Image, ...]:
+    return tuple(
+        Image(str(r.get("label") or r["sha256"][:12]), store.artifact_path(r["sha256"]))
+        for r in board.references
+    )
+
+
+def expected(plan: QCPlan) -> Expected:
+    """Open the images ``plan`` names: palettes of the board references (those that cannot be
+    read are left out), and the opening picture as RGB."""
+    board = []
+    for image in plan.board:
+        try:
+            board.append(BoardLook(image.label, _image_palette(str(image.path))))
+        except ShortfilmError:
+            continue
+    opening = None
+    if plan.opening is not None and plan.opening.path.is_file():
+        opening = Opening(plan.opening.label, _rgb(plan.opening.path))
+    return Expected(
+        duration_s=plan.duration_s,
+        width=plan.width,
+        height=plan.height,
+        fps=plan.fps,
+        shots=plan.shots,
+        sound_rule=plan.sound_rule,
+        board=tuple(board),
+        opening=opening,
+        not_judged=plan.not_judged,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _image_palette(path: str) -> Palette:
+    """Palette of a stored image. Stored objects are named by their content and never change,
+    so each board reference is read once per process, not once per take."""
+    from shortfilm.media.analysis import image_palette
+
+    return image_palette(Path(path))
+
+
+def _rgb(path: Path) -> NDArray[np.uint8]:
+    import numpy as np
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)

@@ -20,7 +20,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/production/importing.py",
     "src/shortfilm/production/report.py",
     "src/shortfilm/production/status.py",
-    "src/shortfilm/prompts/lessons.py",
     "src/shortfilm/review/checklist.py",
     "src/shortfilm/review/decisions.py",
     "src/shortfilm/takes/claims.py",
@@ -28,7 +27,6 @@ DATABASE_ALLOWED = {
     "src/shortfilm/takes/generate.py",
     "src/shortfilm/takes/keyframes.py",
     "src/shortfilm/takes/qc.py",
-    "src/shortfilm/team/accounts.py",
     "src/shortfilm/web/read_model.py",
 }
 

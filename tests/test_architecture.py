@@ -12,12 +12,10 @@ from architecture import _imported_names, cycles, import_graph, line_counts, rea
 
 #: modules outside ``store/`` still holding SQL (to be emptied: the store is the only one)
 DATABASE_ALLOWED = {
-    "src/shortfilm/board/asset_board.py",
     "src/shortfilm/edit/assemble.py",
     "src/shortfilm/edit/handoff.py",
     "src/shortfilm/edit/versions.py",
     "src/shortfilm/production/export.py",
-    "src/shortfilm/production/importing.py",
     "src/shortfilm/production/report.py",
     "src/shortfilm/production/status.py",
     "src/shortfilm/review/checklist.py",
@@ -48,7 +46,6 @@ OVER_600_ALLOWED = {
     "src/shortfilm/review/decisions.py",
     "src/shortfilm/edit/otio.py",
     "src/shortfilm/prompts/planning.py",
-    "src/shortfilm/board/asset_board.py",
     "src/shortfilm/takes/generate.py",
     "src/shortfilm/domain/review.py",
     "src/shortfilm/domain/timeline.py",
@@ -59,7 +56,7 @@ OVER_600_ALLOWED = {
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 19
+OVER_400_ALLOWED = 17
 
 
 def test_only_the_store_reaches_the_database() -> None:

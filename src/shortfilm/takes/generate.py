@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shortfilm.board.asset_board import base_content_hash
+from shortfilm.board.versions import base_content_hash
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.progress import Progress, silent

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from shortfilm.board.asset_board import BOARD_IMAGE_KEY
+from shortfilm.domain.board import BOARD_IMAGE_KEY
 from shortfilm.domain.review import CRITERIA, Criterion, Standing, SubjectKind, standing
 from shortfilm.domain.staleness import Stale, stale_take
 from shortfilm.review.checklist import clip_facts, production_snapshot

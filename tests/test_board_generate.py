@@ -21,12 +21,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from shortfilm.board.asset_board import (
-    BOARD_IMAGE_KEY,
-    base_content_hash,
-    board_brief,
-    generate_board_image,
-)
+from shortfilm.board.image import board_brief, generate_board_image
+from shortfilm.board.versions import base_content_hash
+from shortfilm.domain.board import BOARD_IMAGE_KEY
 from shortfilm.errors import InputError, ProviderError, StoreError
 from shortfilm.production.importing import import_spec
 from shortfilm.providers.ark import ArkAPIError
@@ -524,7 +521,7 @@ def test_an_image_whose_version_number_was_taken_meanwhile_is_kept_and_said(
     """Someone else's board version took the next number in the same moment (the board's
     content check passed): the paid image is kept, recorded by an event, and the run says so,
     instead of failing on the unique version number."""
-    from shortfilm.board import asset_board as board_module
+    from shortfilm.store import boards as board_module
 
     real = board_module.repo.next_version
     monkeypatch.setattr(

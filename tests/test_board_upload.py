@@ -22,13 +22,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shortfilm import review
-from shortfilm.board.asset_board import (
-    BOARD_IMAGE_KEY,
-    MAX_VIDEO_REFERENCES,
-    add_reference,
-    reference_entries,
-)
+from shortfilm.board.placement import MAX_VIDEO_REFERENCES, reference_entries
+from shortfilm.board.references import add_reference
 from shortfilm.cli import app
+from shortfilm.domain.board import BOARD_IMAGE_KEY
 from shortfilm.domain.people import Actor, Role
 from shortfilm.errors import GateError, InputError
 from shortfilm.production.export import export_production
@@ -115,7 +112,7 @@ def test_a_reference_makes_a_new_draft_version_with_the_previous_ones(
 def test_a_new_board_image_is_not_carried_onto_the_new_version(
     store: Store, tmp_path: Path
 ) -> None:
-    from shortfilm.board.asset_board import generate_board_image
+    from shortfilm.board.image import generate_board_image
     from shortfilm.providers.image_registry import get_image_provider
 
     made = generate_board_image(store, SLUG, get_image_provider("board-sheet", tmp_path / "w"))

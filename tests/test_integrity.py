@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 import shortfilm
-from shortfilm.board.asset_board import add_reference
+from shortfilm.board.references import add_reference
 from shortfilm.cli import app
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.production import EditIntent, SoundEffectCue, SoundKind, TransitionKind

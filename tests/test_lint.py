@@ -25,9 +25,9 @@ import yaml
 from shortfilm.domain.production import CampaignRole, CharacterRole, Production, Style
 from shortfilm.examples import example_dir
 from shortfilm.prompts.lint import RULES, Finding, Severity, has_errors, lint_production
+from shortfilm.prompts.lint.action_reading import read_action
 from shortfilm.prompts.lint.names import BoardNames
 from shortfilm.prompts.lint.places import place_key
-from shortfilm.prompts.lint.vocabulary import read_action
 from shortfilm.spec import load_spec
 from shortfilm.spec.models import ProductionSpec
 

@@ -23,15 +23,11 @@ from fake_chat_server import FakeChatServer, running_chat_server
 
 from shortfilm.domain import AssetBoard, ClipPlan, Production, Script, parse_camera_move
 from shortfilm.errors import InputError, ProviderError, SpecError
+from shortfilm.prompts.beat_reading import split_actions
+from shortfilm.prompts.clip_slots import JOB_PHRASES, ClipJob, slot_clips
 from shortfilm.prompts.drafting import DraftError, draft_clips, parse_reply
 from shortfilm.prompts.plan_file import DETERMINISTIC, plan_script
-from shortfilm.prompts.planning import (
-    JOB_PHRASES,
-    ClipJob,
-    plan_clips,
-    slot_clips,
-    split_actions,
-)
+from shortfilm.prompts.planning import plan_clips
 from shortfilm.providers.chat import ChatClient
 from shortfilm.spec import dump_spec, load_spec, spec_to_dict
 from shortfilm.spec.models import ClipPlanSpec

@@ -35,7 +35,7 @@ def board_generate(
     home: HomeOpt = Path("."),
 ) -> None:
     """Make the board image from the brief and the reference images, as a new board version."""
-    from shortfilm.board.asset_board import generate_board_image
+    from shortfilm.board.image import generate_board_image
     from shortfilm.providers.image_registry import get_image_provider
 
     if not is_home(home):
@@ -69,7 +69,7 @@ def board_add_reference(
     home: HomeOpt = Path("."),
 ) -> None:
     """Add a reference image to the board as a new draft version (review it before generating)."""
-    from shortfilm.board.asset_board import add_reference
+    from shortfilm.board.references import add_reference
     from shortfilm.review.decisions import local_owner
 
     if not is_home(home):

@@ -29,17 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from shortfilm.domain.lineage import ClipLineage
 from shortfilm.edit.versions import intent_of, load_edit, source_frames, states
 from shortfilm.errors import InputError, SpecError, StoreError
 from shortfilm.spec import dump_spec
 from shortfilm.spec.paths import path_problem
 from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import naming, repo
+from shortfilm.store import naming
+from shortfilm.store.boards import latest_board
+from shortfilm.store.lineage import clip_lineages, latest_edit, named_artifacts
+from shortfilm.store.productions import production_record
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ArtifactNameRow, BoardRow, ClipRow, EditRow, PromptRow
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,10 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
     _check_dest(dest)
     stored_edit = load_edit(store, slug) if _has_production(store, slug) else None
     with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
+        prod = production_record(s, slug)
         if prod is None:
             raise StoreError(f"no production {slug!r}")
-        production = spec_from_dict(prod.spec)
+        production = spec_from_dict(dict(prod.spec))
         states_edit: bool | None = None
         if stored_edit is not None and stored_edit.edited_by is not None:
             # the person's timeline decisions, as the spec's edit: section says them
@@ -70,7 +70,7 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
             intent = intent_of(stored_edit.timeline, production.edit, frames)
             states_edit = states(intent, stored_edit.timeline, frames)
             production = dataclasses.replace(production, edit=intent)
-        board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+        board = latest_board(s, prod.id)
         assert board is not None
         copies: list[_Copy] = []
         for index, ref in enumerate(board.references):
@@ -82,34 +82,30 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
             source = store.artifacts.readable(naming.music(slug, music.path))
             copies.append(_Copy(music.path, source))  # checked by spec_from_dict
         lineage: dict[str, Any] = {"slug": slug, "board_version": board.version, "clips": []}
-        for clip in repo.clips(s, prod.id):
-            prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+        for clip in clip_lineages(s, prod.id):
             # a clip's first/last-frame images sit at the paths its spec names, like references
-            frames = prompt.sections.get("frames", {}) if prompt else {}
+            frames = clip.prompt_sections.get("frames", {})
             for key, frame in frames.items():
-                if isinstance(frame, dict) and prompt is not None:
+                if isinstance(frame, dict) and clip.prompt_version is not None:
                     where = (
-                        f"the stored prompt v{prompt.version} of clip-{clip.position:02d}",
+                        f"the stored prompt v{clip.prompt_version} of clip-{clip.position:02d}",
                         f"frames.{key}.path",
                     )
                     target = _checked(str(frame["path"]), *where)
                     copies.append(_Copy(target, store.artifact_path(frame["sha256"])))
-            lineage["clips"].append(_clip_lineage(s, clip, prompt))
-        edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
+            lineage["clips"].append(_clip_lineage(clip))
+        edit = latest_edit(s, prod.id)
         if edit is not None:
             lineage["edit"] = {"version": edit.version, "timeline": edit.timeline}
             if states_edit is not None:
                 # False: the spec cannot say all of it (clips out of order, a wipe's direction)
                 lineage["edit"]["spec_states_it"] = states_edit
         if with_artifacts:
-            names = s.scalars(
-                select(ArtifactNameRow).where(ArtifactNameRow.name.startswith(f"{slug}/"))
-            )
-            for named in names:
-                problem = path_problem(named.name)
+            for name, sha in named_artifacts(s, f"{slug}/"):
+                problem = path_problem(name)
                 if problem:
-                    raise StoreError(f"the stored artifact name {named.name!r}: {problem}")
-                copies.append(_Copy(f"artifacts/{named.name}", store.artifact_path(named.sha256)))
+                    raise StoreError(f"the stored artifact name {name!r}: {problem}")
+                copies.append(_Copy(f"artifacts/{name}", store.artifact_path(sha)))
         dest.parent.mkdir(parents=True, exist_ok=True)
         # a fresh name, made here (mkdir refuses an existing one): nothing planted beforehand
         # can be inside it
@@ -129,7 +125,7 @@ def export_production(store: Store, slug: str, dest: Path, *, with_artifacts: bo
 
 def _has_production(store: Store, slug: str) -> bool:
     with store.session() as s:
-        return repo.production_by_slug(s, slug) is not None
+        return production_record(s, slug) is not None
 
 
 def _check_dest(dest: Path) -> None:
@@ -191,10 +187,10 @@ def _move_into(tmp: Path, dest: Path) -> None:
         raise InputError(f"{dest}: cannot be written ({exc.strerror or exc})") from exc
 
 
-def _clip_lineage(s: Session, clip: ClipRow, prompt: PromptRow | None) -> dict[str, Any]:
+def _clip_lineage(clip: ClipLineage) -> dict[str, Any]:
     return {
         "position": clip.position,
-        "prompt_version": prompt.version if prompt else None,
+        "prompt_version": clip.prompt_version,
         "selected_take_id": clip.selected_take_id,
         "takes": [
             {
@@ -209,6 +205,6 @@ def _clip_lineage(s: Session, clip: ClipRow, prompt: PromptRow | None) -> dict[s
                 "video_sha256": t.video_sha256,
                 "keyframe_id": t.keyframe_id,
             }
-            for t in repo.takes(s, clip.id)
+            for t in clip.takes
         ],
     }

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from shortfilm.board.asset_board import base_content_hash
+from shortfilm.board.versions import base_content_hash
 from shortfilm.domain import AssetBoard, ClipPlan, Production
+from shortfilm.domain.board import BoardVersion
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.domain.production_record import ProductionRecord
 from shortfilm.errors import ConflictError, SpecError, StoreError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
@@ -40,17 +40,17 @@ from shortfilm.spec.paths import resolve_inside
 from shortfilm.spec.references import escaping_files
 from shortfilm.spec.source import format_path
 from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import naming, repo
-from shortfilm.store.repo import Store, content_hash
-from shortfilm.store.tables import (
-    BoardRow,
-    ClipRow,
-    EventRow,
-    ProductionRow,
-    PromptRow,
-    ScriptRow,
-    utcnow,
+from shortfilm.store import clip_plans, naming, repo
+from shortfilm.store.boards import claim_board_version, latest_board, next_board_version
+from shortfilm.store.productions import (
+    added_reference_paths,
+    create_production,
+    locked_production,
+    production_record,
+    update_production,
 )
+from shortfilm.store.repo import Store, Tx, content_hash
+from shortfilm.store.scripts import add_script_version, latest_script_hash
 from shortfilm.team.people import current_person
 
 
@@ -151,41 +151,24 @@ def import_production(
     # two runs of one spec started together: the second imports after the first, finding
     # nothing new, instead of creating the production twice
     with store.exclusive(f"import:{production.slug}"), store.session() as s:
-        row = repo.production_by_slug(s, production.slug)
+        row = production_record(s, production.slug)
         created = row is None
         merged = production
         kept: tuple[str, ...] = ()
         if row is None:
-            row = ProductionRow(
-                slug=production.slug,
-                title=production.title,
-                campaign_role=str(production.campaign_role),
-                target_duration_s=production.target_duration_s,
-                owner=production.owner,
-                spec=theirs,
-                spec_hash=content_hash(theirs),
-            )
-            s.add(row)
-            s.flush()
+            row = create_production(s, production, theirs)
             repo.event(s, row.id, "production.created", production.slug, title=production.title)
             last = None
         else:
             # a reference added at this moment must not be lost between reading and writing
-            repo.lock_production(s, row.id)
-            s.refresh(row)
+            row = locked_production(s, row.id)
             last = store.last_import(s, production.slug)
             if last is None:
-                last = _without_added_references(row.spec, repo.events(s, row.id))
+                last = _without_added_references(dict(row.spec), added_reference_paths(s, row.id))
             merged, kept = _merged(row, last, theirs, production.slug, prefer_spec, spec_file, base)
             data = spec_to_dict(merged)
             if row.spec_hash != content_hash(data):
-                row.title = merged.title
-                row.campaign_role = str(merged.campaign_role)
-                row.target_duration_s = merged.target_duration_s
-                row.owner = merged.owner
-                row.spec = data
-                row.spec_hash = content_hash(data)
-                row.updated_at = utcnow()
+                update_production(s, row.id, merged, data)
                 repo.event(s, row.id, "production.updated", production.slug, kept=list(kept))
         result = ImportResult(
             production_id=row.id, slug=production.slug, created=created, kept=list(kept)
@@ -204,7 +187,7 @@ def import_production(
 
 
 def _merged(
-    row: ProductionRow,
+    row: ProductionRecord,
     last: dict[str, Any] | None,
     theirs: dict[str, Any],
     slug: str,
@@ -214,7 +197,7 @@ def _merged(
 ) -> tuple[Production, tuple[str, ...]]:
     """The production the store will hold: the file's changes since the last import laid over
     the stored spec, and the fields kept from the store."""
-    ours = row.spec
+    ours = dict(row.spec)
     outcome = merge_specs(last if last is not None else ours, ours, theirs, prefer_file=prefer_spec)
     if outcome.conflicts and not prefer_spec:
         raise ImportConflict(slug, outcome.conflicts, spec_file or base / SPEC_FILENAME)
@@ -231,11 +214,11 @@ def _merged(
     return merged, tuple(format_path(path) or "(all)" for path in outcome.kept)
 
 
-def _without_added_references(spec: dict[str, Any], events: list[EventRow]) -> dict[str, Any]:
-    """The stored ``spec`` without the reference images people added (``board.reference_added``
-    events): the base of a production whose last import was not kept (imported by an older
-    version), so that its first import now keeps those images instead of dropping them."""
-    added = {str(e.data.get("path")) for e in events if e.kind == "board.reference_added"}
+def _without_added_references(spec: dict[str, Any], added: set[str]) -> dict[str, Any]:
+    """The stored ``spec`` without the reference images people added (``added``: the paths of
+    the ``board.reference_added`` events): the base of a production whose last import was not
+    kept (imported by an older version), so that its first import now keeps those images
+    instead of dropping them."""
     board = dict(spec.get("board") or {})
     for key in ("characters", "environment"):
         if isinstance(board.get(key), list):
@@ -253,41 +236,31 @@ def _without_added_references(spec: dict[str, Any], events: list[EventRow]) -> d
     return {**spec, "board": board}
 
 
-def _import_script(s: Session, prod: ProductionRow, p: Production, result: ImportResult) -> None:
+def _import_script(s: Tx, prod: ProductionRecord, p: Production, result: ImportResult) -> None:
     data = {"logline": p.script.logline, "beats": list(p.script.beats)}
     digest = content_hash(data)
-    current = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
-    if current is not None and current.content_hash == digest:
+    if latest_script_hash(s, prod.id) == digest:
         return
-    version = repo.next_version(s, ScriptRow, ScriptRow.production_id, prod.id)
-    s.add(
-        ScriptRow(
-            production_id=prod.id,
-            version=version,
-            logline=p.script.logline,
-            beats=list(p.script.beats),
-            content_hash=digest,
-        )
-    )
+    version = add_script_version(s, prod.id, p.script, digest)
     repo.event(s, prod.id, "script.version", f"script v{version}")
     result.new_versions.append(f"script v{version}")
 
 
 def _import_board(
     store: Store,
-    s: Session,
-    prod: ProductionRow,
+    s: Tx,
+    prod: ProductionRecord,
     p: Production,
     base: Path,
     file_paths: set[str],
     result: ImportResult,
-) -> BoardRow:
+) -> BoardVersion:
     """The board version ``p`` states (a new one only when it differs from the latest).
 
     A reference the file names is read from ``base``; one kept from the store (the file does
     not name it: ``file_paths``) is the latest version's image at that path.
     """
-    current = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    current = latest_board(s, prod.id)
     stored = {str(r["path"]): str(r["sha256"]) for r in current.references} if current else {}
     refs = board_references(p.board, base)
     sources: list[Path] = []
@@ -304,20 +277,16 @@ def _import_board(
     # a version that only added a generated board image still states this same board
     if current is not None and base_content_hash(current) == digest:
         return current
-    version = repo.next_version(s, BoardRow, BoardRow.production_id, prod.id)
-    board = BoardRow(
-        production_id=prod.id,
-        version=version,
-        blocks=blocks,
-        references=refs,
-        content_hash=digest,
-        status="draft",
-        created_by=current_person(),
-    )
+    version = next_board_version(s, prod.id)
     # someone adding a reference or importing at the same moment may take the number first
-    repo.claim_version(
+    board = claim_board_version(
         s,
-        board,
+        prod.id,
+        version,
+        blocks,
+        refs,
+        digest,
+        current_person(),
         f"the board of {p.slug!r} got a new version while this import ran; nothing was "
         "imported: look at the board and import again",
     )
@@ -363,34 +332,22 @@ def frame_names(frames: dict[str, Any]) -> list[NamedReference]:
 
 def _import_clips(
     store: Store,
-    s: Session,
-    prod: ProductionRow,
+    s: Tx,
+    prod: ProductionRecord,
     p: Production,
     base: Path,
-    board: BoardRow,
+    board: BoardVersion,
     result: ImportResult,
 ) -> None:
-    existing = {c.position: c for c in repo.clips(s, prod.id)}
+    existing = clip_plans.clip_ids(s, prod.id)
     named = [NamedReference(r["role"], r["label"]) for r in board.references]
     for position, plan in enumerate(p.clips, 1):
-        clip = existing.get(position)
-        if clip is None:
-            clip = ClipRow(
-                production_id=prod.id,
-                position=position,
-                name=plan.name,
-                job=plan.job,
-                duration_s=plan.duration_s,
-                continues_previous=plan.continues_previous,
-            )
-            s.add(clip)
-            s.flush()
+        clip_id = existing.get(position)
+        if clip_id is None:
+            clip_id = clip_plans.add_clip(s, prod.id, position, plan)
             repo.event(s, prod.id, "clip.created", f"clip-{position:02d}", name=plan.name)
         else:
-            clip.name = plan.name
-            clip.job = plan.job
-            clip.duration_s = plan.duration_s
-            clip.continues_previous = plan.continues_previous
+            clip_plans.update_clip(s, clip_id, plan)
         prompt = VideoPrompt.from_clip(p.board, plan)
         sec = prompt.sections()
         frames = clip_frames(store, plan, base)
@@ -398,19 +355,16 @@ def _import_clips(
             # only frame-mode clips get the key, so every other prompt keeps its hash
             sec["frames"] = frames
         digest = content_hash(sec)
-        current = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
-        if current is not None and current.content_hash == digest:
+        if clip_plans.latest_prompt_hash(s, clip_id) == digest:
             continue
-        version = repo.next_version(s, PromptRow, PromptRow.clip_id, clip.id)
-        repo.claim_version(
+        version = clip_plans.next_prompt_version(s, clip_id)
+        clip_plans.claim_prompt_version(
             s,
-            PromptRow(
-                clip_id=clip.id,
-                version=version,
-                sections=sec,
-                text=render_plain(prompt, named if frames is None else frame_names(frames)),
-                content_hash=digest,
-            ),
+            clip_id,
+            version,
+            sec,
+            render_plain(prompt, named if frames is None else frame_names(frames)),
+            digest,
             f"clip-{position:02d} of {p.slug!r} got a new prompt version while this import ran; "
             "nothing was imported: import again",
         )
@@ -422,7 +376,7 @@ def _import_clips(
 
 def _name_frames(
     store: Store,
-    s: Session,
+    s: Tx,
     slug: str,
     position: int,
     version: int,

@@ -27,7 +27,7 @@ from pydantic_core import ErrorDetails
 
 from shortfilm.domain import AssetBoard, ClipPlan, Script
 from shortfilm.errors import ProviderError
-from shortfilm.prompts.planning import (
+from shortfilm.prompts.clip_slots import (
     DEFAULT_CLIP_RANGE_S,
     JOB_PHRASES,
     SHOTS_PER_CLIP,

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
-from shortfilm.store.tables import ClipRow, ProductionRow, PromptRow, TakeRow
+from shortfilm.store.failed_takes import failed_takes
+from shortfilm.store.repo import Store
 
 _STOP = frozenset(
     re.findall(
@@ -50,21 +48,13 @@ def lessons_for(
     words = content_words(prompt_text)
     found: list[Lesson] = []
     with store.session() as s:
-        rows = s.execute(
-            select(TakeRow, ClipRow.position, ProductionRow.slug, PromptRow.text)
-            .join(ClipRow, TakeRow.clip_id == ClipRow.id)
-            .join(ProductionRow, ClipRow.production_id == ProductionRow.id)
-            .join(PromptRow, TakeRow.prompt_id == PromptRow.id)
-            .where(TakeRow.status.in_(FAILED_TAKE_STATUSES))
-        )
-        for take, position, slug, text in rows:
-            sent = str(take.params.get("prompt_text") or text)
-            score = similarity(words, content_words(sent))
+        for take in failed_takes(s):
+            score = similarity(words, content_words(take.prompt_text))
             if score >= threshold:
                 note = take.notes or take.error or "no note left"
                 found.append(
                     Lesson(
-                        f"{slug}/clip-{position:02d}/take-{take.number:03d}",
+                        f"{take.slug}/clip-{take.position:02d}/take-{take.number:03d}",
                         round(score, 2),
                         take.status,
                         note,

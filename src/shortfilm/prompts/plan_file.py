@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shortfilm.domain import AssetBoard, ClipPlan
+from shortfilm.prompts.clip_slots import DEFAULT_CLIP_RANGE_S, slot_clips
 from shortfilm.prompts.drafting import ChatCompleter, draft_clips
-from shortfilm.prompts.planning import DEFAULT_CLIP_RANGE_S, plan_clips, slot_clips
+from shortfilm.prompts.planning import plan_clips
 from shortfilm.spec.dump import dump_yaml
 from shortfilm.spec.script_file import ScriptFile, read_script_file
 

@@ -3,7 +3,7 @@
 Step 1 of the workflow makes the asset board image from a production brief plus the reference
 images. Unlike a take, image generation is synchronous on the hosted APIs (one request, one
 answer carrying the picture), so the protocol is one call: :meth:`ImageProvider.generate` writes
-the image to ``dest`` and reports what it cost. The workflow (``board.asset_board``) records it as a
+the image to ``dest`` and reports what it cost. The workflow (``board.image``) records it as a
 new board version; providers know nothing of the store.
 
 The implementations sit beside this module (the offline sheet in :mod:`.board_sheet`, Seedream in

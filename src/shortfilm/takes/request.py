@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shortfilm.board.asset_board import base_blocks
 from shortfilm.domain import ClipPlan, Production
+from shortfilm.domain.board import base_blocks
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, Keyframe, TakeSource
 from shortfilm.prompts.blocks import VideoPrompt
@@ -80,7 +80,7 @@ def build_request(
 
 def _base_content_hash(board: TakeSource) -> str:
     """The board version's hash without its generated image (as
-    :func:`shortfilm.board.asset_board.base_content_hash` computes it for a stored board)."""
+    :func:`shortfilm.board.versions.base_content_hash` computes it for a stored board)."""
     return content_hash({"blocks": base_blocks(board.data), "refs": board.references})
 
 

@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import Session
 
+from shortfilm.domain.accounts import UserRecord
 from shortfilm.domain.people import Actor, Role
 from shortfilm.errors import InputError
-from shortfilm.store.repo import Store, updated_rows
-from shortfilm.store.tables import UserRow, WebSessionRow
+from shortfilm.store import accounts as stored
+from shortfilm.store.repo import Store, Tx
 
 MIN_PASSWORD_LENGTH = 8
 SESSION_TTL_S = 8 * 3600
@@ -49,7 +48,7 @@ def parse_role(role: Role | str) -> Role:
         raise InputError(f"unknown role {role!r}: one of {names}") from None
 
 
-def _actor(row: UserRow) -> Actor:
+def _actor(row: UserRecord) -> Actor:
     return Actor(name=row.name, role=Role(row.role), user_id=row.id)
 
 
@@ -61,11 +60,9 @@ def add_user(store: Store, name: str, role: Role | str, password: str) -> Actor:
     parsed = parse_role(role)
     _check_password(password)
     with store.session() as s:
-        if s.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
+        if stored.name_taken(s, name):
             raise InputError(f"user {name!r} exists already")
-        row = UserRow(name=name, role=parsed.value, password_hash=_hasher.hash(password))
-        s.add(row)
-        s.flush()
+        row = stored.add_user(s, name, parsed.value, _hasher.hash(password))
         return _actor(row)
 
 
@@ -77,7 +74,7 @@ def _check_password(password: str) -> None:
 def authenticate(store: Store, name: str, password: str) -> Actor | None:
     """The active user with this name and password, else ``None`` (never says which was wrong)."""
     with store.session() as s:
-        row = s.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
+        row = stored.user_named(s, name.strip())
         if row is None or not row.active:
             with contextlib.suppress(VerificationError):
                 _hasher.verify(_DUMMY_HASH, password)
@@ -87,7 +84,7 @@ def authenticate(store: Store, name: str, password: str) -> Actor | None:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         if _hasher.check_needs_rehash(row.password_hash):
-            row.password_hash = _hasher.hash(password)
+            row = stored.set_password_hash(s, row.id, _hasher.hash(password))
         return _actor(row)
 
 
@@ -99,33 +96,10 @@ def open_session(store: Store, actor: Actor, *, ttl_s: int = SESSION_TTL_S) -> t
     csrf = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with store.session() as s:
-        s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
-        s.add(
-            WebSessionRow(
-                token_sha256=_token_hash(token),
-                user_id=actor.user_id,
-                csrf_token=csrf,
-                created_at=now,
-                expires_at=now + timedelta(seconds=ttl_s),
-            )
+        stored.open_session(
+            s, _token_hash(token), actor.user_id, csrf, now, now + timedelta(seconds=ttl_s)
         )
     return token, csrf
-
-
-_SESSION_USER = (
-    select(
-        UserRow.id,
-        UserRow.name,
-        UserRow.role,
-        UserRow.active,
-        WebSessionRow.csrf_token,
-        WebSessionRow.expires_at,
-    )
-    .join(WebSessionRow, WebSessionRow.user_id == UserRow.id)
-    .where(WebSessionRow.token_sha256 == bindparam("token"))
-)
-"""Built once: SQLAlchemy reuses its compiled form (building it per request cost more than
-running it)."""
 
 
 def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
@@ -134,11 +108,11 @@ def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
     ORM session): every web request asks it."""
     if not token:
         return None
-    with store.engine.connect() as conn:
-        found = conn.execute(_SESSION_USER, {"token": _token_hash(token)}).first()
+    found = stored.session_user(store, _token_hash(token))
     if found is None:
         return None
-    user_id, name, role, active, csrf, expires_at = found
+    user_id, name, role, active = found.user_id, found.name, found.role, found.active
+    csrf, expires_at = found.csrf_token, found.expires_at
     if expires_at.tzinfo is None:  # SQLite hands back naive datetimes (stored as UTC)
         expires_at = expires_at.replace(tzinfo=UTC)
     if expires_at <= datetime.now(UTC) or not active:
@@ -149,14 +123,13 @@ def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
 def close_session(store: Store, token: str) -> None:
     """Log out: the token stops working at once."""
     with store.session() as s:
-        s.execute(delete(WebSessionRow).where(WebSessionRow.token_sha256 == _token_hash(token)))
+        stored.close_session(s, _token_hash(token))
 
 
 def list_users(store: Store) -> list[Actor]:
     """Every active user, by name."""
     with store.session() as s:
-        rows = s.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.name))
-        return [_actor(r) for r in rows]
+        return [_actor(r) for r in stored.users(s, active_only=True)]
 
 
 @dataclass(frozen=True)
@@ -175,11 +148,10 @@ class Account:
 def list_accounts(store: Store) -> list[Account]:
     """Every user, deactivated ones too, by name."""
     with store.session() as s:
-        rows = s.scalars(select(UserRow).order_by(UserRow.name))
-        return [_account(r) for r in rows]
+        return [_account(r) for r in stored.users(s)]
 
 
-def _account(row: UserRow) -> Account:
+def _account(row: UserRecord) -> Account:
     since = row.deactivated_at
     if not row.active and since is None:  # locked out by hand in the database
         since = row.created_at
@@ -194,19 +166,16 @@ def get_account(store: Store, name: str) -> Account:
         return _account(_user(s, name))
 
 
-def _user(s: Session, name: str) -> UserRow:
-    row = s.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
+def _user(s: Tx, name: str) -> UserRecord:
+    row = stored.user_named(s, name.strip())
     if row is None:
         raise InputError(f"no user {name.strip()!r}: 'shortfilm user list' shows who there is")
     return row
 
 
-def _close_sessions(s: Session, user_id: int, *, keep: str | None = None) -> int:
+def _close_sessions(s: Tx, user_id: int, *, keep: str | None = None) -> int:
     """Delete the user's web sessions (all but the one whose token is ``keep``); how many."""
-    query = delete(WebSessionRow).where(WebSessionRow.user_id == user_id)
-    if keep:
-        query = query.where(WebSessionRow.token_sha256 != _token_hash(keep))
-    return updated_rows(s, query)
+    return stored.close_sessions(s, user_id, keep_sha256=_token_hash(keep) if keep else None)
 
 
 @dataclass(frozen=True)
@@ -227,10 +196,8 @@ def deactivate_user(store: Store, name: str) -> AccountChange:
         row = _user(s, name)
         changed = row.active
         if changed:
-            row.active = False
-            row.deactivated_at = datetime.now(UTC)
+            row = stored.set_active(s, row.id, False, datetime.now(UTC))
         closed = _close_sessions(s, row.id)
-        s.flush()
         return AccountChange(_account(row), changed, closed)
 
 
@@ -240,9 +207,7 @@ def activate_user(store: Store, name: str) -> AccountChange:
     with store.session() as s:
         row = _user(s, name)
         changed = not row.active
-        row.active = True
-        row.deactivated_at = None
-        s.flush()
+        row = stored.set_active(s, row.id, True, None)
         return AccountChange(_account(row), changed, 0)
 
 
@@ -258,7 +223,6 @@ def change_password(
     hashed = _hasher.hash(password)
     with store.session() as s:
         row = _user(s, name)
-        row.password_hash = hashed
+        row = stored.set_password_hash(s, row.id, hashed)
         closed = _close_sessions(s, row.id, keep=keep_session)
-        s.flush()
         return AccountChange(_account(row), True, closed)

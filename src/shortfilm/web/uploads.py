@@ -20,7 +20,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from shortfilm.board.asset_board import BoardVersionResult, NotAReferenceImage, add_reference
+from shortfilm.board.reference_images import NotAReferenceImage
+from shortfilm.board.references import BoardVersionResult, add_reference
 from shortfilm.domain.people import Actor
 from shortfilm.media.limits import MediaLimits, MediaTooLarge
 from shortfilm.store.repo import Store

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 
 from shortfilm.domain.camera import CameraMove, parse_camera_move
 from shortfilm.domain.production import ClipPlan
+from shortfilm.prompts.lint.action_reading import read_action
 from shortfilm.prompts.lint.findings import Severity
+from shortfilm.prompts.lint.job_words import job_families
 from shortfilm.prompts.lint.registry import Hit, LintContext, clip_rule
-from shortfilm.prompts.lint.vocabulary import job_families, mood_only, names_framing, read_action
+from shortfilm.prompts.lint.vocabulary import mood_only, names_framing
 from shortfilm.spec.source import FieldPath
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING

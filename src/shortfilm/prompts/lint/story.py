@@ -12,14 +12,9 @@ from collections.abc import Iterator
 
 from shortfilm.domain.production import CampaignRole, ClipPlan
 from shortfilm.prompts.lint.findings import Severity
+from shortfilm.prompts.lint.job_words import hook_words, job_families, tension_words
 from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
-from shortfilm.prompts.lint.vocabulary import (
-    hook_words,
-    job_families,
-    starts_with_step,
-    step_numbers,
-    tension_words,
-)
+from shortfilm.prompts.lint.vocabulary import starts_with_step, step_numbers
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

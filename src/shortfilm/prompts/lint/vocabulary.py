@@ -2,15 +2,17 @@
 
 The rules are deliberately lexical: a prompt is a short piece of English an operator wrote, and
 the failures the workflow names (a clip doing several jobs, a shot asking for several actions, a
-mood sentence instead of a shot plan) show up in its words. Keeping every word list here, next to
-the functions that read them, lets a person tune the linter in one place and see why it fired.
-Matching is on whole words, hyphens included, so ``close`` never matches ``close-up``.
+mood sentence instead of a shot plan) show up in its words. Keeping the word lists here, next to
+the functions that read them (the job words in :mod:`~shortfilm.prompts.lint.job_words`, the
+action verbs in :mod:`~shortfilm.prompts.lint.action_reading`), lets a person tune the linter in
+one place and see why it fired. Matching is on whole words, hyphens included, so ``close``
+never matches ``close-up``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -110,219 +112,12 @@ FRAMING_WORDS = (
 )
 """Terms that give a shot its framing or angle; a camera field should contain at least one."""
 
-# Job families: what a clip is for. "strong" words mean the job wherever they appear (job text or
-# shots); "job-only" words are too common in shot descriptions ("she steps close", "the door
-# opens") and only count in the clip's job line.
-_FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "establish": (
-        (
-            "establish",
-            "establishes",
-            "establishing",
-            "introduce",
-            "introduces",
-            "introducing",
-            "introduction",
-            "set up",
-            "sets up",
-            "set the scene",
-            "sets the scene",
-            "where we are",
-        ),
-        ("meet", "meets", "open", "opens", "opening", "open on", "intro", "setup", "the world"),
-    ),
-    "conflict": (
-        (
-            "fight",
-            "fights",
-            "fighting",
-            "attack",
-            "attacks",
-            "attacking",
-            "ambush",
-            "ambushes",
-            "battle",
-            "battles",
-            "clash",
-            "clashes",
-            "duel",
-            "duels",
-            "combat",
-            "brawl",
-            "skirmish",
-            "shootout",
-            "confront",
-            "confronts",
-            "confrontation",
-            "conflict",
-            "standoff",
-            "stand-off",
-            "showdown",
-            "first blow",
-            "first strike",
-        ),
-        ("strike", "strikes", "struggle", "struggles"),
-    ),
-    "chase": (
-        (
-            "chase",
-            "chases",
-            "chasing",
-            "pursuit",
-            "pursue",
-            "pursues",
-            "pursuing",
-            "flee",
-            "flees",
-            "fleeing",
-            "escape",
-            "escapes",
-            "escaping",
-            "getaway",
-            "on the run",
-            "run from",
-            "runs from",
-        ),
-        ("race", "races", "hunt", "hunts"),
-    ),
-    "reveal": (
-        (
-            "reveal",
-            "reveals",
-            "revealing",
-            "revealed",
-            "twist",
-            "villain",
-            "villains",
-            "unmask",
-            "unmasks",
-            "unmasked",
-            "betray",
-            "betrays",
-            "betrayal",
-            "turns out",
-            "true identity",
-            "true face",
-            "mastermind",
-        ),
-        ("surprise",),
-    ),
-    "close": (
-        (
-            "resolve",
-            "resolves",
-            "resolution",
-            "finale",
-            "epilogue",
-            "aftermath",
-            "farewell",
-            "the end",
-            "denouement",
-            "payoff",
-            "pay off",
-            "pays off",
-        ),
-        (
-            "close",
-            "closes",
-            "closing",
-            "close on",
-            "end",
-            "ends",
-            "ending",
-            "end on",
-            "finish",
-            "finishes",
-            "final",
-            "conclude",
-            "concludes",
-            "conclusion",
-            "wrap up",
-            "wraps up",
-            "sign off",
-            "call to action",
-        ),
-    ),
-}
-
-JOB_FAMILIES = tuple(_FAMILIES)
-"""The kinds of job a clip can do, in story order."""
-
-_TENSION = (
-    "tension",
-    "tense",
-    "threat",
-    "threatens",
-    "threatening",
-    "danger",
-    "dangerous",
-    "menace",
-    "stakes",
-    "countdown",
-    "alarm",
-    "about to",
-    "trapped",
-    "hunted",
-    "stalks",
-    "stalking",
-    "explodes",
-    "explosion",
-    "crash",
-    "crashes",
-    "collapse",
-    "collapses",
-    "falls",
-    "falling",
-    "lunges",
-    "snaps",
-    "snapped",
-    "tumbles",
-    "tumbling",
-    "adrift",
-    "breaks",
-    "shatters",
-    "cliffhanger",
-    "deadline",
-    "too late",
-)
-"""Beyond conflict and chase words: what makes an opening carry tension."""
-
-_HOOK = ("hook", "hooks", "tease", "teases", "teaser", "question", "mystery", "cold open")
-
 _CONTINUATION = re.compile(
     r"\b(continu(?:e|es|ed|ing|ation)|picks? up|picking up|same moment|from the last frame"
     r"|where (?:we|it|they|she|he) left off|carr(?:y|ies) on|right after the last)\b"
 )
-
-_SEQUENCE = re.compile(
-    r"\b(?:and then|then|after that|afterwards|followed by|finally|after which)\b"
-)
-
 _STEP = re.compile(r"\bstep\s*(\d+)\b", re.IGNORECASE)
 _STEP_START = re.compile(r"^\s*(?:step\s*\d+|\d+\s*[.):])", re.IGNORECASE)
-
-_ACTION_VERBS = word_set(
-    """
-    walk run sprint dash jump leap hop vault drop fall climb crawl roll dive slide duck
-    dodge spin turn pivot swing strike hit punch kick slash stab slice shear throw toss
-    catch grab seize lift raise lower push pull drag shove kneel stand sit rise crouch lean
-    reach point aim fire shoot reload open close slam lock unlock break smash crack shatter
-    burst explode ignite flicker flash blink stare glance watch wait step stride stumble
-    trip limp charge lunge attack block parry retreat flee chase follow race ride drive
-    steer brake skid crash land fly hover float sink swim splash pour mix stir knead fold
-    whisk sift bake weigh measure sprinkle brush spread press place set shape score cover
-    serve taste slice chop crack beat add scoop spray apply dab uncap unscrew hold hand give
-    take pick put smile laugh cry shout scream whisper nod wave sigh breathe gasp hug kiss
-    wink type write read sign deliver scale swerve bank tumble skate grind kick-flip tap
-    swipe glide descend ascend emerge vanish appear enter exit leave arrive cross bite cut
-    bow shrug shiver freeze collapse stagger grip clutch squeeze release drink eat sniff
-    spritz mist twist tilt rotate raise lower flip toss launch hurl dodge weave sweep
-    """
-)
-"""Verbs of visible action; their third-person (``drops``) and imperative (``pour``) forms count."""
-
-_NOT_VERB_AFTER = STOPWORDS - {"and", "or", "then", "she", "he", "they", "it", "we", "you", "i"}
-"""A verb-looking word after these (``the swing``, ``two cuts``) is a noun."""
 
 
 @dataclass(frozen=True)
@@ -390,31 +185,6 @@ def find_phrases(text: str, phrases: Sequence[str]) -> list[str]:
     return _phrase_pattern(tuple(phrases)).findall(text.lower())
 
 
-def job_families(job: str, shot_texts: Iterable[str] = ()) -> dict[str, list[str]]:
-    """The job families a clip's job line and shot texts speak of, with the words that showed it.
-
-    The result keeps :data:`JOB_FAMILIES` order, so messages list them in story order.
-    """
-    shots = " | ".join(shot_texts)
-    found: dict[str, list[str]] = {}
-    for family, (strong, job_only) in _FAMILIES.items():
-        hits = find_phrases(job, strong + job_only) + find_phrases(shots, strong)
-        if hits:
-            found[family] = list(dict.fromkeys(hits))
-    return found
-
-
-def tension_words(text: str) -> list[str]:
-    """Words in ``text`` that put tension on screen: conflict, chase, threat."""
-    phrases = _FAMILIES["conflict"][0] + _FAMILIES["conflict"][1] + _FAMILIES["chase"][0]
-    return list(dict.fromkeys(find_phrases(text, phrases + _FAMILIES["chase"][1] + _TENSION)))
-
-
-def hook_words(text: str) -> list[str]:
-    """Words that make an opening a hook: tension, a tease, a question."""
-    return list(dict.fromkeys(tension_words(text) + find_phrases(text, _HOOK)))
-
-
 def continuation_phrase(text: str) -> str | None:
     """The phrase by which ``text`` says it continues the previous clip, if it does."""
     match = _CONTINUATION.search(text.lower())
@@ -451,65 +221,3 @@ def mood_only(text: str) -> list[str]:
     if not concrete or mostly_mood:
         return list(dict.fromkeys(mood))
     return []
-
-
-@dataclass(frozen=True)
-class ActionReading:
-    """How many actions a shot's action text asks for, clause by clause."""
-
-    clauses: tuple[tuple[str, ...], ...]
-    """The action verbs of each clause (clauses split at ``;`` and at sequence words)."""
-    sequence: tuple[str, ...]
-    """Sequence words found (``then``, ``after that`` ...): the text orders several actions."""
-
-    @property
-    def verbs(self) -> tuple[str, ...]:
-        return tuple(v for clause in self.clauses for v in clause)
-
-    def overloaded(self) -> bool:
-        """Several actions: a sequence word joining two acting clauses, three or more acting
-        clauses, or three or more verbs in one clause ("she ducks, rolls and fires").
-
-        Two clauses joined by ``;`` stay one beat (cause and effect: "she cuts; it drops").
-        """
-        acting = [c for c in self.clauses if c]
-        if self.sequence and len(acting) >= 2:
-            return True
-        return len(acting) >= 3 or any(len(c) >= 3 for c in acting)
-
-
-def read_action(text: str) -> ActionReading:
-    """Split ``text`` into clauses and find the action verbs of each."""
-    sequence = tuple(m.group(0) for m in _SEQUENCE.finditer(text.lower()))
-    parts = re.split(r";|" + _SEQUENCE.pattern, text, flags=re.IGNORECASE)
-    clauses = tuple(tuple(_verbs(part)) for part in parts if part and part.strip(" ,."))
-    return ActionReading(clauses, sequence)
-
-
-def _verbs(clause: str) -> list[str]:
-    found: list[str] = []
-    previous: str | None = None
-    for token in TOKEN.findall(clause.lower()):
-        base = _verb_base(token)
-        if base is not None:
-            third_person = token != base
-            after_noun_marker = previous is not None and previous in _NOT_VERB_AFTER
-            clause_start = previous is None or previous in {",", "and", "or", "then", ":"}
-            if (third_person and not after_noun_marker) or (not third_person and clause_start):
-                found.append(token)
-        previous = token
-    return found
-
-
-def _verb_base(token: str) -> str | None:
-    if token in _ACTION_VERBS:
-        return token
-    candidates = [token[:-1]]
-    if token.endswith("es"):
-        candidates.append(token[:-2])
-    if token.endswith("ies"):
-        candidates.append(token[:-3] + "y")
-    for base in candidates:
-        if token.endswith("s") and base in _ACTION_VERBS:
-            return base
-    return None

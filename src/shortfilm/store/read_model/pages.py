@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shortfilm.board.asset_board import BOARD_IMAGE_KEY
+from shortfilm.domain.board import BOARD_IMAGE_KEY
 from shortfilm.domain.page_views import (
     BoardPage,
     BoardVersion,

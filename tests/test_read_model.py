@@ -26,13 +26,14 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from web_home import PASSWORD, SLUG
 
+from shortfilm import review
 from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Actor, Role
-from shortfilm.domain.review import CRITERION_KEYS, Score
+from shortfilm.domain.rubric import CRITERION_KEYS, Score
 from shortfilm.production.cost import cost_report
 from shortfilm.production.importing import import_spec
 from shortfilm.production.report import write_report
-from shortfilm.review import decisions as review
+from shortfilm.publish.final import publish
 from shortfilm.review.checklist import checklist
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -91,7 +92,7 @@ def _stale(store: Store, home: Path) -> None:
     another take: a stale take, a stale edit, stale renders and a stale publication."""
     review.approve_pending(store, SLUG, OWNER, "clip")
     review.approve_pending(store, SLUG, OWNER, "final")
-    review.publish(store, SLUG, OWNER)
+    publish(store, SLUG, OWNER)
     spec = home / "spec" / "production.yaml"
     data: dict[str, Any] = yaml.safe_load(spec.read_text())
     data["clips"][1]["sound_rule"] = "Only the wind. The fight is heard as thuds, far away."

@@ -14,8 +14,6 @@ from architecture import _imported_names, cycles, import_graph, line_counts, rea
 DATABASE_ALLOWED = {
     "src/shortfilm/board/asset_board.py",
     "src/shortfilm/edit/assemble.py",
-    "src/shortfilm/edit/handoff.py",
-    "src/shortfilm/edit/versions.py",
     "src/shortfilm/production/export.py",
     "src/shortfilm/production/importing.py",
     "src/shortfilm/production/report.py",
@@ -55,13 +53,12 @@ OVER_600_ALLOWED = {
     "src/shortfilm/domain/review.py",
     "src/shortfilm/domain/timeline.py",
     "src/shortfilm/domain/timeline_ops.py",
-    "src/shortfilm/edit/versions.py",
     "src/shortfilm/takes/qc_rules.py",
     "src/shortfilm/web/read_model.py",
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 19
+OVER_400_ALLOWED = 18
 
 
 def test_only_the_store_reaches_the_database() -> None:

@@ -144,7 +144,7 @@ def test_importing_the_otio_gives_back_an_equal_timeline(
     version, tl = stored(home)
 
     def by_metadata(facts: Any) -> Any:
-        from shortfilm.edit.otio import TakeIdentity
+        from shortfilm.domain.edit_version import TakeIdentity
 
         seg = next(s for s in tl.segments if s.take_id == facts.metadata["take_id"])
         return TakeIdentity(seg.clip, seg.take, seg.take_id, seg.media_sha256)
@@ -236,6 +236,7 @@ def test_an_older_version_can_be_exported(home: Path, tmp_path: Path) -> None:
 def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -> None:
     from fractions import Fraction
 
+    from shortfilm.domain.edit_version import TakeIdentity
     from shortfilm.domain.production import ChannelLoudness
     from shortfilm.domain.timeline import (
         AudioPlan,
@@ -246,7 +247,7 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
         TextKind,
         Transition,
     )
-    from shortfilm.edit.otio import TakeIdentity, TakeMedia, timeline_to_otio, write_otio
+    from shortfilm.edit.otio import TakeMedia, timeline_to_otio, write_otio
 
     segments = (
         Segment(2, 1, 12, "b" * 64, 13, 251, speed=1.5, audio=False, gain_db=-3.0),

@@ -585,7 +585,8 @@ def test_old_edit_rows_still_read_and_are_not_repeated(timeline_home: Path) -> N
 
 @pytest.mark.media
 def test_edit_versions_on_each_database(db_url: str, example_spec: Path, tmp_path: Path) -> None:
-    from shortfilm.edit.versions import record_edit, trim_clip
+    from shortfilm.edit.changes import trim_clip
+    from shortfilm.edit.versions import record_edit
     from shortfilm.media.ffmpeg import run_ffmpeg
     from shortfilm.production.importing import import_spec
     from shortfilm.takes.external import import_take
@@ -621,7 +622,7 @@ def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
 ) -> None:
     """Two people's edit commands both numbered their version the same: the second is told the
     edit changed (exit 1, a 409 on the web), nothing half-saved."""
-    from shortfilm.edit import versions as timeline_edit
+    from shortfilm.store import edits as timeline_edit
 
     private = timeline_home
     before = edit_versions(private)

@@ -22,6 +22,7 @@ from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.edit_version import TakeIdentity
 from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline import (
     AudioPlan,
@@ -36,7 +37,6 @@ from shortfilm.domain.timeline import (
 from shortfilm.edit import otio as handoff
 from shortfilm.edit.otio import (
     MAX_OTIO_DEPTH,
-    TakeIdentity,
     TakeMedia,
     json_shape,
     read_otio,

@@ -166,7 +166,7 @@ def edit_trim(
     home: HomeOpt = Path("."),
 ) -> None:
     """Play only part of a clip's take (seconds of the take)."""
-    from shortfilm.edit.versions import trim_clip
+    from shortfilm.edit.changes import trim_clip
 
     position = parse_clip(clip)
     _edit(home, lambda store: trim_clip(store, slug, position, in_s, out_s))
@@ -180,7 +180,7 @@ def edit_move(
     home: HomeOpt = Path("."),
 ) -> None:
     """Put a clip at another place in the film (its transition moves with it)."""
-    from shortfilm.edit.versions import move_clip
+    from shortfilm.edit.changes import move_clip
 
     position = parse_clip(clip)
     _edit(home, lambda store: move_clip(store, slug, position, to))
@@ -194,7 +194,7 @@ def edit_speed(
     home: HomeOpt = Path("."),
 ) -> None:
     """Change a clip's playback speed (picture and sound)."""
-    from shortfilm.edit.versions import speed_clip
+    from shortfilm.edit.changes import speed_clip
 
     position = parse_clip(clip)
     _edit(home, lambda store: speed_clip(store, slug, position, speed))
@@ -214,7 +214,7 @@ def edit_transition(
     home: HomeOpt = Path("."),
 ) -> None:
     """Set how the film goes into a clip."""
-    from shortfilm.edit.versions import transition_into
+    from shortfilm.edit.changes import transition_into
 
     position = parse_clip(clip)
     _edit(home, lambda store: transition_into(store, slug, position, kind, duration, direction))
@@ -229,7 +229,7 @@ def edit_audio(
     home: HomeOpt = Path("."),
 ) -> None:
     """Turn a clip's own sound on or off, or change its gain."""
-    from shortfilm.edit.versions import clip_audio
+    from shortfilm.edit.changes import clip_audio
 
     position = parse_clip(clip)
     if state not in (None, "on", "off"):
@@ -250,7 +250,7 @@ def edit_music(
     home: HomeOpt = Path("."),
 ) -> None:
     """Change the music bed's level, fades or ducking."""
-    from shortfilm.edit.versions import music_settings
+    from shortfilm.edit.changes import music_settings
 
     _edit(
         home,
@@ -270,7 +270,7 @@ def edit_loudness(
     home: HomeOpt = Path("."),
 ) -> None:
     """Master one channel's render to another loudness (default -14 LUFS)."""
-    from shortfilm.edit.versions import loudness_target
+    from shortfilm.edit.changes import loudness_target
 
     _edit(home, lambda store: loudness_target(store, slug, channel, lufs))
 
@@ -285,14 +285,14 @@ def _text_kind(kind: str) -> Any:
 
 
 def _add_text(home: Path, slug: str, kind: str, text: str, at: float, until: float) -> None:
-    from shortfilm.edit.versions import add_text_item
+    from shortfilm.edit.changes import add_text_item
 
     parsed = _text_kind(kind)
     _edit(home, lambda store: add_text_item(store, slug, parsed, text, at, until))
 
 
 def _remove_text(home: Path, slug: str, kind: str, which: str) -> None:
-    from shortfilm.edit.versions import remove_text_item
+    from shortfilm.edit.changes import remove_text_item
 
     parsed = _text_kind(kind)
     _edit(home, lambda store: remove_text_item(store, slug, parsed, which))

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
+from shortfilm.domain.edit_version import TakeIdentity
 from shortfilm.domain.production import ChannelLoudness, TransitionKind
 from shortfilm.domain.timeline import (
     SCHEMA,
@@ -94,16 +95,6 @@ class ClipFacts:
     """``url`` as a local path, when it is a file URL."""
     metadata: Mapping[str, Any]
     """Its ``metadata["shortfilm"]`` (empty if another tool dropped it)."""
-
-
-@dataclass(frozen=True)
-class TakeIdentity:
-    """The stored take a clip shows."""
-
-    clip: int
-    take: int
-    take_id: int
-    media_sha256: str
 
 
 Resolve = Callable[[ClipFacts], TakeIdentity]

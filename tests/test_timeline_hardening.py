@@ -34,16 +34,11 @@ from shortfilm.domain.timeline import (
     Timeline,
     Transition,
 )
-from shortfilm.edit import otio as handoff
-from shortfilm.edit.otio import (
-    MAX_OTIO_DEPTH,
-    TakeMedia,
-    json_shape,
-    read_otio,
-    timeline_from_otio,
-    timeline_to_otio,
-    write_otio,
-)
+from shortfilm.edit import otio_limits as handoff
+from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+from shortfilm.edit.otio_import import timeline_from_otio
+from shortfilm.edit.otio_limits import MAX_OTIO_DEPTH, json_shape, read_otio
+from shortfilm.edit.otio_mapping import TakeMedia
 from shortfilm.errors import InputError
 
 SEGMENTS = (

@@ -19,16 +19,10 @@ from pathlib import Path
 
 from shortfilm.domain.edit_version import TakeIdentity
 from shortfilm.domain.timeline import TimelineError
-from shortfilm.edit.otio import (
-    FORMATS,
-    ClipFacts,
-    Resolve,
-    TakeMedia,
-    read_otio,
-    timeline_from_otio,
-    timeline_to_otio,
-    write_otio,
-)
+from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+from shortfilm.edit.otio_import import timeline_from_otio
+from shortfilm.edit.otio_limits import read_otio
+from shortfilm.edit.otio_mapping import FORMATS, ClipFacts, Resolve, TakeMedia
 from shortfilm.edit.versions import (
     EditChange,
     change_edit,

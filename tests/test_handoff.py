@@ -239,7 +239,7 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
 
     from shortfilm.domain.edit_version import TakeIdentity
     from shortfilm.domain.production import ChannelLoudness
-    from shortfilm.domain.timeline import (
+    from shortfilm.domain.timeline_parts import (
         AudioPlan,
         MusicBed,
         Segment,
@@ -305,7 +305,7 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
 def test_fcpxml_keeps_transitions_and_the_exact_rate(tmp_path: Path, rate: Fraction) -> None:
     from xml.etree import ElementTree
 
-    from shortfilm.domain.timeline import Segment, TextItem, TextKind, Transition
+    from shortfilm.domain.timeline_parts import Segment, TextItem, TextKind, Transition
     from shortfilm.edit.fcpxml import CROSS_DISSOLVE_UID
     from shortfilm.edit.otio_export import timeline_to_otio, write_otio
     from shortfilm.edit.otio_mapping import TakeMedia

@@ -22,6 +22,7 @@ from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.carry import carry_edits
 from shortfilm.domain.production import (
     Caption,
     ChannelLoudness,
@@ -35,29 +36,25 @@ from shortfilm.domain.production import (
     TitleCard,
     TransitionKind,
 )
-from shortfilm.domain.timeline import (
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_changes import move, set_transition, trim
+from shortfilm.domain.timeline_json import (
     SCHEMA,
+    read_timeline,
+    timeline_from_json,
+    timeline_to_json,
+    upgrade_timeline_json,
+)
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     MusicBed,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     TimelineError,
     Transition,
-    read_timeline,
-    timeline_from_json,
-    timeline_to_json,
-    upgrade_timeline_json,
-)
-from shortfilm.domain.timeline_ops import (
-    TakeSource,
-    carry_edits,
-    default_timeline,
-    move,
-    set_transition,
-    trim,
 )
 from shortfilm.errors import InputError, SpecError
 from shortfilm.spec import dump_spec, load_spec

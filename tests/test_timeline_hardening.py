@@ -24,14 +24,14 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.domain.edit_version import TakeIdentity
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import (
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     MusicBed,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     Transition,
 )
 from shortfilm.edit import otio_limits as handoff

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from shortfilm.domain.timeline import Timeline, timeline_to_json
-from shortfilm.domain.timeline_ops import CarriedEdits
+from shortfilm.domain.carry import CarriedEdits
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_json import timeline_to_json
 
 RATE = Fraction(24)
 """The timeline rate of new edits: the rate every generator renders at (``CLIP_FPS``)."""

@@ -23,8 +23,10 @@ from shortfilm.domain.production import (
     TitleCard,
     TransitionKind,
 )
-from shortfilm.domain.timeline import TextItem, TextKind, Timeline, TimelineError
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline, incoming, spec_transition
+from shortfilm.domain.spec_cut import TakeSource, default_timeline, spec_transition
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_fit import incoming
+from shortfilm.domain.timeline_parts import TextItem, TextKind, TimelineError
 
 
 def _seconds(frames: int | Fraction, rate: Fraction) -> float:

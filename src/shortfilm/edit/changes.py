@@ -8,9 +8,9 @@ change at the timeline's rate and says in ``what`` what was done, for the versio
 from __future__ import annotations
 
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import TextItem, TextKind, Timeline, TimelineError, Transition
-from shortfilm.domain.timeline_ops import (
-    DEFAULT_TRANSITION_S,
+from shortfilm.domain.spec_cut import DEFAULT_TRANSITION_S
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_changes import (
     add_text,
     move,
     remove_text,
@@ -20,8 +20,9 @@ from shortfilm.domain.timeline_ops import (
     set_speed,
     set_transition,
     trim,
-    usual_transition,
 )
+from shortfilm.domain.timeline_fit import usual_transition
+from shortfilm.domain.timeline_parts import TextItem, TextKind, TimelineError, Transition
 from shortfilm.edit.versions import EditChange, change_edit, source_frames
 from shortfilm.errors import InputError
 from shortfilm.store import edits

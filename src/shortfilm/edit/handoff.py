@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from shortfilm.domain.edit_version import TakeIdentity
-from shortfilm.domain.timeline import TimelineError
+from shortfilm.domain.timeline_parts import TimelineError
 from shortfilm.edit.otio_export import timeline_to_otio, write_otio
 from shortfilm.edit.otio_import import timeline_from_otio
 from shortfilm.edit.otio_limits import read_otio

@@ -11,15 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import (
-    SCHEMA,
-    Segment,
-    SoundCue,
-    TextItem,
-    TextKind,
-    Timeline,
-    Transition,
-)
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_json import SCHEMA
+from shortfilm.domain.timeline_parts import Segment, SoundCue, TextItem, TextKind, Transition
 from shortfilm.edit.fcpxml import fcpxml_string
 from shortfilm.edit.otio_mapping import (
     FORMATS,

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from shortfilm.domain.production import ChannelLoudness, TransitionKind
-from shortfilm.domain.timeline import (
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_fit import fitted_timeline
+from shortfilm.domain.timeline_parts import (
     SPEED_RANGE,
     AudioPlan,
     MusicBed,
@@ -24,11 +26,9 @@ from shortfilm.domain.timeline import (
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     TimelineError,
     Transition,
 )
-from shortfilm.domain.timeline_ops import fitted_timeline
 from shortfilm.edit.otio_limits import (
     GAIN_RANGE_DB,
     MAX_OTIO_ITEMS,

@@ -6,7 +6,7 @@ same timeline as the latest version stores nothing and reports that version.
 
 A version changed by a person records who did it and the spec's cut they started from (``base``).
 That is what lets a later ``run`` keep their work: it lays what they changed over the spec's new
-cut (:func:`~shortfilm.domain.timeline_ops.carry_edits`) instead of replacing it. In short: a
+cut (:func:`~shortfilm.domain.carry.carry_edits`) instead of replacing it. In short: a
 person's speed, sound and transition into a clip survive a new take of it, and so does their
 trim when the new take is long enough (cut at its end otherwise); their order, texts, cues,
 music and loudness changes survive; everything they did not touch follows the spec. What could
@@ -25,14 +25,12 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from shortfilm.domain.carry import carry_edits
 from shortfilm.domain.edit_version import RATE, EditVersion
-from shortfilm.domain.timeline import (
-    Timeline,
-    TimelineError,
-    is_legacy,
-    timeline_from_json,
-)
-from shortfilm.domain.timeline_ops import carry_edits, default_timeline
+from shortfilm.domain.spec_cut import default_timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_json import is_legacy, timeline_from_json
+from shortfilm.domain.timeline_parts import TimelineError
 from shortfilm.store import edits
 from shortfilm.store.repo import Store
 
@@ -129,7 +127,7 @@ def record_edit(store: Store, slug: str) -> EditVersion:
 
     When the latest version is the spec's cut (or there is none) the spec's new cut is stored;
     when a person made it, their changes are carried over the new cut
-    (:func:`~shortfilm.domain.timeline_ops.carry_edits`) and the result stays theirs, with the
+    (:func:`~shortfilm.domain.carry.carry_edits`) and the result stays theirs, with the
     new cut as its base. Unchanged content gives the latest version back. A new version made by
     carrying says in its ``what`` what changed upstream and what became of the person's
     decisions, and comes back with that account in ``carried`` (kept, clamped, dropped), so no
@@ -176,8 +174,8 @@ def change_edit(
 ) -> EditChange:
     """Apply ``change`` to the latest Edit (the spec's cut if there is none) as a person's version.
 
-    :class:`~shortfilm.domain.timeline.TimelineError` (exit 2) when the result cannot be played;
-    nothing is stored then.
+    :class:`~shortfilm.domain.timeline_parts.TimelineError` (exit 2) when the result cannot be
+    played; nothing is stored then.
     """
     latest = load_edit(store, slug)
     current = latest.timeline if latest is not None else spec_timeline(store, slug)

@@ -2,7 +2,7 @@
 
 Every query the edit stage needs (``edit/versions.py``, ``edit/handoff.py``) lives here and
 returns domain types, so the stage holds no rows and no SQL. Stored form: ``EditRow.timeline``
-is :func:`~shortfilm.domain.timeline.timeline_to_json` plus, for a person's version,
+is :func:`~shortfilm.domain.timeline_json.timeline_to_json` plus, for a person's version,
 ``"edited": {"by", "via", "what", "base"}``; the content hash covers the timeline alone. Rows
 written before timelines had a schema are upgraded when read (which needs each take's length in
 frames: the caller passes ``frames``, as probing media is not the store's business).
@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from shortfilm.domain.edit_version import RATE, EditVersion, TakeIdentity
 from shortfilm.domain.production import Production
-from shortfilm.domain.timeline import (
-    Timeline,
-    TimelineError,
+from shortfilm.domain.spec_cut import TakeSource
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_json import (
     is_legacy,
     read_timeline,
     timeline_from_json,
     timeline_to_json,
 )
-from shortfilm.domain.timeline_ops import TakeSource
+from shortfilm.domain.timeline_parts import TimelineError
 from shortfilm.errors import InputError, StoreError
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo

@@ -85,8 +85,8 @@ from pathlib import Path
 from typing import Any
 
 from shortfilm.domain.production import Production, SoundKind
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
 from shortfilm.domain.timeline import Timeline
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline
 from shortfilm.examples import example_dir
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import run_ffmpeg

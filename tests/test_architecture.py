@@ -13,8 +13,6 @@ from architecture import _imported_names, cycles, import_graph, line_counts, rea
 #: modules outside ``store/`` still holding SQL (to be emptied: the store is the only one)
 DATABASE_ALLOWED: set[str] = {
     "src/shortfilm/edit/assemble.py",
-    "src/shortfilm/edit/handoff.py",
-    "src/shortfilm/edit/versions.py",
 }
 
 #: import cycles still there (function-local imports count)
@@ -23,14 +21,10 @@ CYCLES_ALLOWED: list[list[str]] = []
 #: the modules over 600 lines still to be cut
 OVER_600_ALLOWED: set[str] = {
     "src/shortfilm/media/render.py",
-    "src/shortfilm/edit/otio.py",
-    "src/shortfilm/domain/timeline.py",
-    "src/shortfilm/domain/timeline_ops.py",
-    "src/shortfilm/edit/versions.py",
     "src/shortfilm/media/smart_render.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 8
+OVER_400_ALLOWED = 3
 
 
 def test_only_the_store_reaches_the_database() -> None:

@@ -21,23 +21,17 @@ import yaml
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.carry import carry_edits
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import (
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_changes import add_text, set_audio, set_speed, set_transition, trim
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     Transition,
-)
-from shortfilm.domain.timeline_ops import (
-    add_text,
-    carry_edits,
-    set_audio,
-    set_speed,
-    set_transition,
-    trim,
 )
 from shortfilm.store.repo import Store
 

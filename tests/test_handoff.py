@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from shortfilm.cli import app
 from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline import Timeline
-from shortfilm.edit.otio import read_otio, timeline_from_otio
+from shortfilm.edit.otio_import import timeline_from_otio
+from shortfilm.edit.otio_limits import read_otio
 from shortfilm.edit.versions import load_edit
 from shortfilm.store.repo import Store
 
@@ -144,7 +145,7 @@ def test_importing_the_otio_gives_back_an_equal_timeline(
     version, tl = stored(home)
 
     def by_metadata(facts: Any) -> Any:
-        from shortfilm.edit.otio import TakeIdentity
+        from shortfilm.domain.edit_version import TakeIdentity
 
         seg = next(s for s in tl.segments if s.take_id == facts.metadata["take_id"])
         return TakeIdentity(seg.clip, seg.take, seg.take_id, seg.media_sha256)
@@ -236,8 +237,9 @@ def test_an_older_version_can_be_exported(home: Path, tmp_path: Path) -> None:
 def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -> None:
     from fractions import Fraction
 
+    from shortfilm.domain.edit_version import TakeIdentity
     from shortfilm.domain.production import ChannelLoudness
-    from shortfilm.domain.timeline import (
+    from shortfilm.domain.timeline_parts import (
         AudioPlan,
         MusicBed,
         Segment,
@@ -246,7 +248,8 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
         TextKind,
         Transition,
     )
-    from shortfilm.edit.otio import TakeIdentity, TakeMedia, timeline_to_otio, write_otio
+    from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+    from shortfilm.edit.otio_mapping import TakeMedia
 
     segments = (
         Segment(2, 1, 12, "b" * 64, 13, 251, speed=1.5, audio=False, gain_db=-3.0),
@@ -302,13 +305,10 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
 def test_fcpxml_keeps_transitions_and_the_exact_rate(tmp_path: Path, rate: Fraction) -> None:
     from xml.etree import ElementTree
 
-    from shortfilm.domain.timeline import Segment, TextItem, TextKind, Transition
-    from shortfilm.edit.otio import (
-        CROSS_DISSOLVE_UID,
-        TakeMedia,
-        timeline_to_otio,
-        write_otio,
-    )
+    from shortfilm.domain.timeline_parts import Segment, TextItem, TextKind, Transition
+    from shortfilm.edit.fcpxml import CROSS_DISSOLVE_UID
+    from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+    from shortfilm.edit.otio_mapping import TakeMedia
 
     segments = (
         Segment(1, 1, 11, "a" * 64, 0, 100),

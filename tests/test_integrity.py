@@ -30,9 +30,10 @@ from typer.testing import CliRunner
 import shortfilm
 from shortfilm.board.references import add_reference
 from shortfilm.cli import app
+from shortfilm.domain.carry import carry_edits
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.production import EditIntent, SoundEffectCue, SoundKind, TransitionKind
-from shortfilm.domain.timeline_ops import TakeSource, carry_edits, default_timeline
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
 from shortfilm.edit.versions import load_edit, record_edit, source_frames
 from shortfilm.errors import ConflictError, ProviderError
 from shortfilm.production.export import export_production

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import Transition
+from shortfilm.domain.timeline_parts import Transition
 from shortfilm.media.ffmpeg import ffmpeg_exe
 from shortfilm.media.joins import _chained, join_chains
 from shortfilm.media.render import xfade_name

@@ -22,7 +22,8 @@ from approvals import approve_takes
 from conftest import timeline_database
 from timeline_home import SLUG
 
-from shortfilm.domain.timeline import CUT, Segment, TextItem, TextKind, Timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import CUT, Segment, TextItem, TextKind
 from shortfilm.edit.assemble import EditResult, RenderCheckError, assemble_edit
 from shortfilm.edit.versions import load_edit
 from shortfilm.errors import InputError

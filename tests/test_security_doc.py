@@ -14,7 +14,7 @@ from pathlib import Path
 import typer.main
 
 from shortfilm.cli import app
-from shortfilm.edit import otio
+from shortfilm.edit import otio_limits as otio
 from shortfilm.media.limits import MediaLimits
 from shortfilm.spec import limits as spec_limits
 from shortfilm.web.settings import UPLOAD_LIMITS, Settings

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import Segment, TextItem, TextKind, Timeline, Transition
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import Segment, TextItem, TextKind, Transition
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe

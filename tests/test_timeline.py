@@ -22,6 +22,7 @@ from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.carry import carry_edits
 from shortfilm.domain.production import (
     Caption,
     ChannelLoudness,
@@ -35,29 +36,25 @@ from shortfilm.domain.production import (
     TitleCard,
     TransitionKind,
 )
-from shortfilm.domain.timeline import (
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_changes import move, set_transition, trim
+from shortfilm.domain.timeline_json import (
     SCHEMA,
+    read_timeline,
+    timeline_from_json,
+    timeline_to_json,
+    upgrade_timeline_json,
+)
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     MusicBed,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     TimelineError,
     Transition,
-    read_timeline,
-    timeline_from_json,
-    timeline_to_json,
-    upgrade_timeline_json,
-)
-from shortfilm.domain.timeline_ops import (
-    TakeSource,
-    carry_edits,
-    default_timeline,
-    move,
-    set_transition,
-    trim,
 )
 from shortfilm.errors import InputError, SpecError
 from shortfilm.spec import dump_spec, load_spec
@@ -585,7 +582,8 @@ def test_old_edit_rows_still_read_and_are_not_repeated(timeline_home: Path) -> N
 
 @pytest.mark.media
 def test_edit_versions_on_each_database(db_url: str, example_spec: Path, tmp_path: Path) -> None:
-    from shortfilm.edit.versions import record_edit, trim_clip
+    from shortfilm.edit.changes import trim_clip
+    from shortfilm.edit.versions import record_edit
     from shortfilm.media.ffmpeg import run_ffmpeg
     from shortfilm.production.importing import import_spec
     from shortfilm.takes.external import import_take
@@ -621,7 +619,7 @@ def test_an_edit_saved_at_the_same_moment_as_another_is_a_conflict(
 ) -> None:
     """Two people's edit commands both numbered their version the same: the second is told the
     edit changed (exit 1, a 409 on the web), nothing half-saved."""
-    from shortfilm.edit import versions as timeline_edit
+    from shortfilm.store import edits as timeline_edit
 
     private = timeline_home
     before = edit_versions(private)

@@ -22,28 +22,23 @@ from timeline_home import SLUG, edit_versions
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
+from shortfilm.domain.edit_version import TakeIdentity
 from shortfilm.domain.production import TransitionKind
-from shortfilm.domain.timeline import (
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     MusicBed,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     Transition,
 )
-from shortfilm.edit import otio as handoff
-from shortfilm.edit.otio import (
-    MAX_OTIO_DEPTH,
-    TakeIdentity,
-    TakeMedia,
-    json_shape,
-    read_otio,
-    timeline_from_otio,
-    timeline_to_otio,
-    write_otio,
-)
+from shortfilm.edit import otio_limits as handoff
+from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+from shortfilm.edit.otio_import import timeline_from_otio
+from shortfilm.edit.otio_limits import MAX_OTIO_DEPTH, json_shape, read_otio
+from shortfilm.edit.otio_mapping import TakeMedia
 from shortfilm.errors import InputError
 
 SEGMENTS = (

@@ -16,17 +16,17 @@ import pytest
 from media_facts import frames, frames_at, luma, mono_audio, rms
 
 from shortfilm.domain.production import Caption, ClipEdit, EditIntent, TitleCard, TransitionKind
-from shortfilm.domain.timeline import (
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import (
     AudioPlan,
     MusicBed,
     Segment,
     SoundCue,
     TextItem,
     TextKind,
-    Timeline,
     Transition,
 )
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.loudness import measure
 from shortfilm.media.presets import HORIZONTAL, VERTICAL

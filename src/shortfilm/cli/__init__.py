@@ -20,6 +20,8 @@ from shortfilm.cli import takes as takes
 from shortfilm.cli import planning as planning
 from shortfilm.cli import quality as quality
 from shortfilm.cli import edit as edit
+from shortfilm.cli import timeline_texts as timeline_texts
+from shortfilm.cli import timeline as timeline
 from shortfilm.cli import review as review
 from shortfilm.cli import users as users
 # isort: on

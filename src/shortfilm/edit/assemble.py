@@ -29,9 +29,10 @@ from pathlib import Path
 
 from shortfilm import review
 from shortfilm.domain import Production
+from shortfilm.domain.edit_version import EditVersion as StoredEdit
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.timeline import Timeline
-from shortfilm.edit.versions import StoredEdit, record_edit
+from shortfilm.edit.versions import record_edit
 from shortfilm.errors import MediaError, StoreError
 from shortfilm.media import subtitles
 from shortfilm.media.cover import write_cover

@@ -17,20 +17,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from sqlalchemy import select
-
-from shortfilm.domain.timeline import TimelineError
-from shortfilm.edit.otio import (
-    FORMATS,
-    ClipFacts,
-    Resolve,
-    TakeIdentity,
-    TakeMedia,
-    read_otio,
-    timeline_from_otio,
-    timeline_to_otio,
-    write_otio,
-)
+from shortfilm.domain.edit_version import TakeIdentity
+from shortfilm.domain.timeline_parts import TimelineError
+from shortfilm.edit.otio_export import timeline_to_otio, write_otio
+from shortfilm.edit.otio_import import timeline_from_otio
+from shortfilm.edit.otio_limits import read_otio
+from shortfilm.edit.otio_mapping import FORMATS, ClipFacts, Resolve, TakeMedia
 from shortfilm.edit.versions import (
     EditChange,
     change_edit,
@@ -39,10 +31,9 @@ from shortfilm.edit.versions import (
 )
 from shortfilm.errors import InputError
 from shortfilm.media.probe import probe
-from shortfilm.store import naming, repo
+from shortfilm.store import edits, naming
 from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import ClipRow, TakeRow
 
 
 @dataclass(frozen=True)
@@ -134,20 +125,11 @@ def import_timeline(store: Store, slug: str, file: Path) -> EditChange:
 def _resolver(store: Store, slug: str, file: Path) -> Resolve:
     by_id: dict[int, TakeIdentity] = {}
     by_sha: dict[str, list[TakeIdentity]] = {}
-    with store.session() as s:
-        prod = repo.production_by_slug(s, slug)
-        if prod is None:
-            raise InputError(f"no production {slug!r} in this home")
-        rows = s.execute(
-            select(TakeRow, ClipRow.position)
-            .join(ClipRow, TakeRow.clip_id == ClipRow.id)
-            .where(ClipRow.production_id == prod.id, TakeRow.video_sha256.is_not(None))
-        ).all()
-    for take, position in rows:
-        assert take.video_sha256 is not None
-        identity = TakeIdentity(position, take.number, take.id, take.video_sha256)
-        by_id[take.id] = identity
-        by_sha.setdefault(take.video_sha256, []).append(identity)
+    with store.session() as tx:
+        identities = edits.take_identities(tx, slug)
+    for identity in identities:
+        by_id[identity.take_id] = identity
+        by_sha.setdefault(identity.media_sha256, []).append(identity)
     objects = store.artifacts.objects.resolve()
     sizes = {_size(store.artifact_path(sha)) for sha in by_sha}
 

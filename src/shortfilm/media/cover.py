@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from shortfilm.domain.timeline import TextKind, Timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import TextKind
 from shortfilm.media.presets import Preset
 from shortfilm.media.render import grab_frame, render_text
 

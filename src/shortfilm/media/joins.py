@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from shortfilm.domain.timeline import Transition
+from shortfilm.domain.timeline_parts import Transition
 
 
 def _secs(value: Fraction) -> str:

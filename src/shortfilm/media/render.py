@@ -45,17 +45,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from shortfilm.domain.production import Caption, EditIntent, SoundKind, TitleCard, TransitionKind
-from shortfilm.domain.timeline import (
-    AudioPlan,
-    MusicBed,
-    SoundCue,
-    TextKind,
-    Timeline,
-    Transition,
-    frames_for,
-    timeline_to_json,
-)
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.timeline import Timeline, frames_for
+from shortfilm.domain.timeline_json import timeline_to_json
+from shortfilm.domain.timeline_parts import AudioPlan, MusicBed, SoundCue, TextKind, Transition
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg

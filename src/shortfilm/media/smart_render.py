@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from shortfilm.domain.timeline import TextItem, TextKind, Transition
+from shortfilm.domain.timeline_parts import TextItem, TextKind, Transition
 from shortfilm.errors import MediaError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.joins import join_chains

@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from shortfilm.domain.timeline import TextKind, Timeline
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import TextKind
 
 SIDECAR_KINDS = (TextKind.HOOK, TextKind.CAPTION)
 """Text kinds written to the sidecars: what is said or read, not name tags or the end card."""

@@ -30,7 +30,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from shortfilm.domain.lineage import ClipLineage
-from shortfilm.edit.versions import intent_of, load_edit, source_frames, states
+from shortfilm.domain.timeline_intent import intent_of, states
+from shortfilm.edit.versions import load_edit, source_frames
 from shortfilm.errors import InputError, SpecError, StoreError
 from shortfilm.spec import dump_spec
 from shortfilm.spec.paths import path_problem

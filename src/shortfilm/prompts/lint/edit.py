@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from shortfilm.domain.production import Caption, EditIntent
-from shortfilm.domain.timeline import DEFAULT_RATE, Timeline, TimelineError, frames_for
-from shortfilm.domain.timeline_ops import TakeSource, default_timeline
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.timeline import Timeline, frames_for
+from shortfilm.domain.timeline_parts import DEFAULT_RATE, TimelineError
 from shortfilm.prompts.lint.findings import Severity
 from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
 

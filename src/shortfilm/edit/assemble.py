@@ -34,8 +34,10 @@ from shortfilm.edit.versions import StoredEdit, record_edit
 from shortfilm.errors import MediaError, StoreError
 from shortfilm.media import subtitles
 from shortfilm.media.cover import write_cover
+from shortfilm.media.film import RenderPlan
 from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
-from shortfilm.media.render import RenderPlan, RenderResult, render
+from shortfilm.media.render import RenderResult, render
+from shortfilm.media.smart_render import render_draft
 from shortfilm.media.verify import Verification, verify
 from shortfilm.review import decisions as review
 from shortfilm.spec.stored import spec_from_dict
@@ -116,7 +118,7 @@ def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
 def _render_plan(store: Store, slug: str, timeline: Timeline) -> RenderPlan:
     """The render plan of ``timeline``: its takes and music as the store keeps them."""
     bed = timeline.audio.music
-    return RenderPlan.from_timeline(
+    return RenderPlan(
         timeline,
         [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
         music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
@@ -365,8 +367,6 @@ def draft_edit(
     Raises :class:`InputError` when the film is too long for a preset, and
     :class:`RenderCheckError` after storing every draft when any failed its checks.
     """
-    from shortfilm.media.smart_render import render_draft
-
     production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
     result = EditResult(edit_version=stored.version, carried=_carried(stored))

@@ -155,7 +155,7 @@ def _production(s: Session, slug: str) -> ProductionRow:
 
 def source_frames(store: Store, rate: Fraction = RATE) -> Callable[[str], int]:
     """``frames(sha256)`` of stored takes at ``rate``, probing each file once."""
-    from shortfilm.media.render import take_frames
+    from shortfilm.media.film import take_frames
 
     cache: dict[str, int] = {}
 

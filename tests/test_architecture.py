@@ -13,7 +13,6 @@ from architecture import _imported_names, cycles, import_graph, line_counts, rea
 #: modules outside ``store/`` still holding SQL (to be emptied: the store is the only one)
 DATABASE_ALLOWED = {
     "src/shortfilm/board/asset_board.py",
-    "src/shortfilm/edit/assemble.py",
     "src/shortfilm/edit/handoff.py",
     "src/shortfilm/edit/versions.py",
     "src/shortfilm/production/export.py",
@@ -59,7 +58,7 @@ OVER_600_ALLOWED = {
     "src/shortfilm/web/read_model.py",
 }
 #: how many modules may be over 400 lines (the goal is five)
-OVER_400_ALLOWED = 17
+OVER_400_ALLOWED = 16
 
 
 def test_only_the_store_reaches_the_database() -> None:

@@ -23,7 +23,8 @@ from conftest import timeline_database
 from timeline_home import SLUG
 
 from shortfilm.domain.timeline import CUT, Segment, TextItem, TextKind, Timeline
-from shortfilm.edit.assemble import EditResult, RenderCheckError, assemble_edit
+from shortfilm.edit.assemble import assemble_edit
+from shortfilm.edit.results import EditResult, RenderCheckError
 from shortfilm.edit.versions import load_edit
 from shortfilm.errors import InputError
 from shortfilm.media import verify as verify_module

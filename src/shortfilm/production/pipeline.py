@@ -15,7 +15,8 @@ from pathlib import Path
 from shortfilm.domain.people import Actor
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.review import ChecklistStep, Checkpoint, StepState
-from shortfilm.edit.assemble import EditResult, assemble_edit
+from shortfilm.edit.assemble import assemble_edit
+from shortfilm.edit.results import EditResult
 from shortfilm.errors import ProviderError
 from shortfilm.production.importing import ImportResult, import_spec
 from shortfilm.production.report import write_report

@@ -90,17 +90,10 @@ from shortfilm.domain.timeline import Timeline
 from shortfilm.examples import example_dir
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import RenderPlan, film_timeline, take_frames
+from shortfilm.media.overlays import grab_frame, render_text, render_title_card
 from shortfilm.media.presets import VERTICAL
-from shortfilm.media.render import (
-    RenderPlan,
-    TitleSpec,
-    film_timeline,
-    grab_frame,
-    render,
-    render_text,
-    render_title_card,
-    take_frames,
-)
+from shortfilm.media.render import render
 from shortfilm.providers.animatic import AnimaticProvider
 from shortfilm.providers.base import GenerationRequest, Reference
 from shortfilm.spec.load import load_spec
@@ -197,15 +190,16 @@ def encoder() -> dict[str, Any]:
 
 
 def run_shortfilm(production: Production, takes: list[Path], work: Path) -> None:
-    plan = RenderPlan.from_timeline(bench_timeline(production, takes), takes)
+    plan = RenderPlan(bench_timeline(production, takes), takes)
     shutil.rmtree(work / "shortfilm-work", ignore_errors=True)  # cold on every run
     render(plan, PRESET, work / "shortfilm.mp4", work / "shortfilm-work")
 
 
 def run_smart(production: Production, takes: list[Path], work: Path, name: str = "smart") -> None:
-    from shortfilm.media.smart_render import plan_draft, render_draft
+    from shortfilm.media.draft_plan import plan_draft
+    from shortfilm.media.smart_render import render_draft
 
-    plan = RenderPlan.from_timeline(bench_timeline(production, takes), takes)
+    plan = RenderPlan(bench_timeline(production, takes), takes)
     render_draft(plan, PRESET, work / f"{name}.mp4", work / f"{name}-work")
     copied = plan_draft(plan, PRESET).copied_frames  # after the timing-relevant part; cheap
     (work / f"{name}.json").write_text(json.dumps({"copied_frames": copied}), "utf-8")
@@ -228,7 +222,7 @@ def run_moviepy(production: Production, takes: list[Path], work: Path) -> None:
     )
 
     timeline = bench_timeline(production, takes)
-    layout = film_timeline(RenderPlan.from_timeline(timeline, takes))
+    layout = film_timeline(RenderPlan(timeline, takes))
     fps = layout.fps
     starts = [float(s / fps) for s in layout.starts]
     lengths = [float(n / fps) for n in layout.segment_frames]
@@ -240,9 +234,7 @@ def run_moviepy(production: Production, takes: list[Path], work: Path) -> None:
     first = timeline.segments[0]
     frame = grab_frame(takes[0], float(first.source_in / fps) + 1.0)
     title_png = pictures / "title.png"
-    render_title_card(TitleSpec(card.text, card.subtitle), PRESET.size, PRESET.safe, frame).save(
-        title_png
-    )
+    render_title_card(card, PRESET.size, PRESET.safe, frame).save(title_png)
     layers: list[Any] = [ImageClip(str(title_png), duration=lengths[0]).with_start(0)]
     fade = float(timeline.transitions[0].frames / fps)
     for k, (seg, path) in enumerate(zip(timeline.segments, takes, strict=True), start=1):
@@ -386,7 +378,7 @@ def main() -> None:
         load_before = os.getloadavg()
         timeline = bench_timeline(production, takes)
         cue = timeline.audio.sfx[0]
-        layout = film_timeline(RenderPlan.from_timeline(timeline, takes))
+        layout = film_timeline(RenderPlan(timeline, takes))
         seconds = float(layout.duration - layout.seconds(cue.at))
         length = min(sfx_synth.DEFAULT_DURATION_S.get(cue.kind, seconds), seconds)
         sfx_synth.write_wav(sfx_synth.synth(cue.kind, length, seed=0), work / "sfx.wav")

@@ -11,8 +11,8 @@ import pytest
 from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline_parts import Transition
 from shortfilm.media.ffmpeg import ffmpeg_exe
+from shortfilm.media.film_graph import xfade_name
 from shortfilm.media.joins import _chained, join_chains
-from shortfilm.media.render import xfade_name
 
 pytestmark = pytest.mark.media
 

@@ -13,12 +13,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media_facts import frames, luma, mono_audio, rms
+from render_plans import spec_plan
 
-from shortfilm.domain.production import Caption, EditIntent, Music, SoundEffectCue, SoundKind
-from shortfilm.domain.production import TitleCard as DomainTitleCard
+from shortfilm.domain.production import (
+    Caption,
+    EditIntent,
+    Music,
+    SoundEffectCue,
+    SoundKind,
+    TitleCard,
+)
+from shortfilm.domain.timeline import TextKind
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
+from shortfilm.media.overlays import render_text
 from shortfilm.media.presets import (
     HORIZONTAL,
     VERTICAL,
@@ -27,20 +37,7 @@ from shortfilm.media.presets import (
     presets_for_channels,
 )
 from shortfilm.media.probe import probe
-from shortfilm.media.render import (
-    CaptionSpec,
-    FilmTimeline,
-    MusicSpec,
-    RenderPlan,
-    RenderResult,
-    SfxSpec,
-    TitleSpec,
-    _film_rate,
-    film_timeline,
-    render,
-    render_caption,
-    render_presets,
-)
+from shortfilm.media.render import RenderResult, render
 from shortfilm.media.verify import read_streams, verify
 
 pytestmark = pytest.mark.media
@@ -50,7 +47,7 @@ TINY_V = replace(VERTICAL, name="tiny-vertical", width=180, height=320)
 TINY_H = replace(HORIZONTAL, name="tiny-horizontal", width=320, height=180)
 
 TITLE_S = 1.5
-CAPTION = CaptionSpec("She hears the sea.", 2.0, 3.5)
+CAPTION = Caption("She hears the sea.", 2.0, 3.5)
 IMPACT_AT = 5.0
 
 
@@ -88,16 +85,17 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [make_clip(folder / f"clip{i}.mp4", tone_hz=220 * i) for i in (1, 2, 3)]
 
 
+FILM = EditIntent(
+    title_card=TitleCard("The Lighthouse", "a short film", TITLE_S),
+    captions=(CAPTION,),
+    sfx=(SoundEffectCue(SoundKind.IMPACT, IMPACT_AT, 0.0),),
+    music=Music(None, -18.0),
+    crossfade_s=0.4,
+)
+
+
 def film_plan(clips: list[Path], **changes: object) -> RenderPlan:
-    plan = RenderPlan(
-        clips=list(clips),
-        crossfade_s=0.4,
-        title=TitleSpec("The Lighthouse", "a short film", TITLE_S),
-        captions=[CAPTION],
-        sfx=[SfxSpec(SoundKind.IMPACT, IMPACT_AT, 0.0)],
-        music=MusicSpec(None, -18.0),
-    )
-    return replace(plan, **changes)  # type: ignore[arg-type]
+    return spec_plan(clips, replace(FILM, **changes))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -109,9 +107,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def films(clips: list[Path], workdir: Path) -> dict[str, RenderResult]:
     out = workdir.parent / "exports"
     plan = film_plan(clips)
-    results = render_presets(
-        plan, [(TINY_V, out / "film-v.mp4"), (TINY_H, out / "film-h.mp4")], workdir
-    )
+    targets = [(TINY_V, out / "film-v.mp4"), (TINY_H, out / "film-h.mp4")]
+    results = [render(plan, preset, path, workdir) for preset, path in targets]
     return {r.path.name: r for r in results}
 
 
@@ -158,31 +155,9 @@ def test_presets_encode_h264_high_faststart_and_aac() -> None:
 # --------------------------------------------------------------------------------- timeline
 
 
-def test_timeline_is_exact_in_frames() -> None:
-    tl = FilmTimeline(Fraction(24), (60, 312, 312, 312, 312), 10, True, (), ())
-    assert tl.starts == (0, 50, 352, 654, 956)
-    assert tl.total_frames == 60 + 4 * 312 - 4 * 10
-    assert tl.duration == Fraction(1268, 24)
-    assert tl.samples(tl.total_frames) == 1268 * 2000
-
-
-@pytest.mark.parametrize(
-    ("clip_fps", "film_fps"),
-    [
-        (Fraction(2997, 100), Fraction(30000, 1001)),
-        (Fraction(24), Fraction(24)),
-        (Fraction(1439, 60), Fraction(24000, 1001)),
-        (Fraction(12), Fraction(12)),
-        (None, Fraction(24)),
-    ],
-)
-def test_film_rate_snaps_reported_averages(clip_fps: Fraction | None, film_fps: Fraction) -> None:
-    assert _film_rate(clip_fps) == film_fps
-
-
 def test_film_timeline_lays_out_title_clips_and_cues(clips: list[Path]) -> None:
     tl = film_timeline(film_plan(clips))
-    assert tl.segment_frames == (36, 72, 72, 72) and tl.crossfade_frames == 10
+    assert tl.segment_frames == (36, 72, 72, 72) and tl.joins == (10, 10, 10)
     whats = [e.what for e in tl.entries]
     assert whats[:4] == [
         "title: The Lighthouse",
@@ -199,42 +174,13 @@ def test_film_timeline_lays_out_title_clips_and_cues(clips: list[Path]) -> None:
 
 
 def test_plan_validation(clips: list[Path]) -> None:
-    with pytest.raises(InputError):
-        RenderPlan(clips=[])
-    with pytest.raises(InputError, match="caption"):
-        RenderPlan(clips=clips, captions=[CaptionSpec("x", 3.0, 2.0)])
+    plan = spec_plan(clips)
+    with pytest.raises(InputError, match="one file per segment"):
+        RenderPlan(plan.timeline, [])
     with pytest.raises(InputError, match="after the film"):
-        film_timeline(RenderPlan(clips=clips, sfx=[SfxSpec("impact", 60.0)]))
+        spec_plan(clips, EditIntent(sfx=(SoundEffectCue(SoundKind.IMPACT, 60.0),)))
     with pytest.raises(InputError, match="crossfade"):
-        film_timeline(RenderPlan(clips=clips, crossfade_s=3.0))
-
-
-def test_plan_from_edit_intent(clips: list[Path], tmp_path: Path) -> None:
-    edit = EditIntent(
-        title_card=DomainTitleCard("Title", "Sub", 2.0),
-        captions=(Caption("hi", 1.0, 2.0),),
-        sfx=(SoundEffectCue(SoundKind.WHOOSH, 3.0, -6.0),),
-        music=Music("bed.wav", -20.0),
-        crossfade_s=0.5,
-    )
-    plan = RenderPlan.from_edit(clips, edit, base_dir=tmp_path)
-    assert plan.title == TitleSpec("Title", "Sub", 2.0)
-    assert plan.captions == [CaptionSpec("hi", 1.0, 2.0)]
-    assert plan.sfx == [SfxSpec(SoundKind.WHOOSH, 3.0, -6.0, None)]
-    assert plan.music == MusicSpec(tmp_path / "bed.wav", -20.0)
-    assert plan.crossfade_s == 0.5
-
-
-def test_plain_tuples_are_accepted(clips: list[Path]) -> None:
-    plan = RenderPlan(
-        clips=[str(c) for c in clips],  # type: ignore[misc]
-        title=("T", "", 1.0),  # type: ignore[arg-type]
-        captions=[("c", 1.0, 2.0)],  # type: ignore[list-item]
-        sfx=[("impact", 2.0)],  # type: ignore[list-item]
-    )
-    assert plan.title == TitleSpec("T", "", 1.0)
-    assert plan.captions[0].end_s == 2.0 and plan.sfx[0].gain_db == 0.0
-    assert all(isinstance(c, Path) for c in plan.clips)
+        spec_plan(clips, EditIntent(crossfade_s=3.0))
 
 
 # ------------------------------------------------------------------------------ the exports
@@ -303,7 +249,7 @@ def test_caption_is_visible_only_in_its_window(
     ).path
     with_caption, without = frames(films["film-v.mp4"].path), frames(bare)
     h = with_caption[0].shape[0]
-    plate, x, y = render_caption(CAPTION.text, TINY_V.size, TINY_V.safe)
+    plate, x, y = render_text(TextKind.CAPTION, CAPTION.text, TINY_V.size, TINY_V.safe)
     assert y >= 2 * h // 3  # in the bottom third ...
     assert y + plate.height <= h - TINY_V.safe.bottom * h  # ... above the platform UI
 
@@ -347,7 +293,7 @@ def test_mixed_inputs_other_rate_size_and_no_audio(
     clips: list[Path], tmp_path: Path, workdir: Path
 ) -> None:
     odd = make_clip(tmp_path / "odd.mp4", size="240x240", seconds=2.0, rate=30, tone_hz=None)
-    plan = RenderPlan(clips=[clips[0], odd], crossfade_s=0.25, fps=Fraction(24))
+    plan = spec_plan([clips[0], odd], EditIntent(crossfade_s=0.25), rate=Fraction(24))
     result = render(plan, TINY_H, tmp_path / "mixed.mp4", workdir)
     info = probe(result.path)
     assert info.video_frames == 72 + 48 - 6
@@ -359,10 +305,12 @@ def test_a_film_with_no_sound_at_all_renders_a_silent_track_that_passes_its_chec
     tmp_path: Path, workdir: Path
 ) -> None:
     mute = [make_clip(tmp_path / f"mute{i}.mp4", seconds=2.0, tone_hz=None) for i in (1, 2)]
-    plan = RenderPlan(clips=mute, crossfade_s=0.25, title=TitleSpec("Quiet", "", 1.0))
+    quiet = EditIntent(title_card=TitleCard("Quiet", "", 1.0), crossfade_s=0.25)
+    plan = spec_plan(mute, quiet)
     tl = film_timeline(plan)
     assert tl.silent
-    assert not film_timeline(replace(plan, sfx=[SfxSpec(SoundKind.IMPACT, 1.0)])).silent
+    impact = (SoundEffectCue(SoundKind.IMPACT, 1.0),)
+    assert not film_timeline(spec_plan(mute, replace(quiet, sfx=impact))).silent
     result = render(plan, TINY_H, tmp_path / "silent.mp4", workdir)
     assert result.silent
     facts = read_streams(result.path)
@@ -382,8 +330,8 @@ def test_a_film_with_no_sound_at_all_renders_a_silent_track_that_passes_its_chec
 def test_a_sound_where_the_film_has_none_fails_the_silence_check(
     clips: list[Path], tmp_path: Path, workdir: Path
 ) -> None:
-    result = render(RenderPlan(clips=clips[:1]), TINY_H, tmp_path / "tone.mp4", workdir)
-    tl = film_timeline(RenderPlan(clips=clips[:1]))
+    result = render(spec_plan(clips[:1]), TINY_H, tmp_path / "tone.mp4", workdir)
+    tl = film_timeline(spec_plan(clips[:1]))
     checked = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14, silent=True)
     assert any("has no sound" in r for r in checked.reasons), checked.reasons
 
@@ -391,7 +339,7 @@ def test_a_sound_where_the_film_has_none_fails_the_silence_check(
 @pytest.mark.parametrize(
     ("plan_args", "expected_frames"),
     [
-        ({"crossfade_s": 0.0, "title": TitleSpec("Cut", "", 1.0)}, 24 + 72 + 72),
+        ({"crossfade_s": 0.0, "title_card": TitleCard("Cut", "", 1.0)}, 24 + 72 + 72),
         ({"crossfade_s": 0.4}, 72),  # one clip, nothing to fade
     ],
 )
@@ -402,8 +350,8 @@ def test_hard_cuts_and_a_single_clip(
     plan_args: dict[str, object],
     expected_frames: int,
 ) -> None:
-    n_clips = 2 if "title" in plan_args else 1
-    plan = RenderPlan(clips=clips[:n_clips], **plan_args)  # type: ignore[arg-type]
+    n_clips = 2 if "title_card" in plan_args else 1
+    plan = spec_plan(clips[:n_clips], EditIntent(**plan_args))  # type: ignore[arg-type]
     result = render(plan, TINY_H, tmp_path / "cut.mp4", workdir)
     info = probe(result.path)
     assert info.video_frames == expected_frames
@@ -419,7 +367,7 @@ def test_music_file_is_looped_under_the_film(
         what="music",
         file=music,
     )
-    plan = RenderPlan(clips=clips[:2], music=MusicSpec(music, -12.0))
+    plan = spec_plan(clips[:2], EditIntent(music=Music("loop.wav", -12.0)), music_file=music)
     result = render(plan, TINY_H, tmp_path / "music.mp4", workdir)
     audio = mono_audio(result.path)
     tail = audio[-48_000 * 2 : -48_000]  # past the 1 s music file: still playing (looped)
@@ -432,7 +380,7 @@ def test_music_file_is_looped_under_the_film(
 
 def test_missing_clip_is_a_media_error_naming_it(clips: list[Path], tmp_path: Path) -> None:
     missing = tmp_path / "take-07.mp4"
-    plan = RenderPlan(clips=[clips[0], missing])
+    plan = replace(spec_plan(clips[:2]), clips=[clips[0], missing])
     with pytest.raises(MediaError, match="take-07.mp4") as err:
         render(plan, TINY_H, tmp_path / "out.mp4", tmp_path / "work")
     assert err.value.file == str(missing)
@@ -440,7 +388,8 @@ def test_missing_clip_is_a_media_error_naming_it(clips: list[Path], tmp_path: Pa
 
 
 def test_missing_music_is_a_media_error_naming_it(clips: list[Path], tmp_path: Path) -> None:
-    plan = RenderPlan(clips=clips[:1], music=MusicSpec(tmp_path / "score.wav"))
+    score = EditIntent(music=Music("score.wav"))
+    plan = spec_plan(clips[:1], score, music_file=tmp_path / "score.wav")
     with pytest.raises(MediaError, match="score.wav"):
         render(plan, TINY_H, tmp_path / "out.mp4", tmp_path / "work")
     assert not (tmp_path / "out.mp4").exists()
@@ -450,7 +399,8 @@ def test_unreadable_clip_is_a_media_error_naming_it(clips: list[Path], tmp_path:
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 4096)
     with pytest.raises(MediaError, match="broken.mp4"):
-        render(RenderPlan(clips=[broken]), TINY_H, tmp_path / "out.mp4", tmp_path / "work")
+        plan = replace(spec_plan(clips[:1]), clips=[broken])
+        render(plan, TINY_H, tmp_path / "out.mp4", tmp_path / "work")
 
 
 def test_failed_render_leaves_no_half_written_export(
@@ -478,16 +428,17 @@ def test_real_presets_render_a_short_film(tmp_path: Path) -> None:
         make_clip(tmp_path / f"hd{i}.mp4", size="1280x720", seconds=1.5, tone_hz=300 * i)
         for i in (1, 2)
     ]
-    plan = RenderPlan(
-        clips=wide,
-        title=TitleSpec("Real size", "1080x1920 and 1920x1080", 1.0),
-        captions=[CaptionSpec("A caption", 1.2, 2.0)],
-        sfx=[SfxSpec("whoosh", 0.8)],
-        music=MusicSpec(None, -18.0),
+    plan = spec_plan(
+        wide,
+        EditIntent(
+            title_card=TitleCard("Real size", "1080x1920 and 1920x1080", 1.0),
+            captions=(Caption("A caption", 1.2, 2.0),),
+            sfx=(SoundEffectCue(SoundKind.WHOOSH, 0.8),),
+            music=Music(None, -18.0),
+        ),
     )
-    results = render_presets(
-        plan, [(VERTICAL, tmp_path / "v.mp4"), (HORIZONTAL, tmp_path / "h.mp4")], tmp_path / "w"
-    )
+    targets = [(VERTICAL, tmp_path / "v.mp4"), (HORIZONTAL, tmp_path / "h.mp4")]
+    results = [render(plan, preset, path, tmp_path / "w") for preset, path in targets]
     for result, preset in zip(results, (VERTICAL, HORIZONTAL), strict=True):
         info = probe(result.path)
         assert (info.width, info.height) == preset.size

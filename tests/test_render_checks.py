@@ -24,11 +24,14 @@ from timeline_home import SLUG
 
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import CUT, Segment, TextItem, TextKind
-from shortfilm.edit.assemble import EditResult, RenderCheckError, assemble_edit
+from shortfilm.edit.assemble import assemble_edit
+from shortfilm.edit.results import EditResult, RenderCheckError
 from shortfilm.edit.versions import load_edit
 from shortfilm.errors import InputError
 from shortfilm.media import verify as verify_module
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import RenderPlan
+from shortfilm.media.overlays import grab_frame
 from shortfilm.media.presets import (
     CHANNELS,
     HORIZONTAL,
@@ -37,7 +40,7 @@ from shortfilm.media.presets import (
     Preset,
     preset_for_channel,
 )
-from shortfilm.media.render import RenderPlan, grab_frame, render
+from shortfilm.media.render import render
 from shortfilm.media.subtitles import frames_to_ms, srt, webvtt
 from shortfilm.media.verify import verify
 from shortfilm.production.importing import import_spec
@@ -106,7 +109,7 @@ def test_a_timeline_longer_than_its_preset_allows_is_refused(tmp_path: Path) -> 
     short = replace(SMALL["square"], max_duration_s=1.5)
     out = tmp_path / "out.mp4"
     with pytest.raises(InputError, match="preset square: the film is 2.00 s"):
-        render(RenderPlan.from_timeline(tl, [clip]), short, out, tmp_path / "work")
+        render(RenderPlan(tl, [clip]), short, out, tmp_path / "work")
     assert not out.exists()
 
 
@@ -127,7 +130,7 @@ def test_caption_pixels_stay_inside_the_vertical_safe_area(tmp_path: Path) -> No
     )
     tl = Timeline(Fraction(24), (Segment(1, 1, 0, "", 0, 24),), (), texts)
     out = tmp_path / "v.mp4"
-    render(RenderPlan.from_timeline(tl, [clip]), VERTICAL, out, tmp_path / "work")
+    render(RenderPlan(tl, [clip]), VERTICAL, out, tmp_path / "work")
     luma = np.asarray(grab_frame(out, 0.5).convert("L"), dtype=np.int16)
     assert luma.shape == (1920, 1080)
     bright = luma > 60

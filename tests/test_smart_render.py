@@ -16,21 +16,25 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from render_plans import spec_plan
 
-from shortfilm.domain.production import TransitionKind
+from shortfilm.domain.production import (
+    Caption,
+    EditIntent,
+    SoundEffectCue,
+    SoundKind,
+    TitleCard,
+    TransitionKind,
+)
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import Segment, TextItem, TextKind, Transition
+from shortfilm.media.draft_plan import DraftPlan, plan_draft, stream_matches, take_packets
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import RenderPlan
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
-from shortfilm.media.render import CaptionSpec, RenderPlan, SfxSpec, TitleSpec, render
-from shortfilm.media.smart_render import (
-    DraftPlan,
-    plan_draft,
-    render_draft,
-    stream_matches,
-    take_packets,
-)
+from shortfilm.media.render import render
+from shortfilm.media.smart_render import render_draft
 from shortfilm.media.verify import verify
 
 pytestmark = pytest.mark.media
@@ -62,13 +66,13 @@ def films(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderPlan, DraftPl
         _take(work / "b.mp4", "testsrc2", 440),
         _take(work / "c.mp4", "testsrc2", 550),
     ]
-    plan = RenderPlan(
-        clips,
+    intent = EditIntent(
         crossfade_s=0.5,
-        title=TitleSpec("Draft", "", 1.0),
-        captions=[CaptionSpec("A caption", 5.0, 6.0)],
-        sfx=[SfxSpec("whoosh", 2.0)],
+        title_card=TitleCard("Draft", "", 1.0),
+        captions=(Caption("A caption", 5.0, 6.0),),
+        sfx=(SoundEffectCue(SoundKind.WHOOSH, 2.0),),
     )
+    plan = spec_plan(clips, intent, rate=Fraction(FPS))
     draft = render_draft(plan, PRESET, work / "draft.mp4", work / "draft-work")
     full = render(plan, PRESET, work / "full.mp4", work / "full-work")
     return plan, plan_draft(plan, PRESET), draft.path, full.path
@@ -219,7 +223,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderPlan, DraftPl
         TextItem(TextKind.LOWER_THIRD, "Single GOP", 420, 440),
     )
     timeline = Timeline(r, segments, joins, texts)
-    plan = RenderPlan.from_timeline(timeline, [a, b, foreign, a, single, b])
+    plan = RenderPlan(timeline, [a, b, foreign, a, single, b])
     draft = render_draft(plan, PRESET, work / "draft.mp4", work / "draft-work")
     full = render(plan, PRESET, work / "full.mp4", work / "full-work")
     return plan, plan_draft(plan, PRESET), draft.path, full.path

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media_facts import frames, frames_at, luma, mono_audio, rms
+from render_plans import spec_plan
 
-from shortfilm.domain.production import Caption, ClipEdit, EditIntent, TitleCard, TransitionKind
-from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.production import ClipEdit, EditIntent, TransitionKind
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import (
     AudioPlan,
@@ -28,16 +28,12 @@ from shortfilm.domain.timeline_parts import (
     Transition,
 )
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import RenderPlan
 from shortfilm.media.loudness import measure
+from shortfilm.media.overlays import render_text
 from shortfilm.media.presets import HORIZONTAL, VERTICAL
 from shortfilm.media.probe import probe
-from shortfilm.media.render import (
-    RenderPlan,
-    RenderResult,
-    film_timeline,
-    render,
-    render_text,
-)
+from shortfilm.media.render import RenderResult, render
 
 pytestmark = pytest.mark.media
 
@@ -82,25 +78,11 @@ def timeline(*segments: Segment, joins: tuple[Transition, ...], **parts: object)
 
 def play(tl: Timeline, clips: list[Path], out: Path, workdir: Path, **plan: object) -> RenderResult:
     files = [clips[s.clip - 1] for s in tl.segments]
-    made = RenderPlan.from_timeline(tl, files, **plan)  # type: ignore[arg-type]
+    made = RenderPlan(tl, files, **plan)  # type: ignore[arg-type]
     return render(made, TINY_H, out, workdir)
 
 
 CUT = Transition(TransitionKind.CUT, 0)
-
-
-def test_the_spec_cut_lays_out_exactly_like_the_seconds_based_plan(clips: list[Path]) -> None:
-    intent = EditIntent(
-        title_card=TitleCard("T", "", 1.5),
-        captions=(Caption("hi", 2.0, 3.5),),
-        crossfade_s=0.4,
-    )
-    sources = [TakeSource(i, 1, i, "", CLIP_FRAMES) for i in (1, 2, 3)]
-    old = film_timeline(RenderPlan.from_edit(clips, intent))
-    new = film_timeline(RenderPlan.from_timeline(default_timeline(intent, sources, R), clips))
-    assert new.segment_frames == old.segment_frames == (36, 72, 72, 72)
-    assert new.starts == old.starts and new.duration == old.duration
-    assert new.entries == old.entries
 
 
 def test_trims_and_speed_give_the_timeline_length_to_the_frame(
@@ -235,5 +217,5 @@ def test_per_clip_settings_in_an_edit_intent_reach_the_render(
         crossfade_s=0.0,
         clips=(ClipEdit(2, in_s=1.0, out_s=2.5, transition=TransitionKind.DIP, transition_s=0.25),),
     )
-    result = render(RenderPlan.from_edit(clips[:2], intent), TINY_V, tmp_path / "i.mp4", workdir)
+    result = render(spec_plan(clips[:2], intent), TINY_V, tmp_path / "i.mp4", workdir)
     assert probe(result.path).video_frames == CLIP_FRAMES + 36 - 6

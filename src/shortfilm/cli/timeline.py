@@ -46,7 +46,8 @@ def render_cmd(
     home: HomeOpt = Path("."),
 ) -> None:
     """Render the current edit for its channels, each render checked (exit 1 if one fails)."""
-    from shortfilm.edit.assemble import RenderCheckError, assemble_edit, draft_edit
+    from shortfilm.edit.assemble import assemble_edit, draft_edit
+    from shortfilm.edit.results import RenderCheckError
 
     check_home(home)
     make = draft_edit if draft else assemble_edit

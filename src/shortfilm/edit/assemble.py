@@ -24,89 +24,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from shortfilm import review
 from shortfilm.domain import Production
 from shortfilm.domain.edit_version import EditVersion as StoredEdit
 from shortfilm.domain.progress import Progress, silent
+from shortfilm.domain.render import Render
 from shortfilm.domain.timeline import Timeline
+from shortfilm.edit.results import EditResult, RenderCheckError, RenderOutcome, made
 from shortfilm.edit.versions import record_edit
-from shortfilm.errors import MediaError, StoreError
+from shortfilm.errors import StoreError
 from shortfilm.media import subtitles
 from shortfilm.media.cover import write_cover
+from shortfilm.media.film import RenderPlan
 from shortfilm.media.presets import Preset, preset_for_channel, presets_for_channels
-from shortfilm.media.render import RenderPlan, RenderResult, render
+from shortfilm.media.render import RenderResult, render
+from shortfilm.media.smart_render import render_draft
 from shortfilm.media.verify import Verification, verify
 from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import naming, repo
+from shortfilm.store import naming, renders, repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import RenderRow
-
-
-@dataclass
-class RenderOutcome:
-    preset: str
-    path: Path
-    duration_s: float
-    width: int
-    height: int
-    integrated_lufs: float
-    true_peak_dbtp: float
-    reused: bool
-    status: str = "passed"
-    """``passed`` or ``failed`` (see :mod:`shortfilm.media.verify`)."""
-    reasons: tuple[str, ...] = ()
-    """Why the render failed its checks; empty when it passed."""
-    sidecars: tuple[Path, ...] = ()
-    """The stored SRT and WebVTT caption files."""
-    cover: Path | None = None
-    """The stored cover image (JPEG at the preset's size)."""
-    draft: bool = False
-    """A review draft (:func:`draft_edit`): stored as a file only, never a publishable render."""
-
-
-def _made(
-    preset: Preset,
-    path: Path,
-    rendered: RenderResult,
-    checked: Verification,
-    sidecars: tuple[Path, ...] = (),
-    cover: Path | None = None,
-    *,
-    draft: bool = False,
-) -> RenderOutcome:
-    """The outcome of a render made in this run (not reused), as its checks judged it."""
-    return RenderOutcome(
-        preset.name,
-        path,
-        rendered.duration_s,
-        rendered.width,
-        rendered.height,
-        rendered.loudness.integrated_lufs,
-        rendered.loudness.true_peak_dbtp,
-        reused=False,
-        status=checked.status,
-        reasons=checked.reasons,
-        sidecars=sidecars,
-        cover=cover,
-        draft=draft,
-    )
-
-
-class RenderCheckError(MediaError):
-    """One or more renders failed verification; they are stored and marked ``failed``.
-
-    ``result`` holds every render of the run (passed ones too), so a caller can still show them.
-    """
-
-    def __init__(self, result: EditResult) -> None:
-        self.result = result
-        lines = [
-            f"{r.preset}: {'; '.join(r.reasons)}" for r in result.renders if r.status == "failed"
-        ]
-        super().__init__("render checks failed: " + " | ".join(lines))
 
 
 def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
@@ -117,7 +56,7 @@ def music_artifact(store: Store, slug: str, path: str | None) -> Path | None:
 def _render_plan(store: Store, slug: str, timeline: Timeline) -> RenderPlan:
     """The render plan of ``timeline``: its takes and music as the store keeps them."""
     bed = timeline.audio.music
-    return RenderPlan.from_timeline(
+    return RenderPlan(
         timeline,
         [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
         music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
@@ -134,15 +73,6 @@ def _preset_loudness(channels: tuple[str, ...], preset: Preset, timeline: Timeli
                 return timeline.audio.lufs_for(channel)
             return preset.loudness_lufs
     return preset.loudness_lufs
-
-
-@dataclass
-class EditResult:
-    edit_version: int
-    renders: list[RenderOutcome] = field(default_factory=list)
-    carried: tuple[str, ...] = ()
-    """When this run made the Edit version by carrying a person's changes over a new cut: one
-    line per decision clamped or dropped, then what was kept (see ``CarriedEdits.lines``)."""
 
 
 def _carried(stored: StoredEdit) -> tuple[str, ...]:
@@ -262,10 +192,10 @@ def _render_preset(
     timeline = stored.timeline
     edit_id, edit_version = stored.edit_id, stored.version
     with store.session() as s:
-        existing = repo.render_for(s, edit_id, preset.name)
+        existing = renders.render_for(s, edit_id, preset.name)
         if (
             existing is not None
-            and existing.status == "passed"
+            and existing.passed
             and store.artifact_path(existing.sha256).exists()
         ):
             return _reused(store, slug, edit_version, existing)
@@ -297,11 +227,9 @@ def _render_preset(
             )
             for suffix, path in files.items()
         }
-        if existing is not None:
-            s.delete(s.merge(existing))
-            s.flush()
-        s.add(
-            RenderRow(
+        renders.put_render(
+            s,
+            Render(
                 edit_id=edit_id,
                 preset=preset.name,
                 sha256=sha,
@@ -315,7 +243,7 @@ def _render_preset(
                 srt_sha256=extra[".srt"],
                 vtt_sha256=extra[".vtt"],
                 cover_sha256=extra["__cover.jpg"],
-            )
+            ),
         )
         repo.event(
             s,
@@ -329,10 +257,10 @@ def _render_preset(
     for path in (rendered.path, *files.values()):
         os.unlink(path)
     sidecars, cover = _extras(store, slug, edit_version, preset.name)
-    return _made(preset, store.artifacts.readable(name), rendered, checked, sidecars, cover)
+    return made(preset, store.artifacts.readable(name), rendered, checked, sidecars, cover)
 
 
-def _reused(store: Store, slug: str, edit_version: int, row: RenderRow) -> RenderOutcome:
+def _reused(store: Store, slug: str, edit_version: int, row: Render) -> RenderOutcome:
     """The outcome of a render made by an earlier run for the same Edit version."""
     with store.session() as s:
         name = naming.render(slug, edit_version, row.preset)  # its own name, never a draft's
@@ -366,8 +294,6 @@ def draft_edit(
     Raises :class:`InputError` when the film is too long for a preset, and
     :class:`RenderCheckError` after storing every draft when any failed its checks.
     """
-    from shortfilm.media.smart_render import render_draft
-
     production, prod_id, stored, plan, presets = _prepare(store, slug, preset_names)
     timeline = stored.timeline
     result = EditResult(edit_version=stored.version, carried=_carried(stored))
@@ -395,7 +321,7 @@ def draft_edit(
             os.unlink(rendered.path)
         progress(f"draft {preset.name}", 100, 100)
         result.renders.append(
-            _made(preset, store.artifacts.readable(name), rendered, checked, draft=True)
+            made(preset, store.artifacts.readable(name), rendered, checked, draft=True)
         )
     if any(r.status == "failed" for r in result.renders):
         raise RenderCheckError(result)

@@ -61,7 +61,7 @@ def person() -> str:
 
 def source_frames(store: Store, rate: Fraction = RATE) -> Callable[[str], int]:
     """``frames(sha256)`` of stored takes at ``rate``, probing each file once."""
-    from shortfilm.media.render import take_frames
+    from shortfilm.media.film import take_frames
 
     cache: dict[str, int] = {}
 

@@ -8,6 +8,7 @@ clip (past any fade in), cropped to fill the frame, with the title in the safe a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from PIL import Image, ImageOps
 
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import TextKind
+from shortfilm.media.overlays import grab_frame, render_text
 from shortfilm.media.presets import Preset
-from shortfilm.media.render import grab_frame, render_text
 
 
 def cover_source(timeline: Timeline) -> tuple[int, Fraction]:
@@ -40,7 +41,9 @@ def cover_source(timeline: Timeline) -> tuple[int, Fraction]:
     return index, timeline.seconds(source_frame)
 
 
-def cover_image(timeline: Timeline, clips: list[Path], preset: Preset, title: str) -> Image.Image:
+def cover_image(
+    timeline: Timeline, clips: Sequence[Path], preset: Preset, title: str
+) -> Image.Image:
     """An RGB image of ``preset.size``: the chosen frame (see :func:`cover_source`) filling the
     frame, and ``title`` drawn like the hook, inside the preset's safe area.
 
@@ -58,7 +61,7 @@ def cover_image(timeline: Timeline, clips: list[Path], preset: Preset, title: st
 
 
 def write_cover(
-    timeline: Timeline, clips: list[Path], preset: Preset, title: str, out: Path
+    timeline: Timeline, clips: Sequence[Path], preset: Preset, title: str, out: Path
 ) -> Path:
     """Write :func:`cover_image` to ``out`` as a JPEG (quality 90): a photograph, so a few
     hundred kB where a PNG would be megabytes."""

@@ -4,7 +4,7 @@ Three frames cover the channels teams post to: 9:16 vertical (TikTok, Reels, Sho
 horizontal (YouTube, web, X) and 1:1 square (feed posts). All are H.264 High / yuv420p with the
 index at the front (``+faststart``, so playback starts before the download ends) and AAC-LC 48 kHz
 stereo. The frame rate is not part of a preset: the film keeps its clips' rate (see
-:class:`shortfilm.media.render.RenderPlan`).
+:class:`shortfilm.media.film.RenderPlan`).
 
 Each preset also carries what its channels allow: the longest film (the strictest of the channels
 it serves, so one export is postable everywhere it is meant for), the safe area text keeps to

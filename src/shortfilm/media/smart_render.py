@@ -7,8 +7,8 @@ and pixel format, the film's rate, a frame per film frame), those stretches are 
 packets go into the draft unchanged, from an IDR frame to a point where the frames decoded and
 the frames shown are the same, so they cost a read instead of an encode. Everything else (title
 card, transitions, texts, the frames between a trim point and the next IDR frame) is an *encoded
-piece*: a window of film frames drawn exactly as the graph of :mod:`shortfilm.media.render` draws
-it, by its own small filter graph (:func:`_window_graph`) that opens each take a few frames
+piece*: a window of film frames drawn exactly as the graph of :mod:`shortfilm.media.film_graph`
+draws it, by its own small filter graph (:func:`_window_graph`) that opens each take a few frames
 before the first frame the window needs (``-ss``: ffmpeg seeks to the keyframe before it), so a
 piece decodes about what it shows plus at most one GOP. One ffmpeg run plays the windows one
 after the other into one encoder, an IDR frame forced at each window's first frame, and cuts
@@ -33,243 +33,22 @@ import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from shortfilm.domain.timeline_parts import TextItem, TextKind, Transition
+from shortfilm.domain.timeline_parts import Transition
 from shortfilm.errors import MediaError
+from shortfilm.media.draft_plan import CopySpan, DraftPlan, plan_draft, take_packets
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import FilmTimeline, RenderPlan
+from shortfilm.media.film_graph import dip_fades, fit_chain, seconds_arg, xfade_name
 from shortfilm.media.joins import join_chains
 from shortfilm.media.loudness import measure
+from shortfilm.media.mix import prepare_audio
+from shortfilm.media.overlays import Stills, draw_stills
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
-from shortfilm.media.render import (
-    FilmTimeline,
-    RenderPlan,
-    RenderResult,
-    TitleSpec,
-    _dip_fades,
-    _fit_chain,
-    _secs,
-    film_timeline,
-    grab_frame,
-    prepare_audio,
-    render,
-    render_text,
-    render_title_card,
-    xfade_name,
-)
-from shortfilm.media.stream_facts import MediaInfo
-
-_PROFILES = {"high": "High", "main": "Main", "baseline": "Constrained Baseline"}
-"""x264 profile names (as presets spell them) -> the names probing reports."""
-
-MIN_COPY_FRAMES = 12
-"""Shortest stretch worth copying (frames): a shorter one costs more in joins than it saves."""
-
-
-@dataclass(frozen=True)
-class CopySpan:
-    """Film frames ``[start, end)`` played from ``clip`` frames ``[source_start, source_end)``.
-
-    ``source_start`` is an IDR frame of the take and the span's packets are one run in decode
-    order holding every frame it shows (see :func:`_copy_end`), so they decode on their own.
-    """
-
-    clip: int
-    """Index into the plan's clips."""
-    start: int
-    end: int
-    source_start: int
-    source_end: int
-
-
-@dataclass(frozen=True)
-class Piece:
-    """Film frames ``[start, end)``: copied from a take (``copy``) or encoded (``copy is None``)."""
-
-    start: int
-    end: int
-    copy: CopySpan | None = None
-
-
-@dataclass(frozen=True)
-class DraftPlan:
-    """How a draft is made: the pieces in film order, covering every frame exactly once."""
-
-    timeline: FilmTimeline
-    pieces: tuple[Piece, ...]
-
-    @property
-    def copied_frames(self) -> int:
-        return sum(p.end - p.start for p in self.pieces if p.copy is not None)
-
-
-@dataclass(frozen=True)
-class TakePackets:
-    """A take's video packets in presentation order, as the film counts frames."""
-
-    keyframes: tuple[int, ...]
-    """Frame indices of the IDR frames."""
-    decode_order: tuple[int, ...]
-    """Frame index of each packet, in decode (file) order."""
-
-
-def stream_matches(info: MediaInfo, preset: Preset, fps: Fraction) -> bool:
-    """Whether the take's video is already what ``preset`` writes at ``fps`` (so can be copied)."""
-    profile = _PROFILES.get(preset.profile, preset.profile)
-    return (
-        info.video_codec == "h264"
-        and preset.video_codec == "libx264"
-        and (info.width, info.height) == preset.size
-        and info.fps == fps
-        and not info.variable_frame_rate
-        and info.pixel_format == preset.pix_fmt
-        and (info.video_profile or "").lower() == profile.lower()
-        and info.rotation == 0
-        and info.sample_aspect_ratio in (None, Fraction(1))
-    )
-
-
-def _nal_types(payload: bytes) -> list[int]:
-    """NAL unit types of an MP4 (4-byte length-prefixed) H.264 packet."""
-    types, at = [], 0
-    while at + 4 <= len(payload):
-        size = int.from_bytes(payload[at : at + 4], "big")
-        if size <= 0 or at + 4 + size > len(payload):
-            break
-        types.append(payload[at + 4] & 0x1F)
-        at += 4 + size
-    return types
-
-
-def take_packets(path: Path) -> TakePackets:
-    """Read (not decode) the take's video packets: IDR frames and the decode order.
-
-    Only IDR frames count as keyframes: an open-GOP I frame may be followed by frames that
-    reference the previous GOP, which a copy starting there would lose.
-    """
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            seen: list[tuple[int, bool]] = []
-            for packet in container.demux(stream):
-                if packet.pts is None or packet.size == 0:
-                    continue
-                idr = bool(packet.is_keyframe) and 5 in _nal_types(bytes(packet))
-                seen.append((packet.pts, idr))
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"cannot read packets: {exc}", file=path) from exc
-    index = {pts: i for i, pts in enumerate(sorted(pts for pts, _ in seen))}
-    return TakePackets(
-        keyframes=tuple(sorted(index[pts] for pts, idr in seen if idr)),
-        decode_order=tuple(index[pts] for pts, _ in seen),
-    )
-
-
-def _dirty(tl: FilmTimeline) -> list[tuple[int, int]]:
-    """Film frame ranges the edit changes: title card, transitions, texts (merged, sorted)."""
-    edit = tl.timeline
-    assert edit is not None
-    spans: list[tuple[int, int]] = []
-    if tl.has_title:
-        spans.append((0, tl.segment_frames[0]))
-    for start, join in zip(tl.starts[1:], tl.joins, strict=True):
-        if join:
-            spans.append((start, start + join))
-    spans += [(t.start, t.end) for t in edit.texts if t.kind is not TextKind.TITLE_CARD]
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def _clean(a: int, b: int, dirty: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``[a, b)`` minus the ``dirty`` ranges."""
-    out, at = [], a
-    for d0, d1 in dirty:
-        if d1 <= at or d0 >= b:
-            continue
-        if d0 > at:
-            out.append((at, d0))
-        at = max(at, d1)
-    if at < b:
-        out.append((at, b))
-    return out
-
-
-def _copy_end(packets: TakePackets, first: int, limit: int) -> int:
-    """The last frame + 1 (at most ``limit``) a copy from the IDR frame ``first`` may end on.
-
-    A copy is a run of packets in decode order starting at the IDR frame; it may stop after any
-    packet where the frames decoded so far are exactly the frames shown so far (between a P
-    frame and the B frames decoded after it, it may not). Every reference then lies inside the
-    run, since a frame only references frames decoded before it and nothing before an IDR
-    frame. Returns ``first`` when no such end exists.
-    """
-    position = {f: i for i, f in enumerate(packets.decode_order)}
-    start = position.get(first)
-    if start is None:
-        return first
-    end, lowest, highest = first, start, start
-    for e in range(first + 1, limit + 1):
-        at = position.get(e - 1)
-        if at is None:
-            break
-        lowest, highest = min(lowest, at), max(highest, at)
-        if lowest == start and highest - start + 1 == e - first:
-            end = e
-    return end
-
-
-def plan_draft(plan: RenderPlan, preset: Preset) -> DraftPlan:
-    """Split the film into copied and encoded pieces; see the module docstring."""
-    tl = film_timeline(plan)
-    edit = tl.timeline
-    assert edit is not None
-    dirty = _dirty(tl)
-    offset = 1 if tl.has_title else 0
-    copies: list[CopySpan] = []
-    for k, (seg, info) in enumerate(zip(edit.segments, tl.clips, strict=True)):
-        if seg.speed_ratio != 1 or not stream_matches(info, preset, tl.fps):
-            continue
-        packets = take_packets(Path(info.path))
-        if len(packets.decode_order) != (info.video_frames or len(packets.decode_order)):
-            continue
-        taken = len(packets.decode_order)
-        start = tl.starts[k + offset]
-        for a, b in _clean(start, start + tl.segment_frames[k + offset], dirty):
-            src_a, src_b = seg.source_in + a - start, seg.source_in + b - start
-            if src_b > taken:
-                continue
-            inside = [f for f in packets.keyframes if src_a <= f < src_b]
-            if not inside:
-                continue
-            first = inside[0]
-            last = _copy_end(packets, first, src_b)
-            if last - first < MIN_COPY_FRAMES:
-                continue
-            copies.append(
-                CopySpan(
-                    k, start + first - seg.source_in, start + last - seg.source_in, first, last
-                )
-            )
-    pieces: list[Piece] = []
-    at = 0
-    for span in sorted(copies, key=lambda c: c.start):
-        if span.start > at:
-            pieces.append(Piece(at, span.start))
-        pieces.append(Piece(span.start, span.end, span))
-        at = span.end
-    if at < tl.total_frames:
-        pieces.append(Piece(at, tl.total_frames))
-    return DraftPlan(tl, tuple(pieces))
+from shortfilm.media.render import RenderResult, render
 
 
 def _copy_span(source: Path, span: CopySpan, dest: Path) -> None:
@@ -298,34 +77,6 @@ def _copy_span(source: Path, span: CopySpan, dest: Path) -> None:
                 packet.dts -= base
             packet.stream = ostream
             out.mux(packet)
-
-
-@dataclass(frozen=True)
-class _Stills:
-    """Pictures drawn once per draft and shared by every window: the title card and the texts
-    (each text's PNG and its place on the frame)."""
-
-    title: Path | None
-    texts: tuple[tuple[TextItem, Path, int, int], ...]
-
-
-def _draw_stills(plan: RenderPlan, tl: FilmTimeline, preset: Preset, folder: Path) -> _Stills:
-    edit = tl.timeline
-    assert edit is not None
-    title = None
-    if edit.title is not None:
-        at_s = float(tl.seconds(edit.segments[0].source_in)) + 1.0
-        spec = TitleSpec(edit.title.text, edit.title.subtitle)
-        card = render_title_card(spec, preset.size, preset.safe, grab_frame(plan.clips[0], at_s))
-        title = folder / "title.png"
-        card.save(title, compress_level=1)  # read once, by ffmpeg: speed over size
-    texts = []
-    for j, text in enumerate(t for t in edit.texts if t.kind is not TextKind.TITLE_CARD):
-        image, x, y = render_text(text.kind, text.text, preset.size, preset.safe)
-        png = folder / f"{text.kind.value}-{j}.png"
-        image.save(png)
-        texts.append((text, png, x, y))
-    return _Stills(title, tuple(texts))
 
 
 def _video_lead(path: Path) -> Fraction:
@@ -364,7 +115,7 @@ def _window_graph(
     plan: RenderPlan,
     tl: FilmTimeline,
     preset: Preset,
-    stills: _Stills,
+    stills: Stills,
     leads: Sequence[Fraction],
     window: tuple[int, int],
     tag: str,
@@ -381,7 +132,6 @@ def _window_graph(
     and the trims count the same frames. Variable-rate takes are decoded from their start.
     """
     edit = tl.timeline
-    assert edit is not None
     fps = tl.fps
     w0, w1 = window
     lo, hi = _widen(tl, w0, w1)
@@ -421,8 +171,8 @@ def _window_graph(
             seek = 0 if info.variable_frame_rate else max(0, needed - 2 - math.ceil(speed))
             if seek:
                 at = leads[k - offset] + tl.seconds(seek)
-                i = add_input("-ss", _secs(at), "-i", plan.clips[k - offset])
-                clock = f"PTS+{_secs(tl.seconds(seek))}/TB"
+                i = add_input("-ss", seconds_arg(at), "-i", plan.clips[k - offset])
+                clock = f"PTS+{seconds_arg(tl.seconds(seek))}/TB"
             else:
                 i = add_input("-i", plan.clips[k - offset])
                 clock = "PTS-STARTPTS"
@@ -435,9 +185,9 @@ def _window_graph(
                 f"setpts=PTS-{seg.source_in}{retime},tpad=stop_mode=clone:stop={pad},"
                 f"trim=start_pts={a}:end_pts={b},setpts=PTS-STARTPTS[{tag}r{k}]"
             )
-            chains.extend(_fit_chain(f"{tag}r{k}", info, preset, f"{tag}s{k}"))
+            chains.extend(fit_chain(f"{tag}r{k}", info, preset, f"{tag}s{k}"))
         label = f"{tag}s{k}"
-        fades = _dip_fades(n, transitions[k], transitions[k + 1], a, b)
+        fades = dip_fades(n, transitions[k], transitions[k + 1], a, b)
         if fades:
             chains.append(f"[{label}]{fades}[{label}d]")
             label = f"{label}d"
@@ -448,7 +198,7 @@ def _window_graph(
         starts.append(start + a - lo)
     chains += join_chains(labels, frames, joins, starts, fps, xfade_name, f"{tag}joined")
     # on the film's clock, so each text shows on exactly the frames the full render shows it
-    chains.append(f"[{tag}joined]setpts=PTS-STARTPTS+{_secs(tl.seconds(lo))}/TB[{tag}c]")
+    chains.append(f"[{tag}joined]setpts=PTS-STARTPTS+{seconds_arg(tl.seconds(lo))}/TB[{tag}c]")
     current = f"{tag}c"
     half = Fraction(1, 2)
     for j, (text, png, x, y) in enumerate(stills.texts):
@@ -458,7 +208,7 @@ def _window_graph(
         shown, hidden = tl.seconds(text.start - half), tl.seconds(text.end - half)
         chains.append(
             f"[{current}][{i}:v]overlay=x={x}:y={y}:eof_action=repeat:"
-            f"enable='between(t,{_secs(shown)},{_secs(hidden)})'[{tag}t{j}]"
+            f"enable='between(t,{seconds_arg(shown)},{seconds_arg(hidden)})'[{tag}t{j}]"
         )
         current = f"{tag}t{j}"
     chains.append(
@@ -481,7 +231,7 @@ def _encode_pieces(
     encoded = [(n, p) for n, p in enumerate(draft.pieces) if p.copy is None]
     if not encoded:
         return {}
-    stills = _draw_stills(plan, tl, preset, folder)
+    stills = draw_stills(plan, tl, preset, folder)
     leads = [_video_lead(p) for p in plan.clips]
     inputs: list[str] = []
     chains: list[str] = []
@@ -592,13 +342,4 @@ def render_draft(plan: RenderPlan, preset: Preset, out: Path, workdir: Path) -> 
     )
 
 
-__all__ = [
-    "CopySpan",
-    "DraftPlan",
-    "Piece",
-    "TakePackets",
-    "plan_draft",
-    "render_draft",
-    "stream_matches",
-    "take_packets",
-]
+__all__ = ["render_draft"]

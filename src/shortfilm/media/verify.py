@@ -146,7 +146,7 @@ def verify(
 
     ``loudness`` is the file's measurement when the caller already made one (the renderer does);
     otherwise it is measured here. ``silent``: the timeline has no sound at all
-    (:attr:`~shortfilm.media.render.FilmTimeline.silent`), so the track must be silent rather than
+    (:attr:`~shortfilm.media.film.FilmTimeline.silent`), so the track must be silent rather than
     at ``lufs``. Never raises for a bad render, only for an unreadable file.
     """
     facts = read_streams(Path(path))

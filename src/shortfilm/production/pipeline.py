@@ -16,7 +16,8 @@ from shortfilm.domain.checklist import ChecklistStep, StepState
 from shortfilm.domain.people import Actor
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.review import Checkpoint
-from shortfilm.edit.assemble import EditResult, assemble_edit
+from shortfilm.edit.assemble import assemble_edit
+from shortfilm.edit.results import EditResult
 from shortfilm.errors import ProviderError
 from shortfilm.production.importing import ImportResult, import_spec
 from shortfilm.production.report import write_report

@@ -48,7 +48,7 @@ def publish(store: Store, slug: str, actor: Actor, *, preset: str | None = None)
             have = ", ".join(r.preset for r in renders) or "none"
             raise InputError(f"preset: edit v{version} has no {preset} render; it has: {have}")
         standings = Standings(tx, prod_id)
-        waiting = [r for r in chosen if not standings.of(SubjectKind.RENDER, r.id).passes]
+        waiting = [r for r in chosen if not standings.of(SubjectKind.RENDER, r.stored_id).passes]
         if waiting:
             raise GateError(_final_waits(slug, version, waiting, standings))
         stale = production_snapshot(tx, production_row(tx, slug)).stale
@@ -105,7 +105,7 @@ def _unrendered(slug: str, version: int, stale: Staleness | None) -> str:
 def _final_waits(slug: str, version: int, waiting: list[Render], standings: Standings) -> str:
     parts = []
     for r in waiting:
-        st = standings.of(SubjectKind.RENDER, r.id)
+        st = standings.of(SubjectKind.RENDER, r.stored_id)
         parts.append(f"{r.preset} {'waits for the owner' if st is Standing.UNREVIEWED else st}")
     scores = " ".join(f"--score {key}=N" for key in CRITERION_KEYS)
     return (

@@ -27,7 +27,7 @@ def manifest_entry(
             name = Path(naming.render_sidecar(slug, edit_version, render.preset, suffix)).name
             files.append((store.artifact_path(sha), name))
             sidecars[key] = name
-    approval = publications.approval(tx, render.id)
+    approval = publications.approval(tx, render.stored_id)
     assert approval is not None, "the caller checked the render passes the final gate"
     entry = {
         "preset": render.preset,

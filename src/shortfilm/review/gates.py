@@ -106,7 +106,7 @@ def approve_pending(
         else:
             edit = reviews.version(tx, prod_id, SubjectKind.EDIT)
             renders = publications.renders(tx, edit[0]) if edit is not None else []
-            ids = [r.id for r in renders if r.status != "failed"]
+            ids = [r.stored_id for r in renders if r.status != "failed"]
         # Each is approved at the revision read here, *before* the reviews: a decision made
         # meanwhile (a person's, or a second run approving the same things) either shows in the
         # reviews or moves the revision on, so it stands and is not approved over again.

@@ -91,8 +91,10 @@ def _blocking(tx: Tx, prod_id: int, slug: str, gate: Checkpoint) -> list[Subject
     else:
         edit = reviews.version(tx, prod_id, SubjectKind.EDIT)
         for render in publications.renders(tx, edit[0]) if edit is not None else []:
-            if not standings.of(SubjectKind.RENDER, render.id).passes:
-                out.append(reviews.load_subject(tx, prod_id, slug, SubjectKind.RENDER, render.id))
+            if not standings.of(SubjectKind.RENDER, render.stored_id).passes:
+                out.append(
+                    reviews.load_subject(tx, prod_id, slug, SubjectKind.RENDER, render.stored_id)
+                )
     if not out:
         raise InputError(f"{slug}: nothing waits at the {gate} checkpoint to override")
     return out

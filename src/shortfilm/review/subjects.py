@@ -64,4 +64,4 @@ def subject_id(
             have = ", ".join(sorted(r.preset for r in renders)) or "none"
             what = f"no {preset} render" if preset else "more than one render (name --preset)"
             raise InputError(f"preset: {slug} edit v{edit[1]} has {what}; it has: {have}")
-        return chosen[0].id
+        return chosen[0].stored_id

@@ -13,8 +13,9 @@ from shortfilm.domain.publication import Approval
 from shortfilm.domain.render import Render
 from shortfilm.domain.review import IN_ADVANCE, SubjectKind
 from shortfilm.store import repo
+from shortfilm.store.renders import render_of
 from shortfilm.store.repo import Tx
-from shortfilm.store.tables import ProductionRow, RenderRow, ReviewRow
+from shortfilm.store.tables import ProductionRow, ReviewRow
 
 
 def title(tx: Tx, production_id: int) -> str:
@@ -26,24 +27,7 @@ def title(tx: Tx, production_id: int) -> str:
 
 def renders(tx: Tx, edit_id: int) -> list[Render]:
     """Every render of edit ``edit_id`` (one per preset), in no particular order."""
-    return [_render(r) for r in repo.renders(tx, edit_id)]
-
-
-def _render(row: RenderRow) -> Render:
-    return Render(
-        id=row.id,
-        preset=row.preset,
-        sha256=row.sha256,
-        duration_s=row.duration_s,
-        width=row.width,
-        height=row.height,
-        integrated_lufs=row.integrated_lufs,
-        status=row.status,
-        srt_sha256=row.srt_sha256,
-        vtt_sha256=row.vtt_sha256,
-        cover_sha256=row.cover_sha256,
-        revision=row.revision,
-    )
+    return [render_of(r) for r in repo.renders(tx, edit_id)]
 
 
 def approval(tx: Tx, render_id: int) -> Approval | None:

@@ -369,11 +369,6 @@ def take_analysis(s: Session, take_id: int) -> TakeAnalysisRow | None:
     return s.scalars(select(TakeAnalysisRow).where(TakeAnalysisRow.take_id == take_id)).first()
 
 
-def render_for(s: Session, edit_id: int, preset: str) -> RenderRow | None:
-    stmt = select(RenderRow).where(RenderRow.edit_id == edit_id, RenderRow.preset == preset)
-    return s.scalars(stmt).first()
-
-
 def renders(s: Session, edit_id: int) -> list[RenderRow]:
     return list(s.scalars(select(RenderRow).where(RenderRow.edit_id == edit_id)))
 

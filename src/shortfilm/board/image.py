@@ -165,6 +165,21 @@ def _reusable(
     )
 
 
+def _paid(
+    provider: ImageProvider, request: ImageRequest, sha: str, cost: float
+) -> dict[str, object]:
+    """What a board-image event records of the paid call, whether a version took the image
+    or not: who made it, with which seed, the file and its cost."""
+    return {
+        "provider": provider.name,
+        "model": provider.model,
+        "seed": request.seed,
+        "sha256": sha,
+        "cost": cost,
+        "cost_unit": provider.cost_unit,
+    }
+
+
 def _record(
     store: Store,
     slug: str,
@@ -201,12 +216,7 @@ def _record(
             prod.id,
             "board.image_unrecorded",
             f"board v{source_version}",
-            provider=provider.name,
-            model=provider.model,
-            seed=request.seed,
-            sha256=sha,
-            cost=cost,
-            cost_unit=provider.cost_unit,
+            **_paid(provider, request, sha, cost),
             board_now=board_now,
         )
         return (
@@ -306,12 +316,7 @@ def _add_version(
         prod.id,
         "board.image",
         f"board v{version}",
-        provider=provider.name,
-        model=provider.model,
-        seed=request.seed,
-        sha256=sha,
-        cost=cost,
-        cost_unit=provider.cost_unit,
+        **_paid(provider, request, sha, cost),
         from_version=source_version,
     )
     return BoardImageResult(

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from shortfilm.domain.spec_cut import TakeSource, default_timeline
-
 from shortfilm.domain.production import EditIntent
+from shortfilm.domain.spec_cut import TakeSource, default_timeline
 from shortfilm.media.film import RenderPlan, take_frames
 
 RATE = Fraction(24)

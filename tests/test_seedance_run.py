@@ -73,10 +73,8 @@ def _until_at_work(
 
 
 def test_killed_twice_under_faults_pays_once_downloads_once(
-    tmp_path: Path, example_spec: Path, db_env: str
+    tmp_path: Path, example_spec: Path
 ) -> None:
-    """On each database (``db_env``): the killed runs and the last one share the store that
-    ``SHORTFILM_DATABASE_URL`` names, as a team's runs share PostgreSQL."""
     # one channel is enough for this test: the render is not what is under test
     text = example_spec.read_text()
     example_spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))

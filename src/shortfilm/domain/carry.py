@@ -21,10 +21,6 @@ from shortfilm.domain.timeline_parts import (
 )
 
 
-def _cut(seg: Segment) -> tuple[int, int, float, bool, float]:
-    return seg.source_in, seg.source_out, seg.speed, seg.audio, seg.gain_db
-
-
 def _bottom(kind: TextKind) -> bool:
     return kind in (TextKind.CAPTION, TextKind.LOWER_THIRD)
 

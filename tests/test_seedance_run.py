@@ -45,7 +45,6 @@ def _env(base_url: str) -> dict[str, str]:
             "SHORTFILM_SEEDANCE_RECONCILE_GRACE_S": "0.2",
         }
     )
-    env.pop("SHORTFILM_DATABASE_URL", None)
     return env
 
 
@@ -73,7 +72,7 @@ def _until_at_work(
 
 
 def test_killed_twice_under_faults_pays_once_downloads_once(
-    tmp_path: Path, example_spec: Path
+    tmp_path: Path, example_spec: Path, db_env: str
 ) -> None:
     # one channel is enough for this test: the render is not what is under test
     text = example_spec.read_text()

@@ -64,7 +64,14 @@ _JOB_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str]:
-    """ffmpeg arguments: raw RGB frames on stdin plus generated silence -> H.264/AAC MP4."""
+    """ffmpeg arguments: raw RGB frames on stdin plus generated silence -> H.264/AAC MP4.
+
+    An IDR frame every second (``-g`` one second of frames; x264 still adds one at a shot
+    change), as files meant for streaming have: a review draft copies a take's packets from
+    an IDR frame on (:mod:`shortfilm.media.smart_render`), so with x264's default of one every
+    250 frames most of a 12 s take had to be decoded and encoded again, and the draft was
+    slower than the full render on the animatic's own takes. Players seek faster too.
+    """
     seconds = f"{frames / request.fps:.6f}"
     return [
         "-f", "rawvideo", "-pix_fmt", "rgb24",
@@ -72,6 +79,7 @@ def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str
         "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
         "-map", "0:v:0", "-map", "1:a:0",
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        "-g", str(request.fps),
         "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
         "-t", seconds, "-frames:v", str(frames),
         "-movflags", "+faststart", "-f", "mp4", str(out),

@@ -79,6 +79,9 @@ from shortfilm.spec.limits import (
     MAX_PALETTE,
 )
 
+MAX_ALIASES = 12
+"""Other names one board entry may have (shots resolve subjects by them)."""
+
 MAX_SHOTS_PER_CLIP = 6
 """The schema's hard ceiling; the 3-4 shot habit of the workflow is advice given by lint."""
 
@@ -99,6 +102,7 @@ class CharacterSpec(SpecModel):
     silhouette: Draft = ""
     props: Plain = ""
     reference: SpecPath | None = None
+    aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> Character:
         return Character(
@@ -109,6 +113,7 @@ class CharacterSpec(SpecModel):
             silhouette=self.silhouette,
             props=self.props,
             reference=self.reference,
+            aliases=tuple(self.aliases),
         )
 
 
@@ -116,10 +121,14 @@ class EnvironmentViewSpec(SpecModel):
     name: Text
     description: Text
     reference: SpecPath | None = None
+    aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> EnvironmentView:
         return EnvironmentView(
-            name=self.name, description=self.description, reference=self.reference
+            name=self.name,
+            description=self.description,
+            reference=self.reference,
+            aliases=tuple(self.aliases),
         )
 
 

@@ -40,7 +40,7 @@ _STOP = frozenset(
     both some any only just also very too one two three four five six seven eight nine ten first
     second third last next other another same such own more most less least few many much lead
     left right front back side main old new big small long short
-    """.split()
+    """.strip().split(sep=None)
 )
 """Words that never tell one entry from another (ordinal and position words included: "the
 second robot" is a robot, "the left side" names nothing)."""
@@ -76,7 +76,7 @@ class BoardSubject:
 
     @property
     def label(self) -> str:
-        """What a picture of this entry is called: ``character Kestrel``, ``prop Spinning blade``."""
+        """What a picture of this entry is called: ``character Kestrel``, ``prop Blade``."""
         return f"{self.kind} {self.name}"
 
 
@@ -93,9 +93,7 @@ def board_subjects(board: AssetBoard) -> tuple[BoardSubject, ...]:
     """The board's characters, places (environment views) and props, in board order."""
     out: list[BoardSubject] = []
     for c in board.characters:
-        out.append(
-            BoardSubject("character", c.name, c.aliases, c.description, c.reference, None)
-        )
+        out.append(BoardSubject("character", c.name, c.aliases, c.description, c.reference, None))
     for v in board.environment:
         out.append(BoardSubject("place", v.name, v.aliases, v.description, v.reference, None))
     for c in board.characters:

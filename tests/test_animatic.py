@@ -17,7 +17,8 @@ from shortfilm.media.motion import Pose, ShotCamera, plan_poses, smoothstep
 from shortfilm.media.probe import probe
 from shortfilm.providers import animatic
 from shortfilm.providers.animatic import AnimaticProvider
-from shortfilm.providers.animatic_plan import pick_reference, shot_frame_spans
+from shortfilm.providers.animatic_picture import pick_picture
+from shortfilm.providers.animatic_plan import shot_frame_spans
 from shortfilm.providers.base import (
     GenerationRequest,
     Reference,
@@ -204,30 +205,30 @@ def test_cached_roll_matches_per_frame_rotation() -> None:
     assert np.abs(cached - exact).mean() < 1.5
 
 
-def test_pick_reference_prefers_named_character_then_place_then_rotation(
+def test_pick_picture_shows_the_subject_named_or_a_placeholder_never_another(
     refs: tuple[Reference, ...],
 ) -> None:
     mara, market, roofs = refs
     key = Reference(Path("k.png"), "keyframe", "c00")
     with_key = (*refs, key)
-    assert pick_reference(with_key, THREE_SHOTS[0], 0, continues_previous=False) is mara
-    assert pick_reference(with_key, THREE_SHOTS[0], 0, continues_previous=True) is key
-    assert pick_reference(with_key, THREE_SHOTS[0], 1, continues_previous=True) is mara
-    # A word of the label (>3 letters), case-insensitive, plural allowed.
-    shot = Shot("wide", "", "the MARKETS at night", "stalls glow")
-    assert pick_reference(refs, shot, 0, continues_previous=False) is market
+
+    def pick(
+        shot: Shot, i: int = 0, *, continues: bool = False, pool: tuple[Reference, ...] = refs
+    ) -> Reference | None:
+        return pick_picture(pool, (), shot, i, continues_previous=continues).reference
+
+    assert pick(THREE_SHOTS[0], pool=with_key) is mara
+    assert pick(THREE_SHOTS[0], continues=True, pool=with_key) is key
+    assert pick(THREE_SHOTS[0], 1, continues=True, pool=with_key) is mara
+    # A word of the label, case-insensitive, plural allowed.
+    assert pick(Shot("wide", "", "the MARKETS at night", "stalls glow")) is market
     # Subject names a place, action names the character: the subject wins.
-    shot = Shot("wide", "", "rooftops", "Voss runs")
-    assert pick_reference(refs, shot, 0, continues_previous=False) is roofs
-    # Nothing named: environments in rotation, then anything, then the gradient.
-    blank = Shot("wide", "", "someone", "something happens")
-    assert [pick_reference(refs, blank, i, continues_previous=False) for i in range(3)] == [
-        market,
-        roofs,
-        market,
-    ]
-    assert pick_reference((mara,), blank, 4, continues_previous=False) is mara
-    assert pick_reference((), blank, 0, continues_previous=True) is None
+    assert pick(Shot("wide", "", "rooftops", "Voss runs")) is roofs
+    # Nothing named, or named under a negation: no picture of anything else, a placeholder.
+    for subject in ("someone", "no sign of Mara", "empty street where the market should be"):
+        picked = pick_picture(refs, (), Shot("wide", "", subject, "x"), 2, continues_previous=False)
+        assert (picked.kind, picked.reference) == ("placeholder", None), subject
+    assert pick(Shot("wide", "", "", "something happens"), pool=()) is None
 
 
 # --- renders ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ WHOLE_FRAMES = ("keyframe", "first_frame", "last_frame")
 _ENTRY_ROLES = {"character": ("character",), "place": ("environment",), "prop": ("prop",)}
 
 VIEW_HEIGHT: dict[ShotSize, float] = {
-    ShotSize.EXTREME_WIDE: 1.15,
+    ShotSize.EXTREME_WIDE: 1.5,
     ShotSize.WIDE: 0.9,
     ShotSize.MEDIUM_WIDE: 0.66,
     ShotSize.MEDIUM: 0.5,
@@ -113,41 +113,56 @@ def _subjects_from_references(references: Sequence[Reference]) -> tuple[BoardSub
 Box = tuple[float, float, float, float]
 
 
-def head_x(image: Image.Image) -> float:
-    """Where across the upper third of ``image`` the figure stands (0..1): the median column of
-    what differs from each row's own background. With no face or figure data on the board, the
-    upper third of a character reference is taken as the head region."""
-    small = image.convert("RGB").resize((64, 48), Image.Resampling.BILINEAR)
-    px = np.asarray(small, dtype=np.float32)[:16]
-    background = np.median(px, axis=1, keepdims=True)
-    weight = np.abs(px - background).sum(axis=2) ** 2
-    column = weight.sum(axis=0)
-    total = float(column.sum())
-    if total <= 1e-6:
-        return 0.5
-    cumulative = np.cumsum(column) / total
-    return (float(np.searchsorted(cumulative, 0.5)) + 0.5) / 64.0
+def figure_head(image: Image.Image) -> tuple[float, float]:
+    """Where the figure's head is in a character reference, as fractions (x, y) of its size.
+
+    The board holds no face or figure boxes, so this reads the picture: what differs from its
+    own row's background is the figure, the columns where it stands tallest (head to feet,
+    where a held prop or a spark spray is short) are the figure, and its head is the top of
+    those columns. Failing that, the middle of the upper third.
+    """
+    w, h = image.size
+    small = image.convert("RGB").resize((96, max(8, round(96 * h / max(w, 1)))))
+    px = np.asarray(small, dtype=np.float32)
+    salient = np.abs(px - np.median(px, axis=1, keepdims=True)).sum(axis=2) > 60.0
+    height = salient.sum(axis=0)
+    if height.max() < 0.2 * salient.shape[0]:
+        return 0.5, 1 / 6
+    tall = np.flatnonzero(height >= 0.8 * height.max())
+    # The widest run of tall columns is the figure's body.
+    runs = np.split(tall, np.flatnonzero(np.diff(tall) > 1) + 1)
+    body = max(runs, key=len)
+    rows = np.flatnonzero(salient[:, body].any(axis=1))
+    top = int(rows[0]) if rows.size else 0
+    x = (float(body[0] + body[-1]) / 2 + 0.5) / salient.shape[1]
+    y = min((top + 0.06 * salient.shape[0]) / salient.shape[0], 1 / 3)
+    return x, y
 
 
-def frame_box(image_size: Size, frame: Size, size: ShotSize, *, kind: str, focus_x: float) -> Box:
+def frame_box(
+    image_size: Size, frame: Size, size: ShotSize, *, kind: str, head: tuple[float, float]
+) -> Box:
     """The camera's view (left, top, right, bottom in reference pixels, possibly beyond its
     edges) for a shot of ``size`` at the output ``frame``'s aspect.
 
-    Characters and props: the view's top sits just above the head region (the reference's
-    upper third) for medium shots and wider, and close-ups centre on it, so the head is in
-    frame at every size. Places: centred on the picture's middle.
+    Characters and props: the view's top sits above the head (``head``, fractions of the
+    reference) for medium shots and wider, and close-ups centre on it, so the head is in frame
+    at every size. Places: centred on ``head`` across, on the middle down; an extreme wide of
+    a place shows most of its width even in a tall frame (the rest is a dark fill).
     """
     iw, ih = image_size
     aspect = frame[0] / frame[1]
     vh = VIEW_HEIGHT[size] * ih
+    if kind == "place" and size is ShotSize.EXTREME_WIDE:
+        vh = max(ih * 1.0, 0.6 * iw / aspect)
     vw = vh * aspect
-    cx = focus_x * iw
+    cx, hy = head[0] * iw, head[1] * ih
     if kind == "place":
         cy = ih / 2
     elif size in (ShotSize.CLOSE_UP, ShotSize.EXTREME_CLOSE_UP):
-        cy = ih / 6
+        cy = hy
     else:
-        cy = -0.06 * vh + vh / 2 if vh < ih else ih / 2
+        cy = hy - 0.2 * vh + vh / 2
     left, top = cx - vw / 2, cy - vh / 2
     left = _inside(left, vw, iw)
     top = _inside(top, vh, ih)
@@ -286,7 +301,7 @@ __all__ = [
     "Picture",
     "frame_box",
     "framed_still",
-    "head_x",
+    "figure_head",
     "pick_picture",
     "picture_facts",
     "placeholder_still",

@@ -24,7 +24,7 @@ from shortfilm.media.text import draw_text_block
 from shortfilm.providers.animatic_picture import (
     frame_box,
     framed_still,
-    head_x,
+    figure_head,
     pick_picture,
     picture_facts,
     placeholder_still,
@@ -197,8 +197,8 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 still = compose_still(image, out, fill=True)
             else:
                 kind = picture.resolution.subject.kind if picture.resolution.subject else "place"
-                focus = head_x(image) if kind != "place" else 0.5
-                view = frame_box(image.size, out, picture.size, kind=kind, focus_x=focus)
+                head = figure_head(image) if kind != "place" else (0.5, 0.5)
+                view = frame_box(image.size, out, picture.size, kind=kind, head=head)
                 still = framed_still(image, view, out)
         move = parse_camera_move(shot.movement)
         poses = plan_poses(move, end - start, seed=request.seed, shot_index=i, fps=request.fps)

@@ -7,9 +7,8 @@ resolves by, in order of strength:
 * a name or alias of an entry (all its words, or any telling word of it: "the three patrol
   units" names "Patrol unit", "the white villa" names "Villa exterior"); when several entries
   are named, the one named first is the subject ("Kestrel and the last robot" is Kestrel);
-* failing any name, the words of what an entry's description says it is, up to its first
-  clause mark ("the lead robot" is the "Patrol unit" whose description opens "Zombie robot:"),
-  the entry sharing most words winning.
+* failing any name, the noun an entry's description says it is ("the lead robot" is the
+  "Patrol unit" whose description opens "Zombie robot: ..."), the entry named first winning.
 
 Words under a negation do not count: "Nothing but black water where the lighthouse should be"
 is not the lighthouse, nor is "no sign of Kestrel" Kestrel. A subject naming nothing resolves to
@@ -121,15 +120,18 @@ def resolve_subject(text: str, subjects: Sequence[BoardSubject]) -> Resolution:
     named = _named(tokens, subjects)
     if named:
         return Resolution(text, named[0][1], "name")
-    best: tuple[int, int, BoardSubject] | None = None
+    negated = [s for _, s in _named(tokens, subjects, include_negated=True)]
+    best: tuple[int, BoardSubject] | None = None
     for subject in subjects:
-        keys = _stems(_first_clause(subject.description)) - _STOP
-        hits = [i for i, (stem, negated) in enumerate(tokens) if not negated and stem in keys]
-        if hits and (best is None or (-len(hits), hits[0]) < (-best[0], best[1])):
-            best = (len(hits), hits[0], subject)
+        kind = _kind_word(subject.description)
+        if kind is None or subject in negated:  # "where the lighthouse should be" is not it
+            continue
+        hits = [i for i, (stem, neg) in enumerate(tokens) if not neg and stem == kind]
+        if hits and (best is None or hits[0] < best[0]):
+            best = (hits[0], subject)
     if best is not None:
-        return Resolution(text, best[2], "description")
-    if _named(tokens, subjects, include_negated=True):
+        return Resolution(text, best[1], "description")
+    if negated:
         return Resolution(text, None, "negated")
     return Resolution(text, None, "unmatched")
 
@@ -153,15 +155,25 @@ def _stem(word: str) -> str:
     return word
 
 
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower())}
+_HEAD_PHRASE_ENDS = frozenset(
+    {"who", "which", "that", "with", "without", "on", "in", "of", "at", "from", "by", "for"}
+    | {"under", "over", "near", "beside", "behind", "whose", "where", "and", "to"}
+)
 
 
-def _first_clause(text: str) -> str:
-    """What an entry *is*: its description up to the first clause mark ("Zombie robot: ..." ->
-    "Zombie robot"). Later clauses are looks ("close-cropped black hair"), and matching on them
-    would make "black water" a character."""
-    return _CLAUSE.split(f" {text.lower()} ", maxsplit=1)[0]
+def _kind_word(description: str) -> str | None:
+    """The noun an entry's description says it is: the last word of its head phrase, cut at the
+    first clause mark, preposition, relative word or ``-ing`` word ("Zombie robot: ..." ->
+    ``robot``, "White tower with red bands" -> ``tower``, "Cracked coast road running
+    through ruins" -> ``road``). Only that word is matched: the rest are looks ("black",
+    "white"), and matching on them would make "black water" a character."""
+    head = _CLAUSE.split(f" {description.lower()} ", maxsplit=1)[0]
+    words: list[str] = []
+    for word in _WORD.findall(head):
+        if word in _HEAD_PHRASE_ENDS or (len(word) > 4 and word.endswith("ing")):
+            break
+        words.append(_stem(word))
+    return words[-1] if words and words[-1] not in _STOP else None
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:

@@ -22,9 +22,9 @@ from shortfilm.media.motion import ShotCamera, Size, plan_poses, source_size
 from shortfilm.media.shot_stills import compose_still
 from shortfilm.media.text import draw_text_block
 from shortfilm.providers.animatic_picture import (
+    figure_head,
     frame_box,
     framed_still,
-    figure_head,
     pick_picture,
     picture_facts,
     placeholder_still,

@@ -117,14 +117,15 @@ def figure_head(image: Image.Image) -> tuple[float, float]:
     """Where the figure's head is in a character reference, as fractions (x, y) of its size.
 
     The board holds no face or figure boxes, so this reads the picture: what differs from its
-    own row's background is the figure, the columns where it stands tallest (head to feet,
+    row's background (the colour at its ends) is the figure, the columns where it stands tallest (head to feet,
     where a held prop or a spark spray is short) are the figure, and its head is the top of
     those columns. Failing that, the middle of the upper third.
     """
     w, h = image.size
     small = image.convert("RGB").resize((96, max(8, round(96 * h / max(w, 1)))))
     px = np.asarray(small, dtype=np.float32)
-    salient = np.abs(px - np.median(px, axis=1, keepdims=True)).sum(axis=2) > 60.0
+    edges = np.concatenate([px[:, :5], px[:, -5:]], axis=1)  # each row's own background
+    salient = np.abs(px - np.median(edges, axis=1, keepdims=True)).sum(axis=2) > 60.0
     height = salient.sum(axis=0)
     if height.max() < 0.2 * salient.shape[0]:
         return 0.5, 1 / 6

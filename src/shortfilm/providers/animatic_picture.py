@@ -117,9 +117,9 @@ def figure_head(image: Image.Image) -> tuple[float, float]:
     """Where the figure's head is in a character reference, as fractions (x, y) of its size.
 
     The board holds no face or figure boxes, so this reads the picture: what differs from its
-    row's background (the colour at its ends) is the figure, the columns where it stands tallest (head to feet,
-    where a held prop or a spark spray is short) are the figure, and its head is the top of
-    those columns. Failing that, the middle of the upper third.
+    row's background (the colour at the row's ends) is the figure; the columns where it stands
+    tallest (head to feet, where a held prop or a spark spray is short) are its body, and its
+    head is the top of those columns. Failing that, the middle of the upper third.
     """
     w, h = image.size
     small = image.convert("RGB").resize((96, max(8, round(96 * h / max(w, 1)))))

@@ -391,7 +391,7 @@ def test_keyframe_opens_a_continuing_clip(tmp_path: Path, refs: tuple[Reference,
 
 
 @pytest.mark.media
-def test_renders_from_the_palette_with_no_references(tmp_path: Path) -> None:
+def test_renders_placeholders_with_no_references(tmp_path: Path) -> None:
     provider = AnimaticProvider(tmp_path / "work")
     plan = clip(Shot("wide", "pan left", "nobody", "dawn"), Shot("wide", "tilt up", "sky", "dusk"))
     for palette in (("#ff2000", "#0030ff"), ()):
@@ -401,6 +401,8 @@ def test_renders_from_the_palette_with_no_references(tmp_path: Path) -> None:
         meta = provider.fetch(job_id, tmp_path / "out").metadata
         shots = meta["shots"]
         assert isinstance(shots, list) and [s["reference"] for s in shots] == [None, None]
+        assert [s["picture"] for s in shots] == ["placeholder", "placeholder"]
+        assert [s["placeholder"]["words"] for s in shots] == ["nobody", "sky"]
     with pytest.raises(InputError, match="palette"):
         provider.submit(request(plan, palette=("#nothex",)))
 

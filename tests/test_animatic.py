@@ -212,21 +212,20 @@ def test_pick_picture_shows_the_subject_named_or_a_placeholder_never_another(
     key = Reference(Path("k.png"), "keyframe", "c00")
     with_key = (*refs, key)
 
-    def pick(
-        shot: Shot, i: int = 0, *, continues: bool = False, pool: tuple[Reference, ...] = refs
-    ) -> Reference | None:
-        return pick_picture(pool, (), shot, i, continues_previous=continues).reference
+    def pick(shot: Shot, i: int = 0, *, pool: tuple[Reference, ...] = refs) -> Reference | None:
+        return pick_picture(pool, (), shot, i).reference
 
+    # A keyframe never stands in for the subject (it shows the previous clip's last subject).
     assert pick(THREE_SHOTS[0], pool=with_key) is mara
-    assert pick(THREE_SHOTS[0], continues=True, pool=with_key) is key
-    assert pick(THREE_SHOTS[0], 1, continues=True, pool=with_key) is mara
+    assert pick(THREE_SHOTS[0], 1, pool=with_key) is mara
+    assert pick_picture((key,), (), THREE_SHOTS[0], 0).kind == "placeholder"
     # A word of the label, case-insensitive, plural allowed.
     assert pick(Shot("wide", "", "the MARKETS at night", "stalls glow")) is market
     # Subject names a place, action names the character: the subject wins.
     assert pick(Shot("wide", "", "rooftops", "Voss runs")) is roofs
     # Nothing named, or named under a negation: no picture of anything else, a placeholder.
     for subject in ("someone", "no sign of Mara", "empty street where the market should be"):
-        picked = pick_picture(refs, (), Shot("wide", "", subject, "x"), 2, continues_previous=False)
+        picked = pick_picture(refs, (), Shot("wide", "", subject, "x"), 2)
         assert (picked.kind, picked.reference) == ("placeholder", None), subject
     assert pick(Shot("wide", "", "", "something happens"), pool=()) is None
 
@@ -373,7 +372,9 @@ def test_resubmitting_reuses_the_finished_take(tmp_path: Path, refs: tuple[Refer
 
 
 @pytest.mark.media
-def test_keyframe_opens_a_continuing_clip(tmp_path: Path, refs: tuple[Reference, ...]) -> None:
+def test_a_continuing_clip_opens_on_its_subject_not_the_keyframe(
+    tmp_path: Path, refs: tuple[Reference, ...]
+) -> None:
     magenta = (230, 20, 230)
     key = Reference(
         make_ref(tmp_path / "key.png", magenta, "checker", (640, 360)), "keyframe", "c00"
@@ -384,10 +385,10 @@ def test_keyframe_opens_a_continuing_clip(tmp_path: Path, refs: tuple[Reference,
     meta = provider.fetch(job_id, tmp_path / "out").metadata
     shots_meta = meta["shots"]
     assert isinstance(shots_meta, list)
-    assert [s["reference_role"] for s in shots_meta] == ["keyframe", "character"]
+    assert [s["reference_role"] for s in shots_meta] == ["character", "character"]
     first = decode(video_of(provider, job_id))[0][H // 4 : H // 2, W // 4 : 3 * W // 4]
     r, g, b = first.reshape(-1, 3).mean(axis=0)
-    assert r > g + 60 and b > g + 60  # magenta, not Mara's red
+    assert r > g + 60 and r > b + 60  # Mara's red, not the keyframe's magenta
 
 
 @pytest.mark.media

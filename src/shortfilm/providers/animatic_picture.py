@@ -64,26 +64,25 @@ def pick_picture(
     shot: Shot,
     index: int,
     *,
-    continues_previous: bool,
     last: bool = False,
 ) -> Picture:
     """The picture of shot ``index`` (0-based).
 
-    A clip in first/last-frame mode opens on its first frame and closes on its last; a clip
-    that continues the previous one opens on its keyframe (the animatic, too, shows where the
-    clip starts). Every other shot shows the entry its subject resolves to: its reference when
-    the request carries one, else a placeholder naming it; a subject resolving to nothing gets
-    a placeholder of its own words. With no board ``subjects`` (a bare request), the character
-    and environment references stand in for the board, by their labels.
+    A clip in first/last-frame mode opens on its first frame and closes on its last: those are
+    the clip's own pictures. Every other shot shows the entry its subject resolves to: its
+    reference when the request carries one, else a placeholder naming it; a subject resolving
+    to nothing gets a placeholder of its own words. A continuing clip's keyframe is not shown:
+    it is a picture of the previous clip's last subject (in an animatic often a placeholder),
+    so opening on it would show the wrong subject; hosted models still get it as a reference.
+    With no board ``subjects`` (a bare request), the character and environment references stand
+    in for the board, by their labels.
     """
     text = shot.subject.strip() or shot.action.strip()
     entries = subjects or _subjects_from_references(references)
     resolution = resolve_subject(text, entries)
     found = resolution.subject
     size = parse_shot_size(shot.camera) or _DEFAULT_SIZE[found.kind if found else "place"]
-    wanted = [(index == 0, "first_frame"), (last, "last_frame")]
-    wanted.append((index == 0 and continues_previous, "keyframe"))
-    for applies, role in wanted:
+    for applies, role in ((index == 0, "first_frame"), (last, "last_frame")):
         if applies:
             for ref in references:
                 if ref.role == role:

@@ -182,7 +182,6 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
             request.subjects,
             shot,
             i,
-            continues_previous=clip.continues_previous,
             last=i == len(shots) - 1,
         )
         ref = picture.reference

@@ -75,7 +75,7 @@ def _split_on_and(clause: str) -> list[str]:
             # "..., sparks flying" is a noun and a participle, not a new verb.
             second = right_words[1].lower().rstrip(".,;:!?") if len(right_words) > 1 else ""
             absolute = second.endswith(("ing", "ed"))
-            if _looks_like_verb(right_words[0].lower()) and not absolute:
+            if looks_like_verb(right_words[0].lower()) and not absolute:
                 if left_verb is not None:
                     right = " ".join([*left_words[:left_verb], right])
                 pieces.append(left)
@@ -99,12 +99,12 @@ def _verb_index(words: Sequence[str]) -> int | None:
     """Index of the first word that reads as the verb after a subject, or ``None``."""
     for i in range(1, len(words)):
         word = words[i].lower().strip(".,;:!?\"'")
-        if _looks_like_verb(word) and words[i - 1].lower() not in DETERMINERS:
+        if looks_like_verb(word) and words[i - 1].lower() not in DETERMINERS:
             return i
     return None
 
 
-def _looks_like_verb(word: str) -> bool:
+def looks_like_verb(word: str) -> bool:
     """A present-tense third-person verb, the tense beats are written in ("spins", "turns")."""
     word = word.strip(".,;:!?\"'")
     if word in _BE_VERBS:
@@ -139,7 +139,9 @@ def noun_phrase(action: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Name:
+class CastName:
+    """One character or place, and the pattern a text mentions it by."""
+
     name: str
     pattern: re.Pattern[str]
 
@@ -148,8 +150,8 @@ class _Name:
 class Cast:
     """The board's characters and places, with the words a beat uses to mention them."""
 
-    characters: tuple[_Name, ...]
-    places: tuple[_Name, ...]
+    characters: tuple[CastName, ...]
+    places: tuple[CastName, ...]
     main: str | None
 
     @classmethod
@@ -159,8 +161,8 @@ class Cast:
         all_names = [c.name for c in board.characters] + [v.name for v in board.environment]
         main = next((c.name for c in board.characters if c.role is CharacterRole.MAIN), None)
         return cls(
-            tuple(_Name(c.name, _name_pattern(c.name, all_names)) for c in board.characters),
-            tuple(_Name(v.name, _name_pattern(v.name, all_names)) for v in board.environment),
+            tuple(CastName(c.name, _name_pattern(c.name, all_names)) for c in board.characters),
+            tuple(CastName(v.name, _name_pattern(v.name, all_names)) for v in board.environment),
             main,
         )
 
@@ -188,7 +190,7 @@ def _name_pattern(name: str, all_names: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(terms)})(?:e?s|['’]s)?\b", re.IGNORECASE)
 
 
-def _mentions(text: str, names: Sequence[_Name]) -> list[str]:
+def _mentions(text: str, names: Sequence[CastName]) -> list[str]:
     found: list[tuple[int, int, str]] = []
     for order, name in enumerate(names):
         match = name.pattern.search(text)

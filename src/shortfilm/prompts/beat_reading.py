@@ -75,9 +75,9 @@ def _split_on_and(clause: str) -> list[str]:
             # "..., sparks flying" is a noun and a participle, not a new verb.
             second = right_words[1].lower().rstrip(".,;:!?") if len(right_words) > 1 else ""
             absolute = second.endswith(("ing", "ed"))
-            if looks_like_verb(right_words[0].lower()) and not absolute:
-                if left_verb is not None:
-                    right = " ".join([*left_words[:left_verb], right])
+            # "Pim, a clockwork boy, winds his key": a verbless left is the subject, not an action.
+            if looks_like_verb(right_words[0].lower()) and not absolute and left_verb is not None:
+                right = " ".join([*left_words[:left_verb], right])
                 pieces.append(left)
                 rest = right
                 break

@@ -318,6 +318,8 @@ def _blocks(text: str) -> list[_Block]:
         nonlocal current, kind
         if current:
             joined = " ".join(" ".join(current).split())
+            if kind == "dialogue" and len(current) == 1:
+                kind = "paragraph"  # a cue with no speech under it: an all-caps title line
             if joined:
                 blocks.append(_Block(kind, joined, start, len(current)))
         current, kind = [], ""

@@ -208,8 +208,6 @@ def _from_text(text: str, path: Path) -> ScriptFile:
             file=path,
         )
     title, blocks = _title(blocks)
-    if not blocks:
-        raise SpecError("the script holds a title and nothing else", file=path)
     first = blocks[0]
     rest = blocks[1:]
     if first.kind == "heading":
@@ -242,13 +240,16 @@ def _from_text(text: str, path: Path) -> ScriptFile:
 def _title(blocks: list[_Block]) -> tuple[str | None, list[_Block]]:
     """A ``Title:`` line, or a short first line with no full stop followed by more text."""
     first = blocks[0]
-    if first.kind != "paragraph" or first.lines != 1:
+    if first.kind != "paragraph" or first.lines != 1 or _LABEL.match(first.text):
         return None, blocks
     label = _TITLE_LABEL.match(first.text)
     if label:
         return label.group("text").strip(), blocks[1:]
     short = len(first.text.split()) <= _TITLE_MAX_WORDS and not _SENTENCE_END.search(first.text)
-    if short and len(blocks) > 1 and not _LABEL.match(first.text):
+    # Only when a logline or scene still follows: "A boy loses his kite" over bullets is the
+    # logline, not a title.
+    follows = len(blocks) > 2 and blocks[1].kind in ("paragraph", "heading", "scene")
+    if short and (follows or (len(blocks) > 1 and blocks[1].kind == "scene")):
         return first.text.rstrip(":"), blocks[1:]
     return None, blocks
 

@@ -2,7 +2,8 @@
 
 Plain heuristics over English sentences, chosen to be predictable rather than clever: a beat is
 cut at sentences and at "and"/"then" clauses into actions a shot can carry one each, and a
-board's characters and places are found by their names or their first distinctive word.
+board's characters and places are found by their names or their first distinctive word. (A
+script without a board gets its cast from :mod:`shortfilm.prompts.script_cast`.)
 """
 
 from __future__ import annotations
@@ -28,13 +29,11 @@ DETERMINERS = _words(
     "each another"
 )
 PRONOUNS = _words("she he they")
-POSSESSIVES = _words("her his their")
 _NOT_VERBS = _words(
     "its this his hers yours ours theirs always perhaps across towards afterwards sometimes "
     "less unless besides whereas thus was is has does"
 )
 _BE_VERBS = _words("is are was were has have had does did stands sits lies")
-_PARTICLES = _words("down up off away out back over")
 _STOP_NAME_WORDS = _words("the a an of and on in at to mr mrs ms dr")
 
 
@@ -116,26 +115,6 @@ def looks_like_verb(word: str) -> bool:
         and word not in _NOT_VERBS
         and word not in DETERMINERS
     )
-
-
-def noun_phrase(action: str) -> str:
-    """The subject an action is about, read from its words: "the white villa stands" -> "the
-    white villa". Falls back to the first few words; never empty."""
-    words = [w.strip(".,;:!?\"'") for w in action.split()]
-    words = [w for w in words if w]
-    verb = _verb_index(words)
-    head = words[:verb] if verb is not None else words[:4]
-    starts = [i for i, w in enumerate(head) if w.lower() in DETERMINERS]
-    if starts:
-        head = head[starts[-1] :]
-    while len(head) > 1 and head[-1].lower() in _PARTICLES:
-        head = head[:-1]
-    head = head[:5]
-    if not head:
-        return "the scene"
-    if head[0].lower() in DETERMINERS:
-        head = [head[0].lower(), *head[1:]]
-    return " ".join(head)
 
 
 @dataclass(frozen=True)

@@ -559,3 +559,17 @@ def test_drafted_clips_are_domain_clips(example: Production) -> None:
     clips = parse_reply(json.dumps(_canned_plan(example)))
 
     assert all(isinstance(c, ClipPlan) for c in clips)
+
+
+def test_a_script_that_names_no_one_gets_plain_jobs_not_junk(tmp_path: Path) -> None:
+    path = tmp_path / "bare.md"
+    path.write_text("#\n\nrain falls.\n\nNothing moves.\n\nSHE WAITS AT THE DOOR.\n")
+
+    result = plan_script(path, 30)
+
+    assert result.yaml_text.startswith('# Clip plan for "rain falls" (bare.md)')  # no "#" title
+    assert [c.job for c in result.clips] == [
+        "Establish the scene: Nothing moves.",
+        "Close the moment: SHE WAITS AT THE DOOR.",
+    ]
+    assert {s.subject for c in result.clips for s in c.shots} == {"the scene"}

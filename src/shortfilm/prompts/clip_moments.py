@@ -27,6 +27,8 @@ _TURN = "Turn the story"
 _MAX_JOB_WORDS = 24
 _MIN_TOLD_WORDS = 3
 """A key action shorter than this once speech is dropped ("Rosa says") tells no job."""
+_NO_ONE = "the scene"
+"""The subject of a shot in a script that names no one and nothing: says nothing in a job."""
 
 
 @dataclass
@@ -90,14 +92,14 @@ def job_line(job: ClipJob, text: str, moments: Sequence[tuple[str, str]]) -> str
     opener = job_opener(job, text)
     for subject, action in _by_preference(job, text, moments):
         told = _told(subject, action)
-        if len(told.split()) < _MIN_TOLD_WORDS:
+        if without_speech(action) != action and len(told.split()) < _MIN_TOLD_WORDS:
             continue
         line = f"{opener}: {told}"
         if len(line.split()) <= _MAX_JOB_WORDS and set(job_families(line)) <= set(
             job_families(opener)
         ):
             return line
-    subjects = list(dict.fromkeys(subject for subject, _ in moments))[:2]
+    subjects = [s for s in dict.fromkeys(subject for subject, _ in moments) if s != _NO_ONE][:2]
     return f"{opener}: {' and '.join(subjects)}." if subjects else f"{opener}."
 
 
@@ -128,7 +130,7 @@ def _by_preference(
 def _told(subject: str, action: str) -> str:
     """The action as the job tells it: speech dropped, a leading "she" named."""
     text = without_speech(action).rstrip(".!?,; ") + "."
-    if _LEADING_PRONOUN.match(text):
+    if _LEADING_PRONOUN.match(text) and subject != _NO_ONE:
         text = _LEADING_PRONOUN.sub(f"{subject.split(' and ')[0]} ", text, count=1)
     return text[:1].upper() + text[1:]
 

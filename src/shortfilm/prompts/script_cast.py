@@ -142,7 +142,7 @@ def _read_sentence(sentence: str, reading: _Reading) -> None:
         token = tokens[i]
         if _is_name_start(tokens, i, reading):
             run = [token]
-            while i + len(run) < len(tokens) and _capitalised(tokens[i + len(run)]):
+            while i + len(run) < len(tokens) and _name_goes_on(tokens[i + len(run)]):
                 run.append(tokens[i + len(run)])
             name = " ".join(_display_name(t) for t in run)
             reading.names[name] += 1
@@ -203,7 +203,9 @@ def _is_name_start(tokens: Sequence[str], i: int, reading: _Reading) -> bool:
     if not _capitalised(token) or token.lower() in _FUNCTION:
         return False
     if token.isupper() and len(token) > 1:
-        return token not in _ALL_CAPS_NOT_NAMES
+        # "MAYA folds shirts" introduces Maya; a sentence all in capitals names no one.
+        shouting = not any(t[:1].islower() for t in tokens)
+        return not shouting and token not in _ALL_CAPS_NOT_NAMES
     return i > 0  # a sentence's first word: decided in _names, from how often it recurs
 
 
@@ -233,6 +235,11 @@ def _names(reading: _Reading) -> list[str]:
         if full is not None:
             counts[full] += counts.pop(short)
     return sorted(counts, key=lambda n: (-counts[n], order[n]))
+
+
+def _name_goes_on(token: str) -> bool:
+    """ "Nurse Okafor", "Ana Lucía": a capitalised word that is not "The" or "At"."""
+    return _capitalised(token) and token.lower() not in _FUNCTION
 
 
 def _capitalised(token: str) -> bool:

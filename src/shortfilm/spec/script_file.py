@@ -42,6 +42,7 @@ _YAML_KEYS = ("title", "logline", "beats")
 _BULLET = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
 _LABEL = re.compile(r"^(?:logline|log line)\s*:\s*", re.IGNORECASE)
+_EMPTY_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*$")
 _TITLE_LABEL = re.compile(r"^title\s*:\s*(?P<text>.+)$", re.IGNORECASE)
 _SCENE = re.compile(
     r"^\s*(?P<kind>INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT)[.\s]\s*(?P<place>[^-–—]+?)"
@@ -333,7 +334,9 @@ def _blocks(text: str) -> list[_Block]:
         heading = _HEADING.match(line)
         bullet = _BULLET.match(line)
         scene = _SCENE.match(line)
-        if heading:
+        if _EMPTY_HEADING.match(line):
+            flush()  # a "#" with no words under it titles nothing
+        elif heading:
             flush()
             blocks.append(_Block("heading", heading.group("text"), number))
         elif scene and scene.group("place").strip():

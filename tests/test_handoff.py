@@ -290,7 +290,15 @@ def test_every_part_of_a_timeline_survives_the_otio_round_trip(tmp_path: Path) -
     back = timeline_from_otio(read_otio(path), lambda f: by_id[f.metadata["take_id"]], file=path)
     assert back == tl
     opened = otio.adapters.read_from_file(str(path))
-    assert [t.name for t in opened.tracks] == ["Video", "SFX 1", "SFX 2", "SFX 3", "Music"]
+    assert [t.name for t in opened.tracks] == [
+        "Video",
+        "Text 1",
+        "Text 2",
+        "SFX 1",
+        "SFX 2",
+        "SFX 3",
+        "Music",
+    ]
     for fmt, adapter in (("fcp7", "fcp_xml"), ("fcpxml", "fcpx_xml")):
         out = tmp_path / f"rich.{fmt}"
         nle = timeline_to_otio(tl, media, name="rich", music_file=music, generators=False)
@@ -352,9 +360,16 @@ def test_fcpxml_keeps_transitions_and_the_exact_rate(tmp_path: Path, rate: Fract
     ]
     if rate != 24:  # written as NLEs write it
         assert {f.get("frameDuration") for f in root.iter("format")} == {"1001/24000s"}
-    dissolve = next(e for e in root.iter("effect") if e.get("uid") == CROSS_DISSOLVE_UID)
-    refs = {f.get("ref") for t in spine.iter("transition") for f in t.iter("filter-video")}
-    assert refs == {dissolve.get("id")}
+    # each transition is named for its kind and drawn by its own effect: the crossfade by the
+    # Cross Dissolve, the dip by Fade To Color
+    effects = {e.get("id"): (e.get("name"), e.get("uid")) for e in root.iter("effect")}
+    drawn = [
+        (t.get("name"), effects[f.get("ref")][0])
+        for t in spine.iter("transition")
+        for f in t.iter("filter-video")
+    ]
+    assert drawn == [("Cross Dissolve", "Cross Dissolve"), ("Dip to Black", "Fade To Color")]
+    assert ("Cross Dissolve", CROSS_DISSOLVE_UID) in effects.values()
     # OTIO's own FCPXML reader accepts it and finds the clips, in order, with their lengths (it
     # counts frames at whole rates only, so 23.976 comes back within a frame, at 23)
     read = otio.adapters.read_from_file(str(path), adapter_name="fcpx_xml")

@@ -29,7 +29,7 @@ from shortfilm.edit.versions import (
     load_edit,
     source_frames,
 )
-from shortfilm.errors import InputError
+from shortfilm.errors import InputError, MediaError
 from shortfilm.media.probe import probe
 from shortfilm.store import edits, naming
 from shortfilm.store.artifacts import sha256_file
@@ -74,6 +74,7 @@ def export_timeline(
         music_file=music_file,
         ids={"slug": slug, "edit_version": stored.version},
         generators=fmt == "otio",
+        frame=_frame(media),
     )
     if out.is_dir():
         raise InputError(f"{out}: is a folder; --out takes the name of the file to write")
@@ -84,6 +85,19 @@ def export_timeline(
     except OSError as exc:
         raise InputError(f"{out}: cannot be written ({exc.strerror or exc})") from exc
     return TimelineExport(out, stored.version, fmt, len(timeline.segments))
+
+
+def _frame(media: dict[str, TakeMedia]) -> tuple[int, int] | None:
+    """The picture's size as shown (width, height), which places the titles: the first take's
+    (every take of a production is made at its preset's size); ``None`` when it cannot be read
+    (a take missing from this machine's library still exports, titles placed for 9:16)."""
+    first = next(iter(media.values()), None)
+    if first is None:
+        return None
+    try:
+        return probe(first.path).display_size
+    except MediaError:
+        return None
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ facts about a take's file, and OTIO's time types at the timeline rate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -107,3 +107,36 @@ def shortfilm_meta(item: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         return {}
     return dict(raw)
+
+
+def tracks_of(
+    clips: Sequence[tuple[int, int, Any]], name: str, kind: Any, rate: Fraction
+) -> list[Any]:
+    """OTIO tracks ``{name} 1``, ``{name} 2`` ... of ``kind`` holding each ``(start, end,
+    clip)`` at its film frames (gaps between), on as few tracks as keep clips that overlap apart:
+    each clip, in order, goes on the first track free by its start."""
+    otio = otio_api()
+    tracks: list[Any] = []
+    ends: list[int] = []
+    for start, end, clip in clips:
+        lane = next((i for i, last in enumerate(ends) if last <= start), len(ends))
+        if lane == len(tracks):
+            tracks.append(otio.schema.Track(name=f"{name} {lane + 1}", kind=kind))
+            ends.append(0)
+        if start > ends[lane]:
+            tracks[lane].append(
+                otio.schema.Gap(source_range=time_range(0, start - ends[lane], rate))
+            )
+        tracks[lane].append(clip)
+        ends[lane] = end
+    return tracks
+
+
+def plain(value: Any) -> Any:
+    """An OTIO metadata value (``AnyDictionary``, ``AnyVector``) as plain dicts and lists, which
+    outlive the object they came from."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return [plain(v) for v in value]
+    return value

@@ -31,13 +31,13 @@ def _parameter(pid: str, name: str, value: Any) -> dict[str, Any]:
 def text_effect(parameters: Any, frame: tuple[int, int]) -> dict[str, Any]:
     """The ``<effect>`` of FCP 7's Text generator drawing a title clip's ``parameters`` (see
     :func:`~shortfilm.edit.otio_text.text_parameters`) on ``frame`` (width, height): the text
-    (a second line after a carriage return, FCP 7's line break), font, size, bold, alignment,
+    (a second line after a line break), font, size, bold, alignment,
     white, and the origin as a share of the frame from its centre, down positive."""
     w, h = frame
     x, y = (Fraction(int(v)) for v in parameters.get("position", (0, 0)))
     words = str(parameters.get("text", ""))
     if parameters.get("subtitle"):
-        words += "\r" + str(parameters["subtitle"])
+        words += "\n" + str(parameters["subtitle"])
     return {
         "effectcategory": "Text",
         "effecttype": "generator",
@@ -73,8 +73,9 @@ def fcp7_string(otio_timeline: Any) -> str:
                 reference = item.media_reference
                 reference.metadata[FCP_XML] = text_effect(reference.parameters, frame)
             elif isinstance(item, otio.schema.Transition):
-                kind = kind_named(str(shortfilm_meta(item).get("kind", "")))
-                names = TRANSITION_NAMES[kind] if kind is not None else None
+                meta_kind = str(shortfilm_meta(item).get("kind", ""))
+                kind = kind_named(meta_kind) or kind_named(item.name or "")
+                names = TRANSITION_NAMES.get(kind) if kind is not None else None
                 if names is not None:
                     item.metadata[FCP_XML] = {
                         "effect": {

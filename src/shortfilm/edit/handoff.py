@@ -1,7 +1,8 @@
 """Send a stored Edit to another editing tool, and take an edited timeline back as a new Edit.
 
 Export writes OpenTimelineIO (``.otio``), FCP 7 XML or FCPXML pointing at the takes in the
-store's library, so DaVinci Resolve, Premiere or Final Cut open the cut with the real files.
+store's library, so DaVinci Resolve, Premiere or Final Cut open the cut with the real files, and
+the film's texts as titles the editor can retype.
 Import reads an ``.otio`` back: every clip must show a take of this production (found by the ids
 shortfilm wrote in its metadata, else by its media file), and the result must be a playable
 timeline; otherwise nothing is stored and the error names the file.

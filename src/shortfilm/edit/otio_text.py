@@ -1,6 +1,10 @@
 """The film's texts (title card, hook, captions, lower thirds, end card) as OTIO title clips on
 their own video tracks, and read back from them.
 
+OTIO has no schema for text or titles (OpenTimelineIO discussion #1570), so a title is what the
+adapters already carry between tools: a generator clip, plus a marker per text (written by
+:mod:`~shortfilm.edit.otio_export`) for the tools that drop generators but keep markers.
+
 Each text is a ``Clip`` whose media is a ``GeneratorReference`` of kind :data:`TEXT_GENERATOR`
 (the name OTIO's FCP 7 adapter gives the Text generator it reads, so the same clip comes back
 from either file). Its ``parameters`` hold what an editor sees and edits: the text, the second

@@ -193,9 +193,35 @@ def test_an_otio_without_title_clips_reads_its_texts_from_the_markers(
     for index in reversed(range(len(bare.tracks))):
         if bare.tracks[index].name.startswith("Text "):
             del bare.tracks[index]
+    del bare.metadata["shortfilm"]["texts"]  # written before texts were clips
     path = tmp_path / "markers.otio"
     otio.adapters.write_to_file(bare, str(path))
     assert timeline_from_otio(read_otio(path), _by_id, file=path).texts == tl.texts
+
+
+def test_titles_deleted_in_the_nle_stay_deleted(
+    written: tuple[Timeline, dict[str, Path]], tmp_path: Path
+) -> None:
+    """Delete every title but the card in the editor: the markers it leaves behind do not bring
+    them back."""
+    tl, files = written
+    edited = otio.adapters.read_from_file(str(files["otio"]))
+    for clip in _title_clips(edited):
+        if clip.metadata["shortfilm"]["kind"] != "title_card":
+            track = clip.parent()
+            gap = otio.schema.Gap(source_range=clip.source_range)
+            track[track.index(clip)] = gap
+    path = tmp_path / "deleted.otio"
+    otio.adapters.write_to_file(edited, str(path))
+    back = timeline_from_otio(read_otio(path), _by_id, file=path)
+    assert back.texts == tl.texts_of(TextKind.TITLE_CARD)
+    # and with the card's title gone too, its leader is left without a card: said so, rather
+    # than the card coming back from its marker
+    (card,) = _title_clips(edited)
+    card.parent()[card.parent().index(card)] = otio.schema.Gap(source_range=card.source_range)
+    otio.adapters.write_to_file(edited, str(path))
+    with pytest.raises(InputError, match="deleted.otio: the video track opens with a gap"):
+        timeline_from_otio(read_otio(path), _by_id, file=path)
 
 
 @pytest.mark.parametrize(

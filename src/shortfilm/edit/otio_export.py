@@ -26,7 +26,7 @@ from shortfilm.edit.otio_mapping import (
     time_range,
     tracks_of,
 )
-from shortfilm.edit.otio_text import kind_label, text_tracks
+from shortfilm.edit.otio_text import TEXTS_AS_CLIPS, TEXTS_KEY, kind_label, text_tracks
 from shortfilm.edit.text_styles import DEFAULT_FRAME
 from shortfilm.edit.transition_names import TRANSITION_NAMES
 from shortfilm.errors import InputError, ShortfilmError
@@ -68,6 +68,7 @@ def timeline_to_otio(
         "rate": str(rate),
         "loudness": [{"channel": x.channel, "lufs": x.lufs} for x in timeline.audio.loudness],
         "frame": list(frame or DEFAULT_FRAME),
+        TEXTS_KEY: TEXTS_AS_CLIPS,
         **dict(ids or {}),
     }
     video = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)

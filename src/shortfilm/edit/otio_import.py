@@ -50,7 +50,7 @@ from shortfilm.edit.otio_mapping import (
     shortfilm_meta,
     split_join,
 )
-from shortfilm.edit.otio_text import texts_from_tracks
+from shortfilm.edit.otio_text import TEXTS_AS_CLIPS, TEXTS_KEY, texts_from_tracks
 from shortfilm.edit.transition_names import kind_named
 from shortfilm.errors import InputError
 
@@ -126,7 +126,9 @@ def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> T
             continue
         segments.append(_segment_from(item, rate, head, tail, visible, resolve, file))
     texts = texts_from_tracks(videos[1:], rate, file)
-    if texts is None:
+    if texts is None and shortfilm_meta(otio_timeline).get(TEXTS_KEY) == TEXTS_AS_CLIPS:
+        texts = []  # every title deleted in the editor: the markers would bring them back
+    elif texts is None:
         texts = _texts_from_markers(otio_timeline, rate, file)
     texts = _with_title_card(texts, leader if has_leader else None, file)
     audio = _audio_from(otio_timeline, rate, file)

@@ -29,6 +29,10 @@ from shortfilm.edit.text_styles import FONT, SUBTITLE_SHARE, TEXT_STYLES, points
 TEXT_GENERATOR = "Text"
 """``generator_kind`` of a title clip (FCP 7's and Premiere's Text generator ``effectid``)."""
 
+TEXTS_KEY, TEXTS_AS_CLIPS = "texts", "clips"
+"""Timeline metadata saying the texts were written as title clips: a file saying so whose title
+clips are gone had its texts deleted in the editor, so the markers (left behind) are not read."""
+
 TEXT_TRACK = "Text"
 """Name prefix of the tracks holding the title clips (``Text 1``, ``Text 2`` ...)."""
 

@@ -9,6 +9,7 @@ planner produced or could produce, and the title. The plan is made by the real C
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ import yaml
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
-from shortfilm.domain import ClipPlan
+from shortfilm.domain import ClipPlan, Production
+from shortfilm.examples import example_dir
+from shortfilm.prompts.lint import lint_production
 from shortfilm.prompts.lint.job_words import job_families
+from shortfilm.spec import load_spec
 from shortfilm.spec.models import ClipPlanSpec
 
 CORPUS = Path(__file__).parent / "plan_corpus"
@@ -149,3 +153,23 @@ def test_the_lead_is_the_subject_of_most_moments(planned: Any) -> None:
     if named:
         lead = named[0]
         assert subjects.count(lead) == max(subjects.count(s) for s in set(subjects)), subjects
+
+
+@pytest.fixture(scope="module")
+def example() -> Production:
+    return load_spec(example_dir("wasteland-villa"))
+
+
+def test_every_clip_passes_the_clip_rules(planned: Any, example: Production) -> None:
+    """One job per clip, one action per shot, camera and sound named: the C rules, all of them.
+
+    The plan is dropped into the example production for its board and edit; the film-level
+    rules (target, captions, names on that board) judge the example, not the plan, and are
+    left out.
+    """
+    _, _, clips = planned
+
+    findings = lint_production(dataclasses.replace(example, clips=tuple(clips)))
+
+    clip_findings = [f for f in findings if f.code.startswith("C")]
+    assert clip_findings == [], clip_findings

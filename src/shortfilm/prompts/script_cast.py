@@ -116,11 +116,10 @@ def script_cast(script: Script) -> Cast:
     places = [(n, _name_terms(n)) for n in names if n in reading.name_places]
     ranked = sorted(nouns, key=lambda kn: (-kn[1].count, reading.noun_order[kn[0]]))
     for key, noun in ranked:
-        entry = (noun.display, _noun_terms(key))
+        entry = (noun.display, [key])
         (places if noun.place and not noun.subject else characters).append(entry)
-    main = names[0] if names else None
-    if main is None and characters:
-        main = characters[0][0]
+    # The lead: the most mentioned person ("in Lisbon" is a place, not a lead).
+    main = characters[0][0] if characters else None
     return Cast(
         tuple(CastName(name, _pattern(terms)) for name, terms in characters),
         tuple(CastName(name, _pattern(terms)) for name, terms in places),
@@ -259,10 +258,6 @@ def _singular(word: str) -> str:
 def _name_terms(name: str) -> list[str]:
     words = name.split()
     return [name, *([words[-1]] if len(words) > 1 else [])]
-
-
-def _noun_terms(key: str) -> list[str]:
-    return [key]
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str]:

@@ -225,13 +225,21 @@ def _distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _crop(reference: Path, box: list[float] | None) -> Image.Image:
-    """The reference as the camera sees it at ``box`` (black beyond its edges), frame-sized;
-    the whole reference cover-cropped when no box is given."""
+    """The reference as the camera sees it at ``box`` (fractions of its size; black beyond its
+    edges), frame-sized; the whole reference cover-cropped when no box is given."""
     with Image.open(reference) as img:
         rgb = img.convert("RGB")
     if box is None:
         return ImageOps.fit(rgb, SMALL)
-    return rgb.crop(tuple(round(v) for v in box)).resize(SMALL)  # type: ignore[arg-type]
+    w, h = rgb.size
+    left, top, right, bottom = box
+    pixels = (round(left * w), round(top * h), round(right * w), round(bottom * h))
+    return rgb.crop(pixels).resize(SMALL)
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as img:
+        return img.size
 
 
 def _card(meta: dict[str, Any]) -> Image.Image:
@@ -318,12 +326,20 @@ def test_the_head_stays_in_frame_at_every_shot_size(
     seen: dict[str, list[tuple[int, float]]] = {}
     order = list(ShotSize)
     for rendered in (example, lighthouse):
+        sizes = {
+            c.name: _image_size(rendered.folder / c.reference)
+            for c in rendered.production.board.characters
+            if c.reference
+        }
         for metas in rendered.shots:
             for meta in metas:
                 if meta["picture"] != REF or meta["subject"] not in HEADS:
                     continue
                 x, y, r = HEADS[meta["subject"]]
-                left, top, right, bottom = meta["view_box"]
+                w, h = sizes[meta["subject"]]
+                left, top, right, bottom = (
+                    v * s for v, s in zip(meta["view_box"], (w, h, w, h), strict=True)
+                )
                 where = f"{meta['subject_text']!r} ({meta['shot_size']})"
                 assert left <= x - r * 0.5 and x + r * 0.5 <= right, where
                 assert top <= y - r * 0.5 and y + r * 0.5 <= bottom, where

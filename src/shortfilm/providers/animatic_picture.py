@@ -274,9 +274,14 @@ def _dashed(
         )  # fmt: skip
 
 
-def picture_facts(picture: Picture, view: Box | None) -> dict[str, object]:
+def picture_facts(
+    picture: Picture, view: Box | None = None, image_size: Size | None = None
+) -> dict[str, object]:
     """What a take's metadata records of a shot's picture, so a reader (or a test) can tell
-    which subject and which reference each shot showed, and where in it the camera looked."""
+    which subject and which reference each shot showed, and where in it the camera looked
+    (``view_box``: left, top, right, bottom as fractions of the reference's width and height,
+    beyond 0..1 where the view reaches past its edges; fractions, because a JPEG is decoded at
+    a reduced scale)."""
     found = picture.resolution.subject
     facts: dict[str, object] = {
         "subject_text": picture.resolution.text,
@@ -290,8 +295,15 @@ def picture_facts(picture: Picture, view: Box | None) -> dict[str, object]:
         heading, words = placeholder_text(picture)
         facts["placeholder"] = {"heading": heading, "words": words}
         facts["placeholder_id"] = hashlib.sha256(f"{heading}\n{words}".encode()).hexdigest()[:12]
-    if view is not None:
-        facts["view_box"] = [round(v, 1) for v in view]
+    if view is not None and image_size is not None:
+        w, h = image_size
+        left, top, right, bottom = view
+        facts["view_box"] = [
+            round(left / w, 4),
+            round(top / h, 4),
+            round(right / w, 4),
+            round(bottom / h, 4),
+        ]
     return facts
 
 

@@ -185,13 +185,14 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
             last=i == len(shots) - 1,
         )
         ref = picture.reference
-        view = None
+        view, image_size = None, None
         if ref is None:
             still = placeholder_still(picture, out)
         else:
             if ref.path not in decoded:
                 decoded[ref.path] = _load_reference(ref, out)
             image = decoded[ref.path]
+            image_size = image.size
             if picture.kind == "whole_frame":
                 still = compose_still(image, out, fill=True)
             else:
@@ -210,7 +211,7 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 reference=ref,
                 camera=ShotCamera(still, poses, out),
                 overlays=_shot_overlays(request, shot, i, len(shots)),
-                facts=picture_facts(picture, view),
+                facts=picture_facts(picture, view, image_size),
             )
         )
     return plans

@@ -95,7 +95,8 @@ def title_card_layout(title: TextItem, size: tuple[int, int], safe: SafeArea) ->
         if got is None:
             raise TextFitError(
                 f"{block.key}: {block.text!r} does not fit half the safe area of a {w}x{h} "
-                "frame at any size down to the floor; shorten it"
+                "frame at any size down to the floor; shorten it",
+                block,
             )
         placed.append(got)
     return placed

@@ -36,7 +36,12 @@ from shortfilm.media.text import load_font, wrap
 
 
 class TextFitError(InputError):
-    """A text that no size down to its floor and no free slot of the safe area can hold."""
+    """A text that no size down to its floor and no free slot of the safe area can hold;
+    ``block`` is that text (for a caller that points at the field it came from)."""
+
+    def __init__(self, message: str, block: Block | None = None) -> None:
+        super().__init__(message)
+        self.block = block
 
 
 @dataclass(frozen=True, order=True)
@@ -105,7 +110,7 @@ _NAVY = (12, 18, 30, 190)
 STYLES: dict[str, Style] = {
     "shot_tag": Style(0.024, 0.016, 1, "center", ("top",), 90, (0, 0, 0, 140)),
     "hook": Style(0.07, 0.045, 3, "center", ("top", "center", "bottom"), 60, (0, 0, 0, 170)),
-    "caption": Style(0.05, 0.032, 3, "center", ("bottom", "top", "center"), 50, (0, 0, 0, 150)),
+    "caption": Style(0.05, 0.032, 4, "center", ("bottom", "top", "center"), 50, (0, 0, 0, 150)),
     "end_card": Style(0.065, 0.04, 4, "center", ("center", "top", "bottom"), 40, (0, 0, 0, 190)),
     "lower_third": Style(0.042, 0.028, 2, "left", ("bottom", "top", "center"), 30, _NAVY),
     "title": Style(0.085, 0.05, 3, "center", ("bottom",), 80, None),
@@ -166,7 +171,7 @@ def measure(text: str, size: int, max_width: int) -> tuple[tuple[str, ...], int,
     width and height in pixels (padding included, rounded up to even for yuv420 chroma)."""
     font = load_font(size)
     pad = padding_for(size)
-    lines = tuple(wrap(text, font, max_width - 2 * pad))
+    lines = tuple(wrap(text, font, max_width - 2 * pad - 1))  # - 1: room to round up to even
     ink_w = max(math.ceil(font.getlength(line)) for line in lines)
     height = line_height(size) * (len(lines) - 1) + _ink_bottom(size) + 2 * pad
     width = ink_w + 2 * pad
@@ -242,7 +247,8 @@ def _why(block: Block, area: Box, short_side: int) -> str:
     floor = type_sizes(block.kind, short_side)[-1]
     lines, w, h = measure(block.text, floor, area.width)
     if w > area.width:
-        return f"a word is wider than the safe area ({w} > {area.width} px) even at {floor} px"
+        widest = max(block.text.split(), key=lambda word: load_font(floor).getlength(word))
+        return f"{widest!r} is wider than the safe area ({area.width} px) even at {floor} px"
     if len(lines) > style.max_lines:
         return f"it needs {len(lines)} lines at {floor} px (a {block.kind} holds {style.max_lines})"
     if h > area.height:
@@ -281,7 +287,8 @@ def solve(
             at = f" ({where})" if where else ""
             raise TextFitError(
                 f"{block.key}{at}: the {block.kind.replace('_', ' ')} {block.text!r} does not "
-                f"fit: {_why(block, area, short)}; shorten it, or move it in time"
+                f"fit: {_why(block, area, short)}; shorten it, or move it in time",
+                block,
             )
         placed[i] = got
     return [placed[i] for i in range(len(blocks))]

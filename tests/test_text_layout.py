@@ -126,6 +126,14 @@ def test_too_many_texts_at_once_are_refused_not_overlapped() -> None:
         solve(blocks, FRAME, SAFE)
 
 
+def test_a_title_card_too_long_for_its_half_of_the_card_is_refused() -> None:
+    title = TextItem(TextKind.TITLE_CARD, "WASTELAND VILLA " * 12, 0, 60, "One blade.")
+    with pytest.raises(TextFitError, match="title card: 'WASTELAND VILLA"):
+        render_title_card(title, FRAME, VERTICAL.safe)
+    fits = TextItem(TextKind.TITLE_CARD, "WASTELAND VILLA", 0, 60, "One blade. One house.")
+    assert render_title_card(fits, FRAME, VERTICAL.safe).size == FRAME
+
+
 def test_a_reserved_box_is_kept_clear_and_the_lower_priority_text_moves() -> None:
     tag = Box(SAFE.left, SAFE.top, SAFE.right, SAFE.top + 60)
     (hook,) = solve([Block("hook", "hook", "WAIT")], FRAME, SAFE, reserved=[tag])

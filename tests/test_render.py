@@ -23,12 +23,12 @@ from shortfilm.domain.production import (
     SoundKind,
     TitleCard,
 )
-from shortfilm.domain.timeline import TextKind
+from shortfilm.domain.timeline import TextItem, TextKind
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
-from shortfilm.media.overlays import render_text
+from shortfilm.media.overlays import film_layout
 from shortfilm.media.presets import (
     HORIZONTAL,
     VERTICAL,
@@ -249,13 +249,15 @@ def test_caption_is_visible_only_in_its_window(
     ).path
     with_caption, without = frames(films["film-v.mp4"].path), frames(bare)
     h = with_caption[0].shape[0]
-    plate, x, y = render_text(TextKind.CAPTION, CAPTION.text, TINY_V.size, TINY_V.safe)
-    assert y >= 2 * h // 3  # in the bottom third ...
-    assert y + plate.height <= h - TINY_V.safe.bottom * h  # ... above the platform UI
+    caption = TextItem(TextKind.CAPTION, CAPTION.text, 0, 1)
+    (placed,) = film_layout([caption], TINY_V, [(320, 180)])
+    box = placed.box
+    assert box.top >= 2 * h // 3  # in the bottom third ...
+    assert box.bottom <= h - TINY_V.safe.bottom * h  # ... above the platform UI
 
     def diff_at(t: float) -> float:
         i = round(t * FPS)
-        region = (slice(y, y + plate.height), slice(x, x + plate.width))
+        region = (slice(box.top, box.bottom), slice(box.left, box.right))
         return float(np.abs(with_caption[i][region].astype(float) - without[i][region]).mean())
 
     inside = [diff_at(t) for t in (2.1, 2.75, 3.4)]

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from render_plans import spec_plan
 
-from shortfilm.domain.production import Caption, EditIntent, EndCard, Hook, Music, TitleCard
+from shortfilm.domain.production import Caption, EditIntent, EndCard, Hook, TitleCard
 from shortfilm.domain.take import CLIP_SIZE
 from shortfilm.domain.timeline_parts import TextItem, TextKind
 from shortfilm.examples import example_dir
@@ -203,7 +203,6 @@ EDIT = EditIntent(
     captions=(Caption("The last white house on a dead coast.", 0.6, 1.8),),
     lower_thirds=(Caption("Kestrel, the keeper", 2.0, 2.7),),
     end_card=EndCard("Follow @wasteland for part two", 1.0),
-    music=Music(),  # the drone bed: a film of silent takes alone fails the AAC encode (NaN master)
 )
 """The example's title card and first caption, a long hook on screen with the caption, the lower
 third and the end card, and the end card with the lower third: every kind at once, in a film of

@@ -180,7 +180,7 @@ def text_does_not_fit(ctx: LintContext) -> Iterator[Hit]:
         try:
             preset = preset_for_channel(channel)
         except InputError:
-            continue  # the spec's own checks name an unknown channel
+            continue  # S413 names an unknown channel
         if preset not in presets:
             presets.append(preset)
     for preset in presets:
@@ -194,4 +194,22 @@ def text_does_not_fit(ctx: LintContext) -> Iterator[Hit]:
                 f"the {preset.name} export ({', '.join(ctx.production.channels)}) would refuse "
                 f"the film: {exc}",
                 "shorten the text, or start it when no other text is on screen",
+            )
+
+
+@production_rule(
+    "S413",
+    "unknown-channel",
+    ERROR,
+    "A channel the spec names has no export preset: the render would refuse it.",
+)
+def unknown_channel(ctx: LintContext) -> Iterator[Hit]:
+    for i, channel in enumerate(ctx.production.channels):
+        try:
+            preset_for_channel(channel)
+        except InputError as exc:
+            yield Hit(
+                ("channels", i),
+                f"{exc}: the render would refuse the film after every take was paid for",
+                "use a known channel name (e.g. shorts for YouTube Shorts, reels, tiktok)",
             )

@@ -272,9 +272,10 @@ def write_otio(otio_timeline: Any, path: Path, fmt: str) -> None:
     """Write ``otio_timeline`` to ``path`` as ``fmt`` (a key of :data:`FORMATS`).
 
     FCPXML goes through :func:`fcpxml_string`, which adds what OTIO's FCPXML adapter leaves out
-    (transitions, 23.976 / 29.97 / 59.94 fps). The adapters' failures are reported as
-    :class:`HandoffError` naming the file and the format, instead of a traceback from inside the
-    adapter.
+    (transitions, titles, 23.976 / 29.97 / 59.94 fps); FCP 7 XML through :func:`fcp7_string`,
+    which gives the adapter the Text generator and transition effects. The adapters' failures
+    are reported as :class:`HandoffError` naming the file and the format, instead of a traceback
+    from inside the adapter.
     """
     otio = otio_api()
     adapter = FORMATS.get(fmt)

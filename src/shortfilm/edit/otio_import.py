@@ -125,11 +125,12 @@ def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> T
             leader = visible + tail
             continue
         segments.append(_segment_from(item, rate, head, tail, visible, resolve, file))
+    markers = _markers(otio_timeline, file)  # counted whether or not they give the texts
     texts = texts_from_tracks(videos[1:], rate, file)
     if texts is None and shortfilm_meta(otio_timeline).get(TEXTS_KEY) == TEXTS_AS_CLIPS:
         texts = []  # every title deleted in the editor: the markers would bring them back
     elif texts is None:
-        texts = _texts_from_markers(otio_timeline, rate, file)
+        texts = _texts_from_markers(markers, rate, file)
     texts = _with_title_card(texts, leader if has_leader else None, file)
     audio = _audio_from(otio_timeline, rate, file)
     # cues and markers past the video's end (another tool may leave them there) are fitted to
@@ -244,14 +245,19 @@ def _segment_from(
     )
 
 
-def _texts_from_markers(otio_timeline: Any, rate: Fraction, file: Path) -> list[TextItem]:
-    """Texts from the markers shortfilm wrote, for a file without title clips (markers without
-    its metadata are notes: skipped)."""
+def _markers(otio_timeline: Any, file: Path) -> list[Any]:
+    """The markers on the timeline's stack and on its tracks, at most :data:`MAX_OTIO_ITEMS`."""
     markers = list(otio_timeline.tracks.markers)
     for track in otio_timeline.tracks:
         markers += list(track.markers)
+    return checked_count(markers, file, "markers")
+
+
+def _texts_from_markers(markers: list[Any], rate: Fraction, file: Path) -> list[TextItem]:
+    """Texts from the markers shortfilm wrote, for a file without title clips (markers without
+    its metadata are notes: skipped)."""
     texts: list[TextItem] = []
-    for marker in checked_count(markers, file, "markers"):
+    for marker in markers:
         meta = shortfilm_meta(marker)
         if "kind" not in meta:
             continue

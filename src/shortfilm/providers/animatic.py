@@ -4,8 +4,9 @@ Every shot of the clip plan becomes one segment, hard-cut to the next, showing i
 (the board entry its subject text resolves to: that entry's reference framed at the shot size
 the camera field names, or a placeholder card naming the subject when there is no picture of
 it; a clip in first/last-frame mode opens and closes on its frames) under the camera move it
-asks for, with a lower-third naming the shot and a slate naming the take. Timing, framing and
-continuity can be judged on it; looks cannot. Each shot's metadata records what it showed.
+asks for, with a small tag naming the clip and shot (in a slot the edit keeps clear:
+:mod:`shortfilm.media.take_tags`). Timing, framing and continuity can be judged on it; looks
+cannot. Each shot's metadata records what it showed.
 
 Rendering is local and synchronous: :meth:`AnimaticProvider.submit` returns once the take is on
 disk. The job id is a hash of everything that changes the pixels, so submitting the same request

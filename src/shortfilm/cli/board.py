@@ -19,6 +19,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
+from shortfilm.cli.layout import print_path
 from shortfilm.errors import InputError, ShortfilmError
 
 board_app = typer.Typer(help="The asset board: Step 1 of the workflow.", no_args_is_help=True)
@@ -53,9 +54,11 @@ def board_generate(
         fail(exc)
     verb = "reused" if result.reused else "made"
     out.print(
-        f"board v{result.version}: {verb} {result.path} "
-        f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
+        f"board v{result.version}: {verb} ({result.provider} {result.model}, "
+        f"cost {result.cost:g} {result.cost_unit})",
+        highlight=False,
     )
+    print_path("  image:", result.path)
 
 
 @board_app.command("add-reference")

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from shortfilm.cli.layout import err as err
+from shortfilm.cli.layout import out as out
 from shortfilm.errors import ShortfilmError
 
 app = typer.Typer(
@@ -27,8 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
 
 HomeOpt = Annotated[
     Path,

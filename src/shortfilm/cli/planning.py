@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -24,6 +23,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -181,10 +181,18 @@ def cost(
     def money(amounts: dict[str, float]) -> str:
         return ", ".join(f"{v:,.0f} {u}" for u, v in amounts.items()) or "0"
 
-    table = Table("clip", "takes", "spent", "wasted on failed", "approved")
-    for c in report.clips:
-        table.add_row(c.clip, str(c.takes), money(c.spent), money(c.wasted), f"{c.approved_s:g} s")
-    out.print(table)
+    columns = (
+        Column("clip"),
+        Column("takes"),
+        Column("spent"),
+        Column("wasted on failed", drop=1),
+        Column("approved"),
+    )
+    rows = [
+        [c.clip, str(c.takes), money(c.spent), money(c.wasted), f"{c.approved_s:g} s"]
+        for c in report.clips
+    ]
+    print_table(columns, rows)
     out.print(f"total: {money(report.total)}; approved film: {report.approved_s:g} s")
     if report.per_approved_s:
         out.print(f"per approved second: {money(report.per_approved_s)}")

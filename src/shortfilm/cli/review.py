@@ -23,6 +23,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
+from shortfilm.cli.layout import print_path
 from shortfilm.errors import InputError, ShortfilmError
 
 review_app = typer.Typer(
@@ -274,6 +275,9 @@ def publish(
         str | None, typer.Option("--preset", help="Publish only this preset's render.")
     ] = None,
     home: HomeOpt = Path("."),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the files as a JSON list.")
+    ] = False,
 ) -> None:
     """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
     from shortfilm.publish.final import publish as publish_final
@@ -284,5 +288,8 @@ def publish(
             files = publish_final(store, slug, local_owner(), preset=preset)
     except ShortfilmError as exc:
         fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps([str(path) for path in files]) + "\n")
+        return
     for path in files:
-        out.print(str(path), highlight=False, soft_wrap=True)
+        print_path("", path)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -19,7 +18,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
-from shortfilm.cli.layout import print_path
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 board_app = typer.Typer(help="The asset board: Step 1 of the workflow.", no_args_is_help=True)
@@ -87,9 +86,9 @@ def board_add_reference(
         f"a draft: approve it with `shortfilm review board {slug} --approve` (or "
         "--request-changes TEXT)"
     )
-    out.print(escape(for_here(said)), highlight=False)
+    print_prose(for_here(said))
     said = (
         "  importing your spec file again keeps it (the file does not name it); "
         f"`shortfilm export {slug} {slug}-export` writes a spec that does"
     )
-    out.print(escape(for_here(said)), highlight=False)
+    print_prose(for_here(said))

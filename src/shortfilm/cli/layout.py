@@ -135,8 +135,10 @@ def print_table(
         console.print(Text(line, style=style if n == 0 else ""), soft_wrap=True, highlight=False)
     hidden = [columns[i].header for i, w in enumerate(widths) if not w]
     if hidden:
-        note = f"{indent}(not shown at this width: {', '.join(hidden)}; --json has every field)"
-        console.print(Text(note, style="dim"), soft_wrap=True, highlight=False)
+        print_prose(
+            f"{indent}(not shown at this width: {', '.join(hidden)}; --json has every field)",
+            console,
+        )
 
 
 def print_records(
@@ -153,7 +155,8 @@ def print_records(
     width = console.width
     heading = "bold" if console.is_terminal else ""
     for row in rows:
-        console.print(Text(indent + row[0], style=heading), soft_wrap=True, highlight=False)
+        title = f"#{row[0]}" if columns[0].header == "#" else row[0]  # a bare number says little
+        console.print(Text(indent + title, style=heading), soft_wrap=True, highlight=False)
         for col, value in zip(columns[1:], row[1:], strict=True):
             label = f"{indent}  {col.header}:"
             if col.path:

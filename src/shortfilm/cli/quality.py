@@ -24,7 +24,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
-from shortfilm.cli.layout import Column, print_path, print_table
+from shortfilm.cli.layout import Column, print_path, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -86,8 +86,12 @@ def qc_check(
         data = {"video": str(video), "plan": plan, **report.to_json()}
         sys.stdout.write(json.dumps(data) + "\n")
     else:
-        against = f" against {plan}" if plan else " (no plan: only the file's own checks)"
-        out.print(f"[bold]{escape(str(video))}[/]{escape(against)}", highlight=False)
+        print_path(
+            f"checked against {plan}:"
+            if plan
+            else "checked (no plan: only the file's own checks):",
+            video,
+        )
         _print_qc(report)
     raise typer.Exit(1 if report.failed else 0)
 
@@ -130,7 +134,7 @@ def qc_show(
             f"keyframe candidates (pick one: `shortfilm keyframe pick {slug} "
             f"clip-{position:02d} --take {stored.take} --candidate N`):"
         )
-        out.print(escape(for_here(said)), highlight=False)
+        print_prose(for_here(said))
         rows = [
             [
                 str(i),

@@ -25,7 +25,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
-from shortfilm.cli.layout import Column, print_table
+from shortfilm.cli.layout import Column, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 edit_app = typer.Typer(
@@ -143,11 +143,9 @@ def edit_show(
     for t in tl.texts:
         counts[t.kind.value] = counts.get(t.kind.value, 0) + 1
         number = counts[t.kind.value]
-        out.print(
-            f"  {t.kind.value} {number}: {escape(repr(t.text))} "
-            f"{float(tl.seconds(t.start)):.2f}-{float(tl.seconds(t.end)):.2f} s",
-            highlight=False,
-            soft_wrap=True,
+        print_prose(
+            f"  {t.kind.value} {number}: {t.text!r} "
+            f"{float(tl.seconds(t.start)):.2f}-{float(tl.seconds(t.end)):.2f} s"
         )
     for cue in tl.audio.sfx:
         out.print(
@@ -156,10 +154,8 @@ def edit_show(
         )
     music = tl.audio.music
     if music is not None:
-        out.print(
-            f"  music {escape(music.path or 'drone')} {music.gain_db:+g} dB, "
-            f"duck {music.duck_db:g} dB",
-            highlight=False,
+        print_prose(
+            f"  music {music.path or 'drone'} {music.gain_db:+g} dB, duck {music.duck_db:g} dB"
         )
     for target in tl.audio.loudness:
         out.print(f"  loudness {target.channel}: {target.lufs:g} LUFS", highlight=False)

@@ -187,11 +187,14 @@ def print_path(label: str, path: str | Path, console: Console = out) -> None:
     console.print(Text(line), soft_wrap=True, highlight=False)
 
 
-def print_prose(text: str, console: Console = out) -> None:
+def print_prose(
+    text: str, console: Console = out, *, styles: Sequence[tuple[int, int, str]] = ()
+) -> None:
     """``text`` (plain, no markup) wrapped between words, later lines under its first word.
 
     A word longer than the width (a path, a command's ``--home DIR``) is never broken: it is
-    the line's one word. In a pipe the width is :data:`PIPE_WIDTH` (or ``COLUMNS``).
+    the line's one word. In a pipe the width is :data:`PIPE_WIDTH` (or ``COLUMNS``). ``styles``
+    are ``(start, end, style)`` spans of ``text`` within its first line (a finding's code).
     """
     body = text.lstrip(" ")
     indent = text[: len(text) - len(body)]
@@ -204,5 +207,8 @@ def print_prose(text: str, console: Console = out) -> None:
         break_long_words=False,
         break_on_hyphens=False,
     )
-    for line in lines or [indent]:
-        console.print(Text(line), soft_wrap=True, highlight=False)
+    for n, line in enumerate(lines or [indent]):
+        shown = Text(line)
+        for start, end, style in styles if n == 0 else ():
+            shown.stylize(style, start, min(end, len(line)))
+        console.print(shown, soft_wrap=True, highlight=False)

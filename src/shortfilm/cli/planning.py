@@ -23,7 +23,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
-from shortfilm.cli.layout import Column, print_table
+from shortfilm.cli.layout import Column, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -66,13 +66,10 @@ def lint(
         colours = {"error": "red", "warning": "yellow", "info": "cyan"}
         for f in findings:
             colour = colours[str(f.severity)]
-            out.print(
-                f"[bold]{f.code}[/] [{colour}]{f.severity}[/] {escape(f.place)}: "
-                f"{escape(f.message)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-            out.print(f"    hint: {escape(f.hint)}", highlight=False, soft_wrap=True)
+            head = f"{f.code} {f.severity}"
+            spans = [(0, len(f.code), "bold"), (len(f.code) + 1, len(head), colour)]
+            print_prose(f"{head} {f.place}: {f.message}", styles=spans)
+            print_prose(f"    hint: {f.hint}")
         counts = {s: sum(1 for f in findings if str(f.severity) == s) for s in colours}
         out.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
     raise typer.Exit(1 if has_errors(findings) else 0)

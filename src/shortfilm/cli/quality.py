@@ -247,8 +247,11 @@ def keyframe_pick(
     home: HomeOpt = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Choose the take's keyframe yourself (full size, under your name: SHORTFILM_USER or your
-    login). The next clip continuing it is generated again from that frame on the next run."""
+    """Choose the take's keyframe yourself (full size, under your name).
+
+    Your name is SHORTFILM_USER or your login. The next clip continuing it is generated again
+    from that frame on the next run.
+    """
     from shortfilm.takes.keyframes import pick_keyframe
 
     position = parse_clip(clip)
@@ -278,7 +281,6 @@ def keyframe_pick(
         f"{where}: keyframe now the frame at {choice.time_ms / 1000:.3f} s, "
         f"chosen by {choice.by}{replaced}",
         highlight=False,
-        soft_wrap=True,
     )
     print_path("  stored as", choice.path)
     if choice.selected:

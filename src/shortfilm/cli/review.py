@@ -23,7 +23,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
-from shortfilm.cli.layout import print_path
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 review_app = typer.Typer(
@@ -196,7 +196,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
             line = (
                 f"  {r.created_at:%Y-%m-%d %H:%M}  {r.decision} by {r.reviewer} ({r.role}{ahead})"
             )
-            out.print(escape(line + (f": {said}" if said else "")), highlight=False)
+            print_prose(line + (f": {said}" if said else ""))
             if r.scores:
                 marks = ", ".join(f"{sc.criterion} {sc.value}" for sc in r.scores)
                 out.print(f"      scores: {escape(marks)}", highlight=False)
@@ -205,7 +205,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
             line = (
                 f"  {c.created_at:%Y-%m-%d %H:%M}  comment{at} by {c.author} ({c.role}): {c.body}"
             )
-            out.print(escape(line), highlight=False)
+            print_prose(line)
 
 
 @app.command()

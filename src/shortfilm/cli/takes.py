@@ -22,7 +22,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
-from shortfilm.cli.layout import print_path
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 take_app = typer.Typer(help="Takes of a clip, generated or made elsewhere.", no_args_is_help=True)
@@ -98,11 +98,7 @@ def take_import(
             highlight=False,
         )
     else:
-        out.print(
-            f"{slug}/{result.subject}: imported {video.name} ({facts})",
-            highlight=False,
-            soft_wrap=True,
-        )
+        print_prose(f"{slug}/{result.subject}: imported {video.name} ({facts})")
         print_path("  stored as", result.video)
     if select and result.selected:
         out.print(f"  selected for clip-{result.clip:02d}", highlight=False)

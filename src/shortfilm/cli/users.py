@@ -112,8 +112,10 @@ def _sessions(n: int) -> str:
 
 @user_app.command("deactivate")
 def user_deactivate(name: NameArg, home: HomeOpt = Path(".")) -> None:
-    """Lock a user out: their web sessions end now and they can no longer log in. What they
-    wrote keeps their name; 'user activate' lets them back in."""
+    """Lock a user out: their web sessions end now and they can no longer log in.
+
+    What they wrote keeps their name; 'user activate' lets them back in.
+    """
     from shortfilm.team.accounts import deactivate_user
 
     try:
@@ -144,8 +146,10 @@ def user_activate(name: NameArg, home: HomeOpt = Path(".")) -> None:
 
 @user_app.command("passwd")
 def user_passwd(name: NameArg, home: HomeOpt = Path(".")) -> None:
-    """Set a user's password, read from stdin like 'user add' (typed twice, never echoed, at a
-    terminal); their web sessions end, so the old password's logins stop working."""
+    """Set a user's password, read from stdin like 'user add'; their web sessions end.
+
+    At a terminal it is typed twice and never echoed. The old password's logins stop working.
+    """
     from shortfilm.team.accounts import change_password, get_account
 
     try:

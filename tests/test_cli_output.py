@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from conftest import pg_database
 from rich.console import Console
-from web_home import SLUG, web_home_copy
+from web_home import SLUG, USERS, web_home_copy
 
 from shortfilm.cli.layout import PIPE_WIDTH, Column, print_table
 
@@ -78,7 +78,7 @@ JSON_COMMANDS = {
     "cost": ["--json"],
     "review show": ["--json"],
     "qc show": ["--json"],
-    "lint": ["--format", "json"],
+    "lint": ["--json"],
     "keyframes": ["--json"],
 }
 """Each listing command and how it asks for JSON."""
@@ -224,6 +224,8 @@ def test_commands_read_well_at_80_columns_and_through_a_pipe(
         assert re.search(rf"^  {c['clip']} {c['name']}\s+", status, re.MULTILINE), status
     for step in st["checklist"]:
         assert re.search(rf"^  {step['label']}\s+{step['owner_role']}\s", status, re.MULTILINE)
+    listed = {u["name"]: (u["role"], u["deactivated_at"]) for u in data["user list json"]}
+    assert listed == {name: (role.value, None) for name, role in USERS.items()}
     users = ANSI.sub("", terminal["user list"])
     for name, role in (("ines", "owner"), ("gus", "growth-operator")):
         assert re.search(rf"^{name}\s+{role}\s+active$", users, re.MULTILINE), users

@@ -34,6 +34,7 @@ def lint(
     ],
     home: HomeOpt = Path("."),
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     provider: Annotated[
         str | None, typer.Option(help="Check clip durations against this provider's limits.")
     ] = None,
@@ -49,6 +50,8 @@ def lint(
 
     if output not in ("text", "json"):
         fail(InputError(f"--format must be text or json, not {output!r}"))
+    if as_json:
+        output = "json"
     store = open_store(home) if is_home(home) else None
     try:
         production = _lint_target(target, home, store)

@@ -299,6 +299,22 @@ def test_a_shortened_column_gets_back_what_a_dropped_one_frees() -> None:
     assert all(len(line) <= 30 for line in _render(columns, rows, 30)[:2])
 
 
+def test_prose_wraps_inside_its_column() -> None:
+    """A QC reason is read whole: at a narrow width it continues under itself, never cut and
+    never one word per line (the column keeps at least its ``wrap`` width)."""
+    columns = (Column("check"), Column("status"), Column("reason", wrap=30))
+    reason = "The take is 180x320; the target is 1280x720: upscaled 4.00x, it will look soft"
+    lines = _render(columns, [["resolution", "fail", reason], ["audio", "pass", "Sound."]], 60)
+    assert lines[0] == "check       status  reason"
+    assert lines[1].startswith("resolution  fail    The take is 180x320;")
+    body = lines[1:-1]
+    assert all(len(line) <= 60 for line in lines)
+    assert all(line.startswith(" " * 20) for line in body[1:]), "continued under the column"
+    assert " ".join(line[20:] for line in body) == reason
+    assert lines[-1] == "audio       pass    Sound."
+    assert all(len(line) <= 52 for line in _render(columns, [["resolution", "fail", reason]], 52))
+
+
 def test_the_schema_head_is_read_as_alembic_reads_it() -> None:
     """Every command opens its home without importing Alembic when the schema is at the head
     :func:`declared_head` reads from the scripts (the CLI runs above check the import)."""

@@ -70,6 +70,9 @@ class Column:
     """0: never cut; otherwise its cells may be cut to this many columns, ending in ``…``."""
     path: bool = False
     """Holds paths: never cut, and printed whole even in the ``key: value`` layout."""
+    wrap: int = 0
+    """0: one line per cell; otherwise prose whose cells wrap between words inside the column,
+    which may narrow to this many columns (a QC reason, a step's detail): read whole, not cut."""
 
 
 def _cut(text: str, width: int) -> str:
@@ -84,8 +87,9 @@ def _cut(text: str, width: int) -> str:
 def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int] | None:
     """The width of each column (0: left out) so a table fits ``width``; ``None`` if none does.
 
-    The fewest columns are dropped (lowest value first) such that cutting the shortenable ones,
-    no shorter than their floor, makes the rest fit; what is left over goes back to the cut.
+    The fewest columns are dropped (lowest value first) such that narrowing the shortenable and
+    wrapping ones, no narrower than their floor, makes the rest fit; what is left over goes back
+    to the narrowed.
     """
     natural = [
         max([cell_len(col.header), *(cell_len(row[i]) for row in rows)])
@@ -97,16 +101,28 @@ def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -
         shown = [i for i, w in enumerate(widths) if w]
         over = sum(widths) + len(GAP) * (len(shown) - 1) - width
         for i in sorted(shown, key=lambda i: -widths[i]):
-            floor = max(columns[i].shorten, cell_len(columns[i].header))
+            least = columns[i].shorten or columns[i].wrap
+            floor = max(least, cell_len(columns[i].header))
             if over <= 0:
                 break
-            if columns[i].shorten and widths[i] > floor:
+            if least and widths[i] > floor:
                 cut = min(over, widths[i] - floor)
                 widths[i] -= cut
                 over -= cut
         if over <= 0:
             return widths
     return None
+
+
+def _cell(column: Column, text: str, width: int) -> list[str]:
+    """The lines of one cell ``width`` columns wide: wrapped prose, else one (cut) line."""
+    if column.wrap and cell_len(text) > width:
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    return [_cut(text, width)]
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cell_len(text))
 
 
 def print_table(
@@ -118,9 +134,9 @@ def print_table(
 ) -> None:
     """Print ``rows`` (plain text, no Rich markup) under ``columns``, fitted to the console.
 
-    Columns are left-aligned and two spaces apart. When they do not fit even with the low-value
-    columns cut and dropped, each row is printed as ``key: value`` lines instead (see
-    :func:`print_records`).
+    Columns are left-aligned and two spaces apart; a ``wrap`` column's prose continues on the
+    next lines inside its column. When the columns do not fit even with the low-value ones cut
+    and dropped, each row is printed as ``key: value`` lines instead (see :func:`print_records`).
     """
     width = console.width - cell_len(indent)
     widths = _fit(columns, rows, width)
@@ -130,9 +146,15 @@ def print_table(
     shown = [i for i, w in enumerate(widths) if w]
     style = "bold" if console.is_terminal else ""
     for n, row in enumerate([[c.header for c in columns], *rows]):
-        cells = [_cut(row[i], widths[i]).ljust(widths[i]) for i in shown]
-        line = indent + GAP.join(cells).rstrip()
-        console.print(Text(line, style=style if n == 0 else ""), soft_wrap=True, highlight=False)
+        cells = [_cell(columns[i], row[i], widths[i]) for i in shown]
+        for k in range(max(len(c) for c in cells)):
+            parts = [
+                _pad(c[k] if k < len(c) else "", widths[i])
+                for c, i in zip(cells, shown, strict=True)
+            ]
+            line = indent + GAP.join(parts).rstrip()
+            shown_line = Text(line, style=style if n == 0 else "")
+            console.print(shown_line, soft_wrap=True, highlight=False)
     hidden = [columns[i].header for i, w in enumerate(widths) if not w]
     if hidden:
         print_prose(

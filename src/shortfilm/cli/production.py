@@ -264,7 +264,7 @@ _STEP_COLUMNS = (
     Column("review check", drop=2),
     Column("state"),
     Column("waiting for"),
-    Column("detail", shorten=24, drop=1),
+    Column("detail", wrap=24, drop=1),
 )
 
 

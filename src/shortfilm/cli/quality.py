@@ -165,7 +165,7 @@ def _print_qc(report: Any) -> None:
         out.print(f"[bold red]QC could not run:[/] {escape(report.error)}", highlight=False)
         return
     rows = [[c.name, str(c.status), c.reason] for c in report.checks]
-    print_table((Column("check"), Column("status"), Column("reason", shorten=30)), rows)
+    print_table((Column("check"), Column("status"), Column("reason", wrap=30)), rows)
     counts = {k: sum(1 for c in report.checks if str(c.status) == k) for k in _STATUS_STYLE}
     out.print(
         f"overall: [{_STATUS_STYLE.get(report.status, '')}]{report.status}[/] "

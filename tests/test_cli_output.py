@@ -198,7 +198,7 @@ def test_commands_read_well_at_80_columns_and_through_a_pipe(
     assert piped.pop("imported").split() == ["False"], "status and the rest imported Alembic"
     data = {name: json.loads(text) for name, text in piped.items() if name.endswith(" json")}
     assert set(data) == {f"{name} json" for name in JSON_COMMANDS}
-    paths = _paths(data)
+    paths = [*_paths(data), str(path.parent / "cut.otio")]  # and the timeline written
 
     # a pipe: plain text, no ANSI codes, laid out for PIPE_WIDTH columns, not squeezed to 80
     for name, text in piped.items():

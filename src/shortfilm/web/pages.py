@@ -22,7 +22,7 @@ from shortfilm.store.read_model import pages
 from shortfilm.store.repo import Store
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
-from shortfilm.web.rendering import PageCache, personal, render, templates
+from shortfilm.web.rendering import PageCache, personal, render, role_context, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +47,7 @@ async def cached_page(
         env = templates(request)
 
         def draw() -> str:
-            return env.get_template(template).render(role=who.actor.role.value, **build())
+            return env.get_template(template).render(**role_context(who.actor.role), **build())
 
         page = await run_in_threadpool(cache.get_or_render, full_key, draw)
     return HTMLResponse(personal(page, who))

@@ -24,6 +24,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from shortfilm.domain.people import Role
+from shortfilm.domain.permissions import abilities, who_may
 from shortfilm.web.auth import Viewer
 
 _NONCE = secrets.token_hex(16)
@@ -60,7 +62,15 @@ def make_templates() -> Environment:
     env.filters["when"] = _when
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
+    env.globals["who_may"] = who_may()
     return env
+
+
+def role_context(role: Role) -> dict[str, Any]:
+    """What every page knows of its viewer's role: its name, and ``can``, the actions of the
+    permission table it may take (a page offers only those forms, and says who may do the
+    others). The page cache is keyed by role, so this is rendered once per role."""
+    return {"role": role.value, "can": abilities(role)}
 
 
 class PageCache:
@@ -101,5 +111,5 @@ def personal(page: str, viewer: Viewer) -> str:
 
 def render(env: Environment, template: str, viewer: Viewer, **context: Any) -> str:
     """Render a page for ``viewer`` without the cache (pages that are cheap or per-person)."""
-    html = env.get_template(template).render(role=viewer.actor.role.value, **context)
+    html = env.get_template(template).render(**role_context(viewer.actor.role), **context)
     return personal(html, viewer)

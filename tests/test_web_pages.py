@@ -1,0 +1,108 @@
+"""What the web pages show and offer, as HTML: forms by role, the refusal page, confirmations
+after a decision, the productions' cards, board briefs and their differences, prompt versions,
+comment markers and the edit's timeline.
+
+Each test gets its own copy of the web tests' production (:mod:`web_home`) once on SQLite and
+once on PostgreSQL; the browser test (:mod:`test_web_browser`) looks at the same pages in
+Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from web_home import PASSWORD, SLUG
+
+from shortfilm.store.repo import Store
+from shortfilm.web.app import create_app
+from shortfilm.web.settings import Settings
+
+pytestmark = pytest.mark.media
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+@pytest.fixture
+def app(web_store: Store) -> Iterator[FastAPI]:
+    made = create_app(web_store, Settings(max_upload_bytes=2_000_000))
+    yield made
+    made.state.qc_queue.close()
+
+
+class Browser:
+    """A test client logged in as one user, asking for HTML as a browser does."""
+
+    def __init__(self, app: FastAPI, name: str) -> None:
+        self.client = TestClient(app, follow_redirects=False, headers=HTML)
+        login = self.client.post("/login", data={"name": name, "password": PASSWORD})
+        assert login.status_code == 303, login.text
+        self.csrf = self.client.get("/api/me").json()["csrf_token"]
+
+    def page(self, path: str) -> str:
+        got = self.client.get(path)
+        assert got.status_code == 200, (path, got.status_code, got.text[:300])
+        text: str = got.text
+        return text
+
+    def post(self, path: str, data: dict[str, str], referer: str = "") -> object:
+        headers = {"referer": referer} if referer else {}
+        return self.client.post(path, data={"csrf_token": self.csrf, **data}, headers=headers)
+
+
+def forms(html: str, action: str) -> int:
+    return len(re.findall(rf'<form method="post" action="[^"]*{re.escape(action)}"', html))
+
+
+# -- forms by role --------------------------------------------------------------------------------
+
+
+def test_each_role_is_offered_only_the_forms_it_may_use(app: FastAPI) -> None:
+    owner, editor, writer = Browser(app, "ines"), Browser(app, "mara"), Browser(app, "wren")
+    edit = {who: b.page(f"/p/{SLUG}/edit") for who, b in (("owner", owner), ("editor", editor))}
+    assert forms(edit["owner"], "/publish") == 1
+    assert 'value="approve"' in edit["owner"]
+    # the editor may object to a render but not approve it, and may not publish
+    assert forms(edit["editor"], "/publish") == 0
+    render_forms = re.findall(r'<form[^>]*data-kind="render".*?</form>', edit["editor"], re.S)
+    assert render_forms and all('value="approve"' not in f for f in render_forms)
+    assert all('value="request-changes"' in f for f in render_forms)
+    assert "Only owner may approve the final." in edit["editor"]
+    assert "Only growth-operator, owner may publish." in edit["editor"]
+    # a writer decides boards, not takes
+    clip = writer.page(f"/p/{SLUG}/clips/1")
+    assert forms(clip, "/select") == 0 and 'data-kind="take"' not in clip
+    assert forms(clip, "/takes") == 0
+    assert "Only ai-operator, editor, owner may select or decide on a take." in clip
+    assert forms(clip, "/comments") == 2  # everyone comments
+    assert 'data-kind="board"' in writer.page(f"/p/{SLUG}/board")
+    owner_clip = owner.page(f"/p/{SLUG}/clips/1")
+    assert forms(owner_clip, "/select") == 1 and owner_clip.count('data-kind="take"') == 2
+    assert forms(owner.page(f"/p/{SLUG}"), "/overrides") == 1
+    assert forms(editor.page(f"/p/{SLUG}"), "/overrides") == 0
+
+
+def test_a_refusal_says_what_why_who_can_and_links_back(app: FastAPI) -> None:
+    editor = Browser(app, "mara")
+    back = f"http://testserver/p/{SLUG}/edit"
+    refused = editor.post(f"/p/{SLUG}/publish", {"back": f"/p/{SLUG}/edit"}, referer=back)
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    page = refused.text  # type: ignore[attr-defined]
+    assert "<h1>Not allowed: publish</h1>" in page
+    assert "your role, editor, does not include it" in page
+    assert "growth-operator, owner" in page
+    people = re.search(r'<span class="people">(.*?)</span>', page)
+    assert people and people[1] == "gus (growth-operator), ines (owner)"
+    assert f'href="/p/{SLUG}/edit"' in page
+    # a link back never leaves the site
+    elsewhere = editor.post(f"/p/{SLUG}/publish", {}, referer="https://evil.example/p/x")
+    assert elsewhere.status_code == 403  # type: ignore[attr-defined]
+    assert 'class="back" href="/"' in elsewhere.text  # type: ignore[attr-defined]
+    # the JSON API keeps its plain answer
+    api = editor.client.post(
+        f"/api/productions/{SLUG}/publish", json={}, headers={"x-csrf-token": editor.csrf}
+    )
+    assert api.status_code == 403 and "may not publish" in api.json()["detail"]

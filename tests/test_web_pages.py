@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from web_home import PASSWORD, SLUG
 
+from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
@@ -106,3 +107,46 @@ def test_a_refusal_says_what_why_who_can_and_links_back(app: FastAPI) -> None:
         f"/api/productions/{SLUG}/publish", json={}, headers={"x-csrf-token": editor.csrf}
     )
     assert api.status_code == 403 and "may not publish" in api.json()["detail"]
+
+
+# -- confirmations --------------------------------------------------------------------------------
+
+
+def _take_ids(app: FastAPI, position: int) -> list[int]:
+    store: Store = app.state.store
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        clip = next(c for c in repo.clips(s, prod.id) if c.position == position)
+        return [t.id for t in repo.takes(s, clip.id)]
+
+
+def test_every_decision_is_confirmed_once_on_the_page_it_came_from(app: FastAPI) -> None:
+    ari, other = Browser(app, "ari"), Browser(app, "mara")
+    back = f"/p/{SLUG}/clips/1"
+    take_1, take_2 = _take_ids(app, 1)
+    posts = [
+        (
+            f"/p/{SLUG}/reviews",
+            {"kind": "take", "subject_id": str(take_2), "decision": "request-changes"}
+            | {"changes": "hold the end frame", "revision": "0"},
+            "Recorded: you asked for changes to clip-01/take-002.",
+        ),
+        (f"/p/{SLUG}/clips/1/select", {"take": "2"}, "Selected take-002 for clip-01."),
+        (
+            f"/p/{SLUG}/comments",
+            {"kind": "take", "subject_id": str(take_1), "body": "late cut", "at_s": "4.5"},
+            "Comment added at 00:04.5.",
+        ),
+    ]
+    for path, data, confirmation in posts:
+        posted = ari.post(path, data | {"back": back})
+        assert posted.status_code == 303, (path, posted.text)  # type: ignore[attr-defined]
+        assert posted.headers["location"] == back  # type: ignore[attr-defined]
+        page = ari.page(back)
+        assert f'<p class="flash" role="status">{confirmation}</p>' in page, path
+        assert 'class="flash"' not in ari.page(back)  # shown once
+        assert 'class="flash"' not in other.page(back)  # and only to who did it
+    # a confirmation is text, whatever the cookie says
+    ari.client.cookies.set("shortfilm_flash", "%3Cscript%3Ex%3C%2Fscript%3E")
+    assert "&lt;script&gt;x&lt;/script&gt;" in ari.page("/")

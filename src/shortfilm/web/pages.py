@@ -22,6 +22,7 @@ from shortfilm.store.read_model import pages
 from shortfilm.store.repo import Store
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
+from shortfilm.web.flash import flash_html, shown
 from shortfilm.web.rendering import PageCache, personal, render, role_context, templates
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,7 @@ async def cached_page(
             return env.get_template(template).render(**role_context(who.actor.role), **build())
 
         page = await run_in_threadpool(cache.get_or_render, full_key, draw)
-    return HTMLResponse(personal(page, who))
+    return shown(request, HTMLResponse(personal(page, who, flash_html(request))))
 
 
 # -- pages --------------------------------------------------------------------------------------
@@ -60,7 +61,10 @@ async def cached_page(
 def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
     with store.session() as s:
         rows = overviews.productions(s)
-    return HTMLResponse(render(templates(request), "productions.html", who, productions=rows))
+    html = render(
+        templates(request), "productions.html", who, flash_html(request), productions=rows
+    )
+    return shown(request, HTMLResponse(html))
 
 
 @router.get("/p/{slug}")

@@ -31,6 +31,7 @@ from shortfilm.web.auth import Viewer
 _NONCE = secrets.token_hex(16)
 CSRF_PLACEHOLDER = f"__shortfilm_csrf_{_NONCE}__"
 NAME_PLACEHOLDER = f"__shortfilm_viewer_{_NONCE}__"
+FLASH_PLACEHOLDER = f"__shortfilm_flash_{_NONCE}__"
 CACHE_SIZE = 256
 
 
@@ -62,6 +63,7 @@ def make_templates() -> Environment:
     env.filters["when"] = _when
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
+    env.globals["flash_slot"] = FLASH_PLACEHOLDER
     env.globals["who_may"] = who_may()
     return env
 
@@ -102,14 +104,17 @@ class PageCache:
         return page
 
 
-def personal(page: str, viewer: Viewer) -> str:
-    """A rendered page with the viewer's CSRF token and name in place of the placeholders."""
-    return page.replace(CSRF_PLACEHOLDER, viewer.csrf).replace(
-        NAME_PLACEHOLDER, escape(viewer.actor.name)
+def personal(page: str, viewer: Viewer, flash: str = "") -> str:
+    """A rendered page with the viewer's CSRF token, name and confirmation (already HTML, see
+    :mod:`shortfilm.web.flash`) in place of the placeholders."""
+    return (
+        page.replace(CSRF_PLACEHOLDER, viewer.csrf)
+        .replace(NAME_PLACEHOLDER, escape(viewer.actor.name))
+        .replace(FLASH_PLACEHOLDER, flash)
     )
 
 
-def render(env: Environment, template: str, viewer: Viewer, **context: Any) -> str:
+def render(env: Environment, template: str, viewer: Viewer, flash: str = "", **context: Any) -> str:
     """Render a page for ``viewer`` without the cache (pages that are cheap or per-person)."""
     html = env.get_template(template).render(**role_context(viewer.actor.role), **context)
-    return personal(html, viewer)
+    return personal(html, viewer, flash)

@@ -246,7 +246,7 @@ def test_every_page_fits_a_phone_and_a_desktop(server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     pages: dict[str, tuple[str, list[str]]] = {
-        "productions": ("/", ["main a[href^='/p/']"]),
+        "productions": ("/", [".production-card .still img", ".production-card .waiting"]),
         "dashboard": (f"/p/{SLUG}", ["#checklist", "form[action$='/overrides'] button"]),
         "board": (f"/p/{SLUG}/board", ["#board-v1", "form.review-form button[type=submit]"]),
         "review": (f"/p/{SLUG}/review", ["table.overview a.tile"]),

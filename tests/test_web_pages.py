@@ -150,3 +150,26 @@ def test_every_decision_is_confirmed_once_on_the_page_it_came_from(app: FastAPI)
     # a confirmation is text, whatever the cookie says
     ari.client.cookies.set("shortfilm_flash", "%3Cscript%3Ex%3C%2Fscript%3E")
     assert "&lt;script&gt;x&lt;/script&gt;" in ari.page("/")
+
+
+# -- the productions' cards -----------------------------------------------------------------------
+
+
+def test_each_production_card_shows_its_state_a_still_and_who_is_waiting(app: FastAPI) -> None:
+    mara = Browser(app, "mara")
+    page = mara.page("/")
+    card = re.search(r'<article class="card production-card".*?</article>', page, re.S)
+    assert card, page
+    steps = mara.client.get(f"/api/productions/{SLUG}").json()["checklist"]
+    current = next(step for step in steps if step["state"] != "done")
+    assert f'data-state="{current["state"]}"' in card[0]
+    assert f"{current['label']}: {current['state']}" in card[0]
+    for step in steps:  # every waiting step, with the roles it waits for
+        if step["waiting_for"] and step["state"] != "done":
+            assert f"<strong>{step['label']}</strong>" in card[0]
+    assert '<span class="role mine">editor</span>' in card[0]  # what waits for the viewer
+    still = re.search(r'<img src="/media/([0-9a-f]{64})"', card[0])
+    assert still, card[0]
+    got = mara.client.get(f"/media/{still[1]}")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("image/")
+    assert got.content[:3] == b"\xff\xd8\xff" or got.content[:8] == b"\x89PNG\r\n\x1a\n"

@@ -27,6 +27,24 @@ class ProductionSummary:
 
 
 @dataclass(frozen=True)
+class ProductionCard:
+    """A production as the productions page shows it: where it stands, a picture of it and
+    what waits for whom."""
+
+    summary: ProductionSummary
+    state: str
+    """The first checklist step not done and its state (``Clip generation: waiting-review``),
+    or ``done`` when every step is."""
+    state_key: str
+    """That step's :class:`~shortfilm.domain.checklist.StepState` value (``done`` when all are)."""
+    thumb_sha256: str | None
+    """A still of the film that the store holds (a render's cover, a chosen keyframe, the
+    board image or a reference), ``None`` before there is any."""
+    waiting: tuple[ChecklistStep, ...]
+    """The steps that wait for someone, in checklist order."""
+
+
+@dataclass(frozen=True)
 class ReviewView:
     id: int
     decision: str

@@ -19,6 +19,7 @@ from shortfilm.domain.review import Checkpoint
 from shortfilm.domain.rubric import CRITERIA
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
+from shortfilm.store.read_model.cards import production_cards
 from shortfilm.store.repo import Store
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
@@ -60,10 +61,8 @@ async def cached_page(
 @router.get("/")
 def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
     with store.session() as s:
-        rows = overviews.productions(s)
-    html = render(
-        templates(request), "productions.html", who, flash_html(request), productions=rows
-    )
+        rows = production_cards(s)
+    html = render(templates(request), "productions.html", who, flash_html(request), cards=rows)
     return shown(request, HTMLResponse(html))
 
 

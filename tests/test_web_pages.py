@@ -9,6 +9,8 @@ Chromium.
 
 from __future__ import annotations
 
+import copy
+import html
 import re
 from collections.abc import Iterator
 
@@ -19,6 +21,7 @@ from web_home import PASSWORD, SLUG
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
+from shortfilm.store.tables import BoardRow
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
 
@@ -173,3 +176,49 @@ def test_each_production_card_shows_its_state_a_still_and_who_is_waiting(app: Fa
     got = mara.client.get(f"/media/{still[1]}")
     assert got.status_code == 200 and got.headers["content-type"].startswith("image/")
     assert got.content[:3] == b"\xff\xd8\xff" or got.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- board versions -------------------------------------------------------------------------------
+
+
+def test_board_versions_show_their_brief_what_changed_and_which_are_superseded(
+    app: FastAPI,
+) -> None:
+    store: Store = app.state.store
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        v1 = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+        assert v1 is not None
+        blocks = copy.deepcopy(v1.blocks)
+        old_world = blocks["world"]
+        blocks["world"] = old_world + " Rain, for once."
+        for version in (2, 3):  # v3 states what v2 does: v2 is superseded, never reviewed
+            s.add(
+                BoardRow(
+                    production_id=prod.id,
+                    version=version,
+                    blocks=blocks,
+                    references=v1.references[1:],
+                    content_hash=f"{version}" * 64,
+                    created_by="vic",
+                )
+            )
+        gone = v1.references[0]["label"]
+    page = Browser(app, "wren").page(f"/p/{SLUG}/board")
+    cards = dict(
+        re.findall(
+            r'<article class="card version[^"]*" id="board-v(\d)">(.*?)</article>', page, re.S
+        )
+    )
+    v3, v2, v1_card = cards["3"], cards["2"], cards["1"]
+    assert "What changed since v2" in v3 and "Nothing in the brief or its images." in v3
+    assert 'data-kind="board"' in v3 and "<dt>world</dt>" in v3  # the latest is decided on
+    assert "What changed since v1" in v2
+    assert f"<del>{html.escape(old_world)}</del> <ins>{html.escape(blocks['world'])}</ins>" in v2
+    assert f"<strong>image · {gone}</strong>" in v2 and "badge removed" in v2
+    assert '<span class="badge superseded">superseded by v3</span>' in v2
+    assert "unreviewed" not in v2 and 'data-kind="board"' not in v2
+    assert "superseded by v3" in v1_card
+    assert 'standing: <span class="badge approved">approved</span>' in v1_card
+    assert 'data-kind="board"' not in v1_card

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shortfilm.domain.board_brief import BriefChange, BriefLine
 from shortfilm.domain.checklist import ChecklistStep
 from shortfilm.domain.review import Standing, standing
 from shortfilm.domain.rubric import CRITERIA, Criterion
@@ -107,6 +108,13 @@ class BoardVersion:
     image_sha256: str | None
     references: tuple[Reference, ...]
     reviewed: Reviewed
+    brief: tuple[BriefLine, ...] = ()
+    """What this version states (:func:`~shortfilm.domain.board_brief.brief_lines`)."""
+    changes: tuple[BriefChange, ...] = ()
+    """What it states differently from the version before it (none for v1)."""
+    superseded_by: int | None = None
+    """The latest version's number when this one is not the latest: a decision on it no
+    longer counts for the board checkpoint."""
 
 
 @dataclass(frozen=True)

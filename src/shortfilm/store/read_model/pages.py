@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.board import BOARD_IMAGE_KEY
+from shortfilm.domain.board_brief import brief_diff, brief_lines
 from shortfilm.domain.page_views import (
     BoardPage,
     BoardVersion,
@@ -53,14 +54,16 @@ def board_page(s: Session, slug: str) -> BoardPage:
         )
     )
     reviewed = _reviewed(s, prod.id, SubjectKind.BOARD, (b.id for b in rows))
+    briefs = [brief_lines(b.blocks, b.references) for b in rows]
     versions = []
-    for b in rows:
+    for n, b in enumerate(rows):
         image = b.blocks.get(BOARD_IMAGE_KEY)
         refs = tuple(
             Reference(str(r.get("label", "")), str(r.get("role", "")), str(r["sha256"]))
             for r in b.references
             if isinstance(r, dict) and r.get("sha256")
         )
+        before = briefs[n + 1] if n + 1 < len(rows) else None  # newest first: next is older
         versions.append(
             BoardVersion(
                 b.id,
@@ -71,6 +74,9 @@ def board_page(s: Session, slug: str) -> BoardPage:
                 str(image["sha256"]) if isinstance(image, dict) and image.get("sha256") else None,
                 refs,
                 reviewed[b.id],
+                brief=briefs[n],
+                changes=brief_diff(before, briefs[n]) if before is not None else (),
+                superseded_by=rows[0].version if n > 0 else None,
             )
         )
     uploads = s.execute(

@@ -21,7 +21,7 @@ from web_home import PASSWORD, SLUG
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow
+from shortfilm.store.tables import BoardRow, PromptRow
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
 
@@ -222,3 +222,35 @@ def test_board_versions_show_their_brief_what_changed_and_which_are_superseded(
     assert "superseded by v3" in v1_card
     assert 'standing: <span class="badge approved">approved</span>' in v1_card
     assert 'data-kind="board"' not in v1_card
+
+
+# -- prompt versions ------------------------------------------------------------------------------
+
+
+def test_each_take_names_its_prompt_version_and_an_older_one_says_so(app: FastAPI) -> None:
+    store: Store = app.state.store
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        clip = next(c for c in repo.clips(s, prod.id) if c.position == 1)
+        made_from = {t.number: t.prompt_id for t in repo.takes(s, clip.id)}
+        v1 = s.get(PromptRow, made_from[1])
+        assert v1 is not None
+        s.add(
+            PromptRow(
+                clip_id=clip.id,
+                version=v1.version + 1,
+                sections=v1.sections,
+                text=v1.text + "\nHold the last frame a beat longer.",
+                content_hash="1" * 64,
+            )
+        )
+        newest = v1.version + 1
+    page = Browser(app, "ari").page(f"/p/{SLUG}/clips/1")
+    assert f"<summary>Prompt v{newest} " in page and "Hold the last frame a beat longer." in page
+    for number in made_from:
+        take = re.search(rf'<article[^>]*id="take-{number}".*?</article>', page, re.S)
+        assert take, number
+        assert f'data-prompt-version="{v1.version}">prompt v{v1.version}</span>' in take[0]
+        assert f"an older prompt: the latest is v{newest}" in take[0]
+        assert "badge prompt older" in take[0]

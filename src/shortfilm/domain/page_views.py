@@ -151,6 +151,8 @@ class TakeView:
     keyframes: tuple[KeyframeView, ...]
     reviewed: Reviewed
     selected: bool
+    prompt_version: int | None = None
+    """The version of the clip's prompt this take was generated from (or imported against)."""
 
     @property
     def name(self) -> str:
@@ -173,6 +175,8 @@ class ClipPage:
     clip_count: int
     stale: str = ""
     """Why the selected take is stale and the command that brings it up to date, if it is."""
+    prompt_version: int = 0
+    """The version of :attr:`prompt`, the clip's latest (0 before it has one)."""
 
     @property
     def label(self) -> str:

@@ -95,12 +95,13 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
     if clip is None:
         raise NotFound(f"{slug} has no clip {position}")
     clip_count = s.scalar(select(func.count()).where(ClipRow.production_id == prod.id)) or 0
-    prompt = s.scalars(
-        select(PromptRow.text)
+    prompts = s.execute(
+        select(PromptRow.id, PromptRow.version, PromptRow.text)
         .where(PromptRow.clip_id == clip.id)
         .order_by(PromptRow.version.desc())
-        .limit(1)
-    ).first()
+    ).all()
+    prompt_versions = {pid: version for pid, version, _ in prompts}
+    prompt = prompts[0].text if prompts else None
     takes = list(
         s.scalars(select(TakeRow).where(TakeRow.clip_id == clip.id).order_by(TakeRow.number))
     )
@@ -135,6 +136,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
             tuple(frames[t.id][:6]),
             reviewed[t.id],
             t.id == clip.selected_take_id,
+            prompt_versions.get(t.prompt_id),
         )
         for t in takes
     )
@@ -152,6 +154,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
         views,
         int(clip_count),
         str(why) if why is not None else "",
+        prompts[0].version if prompts else 0,
     )
 
 

@@ -175,6 +175,21 @@ def test_review_a_clip_in_the_browser(server: str, tmp_path: Path) -> None:
             )
             shots(page, "comment-at-4s")
 
+            # its marker sits at 4 s of the 12.5 s timeline and seeks there on click
+            mark = page.locator("#take-2 .marks .mark[data-at='4.0']")
+            expect(mark).to_be_visible()
+            bar = page.locator("#take-2 .marks").bounding_box()
+            spot = mark.bounding_box()
+            assert bar and spot
+            duration = page.locator("#take-2 video").evaluate("v => v.duration")
+            expected = bar["x"] + bar["width"] * 4 / duration
+            assert abs(spot["x"] + spot["width"] / 2 - expected) < 3, (spot, bar, duration)
+            page.locator("#take-2 video").evaluate("v => { v.currentTime = 10; v.pause(); }")
+            mark.click()
+            page.wait_for_function(
+                "() => Math.abs(document.querySelector('#take-2 video').currentTime - 4) < 0.6"
+            )
+
             # one click selects take 2
             page.locator("#take-2 .select-take button").click()
             page.wait_for_load_state()

@@ -254,3 +254,21 @@ def test_each_take_names_its_prompt_version_and_an_older_one_says_so(app: FastAP
         assert f'data-prompt-version="{v1.version}">prompt v{v1.version}</span>' in take[0]
         assert f"an older prompt: the latest is v{newest}" in take[0]
         assert "badge prompt older" in take[0]
+
+
+# -- comment markers ------------------------------------------------------------------------------
+
+
+def test_timed_comments_are_marked_on_their_players_timeline(app: FastAPI) -> None:
+    ari = Browser(app, "ari")
+    take_1, take_2 = _take_ids(app, 1)
+    for at, body in (("2.5", "too dark"), ("", "on the whole take"), ("9", "late cut")):
+        data = {"kind": "take", "subject_id": str(take_2), "body": body, "at_s": at}
+        assert ari.post(f"/p/{SLUG}/comments", data).status_code == 303  # type: ignore[attr-defined]
+    page = ari.page(f"/p/{SLUG}/clips/1")
+    bar = re.search(rf'<div class="marks" data-player="player-{take_2}".*?</div>', page, re.S)
+    assert bar, page
+    marks = re.findall(r'<button type="button" class="seek mark" data-at="([\d.]+)"', bar[0])
+    assert marks == ["2.5", "9.0"]  # the comment without a time has no marker
+    assert "00:09.0 ari: late cut" in bar[0]
+    assert f'<div class="marks" data-player="player-{take_1}"' not in page  # none timed on it

@@ -269,7 +269,10 @@ def test_every_page_fits_a_phone_and_a_desktop(server: str) -> None:
             f"/p/{SLUG}/clips/1",
             ["#take-1 video", "#take-1 .comment-form button[type=submit]", ".select-take button"],
         ),
-        "edit": (f"/p/{SLUG}/edit", ["video.player", "form[action$='/publish'] button"]),
+        "edit": (
+            f"/p/{SLUG}/edit",
+            ["#timeline-v1 svg", "video.player", "form[action$='/publish'] button"],
+        ),
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

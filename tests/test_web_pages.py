@@ -13,6 +13,7 @@ import copy
 import html
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 
 import pytest
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ from web_home import PASSWORD, SLUG
 
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import BoardRow, PromptRow
+from shortfilm.store.tables import BoardRow, EditRow, PromptRow
 from shortfilm.web.app import create_app
 from shortfilm.web.settings import Settings
 
@@ -272,3 +273,56 @@ def test_timed_comments_are_marked_on_their_players_timeline(app: FastAPI) -> No
     assert marks == ["2.5", "9.0"]  # the comment without a time has no marker
     assert "00:09.0 ari: late cut" in bar[0]
     assert f'<div class="marks" data-player="player-{take_1}"' not in page  # none timed on it
+
+
+# -- the edit's timeline --------------------------------------------------------------------------
+
+
+def test_the_edit_page_draws_the_timeline_read_only(app: FastAPI) -> None:
+    store: Store = app.state.store
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        stored = repo.latest(s, EditRow, EditRow.production_id, prod.id)
+        assert stored is not None
+        data = stored.timeline
+    rate = float(Fraction(data["rate"]))
+    page = Browser(app, "wren").page(f"/p/{SLUG}/edit")
+    timeline = re.search(
+        r'<details class="timeline" id="timeline-v1" open>.*?</details>', page, re.S
+    )
+    assert timeline, page
+    assert "<form" not in timeline[0]  # read-only
+    rows = re.findall(
+        r'<tr class="piece-(\w+)"><td>(.*?)</td><td>([\d.]+)</td><td>([\d.]+)</td><td>(.*?)</td>',
+        timeline[0],
+    )
+    pictures = [r for r in rows if r[0] == "picture"]
+    joins = [r for r in rows if r[0] == "join"]
+    texts = [r for r in rows if r[0] == "text"]
+    title = next(t for t in data["texts"] if t["kind"] == "title_card")
+    assert pictures[0][1:4] == ("the title card", "0.00", f"{title['end'] / rate:.2f}")
+    assert [p[1] for p in pictures[1:]] == [f"clip-{seg['clip']:02d}" for seg in data["segments"]]
+    for seg, p in zip(data["segments"], pictures[1:], strict=True):
+        assert p[4].startswith(f"take-{seg['take']:03d}, {seg['in'] / rate:.2f}-")
+    # each join overlaps the picture before it by its frames: the next picture starts there
+    assert len(joins) == len(data["transitions"]) == len(pictures) - 1
+    for before, after, join, stored_join in zip(
+        pictures[:-1], pictures[1:], joins, data["transitions"], strict=True
+    ):
+        assert join[1] == stored_join["kind"]
+        start = float(before[3]) - stored_join["frames"] / rate
+        assert abs(float(after[2]) - start) < 0.011 and join[2] == after[2]
+    assert [t[4].split(" <small>")[0] for t in texts] == [
+        html.escape(t["text"]) for t in sorted(data["texts"], key=lambda t: (t["start"], t["end"]))
+    ]
+    # the strip draws the same pieces, placed in percent of the film
+    assert timeline[0].count(' data-name="') == len(pictures)
+    assert timeline[0].count('<rect class="join') == len(joins)
+    end = float(pictures[-1][3])
+    last = re.findall(
+        r'<g class="picture[^"]*" data-name="[^"]*">.*?'
+        r'<rect x="([\d.]+)%" y="16" width="([\d.]+)%"',
+        timeline[0],
+    )[-1]
+    assert abs(float(last[0]) + float(last[1]) - 100) < 0.01 and end > 0

@@ -16,6 +16,7 @@ from shortfilm.domain.checklist import ChecklistStep
 from shortfilm.domain.review import Standing, standing
 from shortfilm.domain.rubric import CRITERIA, Criterion
 from shortfilm.domain.staleness import Stale, Staleness
+from shortfilm.domain.timeline_view import TimelineView
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ class EditVersion:
     segments: int
     renders: tuple[RenderView, ...]
     reviewed: Reviewed
+    timeline: TimelineView | None = None
+    """The edit's timeline, drawn read-only (``None`` when its stored form is too old)."""
 
 
 @dataclass(frozen=True)

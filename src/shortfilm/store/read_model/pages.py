@@ -27,6 +27,7 @@ from shortfilm.domain.page_views import (
 )
 from shortfilm.domain.review import SubjectKind
 from shortfilm.domain.staleness import stale_take
+from shortfilm.domain.timeline_view import stored_timeline_view
 from shortfilm.errors import NotFound
 from shortfilm.store.read_model.checkpoints import clip_facts, production_snapshot
 from shortfilm.store.read_model.overview import production
@@ -204,6 +205,7 @@ def edit_page(s: Session, slug: str) -> EditPage:
                 len(segments) if isinstance(segments, list) else 0,
                 views,
                 edit_reviews[e.id],
+                stored_timeline_view(e.timeline),
             )
         )
     stale = production_snapshot(s, prod).stale

@@ -28,6 +28,7 @@ def test_the_brief_states_every_block_in_order_without_the_generated_image() -> 
     assert f"characters · {kestrel['name']} · outfit" in keys
     assert keys.count("negative") == len(board["negative"])
     assert not any(BOARD_IMAGE_KEY in key for key in keys)
+    assert all(line.text.strip() for line in lines)  # an empty field states nothing
     assert lines[-1].key == "image · Kestrel" and lines[-1].text == "character " + "cd" * 6
 
 

@@ -308,6 +308,54 @@ def test_every_page_fits_a_phone_and_a_desktop(server: str) -> None:
                         emoji = page.locator("li.comment", has_text="the sparks").first
                         assert _coloured_pixels(emoji.screenshot()) > 20, f"no emoji at {width}"
                 page.close()
+                _refusal(browser, server, width)
         finally:
             browser.close()
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(WIDTHS) * (len(pages) + 1)
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(WIDTHS) * (len(pages) + 2)
+
+
+SUBMIT_A_DECISION = """([csrf, take]) => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = location.pathname.replace(/\\/clips\\/.*/, '/reviews');
+    const fields = {csrf_token: csrf, kind: 'take', subject_id: take, decision: 'approve',
+                    back: location.pathname};
+    for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement('input');
+        input.type = 'hidden'; input.name = name; input.value = value;
+        form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    form.submit();
+}"""
+"""A decision the page does not offer the viewer, sent as a form would send it."""
+
+
+def _refusal(browser: Any, server: str, width: int) -> None:
+    """A growth-operator approving a take: the refusal page, with its link back, fits."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(f"{server}/login")
+        page.fill("input[name=name]", "gus")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        page.goto(f"{server}/p/{SLUG}/clips/1")
+        expect(page.locator("form.review-form")).to_have_count(0)  # not offered to gus
+        csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+        take = page.locator("#take-1 .comment-form input[name=subject_id]").get_attribute("value")
+        with page.expect_navigation() as sent:
+            page.evaluate(SUBMIT_A_DECISION, [csrf, take])
+        response = sent.value
+        assert response is not None and response.status == 403
+        expect(page.locator("h1")).to_have_text("Not allowed: decide on a take")
+        back = page.locator("a.back")
+        expect(back).to_be_visible()
+        _no_overflow(page, f"refusal@{width}")
+        _shoot(page, "refusal", width)
+        back.click()
+        page.wait_for_url(f"{server}/p/{SLUG}/clips/1")
+    finally:
+        page.close()

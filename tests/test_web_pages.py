@@ -289,7 +289,7 @@ def test_the_edit_page_draws_the_timeline_read_only(app: FastAPI) -> None:
     rate = float(Fraction(data["rate"]))
     page = Browser(app, "wren").page(f"/p/{SLUG}/edit")
     timeline = re.search(
-        r'<details class="timeline" id="timeline-v1" open>.*?</details>', page, re.S
+        r'<details class="timeline" id="timeline-v1" open>.*?</details>\s*</details>', page, re.S
     )
     assert timeline, page
     assert "<form" not in timeline[0]  # read-only
@@ -322,7 +322,7 @@ def test_the_edit_page_draws_the_timeline_read_only(app: FastAPI) -> None:
     end = float(pictures[-1][3])
     last = re.findall(
         r'<g class="picture[^"]*" data-name="[^"]*">.*?'
-        r'<rect x="([\d.]+)%" y="16" width="([\d.]+)%"',
+        r'<svg x="([\d.]+)%" y="16" width="([\d.]+)%"',
         timeline[0],
     )[-1]
     assert abs(float(last[0]) + float(last[1]) - 100) < 0.01 and end > 0

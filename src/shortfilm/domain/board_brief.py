@@ -54,7 +54,7 @@ def _lines(key: str, value: Any) -> Iterable[BriefLine]:
         for n, item in enumerate(value, 1):
             name = next((str(item[f]) for f in _NAMED if item.get(f)), f"#{n}")
             for field, inner in item.items():
-                if field not in _NAMED:
+                if field not in _NAMED and _text(inner):
                     yield BriefLine(f"{key} · {name} · {field}", _text(inner))
     elif isinstance(value, (list, tuple)):
         for item in value:

@@ -151,6 +151,14 @@ def test_every_decision_is_confirmed_once_on_the_page_it_came_from(app: FastAPI)
         assert f'<p class="flash" role="status">{confirmation}</p>' in page, path
         assert 'class="flash"' not in ari.page(back)  # shown once
         assert 'class="flash"' not in other.page(back)  # and only to who did it
+    # the owner's override, confirmed on the dashboard it came from
+    ines = Browser(app, "ines")
+    posted = ines.post(
+        f"/p/{SLUG}/overrides", {"gate": "clip", "reason": "festival cut", "back": f"/p/{SLUG}"}
+    )
+    assert posted.headers["location"] == f"/p/{SLUG}"  # type: ignore[attr-defined]
+    confirmed = "Overrode the clip checkpoint, with your reason."
+    assert f'<p class="flash" role="status">{confirmed}</p>' in ines.page(f"/p/{SLUG}")
     # a confirmation is text, whatever the cookie says
     ari.client.cookies.set("shortfilm_flash", "%3Cscript%3Ex%3C%2Fscript%3E")
     assert "&lt;script&gt;x&lt;/script&gt;" in ari.page("/")

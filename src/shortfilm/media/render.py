@@ -159,5 +159,5 @@ def render(
         height=info.height,
         loudness=loudness,
         timeline=list(tl.entries),
-        silent=tl.silent,
+        silent=tl.silent or loudness.digital_silence,
     )

@@ -338,7 +338,7 @@ def render_draft(plan: RenderPlan, preset: Preset, out: Path, workdir: Path) -> 
         height=info.height,
         loudness=loudness,
         timeline=list(tl.entries),
-        silent=tl.silent,
+        silent=tl.silent or loudness.digital_silence,
     )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.render import Render
 from shortfilm.store.repo import Tx
-from shortfilm.store.rows import from_row
 from shortfilm.store.tables import RenderRow
 
 
 def render_of(row: RenderRow) -> Render:
     """The domain render a ``renders`` row holds (review and publishing read it too)."""
-    return from_row(Render, row, checks=dict(row.checks or {}))
+    return mirror(Render, row, checks=dict(row.checks or {}))
 
 
 def render_for(tx: Tx, edit_id: int, preset: str) -> Render | None:

@@ -21,10 +21,10 @@ from shortfilm.domain.take import (
     TakeState,
     may_become,
 )
+from shortfilm.domain.mirror import mirror
 from shortfilm.errors import StoreError
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx, updated_rows
-from shortfilm.store.rows import from_row
 from shortfilm.store.tables import (
     BoardRow,
     ClipRow,
@@ -37,7 +37,7 @@ from shortfilm.store.tables import (
 
 
 def as_take(row: TakeRow) -> Take:
-    return from_row(
+    return mirror(
         Take,
         row,
         status=TakeState(row.status),

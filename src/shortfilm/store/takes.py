@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.take import (
     StoredAnalysis,
     Take,
@@ -21,7 +22,6 @@ from shortfilm.domain.take import (
     TakeState,
     may_become,
 )
-from shortfilm.domain.mirror import mirror
 from shortfilm.errors import StoreError
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx, updated_rows

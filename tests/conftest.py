@@ -22,6 +22,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+if os.environ.get("SHORTFILM_AUDIT_DATABASES"):
+    pytest_plugins = ["database_audit"]
+
+
 def require_services() -> bool:
     return os.environ.get("SHORTFILM_REQUIRE_SERVICES") == "1"
 

@@ -252,6 +252,53 @@ def test_a_heading_straight_before_bullets_is_title_and_logline(tmp_path: Path) 
     assert read.script == Script("Salt Road", ("Beat one.", "Beat two."))
 
 
+@pytest.mark.parametrize("first", ["Title: Salt Road", "Salt Road"])
+def test_a_title_line_is_the_title_not_the_logline(tmp_path: Path, first: str) -> None:
+    path = tmp_path / "script.txt"
+    path.write_text(f"{first}\n\nKestrel holds the villa.\n\nKestrel drops.\n\nThe robot falls.\n")
+
+    read = read_script_file(path)
+
+    assert read.title == "Salt Road"
+    assert read.script == Script("Kestrel holds the villa.", ("Kestrel drops.", "The robot falls."))
+
+
+def test_a_short_line_over_bullets_stays_the_logline(tmp_path: Path) -> None:
+    path = tmp_path / "script.md"
+    path.write_text("A boy loses his kite\n\n- Tomás runs.\n- The kite snags.\n")
+
+    read = read_script_file(path)
+
+    assert read.title is None
+    assert read.script == Script("A boy loses his kite", ("Tomás runs.", "The kite snags."))
+
+
+def test_screenplay_scenes_are_beats_and_dialogue_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "night.txt"
+    path.write_text(
+        "NIGHT SHIFT\n\nINT. WARD - NIGHT\n\nA monitor beeps.\n\nOLD MAN\nIs it morning?\n\n"
+        "Okafor draws the curtain.\n\nEXT. ROOF - DAWN\n\nOkafor drinks her coffee.\n"
+    )
+
+    read = read_script_file(path)
+
+    assert read.title == "NIGHT SHIFT"
+    assert read.script.beats == (
+        "In the ward at night, a monitor beeps. Okafor draws the curtain.",
+        "At the roof at dawn, Okafor drinks her coffee.",
+    )
+    assert read.beat_lines == (3, 12)  # the scene headings, where a writer looks
+    assert "morning" not in " ".join(read.script.beats)
+
+
+def test_a_one_paragraph_ad_is_its_own_logline_and_beat(tmp_path: Path) -> None:
+    path = tmp_path / "ad.txt"
+    text = "A commuter grinds beans. Steam rises. She steps out of the door."
+    path.write_text(text + "\n")
+
+    assert read_script(path) == Script(text, (text,))
+
+
 def test_a_production_spec_is_read_as_its_script(example: Production) -> None:
     from shortfilm.examples import example_dir
 
@@ -512,3 +559,17 @@ def test_drafted_clips_are_domain_clips(example: Production) -> None:
     clips = parse_reply(json.dumps(_canned_plan(example)))
 
     assert all(isinstance(c, ClipPlan) for c in clips)
+
+
+def test_a_script_that_names_no_one_gets_plain_jobs_not_junk(tmp_path: Path) -> None:
+    path = tmp_path / "bare.md"
+    path.write_text("#\n\nrain falls.\n\nNothing moves.\n\nSHE WAITS AT THE DOOR.\n")
+
+    result = plan_script(path, 30)
+
+    assert result.yaml_text.startswith('# Clip plan for "rain falls" (bare.md)')  # no "#" title
+    assert [c.job for c in result.clips] == [
+        "Establish the scene: Nothing moves.",
+        "Close the moment: SHE WAITS AT THE DOOR.",
+    ]
+    assert {s.subject for c in result.clips for s in c.shots} == {"the scene"}

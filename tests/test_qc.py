@@ -11,6 +11,7 @@ of three moments whose sound rule wants sound, opening on the villa.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -435,6 +436,14 @@ def test_an_imported_take_keeps_its_report_and_keyframe_candidates(
     assert data["take"] == 1 and data["provider"] == "external" and data["status"] == "fail"
     assert len(data["keyframe_candidates"]) == len(thumbs)
     assert all(Path(c["path"]).is_file() for c in data["keyframe_candidates"])
+    # the home copied elsewhere (a team moving its folder): the thumbnails are found in the copy
+    moved = home.parent / "moved-home"
+    shutil.copytree(home, moved, symlinks=True)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SHORTFILM_HOME", str(moved))
+        there = CliRunner().invoke(app, ["qc", "show", SLUG, "1", "--take", "1", "--json"])
+    paths = [Path(c["path"]) for c in json.loads(there.output)["keyframe_candidates"]]
+    assert paths and all(p.is_file() and p.is_relative_to(moved) for p in paths), paths
     text = CliRunner().invoke(app, ["qc", "show", SLUG, "1", "--take", "1"])
     assert "keyframe candidates" in text.output and "overall: fail" in text.output
     again = CliRunner().invoke(app, ["qc", "show", SLUG, "1", "--take", "1", "--again", "--json"])

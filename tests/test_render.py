@@ -23,12 +23,12 @@ from shortfilm.domain.production import (
     SoundKind,
     TitleCard,
 )
-from shortfilm.domain.timeline import TextKind
+from shortfilm.domain.timeline import TextItem, TextKind
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
-from shortfilm.media.overlays import render_text
+from shortfilm.media.overlays import film_layout
 from shortfilm.media.presets import (
     HORIZONTAL,
     VERTICAL,
@@ -58,14 +58,19 @@ def make_clip(
     seconds: float = 3.0,
     rate: int = FPS,
     tone_hz: int | None = 440,
+    silent_track: bool = False,
 ) -> Path:
+    """A testsrc2 clip with a sine tone, no audio (``tone_hz=None``), or a stereo track of
+    digital silence (``silent_track``: what the offline animatic delivers)."""
     args: list[str | Path] = [
         "-f",
         "lavfi",
         "-i",
         f"testsrc2=size={size}:rate={rate}:duration={seconds}",
     ]
-    if tone_hz is not None:
+    if silent_track:
+        args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
+    elif tone_hz is not None:
         args += [
             "-f",
             "lavfi",
@@ -73,7 +78,7 @@ def make_clip(
             f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
         ]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if tone_hz is not None:
+    if tone_hz is not None or silent_track:
         args += ["-c:a", "aac", "-ac", "2"]
     run_ffmpeg([*args, "-t", str(seconds), path], what="test clip", file=path)
     return path
@@ -249,13 +254,15 @@ def test_caption_is_visible_only_in_its_window(
     ).path
     with_caption, without = frames(films["film-v.mp4"].path), frames(bare)
     h = with_caption[0].shape[0]
-    plate, x, y = render_text(TextKind.CAPTION, CAPTION.text, TINY_V.size, TINY_V.safe)
-    assert y >= 2 * h // 3  # in the bottom third ...
-    assert y + plate.height <= h - TINY_V.safe.bottom * h  # ... above the platform UI
+    caption = TextItem(TextKind.CAPTION, CAPTION.text, 0, 1)
+    (placed,) = film_layout([caption], TINY_V, [(320, 180)])
+    box = placed.box
+    assert box.top >= 2 * h // 3  # in the bottom third ...
+    assert box.bottom <= h - TINY_V.safe.bottom * h  # ... above the platform UI
 
     def diff_at(t: float) -> float:
         i = round(t * FPS)
-        region = (slice(y, y + plate.height), slice(x, x + plate.width))
+        region = (slice(box.top, box.bottom), slice(box.left, box.right))
         return float(np.abs(with_caption[i][region].astype(float) - without[i][region]).mean())
 
     inside = [diff_at(t) for t in (2.1, 2.75, 3.4)]
@@ -325,6 +332,23 @@ def test_a_film_with_no_sound_at_all_renders_a_silent_track_that_passes_its_chec
     # the same file where sound was expected fails: silence is not -14 LUFS
     failed = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14)
     assert any("integrated loudness" in r for r in failed.reasons), failed.reasons
+
+
+def test_takes_whose_tracks_are_silence_render_a_silent_film(tmp_path: Path, workdir: Path) -> None:
+    # the animatic's takes carry a stereo track of zeros: with no effect and no music the mix
+    # has nothing above the loudness gate, and normalising it once wrote NaN samples that
+    # the AAC encoder refused ("Qavg: nan", exit 234)
+    takes = [make_clip(tmp_path / f"hush{i}.mp4", seconds=1.5, silent_track=True) for i in (1, 2)]
+    plan = spec_plan(takes, EditIntent(title_card=TitleCard("Hush", "", 0.5), crossfade_s=0.25))
+    tl = film_timeline(plan)
+    assert not tl.silent  # the takes do have sound tracks: only measuring finds them empty
+    result = render(plan, TINY_H, tmp_path / "hush.mp4", workdir)
+    assert result.silent and result.loudness.digital_silence
+    assert float(np.abs(mono_audio(result.path)).max()) == 0.0
+    facts = read_streams(result.path)
+    assert facts.audio_codec == "aac" and facts.video_frames == tl.total_frames
+    checked = verify(result.path, TINY_H, duration=tl.duration, fps=tl.fps, lufs=-14, silent=True)
+    assert checked.passed, checked.reasons
 
 
 def test_a_sound_where_the_film_has_none_fails_the_silence_check(

@@ -136,12 +136,35 @@ def out_text(data: dict[str, Any]) -> None:
     clips(data)[1]["metadata"]["shortfilm"]["out"] = "end"
 
 
+def markers_only(data: dict[str, Any]) -> None:
+    """The file as written before texts were title clips: its texts are in its markers."""
+    tracks = data["tracks"]["children"]
+    tracks[:] = [t for t in tracks if not t["name"].startswith("Text ")]
+    del data["metadata"]["shortfilm"]["texts"]
+
+
 def unknown_marker(data: dict[str, Any]) -> None:
+    markers_only(data)
     data["tracks"]["markers"][1]["metadata"]["shortfilm"]["kind"] = "banner"
 
 
 def long_marker(data: dict[str, Any]) -> None:
+    markers_only(data)
     data["tracks"]["markers"][1]["metadata"]["shortfilm"]["text"] = "x" * 5000
+
+
+def title_clip(data: dict[str, Any]) -> dict[str, Any]:
+    track = next(t for t in data["tracks"]["children"] if t["name"] == "Text 1")
+    return next(c for c in track["children"] if c["OTIO_SCHEMA"].startswith("Clip"))
+
+
+def unknown_title(data: dict[str, Any]) -> None:
+    title_clip(data)["metadata"]["shortfilm"]["kind"] = "banner"
+
+
+def long_title(data: dict[str, Any]) -> None:
+    reference = title_clip(data)["media_references"]["DEFAULT_MEDIA"]
+    reference["parameters"]["text"] = "x" * 5000
 
 
 def loudness_text(data: dict[str, Any]) -> None:
@@ -174,6 +197,8 @@ def cue_gain_huge(data: dict[str, Any]) -> None:
         (out_text, "clip 'clip-02 take-001' metadata shortfilm.out: must be a number"),
         (unknown_marker, "metadata shortfilm.kind: 'banner' is not"),
         (long_marker, "text: is over 1000 characters"),
+        (unknown_title, "metadata shortfilm.kind: 'banner' is not"),
+        (long_title, "text: is over 1000 characters"),
         (loudness_text, "metadata shortfilm.loudness[0].lufs: must be a number"),
         (music_fade_text, "metadata shortfilm.fade_in: must be a number"),
         (cue_gain_huge, "metadata shortfilm.gain_db: must be -96 to 24"),

@@ -30,7 +30,7 @@ from shortfilm.domain.timeline_parts import (
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import RenderPlan
 from shortfilm.media.loudness import measure
-from shortfilm.media.overlays import render_text
+from shortfilm.media.overlays import film_layout
 from shortfilm.media.presets import HORIZONTAL, VERTICAL
 from shortfilm.media.probe import probe
 from shortfilm.media.render import RenderResult, render
@@ -155,9 +155,10 @@ def test_hook_lower_third_and_end_card_are_drawn_in_their_windows(
     bare = timeline(seg(1), seg(2), seg(3), joins=(CUT, CUT))
     drawn = frames(play(tl, clips, tmp_path / "texts.mp4", workdir).path)
     plain = frames(play(bare, clips, tmp_path / "bare.mp4", workdir).path)
-    for text in texts:
-        image, x, y = render_text(text.kind, text.text, TINY_H.size, TINY_H.safe)
-        region = (slice(y, y + image.height), slice(x, x + image.width))
+    layout = film_layout(texts, TINY_H, [(320, 180)])
+    for text, placed in zip(texts, layout, strict=True):
+        box = placed.box
+        region = (slice(box.top, box.bottom), slice(box.left, box.right))
 
         def diff(i: int, region: tuple[slice, slice] = region) -> float:
             return float(np.abs(drawn[i][region].astype(float) - plain[i][region]).mean())
@@ -166,8 +167,9 @@ def test_hook_lower_third_and_end_card_are_drawn_in_their_windows(
         outside = [diff(i) for i in (text.start - 10, text.end + 10) if 0 <= i < len(drawn)]
         assert min(inside) > 20, (text.kind, inside)
         assert max(outside, default=0.0) < 3, (text.kind, outside)
-    hook, _, hook_y = render_text(TextKind.HOOK, "Wait for it", TINY_H.size, TINY_H.safe)
-    assert hook_y + hook.height <= TINY_H.height // 3 + 2, "the hook sits in the top third"
+    hook = layout[0].box
+    # the top of the safe area, under the slot kept for the takes' shot tags (media/take_tags)
+    assert hook.bottom <= TINY_H.height // 2, "the hook sits in the top half"
 
 
 def test_the_music_ducks_under_an_impact(clips: list[Path], tmp_path: Path, workdir: Path) -> None:

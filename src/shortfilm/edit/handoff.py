@@ -1,7 +1,8 @@
 """Send a stored Edit to another editing tool, and take an edited timeline back as a new Edit.
 
 Export writes OpenTimelineIO (``.otio``), FCP 7 XML or FCPXML pointing at the takes in the
-store's library, so DaVinci Resolve, Premiere or Final Cut open the cut with the real files.
+store's library, so DaVinci Resolve, Premiere or Final Cut open the cut with the real files, and
+the film's texts as titles the editor can retype.
 Import reads an ``.otio`` back: every clip must show a take of this production (found by the ids
 shortfilm wrote in its metadata, else by its media file), and the result must be a playable
 timeline; otherwise nothing is stored and the error names the file.
@@ -29,7 +30,7 @@ from shortfilm.edit.versions import (
     load_edit,
     source_frames,
 )
-from shortfilm.errors import InputError
+from shortfilm.errors import InputError, MediaError
 from shortfilm.media.probe import probe
 from shortfilm.store import edits, naming
 from shortfilm.store.artifacts import sha256_file
@@ -74,6 +75,7 @@ def export_timeline(
         music_file=music_file,
         ids={"slug": slug, "edit_version": stored.version},
         generators=fmt == "otio",
+        frame=_frame(media),
     )
     if out.is_dir():
         raise InputError(f"{out}: is a folder; --out takes the name of the file to write")
@@ -84,6 +86,19 @@ def export_timeline(
     except OSError as exc:
         raise InputError(f"{out}: cannot be written ({exc.strerror or exc})") from exc
     return TimelineExport(out, stored.version, fmt, len(timeline.segments))
+
+
+def _frame(media: dict[str, TakeMedia]) -> tuple[int, int] | None:
+    """The picture's size as shown (width, height), which places the titles: the first take's
+    (every take of a production is made at its preset's size); ``None`` when it cannot be read
+    (a take missing from this machine's library still exports, titles placed for 9:16)."""
+    first = next(iter(media.values()), None)
+    if first is None:
+        return None
+    try:
+        return probe(first.path).display_size
+    except MediaError:
+        return None
 
 
 @contextlib.contextmanager

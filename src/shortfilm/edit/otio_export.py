@@ -14,6 +14,7 @@ from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_json import SCHEMA
 from shortfilm.domain.timeline_parts import Segment, SoundCue, TextItem, TextKind, Transition
+from shortfilm.edit.fcp7 import fcp7_string
 from shortfilm.edit.fcpxml import fcpxml_string
 from shortfilm.edit.otio_mapping import (
     FORMATS,
@@ -23,7 +24,11 @@ from shortfilm.edit.otio_mapping import (
     rational_time,
     split_join,
     time_range,
+    tracks_of,
 )
+from shortfilm.edit.otio_text import TEXTS_AS_CLIPS, TEXTS_KEY, kind_label, text_tracks
+from shortfilm.edit.text_styles import DEFAULT_FRAME
+from shortfilm.edit.transition_names import TRANSITION_NAMES
 from shortfilm.errors import InputError, ShortfilmError
 
 _MARKER_COLOURS = {
@@ -43,13 +48,15 @@ def timeline_to_otio(
     music_file: TakeMedia | None = None,
     ids: Mapping[str, Any] | None = None,
     generators: bool = True,
+    frame: tuple[int, int] | None = None,
 ) -> Any:
     """``timeline`` as an ``otio.schema.Timeline`` (see the module for the mapping).
 
     ``media`` maps each segment's ``media_sha256`` to its file; ``music_file`` is the music
     bed's file and length (``None``: the drone); ``ids`` go into the timeline's metadata (slug,
     edit version). With ``generators`` false, clips without a file (effects, drone) are left out,
-    which FCP XML needs.
+    which FCP XML needs. ``frame`` is the takes' picture size (width, height in pixels), which
+    places the titles (:data:`~shortfilm.edit.text_styles.DEFAULT_FRAME` when unknown).
     """
     otio = otio_api()
     rate = timeline.rate
@@ -60,6 +67,8 @@ def timeline_to_otio(
         "schema": SCHEMA,
         "rate": str(rate),
         "loudness": [{"channel": x.channel, "lufs": x.lufs} for x in timeline.audio.loudness],
+        "frame": list(frame or DEFAULT_FRAME),
+        TEXTS_KEY: TEXTS_AS_CLIPS,
         **dict(ids or {}),
     }
     video = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
@@ -86,6 +95,8 @@ def timeline_to_otio(
             continue
         seg = timeline.segments[k - offset]
         video.append(_clip(seg, media, rate, head, tail, n))
+    for track in text_tracks(timeline.texts, rate, frame or DEFAULT_FRAME):
+        out.tracks.append(track)
     for text in timeline.texts:
         out.tracks.markers.append(_marker(text, rate))
     _sound(out, timeline, rate, total, music_file, generators)
@@ -104,7 +115,7 @@ def _transition(tr: Transition, rate: Fraction) -> Any:
     if tr.kind in (TransitionKind.WHIP, TransitionKind.SLIDE):
         meta["direction"] = tr.direction
     return otio.schema.Transition(
-        name=tr.kind.value,
+        name=TRANSITION_NAMES[tr.kind].otio,
         transition_type=kind,
         in_offset=rational_time(before, rate),
         out_offset=rational_time(after, rate),
@@ -153,7 +164,7 @@ def _marker(text: TextItem, rate: Fraction) -> Any:
     if text.subtitle:
         meta["subtitle"] = text.subtitle
     return otio.schema.Marker(
-        name=f"{text.kind.value.replace('_', ' ')}: {text.text}",
+        name=f"{kind_label(text.kind)}: {text.text}",
         marked_range=time_range(text.start, text.end - text.start, rate),
         color=getattr(otio.schema.MarkerColor, _MARKER_COLOURS[text.kind]),
         metadata={NAMESPACE: meta},
@@ -182,43 +193,32 @@ def _sound(
 ) -> None:
     """The SFX tracks (one lane per overlap) and the music track."""
     otio = otio_api()
-    lanes: list[tuple[Any, int]] = []  # (track, frame where its last clip ends)
+    clips = []
     for cue in timeline.audio.sfx:
         length = natural_frames(cue, rate, total)
-        lane = next((i for i, (_, end) in enumerate(lanes) if end <= cue.at), None)
-        if lane is None:
-            track = otio.schema.Track(
-                name=f"SFX {len(lanes) + 1}", kind=otio.schema.TrackKind.Audio
-            )
-            lanes.append((track, 0))
-            lane = len(lanes) - 1
-        track, end = lanes[lane]
-        if cue.at > end:
-            track.append(otio.schema.Gap(source_range=time_range(0, cue.at - end, rate)))
         reference = otio.schema.GeneratorReference(
             name=f"sfx {cue.kind}",
             generator_kind="shortfilm.sfx",
             parameters={"kind": cue.kind},
             available_range=time_range(0, length, rate),
         )
-        track.append(
-            otio.schema.Clip(
-                name=f"sfx: {cue.kind}",
-                media_reference=reference,
-                source_range=time_range(0, length, rate),
-                metadata={
-                    NAMESPACE: {
-                        "kind": cue.kind,
-                        "gain_db": cue.gain_db,
-                        "frames": cue.frames,
-                        "length": length,
-                    }
-                },
-            )
+        clip = otio.schema.Clip(
+            name=f"sfx: {cue.kind}",
+            media_reference=reference,
+            source_range=time_range(0, length, rate),
+            metadata={
+                NAMESPACE: {
+                    "kind": cue.kind,
+                    "gain_db": cue.gain_db,
+                    "frames": cue.frames,
+                    "length": length,
+                }
+            },
         )
-        lanes[lane] = (track, cue.at + length)
+        clips.append((cue.at, cue.at + length, clip))
+    tracks = tracks_of(clips, "SFX", otio.schema.TrackKind.Audio, rate)
     if generators:
-        for track, _ in lanes:
+        for track in tracks:
             out.tracks.append(track)
     else:
         for cue in timeline.audio.sfx:
@@ -272,9 +272,10 @@ def write_otio(otio_timeline: Any, path: Path, fmt: str) -> None:
     """Write ``otio_timeline`` to ``path`` as ``fmt`` (a key of :data:`FORMATS`).
 
     FCPXML goes through :func:`fcpxml_string`, which adds what OTIO's FCPXML adapter leaves out
-    (transitions, 23.976 / 29.97 / 59.94 fps). The adapters' failures are reported as
-    :class:`HandoffError` naming the file and the format, instead of a traceback from inside the
-    adapter.
+    (transitions, titles, 23.976 / 29.97 / 59.94 fps); FCP 7 XML through :func:`fcp7_string`,
+    which gives the adapter the Text generator and transition effects. The adapters' failures
+    are reported as :class:`HandoffError` naming the file and the format, instead of a traceback
+    from inside the adapter.
     """
     otio = otio_api()
     adapter = FORMATS.get(fmt)
@@ -283,6 +284,8 @@ def write_otio(otio_timeline: Any, path: Path, fmt: str) -> None:
     try:
         if fmt == "fcpxml":
             path.write_text(fcpxml_string(otio_timeline), encoding="utf-8")
+        elif fmt == "fcp7":
+            path.write_text(fcp7_string(otio_timeline), encoding="utf-8")
         else:
             otio.adapters.write_to_file(otio_timeline, str(path), adapter_name=adapter)
     except (otio.exceptions.OTIOError, ValueError, TypeError, KeyError, AttributeError) as exc:

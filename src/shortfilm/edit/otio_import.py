@@ -50,6 +50,8 @@ from shortfilm.edit.otio_mapping import (
     shortfilm_meta,
     split_join,
 )
+from shortfilm.edit.otio_text import TEXTS_AS_CLIPS, TEXTS_KEY, texts_from_tracks
+from shortfilm.edit.transition_names import kind_named
 from shortfilm.errors import InputError
 
 
@@ -123,7 +125,13 @@ def timeline_from_otio(otio_timeline: Any, resolve: Resolve, *, file: Path) -> T
             leader = visible + tail
             continue
         segments.append(_segment_from(item, rate, head, tail, visible, resolve, file))
-    texts = _texts_from(otio_timeline, rate, leader if has_leader else None, file)
+    markers = _markers(otio_timeline, file)  # counted whether or not they give the texts
+    texts = texts_from_tracks(videos[1:], rate, file)
+    if texts is None and shortfilm_meta(otio_timeline).get(TEXTS_KEY) == TEXTS_AS_CLIPS:
+        texts = []  # every title deleted in the editor: the markers would bring them back
+    elif texts is None:
+        texts = _texts_from_markers(markers, rate, file)
+    texts = _with_title_card(texts, leader if has_leader else None, file)
     audio = _audio_from(otio_timeline, rate, file)
     # cues and markers past the video's end (another tool may leave them there) are fitted to
     # the film as a shortfilm edit would fit them
@@ -138,10 +146,15 @@ def _transition_from(item: Any, rate: Fraction, file: Path) -> Transition:
     ) + checked_time(item.out_offset, rate, file, f"{where} out offset", length=True)
     kind_name = checked_string(meta.get("kind") or "", file, f"{where} metadata kind").lower()
     if not kind_name:
+        # another tool's transition: known by the name a format gives a kind, else by a kind
+        # in its name ("Dip to White"), else it is drawn as a crossfade
         name = (item.name or "").lower()
-        kind_name = next((k.value for k in TransitionKind if k.value in name), "crossfade")
-        if "dip" in name or "black" in name:
+        named = kind_named(name)
+        kind_name = named.value if named is not None else ""
+        kind_name = kind_name or next((k.value for k in TransitionKind if k.value in name), "")
+        if not kind_name and ("dip" in name or "black" in name):
             kind_name = "dip"
+        kind_name = kind_name or "crossfade"
     try:
         kind = TransitionKind(kind_name)
     except ValueError:
@@ -232,15 +245,19 @@ def _segment_from(
     )
 
 
-def _texts_from(
-    otio_timeline: Any, rate: Fraction, leader: int | None, file: Path
-) -> list[TextItem]:
-    """Texts from the markers shortfilm wrote (markers without its metadata are notes: skipped)."""
+def _markers(otio_timeline: Any, file: Path) -> list[Any]:
+    """The markers on the timeline's stack and on its tracks, at most :data:`MAX_OTIO_ITEMS`."""
     markers = list(otio_timeline.tracks.markers)
     for track in otio_timeline.tracks:
         markers += list(track.markers)
+    return checked_count(markers, file, "markers")
+
+
+def _texts_from_markers(markers: list[Any], rate: Fraction, file: Path) -> list[TextItem]:
+    """Texts from the markers shortfilm wrote, for a file without title clips (markers without
+    its metadata are notes: skipped)."""
     texts: list[TextItem] = []
-    for marker in checked_count(markers, file, "markers"):
+    for marker in markers:
         meta = shortfilm_meta(marker)
         if "kind" not in meta:
             continue
@@ -257,19 +274,26 @@ def _texts_from(
         end = start + checked_time(marked.duration, rate, file, f"{where} duration", length=True)
         text = checked_string(meta.get("text") or marker.name, file, f"{where} text")
         subtitle = checked_string(meta.get("subtitle") or "", file, f"{where} subtitle")
-        if kind is TextKind.TITLE_CARD:
-            if leader is None:
-                raise InputError(
-                    f"{file}: a title card marker, but the video track does not open with "
-                    "a gap for the card"
-                )
-            start, end = 0, leader
         texts.append(TextItem(kind, text, start, end, subtitle))
-    if leader is not None and not any(t.kind is TextKind.TITLE_CARD for t in texts):
-        raise InputError(
-            f"{file}: the video track opens with a gap but there is no title card marker"
-        )
     return texts
+
+
+def _with_title_card(texts: list[TextItem], leader: int | None, file: Path) -> list[TextItem]:
+    """``texts`` with the title card spanning the leader (the gap that opens the picture track
+    is the card's length); :class:`InputError` when one is there without the other."""
+    card = next((t for t in texts if t.kind is TextKind.TITLE_CARD), None)
+    if card is not None and leader is None:
+        raise InputError(
+            f"{file}: a title card, but the video track does not open with a gap for the card"
+        )
+    if leader is not None and card is None:
+        raise InputError(f"{file}: the video track opens with a gap but there is no title card")
+    return [
+        TextItem(t.kind, t.text, 0, leader, t.subtitle)
+        if t.kind is TextKind.TITLE_CARD and leader is not None
+        else t
+        for t in texts
+    ]
 
 
 def _optional_frames(value: Any, file: Path, where: str, rate: Fraction) -> int | None:

@@ -10,30 +10,40 @@ What is written, for a timeline at rate ``r`` (frames of the film):
   what shows between transitions, as OTIO defines them. A speed other than 1 is a
   ``LinearTimeWarp``; following OTIO's layout rules, such a clip's ``source_range`` duration is
   its length on the film (OTIO and the NLE adapters do not stretch clips by time effects);
-- texts (title card, hook, captions, lower thirds, end card) as markers on the timeline's
-  stack, ``marked_range`` in film frames;
+- texts (title card, hook, captions, lower thirds, end card) as title clips on video tracks
+  ``Text 1``, ``Text 2`` ... above the picture (:mod:`~shortfilm.edit.otio_text`): a
+  ``GeneratorReference`` of kind ``Text`` whose parameters hold the words and their look, placed
+  at the text's film frames; and, for tools that show markers and not generators, a marker per
+  text on the timeline's stack, ``marked_range`` in film frames. The title card's own picture is
+  still a ``Gap`` on ``Video`` (the leader) with its title clip above it;
 - tracks ``SFX 1``, ``SFX 2`` ... (cues that overlap go on separate tracks) and ``Music``: the
   synthesised effects and the drone bed are ``GeneratorReference`` clips, a music file an
   ``ExternalReference``. FCP XML has no generators shortfilm could use, so for ``fcp7`` and
   ``fcpxml`` those clips are left out (the markers still name each cue);
+- transitions named for their kind in every format from one table
+  (:mod:`~shortfilm.edit.transition_names`): a dip is ``Dip to Black``, a whip ``Whip Pan``;
 - ``metadata["shortfilm"]`` on the timeline, clips, transitions, markers and audio clips: ids
-  and the values OTIO has no field for (take ids, gain, audio on/off, loudness targets ...);
-- FCPXML: OTIO's adapter writes neither transitions nor 23.976 / 29.97 / 59.94 fps, so
-  :func:`~shortfilm.edit.fcpxml.fcpxml_string` adds both to what it writes (transitions as
-  Cross Dissolves).
+  and the values OTIO has no field for (take ids, gain, audio on/off, loudness targets, the
+  takes' frame size ...);
+- FCPXML: OTIO's adapter writes neither transitions, titles nor 23.976 / 29.97 / 59.94 fps, so
+  :func:`~shortfilm.edit.fcpxml.fcpxml_string` adds them to what it writes (titles as Basic
+  Titles, :mod:`~shortfilm.edit.fcpxml_titles`);
+- FCP 7 XML: :func:`~shortfilm.edit.fcp7.fcp7_string` gives OTIO's adapter what it needs to
+  write the title clips as Text ``generatoritem`` s and each transition as its named effect.
 
 Reading back (:func:`~shortfilm.edit.otio_import.timeline_from_otio`) takes order, trims and
-transitions from the OTIO structure (what another tool edits) and only fills in from the
-metadata what OTIO cannot say, so an edit made in Resolve and exported as ``.otio`` comes back
-with the editor's cut.
+transitions from the OTIO structure (what another tool edits), texts from the title clips (the
+markers when there are none), and only fills in from the metadata what OTIO cannot say, so an
+edit made in Resolve and exported as ``.otio`` comes back with the editor's cut.
 
 This module holds what writing and reading share: the formats, the metadata namespace, the
-facts about a take's file, and OTIO's time types at the timeline rate.
+facts about a take's file, OTIO's time types at the timeline rate, and the layout of clips that
+overlap on numbered tracks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -107,3 +117,36 @@ def shortfilm_meta(item: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         return {}
     return dict(raw)
+
+
+def tracks_of(
+    clips: Sequence[tuple[int, int, Any]], name: str, kind: Any, rate: Fraction
+) -> list[Any]:
+    """OTIO tracks ``{name} 1``, ``{name} 2`` ... of ``kind`` holding each ``(start, end,
+    clip)`` at its film frames (gaps between), on as few tracks as keep clips that overlap apart:
+    each clip, in order, goes on the first track free by its start."""
+    otio = otio_api()
+    tracks: list[Any] = []
+    ends: list[int] = []
+    for start, end, clip in clips:
+        lane = next((i for i, last in enumerate(ends) if last <= start), len(ends))
+        if lane == len(tracks):
+            tracks.append(otio.schema.Track(name=f"{name} {lane + 1}", kind=kind))
+            ends.append(0)
+        if start > ends[lane]:
+            tracks[lane].append(
+                otio.schema.Gap(source_range=time_range(0, start - ends[lane], rate))
+            )
+        tracks[lane].append(clip)
+        ends[lane] = end
+    return tracks
+
+
+def plain(value: Any) -> Any:
+    """An OTIO metadata value (``AnyDictionary``, ``AnyVector``) as plain dicts and lists, which
+    outlive the object they came from."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return [plain(v) for v in value]
+    return value

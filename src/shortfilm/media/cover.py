@@ -3,7 +3,9 @@
 Channels show a cover before anyone presses play (YouTube's thumbnail, the Reels grid, a feed
 post's poster), and the frame they pick by themselves is often a blur mid-transition. The cover
 is the frame the hook sits on (the film's promise) or, without a hook, a second into the first
-clip (past any fade in), cropped to fill the frame, with the title in the safe area at the top.
+clip (past any fade in), cropped to fill the frame, with the title in the safe area at the top,
+placed by :mod:`shortfilm.media.text_layout` clear of the take's shot-tag slot (which
+:mod:`shortfilm.media.take_tags` keeps inside the crop).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from PIL import Image, ImageOps
 
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import TextKind
-from shortfilm.media.overlays import grab_frame, render_text
+from shortfilm.media.overlays import grab_frame
 from shortfilm.media.presets import Preset
+from shortfilm.media.take_tags import reserved_slots
+from shortfilm.media.text_layout import Block, Box, draw_block, solve
 
 
 def cover_source(timeline: Timeline) -> tuple[int, Fraction]:
@@ -47,15 +51,22 @@ def cover_image(
     """An RGB image of ``preset.size``: the chosen frame (see :func:`cover_source`) filling the
     frame, and ``title`` drawn like the hook, inside the preset's safe area.
 
-    ``clips`` holds each segment's file in film order. :class:`MediaError` for an unreadable clip.
+    ``clips`` holds each segment's file in film order. :class:`MediaError` for an unreadable clip,
+    :class:`~shortfilm.media.text_layout.TextFitError` for a title that fits no size or slot.
     """
     index, at_s = cover_source(timeline)
     frame = grab_frame(clips[index], float(at_s))
     picture = ImageOps.fit(frame.convert("RGB"), preset.size, Image.Resampling.LANCZOS)
     if title.strip():
-        text, x, y = render_text(TextKind.HOOK, title, preset.size, preset.safe)
+        (placed,) = solve(
+            [Block("cover title", TextKind.HOOK.value, title)],
+            preset.size,
+            Box(*preset.safe.box(*preset.size)),
+            reserved=reserved_slots([frame.size], preset, "cover"),
+            where=f"cover of preset {preset.name}",
+        )
         canvas = picture.convert("RGBA")
-        canvas.alpha_composite(text, (x, y))
+        draw_block(canvas, placed)
         picture = canvas.convert("RGB")
     return picture
 

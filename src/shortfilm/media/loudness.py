@@ -32,6 +32,11 @@ class Loudness:
     lra: float
     """Loudness range (LU): how much the short-term loudness varies."""
 
+    @property
+    def digital_silence(self) -> bool:
+        """Every sample is zero (no peak at all): a film whose takes carry silent tracks."""
+        return self.true_peak_dbtp == -math.inf
+
 
 @dataclass(frozen=True)
 class LoudnessTarget:
@@ -183,6 +188,16 @@ def normalize(
     """
     source, out = Path(src), Path(dst)
     measured = analyze(source, target)
+    if not math.isfinite(float(measured["input_i"])):
+        # nothing above the -70 LUFS gate (takes whose sound is digital silence, e.g. the
+        # animatic's, and no effect or music): no gain reaches a target, and loudnorm's infinite
+        # offset would write NaN samples that the AAC encoder then refuses
+        run_ffmpeg(
+            ["-nostats", "-i", source, "-af", f"aresample={sample_rate}", "-c:a", "pcm_f32le", out],
+            what="silent master",
+            file=source,
+        )
+        return measured
     limited = out.with_name(out.stem + ".limited.wav")
     try:
         if not _linear_possible(measured, target):

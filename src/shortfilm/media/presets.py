@@ -24,7 +24,11 @@ from shortfilm.errors import InputError
 
 @dataclass(frozen=True)
 class SafeArea:
-    """Fractions of the frame that platform UI covers, kept free of captions and titles."""
+    """Fractions of the frame that platform UI covers, kept free of captions and titles.
+
+    Every text of a film, its title card and its cover is placed inside :meth:`box` by
+    :func:`shortfilm.media.text_layout.solve`; a text that cannot fit there is refused.
+    """
 
     top: float = 0.05
     bottom: float = 0.06

@@ -170,5 +170,5 @@ def finish(partial: Path, out: Path, tl: FilmTimeline) -> RenderResult:
         height=info.height,
         loudness=loudness,
         timeline=list(tl.entries),
-        silent=tl.silent,
+        silent=tl.silent or loudness.digital_silence,
     )

@@ -2,7 +2,8 @@
 
 Plain heuristics over English sentences, chosen to be predictable rather than clever: a beat is
 cut at sentences and at "and"/"then" clauses into actions a shot can carry one each, and a
-board's characters and places are found by their names or their first distinctive word.
+board's characters and places are found by their names or their first distinctive word. (A
+script without a board gets its cast from :mod:`shortfilm.prompts.script_cast`.)
 """
 
 from __future__ import annotations
@@ -28,13 +29,11 @@ DETERMINERS = _words(
     "each another"
 )
 PRONOUNS = _words("she he they")
-POSSESSIVES = _words("her his their")
 _NOT_VERBS = _words(
     "its this his hers yours ours theirs always perhaps across towards afterwards sometimes "
     "less unless besides whereas thus was is has does"
 )
 _BE_VERBS = _words("is are was were has have had does did stands sits lies")
-_PARTICLES = _words("down up off away out back over")
 _STOP_NAME_WORDS = _words("the a an of and on in at to mr mrs ms dr")
 
 
@@ -75,9 +74,9 @@ def _split_on_and(clause: str) -> list[str]:
             # "..., sparks flying" is a noun and a participle, not a new verb.
             second = right_words[1].lower().rstrip(".,;:!?") if len(right_words) > 1 else ""
             absolute = second.endswith(("ing", "ed"))
-            if _looks_like_verb(right_words[0].lower()) and not absolute:
-                if left_verb is not None:
-                    right = " ".join([*left_words[:left_verb], right])
+            # "Pim, a clockwork boy, winds his key": a verbless left is the subject, not an action.
+            if looks_like_verb(right_words[0].lower()) and not absolute and left_verb is not None:
+                right = " ".join([*left_words[:left_verb], right])
                 pieces.append(left)
                 rest = right
                 break
@@ -99,12 +98,12 @@ def _verb_index(words: Sequence[str]) -> int | None:
     """Index of the first word that reads as the verb after a subject, or ``None``."""
     for i in range(1, len(words)):
         word = words[i].lower().strip(".,;:!?\"'")
-        if _looks_like_verb(word) and words[i - 1].lower() not in DETERMINERS:
+        if looks_like_verb(word) and words[i - 1].lower() not in DETERMINERS:
             return i
     return None
 
 
-def _looks_like_verb(word: str) -> bool:
+def looks_like_verb(word: str) -> bool:
     """A present-tense third-person verb, the tense beats are written in ("spins", "turns")."""
     word = word.strip(".,;:!?\"'")
     if word in _BE_VERBS:
@@ -118,28 +117,10 @@ def _looks_like_verb(word: str) -> bool:
     )
 
 
-def noun_phrase(action: str) -> str:
-    """The subject an action is about, read from its words: "the white villa stands" -> "the
-    white villa". Falls back to the first few words; never empty."""
-    words = [w.strip(".,;:!?\"'") for w in action.split()]
-    words = [w for w in words if w]
-    verb = _verb_index(words)
-    head = words[:verb] if verb is not None else words[:4]
-    starts = [i for i, w in enumerate(head) if w.lower() in DETERMINERS]
-    if starts:
-        head = head[starts[-1] :]
-    while len(head) > 1 and head[-1].lower() in _PARTICLES:
-        head = head[:-1]
-    head = head[:5]
-    if not head:
-        return "the scene"
-    if head[0].lower() in DETERMINERS:
-        head = [head[0].lower(), *head[1:]]
-    return " ".join(head)
-
-
 @dataclass(frozen=True)
-class _Name:
+class CastName:
+    """One character or place, and the pattern a text mentions it by."""
+
     name: str
     pattern: re.Pattern[str]
 
@@ -148,8 +129,8 @@ class _Name:
 class Cast:
     """The board's characters and places, with the words a beat uses to mention them."""
 
-    characters: tuple[_Name, ...]
-    places: tuple[_Name, ...]
+    characters: tuple[CastName, ...]
+    places: tuple[CastName, ...]
     main: str | None
 
     @classmethod
@@ -159,8 +140,8 @@ class Cast:
         all_names = [c.name for c in board.characters] + [v.name for v in board.environment]
         main = next((c.name for c in board.characters if c.role is CharacterRole.MAIN), None)
         return cls(
-            tuple(_Name(c.name, _name_pattern(c.name, all_names)) for c in board.characters),
-            tuple(_Name(v.name, _name_pattern(v.name, all_names)) for v in board.environment),
+            tuple(CastName(c.name, _name_pattern(c.name, all_names)) for c in board.characters),
+            tuple(CastName(v.name, _name_pattern(v.name, all_names)) for v in board.environment),
             main,
         )
 
@@ -188,7 +169,7 @@ def _name_pattern(name: str, all_names: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(terms)})(?:e?s|['’]s)?\b", re.IGNORECASE)
 
 
-def _mentions(text: str, names: Sequence[_Name]) -> list[str]:
+def _mentions(text: str, names: Sequence[CastName]) -> list[str]:
     found: list[tuple[int, int, str]] = []
     for order, name in enumerate(names):
         match = name.pattern.search(text)

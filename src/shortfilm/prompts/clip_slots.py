@@ -2,7 +2,8 @@
 
 The workflow's editing rules decide the shape: a film is split into controlled clips of 12-15 s
 (a 50-second film is four clips), each clip does ONE job (establish the scene or hook, start the
-fight, continue the action, reveal a twist, close the moment). The planner never puts more than
+fight or chase when the script has one, build the moment, continue the action, turn the story,
+close the moment). The planner never puts more than
 two beats in one clip; where the script is thinner than the film it splits a beat over several
 clips. Durations are multiples of 0.5 s so they read well in YAML.
 """
@@ -35,7 +36,9 @@ class ClipJob(StrEnum):
     ESTABLISH = "establish"
     HOOK = "hook"
     FIGHT = "fight"
-    CONFLICT = "conflict"
+    """Start the script's own action: its fight, chase, attack ... (see :func:`action_word`)."""
+    BUILD = "build"
+    """A middle clip that moves the story on without a fight or chase in the script."""
     CONTINUE = "continue"
     TWIST = "twist"
     CLOSE = "close"
@@ -45,12 +48,15 @@ JOB_PHRASES: dict[ClipJob, str] = {
     ClipJob.ESTABLISH: "Establish the scene",
     ClipJob.HOOK: "Hook the viewer",
     ClipJob.FIGHT: "Start the fight",
-    ClipJob.CONFLICT: "Start the conflict",
+    ClipJob.BUILD: "Build the moment",
     ClipJob.CONTINUE: "Continue the action",
     ClipJob.TWIST: "Reveal the twist",
     ClipJob.CLOSE: "Close the moment",
 }
-"""How each job opens a clip's ``job`` line; the job's first words name exactly one job."""
+"""How each job opens a clip's ``job`` line; the job's first words name exactly one job.
+
+The fight job's opener names the script's own word ("Start the chase"); the phrase here is the
+one a chat model is taught."""
 
 
 @dataclass(frozen=True)
@@ -203,25 +209,60 @@ def _split_beats(beats: Sequence[str], n: int) -> list[int]:
     return parts
 
 
-def job_for(index: int, total: int, slot: ClipSlot, text: str, fight_started: bool) -> ClipJob:
+def job_for(index: int, total: int, slot: ClipSlot, text: str, action_started: bool) -> ClipJob:
+    """The one job of clip ``index`` of ``total``, read from the text of its beats.
+
+    The first clip establishes (or hooks, when it opens on tension), the last closes; in
+    between, a split beat continues, a turn in the story twists, and the first clip whose
+    script fights, chases or attacks starts that action. Every other middle clip builds the
+    moment (or continues, once the action is under way): no clip starts a fight the script
+    does not have.
+    """
     if index == total - 1 and total > 1:
         return ClipJob.CLOSE
     if index == 0:
-        return ClipJob.HOOK if _FIGHT.search(text) else ClipJob.ESTABLISH
+        return ClipJob.HOOK if _TENSION.search(text) else ClipJob.ESTABLISH
     if slot.continues_split_beat:
         return ClipJob.CONTINUE
     if _TWIST.search(text):
         return ClipJob.TWIST
-    if not fight_started:
-        return ClipJob.FIGHT if _FIGHT.search(text) else ClipJob.CONFLICT
+    if not action_started:
+        return ClipJob.FIGHT if action_word(text) else ClipJob.BUILD
     return ClipJob.CONTINUE
 
 
-_FIGHT = re.compile(
+def action_word(text: str) -> str | None:
+    """The action the script names, as a noun ("chase" for "chases"), the earliest in ``text``.
+
+    Only these words make a job "Start the ...": the script must say it, not merely
+    suggest it ("lunges", "cuts down" open no fight the writer did not name).
+    """
+    found = [(m.start(), noun) for noun, pattern in _ACTIONS if (m := pattern.search(text))]
+    return min(found)[1] if found else None
+
+
+_ACTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (noun, re.compile(rf"\b(?:{forms})\b", re.IGNORECASE))
+    for noun, forms in (
+        ("fight", "fight|fights|fighting|fought"),
+        ("chase", "chase|chases|chased|chasing"),
+        ("attack", "attack|attacks|attacked|attacking"),
+        ("battle", "battle|battles|battled|battling"),
+        ("duel", "duel|duels|duelled|dueling|duelling"),
+        ("ambush", "ambush|ambushes|ambushed"),
+        ("clash", "clash|clashes|clashed"),
+        ("race", "race|races|raced|racing"),
+        ("escape", "escape|escapes|escaped|escaping"),
+        ("struggle", "struggle|struggles|struggled|struggling"),
+        ("pursuit", "pursue|pursues|pursued|pursuing|pursuit"),
+    )
+)
+_TENSION = re.compile(
     r"\b(fight|strik|struck|attack|punch|kick|slash|stab|lung|charg|chas|clash|battl|ambush|"
-    r"explo|blast|crash|smash|shear|duel|shoot|gun|cuts?\b|swing|hit\b|hits\b|grab|tackl)",
+    r"explo|blast|crash|smash|shear|duel|shoot|gun|swing|tackl)",
     re.IGNORECASE,
 )
+"""Words that make an opening clip a hook: it starts on the tension."""
 _TWIST = re.compile(
     r"\b(reveal|twist|turns out|realis|realiz|discover|unmask|betray|secret|suddenly|"
     r"it was|was never|all along|true face)",

@@ -132,7 +132,9 @@ def system_prompt(clip_range_s: tuple[float, float] = DEFAULT_CLIP_RANGE_S) -> s
             f"1. One clip does ONE job, chosen from: {jobs}. The first clip establishes the "
             "scene or hooks; the last clip closes the moment. The job line starts with its job "
             "and never names a second one (no establishing the world, starting a fight and "
-            "revealing a villain in one clip).",
+            "revealing a villain in one clip). Start a fight or a chase only when the script "
+            "has one; otherwise build the moment. After the job, say the clip's key action in "
+            "the script's own words.",
             f"2. Each clip lasts {low:g}-{high:g} seconds (duration_s); all clips together add "
             "up to the target duration given below.",
             f"3. Each clip has {SHOTS_PER_CLIP[0]}-{SHOTS_PER_CLIP[1]} shots (visual moments). "

@@ -11,6 +11,7 @@ Nothing here touches HTTP directly: a chat client is passed in (see
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from shortfilm.spec.script_file import ScriptFile, read_script_file
 DETERMINISTIC = "deterministic"
 """``PlanResult.drafted_by`` when no model was involved."""
 _COMMENT_WIDTH = 98
+_TITLE_WORDS = 8
+"""A title taken from a logline keeps this many words."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,6 @@ def _header(
     drafted_by: str,
     script_path: Path,
 ) -> list[str]:
-    title = f'"{source.title}" ' if source.title else ""
     total = sum(c.duration_s for c in clips)
     how = (
         "Drafted deterministically: the same script and target give the same plan."
@@ -115,13 +117,29 @@ def _header(
         else f"Drafted by the model {drafted_by}: check every shot against the script and board."
     )
     return [
-        f"Clip plan for {title}({script_path.name}): {len(clips)} clips, {total:g} s of a "
+        f'Clip plan for "{plan_title(source)}" ({script_path.name}): {len(clips)} clips, '
+        f"{total:g} s of a "
         f"{target_s:g} s target.",
         how,
         "One job per clip, 12-15 s, 3-4 shots with camera angle, movement, subject and one "
         "action. Edit freely, paste over the clips: of production.yaml, then run "
         "`shortfilm lint production.yaml`.",
     ]
+
+
+def plan_title(source: ScriptFile) -> str:
+    """The plan's title, never empty: the script's own title, else its logline's opening.
+
+    A title line or heading wins; without one the logline's first sentence stands in, cut to
+    a few words, so a person can still tell plans apart in a folder of them.
+    """
+    if source.title and source.title.strip():
+        return " ".join(source.title.split())
+    sentence = re.split(r"(?<=[.!?])\s", source.script.logline.strip(), maxsplit=1)[0]
+    words = sentence.rstrip(".!?,;: ").split()
+    if len(words) > _TITLE_WORDS:
+        words = [*words[:_TITLE_WORDS], "..."]
+    return " ".join(words) or source.path.stem
 
 
 def _beats_note(source: ScriptFile, beats: Sequence[int], label: str) -> list[str]:
@@ -136,4 +154,4 @@ def _comment(text: str, *, indent: str = "") -> str:
     return "\n".join(f"{indent}# {part}".rstrip() for part in wrapped)
 
 
-__all__ = ["DETERMINISTIC", "PlanResult", "clips_yaml", "plan_script"]
+__all__ = ["DETERMINISTIC", "PlanResult", "clips_yaml", "plan_script", "plan_title"]

@@ -8,6 +8,10 @@ how generations drift, so the planner never puts more than two beats in one clip
 joins two actions in one shot; where the script is thinner than the film it splits a beat and
 marks the extra clip as continuing the previous one (so its first frame comes from a keyframe).
 
+The plan keeps to the script's own words: a job names only an action the script has, and a
+shot's subject is one of the board's names or, with no board, of the script's own cast (see
+:mod:`~shortfilm.prompts.script_cast` and :mod:`~shortfilm.prompts.clip_moments`).
+
 Everything here is plain text heuristics over the beats, chosen to be predictable rather than
 clever: same script, same target and same board give the same plan, byte for byte, so a plan
 can be regenerated and diffed. Durations are multiples of 0.5 s so they read well in YAML.
@@ -21,17 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shortfilm.domain import AssetBoard, ClipPlan, Script, Shot
-from shortfilm.prompts.beat_reading import (
-    DETERMINERS,
-    POSSESSIVES,
-    PRONOUNS,
-    Cast,
-    noun_phrase,
-    split_actions,
-)
+from shortfilm.prompts.beat_reading import DETERMINERS, PRONOUNS, Cast, split_actions
+from shortfilm.prompts.clip_moments import Tracking, job_line, subject_of
 from shortfilm.prompts.clip_slots import (
     DEFAULT_CLIP_RANGE_S,
-    JOB_PHRASES,
     SHOTS_PER_CLIP,
     STEP_S,
     ClipJob,
@@ -39,6 +36,7 @@ from shortfilm.prompts.clip_slots import (
     job_for,
     slot_clips,
 )
+from shortfilm.prompts.script_cast import script_cast
 
 
 def plan_clips(
@@ -52,21 +50,23 @@ def plan_clips(
 
     With a ``board``, subjects and the character/environment line use the board's names (so
     the references are found) and the tone comes from the board's world; without one, from the
-    beats' own noun phrases and the logline. Deterministic. Raises :class:`InputError` as
-    :func:`slot_clips` does.
+    script's own cast (its names and recurring nouns) and the logline. Deterministic. Raises
+    :class:`InputError` as :func:`slot_clips` does.
     """
     slots = slot_clips(script, target_s, clip_range_s=clip_range_s)
-    cast = Cast.of(board)
+    own_cast = script_cast(script)
+    cast = Cast.of(board) if board else own_cast
+    also = own_cast if board else None
     tone = _first_sentence(board.world if board else script.logline)
     clips: list[ClipPlan] = []
     state = _PlanState(last_character=cast.main)
-    fight_started = False
+    action_started = False
     for index, slot in enumerate(slots):
         text = " ".join(script.beats[b] for b in slot.beats)
-        job = job_for(index, len(slots), slot, text, fight_started)
-        fight_started = fight_started or job in (ClipJob.FIGHT, ClipJob.CONFLICT, ClipJob.HOOK)
+        job = job_for(index, len(slots), slot, text, action_started)
+        action_started = action_started or job is ClipJob.FIGHT
         previous = clips[-1] if clips else None
-        clips.append(_clip(slot, job, script, cast, tone, state, previous, clips))
+        clips.append(_clip(slot, job, script, (cast, also), tone, state, previous, clips))
     return tuple(clips)
 
 
@@ -74,10 +74,9 @@ def plan_clips(
 
 
 @dataclass
-class _PlanState:
+class _PlanState(Tracking):
     """What carries from clip to clip: who "she" is, who and where the story last was."""
 
-    last_character: str | None
     characters: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
 
@@ -121,13 +120,13 @@ _CAMERAS: dict[ClipJob, tuple[tuple[str, str], ...]] = {
     ),
 }
 """Camera angle and movement by job and shot position; three-shot clips use 1, 2 and 4."""
-_CAMERAS[ClipJob.CONFLICT] = _CAMERAS[ClipJob.FIGHT]
+_CAMERAS[ClipJob.BUILD] = _CAMERAS[ClipJob.CONTINUE]
 
 _TONES: dict[ClipJob, str] = {
     ClipJob.ESTABLISH: "Quiet before anything moves.",
     ClipJob.HOOK: "Open on the tension, no slow build.",
     ClipJob.FIGHT: "Tension breaks into motion.",
-    ClipJob.CONFLICT: "Tension breaks into motion.",
+    ClipJob.BUILD: "The story moves on at the previous clip's pace.",
     ClipJob.CONTINUE: "Same light and place as the previous clip; the pace holds.",
     ClipJob.TWIST: "A held beat of stillness before the turn.",
     ClipJob.CLOSE: "The motion settles and the place goes quiet.",
@@ -160,12 +159,13 @@ def _clip(
     slot: ClipSlot,
     job: ClipJob,
     script: Script,
-    cast: Cast,
+    casts: tuple[Cast, Cast | None],
     tone: str,
     state: _PlanState,
     previous: ClipPlan | None,
     earlier: Sequence[ClipPlan],
 ) -> ClipPlan:
+    cast, also = casts
     beat_text = " ".join(script.beats[b] for b in slot.beats)
     actions = _slot_actions(slot, script, keep_first=job in (ClipJob.ESTABLISH, ClipJob.HOOK))
     characters = tuple(cast.characters_in(beat_text)) or state.characters
@@ -175,9 +175,9 @@ def _clip(
     if not places and cast.places:
         places = (cast.places[0].name,)
 
-    moments: list[tuple[str, str]] = []  # (subject, action)
-    for action in actions:
-        moments.append((_subject(action, cast, state), action))
+    anchor = (characters or places or ("the scene",))[0]
+    moments = [(subject_of(a, cast, state, anchor, also=also), a) for a in actions]
+    told = job_line(job, beat_text, moments)
     moments = _fit_moments(moments, job, characters, places)
 
     cameras = _CAMERAS[job]
@@ -198,7 +198,7 @@ def _clip(
     name = _unique_name(_name_for(job, characters, places, moments), earlier)
     return ClipPlan(
         name=name,
-        job=_job_line(job, characters, places),
+        job=told,
         tone_world=f"{tone} {_TONES[job]}",
         character_environment=_character_environment(
             characters, places, moments, cast, previous if continues else None
@@ -227,39 +227,6 @@ def _slot_actions(slot: ClipSlot, script: Script, *, keep_first: bool) -> list[s
     return actions
 
 
-def _subject(action: str, cast: Cast, state: _PlanState) -> str:
-    """Who or what a shot shows: a board name when the action gives one, else its noun phrase.
-
-    "she" / "he" (and "her blade") are read as the main character, the one a short film
-    follows; "they" as the character last named. A guess a person corrects, but never a name
-    that is not on the board.
-    """
-    named = cast.characters_in(action)
-    first = action.split(maxsplit=1)[0].lower().strip(".,") if action.split() else ""
-    owner = _pronoun_owner(first, cast, state) if first in PRONOUNS else None
-    if owner:
-        # "She discovers the Keeper's face": she acts, the Keeper is in the shot too.
-        return " and ".join(dict.fromkeys([owner, *named][:2]))
-    if named:
-        state.last_character = named[0]  # the first named is the one doing the action
-        return " and ".join(named[:2])
-    if first in PRONOUNS:
-        return "the main character"
-    places = cast.places_in(action)
-    if places:
-        return places[0]
-    phrase = noun_phrase(action)
-    owner, _, rest = phrase.partition(" ")
-    who = _pronoun_owner(owner, cast, state) if owner in POSSESSIVES else None
-    return f"{who}'s {rest}" if who and rest else phrase  # "her blade" -> "Kestrel's blade"
-
-
-def _pronoun_owner(pronoun: str, cast: Cast, state: _PlanState) -> str | None:
-    if pronoun in ("they", "their"):
-        return state.last_character or cast.main
-    return cast.main or state.last_character
-
-
 def _fit_moments(
     moments: list[tuple[str, str]],
     job: ClipJob,
@@ -268,27 +235,30 @@ def _fit_moments(
 ) -> list[tuple[str, str]]:
     """Pad a thin clip up to three moments with shots that serve its one job.
 
-    The fillers are deliberately plain single actions (an opening frame of the place, a
-    reaction close-up, a closing pull-back) so the person editing the plan sees what to replace.
+    The fillers are deliberately plain camera moments (an opening frame of the place, the
+    camera finding a character, a closing pull-back) that invent no action the script does not
+    have, so the person editing the plan sees what to replace.
     """
     person = characters[0] if characters else None
     place = places[0] if places else None
     fillers: list[tuple[bool, str, str]] = []  # (at_start, subject, action)
     if job in (ClipJob.ESTABLISH, ClipJob.HOOK):
-        if place and (not moments or moments[0][0] != place):
-            fillers.append((True, place, f"{place} lies still before anything moves."))
+        # Open on the place unless the script's first image already shows a place or thing.
+        first = moments[0][0] if moments else None
+        if place and (first is None or (first[:1].isupper() and first != place)):
+            fillers.append((True, place, f"{_capital(place)} lies still before anything moves."))
         if person:
-            fillers.append((False, person, f"{person} turns toward the camera."))
+            fillers.append((False, person, f"The camera finds {person}."))
     elif job is ClipJob.CLOSE:
         last = place or (moments[-1][0] if moments else "the scene")
         fillers.append((False, last, f"{_capital(last)}{_PULL_AWAY}"))
         if person:
-            fillers.append((False, person, f"{person} lowers their guard."))
+            fillers.append((False, person, f"The camera rests on {person}."))
     elif job is ClipJob.TWIST:
         if person:
-            fillers.append((False, person, f"{person} stops and stares."))
+            fillers.append((False, person, f"The camera pushes in on {person}."))
     elif person:
-        fillers.append((False, person, f"{person} braces for the next move."))
+        fillers.append((False, person, f"The camera follows {person}."))
     if place:
         fillers.append((False, place, f"Light moves across {place}."))
     anchor = person or place or (moments[0][0] if moments else "the scene")
@@ -320,13 +290,6 @@ def _shot_timings(duration_s: float, shots: int) -> tuple[float, ...]:
     units = math.floor(duration_s / STEP_S + 0.5)
     base, extra = divmod(units, shots)
     return tuple((base + (1 if i < extra else 0)) * STEP_S for i in range(shots))
-
-
-def _job_line(job: ClipJob, characters: Sequence[str], places: Sequence[str]) -> str:
-    who = " and ".join(characters[:2])
-    where = places[0] if places else ""
-    detail = f"{who} at {where}" if who and where else who or where
-    return f"{JOB_PHRASES[job]}: {detail}." if detail else f"{JOB_PHRASES[job]}."
 
 
 def _character_environment(
@@ -365,7 +328,7 @@ def _name_for(
     elif characters:
         about = characters[0]
     else:
-        about = noun_phrase(moments[0][1]) if moments else ""
+        about = moments[0][0] if moments else ""
     if about.lower() in PRONOUNS:
         about = ""
     words = re.findall(r"[a-z0-9]+", about.lower())

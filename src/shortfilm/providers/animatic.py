@@ -2,8 +2,9 @@
 
 Every shot of the clip plan becomes one segment, hard-cut to the next, showing the reference
 image the shot is about (the character it names, else its place, else the previous clip's
-keyframe when continuing) under the camera move it asks for, with a lower-third naming the shot
-and a slate naming the take. Timing, framing and continuity can be judged on it; looks cannot.
+keyframe when continuing) under the camera move it asks for, with a small tag naming the clip and
+shot (in a slot the edit keeps clear: :mod:`shortfilm.media.take_tags`). Timing, framing and
+continuity can be judged on it; looks cannot.
 
 Rendering is local and synchronous: :meth:`AnimaticProvider.submit` returns once the take is on
 disk. The job id is a hash of everything that changes the pixels, so submitting the same request
@@ -47,7 +48,7 @@ from shortfilm.providers.base import (
     TakeStatus,
 )
 
-RENDER_VERSION = "animatic-1/r1"
+RENDER_VERSION = "animatic-1/r2"
 """Part of every job id: bump it when the renderer's pixels change, so old takes are not reused."""
 
 VIDEO_NAME = "take.mp4"

@@ -2,9 +2,9 @@
 
 Every shot becomes one segment, hard-cut to the next: the frames it spans
 (:func:`shot_frame_spans`), the reference it shows (:func:`pick_reference`), the camera's poses
-over its still and the text on top (slate and lower-third). :func:`plan_shots` does everything
-that costs time once, before the encoder starts; :func:`draw_frame` is what the encoding threads
-call per frame. Pure of files except for reading the references.
+over its still and the shot's tag on top (:func:`_shot_overlays`). :func:`plan_shots` does
+everything that costs time once, before the encoder starts; :func:`draw_frame` is what the
+encoding threads call per frame. Pure of files except for reading the references.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from shortfilm.domain import CameraMove, Shot, parse_camera_move
 from shortfilm.errors import MediaError
 from shortfilm.media.motion import ShotCamera, Size, plan_poses, source_size
 from shortfilm.media.shot_stills import compose_still, gradient_still
-from shortfilm.media.text import draw_text_block
+from shortfilm.media.take_tags import shot_tag
+from shortfilm.media.text_layout import block_image
 from shortfilm.providers.base import GenerationRequest, Reference
 
 # --- timing -----------------------------------------------------------------------------------
@@ -152,69 +153,27 @@ class ShotRender:
     reference: Reference | None
     camera: ShotCamera
     overlays: list[tuple[Image.Image, tuple[int, int]]]
+    overlay_frames: tuple[int, int] = (0, 1 << 30)
+    """Frames of the take (``[first, end)``) the overlays are drawn on (see :data:`TAG_CLEAR_S`)."""
 
 
-def _overlay(
-    size: Size,
-    text: str,
-    *,
-    text_px: int,
-    box: tuple[int, int, int, int],
-    background: tuple[int, int, int, int],
-    align: str,
-    valign: str,
-) -> tuple[Image.Image, tuple[int, int]] | None:
-    """``text`` drawn once on a transparent layer, cropped to its ink so pasting it is cheap."""
-    layer = Image.new("RGBA", size, (0, 0, 0, 0))
-    draw_text_block(
-        layer,
-        text,
-        size=text_px,
-        box=box,
-        fill=(255, 255, 255, 235),
-        background=background,
-        align=align,
-        valign=valign,
-        padding=max(3, text_px // 2),
-    )
-    bbox = layer.getbbox()
-    if bbox is None:
-        return None
-    return layer.crop(bbox), (bbox[0], bbox[1])
+TAG_CLEAR_S = 0.5
+"""Seconds at each end of a take without the shot tag: the edit's transitions (0.4 s by default)
+overlap two takes there, and two tags at the same slot would be drawn on each other."""
 
 
 def _shot_overlays(
     request: GenerationRequest, shot: Shot, index: int, n_shots: int
 ) -> list[tuple[Image.Image, tuple[int, int]]]:
-    """The slate (top left) and the lower-third of a shot; text scales with the frame's short side
-    (26 px and 17 px at 720p, never below 9 and 8 px)."""
-    w, h = request.width, request.height
-    short = min(w, h)
-    margin = round(short * 0.03)
-    parts = [f"Shot {index + 1}", shot.camera.strip(), (shot.action or shot.subject).strip()]
-    lower = " · ".join(p for p in parts if p)
-    slate = f"ANIMATIC · {request.clip.name} · shot {index + 1}/{n_shots} · seed {request.seed}"
-    layers = [
-        _overlay(
-            (w, h),
-            slate,
-            text_px=max(8, round(short * 0.024)),
-            box=(margin, margin, int(w * 0.8), h // 3),
-            background=(0, 0, 0, 120),
-            align="left",
-            valign="top",
-        ),
-        _overlay(
-            (w, h),
-            lower,
-            text_px=max(9, round(short * 0.036)),
-            box=(int(w * 0.05), h // 2, int(w * 0.95), h - margin),
-            background=(0, 0, 0, 150),
-            align="center",
-            valign="bottom",
-        ),
-    ]
-    return [layer for layer in layers if layer is not None]
+    """The shot's tag (clip and shot number), placed by :func:`shortfilm.media.take_tags.shot_tag`
+    in the slot every preset and cover keeps clear and inside its safe area; none on a take too
+    small for a legible tag. The shot's description is in the take's metadata, not on its
+    pictures: burned in, it sat under the edit's captions (see :mod:`shortfilm.media.take_tags`)."""
+    texts = [f"{request.clip.name} · shot {index + 1}/{n_shots}", f"shot {index + 1}/{n_shots}"]
+    placed = shot_tag((request.width, request.height), [*texts, f"{index + 1}/{n_shots}"])
+    if placed is None:
+        return []
+    return [(block_image(placed), (placed.box.left, placed.box.top))]
 
 
 def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender]:
@@ -230,6 +189,7 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
     decoded: dict[Path, Image.Image] = {}
     stills: dict[tuple[Path, bool], Image.Image] = {}
     plans: list[ShotRender] = []
+    clear = min(round(TAG_CLEAR_S * request.fps), total_frames // 4)
     for i, (shot, (start, end)) in enumerate(zip(shots, spans, strict=True)):
         ref = pick_reference(
             request.references,
@@ -260,6 +220,7 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 reference=ref,
                 camera=ShotCamera(still, poses, out),
                 overlays=_shot_overlays(request, shot, i, len(shots)),
+                overlay_frames=(clear, total_frames - clear),
             )
         )
     return plans
@@ -268,7 +229,8 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
 def draw_frame(plan: ShotRender, index: int) -> Image.Image:
     """Frame ``index`` of a shot: the camera's view of its still with the overlays pasted on."""
     frame = plan.camera.frame(index)
-    for layer, at in plan.overlays:
+    first, end = plan.overlay_frames
+    for layer, at in plan.overlays if first <= plan.start + index < end else ():
         frame.paste(layer, at, layer)
     return frame
 

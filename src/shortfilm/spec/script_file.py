@@ -6,9 +6,14 @@ a writer already has at hand:
 * YAML (``.yaml`` / ``.yml``): ``logline``, ``beats`` (a list) and an optional ``title``; a
   whole production spec is also accepted, its ``script`` section is read.
 * Plain text or Markdown (anything else): the first paragraph is the logline (a ``Logline:``
-  label is dropped); a ``# Heading`` before it is the title (and the logline too when no
-  paragraph follows it). Then the beats are the bullet items (``-``, ``*``, ``+``, ``1.``,
-  ``1)``) or, when there are none, the paragraphs. Other headings (``## Beats``) are skipped.
+  label is dropped); a ``# Heading``, a ``Title:`` line or a short first line without a full
+  stop before it is the title (a heading is the logline too when no paragraph follows it).
+  Then the beats are the bullet items (``-``, ``*``, ``+``, ``1.``, ``1)``) or, when there are
+  none, the paragraphs. Other headings (``## Beats``) are skipped. A script that is one
+  paragraph of several sentences (an ad) is its own logline and its one beat.
+* Screenplay-like text: a scene heading (``INT. WARD - NIGHT``) starts a beat that holds the
+  scene's action lines, its place kept as the beat's opening words ("In the ward at night,
+  ..."); dialogue under an all-caps cue (``MAYA``) is speech, not picture, and is not a beat.
 
 Like the spec loader, every refusal is one :class:`~shortfilm.errors.SpecError` naming the
 file and, where there is one, the line to fix.
@@ -37,6 +42,34 @@ _YAML_KEYS = ("title", "logline", "beats")
 _BULLET = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?P<text>.*)$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
 _LABEL = re.compile(r"^(?:logline|log line)\s*:\s*", re.IGNORECASE)
+_EMPTY_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*$")
+_TITLE_LABEL = re.compile(r"^title\s*:\s*(?P<text>.+)$", re.IGNORECASE)
+_SCENE = re.compile(
+    r"^\s*(?P<kind>INT\.?/EXT|EXT\.?/INT|I/E|INT|EXT)[.\s]\s*(?P<place>[^-–—]+?)"
+    r"\s*(?:[-–—]+\s*(?P<time>[^-–—]*?))?\s*$"
+)
+_CUE = re.compile(r"^\s*(?P<name>[A-Z][A-Z .'’-]{1,30}?)\s*(?:\((?:V\.O\.|O\.S\.|CONT'D)\))?$")
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)]*(?:\s|$)")
+_LOWER_FIRST = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "she",
+        "he",
+        "they",
+        "it",
+        "its",
+        "her",
+        "his",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+    ]
+)
+_TITLE_MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -162,33 +195,38 @@ def _yaml_error(message: str, where: FieldPath, source: SourceMap, path: Path) -
 class _Block:
     """A run of lines read as one unit: a heading, a bullet item or a paragraph."""
 
-    kind: str  # "heading", "bullet" or "paragraph"
+    kind: str  # "heading", "bullet", "paragraph", "scene" or "dialogue"
     text: str
     line: int
+    lines: int = 1
 
 
 def _from_text(text: str, path: Path) -> ScriptFile:
-    blocks = _blocks(text)
+    blocks = _scenes(_blocks(text))
     if not blocks:
         raise SpecError(
             "empty script: write a logline on the first line, then one beat per bullet item",
             file=path,
         )
-    title: str | None = None
+    title, blocks = _title(blocks)
     first = blocks[0]
     rest = blocks[1:]
     if first.kind == "heading":
         # "# Title", then the paragraph under it is the logline; a heading followed directly
         # by the beats is both title and logline.
-        title = first.text
+        title = title or first.text
         if rest and rest[0].kind == "paragraph":
             first, rest = rest[0], rest[1:]
+    elif first.kind == "scene":
+        rest = blocks  # a screenplay has no logline: its first scene stands for it
     logline = _LABEL.sub("", first.text).strip()
     if not logline:
         raise SpecError("the logline is blank", file=path, line=first.line)
 
     bullets = [b for b in rest if b.kind == "bullet"]
-    beats = bullets or [b for b in rest if b.kind == "paragraph"]
+    beats = bullets or [b for b in rest if b.kind in ("paragraph", "scene")]
+    if not beats and not rest and len(_SENTENCE_END.findall(first.text)) >= 2:
+        beats = [first]  # one paragraph of several sentences: an ad, its own logline and beat
     if not beats:
         raise SpecError(
             "no beats found after the logline: write one beat per '- ' bullet item, or one "
@@ -200,8 +238,79 @@ def _from_text(text: str, path: Path) -> ScriptFile:
     return ScriptFile(script, title, tuple(b.line for b in beats), path)
 
 
+def _title(blocks: list[_Block]) -> tuple[str | None, list[_Block]]:
+    """A ``Title:`` line, or a short first line with no full stop followed by more text."""
+    first = blocks[0]
+    if first.kind != "paragraph" or first.lines != 1 or _LABEL.match(first.text):
+        return None, blocks
+    label = _TITLE_LABEL.match(first.text)
+    if label:
+        return label.group("text").strip(), blocks[1:]
+    short = len(first.text.split()) <= _TITLE_MAX_WORDS and not _SENTENCE_END.search(first.text)
+    # Only when a logline or scene still follows: "A boy loses his kite" over bullets is the
+    # logline, not a title.
+    follows = len(blocks) > 2 and blocks[1].kind in ("paragraph", "heading", "scene")
+    if short and (follows or (len(blocks) > 1 and blocks[1].kind == "scene")):
+        return first.text.rstrip(":"), blocks[1:]
+    return None, blocks
+
+
+def _scenes(blocks: list[_Block]) -> list[_Block]:
+    """Fold a screenplay's scenes into beats: a heading and its action lines make one beat.
+
+    Dialogue blocks are dropped (speech is sound, and the plan's shots are picture); outside a
+    screenplay, blocks pass through unchanged.
+    """
+    result: list[_Block] = []
+    scene: _Block | None = None
+    for block in blocks:
+        if block.kind == "dialogue":
+            continue
+        if block.kind == "scene":
+            if scene is not None:
+                result.append(scene)
+            scene = block
+        elif scene is not None and block.kind == "paragraph":
+            opening, _, lead = scene.text.partition("|")
+            joined = (
+                f"{opening}, {_lower_first(block.text)}" if not lead else f"{lead} {block.text}"
+            )
+            scene = _Block("scene", f"|{joined}", scene.line)
+        else:
+            if scene is not None:
+                result.append(scene)
+                scene = None
+            result.append(block)
+    if scene is not None:
+        result.append(scene)
+    return [
+        _Block(b.kind, b.text.lstrip("|") if b.text.startswith("|") else _where(b.text), b.line)
+        if b.kind == "scene"
+        else b
+        for b in result
+    ]
+
+
+def _scene_opening(kind: str, place: str, time: str | None) -> str:
+    """``INT. HOSPITAL WARD - NIGHT`` -> ``In the hospital ward at night``."""
+    where = "In the" if kind.startswith("INT") else "At the"
+    when = f" at {time.strip().lower()}" if time and time.strip() else ""
+    return f"{where} {' '.join(place.lower().split())}{when}"
+
+
+def _where(opening: str) -> str:
+    """A scene with no action lines: its heading alone, as a sentence."""
+    return f"{opening}."
+
+
+def _lower_first(text: str) -> str:
+    word = text.split(maxsplit=1)[0] if text.split() else ""
+    return text[:1].lower() + text[1:] if word.lower() in _LOWER_FIRST else text
+
+
 def _blocks(text: str) -> list[_Block]:
-    """Headings, bullet items (with their indented continuation lines) and paragraphs."""
+    """Headings, bullet items (with their indented continuation lines), paragraphs, scene
+    headings and dialogue (an all-caps cue line and the speech under it)."""
     blocks: list[_Block] = []
     current: list[str] = []
     kind = ""
@@ -211,8 +320,10 @@ def _blocks(text: str) -> list[_Block]:
         nonlocal current, kind
         if current:
             joined = " ".join(" ".join(current).split())
+            if kind == "dialogue" and len(current) == 1:
+                kind = "paragraph"  # a cue with no speech under it: an all-caps title line
             if joined:
-                blocks.append(_Block(kind, joined, start))
+                blocks.append(_Block(kind, joined, start, len(current)))
         current, kind = [], ""
 
     for number, raw in enumerate(text.splitlines(), 1):
@@ -222,14 +333,23 @@ def _blocks(text: str) -> list[_Block]:
             continue
         heading = _HEADING.match(line)
         bullet = _BULLET.match(line)
-        if heading:
+        scene = _SCENE.match(line)
+        if _EMPTY_HEADING.match(line):
+            flush()  # a "#" with no words under it titles nothing
+        elif heading:
             flush()
             blocks.append(_Block("heading", heading.group("text"), number))
+        elif scene and scene.group("place").strip():
+            flush()
+            opening = _scene_opening(scene["kind"], scene["place"], scene["time"])
+            blocks.append(_Block("scene", opening, number))
         elif bullet:
             flush()
             kind, start, current = "bullet", number, [bullet.group("text")]
         elif kind:
-            current.append(line.strip())  # continuation of a bullet item or paragraph
+            current.append(line.strip())  # continuation of a bullet item, paragraph or speech
+        elif _CUE.match(line) and any(c.isalpha() for c in line) and len(line.split()) <= 3:
+            kind, start, current = "dialogue", number, [line.strip()]
         else:
             kind, start, current = "paragraph", number, [line.strip()]
     flush()

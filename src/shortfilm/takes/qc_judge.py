@@ -125,8 +125,20 @@ def _store_candidates(
         stored_keyframes.add(s, take_id, ms, sha, c.score)
         data = c.to_json()
         data.pop("full_path", None)
-        found.append(data | {"time_ms": ms, "path": str(store.artifacts.readable(name))})
+        # the library name, not a path: a home is copied, moved or opened from another folder,
+        # and a path written now would point into where it was (see :func:`candidate_paths`)
+        found.append(data | {"time_ms": ms, "name": name})
     return found
+
+
+def candidate_paths(store: Store, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored keyframe candidates with ``path`` made from their library ``name`` in ``store``'s
+    home as it is now. Reports stored before names were kept carry the path written then."""
+    return [
+        {k: v for k, v in c.items() if k != "name"}
+        | ({"path": str(store.artifacts.readable(str(c["name"])))} if "name" in c else {})
+        for c in candidates
+    ]
 
 
 def check_file(

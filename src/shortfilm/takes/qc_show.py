@@ -11,7 +11,7 @@ from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
 from shortfilm.takes.lookup import NamedTake, find_take
-from shortfilm.takes.qc_judge import review_take
+from shortfilm.takes.qc_judge import candidate_paths, review_take
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def stored_qc(
             selected=clip_row.selected_take_id == take_id,
             analysed_at=row.analysed_at,
             report=QCReport.from_json(row.report),
-            candidates=list(row.report.get("keyframe_candidates", [])),
+            candidates=candidate_paths(store, list(row.report.get("keyframe_candidates", []))),
             keyframe_ms=chosen.time_ms if chosen is not None else None,
             keyframe_by=chosen.chosen_by if chosen is not None else None,
         )

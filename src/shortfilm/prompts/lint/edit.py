@@ -1,11 +1,13 @@
-"""Story rules about the cut (S410, S411): what the edit would refuse once the takes exist.
+"""Story rules about the cut (S410-S412): what the edit would refuse once the takes exist.
 
 ``run`` assembles the edit only after every take has been generated, so a caption over a lower
 third, or a text that starts after the film ends, used to be refused after the credits were
 spent. These rules lay out the same timeline the edit would (:func:`default_timeline`, at the
 rate takes are conformed to), with each take as long as its clip's planned ``duration_s``, and
 report what the timeline's own checks refuse. The checks are the edit's, not copies of them, so
-lint and the edit cannot drift apart.
+lint and the edit cannot drift apart. S412 runs the render's own text layout
+(:mod:`shortfilm.media.text_layout`) on every channel's preset, with the takes at the size they
+are asked for (``CLIP_SIZE``, whose shot-tag slot the layout keeps clear).
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ from dataclasses import dataclass, replace
 
 from shortfilm.domain.production import Caption, EditIntent
 from shortfilm.domain.spec_cut import TakeSource, default_timeline
+from shortfilm.domain.take import CLIP_SIZE
 from shortfilm.domain.timeline import Timeline, frames_for
 from shortfilm.domain.timeline_parts import DEFAULT_RATE, TimelineError
+from shortfilm.errors import InputError
+from shortfilm.media.overlays import film_layout, title_card_layout
+from shortfilm.media.presets import preset_for_channel
+from shortfilm.media.text_layout import Block, TextFitError
 from shortfilm.prompts.lint.findings import Severity
 from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
+from shortfilm.spec.source import FieldPath
 
 ERROR = Severity.ERROR
 
@@ -136,3 +144,72 @@ def edit_not_playable(ctx: LintContext) -> Iterator[Hit]:
             f"{exc}",
             "change the edit section (times, trims, transitions) so the cut fits the film",
         )
+
+
+_FIELDS = {"caption": "captions", "lower_third": "lower_thirds"}
+
+
+def _text_path(edit: EditIntent, block: Block | None) -> FieldPath:
+    """The spec field a text of the layout came from (``("edit",)`` if it cannot be told)."""
+    if block is None:
+        return ("edit",)
+    if block.kind in ("title", "subtitle"):
+        return ("edit", "title_card")
+    field = _FIELDS.get(block.kind)
+    if field is None:
+        return ("edit", block.kind)
+    items: tuple[Caption, ...] = getattr(edit, field)
+    index = next((i for i, c in enumerate(items) if c.text == block.text), None)
+    return ("edit", field) if index is None else ("edit", field, index)
+
+
+@production_rule(
+    "S412",
+    "text-does-not-fit",
+    ERROR,
+    "A text of the edit fits nowhere in the safe area of a channel's frame.",
+)
+def text_does_not_fit(ctx: LintContext) -> Iterator[Hit]:
+    edit = ctx.production.edit
+    try:
+        timeline = _planned(ctx, edit)
+    except TimelineError:
+        return  # S410 / S411 report why the cut cannot be laid out
+    presets = []
+    for channel in ctx.production.channels:
+        try:
+            preset = preset_for_channel(channel)
+        except InputError:
+            continue  # S413 names an unknown channel
+        if preset not in presets:
+            presets.append(preset)
+    for preset in presets:
+        try:
+            if timeline.title is not None:
+                title_card_layout(timeline.title, preset.size, preset.safe)
+            film_layout(timeline.texts, preset, [CLIP_SIZE])
+        except TextFitError as exc:
+            yield Hit(
+                _text_path(edit, exc.block),
+                f"the {preset.name} export ({', '.join(ctx.production.channels)}) would refuse "
+                f"the film: {exc}",
+                "shorten the text, or start it when no other text is on screen",
+            )
+
+
+@production_rule(
+    "S413",
+    "unknown-channel",
+    ERROR,
+    "A channel the spec names has no export preset: the render would refuse it.",
+)
+def unknown_channel(ctx: LintContext) -> Iterator[Hit]:
+    for i, channel in enumerate(ctx.production.channels):
+        try:
+            preset_for_channel(channel)
+        except InputError as exc:
+            yield Hit(
+                ("channels", i),
+                f"{exc}: the render would refuse the film after every take was paid for",
+                "use a known channel name (e.g. shorts for YouTube Shorts, reels, tiktok)",
+            )

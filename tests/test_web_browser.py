@@ -8,6 +8,7 @@ under the test's output folder (and copied to ``$SHORTFILM_TEST_OUTPUT`` when se
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -173,6 +175,21 @@ def test_review_a_clip_in_the_browser(server: str, tmp_path: Path) -> None:
             )
             shots(page, "comment-at-4s")
 
+            # its marker sits at 4 s of the 12.5 s timeline and seeks there on click
+            mark = page.locator("#take-2 .marks .mark[data-at='4.0']")
+            expect(mark).to_be_visible()
+            bar = page.locator("#take-2 .marks").bounding_box()
+            spot = mark.bounding_box()
+            assert bar and spot
+            duration = page.locator("#take-2 video").evaluate("v => v.duration")
+            expected = bar["x"] + bar["width"] * 4 / duration
+            assert abs(spot["x"] + spot["width"] / 2 - expected) < 3, (spot, bar, duration)
+            page.locator("#take-2 video").evaluate("v => { v.currentTime = 10; v.pause(); }")
+            mark.click()
+            page.wait_for_function(
+                "() => Math.abs(document.querySelector('#take-2 video').currentTime - 4) < 0.6"
+            )
+
             # one click selects take 2
             page.locator("#take-2 .select-take button").click()
             page.wait_for_load_state()
@@ -206,3 +223,139 @@ def test_review_a_clip_in_the_browser(server: str, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert len(list((tmp_path / "screenshots").glob("*.png"))) == shots.count >= 8
+
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+"""Where the layout test leaves a screenshot of every page at every width (gitignored): look
+at them after a change to the pages."""
+WIDTHS = (1440, 390)
+"""A desktop and a phone (390 px is an iPhone 12-15 in portrait)."""
+
+
+def _coloured_pixels(png: bytes) -> int:
+    """Pixels of a screenshot that are neither grey nor white: in a comment of black text, only
+    a colour emoji has them (a missing emoji font draws an empty box)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = image.convert("RGB")
+        return sum(1 for r, g, b in rgb.getdata() if max(r, g, b) - min(r, g, b) > 60)
+
+
+def _shoot(page: Any, name: str, width: int) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _no_overflow(page: Any, name: str) -> None:
+    """Nothing on the page is wider than the window (no sideways scrolling on a phone)."""
+    wide, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, f"{name}: {wide} px wide in a {inner} px window"
+
+
+def test_every_page_fits_a_phone_and_a_desktop(server: str) -> None:
+    """Each page at 1440 and 390 px: no sideways overflow, its key controls on screen, and an
+    emoji in a comment drawn in colour (the font is installed and named by the CSS)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    pages: dict[str, tuple[str, list[str]]] = {
+        "productions": ("/", [".production-card .still img", ".production-card .waiting"]),
+        "dashboard": (f"/p/{SLUG}", ["#checklist", "form[action$='/overrides'] button"]),
+        "board": (f"/p/{SLUG}/board", ["#board-v1", "form.review-form button[type=submit]"]),
+        "review": (f"/p/{SLUG}/review", ["table.overview a.tile"]),
+        "clip": (
+            f"/p/{SLUG}/clips/1",
+            ["#take-1 video", "#take-1 .comment-form button[type=submit]", ".select-take button"],
+        ),
+        "edit": (
+            f"/p/{SLUG}/edit",
+            ["#timeline-v1 svg", "video.player", "form[action$='/publish'] button"],
+        ),
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            for width in WIDTHS:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(f"{server}/login")
+                _no_overflow(page, f"login@{width}")
+                _shoot(page, "login", width)
+                page.fill("input[name=name]", "ines")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url(f"{server}/")
+                if width == WIDTHS[0]:  # one comment with an emoji, seen at both widths
+                    page.goto(f"{server}/p/{SLUG}/clips/1")
+                    form = page.locator("#take-1 .comment-form")
+                    form.locator("input[name=body]").fill("the sparks \U0001f525 land late")
+                    form.locator("button[type=submit]").click()
+                    page.wait_for_load_state()
+                for name, (path, controls) in pages.items():
+                    page.goto(f"{server}{path}")
+                    _no_overflow(page, f"{name}@{width}")
+                    for selector in controls:
+                        control = page.locator(selector).first
+                        expect(control).to_be_visible()
+                        control.scroll_into_view_if_needed()
+                        box = control.bounding_box()
+                        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (
+                            f"{name}@{width}: {selector} is cut off at {box}"
+                        )
+                    _shoot(page, name, width)
+                    if name == "clip":
+                        emoji = page.locator("li.comment", has_text="the sparks").first
+                        assert _coloured_pixels(emoji.screenshot()) > 20, f"no emoji at {width}"
+                page.close()
+                _refusal(browser, server, width)
+        finally:
+            browser.close()
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(WIDTHS) * (len(pages) + 2)
+
+
+SUBMIT_A_DECISION = """([csrf, take]) => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = location.pathname.replace(/\\/clips\\/.*/, '/reviews');
+    const fields = {csrf_token: csrf, kind: 'take', subject_id: take, decision: 'approve',
+                    back: location.pathname};
+    for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement('input');
+        input.type = 'hidden'; input.name = name; input.value = value;
+        form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    form.submit();
+}"""
+"""A decision the page does not offer the viewer, sent as a form would send it."""
+
+
+def _refusal(browser: Any, server: str, width: int) -> None:
+    """A growth-operator approving a take: the refusal page, with its link back, fits."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(f"{server}/login")
+        page.fill("input[name=name]", "gus")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        page.goto(f"{server}/p/{SLUG}/clips/1")
+        expect(page.locator("form.review-form")).to_have_count(0)  # not offered to gus
+        csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+        take = page.locator("#take-1 .comment-form input[name=subject_id]").get_attribute("value")
+        with page.expect_navigation() as sent:
+            page.evaluate(SUBMIT_A_DECISION, [csrf, take])
+        response = sent.value
+        assert response is not None and response.status == 403
+        expect(page.locator("h1")).to_have_text("Not allowed: decide on a take")
+        back = page.locator("a.back")
+        expect(back).to_be_visible()
+        _no_overflow(page, f"refusal@{width}")
+        _shoot(page, "refusal", width)
+        back.click()
+        page.wait_for_url(f"{server}/p/{SLUG}/clips/1")
+    finally:
+        page.close()

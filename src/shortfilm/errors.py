@@ -83,8 +83,15 @@ class NotFound(ShortfilmError):
 class PermissionDenied(ShortfilmError):
     """The actor's role does not allow this (approve the final, override a gate ...).
 
-    Names the action and the roles that may take it; nothing was written.
+    Names the action and the roles that may take it; nothing was written. ``action`` and
+    ``allowed`` say the same in parts, for a page that explains the refusal (empty when the
+    refusal is not about a role, like approving one's own take).
     """
+
+    def __init__(self, message: str, *, action: str = "", allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.action = action
+        self.allowed = allowed
 
 
 class ConflictError(ShortfilmError):

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shortfilm.domain.board_brief import BriefChange, BriefLine
 from shortfilm.domain.checklist import ChecklistStep
 from shortfilm.domain.review import Standing, standing
 from shortfilm.domain.rubric import CRITERIA, Criterion
 from shortfilm.domain.staleness import Stale, Staleness
+from shortfilm.domain.timeline_view import TimelineView
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,24 @@ class ProductionSummary:
     clips: int
     takes: int
     last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class ProductionCard:
+    """A production as the productions page shows it: where it stands, a picture of it and
+    what waits for whom."""
+
+    summary: ProductionSummary
+    state: str
+    """The first checklist step not done and its state (``Clip generation: waiting-review``),
+    or ``done`` when every step is."""
+    state_key: str
+    """That step's :class:`~shortfilm.domain.checklist.StepState` value (``done`` when all are)."""
+    thumb_sha256: str | None
+    """A still of the film that the store holds (a render's cover, a chosen keyframe, the
+    board image or a reference), ``None`` before there is any."""
+    waiting: tuple[ChecklistStep, ...]
+    """The steps that wait for someone, in checklist order."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,13 @@ class BoardVersion:
     image_sha256: str | None
     references: tuple[Reference, ...]
     reviewed: Reviewed
+    brief: tuple[BriefLine, ...] = ()
+    """What this version states (:func:`~shortfilm.domain.board_brief.brief_lines`)."""
+    changes: tuple[BriefChange, ...] = ()
+    """What it states differently from the version before it (none for v1)."""
+    superseded_by: int | None = None
+    """The latest version's number when this one is not the latest: a decision on it no
+    longer counts for the board checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,8 @@ class TakeView:
     keyframes: tuple[KeyframeView, ...]
     reviewed: Reviewed
     selected: bool
+    prompt_version: int | None = None
+    """The version of the clip's prompt this take was generated from (or imported against)."""
 
     @property
     def name(self) -> str:
@@ -147,6 +176,8 @@ class ClipPage:
     clip_count: int
     stale: str = ""
     """Why the selected take is stale and the command that brings it up to date, if it is."""
+    prompt_version: int = 0
+    """The version of :attr:`prompt`, the clip's latest (0 before it has one)."""
 
     @property
     def label(self) -> str:
@@ -178,6 +209,8 @@ class EditVersion:
     segments: int
     renders: tuple[RenderView, ...]
     reviewed: Reviewed
+    timeline: TimelineView | None = None
+    """The edit's timeline, drawn read-only (``None`` when its stored form is too old)."""
 
 
 @dataclass(frozen=True)

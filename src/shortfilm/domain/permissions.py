@@ -75,8 +75,24 @@ def may(role: Role, action: Action) -> bool:
     return role in ROLE_TABLE[action]
 
 
+def abilities(role: Role) -> dict[str, bool]:
+    """Every action by its lower-case name (``decide_take`` ...) and whether ``role`` may take
+    it: what a page asks before it offers a form."""
+    return {action.name.lower(): may(role, action) for action in Action}
+
+
+def who_may() -> dict[str, str]:
+    """Every action by its lower-case name and the roles that may take it, as words: what a
+    page says in place of a form the viewer may not use."""
+    return {action.name.lower(): ", ".join(roles_for(action)) for action in Action}
+
+
 def require(actor: Actor, action: Action) -> None:
     """:class:`PermissionDenied` naming the action and who may, unless ``actor`` may."""
     if not may(actor.role, action):
-        allowed = ", ".join(roles_for(action))
-        raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}: only {allowed} may")
+        roles = tuple(str(r) for r in roles_for(action))
+        raise PermissionDenied(
+            f"{actor.name} ({actor.role}) may not {action}: only {', '.join(roles)} may",
+            action=str(action),
+            allowed=roles,
+        )

@@ -125,6 +125,7 @@ def _store_candidates(
         stored_keyframes.add(s, take_id, ms, sha, c.score)
         data = c.to_json()
         data.pop("full_path", None)
+        data.pop("path", None)  # the thumbnail in QC's temp folder, gone once QC returns
         # the library name, not a path: a home is copied, moved or opened from another folder,
         # and a path written now would point into where it was (see :func:`candidate_paths`)
         found.append(data | {"time_ms": ms, "name": name})

@@ -8,8 +8,12 @@ answers an HTML page saying why.
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -21,6 +25,7 @@ from shortfilm.errors import (
     PermissionDenied,
     ShortfilmError,
 )
+from shortfilm.team.accounts import list_users
 from shortfilm.web.auth import is_api
 
 
@@ -45,18 +50,50 @@ def status_of(exc: ShortfilmError) -> tuple[int, str]:
     return 500, str(exc)
 
 
-def answer(request: Request, status: int, message: str) -> Response:
-    """``{"detail": message}`` for the API and scripts, an error page for a browser."""
+def back_link(request: Request) -> str:
+    """Where the refused page came from (the ``Referer``, when it is a page of this site),
+    else the productions list: never a link off the site."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return "/"
+    if referer.path.startswith("//") or "\\" in referer.path:
+        return "/"
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def answer(request: Request, status: int, message: str, **refusal: Any) -> Response:
+    """``{"detail": message}`` for the API and scripts, an error page for a browser: what
+    went wrong, and a link back to the page it came from."""
     if is_api(request.url.path) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"detail": message}, status_code=status)
     templates = request.app.state.templates
-    html = templates.get_template("error.html").render(status=status, message=message)
+    html = templates.get_template("error.html").render(
+        status=status, message=message, back=back_link(request), **refusal
+    )
     return HTMLResponse(html, status_code=status)
+
+
+def _refusal(request: Request, exc: PermissionDenied) -> dict[str, Any]:
+    """What the refusal page says beyond the message: the action, the viewer's role, the roles
+    that may take it and the active people who hold them (so the viewer knows whom to ask)."""
+    if not exc.action:
+        return {}
+    viewer = getattr(request.state, "viewer", None)
+    people = [a for a in list_users(request.app.state.store) if a.role in exc.allowed]
+    return {
+        "action": exc.action,
+        "allowed": exc.allowed,
+        "people": people,
+        "viewer_role": viewer.actor.role.value if viewer is not None else "",
+    }
 
 
 async def _workflow_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShortfilmError)
     status, message = status_of(exc)
+    if isinstance(exc, PermissionDenied):
+        refusal = await run_in_threadpool(_refusal, request, exc)
+        return answer(request, status, message, **refusal)
     return answer(request, status, message)
 
 

@@ -18,6 +18,7 @@ from shortfilm.domain.rubric import CRITERIA, Score
 from shortfilm.errors import InputError
 from shortfilm.publish.final import publish as publish_final
 from shortfilm.web.deps import Slug, TheStore, Uploaded, Who, the_file
+from shortfilm.web.flash import redirect_with
 from shortfilm.web.login import local_target
 from shortfilm.web.schemas import beyond_max_id
 from shortfilm.web.uploads import Limits, QCJobs, add_board_reference, import_external_take
@@ -59,8 +60,16 @@ def _kind(form: FormData) -> SubjectKind:
         raise InputError("kind: board, take, edit or render") from None
 
 
-def _back(form: FormData, default: str) -> RedirectResponse:
-    return RedirectResponse(local_target(_text(form, "back"), default), status_code=303)
+def _back(form: FormData, default: str, done: str) -> RedirectResponse:
+    """303 back to the page the form was on, confirming there what was ``done``."""
+    return redirect_with(local_target(_text(form, "back"), default), done)
+
+
+DECIDED = {
+    Decision.APPROVE: "approved",
+    Decision.REQUEST_CHANGES: "asked for changes to",
+    Decision.REJECT: "rejected",
+}
 
 
 @router.post("/p/{slug}/reviews")
@@ -74,7 +83,7 @@ async def decide(request: Request, slug: Slug, who: Who, store: TheStore) -> Res
         decision = Decision(_text(form, "decision"))
     except ValueError:
         raise InputError("decision: approve, request-changes or reject") from None
-    await run_in_threadpool(
+    record = await run_in_threadpool(
         review.decide,
         store,
         slug,
@@ -87,7 +96,8 @@ async def decide(request: Request, slug: Slug, who: Who, store: TheStore) -> Res
         changes=_text(form, "changes"),
         expected_revision=_int(form, "revision"),
     )
-    return _back(form, f"/p/{slug}")
+    subject = record.subject or f"{kind} {subject_id}"
+    return _back(form, f"/p/{slug}", f"Recorded: you {DECIDED[decision]} {subject}.")
 
 
 @router.post("/p/{slug}/clips/{position}/select")
@@ -107,7 +117,8 @@ async def select(
         who.actor,
         expected_revision=_int(form, "revision"),
     )
-    return _back(form, f"/p/{slug}/clips/{position}")
+    done = f"Selected take-{take:03d} for clip-{position:02d}."
+    return _back(form, f"/p/{slug}/clips/{position}", done)
 
 
 @router.post("/p/{slug}/comments")
@@ -131,7 +142,8 @@ async def comment(request: Request, slug: Slug, who: Who, store: TheStore) -> Re
         _text(form, "body"),
         at_s=at_s,
     )
-    return _back(form, f"/p/{slug}")
+    at = f" at {int(at_s) // 60:02d}:{at_s % 60:04.1f}" if at_s is not None else ""
+    return _back(form, f"/p/{slug}", f"Comment added{at}.")
 
 
 @router.post("/p/{slug}/overrides")
@@ -150,15 +162,16 @@ async def override(request: Request, slug: Slug, who: Who, store: TheStore) -> R
         _text(form, "reason"),
         subject_id=_int(form, "subject_id"),
     )
-    return _back(form, f"/p/{slug}")
+    return _back(form, f"/p/{slug}", f"Overrode the {gate} checkpoint, with your reason.")
 
 
 @router.post("/p/{slug}/publish")
 async def publish(request: Request, slug: Slug, who: Who, store: TheStore) -> Response:
     form = await request.form()
     preset = _text(form, "preset") or None
-    await run_in_threadpool(publish_final, store, slug, who.actor, preset=preset)
-    return _back(form, f"/p/{slug}")
+    files = await run_in_threadpool(publish_final, store, slug, who.actor, preset=preset)
+    done = f"Published {len(files)} file{'s' if len(files) != 1 else ''} of the approved final."
+    return _back(form, f"/p/{slug}", done)
 
 
 @router.post("/p/{slug}/board/references")
@@ -166,10 +179,11 @@ def board_reference(
     slug: Slug, who: Who, store: TheStore, body: Uploaded, limits: Limits
 ) -> Response:
     role, label = body.fields.get("role", ""), body.fields.get("label", "")
-    add_board_reference(
+    made = add_board_reference(
         store, slug, the_file(body), who.actor, role=role, label=label, limits=limits
     )
-    return RedirectResponse(f"/p/{slug}/board", status_code=303)
+    done = f"Added: board v{made.version}, to be reviewed before any take is generated from it."
+    return redirect_with(f"/p/{slug}/board", done)
 
 
 @router.post("/p/{slug}/clips/{position}/takes")
@@ -183,7 +197,8 @@ def external_take(
     queue: QCJobs,
 ) -> Response:
     note = body.fields.get("note", "").strip()
-    import_external_take(
+    made = import_external_take(
         store, slug, position, the_file(body), who.actor, note, limits=limits, queue=queue
     )
-    return RedirectResponse(f"/p/{slug}/clips/{position}", status_code=303)
+    done = f"Uploaded take-{made.take:03d}; its QC runs now."
+    return redirect_with(f"/p/{slug}/clips/{position}", done)

@@ -19,10 +19,12 @@ from shortfilm.domain.review import Checkpoint
 from shortfilm.domain.rubric import CRITERIA
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
+from shortfilm.store.read_model.cards import production_cards
 from shortfilm.store.repo import Store
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
-from shortfilm.web.rendering import PageCache, personal, render, templates
+from shortfilm.web.flash import flash_html, shown
+from shortfilm.web.rendering import PageCache, personal, render, role_context, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,10 +49,10 @@ async def cached_page(
         env = templates(request)
 
         def draw() -> str:
-            return env.get_template(template).render(role=who.actor.role.value, **build())
+            return env.get_template(template).render(**role_context(who.actor.role), **build())
 
         page = await run_in_threadpool(cache.get_or_render, full_key, draw)
-    return HTMLResponse(personal(page, who))
+    return shown(request, HTMLResponse(personal(page, who, flash_html(request))))
 
 
 # -- pages --------------------------------------------------------------------------------------
@@ -59,8 +61,9 @@ async def cached_page(
 @router.get("/")
 def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
     with store.session() as s:
-        rows = overviews.productions(s)
-    return HTMLResponse(render(templates(request), "productions.html", who, productions=rows))
+        rows = production_cards(s)
+    html = render(templates(request), "productions.html", who, flash_html(request), cards=rows)
+    return shown(request, HTMLResponse(html))
 
 
 @router.get("/p/{slug}")

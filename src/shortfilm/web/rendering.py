@@ -24,11 +24,14 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from shortfilm.domain.people import Role
+from shortfilm.domain.permissions import abilities, who_may
 from shortfilm.web.auth import Viewer
 
 _NONCE = secrets.token_hex(16)
 CSRF_PLACEHOLDER = f"__shortfilm_csrf_{_NONCE}__"
 NAME_PLACEHOLDER = f"__shortfilm_viewer_{_NONCE}__"
+FLASH_PLACEHOLDER = f"__shortfilm_flash_{_NONCE}__"
 CACHE_SIZE = 256
 
 
@@ -60,7 +63,16 @@ def make_templates() -> Environment:
     env.filters["when"] = _when
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
+    env.globals["flash_slot"] = FLASH_PLACEHOLDER
+    env.globals["who_may"] = who_may()
     return env
+
+
+def role_context(role: Role) -> dict[str, Any]:
+    """What every page knows of its viewer's role: its name, and ``can``, the actions of the
+    permission table it may take (a page offers only those forms, and says who may do the
+    others). The page cache is keyed by role, so this is rendered once per role."""
+    return {"role": role.value, "can": abilities(role)}
 
 
 class PageCache:
@@ -92,14 +104,17 @@ class PageCache:
         return page
 
 
-def personal(page: str, viewer: Viewer) -> str:
-    """A rendered page with the viewer's CSRF token and name in place of the placeholders."""
-    return page.replace(CSRF_PLACEHOLDER, viewer.csrf).replace(
-        NAME_PLACEHOLDER, escape(viewer.actor.name)
+def personal(page: str, viewer: Viewer, flash: str = "") -> str:
+    """A rendered page with the viewer's CSRF token, name and confirmation (already HTML, see
+    :mod:`shortfilm.web.flash`) in place of the placeholders."""
+    return (
+        page.replace(CSRF_PLACEHOLDER, viewer.csrf)
+        .replace(NAME_PLACEHOLDER, escape(viewer.actor.name))
+        .replace(FLASH_PLACEHOLDER, flash)
     )
 
 
-def render(env: Environment, template: str, viewer: Viewer, **context: Any) -> str:
+def render(env: Environment, template: str, viewer: Viewer, flash: str = "", **context: Any) -> str:
     """Render a page for ``viewer`` without the cache (pages that are cheap or per-person)."""
-    html = env.get_template(template).render(role=viewer.actor.role.value, **context)
-    return personal(html, viewer)
+    html = env.get_template(template).render(**role_context(viewer.actor.role), **context)
+    return personal(html, viewer, flash)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.board import BOARD_IMAGE_KEY
+from shortfilm.domain.board_brief import brief_diff, brief_lines
 from shortfilm.domain.page_views import (
     BoardPage,
     BoardVersion,
@@ -26,6 +27,7 @@ from shortfilm.domain.page_views import (
 )
 from shortfilm.domain.review import SubjectKind
 from shortfilm.domain.staleness import stale_take
+from shortfilm.domain.timeline_view import stored_timeline_view
 from shortfilm.errors import NotFound
 from shortfilm.store.read_model.checkpoints import clip_facts, production_snapshot
 from shortfilm.store.read_model.overview import production
@@ -53,14 +55,16 @@ def board_page(s: Session, slug: str) -> BoardPage:
         )
     )
     reviewed = _reviewed(s, prod.id, SubjectKind.BOARD, (b.id for b in rows))
+    briefs = [brief_lines(b.blocks, b.references) for b in rows]
     versions = []
-    for b in rows:
+    for n, b in enumerate(rows):
         image = b.blocks.get(BOARD_IMAGE_KEY)
         refs = tuple(
             Reference(str(r.get("label", "")), str(r.get("role", "")), str(r["sha256"]))
             for r in b.references
             if isinstance(r, dict) and r.get("sha256")
         )
+        before = briefs[n + 1] if n + 1 < len(rows) else None  # newest first: next is older
         versions.append(
             BoardVersion(
                 b.id,
@@ -71,6 +75,9 @@ def board_page(s: Session, slug: str) -> BoardPage:
                 str(image["sha256"]) if isinstance(image, dict) and image.get("sha256") else None,
                 refs,
                 reviewed[b.id],
+                brief=briefs[n],
+                changes=brief_diff(before, briefs[n]) if before is not None else (),
+                superseded_by=rows[0].version if n > 0 else None,
             )
         )
     uploads = s.execute(
@@ -89,12 +96,13 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
     if clip is None:
         raise NotFound(f"{slug} has no clip {position}")
     clip_count = s.scalar(select(func.count()).where(ClipRow.production_id == prod.id)) or 0
-    prompt = s.scalars(
-        select(PromptRow.text)
+    prompts = s.execute(
+        select(PromptRow.id, PromptRow.version, PromptRow.text)
         .where(PromptRow.clip_id == clip.id)
         .order_by(PromptRow.version.desc())
-        .limit(1)
-    ).first()
+    ).all()
+    prompt_versions = {pid: version for pid, version, _ in prompts}
+    prompt = prompts[0].text if prompts else None
     takes = list(
         s.scalars(select(TakeRow).where(TakeRow.clip_id == clip.id).order_by(TakeRow.number))
     )
@@ -129,6 +137,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
             tuple(frames[t.id][:6]),
             reviewed[t.id],
             t.id == clip.selected_take_id,
+            prompt_versions.get(t.prompt_id),
         )
         for t in takes
     )
@@ -146,6 +155,7 @@ def clip_page(s: Session, slug: str, position: int) -> ClipPage:
         views,
         int(clip_count),
         str(why) if why is not None else "",
+        prompts[0].version if prompts else 0,
     )
 
 
@@ -195,6 +205,7 @@ def edit_page(s: Session, slug: str) -> EditPage:
                 len(segments) if isinstance(segments, list) else 0,
                 views,
                 edit_reviews[e.id],
+                stored_timeline_view(e.timeline),
             )
         )
     stale = production_snapshot(s, prod).stale

@@ -1,6 +1,7 @@
 // Time-coded comments and side-by-side playback: the only script of the app.
 // Pausing or seeking a player fills its comment form's time; a comment's time (or a keyframe)
-// seeks its player there; "play all" starts every take of a clip together for comparison.
+// seeks its player there, and so does its marker on the player's timeline; "play all" starts
+// every take of a clip together for comparison.
 (function () {
   "use strict";
 
@@ -37,6 +38,25 @@
     player.currentTime = parseFloat(button.dataset.at);
     player.scrollIntoView({ block: "nearest" });
     player.play().catch(function () {});
+  });
+
+  // Comment markers under a player: placed along its timeline once its length is known (a
+  // script sets the position: the page's CSP allows no inline style), hidden until then.
+  document.querySelectorAll(".marks[data-player]").forEach(function (bar) {
+    var player = document.getElementById(bar.dataset.player);
+    if (!player) return;
+    function place() {
+      var length = player.duration;
+      if (!isFinite(length) || length <= 0) return;
+      bar.querySelectorAll(".mark").forEach(function (mark) {
+        var at = Math.min(Math.max(parseFloat(mark.dataset.at) / length, 0), 1);
+        mark.style.left = (at * 100).toFixed(2) + "%";
+      });
+      bar.classList.add("placed");
+    }
+    player.addEventListener("loadedmetadata", place);
+    player.addEventListener("durationchange", place);
+    if (player.readyState >= 1) place();
   });
 
   var all = document.getElementById("play-all");

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -19,6 +18,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 board_app = typer.Typer(help="The asset board: Step 1 of the workflow.", no_args_is_help=True)
@@ -53,9 +53,11 @@ def board_generate(
         fail(exc)
     verb = "reused" if result.reused else "made"
     out.print(
-        f"board v{result.version}: {verb} {result.path} "
-        f"({result.provider} {result.model}, cost {result.cost:g} {result.cost_unit})"
+        f"board v{result.version}: {verb} ({result.provider} {result.model}, "
+        f"cost {result.cost:g} {result.cost_unit})",
+        highlight=False,
     )
+    print_path("  image:", result.path)
 
 
 @board_app.command("add-reference")
@@ -84,9 +86,9 @@ def board_add_reference(
         f"a draft: approve it with `shortfilm review board {slug} --approve` (or "
         "--request-changes TEXT)"
     )
-    out.print(escape(for_here(said)), highlight=False)
+    print_prose(for_here(said))
     said = (
         "  importing your spec file again keeps it (the file does not name it); "
         f"`shortfilm export {slug} {slug}-export` writes a spec that does"
     )
-    out.print(escape(for_here(said)), highlight=False)
+    print_prose(for_here(said))

@@ -12,14 +12,17 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from shortfilm.cli.layout import err as err
+from shortfilm.cli.layout import out as out
 from shortfilm.errors import ShortfilmError
+
+if TYPE_CHECKING:  # drawn only by the commands that report progress: not imported by the rest
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     help="Produce AI short films as a team: asset board, shot plans, takes, keyframes, edit.",
@@ -27,8 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
 
 HomeOpt = Annotated[
     Path,
@@ -58,6 +59,8 @@ class RichProgress:
 
 @contextmanager
 def progress_bars(quiet: bool = False) -> Iterator[RichProgress]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bars = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

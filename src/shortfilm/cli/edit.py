@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     ClipArg,
@@ -26,6 +25,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 edit_app = typer.Typer(
@@ -64,6 +64,18 @@ def run_change(home: Path, call: Any) -> None:
     _print_change(change)
 
 
+_SEGMENT_COLUMNS = (
+    Column("#", drop=3),
+    Column("clip"),
+    Column("take"),
+    Column("in-out (take)"),
+    Column("speed", drop=2),
+    Column("on film"),
+    Column("in from"),
+    Column("sound", drop=1),
+)
+
+
 @edit_app.command("show")
 def edit_show(
     slug: SlugArg,
@@ -99,9 +111,9 @@ def edit_show(
         f"[bold]{slug}[/] edit v{stored.version}: {data['duration_s']:.2f} s at {tl.rate} fps{who}",
         highlight=False,
     )
-    table = Table("#", "clip", "take", "in-out (take)", "speed", "on film", "in from", "sound")
     film = {p["picture"]: p for p in data["film"]}
     joins = incoming(tl)
+    rows = []
     for i, seg in enumerate(tl.segments, start=1):
         place = film[seg.name]
         join = joins.get(seg.clip)
@@ -114,26 +126,26 @@ def edit_show(
                 else f"{join.kind.value} {float(tl.seconds(join.frames)):.2f} s"
             )
         )
-        table.add_row(
-            str(i),
-            seg.name,
-            f"take-{seg.take:03d}",
-            f"{float(tl.seconds(seg.source_in)):.2f}-{float(tl.seconds(seg.source_out)):.2f} s",
-            f"x{seg.speed:g}",
-            f"{place['start_s']:.2f}-{place['end_s']:.2f} s",
-            how,
-            ("on" if seg.audio else "off") + (f" {seg.gain_db:+g} dB" if seg.gain_db else ""),
+        rows.append(
+            [
+                str(i),
+                seg.name,
+                f"take-{seg.take:03d}",
+                f"{float(tl.seconds(seg.source_in)):.2f}-{float(tl.seconds(seg.source_out)):.2f} s",
+                f"x{seg.speed:g}",
+                f"{place['start_s']:.2f}-{place['end_s']:.2f} s",
+                how,
+                ("on" if seg.audio else "off") + (f" {seg.gain_db:+g} dB" if seg.gain_db else ""),
+            ]
         )
-    out.print(table)
+    print_table(_SEGMENT_COLUMNS, rows)
     counts: dict[str, int] = {}
     for t in tl.texts:
         counts[t.kind.value] = counts.get(t.kind.value, 0) + 1
         number = counts[t.kind.value]
-        out.print(
-            f"  {t.kind.value} {number}: {escape(repr(t.text))} "
-            f"{float(tl.seconds(t.start)):.2f}-{float(tl.seconds(t.end)):.2f} s",
-            highlight=False,
-            soft_wrap=True,
+        print_prose(
+            f"  {t.kind.value} {number}: {t.text!r} "
+            f"{float(tl.seconds(t.start)):.2f}-{float(tl.seconds(t.end)):.2f} s"
         )
     for cue in tl.audio.sfx:
         out.print(
@@ -142,10 +154,8 @@ def edit_show(
         )
     music = tl.audio.music
     if music is not None:
-        out.print(
-            f"  music {escape(music.path or 'drone')} {music.gain_db:+g} dB, "
-            f"duck {music.duck_db:g} dB",
-            highlight=False,
+        print_prose(
+            f"  music {music.path or 'drone'} {music.gain_db:+g} dB, duck {music.duck_db:g} dB"
         )
     for target in tl.audio.loudness:
         out.print(f"  loudness {target.channel}: {target.lufs:g} LUFS", highlight=False)

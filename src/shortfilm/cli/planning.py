@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -24,6 +23,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -34,6 +34,7 @@ def lint(
     ],
     home: HomeOpt = Path("."),
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     provider: Annotated[
         str | None, typer.Option(help="Check clip durations against this provider's limits.")
     ] = None,
@@ -49,6 +50,8 @@ def lint(
 
     if output not in ("text", "json"):
         fail(InputError(f"--format must be text or json, not {output!r}"))
+    if as_json:
+        output = "json"
     store = open_store(home) if is_home(home) else None
     try:
         production = _lint_target(target, home, store)
@@ -66,13 +69,10 @@ def lint(
         colours = {"error": "red", "warning": "yellow", "info": "cyan"}
         for f in findings:
             colour = colours[str(f.severity)]
-            out.print(
-                f"[bold]{f.code}[/] [{colour}]{f.severity}[/] {escape(f.place)}: "
-                f"{escape(f.message)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-            out.print(f"    hint: {escape(f.hint)}", highlight=False, soft_wrap=True)
+            head = f"{f.code} {f.severity}"
+            spans = [(0, len(f.code), "bold"), (len(f.code) + 1, len(head), colour)]
+            print_prose(f"{head} {f.place}: {f.message}", styles=spans)
+            print_prose(f"    hint: {f.hint}")
         counts = {s: sum(1 for f in findings if str(f.severity) == s) for s in colours}
         out.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
     raise typer.Exit(1 if has_errors(findings) else 0)
@@ -181,10 +181,18 @@ def cost(
     def money(amounts: dict[str, float]) -> str:
         return ", ".join(f"{v:,.0f} {u}" for u, v in amounts.items()) or "0"
 
-    table = Table("clip", "takes", "spent", "wasted on failed", "approved")
-    for c in report.clips:
-        table.add_row(c.clip, str(c.takes), money(c.spent), money(c.wasted), f"{c.approved_s:g} s")
-    out.print(table)
+    columns = (
+        Column("clip"),
+        Column("takes"),
+        Column("spent"),
+        Column("wasted on failed", drop=1),
+        Column("approved"),
+    )
+    rows = [
+        [c.clip, str(c.takes), money(c.spent), money(c.wasted), f"{c.approved_s:g} s"]
+        for c in report.clips
+    ]
+    print_table(columns, rows)
     out.print(f"total: {money(report.total)}; approved film: {report.approved_s:g} s")
     if report.per_approved_s:
         out.print(f"per approved second: {money(report.per_approved_s)}")

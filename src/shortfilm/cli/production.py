@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -24,6 +23,7 @@ from shortfilm.cli.common import (
     progress_bars,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_path, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -32,7 +32,8 @@ def init(home: HomeOpt = Path(".")) -> None:
     """Create a production home: the database (migrated) and the artifact folders."""
     try:
         with store_at(home) as store:
-            out.print(f"production home ready: {escape(str(home.resolve()))} ({store.url})")
+            print_path("production home ready:", home.resolve())
+            out.print(f"database: {escape(str(store.url))}", highlight=False, soft_wrap=True)
     except ShortfilmError as exc:
         fail(exc)
 
@@ -157,22 +158,34 @@ def _print_run(result: Any, as_json: bool) -> None:
         }
         sys.stdout.write(json.dumps(data) + "\n")
         return
-    table = Table("preset", "duration", "size", "loudness", "file")
-    for r in result.edit.renders:
-        table.add_row(
-            r.preset,
-            f"{r.duration_s:.2f} s",
-            f"{r.width}x{r.height}",
-            f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
-            str(r.path),
-        )
-    table.columns[-1].overflow = "fold"
     for line in carried:
         out.print(f"edit v{result.edit.edit_version}: {escape(line)}", highlight=False)
-    out.print(table)
-    out.print(f"report: {escape(str(result.report))}")
+    print_table(
+        _RENDER_COLUMNS,
+        [
+            [
+                r.preset,
+                f"{r.duration_s:.2f} s",
+                f"{r.width}x{r.height}",
+                f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
+                str(r.path),
+            ]
+            for r in result.edit.renders
+        ],
+    )
+    print_path("report:", result.report)
     for line in waiting:
-        out.print(f"waiting: {escape(for_here(line))}", highlight=False)
+        print_prose(f"waiting: {for_here(line)}")
+
+
+_RENDER_COLUMNS = (
+    Column("preset"),
+    Column("duration", drop=1),
+    Column("size", drop=2),
+    Column("loudness", drop=3),
+    Column("file", path=True),
+)
+"""A render per row; at a narrow width the file keeps its line whole and the facts go first."""
 
 
 @app.command()
@@ -231,47 +244,74 @@ def status(
         sys.stdout.write(json.dumps([st.to_json() for st in statuses], indent=2) + "\n")
         return
     for st in statuses:
-        out.print(f"[bold]{escape(st.title)}[/] ({st.slug}, {st.campaign_role})")
-        out.print(
-            f"  script v{st.script_version}  board v{st.board_version} ({st.board_status})"
-            f"  edit {f'v{st.edit_version}' if st.edit_version else 'pending'}"
-            f"  cost {st.total_cost:g}  events {st.events}"
-        )
-        table = Table("clip", "job", "prompt", "takes", "failed", "selected", "keyframe", "state")
-        for c in st.clips:
-            table.add_row(
-                f"{c.clip} {c.name}",
-                c.job,
-                f"v{c.prompt_version}",
-                str(c.takes),
-                str(c.failed_takes),
-                f"take-{c.selected_take:03d}" if c.selected_take else "-",
-                c.keyframe or "-",
-                "stale" if c.stale else c.state if c.state != "generated" else c.review,
-            )
-        out.print(table)
-        for c in st.clips:
-            for line in c.in_flight:
-                out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
-        for preset, path in st.renders.items():
-            out.print(f"  render {preset}: {escape(path)}", highlight=False)
-        for line in st.stale:
-            shown = escape(for_here(line))
-            out.print(f"  [bold yellow]stale:[/] {shown}", highlight=False, soft_wrap=True)
-        steps = Table("step", "owner", "output", "review check", "state", "waiting for", "detail")
-        for step in st.checklist:
-            steps.add_row(
-                step["label"],
-                step["owner_role"],
-                step["output"],
-                step["review"],
-                step["state"],
-                ", ".join(step["waiting_for"]) or "-",
-                escape(for_here(step["detail"])),
-            )
-        out.print(steps)
-        pending = escape(for_here("; ".join(st.pending))) if st.pending else "nothing"
-        out.print("  pending: " + pending, highlight=False)
+        _print_status(st)
+
+
+_CLIP_COLUMNS = (
+    Column("clip"),
+    Column("job", shorten=20, drop=1),
+    Column("prompt", drop=2),
+    Column("takes"),
+    Column("failed", drop=3),
+    Column("selected"),
+    Column("keyframe", drop=4),
+    Column("state"),
+)
+_STEP_COLUMNS = (
+    Column("step"),
+    Column("owner"),
+    Column("output", drop=3),
+    Column("review check", drop=2),
+    Column("state"),
+    Column("waiting for"),
+    Column("detail", wrap=24, drop=1),
+)
+
+
+def _print_status(st: Any) -> None:
+    """One production's status (a :class:`ProductionStatus`): clips, renders, stale, steps."""
+    out.print(f"[bold]{escape(st.title)}[/] ({st.slug}, {st.campaign_role})")
+    out.print(
+        f"  script v{st.script_version}  board v{st.board_version} ({st.board_status})"
+        f"  edit {f'v{st.edit_version}' if st.edit_version else 'pending'}"
+        f"  cost {st.total_cost:g}  events {st.events}"
+    )
+    clips = [
+        [
+            f"{c.clip} {c.name}",
+            c.job,
+            f"v{c.prompt_version}",
+            str(c.takes),
+            str(c.failed_takes),
+            f"take-{c.selected_take:03d}" if c.selected_take else "-",
+            c.keyframe or "-",
+            "stale" if c.stale else c.state if c.state != "generated" else c.review,
+        ]
+        for c in st.clips
+    ]
+    print_table(_CLIP_COLUMNS, clips, indent="  ")
+    for c in st.clips:
+        for line in c.in_flight:
+            out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
+    for preset, path in st.renders.items():
+        print_path(f"  render {preset}:", path)
+    for line in st.stale:
+        print_prose("  stale: " + for_here(line))
+    steps = [
+        [
+            step["label"],
+            step["owner_role"],
+            step["output"],
+            step["review"],
+            step["state"],
+            ", ".join(step["waiting_for"]) or "-",
+            for_here(step["detail"]),
+        ]
+        for step in st.checklist
+    ]
+    print_table(_STEP_COLUMNS, steps, indent="  ")
+    for line in st.pending or ["nothing"]:
+        print_prose("  pending: " + for_here(line))
 
 
 @app.command()
@@ -289,4 +329,4 @@ def export(
             path = export_production(store, slug, dest, with_artifacts=artifacts)
     except ShortfilmError as exc:
         fail(exc)
-    out.print(f"exported {slug} to {escape(str(path))}")
+    print_path(f"exported {slug} to", path)

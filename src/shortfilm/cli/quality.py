@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 
 from shortfilm.cli.common import (
@@ -25,6 +24,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_path, print_prose, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -86,8 +86,12 @@ def qc_check(
         data = {"video": str(video), "plan": plan, **report.to_json()}
         sys.stdout.write(json.dumps(data) + "\n")
     else:
-        against = f" against {plan}" if plan else " (no plan: only the file's own checks)"
-        out.print(f"[bold]{escape(str(video))}[/]{escape(against)}", highlight=False)
+        print_path(
+            f"checked against {plan}:"
+            if plan
+            else "checked (no plan: only the file's own checks):",
+            video,
+        )
         _print_qc(report)
     raise typer.Exit(1 if report.failed else 0)
 
@@ -126,24 +130,24 @@ def qc_show(
             highlight=False,
         )
         _print_qc(stored.report)
-        table = Table("#", "time", "score", "sharpness", "exposure", "faces", "thumbnail")
-        for i, c in enumerate(stored.candidates, start=1):
-            table.add_row(
+        said = (
+            f"keyframe candidates (pick one: `shortfilm keyframe pick {slug} "
+            f"clip-{position:02d} --take {stored.take} --candidate N`):"
+        )
+        print_prose(for_here(said))
+        rows = [
+            [
                 str(i),
                 f"{c['t_s']:.3f} s",
                 f"{c['score']:.2f}",
                 f"{c['sharpness']:.0f}",
                 f"{c['exposure']:.2f}",
                 str(c["faces"]),
-                escape(str(c.get("path") or "-")),
-            )
-        table.columns[-1].overflow = "fold"
-        said = (
-            f"keyframe candidates (pick one: `shortfilm keyframe pick {slug} "
-            f"clip-{position:02d} --take {stored.take} --candidate N`):"
-        )
-        out.print(escape(for_here(said)), highlight=False)
-        out.print(table)
+                str(c.get("path") or "-"),
+            ]
+            for i, c in enumerate(stored.candidates, start=1)
+        ]
+        print_table(_CANDIDATE_COLUMNS, rows)
         if stored.keyframe_ms is not None:
             out.print(
                 f"keyframe: {stored.keyframe_ms / 1000:.3f} s, chosen by {stored.keyframe_by}",
@@ -160,12 +164,8 @@ def _print_qc(report: Any) -> None:
     if report.error is not None:
         out.print(f"[bold red]QC could not run:[/] {escape(report.error)}", highlight=False)
         return
-    table = Table("check", "status", "reason")
-    for c in report.checks:
-        style = _STATUS_STYLE.get(str(c.status), "")
-        table.add_row(c.name, f"[{style}]{c.status}[/]", escape(c.reason))
-    table.columns[-1].overflow = "fold"
-    out.print(table)
+    rows = [[c.name, str(c.status), c.reason] for c in report.checks]
+    print_table((Column("check"), Column("status"), Column("reason", wrap=30)), rows)
     counts = {k: sum(1 for c in report.checks if str(c.status) == k) for k in _STATUS_STYLE}
     out.print(
         f"overall: [{_STATUS_STYLE.get(report.status, '')}]{report.status}[/] "
@@ -196,9 +196,8 @@ def keyframes_cmd(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table("#", "time", "score", "sharpness", "exposure", "faces", "motion", "file")
-    for i, r in enumerate(rows, start=1):
-        table.add_row(
+    table = [
+        [
             str(i),
             f"{r['t_s']:.3f} s",
             f"{r['score']:.2f}",
@@ -206,10 +205,25 @@ def keyframes_cmd(
             f"{r['exposure']:.2f}",
             str(r["faces"]),
             f"{r['motion']:.2f}",
-            escape(str(r["path"] or "-")),
-        )
-    table.columns[-1].overflow = "fold"
-    out.print(table)
+            str(r["path"] or "-"),
+        ]
+        for i, r in enumerate(rows, start=1)
+    ]
+    motion = Column("motion", drop=1)
+    columns = (*_CANDIDATE_COLUMNS[:-1], motion, _CANDIDATE_COLUMNS[-1])
+    print_table(columns, table)
+
+
+_CANDIDATE_COLUMNS = (
+    Column("#"),
+    Column("time"),
+    Column("score"),
+    Column("sharpness", drop=2),
+    Column("exposure", drop=3),
+    Column("faces", drop=4),
+    Column("file", path=True),
+)
+"""A keyframe candidate per row: at a narrow width its file stays whole and the scores go."""
 
 
 keyframe_app = typer.Typer(help="The keyframe a take hands to the next clip.", no_args_is_help=True)
@@ -233,8 +247,11 @@ def keyframe_pick(
     home: HomeOpt = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Choose the take's keyframe yourself (full size, under your name: SHORTFILM_USER or your
-    login). The next clip continuing it is generated again from that frame on the next run."""
+    """Choose the take's keyframe yourself (full size, under your name).
+
+    Your name is SHORTFILM_USER or your login. The next clip continuing it is generated again
+    from that frame on the next run.
+    """
     from shortfilm.takes.keyframes import pick_keyframe
 
     position = parse_clip(clip)
@@ -264,9 +281,8 @@ def keyframe_pick(
         f"{where}: keyframe now the frame at {choice.time_ms / 1000:.3f} s, "
         f"chosen by {choice.by}{replaced}",
         highlight=False,
-        soft_wrap=True,
     )
-    out.print(f"  stored as {escape(str(choice.path))}", highlight=False, soft_wrap=True)
+    print_path("  stored as", choice.path)
     if choice.selected:
         out.print(
             "  a clip continuing this one is generated again from it on the next run",

@@ -23,6 +23,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 review_app = typer.Typer(
@@ -195,7 +196,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
             line = (
                 f"  {r.created_at:%Y-%m-%d %H:%M}  {r.decision} by {r.reviewer} ({r.role}{ahead})"
             )
-            out.print(escape(line + (f": {said}" if said else "")), highlight=False)
+            print_prose(line + (f": {said}" if said else ""))
             if r.scores:
                 marks = ", ".join(f"{sc.criterion} {sc.value}" for sc in r.scores)
                 out.print(f"      scores: {escape(marks)}", highlight=False)
@@ -204,7 +205,7 @@ def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fal
             line = (
                 f"  {c.created_at:%Y-%m-%d %H:%M}  comment{at} by {c.author} ({c.role}): {c.body}"
             )
-            out.print(escape(line), highlight=False)
+            print_prose(line)
 
 
 @app.command()
@@ -274,6 +275,9 @@ def publish(
         str | None, typer.Option("--preset", help="Publish only this preset's render.")
     ] = None,
     home: HomeOpt = Path("."),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the files as a JSON list.")
+    ] = False,
 ) -> None:
     """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
     from shortfilm.publish.final import publish as publish_final
@@ -284,5 +288,8 @@ def publish(
             files = publish_final(store, slug, local_owner(), preset=preset)
     except ShortfilmError as exc:
         fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps([str(path) for path in files]) + "\n")
+        return
     for path in files:
-        out.print(str(path), highlight=False, soft_wrap=True)
+        print_path("", path)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from shortfilm.cli.common import (
     ClipArg,
@@ -23,6 +22,7 @@ from shortfilm.cli.common import (
     parse_clip,
     store_at,
 )
+from shortfilm.cli.layout import print_path, print_prose
 from shortfilm.errors import InputError, ShortfilmError
 
 take_app = typer.Typer(help="Takes of a clip, generated or made elsewhere.", no_args_is_help=True)
@@ -98,12 +98,8 @@ def take_import(
             highlight=False,
         )
     else:
-        out.print(
-            f"{slug}/{result.subject}: imported {video.name} ({facts})",
-            highlight=False,
-            soft_wrap=True,
-        )
-        out.print(f"  stored as {escape(str(result.video))}", highlight=False, soft_wrap=True)
+        print_prose(f"{slug}/{result.subject}: imported {video.name} ({facts})")
+        print_path("  stored as", result.video)
     if select and result.selected:
         out.print(f"  selected for clip-{result.clip:02d}", highlight=False)
 

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -24,6 +23,7 @@ from shortfilm.cli.common import (
     store_at,
 )
 from shortfilm.cli.edit import check_home, run_change
+from shortfilm.cli.layout import Column, print_path, print_table
 from shortfilm.errors import ShortfilmError
 
 
@@ -76,23 +76,36 @@ def render_cmd(
         data = {"edit_version": result.edit_version, "carried": list(result.carried)}
         sys.stdout.write(json.dumps(data | {"renders": rows}) + "\n")
     else:
-        table = Table("preset", "status", "duration", "size", "loudness", "file")
-        for r in result.renders:
-            table.add_row(
-                r.preset + (" (draft)" if r.draft else ""),
-                r.status + (", reused" if r.reused else ""),
-                f"{r.duration_s:.2f} s",
-                f"{r.width}x{r.height}",
-                f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
-                str(r.path),
-            )
-        table.columns[-1].overflow = "fold"
         out.print(f"{slug}: edit v{result.edit_version}", highlight=False)
         for line in result.carried:
             out.print(f"{slug}: edit v{result.edit_version}: {escape(line)}", highlight=False)
-        out.print(table)
+        print_table(
+            _RENDER_COLUMNS,
+            [
+                [
+                    r.preset + (" (draft)" if r.draft else ""),
+                    r.status + (", reused" if r.reused else ""),
+                    f"{r.duration_s:.2f} s",
+                    f"{r.width}x{r.height}",
+                    f"{r.integrated_lufs:.1f} LUFS / {r.true_peak_dbtp:.1f} dBTP",
+                    str(r.path),
+                ]
+                for r in result.renders
+            ],
+        )
     if failure is not None:
         fail(failure)
+
+
+_RENDER_COLUMNS = (
+    Column("preset"),
+    Column("status"),
+    Column("duration", drop=1),
+    Column("size", drop=2),
+    Column("loudness", drop=3),
+    Column("file", path=True),
+)
+"""A render per row; at a narrow width the file keeps its line whole and the facts go first."""
 
 
 @app.command("export-timeline")
@@ -116,11 +129,9 @@ def export_timeline(
             result = export(store, slug, out_file, fmt, version)
     except ShortfilmError as exc:
         fail(exc)
-    out.print(
-        f"{slug}: edit v{result.version} ({result.clips} clips) written as {result.format} "
-        f"to {result.path}",
-        highlight=False,
-        soft_wrap=True,
+    print_path(
+        f"{slug}: edit v{result.version} ({result.clips} clips) written as {result.format} to",
+        result.path,
     )
 
 

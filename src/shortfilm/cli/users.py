@@ -3,6 +3,7 @@ passwd) and ``serve``."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from shortfilm.cli.common import (
     HomeOpt,
@@ -21,6 +21,7 @@ from shortfilm.cli.common import (
     out,
     store_at,
 )
+from shortfilm.cli.layout import Column, print_table
 from shortfilm.errors import InputError, ShortfilmError
 from shortfilm.media.limits import MediaLimits
 from shortfilm.web.settings import DEFAULT_QC_WORKERS, UPLOAD_LIMITS, Settings
@@ -69,7 +70,10 @@ def user_add(
 
 
 @user_app.command("list")
-def user_list(home: HomeOpt = Path(".")) -> None:
+def user_list(
+    home: HomeOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """The users, their roles, and who is deactivated (since when)."""
     from shortfilm.team.accounts import list_accounts
 
@@ -78,12 +82,25 @@ def user_list(home: HomeOpt = Path(".")) -> None:
             accounts = list_accounts(store)
     except ShortfilmError as exc:
         fail(exc)
-    table = Table("name", "role", "status")
+    if as_json:
+        listed = [
+            {
+                "name": a.actor.name,
+                "role": a.actor.role.value,
+                "deactivated_at": (
+                    None if a.deactivated_at is None else a.deactivated_at.isoformat()
+                ),
+            }
+            for a in accounts
+        ]
+        sys.stdout.write(json.dumps(listed, indent=2) + "\n")
+        return
+    rows = []
     for account in accounts:
         since = account.deactivated_at
         status = "active" if since is None else f"deactivated {since:%Y-%m-%d %H:%M} UTC"
-        table.add_row(escape(account.actor.name), account.actor.role.value, status)
-    out.print(table)
+        rows.append([account.actor.name, account.actor.role.value, status])
+    print_table((Column("name"), Column("role"), Column("status")), rows)
 
 
 NameArg = Annotated[str, typer.Argument(help="The name the person logs in with.")]
@@ -95,8 +112,10 @@ def _sessions(n: int) -> str:
 
 @user_app.command("deactivate")
 def user_deactivate(name: NameArg, home: HomeOpt = Path(".")) -> None:
-    """Lock a user out: their web sessions end now and they can no longer log in. What they
-    wrote keeps their name; 'user activate' lets them back in."""
+    """Lock a user out: their web sessions end now and they can no longer log in.
+
+    What they wrote keeps their name; 'user activate' lets them back in.
+    """
     from shortfilm.team.accounts import deactivate_user
 
     try:
@@ -127,8 +146,10 @@ def user_activate(name: NameArg, home: HomeOpt = Path(".")) -> None:
 
 @user_app.command("passwd")
 def user_passwd(name: NameArg, home: HomeOpt = Path(".")) -> None:
-    """Set a user's password, read from stdin like 'user add' (typed twice, never echoed, at a
-    terminal); their web sessions end, so the old password's logins stop working."""
+    """Set a user's password, read from stdin like 'user add'; their web sessions end.
+
+    At a terminal it is typed twice and never echoed. The old password's logins stop working.
+    """
     from shortfilm.team.accounts import change_password, get_account
 
     try:

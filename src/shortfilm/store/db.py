@@ -6,17 +6,16 @@ one writer; the schema is brought to head with Alembic on open (migrations are i
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 ENV_URL = "SHORTFILM_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -77,6 +76,16 @@ def migrate(engine: Engine) -> None:
     otherwise open a transaction for DDL at all. The second process then finds the schema at
     head. A schema already at head is seen without taking any lock.
     """
+    head = declared_head()
+    if head is not None and _current_revision(engine) == head:
+        return
+    # Alembic (with Mako and Pygments) costs a few hundred ms to import and to read the
+    # migration scripts: paid only when the schema may need upgrading, not by every command
+    from alembic import command
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
@@ -90,3 +99,33 @@ def migrate(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")  # reads the revision again, under the lock
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(.+)$", re.MULTILINE)
+
+
+@functools.cache
+def declared_head() -> str | None:
+    """The newest revision the migration scripts declare, read as text (not imported).
+
+    ``None`` when the scripts do not name exactly one head (a branch, a form this reading does
+    not know): :func:`migrate` then asks Alembic. Matches Alembic's own head (a test checks).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            found = set(re.findall(r"[\"']([^\"']+)[\"']", value))
+            (revisions if name == "revision" else parents).update(found)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; ``None`` for a new database (no version table yet)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None

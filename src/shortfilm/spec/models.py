@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.production import (
     SCHEMA,
     AssetBoard,
@@ -88,7 +89,7 @@ class ScriptSpec(SpecModel):
     beats: Annotated[list[Text], Field(min_length=1, max_length=MAX_BEATS)]
 
     def to_domain(self) -> Script:
-        return Script(logline=self.logline, beats=tuple(self.beats))
+        return mirror(Script, self, beats=tuple(self.beats))
 
 
 class CharacterSpec(SpecModel):
@@ -101,15 +102,7 @@ class CharacterSpec(SpecModel):
     reference: SpecPath | None = None
 
     def to_domain(self) -> Character:
-        return Character(
-            name=self.name,
-            role=self.role,
-            description=self.description,
-            outfit=self.outfit,
-            silhouette=self.silhouette,
-            props=self.props,
-            reference=self.reference,
-        )
+        return mirror(Character, self)
 
 
 class EnvironmentViewSpec(SpecModel):
@@ -118,9 +111,7 @@ class EnvironmentViewSpec(SpecModel):
     reference: SpecPath | None = None
 
     def to_domain(self) -> EnvironmentView:
-        return EnvironmentView(
-            name=self.name, description=self.description, reference=self.reference
-        )
+        return mirror(EnvironmentView, self)
 
 
 class StyleSpec(SpecModel):
@@ -133,13 +124,7 @@ class StyleSpec(SpecModel):
     ] = []
 
     def to_domain(self) -> Style:
-        return Style(
-            camera=self.camera,
-            lighting=self.lighting,
-            texture=self.texture,
-            realism=self.realism,
-            palette=tuple(self.palette),
-        )
+        return mirror(Style, self, palette=tuple(self.palette))
 
 
 class AssetBoardSpec(SpecModel):
@@ -173,13 +158,7 @@ class ShotSpec(SpecModel):
     timing_s: Seconds | None = None
 
     def to_domain(self) -> Shot:
-        return Shot(
-            camera=self.camera,
-            movement=self.movement,
-            subject=self.subject,
-            action=self.action,
-            timing_s=self.timing_s,
-        )
+        return mirror(Shot, self)
 
 
 class ClipPlanSpec(SpecModel):
@@ -196,18 +175,7 @@ class ClipPlanSpec(SpecModel):
     last_frame: Annotated[SpecPath, AfterValidator(not_keyframe)] | None = None
 
     def to_domain(self) -> ClipPlan:
-        return ClipPlan(
-            name=self.name,
-            job=self.job,
-            tone_world=self.tone_world,
-            character_environment=self.character_environment,
-            shots=tuple(s.to_domain() for s in self.shots),
-            sound_rule=self.sound_rule,
-            duration_s=self.duration_s,
-            continues_previous=self.continues_previous,
-            first_frame=self.first_frame,
-            last_frame=self.last_frame,
-        )
+        return mirror(ClipPlan, self, shots=tuple(s.to_domain() for s in self.shots))
 
 
 class BudgetSpec(SpecModel):
@@ -215,14 +183,14 @@ class BudgetSpec(SpecModel):
     unit: Text
 
     def to_domain(self) -> Budget:
-        return Budget(limit=self.limit, unit=self.unit)
+        return mirror(Budget, self)
 
 
 class ReviewPolicySpec(SpecModel):
     second_pair_of_eyes: bool = False
 
     def to_domain(self) -> ReviewPolicy:
-        return ReviewPolicy(second_pair_of_eyes=self.second_pair_of_eyes)
+        return mirror(ReviewPolicy, self)
 
 
 class ProductionSpec(SpecModel):

@@ -66,10 +66,11 @@ def place_reference(
     return prod, board, production, current, refs, new_board, spec_path
 
 
-def reference_entries(board: AssetBoard, shas: Mapping[str, str]) -> list[dict[str, Any]]:
-    """``BoardRow.references`` for ``board``: ``{"path", "role", "label", "sha256"}`` in the
-    stable order prompts name them by (characters, views, extras), as an import records them
-    (a test holds the two equal); ``shas`` maps each spec path to its content."""
+def named_references(board: AssetBoard) -> list[dict[str, Any]]:
+    """``{"path", "role", "label"}`` for each reference image of ``board``, in the stable order
+    prompts name them by (characters, views, extras): the one listing both an import
+    (:func:`~shortfilm.production.importing.board_references`) and :func:`reference_entries`
+    start from, so the two cannot drift apart."""
     entries: list[dict[str, Any]] = []
     for c in board.characters:
         if c.reference:
@@ -79,6 +80,14 @@ def reference_entries(board: AssetBoard, shas: Mapping[str, str]) -> list[dict[s
             entries.append({"path": v.reference, "role": "environment", "label": v.name})
     for extra in board.references:
         entries.append({"path": extra, "role": "board", "label": Path(extra).stem})
+    return entries
+
+
+def reference_entries(board: AssetBoard, shas: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``BoardRow.references`` for ``board``: :func:`named_references` with each ``sha256``, as
+    an import records them (a test holds the two equal); ``shas`` maps each spec path to its
+    content."""
+    entries = named_references(board)
     for entry in entries:
         if entry["path"] not in shas:
             raise StoreError(f"board reference {entry['path']} has no stored image")

@@ -187,10 +187,21 @@ class SoundEffectCue:
 
 
 @dataclass(frozen=True)
-class Music:
+class MusicSource:
+    """Which music plays under the film, and how loud.
+
+    The base of the spec's :class:`Music` (fades in seconds, as written) and of the timeline's
+    ``MusicBed`` (fades in frames, once the rate is known): the source and its level have no
+    unit, so both read them from here; only the fades differ in unit.
+    """
+
     path: str | None = None
     """An audio file relative to the spec's folder; ``None`` uses the built-in drone bed."""
     gain_db: float = -18.0
+
+
+@dataclass(frozen=True)
+class Music(MusicSource):
     fade_in_s: float | None = None
     """Seconds of fade-in; ``None``: 1 s for a music file (a quarter of a short film at most),
     none for the drone bed."""

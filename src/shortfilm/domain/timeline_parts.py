@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from shortfilm.domain.production import ChannelLoudness, SoundKind, TransitionKind
+from shortfilm.domain.production import ChannelLoudness, MusicSource, SoundKind, TransitionKind
 from shortfilm.errors import InputError
 
 DEFAULT_RATE = Fraction(24)
@@ -146,12 +146,9 @@ class SoundCue:
 
 
 @dataclass(frozen=True)
-class MusicBed:
-    """The music under the whole film."""
+class MusicBed(MusicSource):
+    """The music under the whole film; its file is stored with the production."""
 
-    path: str | None = None
-    """A file relative to the spec's folder (stored with the production); ``None``: drone bed."""
-    gain_db: float = -18.0
     fade_in: int | None = None
     """Frames of fade-in; ``None``: the automatic fades (1 s in / 2 s out for a music file)."""
     fade_out: int | None = None

@@ -73,6 +73,16 @@ def parse_ebur128_summary(log: str) -> Loudness:
     return Loudness(**values)
 
 
+def _audio_pass(p: Path, audio_filter: str, what: str) -> str:
+    """ffmpeg's log of ``audio_filter`` run over the first audio stream of ``p``, output
+    discarded: how both the measurement and loudnorm's first pass read a file."""
+    return run_ffmpeg(
+        ["-nostats", "-i", p, "-map", "0:a:0", "-af", audio_filter, "-f", "null", "-"],
+        what=what,
+        file=p,
+    )
+
+
 def measure(path: Path | str) -> Loudness:
     """Integrated loudness, true peak and LRA of the first audio stream of ``path``.
 
@@ -82,22 +92,7 @@ def measure(path: Path | str) -> Loudness:
     p = Path(path)
     if not p.is_file():
         raise MediaError("no such file", file=p)
-    log = run_ffmpeg(
-        [
-            "-nostats",
-            "-i",
-            p,
-            "-map",
-            "0:a:0",
-            "-af",
-            "ebur128=peak=true:framelog=verbose",
-            "-f",
-            "null",
-            "-",
-        ],
-        what="loudness measurement",
-        file=p,
-    )
+    log = _audio_pass(p, "ebur128=peak=true:framelog=verbose", "loudness measurement")
     try:
         return parse_ebur128_summary(log)
     except ValueError as exc:
@@ -169,22 +164,7 @@ def loudnorm_filter(measured: dict[str, str], target: LoudnessTarget = TARGET) -
 def analyze(path: Path | str, target: LoudnessTarget = TARGET) -> dict[str, str]:
     """Loudnorm pass 1 over ``path``: the measured values as strings (``input_i`` in LUFS, ...)."""
     p = Path(path)
-    log = run_ffmpeg(
-        [
-            "-nostats",
-            "-i",
-            p,
-            "-map",
-            "0:a:0",
-            "-af",
-            loudnorm_analysis_filter(target),
-            "-f",
-            "null",
-            "-",
-        ],
-        what="loudness analysis",
-        file=p,
-    )
+    log = _audio_pass(p, loudnorm_analysis_filter(target), "loudness analysis")
     try:
         return parse_loudnorm_json(log)
     except ValueError as exc:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from shortfilm.errors import MediaError
 from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
-from shortfilm.media.film import Progress, RenderPlan, TimelineEntry, film_timeline
+from shortfilm.media.film import FilmTimeline, Progress, RenderPlan, TimelineEntry, film_timeline
 from shortfilm.media.film_graph import video_graph
 from shortfilm.media.loudness import Loudness, measure
 from shortfilm.media.mix import prepare_audio
@@ -144,14 +144,25 @@ def render(
             progress("measure", 0.0)
         else:
             run_ffmpeg(args, what=f"{preset.name} render", file=out)
-        info = probe(partial)
-        loudness = measure(partial)
-        os.replace(partial, out)
+        result = finish(partial, out, tl)
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     if progress:
         progress("measure", 1.0)
+    return result
+
+
+def finish(partial: Path, out: Path, tl: FilmTimeline) -> RenderResult:
+    """Read back the film ffmpeg wrote to ``partial``, then move it into place as ``out``.
+
+    The one ending of a full render and a draft (:mod:`shortfilm.media.smart_render`): the size
+    and loudness reported are probed and measured on the written file, not taken from the plan,
+    and ``out`` appears only once the file has passed both (:class:`MediaError` otherwise).
+    """
+    info = probe(partial)
+    loudness = measure(partial)
+    os.replace(partial, out)
     return RenderResult(
         path=out,
         duration_s=float(tl.duration),

@@ -43,12 +43,10 @@ from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import FilmTimeline, RenderPlan
 from shortfilm.media.film_graph import dip_fades, fit_chain, seconds_arg, xfade_name
 from shortfilm.media.joins import join_chains
-from shortfilm.media.loudness import measure
 from shortfilm.media.mix import prepare_audio
 from shortfilm.media.overlays import Stills, draw_stills
 from shortfilm.media.presets import Preset
-from shortfilm.media.probe import probe
-from shortfilm.media.render import RenderResult, render
+from shortfilm.media.render import RenderResult, finish, render
 
 
 def _copy_span(source: Path, span: CopySpan, dest: Path) -> None:
@@ -325,21 +323,10 @@ def render_draft(plan: RenderPlan, preset: Preset, out: Path, workdir: Path) -> 
             what=f"{preset.name} draft join",
             file=out,
         )  # fmt: skip
-        info = probe(partial)
-        loudness = measure(partial)
-        os.replace(partial, out)
+        return finish(partial, out, tl)
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
-    return RenderResult(
-        path=out,
-        duration_s=float(tl.duration),
-        width=info.width,
-        height=info.height,
-        loudness=loudness,
-        timeline=list(tl.entries),
-        silent=tl.silent or loudness.digital_silence,
-    )
 
 
 __all__ = ["render_draft"]

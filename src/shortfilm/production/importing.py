@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shortfilm.board.placement import named_references
 from shortfilm.board.versions import base_content_hash
 from shortfilm.domain import AssetBoard, ClipPlan, Production
 from shortfilm.domain.board import BoardVersion
@@ -68,15 +69,7 @@ class ImportResult:
 
 def board_references(board: AssetBoard, base: Path) -> list[dict[str, Any]]:
     """Every reference image in the stable order prompts name them by, with role and label."""
-    refs: list[dict[str, Any]] = []
-    for c in board.characters:
-        if c.reference:
-            refs.append({"path": c.reference, "role": "character", "label": c.name})
-    for v in board.environment:
-        if v.reference:
-            refs.append({"path": v.reference, "role": "environment", "label": v.name})
-    for extra in board.references:
-        refs.append({"path": extra, "role": "board", "label": Path(extra).stem})
+    refs = named_references(board)
     for ref in refs:
         ref["source"] = str(resolve_inside(base, ref["path"]))
     return refs
@@ -236,14 +229,22 @@ def _without_added_references(spec: dict[str, Any], added: set[str]) -> dict[str
     return {**spec, "board": board}
 
 
+def _new_version(
+    s: Tx, prod: ProductionRecord, result: ImportResult, kind: str, label: str, **data: Any
+) -> None:
+    """Log a version the import made (event ``kind``, subject ``label``) and list it in the
+    result, so the event log and what the import reports name it alike."""
+    repo.event(s, prod.id, kind, label, **data)
+    result.new_versions.append(label)
+
+
 def _import_script(s: Tx, prod: ProductionRecord, p: Production, result: ImportResult) -> None:
     data = {"logline": p.script.logline, "beats": list(p.script.beats)}
     digest = content_hash(data)
     if latest_script_hash(s, prod.id) == digest:
         return
     version = add_script_version(s, prod.id, p.script, digest)
-    repo.event(s, prod.id, "script.version", f"script v{version}")
-    result.new_versions.append(f"script v{version}")
+    _new_version(s, prod, result, "script.version", f"script v{version}")
 
 
 def _import_board(
@@ -294,8 +295,7 @@ def _import_board(
         suffix = Path(ref["path"]).suffix.lower() or ".png"
         name = naming.board_reference(p.slug, version, i, ref["label"], suffix)
         store.put_artifact(s, source, name)
-    repo.event(s, prod.id, "board.version", f"board v{version}", references=len(refs))
-    result.new_versions.append(f"board v{version}")
+    _new_version(s, prod, result, "board.version", f"board v{version}", references=len(refs))
     return board
 
 
@@ -370,8 +370,8 @@ def _import_clips(
         )
         if frames is not None:
             _name_frames(store, s, p.slug, position, version, base, frames)
-        repo.event(s, prod.id, "prompt.version", f"clip-{position:02d} prompt v{version}")
-        result.new_versions.append(f"clip-{position:02d} prompt v{version}")
+        label = f"clip-{position:02d} prompt v{version}"
+        _new_version(s, prod, result, "prompt.version", label)
 
 
 def _name_frames(

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.production import (
     Caption,
     ChannelLoudness,
@@ -31,6 +32,7 @@ from shortfilm.spec.fields import (
     SpecPath,
     Text,
     TransitionKindField,
+    later_than,
 )
 from shortfilm.spec.limits import MAX_CAPTIONS, MAX_CHANNELS, MAX_CLIPS, MAX_SFX
 
@@ -41,7 +43,7 @@ class TitleCardSpec(SpecModel):
     duration_s: Seconds = 2.5
 
     def to_domain(self) -> TitleCard:
-        return TitleCard(text=self.text, subtitle=self.subtitle, duration_s=self.duration_s)
+        return mirror(TitleCard, self)
 
 
 class CaptionSpec(SpecModel):
@@ -49,17 +51,10 @@ class CaptionSpec(SpecModel):
     start_s: Instant
     end_s: Instant
 
-    @field_validator("end_s")
-    @classmethod
-    def _ends_after_start(cls, end_s: float, info: ValidationInfo) -> float:
-        # start_s is absent from info.data when it failed its own check; that error is reported.
-        start_s = info.data.get("start_s")
-        if start_s is not None and end_s <= start_s:
-            raise ValueError(f"must be after start_s ({start_s:g}), got {end_s:g}")
-        return end_s
+    _ends_after_start = later_than("start_s", "end_s")
 
     def to_domain(self) -> Caption:
-        return Caption(text=self.text, start_s=self.start_s, end_s=self.end_s)
+        return mirror(Caption, self)
 
 
 class SoundEffectCueSpec(SpecModel):
@@ -69,9 +64,7 @@ class SoundEffectCueSpec(SpecModel):
     duration_s: Seconds | None = None
 
     def to_domain(self) -> SoundEffectCue:
-        return SoundEffectCue(
-            kind=self.kind, at_s=self.at_s, gain_db=self.gain_db, duration_s=self.duration_s
-        )
+        return mirror(SoundEffectCue, self)
 
 
 class MusicSpec(SpecModel):
@@ -82,13 +75,7 @@ class MusicSpec(SpecModel):
     duck_db: Annotated[float, Field(ge=0, le=40)] = 0.0
 
     def to_domain(self) -> Music:
-        return Music(
-            path=self.path,
-            gain_db=self.gain_db,
-            fade_in_s=self.fade_in_s,
-            fade_out_s=self.fade_out_s,
-            duck_db=self.duck_db,
-        )
+        return mirror(Music, self)
 
 
 class ClipEditSpec(SpecModel):
@@ -104,13 +91,7 @@ class ClipEditSpec(SpecModel):
     audio: bool = True
     gain_db: float = 0.0
 
-    @field_validator("out_s")
-    @classmethod
-    def _out_after_in(cls, out_s: float | None, info: ValidationInfo) -> float | None:
-        in_s = info.data.get("in_s")
-        if out_s is not None and in_s is not None and out_s <= in_s:
-            raise ValueError(f"must be after in_s ({in_s:g}), got {out_s:g}")
-        return out_s
+    _out_after_in = later_than("in_s", "out_s")
 
     @field_validator("transition_s")
     @classmethod
@@ -120,16 +101,7 @@ class ClipEditSpec(SpecModel):
         return seconds
 
     def to_domain(self) -> ClipEdit:
-        return ClipEdit(
-            clip=self.clip,
-            in_s=self.in_s,
-            out_s=self.out_s,
-            speed=self.speed,
-            transition=self.transition,
-            transition_s=self.transition_s,
-            audio=self.audio,
-            gain_db=self.gain_db,
-        )
+        return mirror(ClipEdit, self)
 
 
 class HookSpec(SpecModel):
@@ -137,16 +109,10 @@ class HookSpec(SpecModel):
     start_s: Annotated[float, Field(ge=0, le=3)] = 0.0
     end_s: Seconds = 3.0
 
-    @field_validator("end_s")
-    @classmethod
-    def _ends_after_start(cls, end_s: float, info: ValidationInfo) -> float:
-        start_s = info.data.get("start_s")
-        if start_s is not None and end_s <= start_s:
-            raise ValueError(f"must be after start_s ({start_s:g}), got {end_s:g}")
-        return end_s
+    _ends_after_start = later_than("start_s", "end_s")
 
     def to_domain(self) -> Hook:
-        return Hook(text=self.text, start_s=self.start_s, end_s=self.end_s)
+        return mirror(Hook, self)
 
 
 class EndCardSpec(SpecModel):
@@ -154,7 +120,7 @@ class EndCardSpec(SpecModel):
     duration_s: Seconds = 3.0
 
     def to_domain(self) -> EndCard:
-        return EndCard(text=self.text, duration_s=self.duration_s)
+        return mirror(EndCard, self)
 
 
 class ChannelLoudnessSpec(SpecModel):
@@ -162,7 +128,7 @@ class ChannelLoudnessSpec(SpecModel):
     lufs: Annotated[float, Field(ge=-36, le=-6)] = -14.0
 
     def to_domain(self) -> ChannelLoudness:
-        return ChannelLoudness(channel=self.channel, lufs=self.lufs)
+        return mirror(ChannelLoudness, self)
 
 
 class EditIntentSpec(SpecModel):

@@ -8,9 +8,17 @@ stays inside the spec's folder" is stated once.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from shortfilm.domain.production import (
     PREVIOUS_KEYFRAME,
@@ -106,3 +114,21 @@ class SpecModel(BaseModel):
     """Shared rules: unknown keys refused, no silent coercion, no infinities or NaN."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+def later_than(earlier: str, later: str) -> Any:
+    """A validator for a model's ``later`` field: when both it and ``earlier`` are given, it must
+    be greater (a caption's ``end_s`` after its ``start_s``, a cut's ``out_s`` after its ``in_s``).
+
+    Assign it in the model's body (``_ends_after_start = later_than("start_s", "end_s")``);
+    ``earlier`` must be declared first. It is absent from what the validator sees when it failed
+    its own check, and that error is the one reported.
+    """
+
+    def check(cls: type[BaseModel], value: float | None, info: ValidationInfo) -> float | None:
+        before = info.data.get(earlier)
+        if value is not None and before is not None and value <= before:
+            raise ValueError(f"must be after {earlier} ({before:g}), got {value:g}")
+        return value
+
+    return field_validator(later)(check)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.production import (
     SCHEMA,
     AssetBoard,
@@ -91,7 +92,7 @@ class ScriptSpec(SpecModel):
     beats: Annotated[list[Text], Field(min_length=1, max_length=MAX_BEATS)]
 
     def to_domain(self) -> Script:
-        return Script(logline=self.logline, beats=tuple(self.beats))
+        return mirror(Script, self, beats=tuple(self.beats))
 
 
 class CharacterSpec(SpecModel):
@@ -105,16 +106,7 @@ class CharacterSpec(SpecModel):
     aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> Character:
-        return Character(
-            name=self.name,
-            role=self.role,
-            description=self.description,
-            outfit=self.outfit,
-            silhouette=self.silhouette,
-            props=self.props,
-            reference=self.reference,
-            aliases=tuple(self.aliases),
-        )
+        return mirror(Character, self, aliases=tuple(self.aliases))
 
 
 class EnvironmentViewSpec(SpecModel):
@@ -124,12 +116,7 @@ class EnvironmentViewSpec(SpecModel):
     aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> EnvironmentView:
-        return EnvironmentView(
-            name=self.name,
-            description=self.description,
-            reference=self.reference,
-            aliases=tuple(self.aliases),
-        )
+        return mirror(EnvironmentView, self, aliases=tuple(self.aliases))
 
 
 class StyleSpec(SpecModel):
@@ -142,13 +129,7 @@ class StyleSpec(SpecModel):
     ] = []
 
     def to_domain(self) -> Style:
-        return Style(
-            camera=self.camera,
-            lighting=self.lighting,
-            texture=self.texture,
-            realism=self.realism,
-            palette=tuple(self.palette),
-        )
+        return mirror(Style, self, palette=tuple(self.palette))
 
 
 class AssetBoardSpec(SpecModel):
@@ -182,13 +163,7 @@ class ShotSpec(SpecModel):
     timing_s: Seconds | None = None
 
     def to_domain(self) -> Shot:
-        return Shot(
-            camera=self.camera,
-            movement=self.movement,
-            subject=self.subject,
-            action=self.action,
-            timing_s=self.timing_s,
-        )
+        return mirror(Shot, self)
 
 
 class ClipPlanSpec(SpecModel):
@@ -205,18 +180,7 @@ class ClipPlanSpec(SpecModel):
     last_frame: Annotated[SpecPath, AfterValidator(not_keyframe)] | None = None
 
     def to_domain(self) -> ClipPlan:
-        return ClipPlan(
-            name=self.name,
-            job=self.job,
-            tone_world=self.tone_world,
-            character_environment=self.character_environment,
-            shots=tuple(s.to_domain() for s in self.shots),
-            sound_rule=self.sound_rule,
-            duration_s=self.duration_s,
-            continues_previous=self.continues_previous,
-            first_frame=self.first_frame,
-            last_frame=self.last_frame,
-        )
+        return mirror(ClipPlan, self, shots=tuple(s.to_domain() for s in self.shots))
 
 
 class BudgetSpec(SpecModel):
@@ -224,14 +188,14 @@ class BudgetSpec(SpecModel):
     unit: Text
 
     def to_domain(self) -> Budget:
-        return Budget(limit=self.limit, unit=self.unit)
+        return mirror(Budget, self)
 
 
 class ReviewPolicySpec(SpecModel):
     second_pair_of_eyes: bool = False
 
     def to_domain(self) -> ReviewPolicy:
-        return ReviewPolicy(second_pair_of_eyes=self.second_pair_of_eyes)
+        return mirror(ReviewPolicy, self)
 
 
 class ProductionSpec(SpecModel):

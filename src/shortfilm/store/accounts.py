@@ -11,20 +11,13 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select
 
 from shortfilm.domain.accounts import SessionUser, UserRecord
+from shortfilm.domain.mirror import mirror
 from shortfilm.store.repo import Store, Tx, updated_rows
 from shortfilm.store.tables import UserRow, WebSessionRow
 
 
 def _record(row: UserRow) -> UserRecord:
-    return UserRecord(
-        id=row.id,
-        name=row.name,
-        role=row.role,
-        password_hash=row.password_hash,
-        active=row.active,
-        created_at=row.created_at,
-        deactivated_at=row.deactivated_at,
-    )
+    return mirror(UserRecord, row)
 
 
 def name_taken(tx: Tx, name: str) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shortfilm.domain.board import BoardVersion
+from shortfilm.domain.mirror import mirror
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx
 from shortfilm.store.tables import BoardRow
@@ -17,15 +18,11 @@ from shortfilm.store.tables import BoardRow
 
 def board_version(row: BoardRow) -> BoardVersion:
     """The domain value of a stored board row."""
-    return BoardVersion(
-        id=row.id,
-        production_id=row.production_id,
-        version=row.version,
+    return mirror(
+        BoardVersion,
+        row,
         blocks=dict(row.blocks),
         references=tuple(dict(r) for r in row.references),
-        content_hash=row.content_hash,
-        status=row.status,
-        created_by=row.created_by,
     )
 
 

@@ -7,6 +7,7 @@ before deciding on the current choice.
 
 from __future__ import annotations
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.take import Keyframe
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx
@@ -14,15 +15,7 @@ from shortfilm.store.tables import KeyframeRow
 
 
 def as_keyframe(row: KeyframeRow) -> Keyframe:
-    return Keyframe(
-        id=row.id,
-        take_id=row.take_id,
-        time_ms=row.time_ms,
-        sha256=row.sha256,
-        score=row.score,
-        chosen=bool(row.chosen),
-        chosen_by=row.chosen_by,
-    )
+    return mirror(Keyframe, row, chosen=bool(row.chosen))
 
 
 def keyframe(tx: Tx, keyframe_id: int) -> Keyframe | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from shortfilm.domain.lineage import ClipLineage, EditLineage, TakeLineage
+from shortfilm.domain.mirror import mirror
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx
 from shortfilm.store.tables import ArtifactNameRow, EditRow, PromptRow
@@ -16,21 +17,7 @@ def clip_lineages(tx: Tx, production_id: int) -> list[ClipLineage]:
     found: list[ClipLineage] = []
     for clip in repo.clips(tx, production_id):
         prompt = repo.latest(tx, PromptRow, PromptRow.clip_id, clip.id)
-        takes = tuple(
-            TakeLineage(
-                number=t.number,
-                status=t.status,
-                provider=t.provider,
-                model=t.model,
-                job_id=t.job_id,
-                cost=t.cost,
-                notes=t.notes,
-                error=t.error,
-                video_sha256=t.video_sha256,
-                keyframe_id=t.keyframe_id,
-            )
-            for t in repo.takes(tx, clip.id)
-        )
+        takes = tuple(mirror(TakeLineage, t) for t in repo.takes(tx, clip.id))
         found.append(
             ClipLineage(
                 position=clip.position,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.render import Render
 from shortfilm.store.repo import Tx
 from shortfilm.store.tables import RenderRow
@@ -12,23 +13,7 @@ from shortfilm.store.tables import RenderRow
 
 def render_of(row: RenderRow) -> Render:
     """The domain render a ``renders`` row holds (review and publishing read it too)."""
-    return Render(
-        edit_id=row.edit_id,
-        preset=row.preset,
-        sha256=row.sha256,
-        duration_s=row.duration_s,
-        width=row.width,
-        height=row.height,
-        integrated_lufs=row.integrated_lufs,
-        true_peak_dbtp=row.true_peak_dbtp,
-        status=row.status,
-        checks=dict(row.checks or {}),
-        srt_sha256=row.srt_sha256,
-        vtt_sha256=row.vtt_sha256,
-        cover_sha256=row.cover_sha256,
-        id=row.id,
-        revision=row.revision,
-    )
+    return mirror(Render, row, checks=dict(row.checks or {}))
 
 
 def render_for(tx: Tx, edit_id: int, preset: str) -> Render | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.take import (
     StoredAnalysis,
     Take,
@@ -36,32 +37,17 @@ from shortfilm.store.tables import (
 
 
 def as_take(row: TakeRow) -> Take:
-    return Take(
-        id=row.id,
-        clip_id=row.clip_id,
-        number=row.number,
-        prompt_id=row.prompt_id,
-        board_id=row.board_id,
-        keyframe_id=row.keyframe_id,
-        provider=row.provider,
-        model=row.model,
-        request_hash=row.request_hash,
-        job_id=row.job_id,
+    return mirror(
+        Take,
+        row,
         status=TakeState(row.status),
         params=dict(row.params or {}),
         references=list(row.references or []),
         cost=row.cost or 0.0,
         cost_unit=row.cost_unit or "",
         notes=row.notes or "",
-        error=row.error,
         forced=bool(row.forced),
-        video_sha256=row.video_sha256,
-        last_frame_sha256=row.last_frame_sha256,
         meta=dict(row.meta or {}),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-        runner=row.runner,
     )
 
 

@@ -34,20 +34,15 @@ from shortfilm.store import naming, repo
 from shortfilm.store import takes as stored
 from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, Tx, content_hash
-from shortfilm.takes.lookup import find_clip
+from shortfilm.takes.lookup import NamedTake, find_clip
 from shortfilm.takes.qc_judge import review_take
 from shortfilm.team.people import current_person
 
 
 @dataclass(frozen=True)
-class ImportedTake:
+class ImportedTake(NamedTake):
     """What :func:`import_take` did: the take (new, or the one already made from this file)."""
 
-    slug: str
-    clip: int
-    """1-based clip position."""
-    take: int
-    """Take number within the clip."""
     take_id: int
     status: str
     video: Path
@@ -58,15 +53,9 @@ class ImportedTake:
     selected: bool
     """The take is the clip's selection after the call."""
 
-    @property
-    def subject(self) -> str:
-        return naming.take_subject(self.clip, self.take)
-
     def to_json(self) -> dict[str, Any]:
         return {
-            "slug": self.slug,
-            "clip": self.clip,
-            "take": self.take,
+            **self.names_json(),
             "take_id": self.take_id,
             "status": self.status,
             "video": str(self.video),

@@ -23,7 +23,7 @@ from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import naming, repo
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
-from shortfilm.takes.lookup import find_take
+from shortfilm.takes.lookup import NamedTake, find_take
 from shortfilm.takes.qc_judge import review_take
 from shortfilm.team.people import AUTO, current_person
 
@@ -35,12 +35,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class KeyframeChoice:
+class KeyframeChoice(NamedTake):
     """What :func:`pick_keyframe` did."""
 
-    slug: str
-    clip: int
-    take: int
     time_ms: int
     path: Path
     """The readable library path of the full-size keyframe PNG."""
@@ -52,15 +49,9 @@ class KeyframeChoice:
     selected: bool
     """The take is its clip's selection, so the next clip continues from this frame."""
 
-    @property
-    def subject(self) -> str:
-        return naming.take_subject(self.clip, self.take)
-
     def to_json(self) -> dict[str, Any]:
         return {
-            "slug": self.slug,
-            "clip": self.clip,
-            "take": self.take,
+            **self.names_json(),
             "time_ms": self.time_ms,
             "path": str(self.path),
             "by": self.by,

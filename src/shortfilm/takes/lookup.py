@@ -3,12 +3,36 @@ errors that say what is missing and what there is instead."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from shortfilm.domain.take import Take, TakeClip, TakeState
 from shortfilm.errors import InputError
 from shortfilm.spec.stored import spec_from_dict
-from shortfilm.store import repo
+from shortfilm.store import naming, repo
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Tx
+
+
+@dataclass(frozen=True)
+class NamedTake:
+    """A take by the names people use: the base of every result that reports on one take, so
+    each prints and serialises those names the same way (its own fields follow them)."""
+
+    slug: str
+    clip: int
+    """1-based clip position."""
+    take: int
+    """Take number within the clip."""
+
+    @property
+    def subject(self) -> str:
+        """The take as a review or log subject (``clip-02/take-003``)."""
+        return naming.take_subject(self.clip, self.take)
+
+    def names_json(self) -> dict[str, Any]:
+        """The first keys of the result's JSON: ``slug``, ``clip``, ``take``."""
+        return {"slug": self.slug, "clip": self.clip, "take": self.take}
 
 
 def only_production(s: Tx) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,15 +41,11 @@ class Image:
 class QCPlan:
     """Where a take's expectations come from, read from the store (no files opened yet)."""
 
-    duration_s: float | None = None
-    width: int | None = None
-    height: int | None = None
-    fps: float | None = None
-    shots: tuple[tuple[float, float], ...] | None = None
-    sound_rule: str | None = None
+    asked: Expected = field(default_factory=Expected)
+    """The figures and words as they will be judged; its board and opening are filled in by
+    :func:`expected` from the images below."""
     board: tuple[Image, ...] = ()
     opening: Image | None = None
-    not_judged: Mapping[str, str] = field(default_factory=dict)
 
 
 def plan_for_take(
@@ -73,17 +69,8 @@ def plan_for_take(
         kf = stored_keyframes.keyframe(s, take.keyframe_id)
         if kf is not None:
             opening = _keyframe_image(store, clip.position - 1, kf)
-    return QCPlan(
-        duration_s=duration,
-        width=width,
-        height=height,
-        fps=fps,
-        shots=tuple((b.start_s, b.end_s) for b in plan.shots),
-        sound_rule=plan.sound_rule,
-        board=_board_images(store, board),
-        opening=opening,
-        not_judged=not_judged,
-    )
+    asked = _asked(plan, duration, (width, height), fps, not_judged)
+    return QCPlan(asked, _board_images(store, board), opening)
 
 
 def plan_for_clip(store: Store, s: Tx, slug: str, position: int) -> QCPlan:
@@ -96,14 +83,28 @@ def plan_for_clip(store: Store, s: Tx, slug: str, position: int) -> QCPlan:
         raise StoreError(f"{slug}/clip-{position:02d} has no prompt or board: re-import the spec")
     plan = VideoPrompt.from_sections(prompt.data)
     return QCPlan(
-        duration_s=plan.duration_s,
-        width=CLIP_SIZE[0],
-        height=CLIP_SIZE[1],
-        fps=float(CLIP_FPS),
+        _asked(plan, plan.duration_s, CLIP_SIZE, float(CLIP_FPS), {}),
+        _board_images(store, board),
+        _opening(store, s, clip, prompt, plan),
+    )
+
+
+def _asked(
+    plan: VideoPrompt,
+    duration_s: float,
+    size: tuple[int, int],
+    fps: float,
+    not_judged: Mapping[str, str],
+) -> Expected:
+    """The plan's figures and words a take is judged against, before any image is opened."""
+    return Expected(
+        duration_s=duration_s,
+        width=size[0],
+        height=size[1],
+        fps=fps,
         shots=tuple((b.start_s, b.end_s) for b in plan.shots),
         sound_rule=plan.sound_rule,
-        board=_board_images(store, board),
-        opening=_opening(store, s, clip, prompt, plan),
+        not_judged=not_judged,
     )
 
 
@@ -153,17 +154,7 @@ def expected(plan: QCPlan) -> Expected:
     opening = None
     if plan.opening is not None and plan.opening.path.is_file():
         opening = Opening(plan.opening.label, _rgb(plan.opening.path))
-    return Expected(
-        duration_s=plan.duration_s,
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        shots=plan.shots,
-        sound_rule=plan.sound_rule,
-        board=tuple(board),
-        opening=opening,
-        not_judged=plan.not_judged,
-    )
+    return replace(plan.asked, board=tuple(board), opening=opening)
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,20 +8,16 @@ from typing import Any
 
 from shortfilm.domain.qc_report import QC_VERSION, QCReport
 from shortfilm.store import keyframes as stored_keyframes
-from shortfilm.store import naming
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
-from shortfilm.takes.lookup import find_take
+from shortfilm.takes.lookup import NamedTake, find_take
 from shortfilm.takes.qc_judge import candidate_paths, review_take
 
 
 @dataclass(frozen=True)
-class StoredQC:
+class StoredQC(NamedTake):
     """A take's stored QC report, as ``qc show`` prints it."""
 
-    slug: str
-    clip: int
-    take: int
     provider: str
     selected: bool
     analysed_at: datetime
@@ -34,15 +30,9 @@ class StoredQC:
     keyframe_by: str | None = None
     """Who chose it: ``auto`` or a person."""
 
-    @property
-    def subject(self) -> str:
-        return naming.take_subject(self.clip, self.take)
-
     def to_json(self) -> dict[str, Any]:
         return {
-            "slug": self.slug,
-            "clip": self.clip,
-            "take": self.take,
+            **self.names_json(),
             "provider": self.provider,
             "selected": self.selected,
             "analysed_at": self.analysed_at.isoformat(),

@@ -8,11 +8,11 @@ Consistency, Negative rules) or one detail of it that later clips depend on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from shortfilm.domain.production import AssetBoard, CharacterRole
+from shortfilm.domain.production import AssetBoard, CharacterRole, Style
 from shortfilm.prompts.lint.findings import Severity
-from shortfilm.prompts.lint.registry import Hit, LintContext, ProductionCheck, production_rule
+from shortfilm.prompts.lint.registry import Hit, LintContext, production_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -21,43 +21,75 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
-def _block_rule(
-    code: str,
-    name: str,
-    summary: str,
-    block: str,
-    present: Callable[[AssetBoard], bool],
-    message: str,
-    fix: str,
-) -> ProductionCheck:
-    """A rule for one block of the asset prompt that must be there at all (error when absent)."""
+_STYLE_PARTS = ("camera", "lighting", "texture", "realism")
+"""The style's written parts; a palette alone does not make a style block."""
+
+
+def _has_block(board: AssetBoard, block: str) -> bool:
+    """Whether the board writes anything in ``block`` (an :class:`AssetBoard` field name).
+
+    Text counts when it is not blank, a list when it is not empty, and the style when any of its
+    written parts is not blank: the one test of presence every "the board has no ..." rule uses.
+    """
+    value = getattr(board, block)
+    if isinstance(value, Style):
+        return not all(_blank(getattr(value, part)) for part in _STYLE_PARTS)
+    if isinstance(value, str):
+        return not _blank(value)
+    return bool(value)
+
+
+_REQUIRED_BLOCKS = (  # code, rule name, board block, summary
+    ("B101", "board-no-world", "world", "The board has no world block."),
+    ("B102", "board-no-characters", "characters", "The board lists no characters."),
+    ("B104", "board-no-environment", "environment", "The board has no environment views."),
+    ("B105", "board-no-style", "style", "The board has no style block at all."),
+    ("B110", "board-no-consistency", "consistency", "The board has no consistency rules."),
+    ("B111", "board-no-negative", "negative", "The board has no negative rules."),
+)
+"""The blocks of the asset prompt that must be there at all; each is one error rule."""
+
+_MISSING_BLOCK = {  # board block -> (message, fix)
+    "world": (
+        "the board has no world: genre, location, era, atmosphere and colour tone are unset",
+        "write the world in 2-4 sentences: where, when, what genre, what light and colour",
+    ),
+    "characters": (
+        "the board lists no characters, so every clip invents its people from text",
+        "add the main character (role: main) and each side role with outfit and silhouette",
+    ),
+    "environment": (
+        "the board has no environment views, so each clip rebuilds the location from text",
+        "add the key locations (exterior views, the places action happens) with a reference",
+    ),
+    "style": (
+        "the board has no style: camera, lighting, texture and realism are all unset",
+        "write each: camera feel (e.g. 35 mm handheld), lighting, texture, realism level",
+    ),
+    "consistency": (
+        "the board has no consistency rules: nothing says what must stay identical per clip",
+        "add lines such as 'match the reference images for faces, outfits and palette'",
+    ),
+    "negative": (
+        "the board has no negative rules: unwanted styles, extra people and wrong settings "
+        "are allowed",
+        "add exclusions such as 'no game-CG look', 'no extra people', 'no city skyline'",
+    ),
+}
+
+
+def _register_missing_block(code: str, name: str, block: str, summary: str) -> None:
+    """Register the rule that reports ``board.<block>`` once when the block is not there."""
+    message, fix = _MISSING_BLOCK[block]
 
     @production_rule(code, name, ERROR, summary)
     def check(ctx: LintContext) -> Iterator[Hit]:
-        if not present(ctx.production.board):
+        if not _has_block(ctx.production.board, block):
             yield Hit(("board", block), message, fix)
 
-    return check
 
-
-no_world = _block_rule(
-    "B101",
-    "board-no-world",
-    "The board has no world block.",
-    "world",
-    lambda board: not _blank(board.world),
-    "the board has no world: genre, location, era, atmosphere and colour tone are unset",
-    "write the world in 2-4 sentences: where, when, what genre, what light and colour",
-)
-no_characters = _block_rule(
-    "B102",
-    "board-no-characters",
-    "The board lists no characters.",
-    "characters",
-    lambda board: bool(board.characters),
-    "the board lists no characters, so every clip invents its people from text",
-    "add the main character (role: main) and each side role with outfit and silhouette",
-)
+for _row in _REQUIRED_BLOCKS:
+    _register_missing_block(*_row)
 
 
 @production_rule("B103", "board-no-main-character", ERROR, "No character has role: main.")
@@ -72,34 +104,11 @@ def no_main_character(ctx: LintContext) -> Iterator[Hit]:
         )
 
 
-no_environment = _block_rule(
-    "B104",
-    "board-no-environment",
-    "The board has no environment views.",
-    "environment",
-    lambda board: bool(board.environment),
-    "the board has no environment views, so each clip rebuilds the location from text",
-    "add the key locations (exterior views, the places action happens) with a reference",
-)
-
-
-@production_rule("B105", "board-no-style", ERROR, "The board has no style block at all.")
-def no_style(ctx: LintContext) -> Iterator[Hit]:
-    style = ctx.production.board.style
-    if all(_blank(t) for t in (style.camera, style.lighting, style.texture, style.realism)):
-        yield Hit(
-            ("board", "style"),
-            "the board has no style: camera, lighting, texture and realism are all unset",
-            "write each: camera feel (e.g. 35 mm handheld), lighting, texture, realism level",
-        )
-
-
 def _style_part(ctx: LintContext, part: str, what: str, example: str) -> Iterator[Hit]:
-    style = ctx.production.board.style
-    parts = (style.camera, style.lighting, style.texture, style.realism)
-    if all(_blank(t) for t in parts):
+    board = ctx.production.board
+    if not _has_block(board, "style"):
         return  # B105 reports the whole block once
-    if _blank(getattr(style, part)):
+    if _blank(getattr(board.style, part)):
         yield Hit(
             ("board", "style", part),
             f"the style has no {part}: {what} will change from clip to clip",
@@ -133,27 +142,6 @@ def style_no_realism(ctx: LintContext) -> Iterator[Hit]:
     yield from _style_part(
         ctx, "realism", "the look (live action or render)", "cinematic realism, no game-CG look"
     )
-
-
-@production_rule("B110", "board-no-consistency", ERROR, "The board has no consistency rules.")
-def no_consistency(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.production.board.consistency:
-        yield Hit(
-            ("board", "consistency"),
-            "the board has no consistency rules: nothing says what must stay identical per clip",
-            "add lines such as 'match the reference images for faces, outfits and palette'",
-        )
-
-
-@production_rule("B111", "board-no-negative", ERROR, "The board has no negative rules.")
-def no_negative(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.production.board.negative:
-        yield Hit(
-            ("board", "negative"),
-            "the board has no negative rules: unwanted styles, extra people and wrong settings "
-            "are allowed",
-            "add exclusions such as 'no game-CG look', 'no extra people', 'no city skyline'",
-        )
 
 
 def _character_field(ctx: LintContext, field: str, what: str, hint: str) -> Iterator[Hit]:

@@ -7,14 +7,17 @@ standings, the pages the reviews and comments themselves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Executable, select
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.page_views import CommentView, Reviewed, ReviewView
 from shortfilm.domain.review import Standing, SubjectKind, standing
 from shortfilm.store.tables import CommentRow, ReviewRow
+
+_View = TypeVar("_View", ReviewView, CommentView)
 
 
 class Standings:
@@ -42,8 +45,8 @@ def reviewed(
     wanted = list(ids)
     if not wanted:
         return {}
-    reviews: dict[int, list[ReviewView]] = defaultdict(list)
-    for r in s.execute(
+    reviews = _grouped(
+        s,
         select(
             ReviewRow.subject_id,
             ReviewRow.id,
@@ -55,16 +58,12 @@ def reviewed(
             ReviewRow.rubric,
             ReviewRow.created_at,
         )
-        .where(
-            ReviewRow.production_id == production_id,
-            ReviewRow.subject_kind == kind.value,
-            ReviewRow.subject_id.in_(wanted),
-        )
-        .order_by(ReviewRow.id)
-    ):
-        reviews[r[0]].append(ReviewView(*r[1:]))
-    comments: dict[int, list[CommentView]] = defaultdict(list)
-    for c in s.execute(
+        .where(*_subjects(ReviewRow, production_id, kind, wanted))
+        .order_by(ReviewRow.id),
+        ReviewView,
+    )
+    comments = _grouped(
+        s,
         select(
             CommentRow.subject_id,
             CommentRow.id,
@@ -74,12 +73,30 @@ def reviewed(
             CommentRow.body,
             CommentRow.created_at,
         )
-        .where(
-            CommentRow.production_id == production_id,
-            CommentRow.subject_kind == kind.value,
-            CommentRow.subject_id.in_(wanted),
-        )
-        .order_by(CommentRow.at_ms.is_(None), CommentRow.at_ms, CommentRow.id)
-    ):
-        comments[c[0]].append(CommentView(*c[1:]))
+        .where(*_subjects(CommentRow, production_id, kind, wanted))
+        .order_by(CommentRow.at_ms.is_(None), CommentRow.at_ms, CommentRow.id),
+        CommentView,
+    )
     return {i: Reviewed(tuple(reviews[i]), tuple(comments[i])) for i in wanted}
+
+
+def _subjects(
+    row: type[ReviewRow] | type[CommentRow], production_id: int, kind: SubjectKind, ids: list[int]
+) -> tuple[ColumnElement[bool], ...]:
+    """The filter to the rows (reviews or comments) about ``ids``, subjects of ``kind``."""
+    return (
+        row.production_id == production_id,
+        row.subject_kind == kind.value,
+        row.subject_id.in_(ids),
+    )
+
+
+def _grouped(
+    s: Session, stmt: Executable, view: Callable[..., _View]
+) -> defaultdict[int, list[_View]]:
+    """Each result of ``stmt`` (subject id first, then ``view``'s fields) built into ``view``,
+    in query order, per subject id; a subject with no result maps to an empty list."""
+    grouped: defaultdict[int, list[_View]] = defaultdict(list)
+    for r in s.execute(stmt):
+        grouped[r[0]].append(view(*r[1:]))
+    return grouped

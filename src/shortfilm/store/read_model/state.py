@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from shortfilm.domain.mirror import mirror
 from shortfilm.domain.production_state import (
     BoardReferenceState,
     BoardState,
@@ -107,18 +108,7 @@ def _clip(s: Session, clip: ClipRow) -> ClipState:
 
 def _take(take: TakeRow) -> TakeState:
     asked = take.params.get("duration_s")
-    return TakeState(
-        id=take.id,
-        number=take.number,
-        status=take.status,
-        cost=take.cost,
-        cost_unit=take.cost_unit,
-        error=take.error,
-        notes=take.notes,
-        runner=take.runner,
-        runner_seen=take.runner_seen,
-        duration_s=float(asked) if asked is not None else None,
-    )
+    return mirror(TakeState, take, duration_s=float(asked) if asked is not None else None)
 
 
 def _render(store: Store, s: Session, slug: str, edit: EditRow | None, r: RenderRow) -> RenderState:

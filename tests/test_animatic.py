@@ -17,7 +17,8 @@ from shortfilm.media.motion import Pose, ShotCamera, plan_poses, smoothstep
 from shortfilm.media.probe import probe
 from shortfilm.providers import animatic
 from shortfilm.providers.animatic import AnimaticProvider
-from shortfilm.providers.animatic_plan import pick_reference, shot_frame_spans
+from shortfilm.providers.animatic_picture import pick_picture
+from shortfilm.providers.animatic_plan import shot_frame_spans
 from shortfilm.providers.base import (
     GenerationRequest,
     Reference,
@@ -204,30 +205,29 @@ def test_cached_roll_matches_per_frame_rotation() -> None:
     assert np.abs(cached - exact).mean() < 1.5
 
 
-def test_pick_reference_prefers_named_character_then_place_then_rotation(
+def test_pick_picture_shows_the_subject_named_or_a_placeholder_never_another(
     refs: tuple[Reference, ...],
 ) -> None:
     mara, market, roofs = refs
     key = Reference(Path("k.png"), "keyframe", "c00")
     with_key = (*refs, key)
-    assert pick_reference(with_key, THREE_SHOTS[0], 0, continues_previous=False) is mara
-    assert pick_reference(with_key, THREE_SHOTS[0], 0, continues_previous=True) is key
-    assert pick_reference(with_key, THREE_SHOTS[0], 1, continues_previous=True) is mara
-    # A word of the label (>3 letters), case-insensitive, plural allowed.
-    shot = Shot("wide", "", "the MARKETS at night", "stalls glow")
-    assert pick_reference(refs, shot, 0, continues_previous=False) is market
+
+    def pick(shot: Shot, i: int = 0, *, pool: tuple[Reference, ...] = refs) -> Reference | None:
+        return pick_picture(pool, (), shot, i).reference
+
+    # A keyframe never stands in for the subject (it shows the previous clip's last subject).
+    assert pick(THREE_SHOTS[0], pool=with_key) is mara
+    assert pick(THREE_SHOTS[0], 1, pool=with_key) is mara
+    assert pick_picture((key,), (), THREE_SHOTS[0], 0).kind == "placeholder"
+    # A word of the label, case-insensitive, plural allowed.
+    assert pick(Shot("wide", "", "the MARKETS at night", "stalls glow")) is market
     # Subject names a place, action names the character: the subject wins.
-    shot = Shot("wide", "", "rooftops", "Voss runs")
-    assert pick_reference(refs, shot, 0, continues_previous=False) is roofs
-    # Nothing named: environments in rotation, then anything, then the gradient.
-    blank = Shot("wide", "", "someone", "something happens")
-    assert [pick_reference(refs, blank, i, continues_previous=False) for i in range(3)] == [
-        market,
-        roofs,
-        market,
-    ]
-    assert pick_reference((mara,), blank, 4, continues_previous=False) is mara
-    assert pick_reference((), blank, 0, continues_previous=True) is None
+    assert pick(Shot("wide", "", "rooftops", "Voss runs")) is roofs
+    # Nothing named, or named under a negation: no picture of anything else, a placeholder.
+    for subject in ("someone", "no sign of Mara", "empty street where the market should be"):
+        picked = pick_picture(refs, (), Shot("wide", "", subject, "x"), 2)
+        assert (picked.kind, picked.reference) == ("placeholder", None), subject
+    assert pick(Shot("wide", "", "", "something happens"), pool=()) is None
 
 
 # --- renders ------------------------------------------------------------------------------------
@@ -372,7 +372,9 @@ def test_resubmitting_reuses_the_finished_take(tmp_path: Path, refs: tuple[Refer
 
 
 @pytest.mark.media
-def test_keyframe_opens_a_continuing_clip(tmp_path: Path, refs: tuple[Reference, ...]) -> None:
+def test_a_continuing_clip_opens_on_its_subject_not_the_keyframe(
+    tmp_path: Path, refs: tuple[Reference, ...]
+) -> None:
     magenta = (230, 20, 230)
     key = Reference(
         make_ref(tmp_path / "key.png", magenta, "checker", (640, 360)), "keyframe", "c00"
@@ -383,14 +385,14 @@ def test_keyframe_opens_a_continuing_clip(tmp_path: Path, refs: tuple[Reference,
     meta = provider.fetch(job_id, tmp_path / "out").metadata
     shots_meta = meta["shots"]
     assert isinstance(shots_meta, list)
-    assert [s["reference_role"] for s in shots_meta] == ["keyframe", "character"]
+    assert [s["reference_role"] for s in shots_meta] == ["character", "character"]
     first = decode(video_of(provider, job_id))[0][H // 4 : H // 2, W // 4 : 3 * W // 4]
     r, g, b = first.reshape(-1, 3).mean(axis=0)
-    assert r > g + 60 and b > g + 60  # magenta, not Mara's red
+    assert r > g + 60 and r > b + 60  # Mara's red, not the keyframe's magenta
 
 
 @pytest.mark.media
-def test_renders_from_the_palette_with_no_references(tmp_path: Path) -> None:
+def test_renders_placeholders_with_no_references(tmp_path: Path) -> None:
     provider = AnimaticProvider(tmp_path / "work")
     plan = clip(Shot("wide", "pan left", "nobody", "dawn"), Shot("wide", "tilt up", "sky", "dusk"))
     for palette in (("#ff2000", "#0030ff"), ()):
@@ -400,6 +402,8 @@ def test_renders_from_the_palette_with_no_references(tmp_path: Path) -> None:
         meta = provider.fetch(job_id, tmp_path / "out").metadata
         shots = meta["shots"]
         assert isinstance(shots, list) and [s["reference"] for s in shots] == [None, None]
+        assert [s["picture"] for s in shots] == ["placeholder", "placeholder"]
+        assert [s["placeholder"]["words"] for s in shots] == ["nobody", "sky"]
     with pytest.raises(InputError, match="palette"):
         provider.submit(request(plan, palette=("#nothex",)))
 

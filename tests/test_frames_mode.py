@@ -33,7 +33,7 @@ from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.lint import lint_production
 from shortfilm.prompts.render import NamedReference, render_plain, render_reference_mode
 from shortfilm.providers.animatic import AnimaticProvider
-from shortfilm.providers.animatic_plan import pick_reference
+from shortfilm.providers.animatic_picture import pick_picture
 from shortfilm.providers.base import GenerationRequest, Reference
 from shortfilm.providers.http import RetryPolicy
 from shortfilm.providers.seedance import SeedanceProvider
@@ -345,7 +345,8 @@ def test_the_animatic_opens_on_the_first_frame_and_closes_on_the_last(tmp_path: 
     draw_frame(last.path, (30, 60, 190))
     shots = tuple(Shot("wide", "static", "Kestrel", f"moment {i}") for i in range(3))
     plan = ClipPlan("c02", "job", "t", "Kestrel on the road", shots, "s", 3.0)
-    assert pick_reference((first, last), shots[1], 1, continues_previous=False, last=True) is last
+    picked = pick_picture((first, last), (), shots[1], 1, last=True)
+    assert picked.reference is last
     request = GenerationRequest(plan, "prompt", (first, last), 3.0, width=320, height=180)
     provider = AnimaticProvider(tmp_path / "work")
 

@@ -179,10 +179,12 @@ def test_editing_one_shot_regenerates_only_what_depends_on_it(
     shutil.copytree(out, home, symlinks=True)
     spec = home / "spec" / "production.yaml"
     production = load_spec(spec)
-    # the last shot: its pixels are where clip 2's keyframe comes from
-    old = production.clips[1].shots[-1].action
+    # the last shot: its pixels are where clip 2's keyframe comes from. Its subject, not its
+    # action, decides what the animatic shows (the action is not drawn): a placeholder of the
+    # spinning blade becomes Kestrel's reference.
+    old = production.clips[1].shots[-1].subject
     assert spec.read_text().count(old) == 1
-    spec.write_text(spec.read_text().replace(old, "She lands in a crouch, blade still folded."))
+    spec.write_text(spec.read_text().replace(old, "Kestrel's blade arm"))
     store = Store(home)
     import_spec(store, spec)
     provider = registry.get("animatic", home / "work" / "animatic")

@@ -159,11 +159,14 @@ def _maximal(production: Production) -> Production:
             c,
             props=c.props or "blade: 60 cm # steel, 'notched' \"rim\"",
             reference=c.reference or "refs/palette.png",
+            aliases=c.aliases or (f"the {c.name.lower()}", "she: 'quoted' # not a comment"),
         )
         for c in board.characters
     )
     views = tuple(
-        dataclasses.replace(v, reference=v.reference or "refs/palette.png")
+        dataclasses.replace(
+            v, reference=v.reference or "refs/palette.png", aliases=v.aliases or ("the place",)
+        )
         for v in board.environment
     )
     clips = tuple(

@@ -1,7 +1,8 @@
-"""Camera movements a shot can ask for, read from the words a person writes."""
+"""Camera movements and shot sizes a shot can ask for, read from the words a person writes."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -46,4 +47,50 @@ def parse_camera_move(text: str) -> CameraMove | None:
     for phrases, move in _PHRASES:
         if any(p in lowered for p in phrases):
             return move
+    return None
+
+
+class ShotSize(StrEnum):
+    """How much of the subject a frame holds, widest first (the names a shot list uses)."""
+
+    EXTREME_WIDE = "extreme wide"
+    WIDE = "wide"
+    MEDIUM_WIDE = "medium wide"
+    MEDIUM = "medium"
+    MEDIUM_CLOSE_UP = "medium close-up"
+    CLOSE_UP = "close-up"
+    EXTREME_CLOSE_UP = "extreme close-up"
+
+
+# Checked in order, so "extreme close-up" is never read as "close-up", nor "medium wide" as "wide".
+_SIZE_PHRASES: tuple[tuple[tuple[str, ...], ShotSize], ...] = (
+    (("extreme close", "extreme-close", "ecu", "xcu", "macro"), ShotSize.EXTREME_CLOSE_UP),
+    (("medium close", "medium-close", "mcu"), ShotSize.MEDIUM_CLOSE_UP),
+    (("close-up", "close up", "closeup", "close shot", "cu", "close"), ShotSize.CLOSE_UP),
+    (
+        ("extreme wide", "extreme long", "extreme-wide", "ews", "els", "establishing", "aerial"),
+        ShotSize.EXTREME_WIDE,
+    ),
+    (
+        ("medium wide", "medium long", "medium-wide", "mws", "mls", "cowboy", "knees up"),
+        ShotSize.MEDIUM_WIDE,
+    ),
+    (("medium", "mid shot", "mid-shot", "waist"), ShotSize.MEDIUM),
+    (("wide", "long shot", "full shot", "full-length", "ws", "ls"), ShotSize.WIDE),
+)
+
+
+def parse_shot_size(text: str) -> ShotSize | None:
+    """The shot size named in a camera field, or ``None`` when it names none.
+
+    Short forms (``ECU``, ``MCU``, ``WS``) count only as whole words: "cu" inside "cut" is not
+    a close-up.
+    """
+    lowered = text.lower()
+    words = set(re.findall(r"[a-z]+", lowered))
+    for phrases, size in _SIZE_PHRASES:
+        for phrase in phrases:
+            short = phrase.isalpha() and len(phrase) <= 3
+            if (phrase in words) if short else (phrase in lowered):
+                return size
     return None

@@ -50,6 +50,8 @@ class Character:
     props: str = ""
     reference: str | None = None
     """Path of a reference image, relative to the spec's folder."""
+    aliases: tuple[str, ...] = ()
+    """Other names shots use for the character ("the scavenger"); see :mod:`.subjects`."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class EnvironmentView:
     name: str
     description: str
     reference: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Other names shots use for the place ("the house"); see :mod:`.subjects`."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 CLIP_SIZE = (1280, 720)
-"""Width and height in pixels every generated take is asked for (the production's format)."""
+"""Width and height in pixels a take is asked for when the production is not vertical-first
+(or the provider has no portrait size); :func:`shortfilm.takes.request.clip_size` chooses."""
 
 CLIP_FPS = 24
 """Frame rate every generated take is asked for."""

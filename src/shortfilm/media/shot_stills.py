@@ -1,24 +1,17 @@
-"""The still a shot's camera moves over: a reference composed larger than the frame, or a gradient.
+"""The still a shot's camera moves over: a reference composed larger than the frame.
 
 A reference is graded with a light film look and cropped to cover the oversized frame
 (:func:`compose_still`), or shown whole on a blurred fill of itself when its shape is far from
-the frame's; a take without any reference gets a gradient of the board's palette
-(:func:`gradient_still`). Pure: same inputs, same pixels.
+the frame's. (A shot without a picture of its subject gets a labelled placeholder card, drawn in
+:mod:`shortfilm.providers.animatic_picture`, no longer a palette gradient that said nothing of
+what the shot is about.) Pure: same inputs, same pixels.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
-
-from shortfilm.media.colour import parse_hex
-from shortfilm.media.motion import Size, shot_rng, source_size
-
-DEFAULT_PALETTE: tuple[str, ...] = ("#1b2a41", "#3c6e71", "#d9a05b", "#7d2e46")
-"""Used for the no-reference gradient when the board names no colours: dusk blue to ember."""
+from shortfilm.media.motion import Size, source_size
 
 
 def cover(image: Image.Image, size: Size, *, focus_y: float = 0.5) -> Image.Image:
@@ -81,53 +74,9 @@ def compose_still(
     return grade(still)
 
 
-def gradient_still(
-    palette: Sequence[str], out_size: Size, *, seed: int, shot_index: int
-) -> Image.Image:
-    """A still made of the board's palette, for takes with no reference image at all.
-
-    A diagonal gradient through the colours (rotated per shot, so cuts stay visible) with a few
-    large soft discs, so camera moves read on screen. Empty ``palette`` uses ``DEFAULT_PALETTE``.
-    """
-    colours = [parse_hex(c) for c in (palette or DEFAULT_PALETTE)]
-    if len(colours) == 1:
-        r, g, b = colours[0]
-        colours.append((int(r * 0.35), int(g * 0.35), int(b * 0.35)))
-    k = shot_index % len(colours)
-    colours = colours[k:] + colours[:k]
-    rng = shot_rng(seed, shot_index)
-    size = source_size(out_size)
-    # Work at 1/4 scale: a gradient and blurred discs lose nothing and cost a sixteenth.
-    sw, sh = max(size[0] // 4, 2), max(size[1] // 4, 2)
-    angle = math.radians(25.0 + 67.0 * shot_index)
-    ys, xs = np.mgrid[0:sh, 0:sw].astype(np.float64)
-    t = xs / sw * math.cos(angle) + ys / sh * math.sin(angle)
-    t = (t - t.min()) / max(float(np.ptp(t)), 1e-9)
-    stops = np.linspace(0.0, 1.0, len(colours))
-    arr = np.stack([np.interp(t, stops, [c[ch] for c in colours]) for ch in range(3)], axis=-1)
-    base = Image.fromarray(arr.astype(np.uint8))
-    # Discs are painted opaque on a copy and blended through a blurred mask: blurring an RGBA
-    # layer directly would darken their rims with the transparent black around them.
-    paint = base.copy()
-    mask = Image.new("L", (sw, sh), 0)
-    draw, draw_mask = ImageDraw.Draw(paint), ImageDraw.Draw(mask)
-    for _ in range(7):
-        radius = float(rng.uniform(0.06, 0.2)) * sh
-        cx, cy = float(rng.uniform(0, sw)), float(rng.uniform(0, sh))
-        r, g, b = colours[int(rng.integers(len(colours)))]
-        disc = (cx - radius, cy - radius, cx + radius, cy + radius)
-        draw.ellipse(disc, fill=(int(r * 0.6 + 100), int(g * 0.6 + 100), int(b * 0.6 + 100)))
-        draw_mask.ellipse(disc, fill=95)
-    soften = ImageFilter.GaussianBlur(max(sh / 90.0, 0.5))
-    base = Image.composite(paint.filter(soften), base, mask.filter(soften))
-    return grade(base.resize(size, Image.Resampling.BILINEAR))
-
-
 __all__ = [
-    "DEFAULT_PALETTE",
     "compose_still",
     "contain_on_fill",
     "cover",
     "grade",
-    "gradient_still",
 ]

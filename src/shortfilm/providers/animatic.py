@@ -1,10 +1,12 @@
 """The offline ``animatic`` provider: a moving storyboard a team reviews before spending credits.
 
-Every shot of the clip plan becomes one segment, hard-cut to the next, showing the reference
-image the shot is about (the character it names, else its place, else the previous clip's
-keyframe when continuing) under the camera move it asks for, with a small tag naming the clip and
-shot (in a slot the edit keeps clear: :mod:`shortfilm.media.take_tags`). Timing, framing and
-continuity can be judged on it; looks cannot.
+Every shot of the clip plan becomes one segment, hard-cut to the next, showing its own subject
+(the board entry its subject text resolves to: that entry's reference framed at the shot size
+the camera field names, or a placeholder card naming the subject when there is no picture of
+it; a clip in first/last-frame mode opens and closes on its frames) under the camera move it
+asks for, with a small tag naming the clip and shot (in a slot the edit keeps clear:
+:mod:`shortfilm.media.take_tags`). Timing, framing and continuity can be judged on it; looks
+cannot. Each shot's metadata records what it showed.
 
 Rendering is local and synchronous: :meth:`AnimaticProvider.submit` returns once the take is on
 disk. The job id is a hash of everything that changes the pixels, so submitting the same request
@@ -231,6 +233,7 @@ class AnimaticProvider:
             "fps": request.fps,
             "seed": request.seed,
             "palette": list(request.palette),
+            "subjects": [dataclasses.asdict(s) for s in request.subjects],
         }
         blob = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
@@ -305,6 +308,7 @@ def _metadata(
                 "move": (p.move or CameraMove.STATIC).value,
                 "reference": p.reference.label if p.reference else None,
                 "reference_role": p.reference.role if p.reference else None,
+                **p.facts,
             }
             for p in plans
         ],

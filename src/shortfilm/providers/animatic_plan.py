@@ -1,7 +1,7 @@
 """The animatic's drawing: from a clip plan to the frames of each shot.
 
 Every shot becomes one segment, hard-cut to the next: the frames it spans
-(:func:`shot_frame_spans`), the reference it shows (:func:`pick_reference`), the camera's poses
+(:func:`shot_frame_spans`), the picture it shows (:mod:`.animatic_picture`), the camera's poses
 over its still and the shot's tag on top (:func:`_shot_overlays`). :func:`plan_shots` does
 everything that costs time once, before the encoder starts; :func:`draw_frame` is what the
 encoding threads call per frame. Pure of files except for reading the references.
@@ -10,9 +10,8 @@ encoding threads call per frame. Pure of files except for reading the references
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -20,9 +19,17 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from shortfilm.domain import CameraMove, Shot, parse_camera_move
 from shortfilm.errors import MediaError
 from shortfilm.media.motion import ShotCamera, Size, plan_poses, source_size
-from shortfilm.media.shot_stills import compose_still, gradient_still
+from shortfilm.media.shot_stills import compose_still
 from shortfilm.media.take_tags import shot_tag
 from shortfilm.media.text_layout import block_image
+from shortfilm.providers.animatic_picture import (
+    figure_head,
+    frame_box,
+    framed_still,
+    pick_picture,
+    picture_facts,
+    placeholder_still,
+)
 from shortfilm.providers.base import GenerationRequest, Reference
 
 # --- timing -----------------------------------------------------------------------------------
@@ -62,69 +69,7 @@ def shot_frame_spans(durations_s: Sequence[float], total_frames: int) -> list[tu
     return list(zip(starts, bounds, strict=True))
 
 
-# --- which picture a shot shows ---------------------------------------------------------------
-
-
-def _mentions(text: str, label: str) -> bool:
-    """Whether ``text`` names ``label``: the whole label, or any of its words longer than three
-    letters, at a word start and case-insensitively (``guard`` matches ``guards``)."""
-    label = label.strip().lower()
-    if not label:
-        return False
-    lowered = text.lower()
-    if re.search(rf"\b{re.escape(label)}", lowered):
-        return True
-    words = [w for w in re.split(r"\W+", label) if len(w) > 3]
-    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in words)
-
-
-_WHOLE_FRAMES = ("keyframe", "first_frame", "last_frame")
-"""Roles whose image is a whole frame of film: drawn filling the screen, never matched by name."""
-
-
-def pick_reference(
-    references: Sequence[Reference],
-    shot: Shot,
-    index: int,
-    *,
-    continues_previous: bool,
-    last: bool = False,
-) -> Reference | None:
-    """The reference a shot (0-based ``index``) is drawn from; ``None`` means the palette gradient.
-
-    In order: the first frame, for the first shot of a clip in first/last-frame mode, and the
-    last frame for its ``last`` shot (so the animatic, too, opens and closes on them); the
-    keyframe, for the first shot of a clip that continues the previous one; a character named in
-    the subject; any reference named in the subject (places first); a character, then anything,
-    named in the action; then environments in rotation, then any reference in rotation.
-    """
-    wanted = [(index == 0, "first_frame"), (last, "last_frame")]
-    wanted.append((index == 0 and continues_previous, "keyframe"))
-    for applies, role in wanted:
-        if applies:
-            for ref in references:
-                if ref.role == role:
-                    return ref
-    named = [r for r in references if r.role not in _WHOLE_FRAMES]
-    characters = [r for r in named if r.role == "character"]
-    places_first = [r for r in named if r.role == "environment"] + [
-        r for r in named if r.role != "environment"
-    ]
-    for text, pool in (
-        (shot.subject, characters),
-        (shot.subject, places_first),
-        (shot.action, characters),
-        (shot.action, places_first),
-    ):
-        for ref in pool:
-            if _mentions(text, ref.label):
-                return ref
-    environments = [r for r in references if r.role == "environment"]
-    if environments:
-        return environments[index % len(environments)]
-    if references:
-        return references[index % len(references)]
-    return None
+# --- which picture a shot shows: see :mod:`.animatic_picture` ----------------------------------
 
 
 def _load_reference(ref: Reference, out_size: Size) -> Image.Image:
@@ -153,6 +98,8 @@ class ShotRender:
     reference: Reference | None
     camera: ShotCamera
     overlays: list[tuple[Image.Image, tuple[int, int]]]
+    facts: dict[str, object] = field(default_factory=dict)
+    """What the shot showed (:func:`.animatic_picture.picture_facts`), for the take's metadata."""
     overlay_frames: tuple[int, int] = (0, 1 << 30)
     """Frames of the take (``[first, end)``) the overlays are drawn on (see :data:`TAG_CLEAR_S`)."""
 
@@ -187,28 +134,32 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
     spans = shot_frame_spans(durations, total_frames)
     out = (request.width, request.height)
     decoded: dict[Path, Image.Image] = {}
-    stills: dict[tuple[Path, bool], Image.Image] = {}
     plans: list[ShotRender] = []
     clear = min(round(TAG_CLEAR_S * request.fps), total_frames // 4)
     for i, (shot, (start, end)) in enumerate(zip(shots, spans, strict=True)):
-        ref = pick_reference(
+        picture = pick_picture(
             request.references,
+            request.subjects,
             shot,
             i,
-            continues_previous=clip.continues_previous,
             last=i == len(shots) - 1,
         )
+        ref = picture.reference
+        view, image_size = None, None
         if ref is None:
-            still = gradient_still(request.palette, out, seed=request.seed, shot_index=i)
+            still = placeholder_still(picture, out)
         else:
-            fill = ref.role == "environment" or ref.role in _WHOLE_FRAMES
-            key = (ref.path, fill)
-            if key not in stills:
-                if ref.path not in decoded:
-                    decoded[ref.path] = _load_reference(ref, out)
-                focus = 0.4 if ref.role == "character" else 0.5
-                stills[key] = compose_still(decoded[ref.path], out, fill=fill, focus_y=focus)
-            still = stills[key]
+            if ref.path not in decoded:
+                decoded[ref.path] = _load_reference(ref, out)
+            image = decoded[ref.path]
+            image_size = image.size
+            if picture.kind == "whole_frame":
+                still = compose_still(image, out, fill=True)
+            else:
+                kind = picture.resolution.subject.kind if picture.resolution.subject else "place"
+                head = figure_head(image) if kind != "place" else (0.5, 0.5)
+                view = frame_box(image.size, out, picture.size, kind=kind, head=head)
+                still = framed_still(image, view, out)
         move = parse_camera_move(shot.movement)
         poses = plan_poses(move, end - start, seed=request.seed, shot_index=i, fps=request.fps)
         plans.append(
@@ -220,6 +171,7 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 reference=ref,
                 camera=ShotCamera(still, poses, out),
                 overlays=_shot_overlays(request, shot, i, len(shots)),
+                facts=picture_facts(picture, view, image_size),
                 overlay_frames=(clear, total_frames - clear),
             )
         )
@@ -239,7 +191,6 @@ __all__ = [
     "ShotRender",
     "draw_frame",
     "frame_count",
-    "pick_reference",
     "plan_shots",
     "shot_frame_spans",
 ]

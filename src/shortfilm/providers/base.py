@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from shortfilm.domain import ClipPlan
+from shortfilm.domain.subjects import BoardSubject
 
 
 class TakeStatus(StrEnum):
@@ -51,6 +52,9 @@ class GenerationRequest:
     fps: int = 24
     seed: int = 0
     palette: tuple[str, ...] = ()
+    subjects: tuple[BoardSubject, ...] = ()
+    """The board's characters, places and props a shot may be about (the animatic resolves
+    each shot's subject against them; a hosted model reads the prompt instead)."""
 
 
 @dataclass(frozen=True)

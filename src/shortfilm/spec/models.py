@@ -80,6 +80,9 @@ from shortfilm.spec.limits import (
     MAX_PALETTE,
 )
 
+MAX_ALIASES = 12
+"""Other names one board entry may have (shots resolve subjects by them)."""
+
 MAX_SHOTS_PER_CLIP = 6
 """The schema's hard ceiling; the 3-4 shot habit of the workflow is advice given by lint."""
 
@@ -100,18 +103,20 @@ class CharacterSpec(SpecModel):
     silhouette: Draft = ""
     props: Plain = ""
     reference: SpecPath | None = None
+    aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> Character:
-        return mirror(Character, self)
+        return mirror(Character, self, aliases=tuple(self.aliases))
 
 
 class EnvironmentViewSpec(SpecModel):
     name: Text
     description: Text
     reference: SpecPath | None = None
+    aliases: Annotated[list[Text], Field(max_length=MAX_ALIASES)] = []
 
     def to_domain(self) -> EnvironmentView:
-        return mirror(EnvironmentView, self)
+        return mirror(EnvironmentView, self, aliases=tuple(self.aliases))
 
 
 class StyleSpec(SpecModel):

@@ -29,7 +29,7 @@ from typing import Any
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.progress import Progress, silent
-from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, Keyframe, TakeClip, TakeSource, TakeState
+from shortfilm.domain.take import CLIP_FPS, Keyframe, TakeClip, TakeSource, TakeState
 from shortfilm.errors import GateError, StoreError
 from shortfilm.prompts.linting import clips_with_errors
 from shortfilm.providers.base import VideoProvider
@@ -236,7 +236,7 @@ def _generate_clip(
                     estimate=estimate,
                 )
                 return ClipOutcome(clip.position, None, "over-budget", error=refusal)
-            width, height = CLIP_SIZE
+            width, height = request.width, request.height
             params = {
                 "duration_s": plan.duration_s,
                 "width": width,

@@ -12,7 +12,10 @@ from typing import Any
 from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.board import base_blocks
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
+from shortfilm.domain.subjects import board_subjects
 from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, Keyframe, TakeSource
+from shortfilm.errors import InputError
+from shortfilm.media.presets import preset_for_channel
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_for
 from shortfilm.providers.base import GenerationRequest, Reference, VideoProvider
@@ -21,6 +24,25 @@ from shortfilm.store.repo import Store, content_hash
 
 def clip_name(position: int) -> str:
     return f"clip-{position:02d}"
+
+
+def clip_size(production: Production, provider: VideoProvider) -> tuple[int, int]:
+    """The frame every take of ``production`` is asked for: its main (first) channel's shape.
+
+    A vertical-first production (TikTok, Reels, Shorts first) is made at 9:16 natively, and
+    the render reframes the other presets from it; a 16:9 take letterboxed into a vertical
+    film would fill a third of the phone. Only when the provider offers the portrait size:
+    otherwise :data:`CLIP_SIZE` (16:9), as before.
+    """
+    landscape = CLIP_SIZE
+    portrait = (min(landscape), max(landscape))
+    if not production.channels:
+        return landscape
+    try:
+        vertical = preset_for_channel(production.channels[0]).is_vertical
+    except InputError:  # lint reports an unknown channel; the take still needs a size
+        vertical = False
+    return portrait if vertical and portrait in provider.limits.resolutions else landscape
 
 
 def build_request(
@@ -46,7 +68,7 @@ def build_request(
         VideoPrompt.from_sections(prompt.data),
         [NamedReference(r.role, r.label) for r in refs],
     )
-    width, height = CLIP_SIZE
+    width, height = clip_size(production, provider)
     request = GenerationRequest(
         clip=plan,
         prompt_text=prompt_text,
@@ -57,6 +79,7 @@ def build_request(
         fps=CLIP_FPS,
         seed=seed,
         palette=production.board.style.palette,
+        subjects=board_subjects(production.board),
     )
     request_hash = content_hash(
         {

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shortfilm.domain.production import PREVIOUS_KEYFRAME, ClipPlan, Production
+from shortfilm.domain.subjects import board_subjects, named_subjects, resolve_subject
 from shortfilm.prompts.lint.findings import Severity
 from shortfilm.prompts.lint.registry import Hit, LintContext, clip_rule
-from shortfilm.prompts.lint.vocabulary import STOPWORDS, continuation_phrase, words
+from shortfilm.prompts.lint.vocabulary import continuation_phrase
 from shortfilm.spec.source import FieldPath
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -155,21 +156,21 @@ def frames_replace_board(ctx: LintContext, index: int, clip: ClipPlan) -> Iterat
 
 
 def _board_characters_named(production: Production, index: int, clip: ClipPlan) -> list[str]:
-    """Board characters with a reference image that the clip's texts name, in board order.
+    """Board characters with a reference image that the clip is about, in board order.
 
-    A character counts as named when any word of its name (not a stopword, three letters or
-    more) appears in the clip's character-and-environment line or a shot's subject or action,
-    in any case: "the patrol units" names "Patrol unit" here as it would to a reader.
+    Each shot's subject counts as the animatic reads it (:func:`resolve_subject`: "the lead
+    robot" is the "Patrol unit", "no sign of Kestrel" is nobody), and a character named in the
+    character-and-environment line or an action counts too (:func:`named_subjects`).
     """
-    written = {w.lower for _, text, _ in _named_texts(index, clip) for w in words(text)}
-    named: list[str] = []
-    for character in production.board.characters:
-        if character.reference is None:
-            continue
-        keys = {w.lower for w in words(character.name)} - STOPWORDS
-        if any(len(key) >= 3 and key in written for key in keys):
-            named.append(character.name)
-    return named
+    subjects = board_subjects(production.board)
+    about = {
+        found.name
+        for shot in clip.shots
+        if (found := resolve_subject(shot.subject, subjects).subject) is not None
+    }
+    texts = [clip.character_environment, *(shot.action for shot in clip.shots)]
+    about.update(s.name for s in named_subjects(texts, subjects))
+    return [c.name for c in production.board.characters if c.reference and c.name in about]
 
 
 def _named_texts(index: int, clip: ClipPlan) -> Iterator[tuple[FieldPath, str, bool]]:

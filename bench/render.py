@@ -91,9 +91,10 @@ from shortfilm.examples import example_dir
 from shortfilm.media import sfx as sfx_synth
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import RenderPlan, film_timeline, take_frames
-from shortfilm.media.overlays import grab_frame, render_text, render_title_card
+from shortfilm.media.overlays import film_layout, grab_frame, render_title_card
 from shortfilm.media.presets import VERTICAL
 from shortfilm.media.render import render
+from shortfilm.media.text_layout import block_image
 from shortfilm.providers.animatic import AnimaticProvider
 from shortfilm.providers.base import GenerationRequest, Reference
 from shortfilm.spec.load import load_spec
@@ -246,9 +247,10 @@ def run_moviepy(production: Production, takes: list[Path], work: Path) -> None:
             clip = clip.resized(PRESET.size)
         layers.append(clip.with_start(starts[k]).with_effects([vfx.CrossFadeIn(fade)]))
     caption = next(t for t in timeline.texts if t.kind.value == "caption")
-    image, x, y = render_text(caption.kind, caption.text, PRESET.size, PRESET.safe)
+    placed = film_layout([caption], PRESET, [tuple(PRESET.size)])[0]  # where shortfilm puts it
+    x, y = placed.box.left, placed.box.top
     caption_png = pictures / "caption.png"
-    image.save(caption_png)
+    block_image(placed).save(caption_png)
     layers.append(
         ImageClip(str(caption_png))
         .with_start(float(caption.start / fps))

@@ -263,9 +263,8 @@ def test_a_new_take_keeps_the_persons_decisions_on_each_database(
 
 @pytest.mark.media
 def test_run_says_what_it_kept_and_what_it_clamped(
-    example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'home' / 'shortfilm.db'}"
     home = _production(db_url, example_spec, tmp_path, monkeypatch)
     said = " ".join(cli(home, "run", str(example_spec), "--yes").split())
     assert (
@@ -301,10 +300,9 @@ def test_a_transition_into_a_clip_that_now_opens_the_film_is_reported() -> None:
 
 @pytest.mark.media
 def test_a_draft_render_says_what_it_carried_too(
-    example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    example_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     """``shortfilm render`` records the Edit as run does, so it tells the same story."""
-    db_url = f"sqlite:///{tmp_path / 'home' / 'shortfilm.db'}"
     home = _production(db_url, example_spec, tmp_path, monkeypatch)
     said = " ".join(cli(home, "render", SLUG, "--draft").split())
     assert f"{SLUG}: edit v7: clamped trim clip-03 1.000-3.000 s: was 1.000-5.000 s" in said

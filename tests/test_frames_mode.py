@@ -437,10 +437,10 @@ def _statuses(result: GenerateResult) -> list[tuple[str, bool]]:
 
 @pytest.mark.media
 def test_seedance_gets_exactly_the_frames_and_reruns_pay_only_for_a_changed_frame(
-    spec: Path, tmp_path: Path, fake: FakeModelArk, seedance: SeedanceProvider
+    spec: Path, tmp_path: Path, fake: FakeModelArk, seedance: SeedanceProvider, db_url: str
 ) -> None:
     files = framed_spec(spec)
-    store = Store(tmp_path / "home")
+    store = Store(tmp_path / "home", db_url)
     import_spec(store, spec)
 
     approve_board(store, SLUG)

@@ -65,7 +65,7 @@ def test_unusable_input_exits_2(tmp_path: Path) -> None:
 # SQLite only for now: `lint` never closes the store it opens (cli/planning.py _lint_target),
 # which PostgreSQL's driver reports as an unclosed connection in whichever test runs next
 def test_lint_a_stored_production_shows_lessons_of_failed_takes(
-    tmp_path: Path, example_spec: Path
+    tmp_path: Path, example_spec: Path, db_env: str
 ) -> None:
     home = tmp_path / "home"
     store = Store(home)

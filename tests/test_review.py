@@ -642,7 +642,11 @@ def test_the_review_command_refuses_bad_input_with_exit_2(example_spec: Path) ->
 
 @pytest.mark.media
 def test_run_goes_end_to_end_with_the_local_owners_approvals_and_stops_without_them(
-    tmp_path: Path, example_spec: Path, small_clip: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    example_spec: Path,
+    small_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_env: str,
 ) -> None:
     from shortfilm.media.presets import CHANNELS, VERTICAL
     from shortfilm.production.pipeline import run_production

@@ -1,18 +1,17 @@
-"""Benchmark: the edit render against MoviePy 2 and against a plain ffmpeg transcode.
+"""Benchmark: the edit render against MoviePy 2 and against a plain ffmpeg transcode, and the
+review draft against the full render.
 
 The film is the example production's cut (``wasteland-villa``): its four takes, made once at the
 start by the offline animatic at 1080x1920, 24 fps (outside every timing), played whole behind
 the example's title card, every join the example's 0.4 s crossfade, the example's first caption
 and one sound effect (its first whoosh); no music bed. Output is the 9:16 ``vertical`` preset.
 
-The takes every render reads are the animatic's, re-encoded once (outside the timings, same
-libx264 settings) with an IDR frame every second (:data:`GOP`). The animatic itself leaves x264's
-default GOP (an IDR frame every 250 frames or at a scene cut), which gives its 12.5 s takes an IDR
-frame only at their shot changes. We have not measured what hosted models deliver; an IDR frame
-every one or two seconds is common in files meant for streaming (HLS and DASH packagers cut
-segments at them), so the bench assumes one, and it also times the smart render of the
-animatic's own takes (``smart_native_gop_s``) so the difference the GOP makes stays visible. The
-other renders decode every frame either way.
+Every render reads the animatic's own takes, as a user has them: the animatic writes an IDR frame
+every second (``-g`` = fps; x264 adds one at a shot change), as files meant for streaming have.
+``smart_sparse_gop`` reads the same takes re-encoded once (outside the timings) with x264's
+default GOP (an IDR frame every 250 frames at most, or at a scene cut), the sparsest a hosted
+model is likely to deliver: a 12 s take then has IDR frames only at its shot changes, so the
+draft can copy less of it and encodes more.
 
 It is rendered these ways in the same run, each in its own subprocess:
 
@@ -21,15 +20,18 @@ It is rendered these ways in the same run, each in its own subprocess:
   export;
 * ``moviepy_s``, the named baseline: MoviePy 2 doing the same film the way its docs show
   (``VideoFileClip`` + ``vfx.CrossFadeIn`` + ``CompositeVideoClip``, the same Pillow-drawn title
-  card and caption as ``ImageClip``, the same synthesised WAV as an ``AudioFileClip`` in a
-  ``CompositeAudioClip``, ``write_videofile``);
+  card and caption, placed where the layout solver places it, as ``ImageClip``, the same
+  synthesised WAV as an ``AudioFileClip`` in a ``CompositeAudioClip``, ``write_videofile``);
 * ``transcode_s``, the floor: ffmpeg concatenating the takes (the first one again to reach the
   film's length) and re-encoding them, no effects;
-* ``smart_s``: :func:`shortfilm.media.smart_render.render_draft` of the same timeline from a cold
-  work folder (audio mix and normalisation included), which copies the untouched spans of these
-  same-format takes and encodes only windows around the title card, the joins and the caption,
-  each window decoding only its own frames; ``smart_copied_frames`` says how many frames were
-  copied; ``smart_native_gop_s`` the same on the animatic's own takes.
+* ``smart_s``: :func:`shortfilm.media.smart_render.render_draft` (``render --draft``) of the same
+  timeline from a cold work folder (audio mix and normalisation included), which copies the
+  untouched spans of these same-format takes and encodes only windows around the title card,
+  the joins and the caption, each window decoding only its own frames; ``smart_copied_frames``
+  says how many frames were copied; ``smart_sparse_gop_s`` the same on the sparse-GOP takes.
+
+``draft_vs_full_native`` is ``smart_s / shortfilm_s`` (issue 17: at most 0.6) and
+``draft_vs_full_sparse_gop`` ``smart_sparse_gop_s / shortfilm_s``.
 
 Every encode uses the same settings (``encoder`` in the JSON: the preset's libx264 ``veryfast``,
 crf 21, High profile, yuv420p, x264's own thread count, AAC 192k 48 kHz). ``*_peak_mb`` is the
@@ -38,34 +40,29 @@ sampled every 0.25 s from /proc); ``*_max_process_mb`` the peak of its largest s
 (``wait4``). The takes are made in a child too, so the parent stays small: a child's ``wait4``
 peak starts from its parent's at fork.
 
-Targets (issue 6): ``speedup_vs_moviepy`` >= 3.5, ``ratio_vs_transcode`` <= 1.3,
-``smart_speedup_vs_moviepy`` >= 8. On a shared 2-core machine wall time follows the load
-average, so the JSON carries it; compare ratios within one run (and note that the renders run
-one after the other, so a load that falls or rises during a run favours the later or the earlier
-ones). Measured 2026-11-25 on 2 cores shared with three other sessions (50.8 s film, 1220
-frames; the smart render copies 975 frames of the 1 s GOP takes, 591 of the animatic's own):
+On a shared 2-core machine wall time follows the load average, so the JSON carries it. Every
+render but MoviePy's is run three times, the four alternating, and their median runs reported
+(``*_runs_s`` lists every run), so a load that rises or falls during the run moves all of them
+alike; compare ratios within one run. Before the drafts alternated too, a run whose load rose
+from 3 to 20 while it ran (other sessions starting) timed the full render at the start and the
+draft at the end and reported the draft 2.6x *slower*; what had been measured was the load.
 
-* load 10.1 -> 6.3: shortfilm 54.4 s, MoviePy 245.7 s, transcode 41.8 s, smart 16.7 s, smart on
-  the native GOP 20.3 s: 4.52x, ratio 1.30, smart 14.75x (native GOP 12.11x);
-* load 6.0 -> 6.9: shortfilm 45.3 s, MoviePy 197.2 s, transcode 44.6 s, smart 10.6 s, native
-  GOP 25.0 s: 4.35x, ratio 1.02, smart 18.60x (native GOP 7.90x).
+Targets: ``speedup_vs_moviepy`` >= 3.5, ``ratio_vs_transcode`` <= 1.3,
+``smart_speedup_vs_moviepy`` >= 8 (issue 6); ``draft_vs_full_native`` < 0.6 (issue 17).
+Measured 2026-12-06 on 2 cores, load 3.7 -> 2.1 (the bench's own ffmpeg; no other session),
+50.8 s film, 1220 frames: shortfilm 21.2 s (runs 21.2, 21.8, 21.2), transcode 17.9 s, MoviePy
+105.7 s, draft 6.7 s (7.6, 6.6, 6.7; 963 frames copied), sparse-GOP draft 11.4 s (698 copied):
+4.98x, ratio 1.19, draft 15.8x MoviePy, **draft_vs_full_native 0.32**, draft_vs_full_sparse_gop
+0.54. Before the animatic's takes carried an IDR frame every second (x264's default GOP), the
+draft on them took 65 s against the full render's 50 s at load ~10, and about 0.9x on a quiet
+machine: it had to decode and encode most of each take.
 
-The full render and the transcode are then run three times each, alternating, and their median
-runs reported (``*_runs_s`` lists every run): single pairs measured 1.02-1.47 for the ratio.
-Quiet machine (no other session; load 3.7 -> 3.4, the bench's own ffmpeg): shortfilm 29.4 s
-(runs 29.4, 27.7, 31.6), transcode 25.2 s (22.4, 25.2, 28.5), MoviePy 144.8 s, smart 10.8 s,
-native GOP 19.8 s: 4.92x, ratio 1.17, smart 13.37x (native GOP 7.33x).
+Peaks (tree): shortfilm 790 MB, MoviePy 1.5 GB, transcode 435 MB, draft 870 MB (one ffmpeg with
+every window's inputs open). The full render's speedup over MoviePy falls under 3.5 when the load
+passes ~10.
 
-Peaks (tree): shortfilm 820 MB, MoviePy 1.5 GB, transcode 430 MB, smart 950 MB (one ffmpeg with
-every window's inputs open: 800 MB). The two runs before the windows shared one encoder and the
-title card was graded at a quarter size (each window its own ffmpeg, two at a time), at load
-~10: smart 22.3 s and 24.6 s against MoviePy's 228 s (10.24x, 9.28x; native GOP 5.50x, 6.15x).
-Before this module decoded only its windows, with the animatic's takes at load 3-4: shortfilm
-22.2 s, MoviePy 127.7 s, transcode 18.0 s, smart 17.0 s (5.75x, 1.24, 7.51x). The full render's
-speedup falls under 3.5 when the load passes ~10 (3.09x at load 11.6 -> 10.4).
-
-Usage: ``python bench/render.py [--clip-seconds S]`` (S shortens every take for a quick run).
-Last line: one JSON object.
+Usage: ``python bench/render.py [--clip-seconds S] [--kinds shortfilm,smart,...]`` (S shortens
+every take for a quick run; ``--kinds`` times only some renders). Last line: one JSON object.
 """
 
 from __future__ import annotations

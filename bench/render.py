@@ -54,8 +54,8 @@ Measured 2026-12-06 on 2 cores, load 3.7 -> 2.1 (the bench's own ffmpeg; no othe
 105.7 s, draft 6.7 s (7.6, 6.6, 6.7; 963 frames copied), sparse-GOP draft 11.4 s (698 copied):
 4.98x, ratio 1.19, draft 15.8x MoviePy, **draft_vs_full_native 0.32**, draft_vs_full_sparse_gop
 0.54. Before the animatic's takes carried an IDR frame every second (x264's default GOP), the
-draft on them took 65 s against the full render's 50 s at load ~10, and about 0.9x on a quiet
-machine: it had to decode and encode most of each take.
+draft on them took 65 s against the full render's 50 s (issue 17): it had to decode and encode
+most of each take.
 
 Peaks (tree): shortfilm 790 MB, MoviePy 1.5 GB, transcode 435 MB, draft 870 MB (one ffmpeg with
 every window's inputs open). The full render's speedup over MoviePy falls under 3.5 when the load

@@ -39,11 +39,18 @@ def board_from_blocks(blocks: Mapping[str, Any]) -> AssetBoard:
         style["palette"] = tuple(style.get("palette") or ())
         return AssetBoard(
             world=str(blocks.get("world") or ""),
+            # JSON gave lists where the board holds tuples: a list of aliases would not equal
+            # the spec's empty default, and the stored spec would grow `aliases: []` fields
             characters=tuple(
-                Character(**{**c, "role": CharacterRole(c["role"])})
+                Character(
+                    **{**c, "role": CharacterRole(c["role"]), "aliases": _tuple(c, "aliases")}
+                )
                 for c in blocks.get("characters") or ()
             ),
-            environment=tuple(EnvironmentView(**v) for v in blocks.get("environment") or ()),
+            environment=tuple(
+                EnvironmentView(**{**v, "aliases": _tuple(v, "aliases")})
+                for v in blocks.get("environment") or ()
+            ),
             style=Style(**style),
             consistency=tuple(blocks.get("consistency") or ()),
             negative=tuple(blocks.get("negative") or ()),
@@ -51,6 +58,10 @@ def board_from_blocks(blocks: Mapping[str, Any]) -> AssetBoard:
         )
     except (TypeError, ValueError, KeyError) as exc:
         raise StoreError(f"the stored board blocks are not a board: {exc}") from exc
+
+
+def _tuple(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(entry.get(key) or ())
 
 
 def latest_board(s: Tx, slug: str) -> tuple[ProductionRecord, BoardVersion]:

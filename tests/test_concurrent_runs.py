@@ -26,6 +26,8 @@ from shortfilm.store.tables import EventRow
 from shortfilm.testing.fake_modelark import FakeModelArk
 
 KEY = "ark-test-concurrent-0123456789"
+SMALL_CLI = Path(__file__).with_name("small_cli.py")
+"""The command with small exports: these tests are about payments and claims, not pixels."""
 
 
 def test_a_new_home_opened_by_four_at_once_is_migrated_once(tmp_path: Path, db_url: str) -> None:
@@ -106,7 +108,7 @@ def test_two_runs_of_one_spec_at_once_make_each_thing_once(
             SHORTFILM_SEEDANCE_POLL_S="0.1",
             SHORTFILM_DATABASE_URL=db_url,
         )
-        args = [sys.executable, "-m", "shortfilm", "run", str(example_spec)]
+        args = [sys.executable, str(SMALL_CLI), "run", str(example_spec)]
         args += ["--provider", "seedance", "--home", str(home), "--json", "--yes"]
         runs = [
             subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -28,6 +28,9 @@ from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.testing.fake_modelark import FakeModelArk
 
+SMALL_CLI = Path(__file__).with_name("small_cli.py")
+"""The command with small exports: these tests are about payments and claims, not pixels."""
+
 pytestmark = pytest.mark.media
 
 KEY = "ark-test-9f8e7d6c5b4a-DO-NOT-LEAK"
@@ -51,7 +54,7 @@ def _env(base_url: str) -> dict[str, str]:
 def _start_run(spec: Path, home: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as sink:
         return subprocess.Popen(
-            [sys.executable, "-m", "shortfilm", "run", str(spec), "--provider", "seedance",
+            [sys.executable, str(SMALL_CLI), "run", str(spec), "--provider", "seedance",
              "--home", str(home), "--json", "--yes"],
             env=env, stdout=sink, stderr=sink,
         )  # fmt: skip

@@ -23,7 +23,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from shortfilm.cli import app as cli_app
 from shortfilm.domain.people import Role
 from shortfilm.edit.versions import load_edit
 from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.presets import CHANNELS
 from shortfilm.providers import registry
 from shortfilm.review.checklist import checklist
 from shortfilm.store.repo import Store
@@ -181,6 +182,10 @@ def team(
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
     monkeypatch.delenv("SHORTFILM_HOME", raising=False)
     monkeypatch.chdir(tmp_path)  # the team works from a folder of its own, naming the home
+    for channel, preset in list(CHANNELS.items()):  # the seams, not the pixels: small exports
+        monkeypatch.setitem(
+            CHANNELS, channel, replace(preset, width=preset.width // 4, height=preset.height // 4)
+        )
     media = tmp_path / "media"
     media.mkdir()
     opened = Team(home, db_url, example_spec, Store(home, db_url), media)

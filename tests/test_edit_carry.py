@@ -33,6 +33,7 @@ from shortfilm.domain.timeline_parts import (
     TextKind,
     Transition,
 )
+from shortfilm.media.presets import CHANNELS
 from shortfilm.store.repo import Store
 
 R = Fraction(24)
@@ -192,6 +193,10 @@ def _production(
     from shortfilm.takes.external import import_take
 
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
+    for channel, preset in list(CHANNELS.items()):  # what is carried, not the pixels: small
+        monkeypatch.setitem(
+            CHANNELS, channel, replace(preset, width=preset.width // 4, height=preset.height // 4)
+        )
     data = yaml.safe_load(example_spec.read_text())
     data["channels"] = ["youtube"]
     data["edit"] = {"title_card": {"text": "T", "duration_s": 1}, "crossfade_s": 0.25}

@@ -523,7 +523,7 @@ def _suggestions() -> list[tuple[str, str]]:
 
 
 def test_every_suggested_command_is_complete(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_env: str
 ) -> None:
     """Run each suggested command (placeholders filled) on an empty production home: it may
     fail for want of the production or its files, never for want of an argument, an option or
@@ -535,7 +535,6 @@ def test_every_suggested_command_is_complete(
     assert runner.invoke(app, ["init", "--home", str(home)]).exit_code == 0
     problems = []
     monkeypatch.chdir(tmp_path)  # an export suggested writes here
-    monkeypatch.delenv("SHORTFILM_DATABASE_URL", raising=False)
     for where, command in dict.fromkeys(suggestions):
         words = shlex.split(command)[1:]
         if "--help" in words:

@@ -226,7 +226,9 @@ def test_the_depth_scan_counts_brackets_outside_strings_only() -> None:
     assert json_shape(b'"' + b'\\"' * 2_000_000 + b"[[") == (0, 0)
 
 
-def test_a_deeply_nested_file_is_refused_before_the_reader_crashes(tmp_path: Path) -> None:
+def test_a_deeply_nested_file_is_refused_before_the_reader_crashes(
+    tmp_path: Path, db_env: str
+) -> None:
     """OpenTimelineIO's reader recurses per level in C++: 50,000 levels killed the process."""
     home = tmp_path / "home"
     result = CliRunner().invoke(app, ["init", "--home", str(home)])

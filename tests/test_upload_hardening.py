@@ -244,7 +244,7 @@ def test_a_qc_that_cannot_run_names_the_take_not_the_servers_path(
 
 
 def test_serve_hands_its_upload_limits_to_every_worker_through_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_env: str
 ) -> None:
     from typer.testing import CliRunner
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import database_for
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -325,14 +326,19 @@ def serving(home: Path, log: Path, *options: str) -> Iterator[tuple[str, int]]:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A home with one user and no production: enough for login and the limits."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """A home with one user and no production: enough for login and the limits; on each
+    database (the served process is handed it through ``SHORTFILM_DATABASE_URL``)."""
     path = tmp_path_factory.mktemp("serve") / "home"
-    store = Store(path)
-    add_user(store, "ines", Role.OWNER, PASSWORD)
-    store.close()
-    yield path
+    with database_for(request.param, path) as url, pytest.MonkeyPatch.context() as env:
+        env.setenv("SHORTFILM_DATABASE_URL", url)
+        store = Store(path, url)
+        add_user(store, "ines", Role.OWNER, PASSWORD)
+        store.close()
+        yield path
 
 
 @pytest.fixture(scope="module")

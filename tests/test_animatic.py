@@ -15,10 +15,10 @@ from shortfilm.errors import InputError, MediaError, ProviderError
 from shortfilm.media import motion
 from shortfilm.media.motion import Pose, ShotCamera, plan_poses, smoothstep
 from shortfilm.media.probe import probe
-from shortfilm.providers import animatic
+from shortfilm.providers import animatic, animatic_plan
 from shortfilm.providers.animatic import AnimaticProvider
 from shortfilm.providers.animatic_picture import pick_picture
-from shortfilm.providers.animatic_plan import shot_frame_spans
+from shortfilm.providers.animatic_plan import LEAD_IN_S, shot_frame_spans
 from shortfilm.providers.base import (
     GenerationRequest,
     Reference,
@@ -326,18 +326,30 @@ def test_push_in_really_zooms(tmp_path: Path) -> None:
 
 
 @pytest.mark.media
-def test_same_seed_renders_identical_frames(tmp_path: Path, refs: tuple[Reference, ...]) -> None:
+def test_same_seed_draws_identical_frames(tmp_path: Path, refs: tuple[Reference, ...]) -> None:
     shots = (
         Shot("close", "handheld", "Mara", "breathes"),
         Shot("wide", "orbit", "market", "the crowd turns"),
     )
     req = request(clip(*shots, duration=2.0), refs, seed=42)
+    frames = animatic_plan.frame_count(req.duration_s, req.fps)
+
+    def drawn() -> list[str]:  # through the thread pool the encode uses, byte for byte
+        plans = animatic_plan.plan_shots(req, frames)
+        return [hashlib.sha256(f.tobytes()).hexdigest() for f in animatic.drawn_frames(plans)]
+
+    assert len(first := drawn()) == frames
+    assert drawn() == first
     a, b = AnimaticProvider(tmp_path / "a"), AnimaticProvider(tmp_path / "b")
     job_a, job_b = a.submit(req), b.submit(req)
     assert job_a == job_b
-    assert frame_hashes(video_of(a, job_a)) == frame_hashes(video_of(b, job_b))
     png = animatic.LAST_FRAME_NAME
     assert (a.workdir / job_a / png).read_bytes() == (b.workdir / job_b / png).read_bytes()
+    # The encoded takes match to the eye. Bit-exact encodes are x264's business, not ours: one
+    # CI run decoded the last ten frames of two such takes differently (not reproduced in 150
+    # renders since); the drawn pixels, checked above to the byte, are ours.
+    for x, y in zip(decode(video_of(a, job_a)), decode(video_of(b, job_b)), strict=True):
+        assert np.abs(x.astype(np.int16) - y.astype(np.int16)).mean() < 1.0
 
 
 @pytest.mark.media
@@ -372,9 +384,11 @@ def test_resubmitting_reuses_the_finished_take(tmp_path: Path, refs: tuple[Refer
 
 
 @pytest.mark.media
-def test_a_continuing_clip_opens_on_its_subject_not_the_keyframe(
+def test_a_continuing_clip_dissolves_from_the_keyframe_to_its_own_subject(
     tmp_path: Path, refs: tuple[Reference, ...]
 ) -> None:
+    # the clip starts where the last one ended (QC's continuity check reads its first frame),
+    # then shows its own subject: the keyframe is a picture of the previous clip's last subject
     magenta = (230, 20, 230)
     key = Reference(
         make_ref(tmp_path / "key.png", magenta, "checker", (640, 360)), "keyframe", "c00"
@@ -386,8 +400,12 @@ def test_a_continuing_clip_opens_on_its_subject_not_the_keyframe(
     shots_meta = meta["shots"]
     assert isinstance(shots_meta, list)
     assert [s["reference_role"] for s in shots_meta] == ["character", "character"]
-    first = decode(video_of(provider, job_id))[0][H // 4 : H // 2, W // 4 : 3 * W // 4]
-    r, g, b = first.reshape(-1, 3).mean(axis=0)
+    frames = decode(video_of(provider, job_id))
+    centre = (slice(H // 4, H // 2), slice(W // 4, 3 * W // 4))
+    r, g, b = frames[0][centre].reshape(-1, 3).mean(axis=0)
+    assert b > g + 60 and r > g + 60  # the keyframe's magenta
+    lead = round(LEAD_IN_S * 24)
+    r, g, b = frames[lead + 1][centre].reshape(-1, 3).mean(axis=0)
     assert r > g + 60 and r > b + 60  # Mara's red, not the keyframe's magenta
 
 

@@ -31,7 +31,7 @@ import re
 import shutil
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,7 +50,7 @@ from shortfilm.providers.base import (
     TakeStatus,
 )
 
-RENDER_VERSION = "animatic-1/r2"
+RENDER_VERSION = "animatic-1/r3"
 """Part of every job id: bump it when the renderer's pixels change, so old takes are not reused."""
 
 VIDEO_NAME = "take.mp4"
@@ -89,24 +89,19 @@ def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str
     ]  # fmt: skip
 
 
-def _encode(
-    request: GenerationRequest, plans: Sequence[ShotRender], frames: int, out: Path
-) -> Image.Image:
-    """Stream every frame to ffmpeg, writing ``out``; return the last frame (for its PNG).
+def drawn_frames(plans: Sequence[ShotRender]) -> Iterator[Image.Image]:
+    """Every frame of the take, in order, drawn by a small thread pool a few frames ahead.
 
-    Frames are drawn by a small thread pool (Pillow releases the GIL while resampling) a few
-    frames ahead of the writer, so drawing overlaps itself and x264; order, and so the output,
-    stays deterministic because each frame depends only on its pose.
+    Pillow releases the GIL while resampling, so drawing overlaps itself and the encoder; the
+    frames, and so the take, stay deterministic because each depends only on its shot and pose
+    (``test_same_seed_draws_identical_frames`` holds this to the byte). A shot's cached stills
+    are released once its last frame is out. Abandoning the iterator cancels what is queued.
     """
     tasks = [(plan, i) for plan in plans for i in range(len(plan.camera))]
     workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
-    proc = open_ffmpeg_writer(_writer_args(request, frames, out))
-    assert proc.stdin is not None
-    last: Image.Image | None = None
-    ok = False
     pending: deque[Future[Image.Image]] = deque()
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="animatic") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="animatic") as pool:
+        try:
             queued = iter(tasks)
             for plan, i in itertools.islice(queued, 2 * workers):
                 pending.append(pool.submit(draw_frame, plan, i))
@@ -114,21 +109,37 @@ def _encode(
                 frame = pending.popleft().result()
                 for next_plan, j in itertools.islice(queued, 1):
                     pending.append(pool.submit(draw_frame, next_plan, j))
-                try:
-                    proc.stdin.write(frame.tobytes())
-                except BrokenPipeError:
-                    for future in pending:
-                        future.cancel()
-                    finish_writer(proc, what="animatic encode", file=out)
-                    raise MediaError("ffmpeg stopped reading frames", file=out) from None
-                last = frame
+                yield frame
                 if i == len(plan.camera) - 1:
                     plan.camera.release()
+        finally:  # before the pool's shutdown waits for them
+            for future in pending:
+                future.cancel()
+
+
+def _encode(
+    request: GenerationRequest, plans: Sequence[ShotRender], frames: int, out: Path
+) -> Image.Image:
+    """Stream every frame (:func:`drawn_frames`) to ffmpeg, writing ``out``; return the last
+    frame (for its PNG)."""
+    proc = open_ffmpeg_writer(_writer_args(request, frames, out))
+    assert proc.stdin is not None
+    last: Image.Image | None = None
+    ok = False
+    drawing = drawn_frames(plans)
+    try:
+        for frame in drawing:
+            try:
+                proc.stdin.write(frame.tobytes())
+            except BrokenPipeError:
+                drawing.close()
+                finish_writer(proc, what="animatic encode", file=out)
+                raise MediaError("ffmpeg stopped reading frames", file=out) from None
+            last = frame
         finish_writer(proc, what="animatic encode", file=out)
         ok = True
     finally:
-        for future in pending:
-            future.cancel()
+        drawing.close()
         if not ok and proc.poll() is None:
             proc.kill()
             proc.wait()

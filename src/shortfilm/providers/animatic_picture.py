@@ -71,9 +71,9 @@ def pick_picture(
     A clip in first/last-frame mode opens on its first frame and closes on its last: those are
     the clip's own pictures. Every other shot shows the entry its subject resolves to: its
     reference when the request carries one, else a placeholder naming it; a subject resolving
-    to nothing gets a placeholder of its own words. A continuing clip's keyframe is not shown:
-    it is a picture of the previous clip's last subject (in an animatic often a placeholder),
-    so opening on it would show the wrong subject; hosted models still get it as a reference.
+    to nothing gets a placeholder of its own words. A continuing clip's keyframe is not the
+    first shot's picture (it shows the previous clip's last subject): the shot only dissolves
+    from it in its first half second (:data:`.animatic_plan.LEAD_IN_S`).
     With no board ``subjects`` (a bare request), the character and environment references stand
     in for the board, by their labels.
     """

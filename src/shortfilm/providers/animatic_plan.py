@@ -102,6 +102,16 @@ class ShotRender:
     """What the shot showed (:func:`.animatic_picture.picture_facts`), for the take's metadata."""
     overlay_frames: tuple[int, int] = (0, 1 << 30)
     """Frames of the take (``[first, end)``) the overlays are drawn on (see :data:`TAG_CLEAR_S`)."""
+    lead_in: Image.Image | None = None
+    """A continuing clip's keyframe: the first shot dissolves from it (see :data:`LEAD_IN_S`)."""
+    lead_frames: int = 0
+
+
+LEAD_IN_S = 0.5
+"""A continuing clip's first shot opens on the previous clip's keyframe and dissolves from it to
+its own subject over this long: the clip starts where the last one ended, as a hosted model's
+take does (QC's continuity check compares that first frame), and every shot still shows its own
+subject from then on. A dissolve, not a cut, so shot detection does not count an extra shot."""
 
 
 TAG_CLEAR_S = 0.5
@@ -160,6 +170,14 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 head = figure_head(image) if kind != "place" else (0.5, 0.5)
                 view = frame_box(image.size, out, picture.size, kind=kind, head=head)
                 still = framed_still(image, view, out)
+        lead_in, lead_frames = None, 0
+        if i == 0 and clip.continues_previous and picture.kind != "whole_frame":
+            keyframe = next((r for r in request.references if r.role == "keyframe"), None)
+            if keyframe is not None:
+                if keyframe.path not in decoded:
+                    decoded[keyframe.path] = _load_reference(keyframe, out)
+                lead_in = ImageOps.fit(decoded[keyframe.path].convert("RGB"), out)
+                lead_frames = min(round(LEAD_IN_S * request.fps), (end - start) // 3)
         move = parse_camera_move(shot.movement)
         poses = plan_poses(move, end - start, seed=request.seed, shot_index=i, fps=request.fps)
         plans.append(
@@ -173,6 +191,8 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
                 overlays=_shot_overlays(request, shot, i, len(shots)),
                 facts=picture_facts(picture, view, image_size),
                 overlay_frames=(clear, total_frames - clear),
+                lead_in=lead_in,
+                lead_frames=lead_frames,
             )
         )
     return plans
@@ -181,6 +201,8 @@ def plan_shots(request: GenerationRequest, total_frames: int) -> list[ShotRender
 def draw_frame(plan: ShotRender, index: int) -> Image.Image:
     """Frame ``index`` of a shot: the camera's view of its still with the overlays pasted on."""
     frame = plan.camera.frame(index)
+    if plan.lead_in is not None and index < plan.lead_frames:
+        frame = Image.blend(plan.lead_in, frame.convert("RGB"), index / plan.lead_frames)
     first, end = plan.overlay_frames
     for layer, at in plan.overlays if first <= plan.start + index < end else ():
         frame.paste(layer, at, layer)

@@ -31,7 +31,7 @@ import re
 import shutil
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -89,7 +89,7 @@ def _writer_args(request: GenerationRequest, frames: int, out: Path) -> list[str
     ]  # fmt: skip
 
 
-def drawn_frames(plans: Sequence[ShotRender]) -> Iterator[Image.Image]:
+def drawn_frames(plans: Sequence[ShotRender]) -> Generator[Image.Image]:
     """Every frame of the take, in order, drawn by a small thread pool a few frames ahead.
 
     Pillow releases the GIL while resampling, so drawing overlaps itself and the encoder; the

@@ -1,7 +1,7 @@
 """The film's sound: take audio, sound effects and the music bed mixed once to a WAV, measured
 and normalised to the plan's loudness target into a *master* that every preset's pass muxes.
 
-The mix is normalised with a two-pass loudnorm (:mod:`shortfilm.media.loudness`, -14 LUFS by
+The mix is normalised by a measured linear gain (:mod:`shortfilm.media.loudness`, -14 LUFS by
 default) and cached in the work folder under a key of everything it depends on, so several
 presets cost one mix. Audio positions are the sample counts matching the timeline's frames.
 """
@@ -29,8 +29,8 @@ from shortfilm.media.film import (
 )
 from shortfilm.media.loudness import TARGET, LoudnessTarget, normalize
 
-_AUDIO_VERSION = 2
-"""Bump when the audio graph changes, so cached masters from older code are not reused."""
+_AUDIO_VERSION = 3
+"""Bump when the audio graph or its normalisation changes, so older masters are not reused."""
 
 DUCK_RAMP_S = 0.12
 """Seconds the music takes to dip under a sound effect, and to come back after it."""

@@ -26,7 +26,11 @@ SLUG = "wasteland-villa"
 @functools.cache
 def prepared_home(root: Path, url: str | None = None) -> Path:
     """``root/prepared-home``: the example imported, every clip generated, Edit v1 recorded, on
-    the home's own SQLite file or, with ``url``, on that database (``-pg`` added to the name)."""
+    the home's own SQLite file or, with ``url``, on that database (``-pg`` added to the name).
+
+    Both homes share one animatic work folder: the second generation finds each take the first
+    rendered (the provider's job id is the request's hash, and the requests are the same) and
+    still stores, checks and hands it on through its own database, 20 s sooner."""
     home = root / ("prepared-home-pg" if url else "prepared-home")
     spec = home / "spec"
     shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
@@ -34,7 +38,7 @@ def prepared_home(root: Path, url: str | None = None) -> Path:
     try:
         import_spec(store, spec / "production.yaml")
         approve_board(store, SLUG)
-        generate_takes(store, SLUG, registry.get("animatic", home / "work" / "animatic"))
+        generate_takes(store, SLUG, registry.get("animatic", root / "prepared-animatic"))
         record_edit(store, SLUG)
     finally:
         store.close()

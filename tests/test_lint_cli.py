@@ -222,3 +222,33 @@ def test_lint_reports_a_text_after_the_planned_film_end(example_spec: Path) -> N
     assert (
         "caption 'The coast is held.' starts at 60.000 s, after the film ends" in found["message"]
     )
+
+
+def test_a_film_longer_than_a_channel_takes_is_refused_by_lint_and_run_before_any_take(
+    tmp_path: Path, example_spec: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example grown to 16 clips (about 195 s) is too long for the vertical channels (180 s):
+    the render would refuse it after every take, so lint names it and run pays for nothing."""
+    from long_film import long_spec
+
+    spec = long_spec(example_spec, 16)
+    linted = runner.invoke(app, ["lint", str(spec), "--format", "json"])
+    assert linted.exit_code == 1, linted.output
+    (found,) = [r for r in json.loads(linted.output) if r["severity"] == "error"]
+    assert found["code"] == "S414" and found["place"] == "channels[0]"
+    planned = float(found["message"].split("the planned film is ")[1].split(" s")[0])
+    assert 180 < planned < 200
+    assert "tiktok takes at most 180 s" in found["message"]
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
+    ran = runner.invoke(app, ["run", str(spec), "--home", str(home), "--yes"])
+    assert ran.exit_code != 0, ran.output
+    assert "S414 channels[0]" in " ".join(ran.output.split())
+    assert "nothing was generated" in ran.output
+    store = Store(home)
+    with store.session() as s:
+        prod = repo.production_by_slug(s, load_spec(spec).slug)
+        assert prod is not None
+        assert all(repo.takes(s, clip.id) == [] for clip in repo.clips(s, prod.id))
+    store.close()

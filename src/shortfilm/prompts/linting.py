@@ -53,9 +53,9 @@ def clips_with_errors(
     """0-based clip index -> its error findings (board and edit errors count for every clip).
 
     For each clip the selection of ``lint_production(only_clip=i)``, from one lint pass, plus
-    the errors placed at ``edit``: the edit would refuse the film once every take exists, so no
-    take is worth paying for until the edit section is fixed. Findings placed at ``clips`` (the
-    total length) block no single clip.
+    the errors placed at ``edit`` or ``channels``: the edit or the render would refuse the film
+    once every take exists, so no take is worth paying for until they are fixed. Findings
+    placed at ``clips`` (the total length) block no single clip.
     """
     blocked: dict[int, list[Finding]] = {}
     everyone = range(len(production.clips))
@@ -65,7 +65,7 @@ def clips_with_errors(
         match = _CLIP_PLACE.match(finding.place)
         if match:
             targets: Iterable[int] = (int(match.group(1)),)
-        elif finding.place.startswith(("board", "edit")):
+        elif finding.place.startswith(("board", "edit", "channels")):
             targets = everyone
         else:
             continue

@@ -1,4 +1,4 @@
-"""Story rules about the cut (S410-S412): what the edit would refuse once the takes exist.
+"""Story rules about the cut (S410-S414): what the edit would refuse once the takes exist.
 
 ``run`` assembles the edit only after every take has been generated, so a caption over a lower
 third, or a text that starts after the film ends, used to be refused after the credits were
@@ -212,4 +212,32 @@ def unknown_channel(ctx: LintContext) -> Iterator[Hit]:
                 ("channels", i),
                 f"{exc}: the render would refuse the film after every take was paid for",
                 "use a known channel name (e.g. shorts for YouTube Shorts, reels, tiktok)",
+            )
+
+
+@production_rule(
+    "S414",
+    "film-too-long-for-channel",
+    ERROR,
+    "The planned film is longer than a channel's export takes: the render would refuse it.",
+)
+def film_too_long_for_channel(ctx: LintContext) -> Iterator[Hit]:
+    end = _film_end(ctx)
+    if end is None:
+        return  # S411 reports why the cut cannot be laid out
+    seconds = end / FILM_RATE
+    for i, channel in enumerate(ctx.production.channels):
+        try:
+            preset = preset_for_channel(channel)
+        except InputError:
+            continue  # S413 names an unknown channel
+        limit = preset.max_duration_s
+        if seconds > limit + 1e-9:  # the render's own test (Preset.check_duration)
+            yield Hit(
+                ("channels", i),
+                f"the planned film is {float(seconds):.2f} s but {channel} takes at most "
+                f"{limit:g} s (its {preset.name} export): the render would refuse the film after "
+                "every take was paid for",
+                f"cut clips or trim the edit to {limit:g} s or less, or drop {channel} from "
+                "channels",
             )

@@ -109,8 +109,13 @@ PAIRED_RUNS = 3
 # --- the film ---------------------------------------------------------------------------------
 
 
-def make_takes(production: Production, work: Path, clip_seconds: float | None) -> list[Path]:
-    """The example's four takes from the animatic, at the preset's frame and 24 fps."""
+def make_takes(
+    production: Production,
+    work: Path,
+    clip_seconds: float | None,
+    size: tuple[int, int] = PRESET.size,
+) -> list[Path]:
+    """The example's four takes from the animatic, at ``size`` (the preset's frame) and 24 fps."""
     refs_dir = example_dir() / "refs"
     refs = tuple(
         Reference(refs_dir / name, role, label)
@@ -125,9 +130,7 @@ def make_takes(production: Production, work: Path, clip_seconds: float | None) -
     takes = []
     for clip in production.clips:
         seconds = clip_seconds or clip.duration_s
-        request = GenerationRequest(
-            clip, clip.job, refs, seconds, PRESET.width, PRESET.height, FPS, seed=1
-        )
+        request = GenerationRequest(clip, clip.job, refs, seconds, size[0], size[1], FPS, seed=1)
         job = provider.submit(request)
         takes.append(provider.fetch(job, work / "takes").video)
     return takes
@@ -323,6 +326,11 @@ def measure(kind: str, work: Path, clip_seconds: float | None) -> tuple[float, f
     cmd = [sys.executable, __file__, "--worker", kind, "--work", str(work)]
     if clip_seconds:
         cmd += ["--clip-seconds", str(clip_seconds)]
+    return measure_command(cmd, kind)
+
+
+def measure_command(cmd: list[str], what: str) -> tuple[float, float, float]:
+    """(wall s, peak MB of the largest process, sampled peak MB of the tree) of running ``cmd``."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     peak_tree = 0
@@ -341,7 +349,7 @@ def measure(kind: str, work: Path, clip_seconds: float | None) -> tuple[float, f
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"{kind} run failed (exit {proc.returncode})")
+        raise SystemExit(f"{what} run failed (exit {proc.returncode})")
     return wall, usage.ru_maxrss / 1024, peak_tree / 1024
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shortfilm.errors import MediaError
@@ -63,6 +64,40 @@ def run_ffmpeg(
         tail = " | ".join(line for line in log.strip().splitlines()[-4:])
         raise MediaError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}", file=file)
     return log
+
+
+def run_ffmpeg_progress(
+    args: list[str | Path],
+    *,
+    what: str,
+    file: Path,
+    total_s: float,
+    on_fraction: Callable[[float], None],
+) -> None:
+    """Like :func:`run_ffmpeg`, but reports the encoded fraction of ``total_s`` from ``-progress``
+    as it goes (``on_fraction(0.0-1.0)``)."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"]
+    cmd += [str(a) for a in args]
+    with (
+        tempfile.TemporaryFile() as log,
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log) as proc,
+    ):
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key == "out_time_us" and value.lstrip("-").isdigit() and total_s > 0:
+                    on_fraction(min(1.0, max(0.0, int(value) / 1e6 / total_s)))
+            code = proc.wait()
+        finally:
+            if proc.poll() is None:  # the callback raised: do not leave ffmpeg running
+                proc.kill()
+                proc.wait()
+        if code != 0:
+            log.seek(0)
+            text = log.read().decode("utf-8", "replace")
+            tail = " | ".join(text.strip().splitlines()[-4:])
+            raise MediaError(f"{what} failed (ffmpeg exit {code}): {tail}", file=file)
 
 
 def open_ffmpeg_writer(args: Sequence[str | Path]) -> subprocess.Popen[bytes]:

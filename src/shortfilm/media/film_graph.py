@@ -1,15 +1,19 @@
-"""The film's picture as one ffmpeg filter graph per preset, built from the timeline's own parts.
+"""The film's picture as ffmpeg filter graphs, one per window of film frames, built from the
+timeline's own parts.
 
 Each segment's take is trimmed to its frames, re-timed to its speed and fitted to the preset's
 frame; the title card is a picture of its own; neighbours are joined by an ``xfade`` of their
 transition (or a plain ``concat`` for a cut, see :mod:`shortfilm.media.joins`), and the texts
 drawn by :mod:`shortfilm.media.overlays` are laid over the joined film on exactly their frames.
-:mod:`shortfilm.media.smart_render` builds its windows from the same chains.
+A window's graph (:func:`window_graph`) draws its frames exactly as a graph of the whole film
+would, opening only the takes it shows: the full render (:mod:`shortfilm.media.pieces`) and the
+review draft (:mod:`shortfilm.media.smart_render`) are both made of such windows.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from shortfilm.domain.production import TransitionKind
 from shortfilm.domain.timeline_parts import Transition
 from shortfilm.media.film import FilmTimeline, RenderPlan
 from shortfilm.media.joins import join_chains
-from shortfilm.media.overlays import draw_stills
+from shortfilm.media.overlays import Stills
 from shortfilm.media.presets import Preset
 from shortfilm.media.stream_facts import MediaInfo
 
@@ -99,76 +103,121 @@ def xfade_name(transition: Transition) -> str:
     return name
 
 
-def video_graph(
+def widen(tl: FilmTimeline, w0: int, w1: int) -> tuple[int, int]:
+    """``[w0, w1)`` widened to hold every transition it touches whole (``xfade`` needs both
+    pictures' frames of a transition, and its blend depends on the frame's place in it)."""
+    spans = [(s, s + j) for s, j in zip(tl.starts[1:], tl.joins, strict=True) if j]
+    changed = True
+    while changed:
+        changed = False
+        for a, b in spans:
+            if a < w1 and b > w0 and (a < w0 or b > w1):
+                w0, w1, changed = min(w0, a), max(w1, b), True
+    return w0, w1
+
+
+def window_graph(
     plan: RenderPlan,
     tl: FilmTimeline,
     preset: Preset,
-    folder: Path,
-    master: Path,
-) -> tuple[list[str], str, int]:
-    """Input arguments, the filter_complex (video ``[vout]``) and the input index of the master."""
+    stills: Stills,
+    leads: Sequence[Fraction],
+    window: tuple[int, int],
+    tag: str,
+    first_input: int,
+) -> tuple[list[str], list[str]]:
+    """ffmpeg inputs and filter chains giving film frames ``[w0, w1)`` (``window``) on the
+    label ``[{tag}]``, exactly as :func:`~shortfilm.media.render.render`'s graph draws them,
+    decoding only what they show. Labels start with ``tag``; inputs are numbered from
+    ``first_input``.
+
+    Each take is opened with ``-ss`` a few frames before the first frame the window needs (ffmpeg
+    seeks to the keyframe before it and drops the frames ahead of it), and its timestamps are
+    put back on the take's own clock, so the ``fps`` filter keeps the full render's frame grid
+    and the trims count the same frames. Variable-rate takes are decoded from their start.
+    """
     edit = tl.timeline
-    fps = str(tl.fps)
+    fps = tl.fps
+    w0, w1 = window
+    lo, hi = widen(tl, w0, w1)
     inputs: list[str] = []
-    chains: list[str] = []
-    n_inputs = 0
+    count = first_input
 
     def add_input(*args: str | Path) -> int:
-        nonlocal n_inputs
+        nonlocal count
         inputs.extend(str(a) for a in args)
-        n_inputs += 1
-        return n_inputs - 1
+        count += 1
+        return count - 1
 
-    stills = draw_stills(plan, tl, preset, folder)
-    segs: list[str] = []
-    frames = list(tl.segment_frames)
-    if stills.title is not None:
-        # one decoded and converted picture, repeated by the loop filter (-loop 1 decoded the
-        # PNG per frame; converting after the loop converted it per frame)
-        i = add_input("-framerate", fps, "-i", stills.title)
-        chains.append(
-            f"[{i}:v]scale={preset.width}:{preset.height},setsar=1,format=yuv420p,"
-            f"loop=loop=-1:size=1,fps={fps},trim=end_frame={frames[0]},setpts=PTS-STARTPTS[s0]"
-        )
-        segs.append("s0")
-    pad = math.ceil(tl.fps) * 2
-    for seg, path, info in zip(edit.segments, plan.clips, tl.clips, strict=True):
-        k = len(segs)
-        i = add_input("-i", path)
-        speed = seg.speed_ratio
-        retime = (
-            f",setpts=PTS*{speed.denominator}/{speed.numerator},fps={fps}" if speed != 1 else ""
-        )
-        chains.append(
-            f"[{i}:v:0]setpts=PTS-STARTPTS,fps={fps},"
-            f"trim=start_frame={seg.source_in}:end_frame={seg.source_out},"
-            f"setpts=PTS-STARTPTS{retime},tpad=stop_mode=clone:stop={pad},"
-            f"trim=end_frame={frames[k]},setpts=PTS-STARTPTS[r{k}]"
-        )
-        chains.extend(fit_chain(f"r{k}", info, preset, f"s{k}"))
-        segs.append(f"s{k}")
-
-    joins: list[Transition | None] = [None, *edit.transitions, None]
-    for k, label in enumerate(segs):
-        fades = dip_fades(frames[k], joins[k], joins[k + 1])
+    chains: list[str] = []
+    labels: list[str] = []
+    frames: list[int] = []
+    starts: list[int] = []
+    joins: list[Transition] = []
+    transitions: list[Transition | None] = [None, *edit.transitions, None]
+    offset = 1 if tl.has_title else 0
+    pad = math.ceil(fps) * 2
+    for k, (start, n) in enumerate(zip(tl.starts, tl.segment_frames, strict=True)):
+        a, b = max(0, lo - start), min(n, hi - start)
+        if b <= a:
+            continue
+        if k < offset:
+            assert stills.title is not None
+            i = add_input("-framerate", str(fps), "-i", stills.title)
+            chains.append(
+                f"[{i}:v]scale={preset.width}:{preset.height},setsar=1,format=yuv420p,"
+                f"loop=loop=-1:size=1,fps={fps},trim=end_frame={b - a},"
+                f"setpts=PTS-STARTPTS[{tag}s{k}]"
+            )
+        else:
+            seg, info = edit.segments[k - offset], tl.clips[k - offset]
+            speed = seg.speed_ratio
+            needed = seg.source_in + math.floor(a * speed)
+            seek = 0 if info.variable_frame_rate else max(0, needed - 2 - math.ceil(speed))
+            if seek:
+                at = leads[k - offset] + tl.seconds(seek)
+                i = add_input("-ss", seconds_arg(at), "-i", plan.clips[k - offset])
+                clock = f"PTS+{seconds_arg(tl.seconds(seek))}/TB"
+            else:
+                i = add_input("-i", plan.clips[k - offset])
+                clock = "PTS-STARTPTS"
+            retime = (
+                f",setpts=PTS*{speed.denominator}/{speed.numerator},fps={fps}" if speed != 1 else ""
+            )
+            chains.append(
+                f"[{i}:v:0]setpts={clock},fps={fps},"
+                f"trim=start_pts={seg.source_in}:end_pts={seg.source_out},"
+                f"setpts=PTS-{seg.source_in}{retime},tpad=stop_mode=clone:stop={pad},"
+                f"trim=start_pts={a}:end_pts={b},setpts=PTS-STARTPTS[{tag}r{k}]"
+            )
+            chains.extend(fit_chain(f"{tag}r{k}", info, preset, f"{tag}s{k}"))
+        label = f"{tag}s{k}"
+        fades = dip_fades(n, transitions[k], transitions[k + 1], a, b)
         if fades:
             chains.append(f"[{label}]{fades}[{label}d]")
-            segs[k] = f"{label}d"
-    # xfade only over each transition's frames, not the whole film (see media/joins.py)
-    current = "joined"
-    chains += join_chains(segs, frames, edit.transitions, tl.starts, tl.fps, xfade_name, current)
-
+            label = f"{label}d"
+        if labels:
+            joins.append(edit.transitions[k - 1])
+        labels.append(label)
+        frames.append(b - a)
+        starts.append(start + a - lo)
+    chains += join_chains(labels, frames, joins, starts, fps, xfade_name, f"{tag}joined")
+    # on the film's clock, so each text shows on exactly the frames the full render shows it
+    chains.append(f"[{tag}joined]setpts=PTS-STARTPTS+{seconds_arg(tl.seconds(lo))}/TB[{tag}c]")
+    current = f"{tag}c"
     half = Fraction(1, 2)
     for j, (text, png, x, y) in enumerate(stills.texts):
+        if text.end <= lo or text.start >= hi:
+            continue
         i = add_input("-i", png)
-        # half a frame either side: frame f shows the text exactly when start <= f < end
         shown, hidden = tl.seconds(text.start - half), tl.seconds(text.end - half)
-        out = f"c{j}"
         chains.append(
             f"[{current}][{i}:v]overlay=x={x}:y={y}:eof_action=repeat:"
-            f"enable='between(t,{seconds_arg(shown)},{seconds_arg(hidden)})'[{out}]"
+            f"enable='between(t,{seconds_arg(shown)},{seconds_arg(hidden)})'[{tag}t{j}]"
         )
-        current = out
-    chains.append(f"[{current}]format=yuv420p[vout]")
-    audio_index = add_input("-i", master)
-    return inputs, ";".join(chains), audio_index
+        current = f"{tag}t{j}"
+    chains.append(
+        f"[{current}]trim=start_frame={w0 - lo}:end_frame={w1 - lo},"
+        f"setpts=PTS-STARTPTS,format=yuv420p[{tag}]"
+    )
+    return inputs, chains

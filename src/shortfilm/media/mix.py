@@ -41,16 +41,17 @@ def _stat_key(path: Path) -> list[object]:
     return [str(path.resolve()), st.st_size, st.st_mtime_ns]
 
 
-def _target(plan: RenderPlan) -> LoudnessTarget:
-    return replace(TARGET, integrated_lufs=plan.loudness_lufs)
+def _target(plan: RenderPlan, true_peak_dbtp: float | None = None) -> LoudnessTarget:
+    peak = TARGET.true_peak_dbtp if true_peak_dbtp is None else true_peak_dbtp
+    return replace(TARGET, integrated_lufs=plan.loudness_lufs, true_peak_dbtp=peak)
 
 
-def _audio_key(plan: RenderPlan, tl: FilmTimeline) -> str:
+def _audio_key(plan: RenderPlan, tl: FilmTimeline, true_peak_dbtp: float | None) -> str:
     edit = tl.timeline
     sound = timeline_to_json(edit)
     sound.pop("texts")
     music = _stat_key(plan.music_file) if plan.music_file else None
-    target = _target(plan)
+    target = _target(plan, true_peak_dbtp)
     parts = {
         "version": _AUDIO_VERSION,
         "clips": [_stat_key(p) for p in plan.clips],
@@ -206,14 +207,18 @@ def prepare_audio(
     workdir: Path,
     timeline: FilmTimeline | None = None,
     progress: Progress | None = None,
+    *,
+    true_peak_dbtp: float | None = None,
 ) -> Path:
     """Mix and normalise the film's audio once; return the master WAV (48 kHz stereo float).
 
     The master lives in ``workdir`` under a key of everything it depends on (clip files, cues,
-    music, timing, seed), so rendering a second preset of the same plan reuses it.
+    music, timing, seed, target), so rendering a second preset of the same plan reuses it.
+    ``true_peak_dbtp`` replaces the usual true-peak target (-1.5 dBTP): what
+    :func:`~shortfilm.media.render.deliver` asks for when AAC lifted a peak past the ceiling.
     """
     tl = timeline or film_timeline(plan)
-    folder = Path(workdir) / f"audio-{_audio_key(plan, tl)}"
+    folder = Path(workdir) / f"audio-{_audio_key(plan, tl, true_peak_dbtp)}"
     master = folder / "master.wav"
     if master.is_file():
         if progress:
@@ -246,7 +251,7 @@ def prepare_audio(
         if tl.silent:  # digital silence: no loudness to reach (see FilmTimeline.silent)
             os.replace(mix, partial)
         else:
-            normalize(mix, partial, _target(plan), sample_rate=SAMPLE_RATE)
+            normalize(mix, partial, _target(plan, true_peak_dbtp), sample_rate=SAMPLE_RATE)
         os.replace(partial, master)
     finally:
         partial.unlink(missing_ok=True)

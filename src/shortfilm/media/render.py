@@ -12,9 +12,15 @@ The work is split so that several presets cost little more than one:
 1. the audio is mixed once (take audio + SFX + music, ducked and faded) to a WAV, measured and
    normalised to the plan's loudness target into a *master*, cached in ``workdir``
    (:mod:`shortfilm.media.mix`);
-2. each preset is then ONE ffmpeg pass: a filter graph (:mod:`shortfilm.media.film_graph`) that
-   trims and re-times every take, fits it to the frame, joins the pictures, burns in the
-   Pillow-rendered texts (:mod:`shortfilm.media.overlays`), and muxes the master as AAC.
+2. each preset's picture is drawn in windows of a few pictures (:mod:`shortfilm.media.pieces`),
+   each by a filter graph (:mod:`shortfilm.media.film_graph`) that trims and re-times the takes
+   it shows, fits them to the frame, joins the pictures and burns in the Pillow-rendered texts
+   (:mod:`shortfilm.media.overlays`), so memory stays the same for a film of any length;
+3. :func:`deliver` joins the pieces without re-encoding them and muxes the master as AAC. It
+   measures what it wrote: AAC can lift a peak past the master's, so an export whose true peak
+   is above the ceiling (-1 dBTP) is mastered again with that much more headroom and re-joined
+   (the picture is copied, so that costs an audio encode), and the ceiling holds whatever the
+   film's length or its effects.
 
 Exports are written to a hidden temporary file next to ``out`` and moved into place with
 ``os.replace`` once complete and measured, so ``out`` is either the previous file or the new one.
@@ -24,20 +30,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import tempfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shortfilm.errors import MediaError
-from shortfilm.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import FilmTimeline, Progress, RenderPlan, TimelineEntry, film_timeline
-from shortfilm.media.film_graph import video_graph
 from shortfilm.media.loudness import Loudness, measure
 from shortfilm.media.mix import prepare_audio
+from shortfilm.media.pieces import encode_windows, film_windows, join_args
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
+from shortfilm.media.verify import MAX_TRUE_PEAK_DBTP
+
+TRUE_PEAK_ATTEMPTS = 3
+"""Joins tried before an export whose true peak stays above the ceiling is handed to the
+checks (which then refuse it): each retry masters under the ceiling by what AAC added."""
+
+TRUE_PEAK_MARGIN_DB = 0.2
+"""Headroom kept beyond what AAC added to the peak, on a retry (the overshoot varies a little)."""
 
 
 @dataclass(frozen=True)
@@ -53,39 +64,6 @@ class RenderResult:
     silent: bool = False
     """The film has no sound at all (see :attr:`~shortfilm.media.film.FilmTimeline.silent`): its
     audio track is digital silence, not mastered to a loudness."""
-
-
-def _run_with_progress(
-    args: list[str | Path],
-    *,
-    what: str,
-    file: Path,
-    total_s: float,
-    on_fraction: Callable[[float], None],
-) -> None:
-    """Like :func:`run_ffmpeg`, but reports the encoded fraction from ``-progress`` as it goes."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"]
-    cmd += [str(a) for a in args]
-    with (
-        tempfile.TemporaryFile() as log,
-        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log) as proc,
-    ):
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-                if key == "out_time_us" and value.lstrip("-").isdigit() and total_s > 0:
-                    on_fraction(min(1.0, max(0.0, int(value) / 1e6 / total_s)))
-            code = proc.wait()
-        finally:
-            if proc.poll() is None:  # the callback raised: do not leave ffmpeg running
-                proc.kill()
-                proc.wait()
-        if code != 0:
-            log.seek(0)
-            text = log.read().decode("utf-8", "replace")
-            tail = " | ".join(text.strip().splitlines()[-4:])
-            raise MediaError(f"{what} failed (ffmpeg exit {code}): {tail}", file=file)
 
 
 def render(
@@ -110,58 +88,94 @@ def render(
     if progress:
         progress("probe", 1.0)
     master = prepare_audio(plan, workdir, tl, progress)
-    folder = workdir / f"video-{preset.name}-{preset.width}x{preset.height}"
-    folder.mkdir(parents=True, exist_ok=True)
-    inputs, graph, audio_index = video_graph(plan, tl, preset, folder, master)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+    folder = pieces_folder(workdir, "video", preset)
     stage = f"video:{preset.name}"
-    args: list[str | Path] = [
-        *inputs,
-        "-filter_complex",
-        graph,
-        "-map",
-        "[vout]",
-        "-map",
-        f"{audio_index}:a:0",
-        *preset.video_args(),
-        *preset.audio_args(),
-        "-f",
-        "mp4",
-        partial,
-    ]
-    try:
-        if progress:
-            progress(stage, 0.0)
-            _run_with_progress(
-                args,
-                what=f"{preset.name} render",
-                file=out,
-                total_s=float(tl.duration),
-                on_fraction=lambda f: progress(stage, f),
-            )
-            progress(stage, 1.0)
-            progress("measure", 0.0)
-        else:
-            run_ffmpeg(args, what=f"{preset.name} render", file=out)
-        result = finish(partial, out, tl)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
+    if progress:
+        progress(stage, 0.0)
+    files = encode_windows(
+        plan,
+        tl,
+        preset,
+        folder,
+        film_windows(tl),
+        what=f"{preset.name} render",
+        file=out,
+        on_fraction=(lambda f: progress(stage, f)) if progress else None,
+    )
+    if progress:
+        progress("measure", 0.0)
+    result = deliver(files, plan, tl, preset, master, workdir, out)
     if progress:
         progress("measure", 1.0)
     return result
 
 
-def finish(partial: Path, out: Path, tl: FilmTimeline) -> RenderResult:
+def pieces_folder(workdir: Path, kind: str, preset: Preset) -> Path:
+    """An empty folder of this process for one preset's pieces (two renders may share a
+    workdir)."""
+    folder = workdir / f"{kind}-{preset.name}-{preset.width}x{preset.height}-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.mp4"):
+        old.unlink()
+    return folder
+
+
+def deliver(
+    pieces: Sequence[Path],
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    master: Path,
+    workdir: Path,
+    out: Path,
+) -> RenderResult:
+    """Join ``pieces`` (MP4s of the film's picture, in order, in one folder) with the audio
+    master into ``out``, and hold the true-peak ceiling on what was written.
+
+    The pieces are copied; the master is encoded as AAC. An export whose measured true peak is
+    above :data:`~shortfilm.media.verify.MAX_TRUE_PEAK_DBTP` is mastered again, its true-peak
+    target under the ceiling by what the encode added to the master's peak (plus
+    :data:`TRUE_PEAK_MARGIN_DB`), and re-joined, at most :data:`TRUE_PEAK_ATTEMPTS` joins in all.
+    The pieces are removed once the film is out.
+    """
+    listing = pieces[0].parent / "pieces.txt"
+    listing.write_text("".join(f"file '{p.name}'\n" for p in pieces), "utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        for _ in range(TRUE_PEAK_ATTEMPTS):
+            run_ffmpeg(join_args(listing, master, preset, partial), what=f"{preset.name} join",
+                       file=out)  # fmt: skip
+            loudness = measure(partial)
+            if (
+                tl.silent
+                or loudness.digital_silence
+                or loudness.true_peak_dbtp <= MAX_TRUE_PEAK_DBTP
+            ):
+                break
+            lift = loudness.true_peak_dbtp - measure(master).true_peak_dbtp
+            peak = MAX_TRUE_PEAK_DBTP - max(0.0, lift) - TRUE_PEAK_MARGIN_DB
+            master = prepare_audio(plan, workdir, tl, true_peak_dbtp=peak)
+        return _finish(partial, out, tl, loudness)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        for piece in pieces:
+            piece.unlink(missing_ok=True)
+
+
+def _finish(
+    partial: Path, out: Path, tl: FilmTimeline, loudness: Loudness | None = None
+) -> RenderResult:
     """Read back the film ffmpeg wrote to ``partial``, then move it into place as ``out``.
 
-    The one ending of a full render and a draft (:mod:`shortfilm.media.smart_render`): the size
-    and loudness reported are probed and measured on the written file, not taken from the plan,
-    and ``out`` appears only once the file has passed both (:class:`MediaError` otherwise).
+    The size and loudness reported are probed and measured on the written file (``loudness``
+    when the caller has just measured it), not taken from the plan, and ``out`` appears only once
+    the file has passed both (:class:`MediaError` otherwise).
     """
     info = probe(partial)
-    loudness = measure(partial)
+    if loudness is None:
+        loudness = measure(partial)
     os.replace(partial, out)
     return RenderResult(
         path=out,

@@ -1,0 +1,242 @@
+"""The film's picture in bounded pieces: windows of film frames, a few to each ffmpeg run, joined
+without a second encode.
+
+One filter graph for a whole film opens every take at once, each with its decoder and its queue
+of frames: the render of a 170 s film of 14 takes peaked at 1.44 GB against about 0.8 GB for the
+50 s example, and a 10-minute film would need several. So the picture is drawn in windows of film
+frames (:func:`film_windows`: a few pictures each, cut in the middle of a picture where no
+transition runs), each by :func:`~shortfilm.media.film_graph.window_graph`, which draws exactly
+the frames the whole film's graph would and opens only the takes the window shows. The windows are
+encoded in batches (:func:`encode_windows`), one ffmpeg run per batch with at most
+:data:`MAX_BATCH_INPUTS` inputs, so memory depends on how much one window holds, never on how long
+the film is. The review draft (:mod:`shortfilm.media.smart_render`) encodes its windows the same
+way; :func:`~shortfilm.media.render.deliver` joins the pieces with the concat demuxer (each
+piece's parameter sets written in band) and muxes the audio master beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from shortfilm.errors import MediaError
+from shortfilm.media.ffmpeg import run_ffmpeg, run_ffmpeg_progress
+from shortfilm.media.film import FilmTimeline, RenderPlan
+from shortfilm.media.film_graph import window_graph
+from shortfilm.media.overlays import Stills, draw_stills
+from shortfilm.media.presets import Preset
+
+WINDOW_PICTURES = 3
+"""Pictures (title card or take) a full render's window starts past: it holds about this many
+pictures and a half at each end, so at most one more take than this is decoded at once."""
+
+MAX_BATCH_INPUTS = 12
+"""Most ffmpeg inputs (takes, the title card, text pictures) one run of windows opens: what
+bounds a render's memory. A window that needs more runs alone."""
+
+
+def video_lead(path: Path) -> Fraction:
+    """Seconds from the file's start (its earliest stream) to its first video frame.
+
+    ffmpeg's ``-ss`` counts from the file's start, the render graph from the first frame.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            if stream.start_time is None or container.start_time is None:
+                return Fraction(0)
+            video = Fraction(stream.start_time) * Fraction(stream.time_base or 0)
+            lead = video - Fraction(container.start_time, 1_000_000)
+            return max(Fraction(0), lead)
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"cannot read the video's start: {exc}", file=path) from exc
+
+
+def film_windows(tl: FilmTimeline, pictures: int = WINDOW_PICTURES) -> tuple[tuple[int, int], ...]:
+    """The film's frames as windows ``[start, end)``, in order, covering every frame once.
+
+    A window ends in the middle of every ``pictures``-th picture, halfway along the frames no
+    transition covers (a picture too short to hold such a stretch is passed over), so no
+    transition is ever split and each window opens at most ``pictures + 1`` takes.
+    """
+    starts, frames, joins = tl.starts, tl.segment_frames, tl.joins
+    bounds = [0]
+    for k in range(pictures, len(frames), pictures):
+        free_from = starts[k] + (joins[k - 1] if k > 0 else 0)
+        free_to = starts[k + 1] if k + 1 < len(frames) else starts[k] + frames[k]
+        if free_to - free_from >= 2:
+            cut = (free_from + free_to) // 2
+            if bounds[-1] < cut < tl.total_frames:
+                bounds.append(cut)
+    bounds.append(tl.total_frames)
+    return tuple(zip(bounds, bounds[1:], strict=False))
+
+
+def _intermediate_video_args(preset: Preset) -> list[str]:
+    """The preset's video options less the MP4 flags (the segment muxer takes none; the final
+    join writes them)."""
+    video = preset.video_args()
+    if "-movflags" in video:
+        i = video.index("-movflags")
+        del video[i : i + 2]
+    return video
+
+
+def encode_windows(
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    folder: Path,
+    windows: Sequence[tuple[int, int]],
+    *,
+    what: str,
+    file: Path,
+    on_fraction: Callable[[float], None] | None = None,
+) -> list[Path]:
+    """Encode each window of film frames to an MP4 of its own (video only); return them in order.
+
+    Consecutive windows share an ffmpeg run while their inputs number at most
+    :data:`MAX_BATCH_INPUTS`: the run plays them one after the other into one encoder (one x264
+    start, which costs about as much CPU as twenty 1080x1920 frames), forces an IDR frame at each
+    window's first frame, and the segment muxer cuts the stream there. ``on_fraction`` hears the
+    share of the windows' frames encoded so far; an ffmpeg failure names ``file`` (the export
+    the pieces are for).
+    """
+    if not windows:
+        return []
+    stills = draw_stills(plan, tl, preset, folder)
+    leads = [video_lead(p) for p in plan.clips]
+    total = sum(b - a for a, b in windows)
+    files: list[Path] = []
+    done = 0
+    batch: list[tuple[int, int]] = []
+    for window in windows:
+        if batch and _inputs(plan, tl, preset, stills, leads, [*batch, window]) > MAX_BATCH_INPUTS:
+            files += _encode_batch(plan, tl, preset, stills, leads, batch, folder, (what, file),
+                                   len(files), _share(on_fraction, done, total))  # fmt: skip
+            done += sum(b - a for a, b in batch)
+            batch = []
+        batch.append(window)
+    files += _encode_batch(plan, tl, preset, stills, leads, batch, folder, (what, file),
+                           len(files), _share(on_fraction, done, total))  # fmt: skip
+    if on_fraction:
+        on_fraction(1.0)
+    return files
+
+
+def _share(
+    on_fraction: Callable[[float], None] | None, done: int, total: int
+) -> Callable[[int, float], None] | None:
+    """A batch's progress (its frames, the fraction of them encoded) as the whole's fraction."""
+    if on_fraction is None:
+        return None
+    return lambda frames, f: on_fraction(min(1.0, (done + f * frames) / total))
+
+
+def _graphs(
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    stills: Stills,
+    leads: Sequence[Fraction],
+    batch: Sequence[tuple[int, int]],
+) -> tuple[list[str], list[str]]:
+    inputs: list[str] = []
+    chains: list[str] = []
+    for n, window in enumerate(batch):
+        more, graph = window_graph(
+            plan, tl, preset, stills, leads, window, f"w{n}_", inputs.count("-i")
+        )
+        inputs += more
+        chains += graph
+    return inputs, chains
+
+
+def _inputs(
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    stills: Stills,
+    leads: Sequence[Fraction],
+    batch: Sequence[tuple[int, int]],
+) -> int:
+    return _graphs(plan, tl, preset, stills, leads, batch)[0].count("-i")
+
+
+def _encode_batch(
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    stills: Stills,
+    leads: Sequence[Fraction],
+    batch: Sequence[tuple[int, int]],
+    folder: Path,
+    failure: tuple[str, Path],
+    first: int,
+    progress: Callable[[int, float], None] | None,
+) -> list[Path]:
+    """One ffmpeg run encoding ``batch``'s windows to ``piece-{first}.mp4`` and on."""
+    inputs, chains = _graphs(plan, tl, preset, stills, leads, batch)
+    chains.append(
+        "".join(f"[w{n}_]" for n in range(len(batch)))
+        + f"concat=n={len(batch)}:v=1:a=0,setpts=N/({tl.fps})/TB[pieces]"
+    )
+    splits, at = [], 0
+    for a, b in batch[:-1]:
+        at += b - a
+        splits.append(at)
+    frames = at + batch[-1][1] - batch[-1][0]
+    force = "+".join(f"eq(n,{s})" for s in splits) or "0"
+    args: list[str | Path] = [
+        *inputs,
+        "-filter_complex",
+        ";".join(chains),
+        "-map",
+        "[pieces]",
+        "-an",
+        *_intermediate_video_args(preset),
+        "-force_key_frames",
+        f"expr:{force}",
+        "-f",
+        "segment",
+        "-segment_format",
+        "mp4",
+        "-reset_timestamps",
+        "1",
+        "-segment_start_number",
+        str(first),
+    ]
+    if splits:
+        args += ["-segment_frames", ",".join(str(s) for s in splits)]
+    else:
+        args += ["-segment_time", "86400"]
+    pattern = folder / "piece-%03d.mp4"
+    what, file = failure
+    if progress is None:
+        run_ffmpeg([*args, pattern], what=what, file=file)
+    else:
+        run_ffmpeg_progress(
+            [*args, pattern],
+            what=what,
+            file=file,
+            total_s=float(tl.seconds(frames)),
+            on_fraction=lambda f: progress(frames, f),
+        )
+    files = [folder / f"piece-{first + i:03d}.mp4" for i in range(len(batch))]
+    for f in files:
+        if not f.is_file():
+            raise MediaError("piece missing after the encode", file=f)
+    return files
+
+
+def join_args(listing: Path, master: Path, preset: Preset, partial: Path) -> list[str | Path]:
+    """ffmpeg arguments joining the pieces named in ``listing`` (a concat demuxer list) without
+    re-encoding them, with the audio master encoded whole beside them, into the MP4 ``partial``."""
+    return [
+        "-f", "concat", "-safe", "0", "-i", listing, "-i", master,
+        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *preset.audio_args(),
+        "-movflags", "+faststart", "-f", "mp4", partial,
+    ]  # fmt: skip

@@ -28,8 +28,9 @@ from shortfilm.domain.timeline_parts import (
     Transition,
 )
 from shortfilm.media.ffmpeg import run_ffmpeg
-from shortfilm.media.film import RenderPlan
+from shortfilm.media.film import RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
+from shortfilm.media.mix import _duck_expression
 from shortfilm.media.overlays import film_layout
 from shortfilm.media.presets import HORIZONTAL, VERTICAL
 from shortfilm.media.probe import probe
@@ -200,6 +201,30 @@ def test_the_music_ducks_under_an_impact(clips: list[Path], tmp_path: Path, work
     steady = tone_level(level, 3.3, 3.8) / tone_level(level, 1.0, 2.5)
     assert steady == pytest.approx(1.0, abs=0.1)
     assert during < 0.4, during  # 12 dB is a quarter
+
+
+def test_the_music_ducks_under_a_hundred_effects(clips: list[Path], tmp_path: Path) -> None:
+    """A 10-minute film has about a hundred effects: the ducking expression ffmpeg evaluates must
+    hold them all (a chain of ``max`` was refused at 98, past the parser's nesting limit)."""
+    cues = tuple(SoundCue("impact", at, -12.0, frames=1) for at in range(0, 96))  # 0-4 s
+    bed = MusicBed("bed.wav", -6.0, 0, 0, 12.0)
+    tl = timeline(seg(1), seg(2), joins=(CUT,), audio=AudioPlan(sfx=cues, music=bed))
+    music, out = tmp_path / "bed.wav", tmp_path / "ducked.wav"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000:duration=6", music],
+        what="music",
+        file=music,
+    )
+    film = film_timeline(RenderPlan(tl, [clips[0], clips[1]], music_file=music))
+    expression = _duck_expression(film, 12.0)
+    assert expression is not None and expression.count("max(") == len(cues) - 1
+    run_ffmpeg(
+        ["-i", music, "-af", f"volume='{expression}':eval=frame", out],
+        what="ducked bed",
+        file=out,
+    )  # fmt: skip
+    audio = mono_audio(out)
+    assert rms(audio, 1.0, 3.5) / rms(audio, 4.8, 5.8) == pytest.approx(0.25, abs=0.03)
 
 
 def test_each_channel_is_mastered_to_its_loudness_target(

@@ -100,11 +100,17 @@ def _duck_expression(tl: FilmTimeline, duck_db: float) -> str | None:
         return None
     r = DUCK_RAMP_S
     envelopes = [f"clip((t-{a - r:.4f})/{r},0,1)*clip(({b + r:.4f}-t)/{r},0,1)" for a, b in spans]
-    combined = envelopes[0]
-    for env in envelopes[1:]:
-        combined = f"max({combined},{env})"
     floor = 10 ** (-duck_db / 20)
-    return f"1-{1 - floor:.6f}*{combined}"
+    return f"1-{1 - floor:.6f}*{_max_of(envelopes)}"
+
+
+def _max_of(terms: list[str]) -> str:
+    """``max`` of ``terms`` as a balanced tree: ffmpeg's expression parser refuses nesting deeper
+    than about 100, which a chain of maxes reached at some 98 effects (a 10-minute film)."""
+    while len(terms) > 1:
+        pairs = [f"max({a},{b})" for a, b in zip(terms[::2], terms[1::2], strict=False)]
+        terms = pairs + (terms[-1:] if len(terms) % 2 else [])
+    return terms[0]
 
 
 def _audio_graph(plan: RenderPlan, tl: FilmTimeline, folder: Path) -> tuple[list[str], list[str]]:

@@ -24,6 +24,7 @@ from shortfilm.cli import app
 from shortfilm.errors import InputError
 from shortfilm.media.analysis import analyse
 from shortfilm.media.limits import ENV_LIMITS, MediaLimits, MediaTooLarge, limits_from_env
+from shortfilm.media.presets import PRESETS
 from shortfilm.media.probe import probe
 from shortfilm.media.video_check import check_video
 from shortfilm.production.importing import import_spec
@@ -53,6 +54,16 @@ def _refused(call: object, *args: object, **kwargs: object) -> str:
     with pytest.raises(MediaTooLarge) as caught:
         call(*args, **kwargs)  # type: ignore[operator]
     return str(caught.value)
+
+
+def test_every_film_a_channel_takes_can_be_read_back() -> None:
+    """The render probes its own export, and publishing and variants read it again: the command
+    line's limits must hold the longest film any preset allows, at 60 fps (a 10-minute YouTube
+    film was refused by its own render at 600 s)."""
+    longest = max(preset.max_duration_s for preset in PRESETS.values())
+    assert MediaLimits().max_duration_s >= longest
+    assert MediaLimits().max_frames >= longest * 60
+    assert max(p.width * p.height for p in PRESETS.values()) <= MediaLimits().max_frame_pixels
 
 
 def test_limits_read_and_written_as_text(monkeypatch: pytest.MonkeyPatch) -> None:

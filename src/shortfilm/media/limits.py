@@ -22,7 +22,7 @@ from shortfilm.errors import InputError
 
 ENV_LIMITS = "SHORTFILM_MEDIA_LIMITS"
 """Limits for the command line, as :meth:`MediaLimits.parse` reads them:
-``width=8192,height=8192,frame_pixels=35389440,frames=36000,seconds=600,image_pixels=64000000``
+``width=8192,height=8192,frame_pixels=35389440,frames=54000,seconds=900,image_pixels=64000000``
 (any subset; the rest keep their defaults)."""
 
 
@@ -42,10 +42,13 @@ class MediaLimits:
     """Stored picture height in pixels (a portrait 8K frame is 7680 high)."""
     max_frame_pixels: int = 7680 * 4320
     """Pixels of one video frame (width x height): 8K UHD, about 50 MB per decoded frame."""
-    max_frames: int = 36_000
-    """Video frames: ten minutes at 60 fps (a take is seconds, a finished short a minute)."""
-    max_duration_s: float = 600.0
-    """Seconds of video (the longest of container and stream, as stated or as decoded)."""
+    max_frames: int = 54_000
+    """Video frames: fifteen minutes at 60 fps (a take is seconds, a finished film at most what
+    its longest channel takes)."""
+    max_duration_s: float = 900.0
+    """Seconds of video (the longest of container and stream, as stated or as decoded): the
+    longest film a channel preset takes (YouTube's 15 minutes), so every film shortfilm may
+    render can be read back, published and turned into variants."""
     max_image_pixels: int = 64_000_000
     """Pixels of a still image (width x height): 8000x8000, about 190 MB decoded as RGB."""
 

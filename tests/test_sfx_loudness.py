@@ -111,6 +111,45 @@ def test_write_wav_clips_and_accepts_mono(tmp_path: Path) -> None:
     assert list(pcm) == [0, 32767, -32767]
 
 
+@pytest.mark.parametrize("kind", ["ambience", "drone"])
+def test_a_bed_under_a_ten_minute_film_is_written_in_bounded_memory(
+    kind: str, tmp_path: Path
+) -> None:
+    """A bed runs the film's length: made whole, the 10-minute ambience took 3.2 GB (its FFTs)
+    and the drone 2.5 GB, so each is made and written in blocks, the noise a seamless 60 s loop."""
+    import tracemalloc
+
+    seconds = 600.0
+    tracemalloc.start()
+    try:
+        path = sfx.write(kind, seconds, tmp_path / "bed.wav", seed=4)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200e6, f"{peak / 1e6:.0f} MB"  # the 60 s loop and a block, not 10 minutes
+    with wave.open(str(path), "rb") as w:
+        assert (w.getnchannels(), w.getnframes()) == (2, round(seconds * SR))
+        w.setpos(round(58 * SR))
+        around_loop = np.frombuffer(w.readframes(4 * SR), dtype="<i2").reshape(-1, 2) / 32767
+        w.setpos(0)
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    assert peak_dbfs(pcm / 32767) == pytest.approx(-6.0, abs=0.05)
+    steps = np.abs(np.diff(around_loop, axis=0)).max(axis=1)
+    at_loop = steps[2 * SR - 3 : 2 * SR + 3].max()
+    assert at_loop <= 3 * np.percentile(steps, 99.9), "the loop joins without a click"
+    if kind == "ambience":  # the same noise again after a minute, under other swells
+        head = pcm.reshape(-1, 2)[SR : 2 * SR, 0].astype(float)
+        later = pcm.reshape(-1, 2)[61 * SR : 62 * SR, 0].astype(float)
+        assert abs(np.corrcoef(head, later)[0, 1]) > 0.5
+
+
+def test_a_bed_written_in_blocks_is_the_bed_synthesised_whole(tmp_path: Path) -> None:
+    for kind in ("ambience", "drone"):
+        path = sfx.write(kind, 21.5, tmp_path / f"{kind}.wav", seed=9)
+        whole = sfx.write_wav(sfx.synth(kind, 21.5, seed=9), tmp_path / f"{kind}-whole.wav")
+        assert path.read_bytes() == whole.read_bytes(), kind
+
+
 # ------------------------------------------------------------------------------- loudness
 
 EBUR128_LOG = """

@@ -166,7 +166,7 @@ def _audio_graph(plan: RenderPlan, tl: FilmTimeline, folder: Path) -> tuple[list
     for j, cue in enumerate(edit.audio.sfx):
         length = cue_seconds(cue, tl)
         wav = folder / f"sfx-{j}-{cue.kind}.wav"
-        sfx_synth.write_wav(sfx_synth.synth(cue.kind, length, seed=plan.seed + j), wav)
+        sfx_synth.write(cue.kind, length, wav, seed=plan.seed + j)
         i = add_input("-i", wav)
         delay = tl.samples(cue.at)
         chains.append(
@@ -179,7 +179,7 @@ def _audio_graph(plan: RenderPlan, tl: FilmTimeline, folder: Path) -> tuple[list
         path = plan.music_file
         if path is None:
             wav = folder / "music-drone.wav"
-            sfx_synth.write_wav(sfx_synth.drone(total_s, seed=plan.seed + 1000), wav)
+            sfx_synth.write("drone", total_s, wav, seed=plan.seed + 1000)
             i = add_input("-i", wav)
         else:
             i = add_input("-stream_loop", "-1", "-i", path)

@@ -12,6 +12,7 @@ one-shots (``impact`` -1 dBFS peak, ``whoosh`` -3 dBFS) are loud on purpose, bed
 from __future__ import annotations
 
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -158,25 +159,43 @@ def whoosh(duration_s: float = 0.8, *, seed: int = 0) -> Samples:
     return _normalize(stereo, -3.0)
 
 
+BLOCK_FRAMES = 10 * SAMPLE_RATE
+"""Samples of a bed computed at once: a bed runs the length of the film, so it is made and
+written block by block and its memory does not grow with the film."""
+
+LOOP_S = 60.0
+"""The ambience's noise is one FFT this long, repeated: an inverse FFT is periodic, so the copies
+join without a seam, and the swells over it never repeat with it."""
+
+
 def ambience(duration_s: float, *, seed: int = 0) -> Samples:
     """A wind/sea bed: brown noise low-passed at ~700 Hz, swelling slowly (0.05-0.3 Hz) like waves.
 
     Any length (seconds); half-second-or-shorter raised-cosine fades at both ends. Peak -6 dBFS.
     """
+    return _normalize(np.concatenate(list(_ambience_blocks(duration_s, seed))), -6.0)
+
+
+def _ambience_blocks(duration_s: float, seed: int) -> Iterator[_F64]:
     n = _frames(duration_s)
     rng = np.random.default_rng(seed)
-    f = _bin_freqs(n)
+    period = min(n, _frames(LOOP_S))
+    f = _bin_freqs(period)
     colour = np.where(f > 15.0, 1.0 / np.maximum(f, 1.0), 0.0) / (1.0 + (f / 700.0) ** 4)
-    a, b = _shaped_noise(rng, n, colour), _shaped_noise(rng, n, colour)
+    a, b = _shaped_noise(rng, period, colour), _shaped_noise(rng, period, colour)
     left, right = 0.8 * a + 0.2 * b, 0.2 * a + 0.8 * b
-    t = _time(n)
-    swell = np.zeros(n)
-    for hz in (0.05, 0.11, 0.29):
-        swell += np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
-    mod = 0.65 + 0.35 * swell / 3.0
-    fade = _fade(n, min(0.5, duration_s / 4), min(0.5, duration_s / 4))
-    stereo = np.stack([left, right], axis=1) * (mod * fade)[:, None]
-    return _normalize(stereo, -6.0)
+    swells = [(hz, rng.uniform(0, 2 * np.pi)) for hz in (0.05, 0.11, 0.29)]
+    fades = min(0.5, duration_s / 4), min(0.5, duration_s / 4)
+    for at in range(0, n, BLOCK_FRAMES):
+        index = np.arange(at, min(n, at + BLOCK_FRAMES))
+        t = index / SAMPLE_RATE
+        swell = np.zeros(index.size)
+        for hz, phase in swells:
+            swell += np.sin(2 * np.pi * hz * t + phase)
+        mod = 0.65 + 0.35 * swell / 3.0
+        looped = index % period
+        stereo = np.stack([left[looped], right[looped]], axis=1)
+        yield stereo * (mod * _fade_part(n, index, *fades))[:, None]
 
 
 def drone(duration_s: float, *, seed: int = 0) -> Samples:
@@ -185,26 +204,50 @@ def drone(duration_s: float, *, seed: int = 0) -> Samples:
     The detuned pair beats slowly and is split left/right for width; a 0.07 Hz swell keeps it
     alive. Fades in over up to 3 s and out over up to 4 s (shorter for short beds). Peak -6 dBFS.
     """
+    return _normalize(np.concatenate(list(_drone_blocks(duration_s, seed))), -6.0)
+
+
+def _drone_blocks(duration_s: float, seed: int) -> Iterator[_F64]:
     n = _frames(duration_s)
     rng = np.random.default_rng(seed)
-    t = _time(n)
-    voices = (
-        (55.0, 1.0, 0.8),
-        (55.35, 1.0, 0.2),
-        (82.41, 0.6, 0.5),
-        (110.0, 0.35, 0.5),
-        (164.81, 0.18, 0.5),
-    )
-    left = np.zeros(n)
-    right = np.zeros(n)
-    for hz, amp, left_share in voices:
-        tone = amp * np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
-        left += tone * left_share
-        right += tone * (1 - left_share)
-    swell = 0.85 + 0.15 * np.sin(2 * np.pi * 0.07 * t + rng.uniform(0, 2 * np.pi))
-    fade = _fade(n, min(3.0, duration_s / 4), min(4.0, duration_s / 3))
-    stereo = np.stack([left, right], axis=1) * (swell * fade)[:, None]
-    return _normalize(stereo, -6.0)
+    voices = [
+        (hz, amp, left_share, rng.uniform(0, 2 * np.pi))
+        for hz, amp, left_share in (
+            (55.0, 1.0, 0.8),
+            (55.35, 1.0, 0.2),
+            (82.41, 0.6, 0.5),
+            (110.0, 0.35, 0.5),
+            (164.81, 0.18, 0.5),
+        )
+    ]
+    swell_phase = rng.uniform(0, 2 * np.pi)
+    fades = min(3.0, duration_s / 4), min(4.0, duration_s / 3)
+    for at in range(0, n, BLOCK_FRAMES):
+        index = np.arange(at, min(n, at + BLOCK_FRAMES))
+        t = index / SAMPLE_RATE
+        left = np.zeros(index.size)
+        right = np.zeros(index.size)
+        for hz, amp, left_share, phase in voices:
+            tone = amp * np.sin(2 * np.pi * hz * t + phase)
+            left += tone * left_share
+            right += tone * (1 - left_share)
+        swell = 0.85 + 0.15 * np.sin(2 * np.pi * 0.07 * t + swell_phase)
+        stereo = np.stack([left, right], axis=1)
+        yield stereo * (swell * _fade_part(n, index, *fades))[:, None]
+
+
+def _fade_part(n: int, index: npt.NDArray[np.int64], fade_in_s: float, fade_out_s: float) -> _F64:
+    """:func:`_fade` of ``n`` samples at the samples ``index`` (a run of them), without the rest."""
+    env = np.ones(index.size, dtype=np.float64)
+    fin = min(round(fade_in_s * SAMPLE_RATE), n // 2)
+    fout = min(round(fade_out_s * SAMPLE_RATE), n // 2)
+    if fin > 0 and index[0] < fin:
+        head = index < fin
+        env[head] *= (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fin)))[index[head]]
+    if fout > 0 and index[-1] >= n - fout:
+        tail = index >= n - fout
+        env[tail] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fout)))[index[tail] - (n - fout)]
+    return env
 
 
 def synth(kind: SoundKind | str, duration_s: float | None = None, seed: int = 0) -> Samples:
@@ -227,6 +270,24 @@ def synth(kind: SoundKind | str, duration_s: float | None = None, seed: int = 0)
     return drone(length, seed=seed)
 
 
+def write(kind: SoundKind | str, duration_s: float | None, path: Path, *, seed: int = 0) -> Path:
+    """:func:`synth` written to ``path`` as a WAV; a bed (ambience, drone) is made and written
+    block by block, in two passes (its peak, then its samples scaled to it), so a bed under a
+    10-minute film holds :data:`BLOCK_FRAMES` samples at a time, not the film's."""
+    name = kind.value if isinstance(kind, SoundKind) else str(kind).lower()
+    length = DEFAULT_DURATION_S.get(name, 0.0) if duration_s is None else duration_s
+    beds = {SoundKind.AMBIENCE.value: _ambience_blocks, "drone": _drone_blocks}
+    if name not in beds:
+        return write_wav(synth(kind, duration_s, seed), path)
+    blocks = beds[name]
+    peak = max(float(np.max(np.abs(block))) for block in blocks(length, seed))
+    scale = 10 ** (-6.0 / 20) / peak if peak > 0 else 1.0
+    scaled = (
+        np.ascontiguousarray(block * scale, dtype=np.float32) for block in blocks(length, seed)
+    )
+    return _write_wav_blocks(scaled, path)
+
+
 def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
     """Write ``samples`` (``(frames, channels)`` or mono 1-D, float in [-1, 1]) as 16-bit PCM WAV.
 
@@ -237,11 +298,19 @@ def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ValueError(f"samples must be (frames, channels), got shape {data.shape}")
-    pcm = np.round(np.clip(data, -1.0, 1.0) * 32767.0).astype("<i2")
+    return _write_wav_blocks(iter([data]), path)
+
+
+def _write_wav_blocks(blocks: Iterator[npt.NDArray[np.floating]], path: Path | str) -> Path:
+    """Write ``(frames, channels)`` blocks one after the other as one 16-bit PCM WAV (the header
+    is completed when the file is closed)."""
     out = Path(path)
     with wave.open(str(out), "wb") as w:
-        w.setnchannels(data.shape[1])
         w.setsampwidth(2)
         w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm.tobytes())
+        for i, block in enumerate(blocks):
+            if i == 0:
+                w.setnchannels(block.shape[1])
+            pcm = np.round(np.clip(np.asarray(block, np.float64), -1.0, 1.0) * 32767.0)
+            w.writeframes(pcm.astype("<i2").tobytes())
     return out

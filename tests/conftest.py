@@ -6,6 +6,7 @@ PostgreSQL tests skip with a reason on a machine without the server; ``.ci/run``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -24,6 +25,31 @@ PG_ADMIN_URL = os.environ.get(
 
 if os.environ.get("SHORTFILM_AUDIT_DATABASES"):
     pytest_plugins = ["database_audit"]
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Start the slow whole-command checks whose tests were selected (see tests/early.py)."""
+    import early
+
+    if any(item.name == "test_mypy_strict_on_src" for item in items):
+        early.start("mypy")
+    demos = [item for item in items if "demo" in getattr(item, "fixturenames", ())]
+    for kind in early.DEMO_KINDS:
+        if any(
+            getattr(item, "callspec", None) and item.callspec.params.get("demo") == kind
+            for item in demos
+        ):
+            # no PostgreSQL here: the demo's fixture skips, or fails, with the reason
+            with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
+                early.start(f"demo:{kind}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import early
+
+    early.stop_all()
 
 
 def require_services() -> bool:

@@ -1,19 +1,22 @@
 """The whole job as a user runs it: `shortfilm demo`, again, `status`, `export` and re-import.
 
-One demo is made per test session (it is the slow part) and every check reads that same home.
+One demo is made per test session and database (it is the slow part; see tests/early.py) and
+every check reads that same home: the store's checks on SQLite and on PostgreSQL, the films'
+pictures and sound once.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import early
 import pytest
 from approvals import approve_board
+from conftest import database_for, pg_database
 from media_facts import frames_at, luma, mono_audio, rms
 from typer.testing import CliRunner
 
@@ -30,26 +33,32 @@ from shortfilm.takes.generate import generate_takes
 pytestmark = pytest.mark.media
 
 
-def _demo(out: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "shortfilm", "demo", "--out", str(out), "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+Demo = tuple[early.DemoHome, dict[str, Any]]
+ONE_DEMO = pytest.mark.parametrize("demo", ["sqlite"], indirect=True)
+"""For the checks of the films themselves, the same on either database."""
+
+
+def _demo(kind: str) -> dict[str, Any]:
+    proc = early.result(f"demo:{kind}", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("demo") / "shortfilm-demo"
-    return out, _demo(out)
+@pytest.fixture(scope="session", params=early.DEMO_KINDS)
+def demo(request: pytest.FixtureRequest) -> Demo:
+    """The session's demo on each database, started when collection ended (tests/early.py)."""
+    home = early.demo_home(request.param)
+    return home, _demo(request.param)
 
 
-def test_demo_renders_watchable_films(demo: tuple[Path, dict[str, Any]]) -> None:
+def _env(home: early.DemoHome) -> dict[str, str | None]:
+    """The environment a command on the demo's home runs in (``None`` unsets)."""
+    return {"SHORTFILM_DATABASE_URL": home.url}
+
+
+@ONE_DEMO
+def test_demo_renders_watchable_films(demo: Demo) -> None:
     _, result = demo
     by_preset = {r["preset"]: r for r in result["renders"]}
     assert set(by_preset) == {"vertical", "horizontal"}
@@ -67,10 +76,10 @@ def test_demo_renders_watchable_films(demo: tuple[Path, dict[str, Any]]) -> None
     assert Path(result["report"]).read_text().startswith("# ")
 
 
-def test_demo_opens_on_its_title_card_and_its_impacts_are_heard(
-    demo: tuple[Path, dict[str, Any]],
-) -> None:
-    out, result = demo
+@ONE_DEMO
+def test_demo_opens_on_its_title_card_and_its_impacts_are_heard(demo: Demo) -> None:
+    home, result = demo
+    out = home.out
     production = load_spec(out / "spec" / "production.yaml")
     film = Path(next(r["path"] for r in result["renders"] if r["preset"] == "horizontal"))
     first = luma(frames_at(film, [0.5])[0])
@@ -85,11 +94,12 @@ def test_demo_opens_on_its_title_card_and_its_impacts_are_heard(
         assert rms(audio, at, at + 0.3) > 2.0 * rms(audio, at - 1.0, at - 0.1), at
 
 
-def test_demo_again_duplicates_nothing(demo: tuple[Path, dict[str, Any]]) -> None:
-    out, first = demo
+def test_demo_again_duplicates_nothing(demo: Demo) -> None:
+    home, first = demo
+    out = home.out
 
     def counts() -> dict[str, int]:
-        store = Store(out)
+        store = Store(out, home.url)
         with store.session() as s:
             found = {
                 m.__name__: count(s, m) for m in (TakeRow, ArtifactRow, KeyframeRow, RenderRow)
@@ -99,14 +109,15 @@ def test_demo_again_duplicates_nothing(demo: tuple[Path, dict[str, Any]]) -> Non
         return found | {"objects": objects}
 
     before = counts()
-    again = _demo(out)
+    again = _demo("postgres" if home.url else "sqlite")
     assert counts() == before
     assert again["renders"] == first["renders"]
 
 
-def test_status_shows_every_stage(demo: tuple[Path, dict[str, Any]]) -> None:
-    out, _ = demo
-    result = CliRunner().invoke(app, ["status", "--home", str(out), "--json"])
+def test_status_shows_every_stage(demo: Demo) -> None:
+    home, _ = demo
+    out = home.out
+    result = CliRunner().invoke(app, ["status", "--home", str(out), "--json"], env=_env(home))
     assert result.exit_code == 0, result.output
     (status,) = json.loads(result.output)
     assert status["slug"] == "wasteland-villa"
@@ -122,15 +133,16 @@ def test_status_shows_every_stage(demo: tuple[Path, dict[str, Any]]) -> None:
     assert status["pending"] == [
         "Publish: edit v1 approved, not published (waiting for growth-operator)"
     ]
-    text = CliRunner().invoke(app, ["status", "--home", str(out)])
+    text = CliRunner().invoke(app, ["status", "--home", str(out)], env=_env(home))
     assert "clip-04" in text.output and "pending" in text.output
     assert "Keyframe" in text.output and "growth-operator" in text.output
 
 
-def test_keyframe_lineage_links_clips(demo: tuple[Path, dict[str, Any]]) -> None:
-    out, _ = demo
+def test_keyframe_lineage_links_clips(demo: Demo) -> None:
+    home, _ = demo
+    out = home.out
     production = load_spec(out / "spec" / "production.yaml")
-    store = Store(out)
+    store = Store(out, home.url)
     with store.session() as s:
         from shortfilm.store import repo
 
@@ -151,31 +163,38 @@ def test_keyframe_lineage_links_clips(demo: tuple[Path, dict[str, Any]]) -> None
     assert [p.parent.name for p in keyframes] == ["clip-01", "clip-02", "clip-03", "clip-04"]
 
 
-def test_export_then_import_gives_an_equal_production(
-    demo: tuple[Path, dict[str, Any]], tmp_path: Path, db_url: str
-) -> None:
-    """Exported from the demo's home, imported into a new one on SQLite and on PostgreSQL."""
-    out, _ = demo
+def test_export_then_import_gives_an_equal_production(demo: Demo, tmp_path: Path) -> None:
+    """Exported from the demo's home, imported into a new one on the same kind of database."""
+    home, _ = demo
+    out = home.out
     dest = tmp_path / "export"
-    result = CliRunner().invoke(app, ["export", "wasteland-villa", str(dest), "--home", str(out)])
+    result = CliRunner().invoke(
+        app, ["export", "wasteland-villa", str(dest), "--home", str(out)], env=_env(home)
+    )
     assert result.exit_code == 0, result.output
     original = load_spec(out / "spec" / "production.yaml")
     assert load_spec(dest / "production.yaml") == original
     assert (dest / "artifacts" / "wasteland-villa" / "renders").is_dir()
-    imported = CliRunner().invoke(
-        app,
-        ["import", str(dest / "production.yaml"), "--home", str(tmp_path / "home")],
-        env={"SHORTFILM_DATABASE_URL": db_url},
-    )
+    with database_for("postgres" if home.url else "sqlite", tmp_path / "home") as db_url:
+        imported = CliRunner().invoke(
+            app,
+            ["import", str(dest / "production.yaml"), "--home", str(tmp_path / "home")],
+            env={"SHORTFILM_DATABASE_URL": db_url},
+        )
     assert imported.exit_code == 0, imported.output
     assert "board v1" in imported.output
 
 
-def test_editing_one_shot_regenerates_only_what_depends_on_it(
-    demo: tuple[Path, dict[str, Any]], tmp_path: Path
-) -> None:
-    out, _ = demo
-    home = tmp_path / "home"
+def test_editing_one_shot_regenerates_only_what_depends_on_it(demo: Demo, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        demo_home, _ = demo
+        url = None
+        if demo_home.database:  # a copy of the demo's database, as the folder is copied
+            url = stack.enter_context(pg_database(demo_home.database))[1]
+        _edit_one_shot(demo_home.out, tmp_path / "home", url)
+
+
+def _edit_one_shot(out: Path, home: Path, url: str | None) -> None:
     shutil.copytree(out, home, symlinks=True)
     spec = home / "spec" / "production.yaml"
     production = load_spec(spec)
@@ -185,7 +204,7 @@ def test_editing_one_shot_regenerates_only_what_depends_on_it(
     old = production.clips[1].shots[-1].subject
     assert spec.read_text().count(old) == 1
     spec.write_text(spec.read_text().replace(old, "Kestrel's blade arm"))
-    store = Store(home)
+    store = Store(home, url)
     import_spec(store, spec)
     provider = registry.get("animatic", home / "work" / "animatic")
     approve_board(store, production.slug)

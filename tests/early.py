@@ -1,0 +1,181 @@
+"""Slow checks that are whole commands (mypy over src/, the demo on each database), started as
+soon as collection is done and awaited by the tests that read them.
+
+Most of the suite keeps one core busy (Python, SQLite, HTTP), so a command started at the
+beginning runs on the other core while those tests run, instead of alone when its test's turn
+comes: mypy took 35-55 s of the suite's wall time, the demo 50-80 s. A check whose tests were
+not selected is never started, and one still running when the session ends is stopped. Its
+output goes to files, not pipes, so a long error report cannot block it. The test asserts on
+the result exactly as it would on a command run in place: only *when* it runs changes.
+
+The demo on PostgreSQL starts when the one on SQLite has finished, from a copy of its animatic
+work folder (the takes it drew, keyed by their inputs), as a team's second home would find its
+cache: the store's paths are what it is there to test, the pictures are checked once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_KINDS = ("sqlite", "postgres")
+
+
+@dataclass(frozen=True)
+class DemoHome:
+    """Where one database's demo is made: its folder, and its database (``None``: the home's
+    own SQLite file; else a PostgreSQL database of its own, dropped at the end)."""
+
+    out: Path
+    url: str | None
+    database: str | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "SHORTFILM_DATABASE_URL"}
+        return env | ({"SHORTFILM_DATABASE_URL": self.url} if self.url else {})
+
+
+class _Started:
+    """A command running in the background, once ``after`` (if any) has finished and
+    ``prepare`` has run."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        after: _Started | None = None,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
+        self.argv, self.env, self.after, self.prepare = argv, env, after, prepare
+        # closed by result() or stop_all(): they outlive this call
+        self.stdout = tempfile.TemporaryFile()  # noqa: SIM115
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stopped = False
+        self.thread = threading.Thread(target=self._go, daemon=True)
+        self.thread.start()
+
+    def _go(self) -> None:
+        if self.after is not None:
+            self.after.wait_started(None)
+            if self.after.proc is not None:
+                self.after.proc.wait()
+        if self.stopped:
+            return
+        if self.prepare is not None:
+            self.prepare()
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=self.stdout, stderr=self.stderr
+        )
+
+    def wait_started(self, timeout: float | None) -> None:
+        self.thread.join(timeout)
+
+    def result(self, timeout: float) -> subprocess.CompletedProcess[str]:
+        self.wait_started(timeout)
+        if self.proc is None:
+            raise RuntimeError(f"{self.argv}: did not start (its predecessor failed to?)")
+        code = self.proc.wait(timeout=timeout)
+        texts = []
+        for stream in (self.stdout, self.stderr):
+            stream.seek(0)
+            texts.append(stream.read().decode("utf-8", "replace"))
+            stream.close()
+        return subprocess.CompletedProcess(self.argv, code, texts[0], texts[1])
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_started: dict[str, _Started] = {}
+_homes: dict[str, DemoHome] = {}
+_cleanup = ExitStack()
+
+
+def demo_home(kind: str) -> DemoHome:
+    """The session's demo home on database ``kind`` (the same for every caller). On PostgreSQL
+    its database is made here: skips, or fails under ``SHORTFILM_REQUIRE_SERVICES=1``, when
+    the server is missing (see ``conftest.pg_database``)."""
+    if kind not in _homes:
+        folder = Path(tempfile.mkdtemp(prefix=f"shortfilm-test-demo-{kind}-"))
+        _cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+        home = DemoHome(folder / "shortfilm-demo", None)
+        if kind == "postgres":
+            from conftest import pg_database
+
+            name, url = _cleanup.enter_context(pg_database())
+            home = DemoHome(home.out, url, name)
+        _homes[kind] = home
+    return _homes[kind]
+
+
+def command(name: str) -> tuple[list[str], dict[str, str]]:
+    """The command behind each early check, and its environment."""
+    if name == "mypy":
+        return [sys.executable, "-m", "mypy", "src"], dict(os.environ)
+    if name.startswith("demo:"):  # demo:<database kind>
+        home = demo_home(name.split(":", 1)[1])
+        argv = [sys.executable, "-m", "shortfilm", "demo", "--out", str(home.out), "--json"]
+        return argv, home.env
+    raise KeyError(name)
+
+
+def start(name: str) -> None:
+    """Start the check ``name`` in the background (once); the PostgreSQL demo after the SQLite
+    one, from its drawn takes."""
+    if name in _started:
+        return
+    argv, env = command(name)
+    after, prepare = None, None
+    if name == "demo:postgres" and "demo:sqlite" in _started:
+        after = _started["demo:sqlite"]
+        prepare = _share_takes(demo_home("sqlite").out, demo_home("postgres").out)
+    _started[name] = _Started(argv, env, after, prepare)
+
+
+def _share_takes(source: Path, dest: Path) -> Callable[[], None]:
+    def copy() -> None:
+        drawn = source / "work" / "animatic"
+        if drawn.is_dir():
+            shutil.copytree(drawn, dest / "work" / "animatic", dirs_exist_ok=True)
+
+    return copy
+
+
+def result(name: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """The finished check ``name``: awaited if it was started early, else run now."""
+    started = _started.pop(name, None)
+    if started is None:
+        argv, env = command(name)
+        return subprocess.run(
+            argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=timeout
+        )
+    return started.result(timeout)
+
+
+def stop_all() -> None:
+    """Stop every check nobody awaited (a test deselected or failed before reading it), then
+    drop the demos' databases and folders."""
+    for started in _started.values():
+        started.stop()
+    for started in _started.values():
+        started.wait_started(None)
+        started.stop()  # started while the others were being stopped
+        started.stdout.close()
+        started.stderr.close()
+    _started.clear()
+    _homes.clear()
+    _cleanup.close()

@@ -195,11 +195,15 @@ def test_a_lower_third_over_a_caption_is_found_by_lint_and_refused_before_any_ta
     assert "'Ines, the keeper'" in overlap["message"]
     assert "'The last white house on a dead coast.'" in overlap["message"]
 
-    home = tmp_path / "home"
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)  # after lint, which leaks its store
+    _run_refuses_before_any_take(spec, tmp_path / "home", "S410 edit.lower_thirds[0]")
+
+
+def _run_refuses_before_any_take(spec: Path, home: Path, finding: str) -> None:
+    """``run --yes`` stops on ``finding`` (a lint error) with no take made, none paid for."""
     ran = runner.invoke(app, ["run", str(spec), "--home", str(home), "--yes"])
     assert ran.exit_code != 0, ran.output
-    assert "S410 edit.lower_thirds[0]" in " ".join(ran.output.split())
+    assert finding in " ".join(ran.output.split())
     assert "nothing was generated" in ran.output
     store = Store(home)
     with store.session() as s:
@@ -240,15 +244,5 @@ def test_a_film_longer_than_a_channel_takes_is_refused_by_lint_and_run_before_an
     assert 180 < planned < 200
     assert "tiktok takes at most 180 s" in found["message"]
 
-    home = tmp_path / "home"
     monkeypatch.setenv("SHORTFILM_DATABASE_URL", db_url)
-    ran = runner.invoke(app, ["run", str(spec), "--home", str(home), "--yes"])
-    assert ran.exit_code != 0, ran.output
-    assert "S414 channels[0]" in " ".join(ran.output.split())
-    assert "nothing was generated" in ran.output
-    store = Store(home)
-    with store.session() as s:
-        prod = repo.production_by_slug(s, load_spec(spec).slug)
-        assert prod is not None
-        assert all(repo.takes(s, clip.id) == [] for clip in repo.clips(s, prod.id))
-    store.close()
+    _run_refuses_before_any_take(spec, tmp_path / "home", "S414 channels[0]")

@@ -17,6 +17,7 @@ piece's parameter sets written in band) and muxes the audio master beside them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -107,21 +108,22 @@ def encode_windows(
     """
     if not windows:
         return []
-    stills = draw_stills(plan, tl, preset, folder)
-    leads = [video_lead(p) for p in plan.clips]
+    drawing = _Drawing(
+        plan, tl, preset, draw_stills(plan, tl, preset, folder), [video_lead(p) for p in plan.clips]
+    )
     total = sum(b - a for a, b in windows)
     files: list[Path] = []
     done = 0
     batch: list[tuple[int, int]] = []
     for window in windows:
-        if batch and _inputs(plan, tl, preset, stills, leads, [*batch, window]) > MAX_BATCH_INPUTS:
-            files += _encode_batch(plan, tl, preset, stills, leads, batch, folder, (what, file),
-                                   len(files), _share(on_fraction, done, total))  # fmt: skip
+        if batch and drawing.inputs([*batch, window]) > MAX_BATCH_INPUTS:
+            progress = _share(on_fraction, done, total)
+            files += _encode_batch(drawing, batch, folder, (what, file), len(files), progress)
             done += sum(b - a for a, b in batch)
             batch = []
         batch.append(window)
-    files += _encode_batch(plan, tl, preset, stills, leads, batch, folder, (what, file),
-                           len(files), _share(on_fraction, done, total))  # fmt: skip
+    progress = _share(on_fraction, done, total)
+    files += _encode_batch(drawing, batch, folder, (what, file), len(files), progress)
     if on_fraction:
         on_fraction(1.0)
     return files
@@ -136,42 +138,34 @@ def _share(
     return lambda frames, f: on_fraction(min(1.0, (done + f * frames) / total))
 
 
-def _graphs(
-    plan: RenderPlan,
-    tl: FilmTimeline,
-    preset: Preset,
-    stills: Stills,
-    leads: Sequence[Fraction],
-    batch: Sequence[tuple[int, int]],
-) -> tuple[list[str], list[str]]:
-    inputs: list[str] = []
-    chains: list[str] = []
-    for n, window in enumerate(batch):
-        more, graph = window_graph(
-            plan, tl, preset, stills, leads, window, f"w{n}_", inputs.count("-i")
-        )
-        inputs += more
-        chains += graph
-    return inputs, chains
+@dataclass(frozen=True)
+class _Drawing:
+    """What every window of one export is drawn from: the plan laid out for the preset, its
+    text pictures and each take's lead before its first video frame."""
 
+    plan: RenderPlan
+    tl: FilmTimeline
+    preset: Preset
+    stills: Stills
+    leads: Sequence[Fraction]
 
-def _inputs(
-    plan: RenderPlan,
-    tl: FilmTimeline,
-    preset: Preset,
-    stills: Stills,
-    leads: Sequence[Fraction],
-    batch: Sequence[tuple[int, int]],
-) -> int:
-    return _graphs(plan, tl, preset, stills, leads, batch)[0].count("-i")
+    def graphs(self, batch: Sequence[tuple[int, int]]) -> tuple[list[str], list[str]]:
+        """ffmpeg inputs and filter chains drawing ``batch``'s windows (outputs ``[w{n}_]``)."""
+        inputs: list[str] = []
+        chains: list[str] = []
+        for n, window in enumerate(batch):
+            more, graph = window_graph(self.plan, self.tl, self.preset, self.stills, self.leads,
+                                       window, f"w{n}_", inputs.count("-i"))  # fmt: skip
+            inputs += more
+            chains += graph
+        return inputs, chains
+
+    def inputs(self, batch: Sequence[tuple[int, int]]) -> int:
+        return self.graphs(batch)[0].count("-i")
 
 
 def _encode_batch(
-    plan: RenderPlan,
-    tl: FilmTimeline,
-    preset: Preset,
-    stills: Stills,
-    leads: Sequence[Fraction],
+    drawing: _Drawing,
     batch: Sequence[tuple[int, int]],
     folder: Path,
     failure: tuple[str, Path],
@@ -179,7 +173,8 @@ def _encode_batch(
     progress: Callable[[int, float], None] | None,
 ) -> list[Path]:
     """One ffmpeg run encoding ``batch``'s windows to ``piece-{first}.mp4`` and on."""
-    inputs, chains = _graphs(plan, tl, preset, stills, leads, batch)
+    inputs, chains = drawing.graphs(batch)
+    tl, preset = drawing.tl, drawing.preset
     chains.append(
         "".join(f"[w{n}_]" for n in range(len(batch)))
         + f"concat=n={len(batch)}:v=1:a=0,setpts=N/({tl.fps})/TB[pieces]"

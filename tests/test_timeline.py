@@ -56,6 +56,7 @@ from shortfilm.domain.timeline_parts import (
     TimelineError,
     Transition,
 )
+from shortfilm.domain.timeline_view import RULER_MARKS, timeline_view
 from shortfilm.errors import InputError, SpecError
 from shortfilm.spec import dump_spec, load_spec
 from shortfilm.store import repo
@@ -97,6 +98,22 @@ def test_layout_is_exact_in_frames_with_mixed_joins_trims_and_speed() -> None:
     assert tl.duration == Fraction(1028, 24)
     assert tl.join_into(1) == 0 and tl.join_into(3) == 2
     assert film(texts=(), transitions=(XF, XF)).join_into(1) is None
+
+
+@pytest.mark.parametrize(
+    ("clips", "step"), [(4, 5), (14, 15), (50, 60)]
+)  # the example's 50 s, 3 and 10 minutes
+def test_the_rulers_marks_stay_legible_on_a_film_of_any_length(clips: int, step: int) -> None:
+    """A 170 s film's ruler marked every 5 s ran its time codes into each other at a phone's
+    width, a 10-minute film's at a desktop's."""
+    tl = film(segments=tuple(seg(1 + i) for i in range(clips)), transitions=(XF,) * clips)
+    ticks = timeline_view(tl).ticks
+    seconds = float(tl.duration)
+    assert [at for at, _ in ticks] == [float(at) for at in range(0, int(seconds) + 1, step)]
+    assert len(ticks) <= RULER_MARKS
+    assert all(
+        b - a >= 100 / RULER_MARKS - 1 for (_, a), (_, b) in zip(ticks, ticks[1:], strict=False)
+    )
 
 
 def test_texts_and_cues_are_kept_in_a_canonical_order() -> None:

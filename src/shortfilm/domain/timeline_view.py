@@ -62,7 +62,21 @@ class TimelineView:
     joins: tuple[JoinView, ...]
     texts: tuple[TextView, ...]
     ticks: tuple[tuple[float, float], ...]
-    """``(seconds, percent)`` of a ruler mark every 5 s."""
+    """``(seconds, percent)`` of each ruler mark, every :func:`ruler_step` seconds."""
+
+
+RULER_STEPS = (5, 10, 15, 30, 60, 120, 300, 600)
+"""Seconds between ruler marks, the first that keeps a film within :data:`RULER_MARKS`."""
+RULER_MARKS = 12
+"""Most marks on the ruler: their time codes stay legible at a desktop's width, and at a
+phone's every other one is shown (``app.css``)."""
+
+
+def ruler_step(seconds: float) -> int:
+    """Seconds between the ruler's marks for a film of ``seconds``: every 5 s for the 50 s
+    example, every 15 s for three minutes, every minute for ten (marks every 5 s would crowd
+    a 10-minute film's ruler at 12 px apart on a desktop)."""
+    return next((s for s in RULER_STEPS if seconds / s <= RULER_MARKS), RULER_STEPS[-1])
 
 
 def timeline_view(tl: Timeline) -> TimelineView:
@@ -95,7 +109,10 @@ def timeline_view(tl: Timeline) -> TimelineView:
     )
     texts = tuple(TextView(str(t.kind), t.text, t.subtitle, span(t.start, t.end)) for t in tl.texts)
     seconds = float(tl.duration)
-    ticks = tuple((float(at), round(100 * at / seconds, 3)) for at in range(0, int(seconds) + 1, 5))
+    step = ruler_step(seconds)
+    ticks = tuple(
+        (float(at), round(100 * at / seconds, 3)) for at in range(0, int(seconds) + 1, step)
+    )
     return TimelineView(round(seconds, 3), str(tl.rate), tuple(pictures), joins, texts, ticks)
 
 

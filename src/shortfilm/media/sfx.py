@@ -49,14 +49,7 @@ def _time(n: int) -> _F64:
 
 def _fade(n: int, fade_in_s: float, fade_out_s: float) -> _F64:
     """Raised-cosine fade in/out gain curve of ``n`` samples (fades shortened to fit)."""
-    env = np.ones(n, dtype=np.float64)
-    fin = min(round(fade_in_s * SAMPLE_RATE), n // 2)
-    fout = min(round(fade_out_s * SAMPLE_RATE), n // 2)
-    if fin > 0:
-        env[:fin] *= 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fin))
-    if fout > 0:
-        env[n - fout :] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fout))
-    return env
+    return _fade_part(n, np.arange(n), fade_in_s, fade_out_s)
 
 
 def _normalize(stereo: _F64, peak_dbfs: float) -> Samples:
@@ -237,7 +230,8 @@ def _drone_blocks(duration_s: float, seed: int) -> Iterator[_F64]:
 
 
 def _fade_part(n: int, index: npt.NDArray[np.int64], fade_in_s: float, fade_out_s: float) -> _F64:
-    """:func:`_fade` of ``n`` samples at the samples ``index`` (a run of them), without the rest."""
+    """The fade in/out gain curve of ``n`` samples at the samples ``index`` (a run of them), so a
+    bed made in blocks fades exactly as one made whole: raised cosines, shortened to fit."""
     env = np.ones(index.size, dtype=np.float64)
     fin = min(round(fade_in_s * SAMPLE_RATE), n // 2)
     fout = min(round(fade_out_s * SAMPLE_RATE), n // 2)

@@ -11,10 +11,17 @@ the result exactly as it would on a command run in place: only *when* it runs ch
 The demo on PostgreSQL starts when the one on SQLite has finished, from a copy of its animatic
 work folder (the takes it drew, keyed by their inputs), as a team's second home would find its
 cache: the store's paths are what it is there to test, the pictures are checked once.
+
+Under pytest-xdist (README's test command runs one worker per core, a file per worker at a
+time) every worker collects every test, so none can tell at collection which checks it will
+run: a check starts when a worker's first test asks for it, in that worker only. Both cores are
+busy anyway, so starting early would only make the two workers' tests wait on a third process.
+The PostgreSQL demo is started with the SQLite one, chained after it, as above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -25,6 +32,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_KINDS = ("sqlite", "postgres")
@@ -156,14 +165,20 @@ def _share_takes(source: Path, dest: Path) -> Callable[[], None]:
 
 
 def result(name: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """The finished check ``name``: awaited if it was started early, else run now."""
-    started = _started.pop(name, None)
-    if started is None:
-        argv, env = command(name)
-        return subprocess.run(
-            argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=timeout
-        )
-    return started.result(timeout)
+    """The finished check ``name``: awaited if it was started early, else started now (with
+    the PostgreSQL demo behind the SQLite one, which its tests will ask for next)."""
+    if name not in _started:
+        start(name)
+        if name == "demo:sqlite" and in_worker():
+            # no PostgreSQL here: that demo's own tests skip, or fail, with the reason
+            with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
+                start("demo:postgres")
+    return _started.pop(name).result(timeout)
+
+
+def in_worker() -> bool:
+    """Whether this process is a pytest-xdist worker (see the module's docstring)."""
+    return "PYTEST_XDIST_WORKER" in os.environ
 
 
 def stop_all() -> None:

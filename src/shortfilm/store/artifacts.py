@@ -28,6 +28,12 @@ def sha256_file(path: Path) -> str:
 
 
 class ArtifactStore(Protocol):
+    """Where the bytes live: this folder (:class:`LocalArtifactStore`) or a bucket
+    (:class:`~shortfilm.store.s3_artifacts.S3ArtifactStore`); readers always get a local path."""
+
+    objects: Path
+    """The folder this machine reads objects from (the store itself, or its cache)."""
+
     def put(self, source: Path) -> str:
         """Store the bytes of ``source``; return their sha256. Storing twice stores once."""
         ...
@@ -38,6 +44,14 @@ class ArtifactStore(Protocol):
 
     def link(self, name: str, sha256: str) -> Path:
         """Make the readable ``name`` point at the object; return the readable path."""
+        ...
+
+    def readable(self, name: str) -> Path:
+        """The local path of the readable ``name`` (absent when nothing has that name)."""
+        ...
+
+    def media_url(self, sha256: str, media_type: str) -> str | None:
+        """Where a browser may fetch the object itself, or ``None``: served from this host."""
         ...
 
 
@@ -71,6 +85,9 @@ class LocalArtifactStore:
 
     def readable(self, name: str) -> Path:
         return self.library / name
+
+    def media_url(self, sha256: str, media_type: str) -> str | None:
+        return None  # the web app serves the file itself
 
     def link(self, name: str, sha256: str) -> Path:
         target = self.path(sha256)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shortfilm.errors import ConflictError
 from shortfilm.store import naming
-from shortfilm.store.artifacts import LocalArtifactStore
+from shortfilm.store.artifact_stores import artifact_store
 from shortfilm.store.db import database_url, make_engine, migrate
 from shortfilm.store.tables import (
     ArtifactNameRow,
@@ -86,7 +86,7 @@ class Store:
         self.engine = make_engine(self.url)
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.artifacts = LocalArtifactStore(home)
+        self.artifacts = artifact_store(home)
         self.after_change: list[Callable[[frozenset[int]], None]] = []
         """Called after a transaction that appended events commits, with the ids of the
         productions they were about: for what is derived from the store and kept beside it (the

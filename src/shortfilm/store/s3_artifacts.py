@@ -1,0 +1,232 @@
+"""Artifacts in an S3 bucket (AWS or any S3-compatible server), read through a local cache.
+
+A team's workers run on several machines, so the bytes cannot live in one machine's folder.
+``SHORTFILM_ARTIFACTS_URL=s3://bucket/prefix`` keeps the same two kinds of key the local folder
+has: ``prefix/objects/ab/abcdef…`` holds the bytes, once per sha256, and
+``prefix/library/<lineage name>`` a readable name for them. S3 has no links, so a name is an
+empty object whose metadata carries the sha256 (and whose website redirect points at the
+object): a copy would store every take twice.
+
+Every write is whole or absent: a single PUT, or a multipart upload that S3 shows only once it
+is completed, and that boto3 aborts when a part fails. An object whose key already exists is
+never uploaded again (its key is its content). Readers get a local path: the object is fetched
+once into the cache folder (to a temporary name, checked against its sha256, then renamed),
+and later reads are local. The endpoint and credentials are boto3's own settings
+(``AWS_ENDPOINT_URL_S3``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles).
+
+boto3 is the client because it is the one AWS maintains, it speaks to every S3-compatible
+server, and its transfer manager already does multipart uploads with aborts, ranged parallel
+downloads and retries; the team extra installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from shortfilm.errors import InputError
+from shortfilm.store.artifacts import sha256_file
+
+ENV_URL = "SHORTFILM_ARTIFACTS_URL"
+ENV_CACHE = "SHORTFILM_CACHE_DIR"
+PART_BYTES = 16 << 20
+"""Multipart threshold and part size: a take of a few MB goes in one PUT, a film in parts."""
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` → (bucket, prefix without slashes at either end)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc or parsed.query or parsed.fragment:
+        raise InputError(f"{ENV_URL}: {url!r} is not s3://bucket/prefix")
+    prefix = parsed.path.strip("/")
+    if prefix and any(part in {"", ".", ".."} for part in prefix.split("/")):
+        raise InputError(f"{ENV_URL}: {url!r} has an empty, '.' or '..' part in its prefix")
+    return parsed.netloc, prefix
+
+
+def default_cache(bucket: str, prefix: str) -> Path:
+    """Where a machine keeps what it read: ``SHORTFILM_CACHE_DIR``, else the user's cache."""
+    root = os.environ.get(ENV_CACHE) or os.environ.get("XDG_CACHE_HOME")
+    base = Path(root) if root else Path.home() / ".cache"
+    if not os.environ.get(ENV_CACHE):
+        base = base / "shortfilm"
+    return base / "s3" / bucket / (prefix or "_")
+
+
+def _client() -> Any:
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError as exc:  # pragma: no cover - the team extra is missing
+        raise InputError(
+            f"{ENV_URL} names an S3 bucket but boto3 is not installed: "
+            "pip install 'shortfilm[team]'"
+        ) from exc
+    config = Config(retries={"max_attempts": 8, "mode": "standard"}, max_pool_connections=16)
+    return boto3.client("s3", config=config)
+
+
+class S3ArtifactStore:
+    """Objects and names in a bucket; a local cache of what this machine has read or made."""
+
+    def __init__(self, url: str, cache: Path | None = None, client: Any = None) -> None:
+        self.bucket, self.prefix = parse_url(url)
+        self.url = url
+        self.cache = cache or default_cache(self.bucket, self.prefix)
+        self.objects = self.cache / "objects"
+        self.library = self.cache / "library"
+        self.client = client or _client()
+
+    # keys ----------------------------------------------------------------------------------------
+
+    def _key(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    def object_key(self, sha256: str) -> str:
+        return self._key("objects", sha256[:2], sha256)
+
+    def name_key(self, name: str) -> str:
+        return self._key("library", name)
+
+    # the ArtifactStore protocol ----------------------------------------------------------------
+
+    def path(self, sha256: str) -> Path:
+        """The object's bytes on this machine, fetched into the cache on first use."""
+        local = self.objects / sha256[:2] / sha256
+        if not local.is_file():
+            self._fetch(sha256, local)
+        return local
+
+    def put(self, source: Path) -> str:
+        digest = sha256_file(source)
+        if not self._exists(self.object_key(digest)):
+            self._upload(source, self.object_key(digest), digest)
+        self._cache_copy(source, digest)
+        return digest
+
+    def readable(self, name: str) -> Path:
+        """The readable path of ``name`` on this machine: linked into the cache from the name's
+        object when the bucket has it (else the path a local store would give, absent)."""
+        local = self.library / name
+        if local.is_file():
+            return local
+        sha = self.named(name)
+        if sha is not None:
+            return self._link_local(name, sha)
+        return local
+
+    def link(self, name: str, sha256: str) -> Path:
+        if not self._exists(self.object_key(sha256)):
+            raise FileNotFoundError(f"artifact {sha256} is not in s3://{self.bucket}")
+        if self.named(name) != sha256:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.name_key(name),
+                Body=b"",
+                Metadata={"sha256": sha256},
+                WebsiteRedirectLocation="/" + self.object_key(sha256),
+            )
+        return self._link_local(name, sha256)
+
+    def media_url(self, sha256: str, media_type: str, *, expires_s: int = 3600) -> str | None:
+        """A presigned GET of the object, so the web app sends a player to the bucket (which
+        answers Range itself) instead of streaming every byte through its own process."""
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": self.object_key(sha256),
+                "ResponseContentType": media_type,
+            },
+            ExpiresIn=expires_s,
+        )
+        return url
+
+    # the bucket ----------------------------------------------------------------------------------
+
+    def named(self, name: str) -> str | None:
+        """The sha256 the bucket's name ``name`` points at, if it has that name."""
+        head = self._head(self.name_key(name))
+        sha = head.get("Metadata", {}).get("sha256") if head else None
+        return sha if isinstance(sha, str) else None
+
+    def _head(self, key: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return head
+
+    def _exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def _upload(self, source: Path, key: str, digest: str) -> None:
+        from boto3.s3.transfer import TransferConfig
+
+        config = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES)
+        self.client.upload_file(
+            str(source),
+            self.bucket,
+            key,
+            ExtraArgs={"Metadata": {"sha256": digest}},
+            Config=config,
+        )
+
+    def _fetch(self, sha256: str, dest: Path) -> None:
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import ClientError
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+        os.close(fd)
+        try:
+            config = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES)
+            try:
+                self.client.download_file(self.bucket, self.object_key(sha256), tmp, Config=config)
+            except ClientError as exc:
+                raise FileNotFoundError(
+                    f"artifact {sha256} is not in s3://{self.bucket}/{self.prefix}"
+                ) from exc
+            got = sha256_file(Path(tmp))
+            if got != sha256:
+                raise OSError(f"s3://{self.bucket}/{self.object_key(sha256)} holds {got}")
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    # the cache -----------------------------------------------------------------------------------
+
+    def _cache_copy(self, source: Path, digest: str) -> None:
+        dest = self.objects / digest[:2] / digest
+        if dest.is_file():
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".incoming-{uuid.uuid4().hex[:12]}")
+        try:
+            shutil.copyfile(source, tmp)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _link_local(self, name: str, sha256: str) -> Path:
+        target = self.path(sha256)
+        dest = self.library / name
+        if dest.is_symlink() and dest.resolve() == target.resolve():
+            return dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
+        tmp.symlink_to(os.path.relpath(target, dest.parent))
+        os.replace(tmp, dest)
+        return dest

@@ -1,0 +1,235 @@
+"""Artifacts on S3 (moto's standalone server on 127.0.0.1): sha256 keys, names that point at
+them, whole-or-absent uploads, reads through a cache checked against the key, and a production
+made with no local artifact folder at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from s3_server import S3Server, s3_server
+from sqlalchemy import select
+
+from shortfilm.store.artifacts import sha256_file
+from shortfilm.store.repo import Store
+from shortfilm.store.s3_artifacts import PART_BYTES, S3ArtifactStore, parse_url
+from shortfilm.store.tables import ArtifactNameRow, ArtifactRow, KeyframeRow, RenderRow
+from shortfilm.testing.fake_modelark import FakeModelArk
+
+SMALL_CLI = Path(__file__).with_name("small_cli.py")
+KEY = "ark-test-s3-0123456789"
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    for key, value in s3.env.items():
+        monkeypatch.setenv(key, value)
+    return s3.new_bucket()
+
+
+def _store(bucket: str, cache: Path, prefix: str = "team/films") -> S3ArtifactStore:
+    return S3ArtifactStore(f"s3://{bucket}/{prefix}", cache=cache)
+
+
+def _keys(s3: S3Server, bucket: str) -> dict[str, dict[str, Any]]:
+    listed = s3.client().list_objects_v2(Bucket=bucket)  # type: ignore[attr-defined]
+    return {o["Key"]: o for o in listed.get("Contents", [])}
+
+
+def test_the_url_names_a_bucket_and_a_clean_prefix() -> None:
+    assert parse_url("s3://films/team/a/") == ("films", "team/a")
+    assert parse_url("s3://films") == ("films", "")
+    for bad in ("s3:///x", "https://films/x", "s3://films/a/../b", "s3://films/a//b", "films"):
+        with pytest.raises(Exception, match="SHORTFILM_ARTIFACTS_URL"):
+            parse_url(bad)
+
+
+def test_objects_keep_their_sha256_keys_and_names_point_at_them(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    store = _store(bucket, tmp_path / "cache")
+    take = tmp_path / "take.mp4"
+    take.write_bytes(os.urandom(200_000))
+    sha = store.put(take)
+    assert sha == sha256_file(take)
+    assert store.put(take) == sha  # storing twice stores once
+    name = "wasteland-villa/clip-02/take-001__board-v1__prompt-v1.mp4"
+    local = store.link(name, sha)
+    keys = _keys(s3, bucket)
+    assert f"team/films/objects/{sha[:2]}/{sha}" in keys
+    pointer = f"team/films/library/{name}"
+    assert keys[pointer]["Size"] == 0  # a name, not a second copy of the bytes
+    head = s3.client().head_object(Bucket=bucket, Key=pointer)  # type: ignore[attr-defined]
+    assert head["Metadata"]["sha256"] == sha
+    assert local.read_bytes() == take.read_bytes()
+    assert local.resolve() == store.path(sha).resolve()
+
+
+def test_another_machine_reads_through_its_own_cache_and_refuses_bytes_that_do_not_match(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    maker = _store(bucket, tmp_path / "maker")
+    take = tmp_path / "take.mp4"
+    take.write_bytes(os.urandom(50_000))
+    sha = maker.put(take)
+    maker.link("film/clip-01/take-001.mp4", sha)
+    reader = _store(bucket, tmp_path / "reader")
+    readable = reader.readable("film/clip-01/take-001.mp4")
+    assert readable.read_bytes() == take.read_bytes()
+    assert readable.is_relative_to(tmp_path / "reader")
+    assert not reader.readable("film/clip-09/take-001.mp4").exists()
+    # the bucket's bytes changed under the key: the reader keeps nothing of them
+    other = s3.client()
+    wrong = os.urandom(1000)
+    fake_sha = "f" * 64
+    other.put_object(Bucket=bucket, Key=maker.object_key(fake_sha), Body=wrong)  # type: ignore[attr-defined]
+    with pytest.raises(OSError, match="holds"):
+        reader.path(fake_sha)
+    assert not list((tmp_path / "reader" / "objects" / "ff").iterdir())
+    with pytest.raises(FileNotFoundError, match="not in s3://"):
+        reader.path("0" * 64)
+
+
+def test_a_large_object_goes_up_in_parts_and_a_failed_upload_leaves_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    store = _store(bucket, tmp_path / "cache")
+    film = tmp_path / "film.mp4"
+    film.write_bytes(os.urandom(PART_BYTES * 2 + 1234))
+    sha = store.put(film)
+    head = s3.client().head_object(Bucket=bucket, Key=store.object_key(sha))  # type: ignore[attr-defined]
+    assert head["ContentLength"] == film.stat().st_size
+    assert head["ETag"].strip('"').endswith("-3"), "three parts, one multipart upload"
+
+    # the second part of the next upload fails for good: no object under its key, and the
+    # multipart upload is aborted (no parts left behind to pay for)
+    other = tmp_path / "other.mp4"
+    other.write_bytes(os.urandom(PART_BYTES * 2 + 99))
+    failing = _store(bucket, tmp_path / "cache-2")
+    calls = {"n": 0}
+
+    def refuse_second_part(**kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] >= 2:
+            raise ConnectionError("the network went away")
+
+    failing.client.meta.events.register("before-send.s3.UploadPart", refuse_second_part)
+    with pytest.raises(Exception, match="network went away"):
+        failing.put(other)
+    key = failing.object_key(sha256_file(other))
+    assert key not in _keys(s3, bucket)
+    uploads = s3.client().list_multipart_uploads(Bucket=bucket)  # type: ignore[attr-defined]
+    assert not uploads.get("Uploads"), uploads
+    assert not (tmp_path / "cache-2" / "objects").exists() or not any(
+        (tmp_path / "cache-2" / "objects").rglob("*")
+    )
+
+
+@pytest.mark.media
+def test_a_production_made_on_s3_keeps_no_artifact_folder_and_matches_a_local_one(
+    s3: S3Server,
+    bucket: str,
+    tmp_path: Path,
+    example_spec: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    """The S3 run's store on each database; the local run it is compared with on SQLite."""
+    text = example_spec.read_text()
+    example_spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))
+    runs: dict[str, dict[str, Any]] = {}
+    with FakeModelArk(api_keys=[KEY], latency=lambda: 0.2) as fake:
+        for kind in ("local", "s3"):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTFILM_")}
+            env |= {
+                "SHORTFILM_SEEDANCE_BASE_URL": fake.base_url,
+                "ARK_API_KEY": KEY,
+                "SHORTFILM_SEEDANCE_POLL_S": "0.1",
+            }
+            if kind == "s3":
+                env |= {
+                    "SHORTFILM_ARTIFACTS_URL": f"s3://{bucket}/films",
+                    "SHORTFILM_CACHE_DIR": str(tmp_path / "worker-cache"),
+                    "SHORTFILM_DATABASE_URL": db_url,
+                }
+            home = tmp_path / ("home" if kind == "s3" else kind)  # db_url's SQLite is home/
+            args = [sys.executable, str(SMALL_CLI), "run", str(example_spec), "--home", str(home)]
+            args += ["--provider", "seedance", "--json", "--yes"]
+            done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+            runs[kind] = {"home": home, "result": json.loads(done.stdout.strip().splitlines()[-1])}
+
+    s3_home = runs["s3"]["home"]
+    assert not (s3_home / "objects").exists() and not (s3_home / "library").exists()
+    assert (runs["local"]["home"] / "objects").is_dir()
+
+    monkeypatch.delenv("SHORTFILM_DATABASE_URL", raising=False)
+    facts = {}
+    for kind, run in runs.items():
+        if kind == "s3":  # a reviewer's machine, with an empty cache of its own
+            monkeypatch.setenv("SHORTFILM_ARTIFACTS_URL", f"s3://{bucket}/films")
+            monkeypatch.setenv("SHORTFILM_CACHE_DIR", str(tmp_path / "reviewer-cache"))
+        store = Store(run["home"], db_url if kind == "s3" else None)
+        try:
+            with store.session() as s:
+                shas = set(s.scalars(select(ArtifactRow.sha256)))
+                names = set(s.scalars(select(ArtifactNameRow.name)))
+                keyframes = sorted(s.scalars(select(KeyframeRow.time_ms)))
+                renders = [(r.duration_s, r.sha256) for r in s.scalars(select(RenderRow))]
+            facts[kind] = (names, keyframes, [d for d, _ in renders])
+            if kind == "s3":
+                keys = _keys(s3, bucket)
+                assert {f"films/objects/{sha[:2]}/{sha}" for sha in shas} <= set(keys)
+                assert {f"films/library/{name}" for name in names} <= set(keys)
+                film = store.artifact_path(renders[0][1])
+                assert film.is_relative_to(tmp_path / "reviewer-cache")
+                assert sha256_file(film) == renders[0][1]
+        finally:
+            store.close()
+    # the same production either way: the same keyframes, films of the same length
+    assert facts["s3"] == facts["local"]
+
+
+def test_the_web_app_sends_a_player_to_the_bucket_which_answers_range(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from shortfilm.team.accounts import add_user
+    from shortfilm.web.app import create_app
+    from shortfilm.web.settings import Settings
+
+    monkeypatch.setenv("SHORTFILM_ARTIFACTS_URL", f"s3://{bucket}/films")
+    monkeypatch.setenv("SHORTFILM_CACHE_DIR", str(tmp_path / "web-cache"))
+    store = Store(tmp_path / "home", db_url)
+    take = tmp_path / "take.mp4"
+    take.write_bytes(os.urandom(10_000))
+    with store.session() as s:
+        sha = store.put_artifact(s, take, "film/clip-01/take-001.mp4")
+    add_user(store, "wren", "writer", "correct horse")
+    client = TestClient(create_app(store, Settings()), follow_redirects=False)
+    assert client.post("/login", data={"name": "wren", "password": "correct horse"}).is_redirect
+    answer = client.get(f"/media/{sha}")
+    assert answer.status_code == 307 and answer.headers["cache-control"] == "no-store"
+    url = answer.headers["location"]
+    assert url.startswith(s3.endpoint) and "Signature" in url
+    request = urllib.request.Request(url, headers={"Range": "bytes=100-199"})
+    with urllib.request.urlopen(request, timeout=10) as bucket_answer:
+        assert bucket_answer.status == 206
+        assert bucket_answer.headers["Content-Type"] == "video/mp4"
+        assert bucket_answer.read() == take.read_bytes()[100:200]
+    assert client.get(f"/media/{'0' * 64}").status_code == 404
+    store.close()

@@ -9,6 +9,7 @@ written here once; an adapter names its settings and supplies its error shape.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -162,6 +163,16 @@ class HostedClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def account(self) -> str | None:
+        """Who pays at this host: the adapter, the host and a hash of the key (never the key).
+        Every worker using the same key shares one concurrency limit
+        (:mod:`shortfilm.store.slots`); ``None`` without a key."""
+        if self._key is None:
+            return None
+        digest = hashlib.sha256(self._key.reveal().encode()).hexdigest()[:16]
+        return f"{type(self).__name__}:{self.base_url}:{digest}"
 
     # The key ---------------------------------------------------------------------------------
 

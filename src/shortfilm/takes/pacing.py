@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from shortfilm.domain import Production
 from shortfilm.errors import ProviderError
@@ -13,6 +14,7 @@ from shortfilm.providers.base import ProviderJob, VideoProvider
 from shortfilm.providers.limits import RateLimiter
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Tx
+from shortfilm.store.slots import account_slot
 from shortfilm.takes.claims import Runner
 
 
@@ -25,7 +27,10 @@ class Pacing:
         self.runner = runner
         """This run's hold on the takes it drives (another run's takes are waited for)."""
         self.slots = threading.BoundedSemaphore(cap)
-        """Takes in flight at the provider (created, not yet finished): the concurrency cap."""
+        """Takes in flight at the provider (created, not yet finished) from this run: its cap."""
+        self.account: str | None = getattr(provider, "account", None)
+        """Who pays: every process using the same account shares its limit (see :meth:`slot`)."""
+        self.account_cap = provider.limits.max_concurrent
         self.submits = RateLimiter(provider.limits.submits_per_s)
         self.poll_interval_s = poll_interval_s
         self.review = True
@@ -37,6 +42,18 @@ class Pacing:
         take is created within milliseconds and each create's request overlaps the next setup."""
         batch: BatchStatus | None = getattr(provider, "statuses", None)
         self.poller = Poller(batch, poll_interval_s) if batch is not None else None
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Held from a take's create to its finish: one of this run's slots, then one of the
+        provider account's, shared by every run and worker on the store
+        (:mod:`shortfilm.store.slots`), so together they never exceed what the account allows."""
+        with self.slots:
+            if self.account is None:
+                yield
+                return
+            with account_slot(self.runner.store, self.account, self.account_cap):
+                yield
 
     def budget_refusal(
         self,

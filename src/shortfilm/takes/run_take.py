@@ -74,7 +74,7 @@ def run_take(
     prepared = prepare(request) if job_id is None and prepare and submit_prepared else None
     # The provider-side slot is held from create to finish only: downloading and storing the
     # result happen outside it, so the next take is already running at the provider meanwhile.
-    with pacing.slots:
+    with pacing.slot():
         if job_id is None:
             job_id = provider.recover(request) if resumed else None
             if job_id is None:

@@ -1,0 +1,105 @@
+"""One provider account's concurrency limit, shared by every process on the store: ten worker
+processes together never hold more than the account allows, and a killed holder's slot is free
+at once (both databases)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from shortfilm.store.repo import Store
+from shortfilm.store.slots import account_slot
+
+ACCOUNT = "SeedanceProvider:https://ark.example:0123456789abcdef"
+
+
+def _worker(home: str, url: str, cap: int, holds: int, state: Any) -> None:
+    """One worker process: ``holds`` takes in a row, each holding a slot for a moment."""
+    store = Store(Path(home), url)
+    state["ready"].wait(timeout=60)  # all ten asking at once, however slowly each started
+    try:
+        for _ in range(holds):
+            with account_slot(store, ACCOUNT, cap):
+                with state["lock"]:
+                    state["now"].value += 1
+                    state["most"].value = max(state["most"].value, state["now"].value)
+                time.sleep(0.25)
+                with state["lock"]:
+                    state["now"].value -= 1
+                    state["done"].value += 1
+    finally:
+        store.close()
+
+
+def test_ten_worker_processes_never_hold_more_than_the_account_allows(
+    tmp_path: Path, db_url: str
+) -> None:
+    home = tmp_path / "home"
+    Store(home, db_url).close()  # the schema, made once before the workers start
+    ctx = multiprocessing.get_context("spawn")
+    state = {
+        "lock": ctx.Lock(),
+        "now": ctx.Value("i", 0),
+        "most": ctx.Value("i", 0),
+        "done": ctx.Value("i", 0),
+        "ready": ctx.Barrier(10),
+    }
+    workers = [
+        ctx.Process(target=_worker, args=(str(home), db_url, 4, 3, state)) for _ in range(10)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0] * 10
+    assert state["done"].value == 30
+    assert state["most"].value == 4, "the account's four slots were all used, never a fifth"
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from shortfilm.store.repo import Store
+from shortfilm.store.slots import account_slot
+store = Store(Path(sys.argv[1]), sys.argv[2])
+with account_slot(store, sys.argv[3], 1):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_killed_holders_slot_is_free_at_once(tmp_path: Path, db_url: str) -> None:
+    home = tmp_path / "home"
+    store = Store(home, db_url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(home), db_url, ACCOUNT],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        took: list[float] = []
+
+        def wait_for_slot() -> None:
+            start = time.monotonic()
+            with account_slot(store, ACCOUNT, 1):
+                took.append(time.monotonic() - start)
+
+        waiter = threading.Thread(target=wait_for_slot)
+        waiter.start()
+        time.sleep(1.0)
+        assert not took, "the only slot is held: the waiter waits"
+        holder.kill()  # kill -9: no cleanup runs in the holder
+        waiter.join(timeout=30)
+        assert took and took[0] >= 1.0
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+        store.close()

@@ -499,8 +499,14 @@ PLACEHOLDERS = [
 """How a message's placeholders are filled to run it: f-string fields and the upper-case words
 a person replaces (TEXT and PRESET stay as they are: any text will do)."""
 
-MISSING = ("no production 'wasteland-villa'", "production.yaml: file not found", "no such file")
-"""What a complete command may fail for on an empty production home."""
+MISSING = (
+    "no production 'wasteland-villa'",
+    "production.yaml: file not found",
+    "no such file",
+    "needs a broker: set SHORTFILM_BROKER_URL",
+)
+"""What a complete command may fail for on an empty production home (with no broker, where the
+command hands work to the workers)."""
 
 
 def _suggestions() -> list[tuple[str, str]]:

@@ -99,12 +99,23 @@ def run(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach", help="Import here, queue the rest for the workers and return (a broker)."
+        ),
+    ] = False,
 ) -> None:
     """Import, generate every clip's take, hand keyframes on, edit and render.
 
     Stops (exit 1) at the first review checkpoint nobody has passed, saying what waits and the
     command that approves it; with --yes the local owner's approvals are recorded instead.
+    With --detach the spec is checked and imported here, and the rest is a job the workers
+    carry out (SHORTFILM_BROKER_URL): `shortfilm jobs` follows it.
     """
+    if detach:
+        _detach(spec, home, provider, seed, force=force, approve=yes, as_json=as_json)
+        return
     try:
         result = _run(spec, home, provider, seed, quiet=as_json, force=force, approve=yes)
     except ShortfilmError as exc:
@@ -134,6 +145,40 @@ def _run(
         return run_production(
             store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as
         )
+
+
+def _detach(
+    spec: Path, home: Path, provider: str, seed: int, *, force: bool, approve: bool, as_json: bool
+) -> None:
+    from shortfilm.domain.jobs import JobKind
+    from shortfilm.jobs.queues import ENV_BROKER, enqueue
+    from shortfilm.production.importing import import_spec
+    from shortfilm.providers import registry
+    from shortfilm.spec import load_spec
+    from shortfilm.team.people import current_person
+
+    try:
+        if not os.environ.get(ENV_BROKER, "").strip():
+            raise InputError(
+                f"--detach hands the run to the workers: set {ENV_BROKER} (and start "
+                "`shortfilm worker`), or run without --detach"
+            )
+        if provider not in registry.names():
+            raise InputError(f"unknown provider {provider!r}; known: {', '.join(registry.names())}")
+        load_spec(spec)  # validate before anything is created
+        args: dict[str, Any] = {"provider": provider, "seed": seed, "force": force}
+        if approve:
+            args["approve_as"] = current_person()
+        with store_at(home) as store:
+            slug = import_spec(store, spec).slug
+            job = enqueue(store, JobKind.RUN, slug, args, requested_by=current_person())
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"job": job.view()}) + "\n")
+        return
+    out.print(f"queued job {job.id} ({job.kind.value} {job.slug}, queue {job.queue.value})")
+    out.print(f"follow it with `shortfilm jobs --production {job.slug}`", highlight=False)
 
 
 def _print_run(result: Any, as_json: bool) -> None:
@@ -230,14 +275,19 @@ def status(
     home: HomeOpt = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Every production's stages, and what is pending."""
+    """Every production's stages, and what is pending; then the jobs queued and running, per
+    queue, with the worker driving each (`shortfilm jobs --json` has them as data)."""
+    from shortfilm.cli.jobs import print_jobs
     from shortfilm.production.status import production_status
+    from shortfilm.store import jobs as stored_jobs
 
     if not (home / "shortfilm.db").exists() and "SHORTFILM_DATABASE_URL" not in os.environ:
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))
     try:
         with store_at(home) as store:
             statuses = production_status(store)
+            with store.session() as tx:
+                active = stored_jobs.jobs(tx, active_only=True)
     except ShortfilmError as exc:
         fail(exc)
     if as_json:
@@ -245,6 +295,9 @@ def status(
         return
     for st in statuses:
         _print_status(st)
+    for queue in sorted({job.queue for job in active}):
+        out.print(f"[bold]jobs in the {queue.value} queue[/]")
+        print_jobs([job for job in active if job.queue is queue])
 
 
 _CLIP_COLUMNS = (

@@ -18,6 +18,8 @@ request changes / reject a render owner, editor, growth-operator (whoever ships 
 comment                           every role
 override a gate                   owner, with a reason
 publish                           owner, growth-operator (with an approved final render)
+render the edit (draft or final)  owner, editor (the cut is the editor's)
+generate takes                    owner, ai-operator (each one is paid for)
 ================================  ============================================================
 
 "Owner" is the :class:`~shortfilm.domain.people.Role` of the person acting, not the ``owner``
@@ -46,6 +48,8 @@ class Action(StrEnum):
     PUBLISH = "publish"
     ADD_REFERENCE = "add a reference image to the board"
     IMPORT_TAKE = "import a take"
+    RENDER = "render the edit"
+    GENERATE = "generate takes"
 
 
 _EVERYONE = frozenset(Role)
@@ -62,6 +66,8 @@ ROLE_TABLE: Mapping[Action, frozenset[Role]] = {
     Action.PUBLISH: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
     Action.ADD_REFERENCE: frozenset({Role.OWNER, Role.VISUAL_OPERATOR}),
     Action.IMPORT_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
+    Action.RENDER: frozenset({Role.OWNER, Role.EDITOR}),
+    Action.GENERATE: frozenset({Role.OWNER, Role.AI_OPERATOR}),
 }
 """Which roles may take each action (see the module docstring for why)."""
 

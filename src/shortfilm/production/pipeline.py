@@ -54,7 +54,30 @@ def run_production(
     and :class:`GateError` at a checkpoint that is not passed (unless ``approve_as`` passes it).
     """
     imported = import_spec(store, spec_path)
-    slug = imported.slug
+    generated, edit, report_path, waiting = carry_on(
+        store,
+        imported.slug,
+        provider,
+        seed=seed,
+        force=force,
+        progress=progress,
+        approve_as=approve_as,
+    )
+    return RunResult(imported, generated, edit, report_path, waiting)
+
+
+def carry_on(
+    store: Store,
+    slug: str,
+    provider: VideoProvider,
+    *,
+    seed: int = 0,
+    force: bool = False,
+    progress: Progress = silent,
+    approve_as: Actor | None = None,
+) -> tuple[GenerateResult, EditResult, Path, list[ChecklistStep]]:
+    """Every stage after the import, for a production already stored: what a worker does for
+    ``shortfilm run --detach``, whose spec was read and stored where the command ran."""
     if approve_as is not None:
         approve_pending(store, slug, approve_as, Checkpoint.BOARD)
     generated = generate_takes(store, slug, provider, seed=seed, force=force, progress=progress)
@@ -72,4 +95,4 @@ def run_production(
         approve_pending(store, slug, approve_as, Checkpoint.FINAL)
     write_report(store, slug, report_path)
     waiting = [step for step in checklist(store, slug) if step.state is not StepState.DONE]
-    return RunResult(imported, generated, edit, report_path, waiting)
+    return generated, edit, report_path, waiting

@@ -13,10 +13,11 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import PlainTextResponse
 
+from shortfilm.jobs.queues import JobQueue, configured_queue
 from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
 from shortfilm.takes.qc_queue import QCQueue
-from shortfilm.web import api, errors, forms, login, media, pages
+from shortfilm.web import api, errors, forms, jobs, login, media, pages
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard
 from shortfilm.web.deps import numbers_in_range
@@ -25,7 +26,9 @@ from shortfilm.web.settings import Settings, home_from_env, settings_from_env
 from shortfilm.web.throttle import LoginThrottle
 
 
-def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    store: Store, settings: Settings | None = None, job_queue: JobQueue | None = None
+) -> FastAPI:
     """The app over one store; every route but ``/login``, ``/healthz`` and the static files
     needs a login, and every state-changing one the session's CSRF token; every body is
     bounded in size and time (:mod:`shortfilm.web.body_guard`)."""
@@ -44,6 +47,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.pages = PageCache()
     app.state.login_throttle = LoginThrottle()  # per process: see web/throttle.py
     app.state.qc_queue = QCQueue(store, app.state.settings.qc_workers)  # uploaded takes' QC
+    app.state.jobs = job_queue or configured_queue()  # renders asked for on the pages
     app.add_middleware(
         BodyGuard,
         max_form_bytes=settings.max_form_bytes,
@@ -62,9 +66,11 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(media.router)
     app.include_router(api.router)
+    app.include_router(jobs.api)
     app.include_router(login.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(jobs.forms)
     return app
 
 

@@ -1,4 +1,4 @@
-// Time-coded comments and side-by-side playback: the only script of the app.
+// Time-coded comments and side-by-side playback (jobs.js follows the jobs a page started).
 // Pausing or seeking a player fills its comment form's time; a comment's time (or a keyframe)
 // seeks its player there, and so does its marker on the player's timeline; "play all" starts
 // every take of a clip together for comparison.

@@ -1,0 +1,84 @@
+"""What each kind of job does, given a store and its arguments: the same calls the commands make.
+
+A job's arguments are data (JSON in the jobs table, a broker message's body): names and numbers,
+never a path on the machine that asked, since the worker may be another machine. ``run --detach``
+therefore imports the spec where the command runs, and the job carries on from the stored
+production (:func:`shortfilm.production.pipeline.carry_on`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from shortfilm.domain.jobs import Job, JobKind
+from shortfilm.domain.people import Actor, Role
+from shortfilm.domain.progress import Progress
+from shortfilm.edit.results import EditResult, RenderOutcome
+from shortfilm.errors import InputError
+from shortfilm.store.repo import Store
+
+
+def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
+    """Carry ``job`` out; its result as data. Raises what the step raises (the job fails)."""
+    if job.slug is None:
+        raise InputError(f"job {job.id}: names no production")
+    if job.kind is JobKind.RENDER:
+        return _render(store, job.slug, job.args, progress)
+    if job.kind is JobKind.RUN:
+        return _run(store, job.slug, job.args, progress)
+    raise InputError(f"job {job.id}: {job.kind.value} jobs are not carried out here yet")
+
+
+def _render(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from shortfilm.edit.assemble import assemble_edit, draft_edit
+
+    presets = tuple(str(p) for p in args.get("presets", ()))
+    make = draft_edit if args.get("draft") else assemble_edit
+    return _edit_view(make(store, slug, progress=progress, preset_names=presets))
+
+
+def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from shortfilm.production.pipeline import carry_on
+    from shortfilm.providers import registry
+
+    name = str(args.get("provider", "animatic"))
+    provider = registry.get(name, store.home / "work" / name)
+    approver = args.get("approve_as")
+    approve_as = Actor(str(approver), Role.OWNER) if approver else None
+    generated, edit, report, waiting = carry_on(
+        store,
+        slug,
+        provider,
+        seed=int(args.get("seed", 0)),
+        force=bool(args.get("force", False)),
+        progress=progress,
+        approve_as=approve_as,
+    )
+    return _edit_view(edit) | {
+        "takes": [
+            {"clip": o.position, "take": o.take_number, "status": str(o.status), "reused": o.reused}
+            for o in generated.outcomes
+        ],
+        "report": str(report),
+        "waiting": [step.key for step in waiting],
+    }
+
+
+def _edit_view(edit: EditResult) -> dict[str, Any]:
+    return {"edit_version": edit.edit_version, "renders": [_render_view(r) for r in edit.renders]}
+
+
+def _render_view(r: RenderOutcome) -> dict[str, Any]:
+    return {
+        "preset": r.preset,
+        "path": str(Path(r.path)),
+        "duration_s": r.duration_s,
+        "width": r.width,
+        "height": r.height,
+        "integrated_lufs": r.integrated_lufs,
+        "true_peak_dbtp": r.true_peak_dbtp,
+        "status": r.status,
+        "reused": r.reused,
+        "draft": r.draft,
+    }

@@ -1,0 +1,132 @@
+"""The jobs table as the jobs package reads and writes it: :class:`~shortfilm.domain.jobs.Job`
+in and out, the SQL kept here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from shortfilm.domain.jobs import Job, JobKind, JobState, Queue
+from shortfilm.errors import NotFound
+from shortfilm.store.productions import production_id
+from shortfilm.store.repo import Tx, event
+from shortfilm.store.tables import JobRow, ProductionRow, utcnow
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """SQLite gives back the times it was given without their zone: they were UTC."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+def job_of(row: JobRow, slug: str | None) -> Job:
+    created = _utc(row.created_at)
+    assert created is not None
+    return Job(
+        id=row.id,
+        kind=JobKind(row.kind),
+        state=JobState(row.state),
+        slug=slug,
+        args=dict(row.args or {}),
+        requested_by=row.requested_by,
+        created_at=created,
+        queue=Queue(row.queue),
+        worker=row.worker,
+        attempts=row.attempts,
+        progress=dict(row.progress or {}),
+        result=dict(row.result or {}),
+        error=row.error,
+        started_at=_utc(row.started_at),
+        finished_at=_utc(row.finished_at),
+    )
+
+
+def _slug(tx: Tx, row: JobRow) -> str | None:
+    if row.production_id is None:
+        return None
+    return tx.scalar(select(ProductionRow.slug).where(ProductionRow.id == row.production_id))
+
+
+def new_job(
+    tx: Tx, kind: JobKind, slug: str | None, args: dict[str, Any], requested_by: str | None
+) -> Job:
+    """Record a queued job (before any runner may see it); returns it."""
+    row = JobRow(
+        id=uuid.uuid4().hex,
+        production_id=production_id(tx, slug) if slug else None,
+        kind=kind.value,
+        queue=kind.queue.value,
+        state=JobState.QUEUED.value,
+        args=args,
+        progress={},
+        result={},
+        requested_by=requested_by,
+        attempts=0,
+        created_at=utcnow(),
+    )
+    tx.add(row)
+    tx.flush()
+    event(tx, row.production_id, "job.queued", f"job/{row.id}", job_kind=kind.value, args=args)
+    return job_of(row, slug)
+
+
+def get_job(tx: Tx, job_id: str) -> Job:
+    row = tx.get(JobRow, job_id)
+    if row is None:
+        raise NotFound(f"no job {job_id}")
+    return job_of(row, _slug(tx, row))
+
+
+def start_job(tx: Tx, job_id: str, worker: str) -> Job:
+    """Mark the job running under ``worker`` (again, when it was redelivered); a job that
+    already ended is returned as it is."""
+    row = tx.get(JobRow, job_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no job {job_id}")
+    if JobState(row.state).finished:
+        return job_of(row, _slug(tx, row))  # delivered again after it ended: nothing to do
+    row.state = JobState.RUNNING.value
+    row.worker = worker
+    row.attempts += 1
+    row.started_at = utcnow()
+    row.error = None
+    tx.flush()
+    return job_of(row, _slug(tx, row))
+
+
+def note_progress(tx: Tx, job_id: str, progress: dict[str, Any]) -> None:
+    tx.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.state == JobState.RUNNING.value)
+        .values(progress=progress)
+    )
+
+
+def finish_job(
+    tx: Tx, job_id: str, *, result: dict[str, Any] | None = None, error: str | None = None
+) -> Job:
+    row = tx.get(JobRow, job_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no job {job_id}")
+    row.state = (JobState.FAILED if error is not None else JobState.DONE).value
+    row.result = result or {}
+    row.error = error
+    row.finished_at = utcnow()
+    tx.flush()
+    kind = "job.failed" if error is not None else "job.done"
+    event(tx, row.production_id, kind, f"job/{row.id}", job_kind=row.kind, error=error)
+    return job_of(row, _slug(tx, row))
+
+
+def jobs(
+    tx: Tx, *, slug: str | None = None, active_only: bool = False, limit: int = 50
+) -> list[Job]:
+    """The newest jobs first (of one production, or of all)."""
+    stmt = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
+    if slug is not None:
+        stmt = stmt.where(JobRow.production_id == production_id(tx, slug))
+    if active_only:
+        stmt = stmt.where(JobRow.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]))
+    return [job_of(row, _slug(tx, row)) for row in tx.scalars(stmt)]

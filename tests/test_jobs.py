@@ -1,0 +1,371 @@
+"""Jobs: recorded before they run, carried out on a thread of this process (no broker) or by a
+real Celery worker on Redis, their state, progress and worker written to the same row."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import service_missing
+from s3_server import S3Server, s3_server
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from shortfilm.cli import app
+from shortfilm.domain.jobs import JobKind, JobState, Queue
+from shortfilm.jobs.queues import InProcessQueue, enqueue
+from shortfilm.media.probe import probe
+from shortfilm.store import jobs as stored
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import EventRow
+from shortfilm.testing.fake_modelark import FakeModelArk
+
+SLUG = "wasteland-villa"
+SMALL_CLI = Path(__file__).with_name("small_cli.py")
+REDIS = ("127.0.0.1", 6379)
+KEY = "ark-test-jobs-0123456789"
+
+pytestmark = pytest.mark.media  # renders real films (at a quarter size)
+
+
+def _job_events(store: Store, job_id: str) -> list[str]:
+    with store.session() as s:
+        stmt = select(EventRow.kind).where(EventRow.subject == f"job/{job_id}")
+        return list(s.scalars(stmt.order_by(EventRow.id)))
+
+
+def _small_presets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every channel at 270x480: what these tests check is the job, not the film's pixels."""
+    from dataclasses import replace
+
+    from shortfilm.media.presets import CHANNELS
+
+    for channel, preset in list(CHANNELS.items()):
+        small = replace(preset, width=preset.width // 4, height=preset.height // 4)
+        monkeypatch.setitem(CHANNELS, channel, small)
+
+
+def test_a_draft_render_runs_on_a_thread_and_its_row_says_how_it_went(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_presets(monkeypatch)
+    queue = InProcessQueue()
+    try:
+        job = enqueue(
+            web_store, JobKind.RENDER, SLUG, {"draft": True}, requested_by="mara", queue=queue
+        )
+        assert job.state is JobState.QUEUED and job.queue is Queue.CPU
+        done = queue.wait(job.id, timeout=300)
+    finally:
+        queue.close()
+    assert done.state is JobState.DONE, done.error
+    assert done.attempts == 1 and done.worker and done.worker.endswith(":job_0")
+    assert done.started_at and done.finished_at and done.finished_at >= done.started_at
+    assert done.progress["done"] == done.progress["total"] > 0
+    renders = done.result["renders"]
+    assert renders and all(r["draft"] and r["status"] == "passed" for r in renders)
+    for render in renders:
+        assert abs(probe(Path(render["path"])).duration_s - render["duration_s"]) < 0.1
+    assert _job_events(web_store, job.id) == ["job.queued", "job.done"]
+    # the command lists it, newest first, with the worker that ran it
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", web_store.url)
+    listed = CliRunner().invoke(app, ["jobs", "--home", str(web_store.home), "--json"])
+    assert listed.exit_code == 0, listed.output
+    (view,) = json.loads(listed.output)
+    assert view["id"] == job.id and view["state"] == "done" and view["worker"] == done.worker
+    assert view["requested_by"] == "mara" and view["production"] == SLUG
+
+
+def test_a_job_a_checkpoint_refuses_fails_with_the_reason_and_is_not_retried(
+    web_store: Store,
+) -> None:
+    queue = InProcessQueue()
+    try:
+        job = enqueue(web_store, JobKind.RENDER, SLUG, {}, requested_by="mara", queue=queue)
+        done = queue.wait(job.id, timeout=120)
+        # delivered again (a broker's redelivery after the end): nothing runs twice
+        from shortfilm.jobs.runner import execute
+
+        again = execute(web_store, job.id, "another:1")
+    finally:
+        queue.close()
+    assert done.state is JobState.FAILED and done.result == {}
+    assert done.error and "not every clip has an approved take" in done.error
+    assert again == done and again.attempts == 1
+    assert _job_events(web_store, job.id) == ["job.queued", "job.failed"]
+    with web_store.session() as tx:
+        assert [j.id for j in stored.jobs(tx, slug=SLUG, active_only=True)] == []
+
+
+def test_run_detach_without_a_broker_says_so_and_imports_nothing(
+    tmp_path: Path, example_spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHORTFILM_BROKER_URL", raising=False)
+    monkeypatch.delenv("SHORTFILM_DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    done = CliRunner().invoke(app, ["run", str(example_spec), "--home", str(home), "--detach"])
+    assert done.exit_code == 2 and "set SHORTFILM_BROKER_URL" in done.output
+    assert not home.exists()
+
+
+# -- Celery on Redis ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broker() -> str:
+    try:
+        socket.create_connection(REDIS, timeout=2).close()
+    except OSError as exc:
+        service_missing(f"Redis not reachable at {REDIS[0]}:{REDIS[1]}: {exc}")
+    return f"redis://{REDIS[0]}:{REDIS[1]}/0"
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeModelArk]:
+    """The hosted model the workers pay (its account's key is in their environment)."""
+    with FakeModelArk(api_keys=[KEY], latency=lambda: 0.2) as server:
+        yield server
+
+
+@pytest.fixture
+def worker_env(
+    broker: str, pg_url: str, s3: S3Server, fake: FakeModelArk, tmp_path: Path
+) -> dict[str, str]:
+    """A team's settings: Redis, PostgreSQL, artifacts on S3, the provider's key, and queues of
+    this test's own (one broker is shared by every test)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHORTFILM_", "AWS_"))}
+    team = {
+        "SHORTFILM_BROKER_URL": broker,
+        "SHORTFILM_DATABASE_URL": pg_url,
+        "SHORTFILM_ARTIFACTS_URL": f"s3://{s3.new_bucket()}/team",
+        "SHORTFILM_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:10]}-",
+        "SHORTFILM_SEEDANCE_BASE_URL": fake.base_url,
+        "SHORTFILM_SEEDANCE_POLL_S": "0.1",
+        "ARK_API_KEY": KEY,
+    }
+    return env | s3.env | team
+
+
+@pytest.fixture
+def worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``shortfilm worker`` (through tests/small_cli.py: renders at a quarter size) on both
+    queues, in a work folder of its own."""
+    log = (tmp_path / "worker.log").open("wb")
+    args = [sys.executable, str(SMALL_CLI), "worker", "--home", str(tmp_path / "worker-home")]
+    proc = subprocess.Popen(
+        [*args, "--pool", "threads", "--concurrency", "2"],
+        env=worker_env | {"SHORTFILM_CACHE_DIR": str(tmp_path / "worker-cache")},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _wait_for(home: Path, env: dict[str, str], job_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    seen: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            [sys.executable, "-m", "shortfilm", "jobs", "--home", str(home), "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        seen = {j["id"]: j for j in json.loads(listed.stdout)}[job_id]
+        if seen["state"] in {"done", "failed"}:
+            return seen
+        time.sleep(1.0)
+    raise AssertionError(f"job {job_id} did not end in {timeout} s: {seen}")
+
+
+def test_run_detach_is_carried_out_by_a_celery_worker_on_redis(
+    worker: subprocess.Popen[bytes],
+    worker_env: dict[str, str],
+    fake: FakeModelArk,
+    tmp_path: Path,
+    example_spec: Path,
+) -> None:
+    text = example_spec.read_text()
+    example_spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))
+    home = tmp_path / "laptop"  # where the person runs the command: not the worker's folder
+    env = worker_env | {"SHORTFILM_CACHE_DIR": str(tmp_path / "laptop-cache")}
+    queued = subprocess.run(
+        [sys.executable, "-m", "shortfilm", "run", str(example_spec), "--home", str(home)]
+        + ["--provider", "seedance", "--yes", "--detach", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert queued.returncode == 0, queued.stderr[-3000:]
+    job = json.loads(queued.stdout)["job"]
+    assert job["state"] == "queued" and job["kind"] == "run" and job["queue"] == "provider"
+    ended = _wait_for(home, env, job["id"], timeout=300)
+    stats = fake.stats()
+    assert ended["state"] == "done", ended["error"]
+    assert ended["worker"] and f":{os.getpid()}" not in ended["worker"]
+    assert ended["attempts"] == 1
+    (render,) = ended["result"]["renders"]
+    assert render["status"] == "passed" and render["preset"] == "vertical"
+    assert Path(render["path"]).is_relative_to(tmp_path / "worker-cache")
+    assert not (home / "objects").exists() and not (tmp_path / "worker-home" / "objects").exists()
+    assert abs(probe(Path(render["path"])).duration_s - render["duration_s"]) < 0.1
+    assert [t["status"] for t in ended["result"]["takes"]] == ["succeeded"] * 4
+    assert stats["tasks_created"] == 4, "one paid take per clip"
+
+
+def test_the_compose_file_starts_real_commands_with_real_options() -> None:
+    """deploy/compose.yaml cannot be run here (no Docker): each service's shortfilm command is
+    at least parsed by the command itself, so a renamed option fails here first."""
+    import typer.main
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).parents[1] / "deploy" / "compose.yaml").read_text())
+    command = typer.main.get_command(app)
+    started = {}
+    for name, service in compose["services"].items():
+        argv = service.get("command", [])
+        if argv[:1] != ["shortfilm"]:
+            continue
+        sub = command.commands[argv[1]]  # type: ignore[attr-defined]
+        ctx = sub.make_context(argv[1], list(argv[2:]))
+        started[name] = (argv[1], ctx.params)
+        env = service["environment"]
+        assert env["SHORTFILM_BROKER_URL"].startswith("redis://")
+        assert env["SHORTFILM_DATABASE_URL"].startswith("postgresql://")
+    assert started["takes-worker"] == ("worker", started["takes-worker"][1])
+    assert started["takes-worker"][1]["queues"] == "provider"
+    assert started["render-worker"][1]["queues"] == "cpu"
+    assert started["web"][0] == "serve"
+
+
+# -- from the web app ---------------------------------------------------------------------------
+
+
+def test_the_edit_page_queues_renders_by_role_and_follows_them(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+    from web_home import PASSWORD, USERS
+
+    from shortfilm.web.app import create_app
+    from shortfilm.web.settings import Settings
+
+    _small_presets(monkeypatch)
+    queue = InProcessQueue()
+    web = create_app(web_store, Settings(), job_queue=queue)
+    try:
+        clients = {}
+        for name in USERS:
+            client = TestClient(web, follow_redirects=False)
+            assert client.post("/login", data={"name": name, "password": PASSWORD}).is_redirect
+            clients[name] = (client, client.get("/api/me").json()["csrf_token"])
+
+        def ask(name: str, draft: bool) -> Any:
+            client, csrf = clients[name]
+            return client.post(
+                f"/api/productions/{SLUG}/renders",
+                json={"draft": draft},
+                headers={"X-CSRF-Token": csrf},
+            )
+
+        queued = {}
+        for name, role in USERS.items():
+            if name == "ines":
+                continue  # the owner asks through the page's form, below
+            answer = ask(name, draft=True)
+            if name == "mara":  # the editor renders
+                assert answer.status_code == 202, answer.text
+                queued[name] = answer.json()
+                assert queued[name]["state"] == "queued" and queued[name]["requested_by"] == name
+            else:
+                assert answer.status_code == 403 and role.value in answer.json()["detail"]
+        # the form path: 303 back to the edit page, saying what was queued
+        client, csrf = clients["ines"]
+        form = client.post(f"/p/{SLUG}/renders", data={"csrf_token": csrf, "draft": "1"})
+        assert form.status_code == 303 and form.headers["location"] == f"/p/{SLUG}/edit"
+        assert "Queued a draft render" in client.get(form.headers["location"]).text
+        # the finals wait for approved takes: refused at once, nothing queued
+        refused = ask("mara", draft=False)
+        assert refused.status_code == 409 and "approved take" in refused.json()["detail"]
+        client, csrf = clients["wren"]
+        listed = client.get(f"/api/productions/{SLUG}/jobs").json()
+        assert {j["requested_by"] for j in listed} == {"ines", "mara"}
+        ended = [queue.wait(job["id"], timeout=300) for job in listed]
+        assert [job.state for job in ended] == [JobState.DONE, JobState.DONE]
+        listed = client.get(f"/api/productions/{SLUG}/jobs").json()
+        assert all(j["state"] == "done" and j["progress"]["total"] > 0 for j in listed)
+        one = client.get(f"/api/jobs/{listed[0]['id']}").json()
+        assert one == listed[0]
+        assert client.get(f"/api/jobs/{'0' * 32}").status_code == 404
+        # the page offers the buttons to those who may press them, and says who may otherwise
+        editor_page = clients["mara"][0].get(f"/p/{SLUG}/edit").text
+        assert 'action="/p/wasteland-villa/renders"' in editor_page and "data-jobs=" in editor_page
+        writer_page = client.get(f"/p/{SLUG}/edit").text
+        assert "/renders" not in writer_page.replace("/api/productions", "")
+        assert "may render the edit" in writer_page
+    finally:
+        queue.close()
+        web.state.qc_queue.close()
+
+
+class _Nobody:
+    """A queue no worker reads yet: the job stays queued."""
+
+    def submit(self, store: Store, job: Any) -> None:
+        pass
+
+
+def test_status_shows_the_jobs_waiting_in_each_queue(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.jobs.runner import worker_name
+
+    render = enqueue(
+        web_store, JobKind.RENDER, SLUG, {"draft": True}, requested_by="mara", queue=_Nobody()
+    )
+    run = enqueue(
+        web_store, JobKind.RUN, SLUG, {"provider": "animatic"}, requested_by="ines", queue=_Nobody()
+    )
+    with web_store.session() as tx:
+        stored.start_job(tx, run.id, "render-box:4242")
+    monkeypatch.setenv("SHORTFILM_DATABASE_URL", web_store.url)
+    said = CliRunner().invoke(app, ["status", "--home", str(web_store.home)])
+    assert said.exit_code == 0, said.output
+    text = said.output
+    assert text.index("jobs in the cpu queue") < text.index("jobs in the provider queue")
+    cpu = text[text.index("jobs in the cpu queue") : text.index("jobs in the provider queue")]
+    assert render.id[:11] in cpu and "queued" in cpu
+    provider = text[text.index("jobs in the provider queue") :]
+    assert "running" in provider and "render-box:4242" in provider
+    assert worker_name()  # names this process as host:pid
+    # the JSON of status is the productions' as before; the jobs are `jobs --json`'s
+    as_json = CliRunner().invoke(app, ["status", "--home", str(web_store.home), "--json"])
+    assert "jobs" not in json.loads(as_json.output)[0]

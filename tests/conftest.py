@@ -50,6 +50,13 @@ def pytest_collection_modifyitems(
                 early.start(f"demo:{kind}")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores (at most 4). Many tests wait (on a fake
+    server's latency, a subprocess, PostgreSQL) while their core could run another test's
+    Python or ffmpeg; a worker holds up to ~0.9 GB."""
+    return min(4, (os.cpu_count() or 1) + 1)
+
+
 def _longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """The files that wait on a whole command (the demo, mypy) first, then those that render
     media, then the rest, each in its own order. pytest-xdist hands files out in the order

@@ -100,7 +100,7 @@ def test_two_runs_of_one_spec_at_once_make_each_thing_once(
     text = example_spec.read_text()
     example_spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))
     home = tmp_path / "home"
-    with FakeModelArk(api_keys=[KEY], latency=lambda: 1.0) as fake:
+    with FakeModelArk(api_keys=[KEY], latency=lambda: 0.4) as fake:
         env = dict(os.environ)
         env.update(
             SHORTFILM_SEEDANCE_BASE_URL=fake.base_url,

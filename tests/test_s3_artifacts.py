@@ -4,7 +4,6 @@ made with no local artifact folder at all."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -138,6 +137,59 @@ def test_a_large_object_goes_up_in_parts_and_a_failed_upload_leaves_nothing(
     )
 
 
+Facts = tuple[set[str], list[int], list[float]]
+"""A production's artifact names, keyframe times and film durations."""
+
+
+def _run_example(spec: Path, home: Path, env: dict[str, str]) -> None:
+    with FakeModelArk(api_keys=[KEY], latency=lambda: 0.1) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTFILM_")} | env
+        env |= {
+            "SHORTFILM_SEEDANCE_BASE_URL": fake.base_url,
+            "ARK_API_KEY": KEY,
+            "SHORTFILM_SEEDANCE_POLL_S": "0.05",
+        }
+        args = [sys.executable, str(SMALL_CLI), "run", str(spec), "--home", str(home)]
+        args += ["--provider", "seedance", "--json", "--yes"]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _facts(store: Store) -> tuple[Facts, set[str], list[str]]:
+    """The production's facts, its artifacts' sha256s, and its renders' sha256s."""
+    with store.session() as s:
+        shas = set(s.scalars(select(ArtifactRow.sha256)))
+        names = set(s.scalars(select(ArtifactNameRow.name)))
+        keyframes = sorted(s.scalars(select(KeyframeRow.time_ms)))
+        renders = list(s.scalars(select(RenderRow)))
+    return (names, keyframes, [r.duration_s for r in renders]), shas, [r.sha256 for r in renders]
+
+
+def _one_channel(spec: Path) -> Path:
+    text = spec.read_text()
+    spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))
+    return spec
+
+
+@pytest.fixture(scope="module")
+def made_locally(tmp_path_factory: pytest.TempPathFactory) -> Facts:
+    """The example made with its artifacts in its home's folder (once for the module)."""
+    import shutil
+
+    from shortfilm.examples import example_dir
+
+    root = tmp_path_factory.mktemp("local")
+    shutil.copytree(example_dir("wasteland-villa"), root / "spec")
+    home = root / "home"
+    _run_example(_one_channel(root / "spec" / "production.yaml"), home, {})
+    assert (home / "objects").is_dir() and (home / "library").is_dir()
+    store = Store(home, f"sqlite:///{home / 'shortfilm.db'}")
+    try:
+        return _facts(store)[0]
+    finally:
+        store.close()
+
+
 @pytest.mark.media
 def test_a_production_made_on_s3_keeps_no_artifact_folder_and_matches_a_local_one(
     s3: S3Server,
@@ -146,61 +198,33 @@ def test_a_production_made_on_s3_keeps_no_artifact_folder_and_matches_a_local_on
     example_spec: Path,
     monkeypatch: pytest.MonkeyPatch,
     db_url: str,
+    made_locally: Facts,
 ) -> None:
-    """The S3 run's store on each database; the local run it is compared with on SQLite."""
-    text = example_spec.read_text()
-    example_spec.write_text(text.replace("channels: [tiktok, youtube]", "channels: [tiktok]"))
-    runs: dict[str, dict[str, Any]] = {}
-    with FakeModelArk(api_keys=[KEY], latency=lambda: 0.2) as fake:
-        for kind in ("local", "s3"):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTFILM_")}
-            env |= {
-                "SHORTFILM_SEEDANCE_BASE_URL": fake.base_url,
-                "ARK_API_KEY": KEY,
-                "SHORTFILM_SEEDANCE_POLL_S": "0.1",
-            }
-            if kind == "s3":
-                env |= {
-                    "SHORTFILM_ARTIFACTS_URL": f"s3://{bucket}/films",
-                    "SHORTFILM_CACHE_DIR": str(tmp_path / "worker-cache"),
-                    "SHORTFILM_DATABASE_URL": db_url,
-                }
-            home = tmp_path / ("home" if kind == "s3" else kind)  # db_url's SQLite is home/
-            args = [sys.executable, str(SMALL_CLI), "run", str(example_spec), "--home", str(home)]
-            args += ["--provider", "seedance", "--json", "--yes"]
-            done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0, done.stderr[-3000:]
-            runs[kind] = {"home": home, "result": json.loads(done.stdout.strip().splitlines()[-1])}
-
-    s3_home = runs["s3"]["home"]
-    assert not (s3_home / "objects").exists() and not (s3_home / "library").exists()
-    assert (runs["local"]["home"] / "objects").is_dir()
-
-    monkeypatch.delenv("SHORTFILM_DATABASE_URL", raising=False)
-    facts = {}
-    for kind, run in runs.items():
-        if kind == "s3":  # a reviewer's machine, with an empty cache of its own
-            monkeypatch.setenv("SHORTFILM_ARTIFACTS_URL", f"s3://{bucket}/films")
-            monkeypatch.setenv("SHORTFILM_CACHE_DIR", str(tmp_path / "reviewer-cache"))
-        store = Store(run["home"], db_url if kind == "s3" else None)
-        try:
-            with store.session() as s:
-                shas = set(s.scalars(select(ArtifactRow.sha256)))
-                names = set(s.scalars(select(ArtifactNameRow.name)))
-                keyframes = sorted(s.scalars(select(KeyframeRow.time_ms)))
-                renders = [(r.duration_s, r.sha256) for r in s.scalars(select(RenderRow))]
-            facts[kind] = (names, keyframes, [d for d, _ in renders])
-            if kind == "s3":
-                keys = _keys(s3, bucket)
-                assert {f"films/objects/{sha[:2]}/{sha}" for sha in shas} <= set(keys)
-                assert {f"films/library/{name}" for name in names} <= set(keys)
-                film = store.artifact_path(renders[0][1])
-                assert film.is_relative_to(tmp_path / "reviewer-cache")
-                assert sha256_file(film) == renders[0][1]
-        finally:
-            store.close()
-    # the same production either way: the same keyframes, films of the same length
-    assert facts["s3"] == facts["local"]
+    """The S3 run's store on each database, compared with the example made locally."""
+    home = tmp_path / "home"  # db_url's SQLite file is in home/
+    env = {
+        "SHORTFILM_ARTIFACTS_URL": f"s3://{bucket}/films",
+        "SHORTFILM_CACHE_DIR": str(tmp_path / "worker-cache"),
+        "SHORTFILM_DATABASE_URL": db_url,
+    }
+    _run_example(_one_channel(example_spec), home, env)
+    assert not (home / "objects").exists() and not (home / "library").exists()
+    # a reviewer's machine, with an empty cache of its own, reads it all from the bucket
+    monkeypatch.setenv("SHORTFILM_ARTIFACTS_URL", f"s3://{bucket}/films")
+    monkeypatch.setenv("SHORTFILM_CACHE_DIR", str(tmp_path / "reviewer-cache"))
+    store = Store(home, db_url)
+    try:
+        facts, shas, renders = _facts(store)
+        keys = _keys(s3, bucket)
+        assert {f"films/objects/{sha[:2]}/{sha}" for sha in shas} <= set(keys)
+        assert {f"films/library/{name}" for name in facts[0]} <= set(keys)
+        film = store.artifact_path(renders[0])
+        assert film.is_relative_to(tmp_path / "reviewer-cache")
+        assert sha256_file(film) == renders[0]
+    finally:
+        store.close()
+    # the same production either way: the same names, keyframes, and films of the same length
+    assert facts == made_locally
 
 
 def test_the_web_app_sends_a_player_to_the_bucket_which_answers_range(

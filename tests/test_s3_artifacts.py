@@ -256,4 +256,8 @@ def test_the_web_app_sends_a_player_to_the_bucket_which_answers_range(
         assert bucket_answer.headers["Content-Type"] == "video/mp4"
         assert bucket_answer.read() == take.read_bytes()[100:200]
     assert client.get(f"/media/{'0' * 64}").status_code == 404
+    # the pages let their players and posters load from the bucket, and from nowhere else
+    policy = client.get("/").headers["content-security-policy"]
+    assert f"media-src 'self' {s3.endpoint};" in policy
+    assert f"img-src 'self' data: {s3.endpoint};" in policy and "script-src" not in policy
     store.close()

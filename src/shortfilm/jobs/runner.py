@@ -47,7 +47,9 @@ class _Reporter:
         self.last = now
         with self.store.session() as tx:
             stored.note_progress(
-                tx, self.job_id, {"stage": stage, "done": float(done), "total": float(total)}
+                tx,
+                self.job_id,
+                {"stage": stage.strip(), "done": float(done), "total": float(total)},
             )
 
 

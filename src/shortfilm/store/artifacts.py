@@ -54,6 +54,11 @@ class ArtifactStore(Protocol):
         """Where a browser may fetch the object itself, or ``None``: served from this host."""
         ...
 
+    @property
+    def media_origin(self) -> str | None:
+        """The origin of :meth:`media_url`'s answers (the pages' CSP allows it), or ``None``."""
+        ...
+
 
 class LocalArtifactStore:
     """The embedded default: a folder on this machine."""
@@ -88,6 +93,10 @@ class LocalArtifactStore:
 
     def media_url(self, sha256: str, media_type: str) -> str | None:
         return None  # the web app serves the file itself
+
+    @property
+    def media_origin(self) -> str | None:
+        return None
 
     def link(self, name: str, sha256: str) -> Path:
         target = self.path(sha256)

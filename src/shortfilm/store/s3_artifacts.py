@@ -27,7 +27,7 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from shortfilm.errors import InputError
 from shortfilm.store.artifacts import sha256_file
@@ -133,7 +133,7 @@ class S3ArtifactStore:
             )
         return self._link_local(name, sha256)
 
-    def media_url(self, sha256: str, media_type: str, *, expires_s: int = 3600) -> str | None:
+    def media_url(self, sha256: str, media_type: str, *, expires_s: int = 3600) -> str:
         """A presigned GET of the object, so the web app sends a player to the bucket (which
         answers Range itself) instead of streaming every byte through its own process."""
         url: str = self.client.generate_presigned_url(
@@ -146,6 +146,13 @@ class S3ArtifactStore:
             ExpiresIn=expires_s,
         )
         return url
+
+    @property
+    def media_origin(self) -> str:
+        """Where the presigned URLs point (signed locally: no request is made)."""
+        url: str = self.media_url("0" * 64, "video/mp4")
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     # the bucket ----------------------------------------------------------------------------------
 

@@ -61,23 +61,28 @@ def session_cookie(response: Response, request: Request, token: str, max_age: in
     )
 
 
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
-    ),
-]
-"""On every answer: files are never sniffed into another type, pages are never framed, and
-only the app's own script runs (no inline script anywhere)."""
+def security_headers(media_origin: str | None = None) -> list[tuple[bytes, bytes]]:
+    """On every answer: files are never sniffed into another type, pages are never framed, and
+    only the app's own script runs (no inline script anywhere). ``media_origin``: where the
+    players and posters are sent for the bytes (the artifact bucket's presigned URLs), the one
+    other origin a page may load media and images from."""
+    other = f" {media_origin}" if media_origin else ""
+    policy = (
+        f"default-src 'self'; img-src 'self' data:{other}; media-src 'self'{other}; "
+        "object-src 'none'; frame-ancestors 'none'"
+    )
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"content-security-policy", policy.encode()),
+    ]
 
 
-def _with_security_headers(send: Send) -> Send:
+def _with_security_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            message = {**message, "headers": [*message.get("headers", []), *headers]}
         await send(message)
 
     return wrapped
@@ -91,12 +96,13 @@ class LoginRequired:
     def __init__(self, app: ASGIApp, store: Store) -> None:
         self.app = app
         self.store = store
+        self.headers = security_headers(store.artifacts.media_origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
+        send = _with_security_headers(send, self.headers)
         if is_public(scope["path"]):
             await self.app(scope, receive, send)
             return

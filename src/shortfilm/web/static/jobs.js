@@ -21,6 +21,7 @@
   function progress(job) {
     var p = job.progress || {};
     if (job.state === "failed") return job.error || "failed";
+    if (job.state === "done") return "";
     if (!p.total) return job.state === "done" ? "" : "waiting for a worker";
     return p.stage + " " + Math.round((100 * p.done) / p.total) + "%";
   }

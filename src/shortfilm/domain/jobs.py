@@ -37,8 +37,6 @@ class Queue(StrEnum):
 
 
 class JobKind(StrEnum):
-    TAKES = "takes"
-    """N more takes of one clip (optionally from an edited prompt)."""
     RENDER = "render"
     """A draft, or the publishable renders, of the production's current edit."""
     RUN = "run"

@@ -27,7 +27,7 @@ def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
         return _render(store, job.slug, job.args, progress)
     if job.kind is JobKind.RUN:
         return _run(store, job.slug, job.args, progress)
-    raise InputError(f"job {job.id}: {job.kind.value} jobs are not carried out here yet")
+    raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
 
 
 def _render(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> dict[str, Any]:

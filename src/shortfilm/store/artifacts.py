@@ -71,8 +71,9 @@ class LocalArtifactStore:
     def path(self, sha256: str) -> Path:
         return self.objects / sha256[:2] / sha256
 
-    def put(self, source: Path) -> str:
-        digest = sha256_file(source)
+    def put(self, source: Path, *, sha256: str | None = None) -> str:
+        """``sha256``: the digest of ``source`` when the caller has just computed it."""
+        digest = sha256 or sha256_file(source)
         dest = self.path(digest)
         if dest.exists():
             return digest

@@ -123,10 +123,16 @@ def finish_job(
 def jobs(
     tx: Tx, *, slug: str | None = None, active_only: bool = False, limit: int = 50
 ) -> list[Job]:
-    """The newest jobs first (of one production, or of all)."""
-    stmt = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
+    """The newest jobs first (of one production, or of all), with their productions' slugs
+    read in the same query."""
+    stmt = (
+        select(JobRow, ProductionRow.slug)
+        .outerjoin(ProductionRow, ProductionRow.id == JobRow.production_id)
+        .order_by(JobRow.created_at.desc())
+        .limit(limit)
+    )
     if slug is not None:
-        stmt = stmt.where(JobRow.production_id == production_id(tx, slug))
+        stmt = stmt.where(ProductionRow.slug == slug)
     if active_only:
         stmt = stmt.where(JobRow.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]))
-    return [job_of(row, _slug(tx, row)) for row in tx.scalars(stmt)]
+    return [job_of(row, production) for row, production in tx.execute(stmt)]

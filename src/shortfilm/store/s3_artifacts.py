@@ -22,15 +22,13 @@ downloads and retries; the team extra installs it.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlsplit
 
 from shortfilm.errors import InputError
-from shortfilm.store.artifacts import sha256_file
+from shortfilm.store.artifacts import LocalArtifactStore, sha256_file
 
 ENV_URL = "SHORTFILM_ARTIFACTS_URL"
 ENV_CACHE = "SHORTFILM_CACHE_DIR"
@@ -78,8 +76,10 @@ class S3ArtifactStore:
         self.bucket, self.prefix = parse_url(url)
         self.url = url
         self.cache = cache or default_cache(self.bucket, self.prefix)
-        self.objects = self.cache / "objects"
-        self.library = self.cache / "library"
+        self.local = LocalArtifactStore(self.cache)
+        """The cache: the same folder layout as a home's own store."""
+        self.objects = self.local.objects
+        self.library = self.local.library
         self.client = client or _client()
 
     # keys ----------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class S3ArtifactStore:
 
     def path(self, sha256: str) -> Path:
         """The object's bytes on this machine, fetched into the cache on first use."""
-        local = self.objects / sha256[:2] / sha256
+        local = self.local.path(sha256)
         if not local.is_file():
             self._fetch(sha256, local)
         return local
@@ -106,7 +106,7 @@ class S3ArtifactStore:
         digest = sha256_file(source)
         if not self._exists(self.object_key(digest)):
             self._upload(source, self.object_key(digest), digest)
-        self._cache_copy(source, digest)
+        self.local.put(source, sha256=digest)  # kept here: this machine will read it next
         return digest
 
     def readable(self, name: str) -> Path:
@@ -212,28 +212,6 @@ class S3ArtifactStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    # the cache -----------------------------------------------------------------------------------
-
-    def _cache_copy(self, source: Path, digest: str) -> None:
-        dest = self.objects / digest[:2] / digest
-        if dest.is_file():
-            return
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".incoming-{uuid.uuid4().hex[:12]}")
-        try:
-            shutil.copyfile(source, tmp)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-
     def _link_local(self, name: str, sha256: str) -> Path:
-        target = self.path(sha256)
-        dest = self.library / name
-        if dest.is_symlink() and dest.resolve() == target.resolve():
-            return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
-        tmp.symlink_to(os.path.relpath(target, dest.parent))
-        os.replace(tmp, dest)
-        return dest
+        self.path(sha256)  # fetched into the cache first
+        return self.local.link(name, sha256)

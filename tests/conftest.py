@@ -11,12 +11,13 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import ENV_RUN, once, run_templates_pattern, shared_root, template_name
 
 PG_ADMIN_URL = os.environ.get(
     "SHORTFILM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -25,6 +26,18 @@ PG_ADMIN_URL = os.environ.get(
 
 if os.environ.get("SHORTFILM_AUDIT_DATABASES"):
     pytest_plugins = ["database_audit"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give xdist's workers this process's run id (:mod:`built_once` names this run's shared
+    templates with it, and the controller drops them by it at the end)."""
+    import early
+
+    if not early.in_worker() and hasattr(config.option, "testrunuid"):
+        config.option.testrunuid = config.option.testrunuid or os.environ.setdefault(
+            ENV_RUN, uuid.uuid4().hex
+        )
+        os.environ[ENV_RUN] = config.option.testrunuid
 
 
 def pytest_collection_modifyitems(
@@ -82,6 +95,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import early
 
     early.stop_all()
+    if not early.in_worker():  # xdist's controller ends after its workers: nobody copies them now
+        _drop_run_templates()
 
 
 def require_services() -> bool:
@@ -114,39 +129,84 @@ def at_once(n: int, work: Any) -> list[Any]:
     return out
 
 
-@contextmanager
-def pg_database(template: str | None = None) -> Iterator[tuple[str, str]]:
-    """A new PostgreSQL database (empty, or a copy of database ``template``), dropped on leaving:
-    ``(name, SQLAlchemy URL)``. Skips, or fails under ``SHORTFILM_REQUIRE_SERVICES=1``, when
-    the server or the driver is missing."""
+def _pg_admin() -> Any:
+    """An autocommit connection to the server's admin database (skips or fails without one)."""
     try:
         import psycopg
     except ImportError:
         service_missing("psycopg is not installed: pip install -e '.[test]'")
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         service_missing(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+@contextmanager
+def pg_database(template: str | None = None) -> Iterator[tuple[str, str]]:
+    """A new PostgreSQL database (empty, or a copy of database ``template``), dropped on leaving:
+    ``(name, SQLAlchemy URL)``. Skips, or fails under ``SHORTFILM_REQUIRE_SERVICES=1``, when
+    the server or the driver is missing."""
+    admin = _pg_admin()
     name = f"shortfilm_t_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template}"' if template else ""
     admin.execute(f'CREATE DATABASE "{name}"{copy}')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield name, f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        yield name, _pg_url(name)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
+def pg_template(
+    factory: pytest.TempPathFactory, what: str, build: Callable[[Path, str], object]
+) -> tuple[str, str]:
+    """This run's PostgreSQL template ``what``, made by ``build(root, url)`` in the first worker
+    that asks and found by the others (:mod:`built_once`): ``(database name, URL)``. The
+    controller drops it when the run ends (:func:`pytest_sessionfinish`)."""
+    root = shared_root(factory)
+    name = template_name(what)
+    url = _pg_url(name)
+
+    def create() -> None:
+        admin = _pg_admin()
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            admin.close()
+        build(root, url)
+
+    once(root, name, create)
+    return name, url
+
+
+def _drop_run_templates() -> None:
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception:  # no server or driver: no template was made either
+        return
+    with admin:
+        names = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (run_templates_pattern(),)
+        ).fetchall()
+        for (name,) in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def pg_web_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """The web tests' prepared production (:mod:`web_home`) on a PostgreSQL database that each
     test copies: ``(database name, URL)``."""
     from web_home import prepared_web_home
 
-    with pg_database() as (name, url):
-        prepared_web_home(tmp_path_factory.getbasetemp(), 2, url)
-        yield name, url
+    return pg_template(tmp_path_factory, "web", lambda root, url: prepared_web_home(root, 2, url))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -158,7 +218,7 @@ def web_database(
     home's own SQLite file. On PostgreSQL each test copies the prepared database."""
     from web_home import web_home_copy
 
-    root = tmp_path_factory.getbasetemp()
+    root = shared_root(tmp_path_factory)
     if request.param == "sqlite":
         yield web_home_copy(root, tmp_path / "home"), None
         return
@@ -169,14 +229,12 @@ def web_database(
 
 
 @pytest.fixture(scope="session")
-def pg_timeline_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def pg_timeline_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """The timeline tests' generated production (:mod:`timeline_home`) on a PostgreSQL database
     that each test or module copies: ``(database name, URL)``."""
     from timeline_home import prepared_home
 
-    with pg_database() as (name, url):
-        prepared_home(tmp_path_factory.getbasetemp(), url)
-        yield name, url
+    return pg_template(tmp_path_factory, "timeline", prepared_home)
 
 
 @contextmanager
@@ -187,7 +245,7 @@ def timeline_database(request: pytest.FixtureRequest, dest: Path) -> Iterator[Pa
     the home reach it. For fixtures of any scope parametrized over both databases."""
     from timeline_home import home_copy
 
-    root = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    root = shared_root(request.getfixturevalue("tmp_path_factory"))
     with pytest.MonkeyPatch.context() as env:
         if request.param == "sqlite":
             env.delenv("SHORTFILM_DATABASE_URL", raising=False)

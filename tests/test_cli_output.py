@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_once import shared_root
 from conftest import pg_database
 from rich.console import Console
 from web_home import SLUG, USERS, web_home_copy
@@ -90,7 +91,7 @@ def home(
 ) -> Iterator[tuple[Path, dict[str, str]]]:
     """A private copy of the web tests' production on each database, and the environment
     that points the CLI at it."""
-    root = tmp_path_factory.getbasetemp()
+    root = shared_root(tmp_path_factory)
     dest = tmp_path_factory.mktemp("cli-output") / "a-production-home-with-a-longish-name"
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR")}
     env.pop("SHORTFILM_DATABASE_URL", None)

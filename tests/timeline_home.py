@@ -1,7 +1,7 @@
 """A production home with the example generated offline, made once per test session.
 
 Generating the example with the animatic provider takes about half a minute, so it is done once
-(the first module to ask pays) and every module works on its own copy of that home.
+(the first module of any xdist worker to ask pays) and every module works on its own copy.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from approvals import approve_board
+from built_once import fresh, once
 
 from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
@@ -32,16 +33,23 @@ def prepared_home(root: Path, url: str | None = None) -> Path:
     rendered (the provider's job id is the request's hash, and the requests are the same) and
     still stores, checks and hands it on through its own database, 20 s sooner."""
     home = root / ("prepared-home-pg" if url else "prepared-home")
-    spec = home / "spec"
-    shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    store = Store(home, url)
-    try:
-        import_spec(store, spec / "production.yaml")
-        approve_board(store, SLUG)
-        generate_takes(store, SLUG, registry.get("animatic", root / "prepared-animatic"))
-        record_edit(store, SLUG)
-    finally:
-        store.close()
+
+    def build() -> None:
+        spec = fresh(home) / "spec"
+        shutil.copytree(
+            example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py")
+        )
+        store = Store(home, url)
+        try:
+            import_spec(store, spec / "production.yaml")
+            approve_board(store, SLUG)
+            generate_takes(store, SLUG, registry.get("animatic", root / "prepared-animatic"))
+            record_edit(store, SLUG)
+        finally:
+            store.close()
+
+    # one worker builds, the others wait for it; the two homes share the animatic's folder
+    once(root, home.name, build, lock="prepared-animatic")
     return home
 
 

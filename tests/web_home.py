@@ -12,6 +12,7 @@ import functools
 import shutil
 from pathlib import Path
 
+from built_once import fresh, once
 from sqlalchemy import func, select
 
 from shortfilm import review
@@ -63,28 +64,34 @@ def prepared_web_home(root: Path, takes_per_clip: int = 2, url: str | None = Non
     name otherwise)."""
     tag = f"{takes_per_clip}-pg" if url else str(takes_per_clip)
     home = root / f"web-home-{tag}"
-    spec = home / "spec"
-    shutil.copytree(example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    media = root / f"web-media-{tag}"
-    media.mkdir()
-    videos = [make_video(media / f"take-{n}.mp4", hue=60 * n) for n in range(takes_per_clip)]
-    store = Store(home, url)
-    try:
-        import_spec(store, spec / "production.yaml")
-        review.approve_pending(store, SLUG, review.local_owner(), "board")
-        with store.session() as s:
-            prod = repo.production_by_slug(s, SLUG)
-            assert prod is not None
-            positions = [c.position for c in repo.clips(s, prod.id)]
-        for position in positions:
-            for n, video in enumerate(videos):
-                import_take(store, SLUG, position, video, select=n == 0, selected_by="auto")
-        record_edit(store, SLUG)
-        _render_rows(store, make_video(media / "final.mp4", seconds=8.0, hue=200))
-        for name, role in USERS.items():
-            add_user(store, name, role, PASSWORD)
-    finally:
-        store.close()
+
+    def build() -> None:
+        spec = fresh(home) / "spec"
+        shutil.copytree(
+            example_dir(SLUG), spec, ignore=shutil.ignore_patterns("__pycache__", "*.py")
+        )
+        media = fresh(root / f"web-media-{tag}")
+        media.mkdir()
+        videos = [make_video(media / f"take-{n}.mp4", hue=60 * n) for n in range(takes_per_clip)]
+        store = Store(home, url)
+        try:
+            import_spec(store, spec / "production.yaml")
+            review.approve_pending(store, SLUG, review.local_owner(), "board")
+            with store.session() as s:
+                prod = repo.production_by_slug(s, SLUG)
+                assert prod is not None
+                positions = [c.position for c in repo.clips(s, prod.id)]
+            for position in positions:
+                for n, video in enumerate(videos):
+                    import_take(store, SLUG, position, video, select=n == 0, selected_by="auto")
+            record_edit(store, SLUG)
+            _render_rows(store, make_video(media / "final.mp4", seconds=8.0, hue=200))
+            for name, role in USERS.items():
+                add_user(store, name, role, PASSWORD)
+        finally:
+            store.close()
+
+    once(root, home.name, build)  # one worker builds, the others wait for it (built_once)
     return home
 
 

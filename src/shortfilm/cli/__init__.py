@@ -18,6 +18,7 @@ from shortfilm.cli import production as production
 from shortfilm.cli import jobs as jobs
 from shortfilm.cli import board as board
 from shortfilm.cli import takes as takes
+from shortfilm.cli import take_new as take_new
 from shortfilm.cli import planning as planning
 from shortfilm.cli import quality as quality
 from shortfilm.cli import edit as edit

@@ -41,6 +41,8 @@ class JobKind(StrEnum):
     """A draft, or the publishable renders, of the production's current edit."""
     RUN = "run"
     """Every stage of a production, as ``shortfilm run`` does it."""
+    TAKES = "takes"
+    """More takes of one clip, one per seed, beside its others (``take new``)."""
 
     @property
     def queue(self) -> Queue:

@@ -3,12 +3,18 @@ is queued, so a refusal is said at once (403, 409) instead of as a failed job la
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from shortfilm.domain.jobs import Job, JobKind
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
+from shortfilm.errors import InputError, ShortfilmError
 from shortfilm.jobs.queues import JobQueue, enqueue
 from shortfilm.review import gates
 from shortfilm.store.repo import Store
+
+_log = logging.getLogger(__name__)
 
 
 def request_render(
@@ -21,3 +27,92 @@ def request_render(
         gates.require_clips_approved(store, slug)
     args = {"draft": draft}
     return enqueue(store, JobKind.RENDER, slug, args, requested_by=actor.name, queue=queue)
+
+
+@dataclass(frozen=True)
+class TakesRequest:
+    job: Job
+    seeds: list[int]
+    provider: str
+    prompt_version: int | None
+    """The clip's new prompt version when the request revised its plan (``None`` otherwise)."""
+
+
+def default_provider(store: Store, slug: str, position: int) -> str:
+    """The provider of the clip's newest generated take (more of the same model), else the
+    offline ``animatic``."""
+    from shortfilm.store import takes as stored
+    from shortfilm.takes.more import clip_id
+
+    with store.session() as s:
+        takes = stored.clip_takes(s, clip_id(s, slug, position))
+    made = [t for t in takes if t.provider and t.provider != "import"]
+    return made[-1].provider if made else "animatic"
+
+
+def request_takes(
+    store: Store,
+    slug: str,
+    actor: Actor,
+    position: int,
+    count: int,
+    *,
+    provider: str | None = None,
+    plan_text: str | None = None,
+    plan_was: str | None = None,
+    queue: JobQueue | None = None,
+) -> TakesRequest:
+    """Queue ``count`` more takes of clip ``position`` (new seeds, the selection kept). With
+    ``plan_text`` the clip's plan is revised first (checked and linted; a refusal queues
+    nothing) and the takes are made from the new prompt version; ``plan_was`` is the digest of
+    the plan the person started from (a plan changed since is a conflict, not overwritten)."""
+    from shortfilm.production.clip_revision import revise_clip
+    from shortfilm.providers import registry
+    from shortfilm.takes.more import next_seeds
+
+    require(actor, Action.GENERATE)
+    gates.require_board_approved(store, slug)
+    name = provider or default_provider(store, slug, position)
+    if name not in registry.names():
+        raise InputError(f"unknown provider {name!r}; known: {', '.join(registry.names())}")
+    seeds = next_seeds(store, slug, position, count, reserved=queued_seeds(store, slug, position))
+    version = None
+    if plan_text is not None:
+        version = revise_clip(
+            store,
+            slug,
+            position,
+            plan_text,
+            durations_s=durations_for(store, name),
+            based_on=plan_was,
+        ).prompt_version
+    args = {"clip": position, "count": count, "seeds": seeds, "provider": name}
+    job = enqueue(store, JobKind.TAKES, slug, args, requested_by=actor.name, queue=queue)
+    return TakesRequest(job, seeds, name, version)
+
+
+def durations_for(store: Store, provider: str) -> tuple[float, float] | None:
+    """The clip lengths ``provider`` takes, for lint; ``None`` (lint's general range) when it
+    cannot be made here (a hosted model's key lives with the workers): the job lints again."""
+    from shortfilm.providers import registry
+
+    try:
+        return registry.get(provider, store.home / "work" / provider).limits.durations_s
+    except ShortfilmError as exc:
+        _log.info("provider %s not available here (%s): general lint", provider, exc)
+        return None
+
+
+def queued_seeds(store: Store, slug: str, position: int) -> set[int]:
+    """The seeds of takes of the clip asked for and not made yet (a second request made before
+    the first one's takes exist must not ask for the same ones)."""
+    from shortfilm.store import jobs as stored_jobs
+
+    with store.session() as tx:
+        active = stored_jobs.jobs(tx, slug=slug, active_only=True, limit=200)
+    return {
+        int(seed)
+        for job in active
+        if job.kind is JobKind.TAKES and job.args.get("clip") == position
+        for seed in job.args.get("seeds", [])
+    }

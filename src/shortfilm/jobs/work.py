@@ -15,7 +15,7 @@ from shortfilm.domain.jobs import Job, JobKind
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.progress import Progress
 from shortfilm.edit.results import EditResult, RenderOutcome
-from shortfilm.errors import InputError
+from shortfilm.errors import InputError, ProviderError
 from shortfilm.store.repo import Store
 
 
@@ -27,6 +27,8 @@ def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
         return _render(store, job.slug, job.args, progress)
     if job.kind is JobKind.RUN:
         return _run(store, job.slug, job.args, progress)
+    if job.kind is JobKind.TAKES:
+        return _takes(store, job.slug, job.args, progress)
     raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
 
 
@@ -62,6 +64,34 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
         ],
         "report": str(report),
         "waiting": [step.key for step in waiting],
+    }
+
+
+def _takes(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from shortfilm.providers import registry
+    from shortfilm.takes.more import more_takes
+
+    name = str(args.get("provider", "animatic"))
+    provider = registry.get(name, store.home / "work" / name)
+    outcomes = more_takes(
+        store,
+        slug,
+        int(args["clip"]),
+        provider,
+        [int(seed) for seed in args["seeds"]],
+        force=bool(args.get("force", False)),
+        progress=progress,
+    )
+    failed = [o for o in outcomes if o.status != "succeeded"]
+    if failed and len(failed) == len(outcomes):
+        # nothing to compare: the job failed, with the first reason (each take keeps its own)
+        raise ProviderError(f"no take succeeded: {failed[0].status}: {failed[0].error}")
+    return {
+        "clip": int(args["clip"]),
+        "takes": [
+            {"take": o.take_number, "status": str(o.status), "reused": o.reused, "error": o.error}
+            for o in outcomes
+        ],
     }
 
 

@@ -27,13 +27,11 @@ from typing import Any
 
 from shortfilm.board.placement import named_references
 from shortfilm.board.versions import base_content_hash
-from shortfilm.domain import AssetBoard, ClipPlan, Production
+from shortfilm.domain import AssetBoard, Production
 from shortfilm.domain.board import BoardVersion
-from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.production_record import ProductionRecord
 from shortfilm.errors import ConflictError, SpecError, StoreError
-from shortfilm.prompts.blocks import VideoPrompt
-from shortfilm.prompts.render import FIRST_FRAME, LAST_FRAME, NamedReference, render_plain
+from shortfilm.production.prompt_versions import clip_frames, name_frames, record_prompt
 from shortfilm.spec import load_spec, spec_to_dict
 from shortfilm.spec.load import SPEC_FILENAME, spec_file_of
 from shortfilm.spec.merge import FieldConflict, merge_specs
@@ -299,37 +297,6 @@ def _import_board(
     return board
 
 
-def clip_frames(store: Store, plan: ClipPlan, base: Path) -> dict[str, Any] | None:
-    """The clip's first/last frames as a prompt version records them, or ``None`` without any.
-
-    Each image is stored by content and recorded as ``{"sha256", "path"}`` (the path as the spec
-    wrote it, for people and for export); a first frame on the previous clip's keyframe is the
-    word ``keyframe``, since that image is only known at generation time.
-    """
-    if not plan.frame_mode:
-        return None
-    frames: dict[str, Any] = {}
-    for key, value in (("first", plan.first_frame), ("last", plan.last_frame)):
-        if value == PREVIOUS_KEYFRAME and key == "first":
-            frames[key] = PREVIOUS_KEYFRAME
-        elif value is not None:
-            source = resolve_inside(base, value)
-            frames[key] = {"sha256": store.artifacts.put(source), "path": value}
-    return frames
-
-
-def frame_names(frames: dict[str, Any]) -> list[NamedReference]:
-    """The frames as the prompt names them (role and label), first then last."""
-    named: list[NamedReference] = []
-    for key, role in (("first", FIRST_FRAME), ("last", LAST_FRAME)):
-        value = frames.get(key)
-        if value == PREVIOUS_KEYFRAME:
-            named.append(NamedReference(role, "the previous clip's keyframe"))
-        elif value is not None:
-            named.append(NamedReference(role, value["path"]))
-    return named
-
-
 def _import_clips(
     store: Store,
     s: Tx,
@@ -340,7 +307,6 @@ def _import_clips(
     result: ImportResult,
 ) -> None:
     existing = clip_plans.clip_ids(s, prod.id)
-    named = [NamedReference(r["role"], r["label"]) for r in board.references]
     for position, plan in enumerate(p.clips, 1):
         clip_id = existing.get(position)
         if clip_id is None:
@@ -348,44 +314,15 @@ def _import_clips(
             repo.event(s, prod.id, "clip.created", f"clip-{position:02d}", name=plan.name)
         else:
             clip_plans.update_clip(s, clip_id, plan)
-        prompt = VideoPrompt.from_clip(p.board, plan)
-        sec = prompt.sections()
         frames = clip_frames(store, plan, base)
-        if frames is not None:
-            # only frame-mode clips get the key, so every other prompt keeps its hash
-            sec["frames"] = frames
-        digest = content_hash(sec)
-        if clip_plans.latest_prompt_hash(s, clip_id) == digest:
+        version = record_prompt(
+            store, s, p, position, clip_id, board, frames,
+            conflict=f"clip-{position:02d} of {p.slug!r} got a new prompt version while this "
+            "import ran; nothing was imported: import again",
+        )  # fmt: skip
+        if version is None:
             continue
-        version = clip_plans.next_prompt_version(s, clip_id)
-        clip_plans.claim_prompt_version(
-            s,
-            clip_id,
-            version,
-            sec,
-            render_plain(prompt, named if frames is None else frame_names(frames)),
-            digest,
-            f"clip-{position:02d} of {p.slug!r} got a new prompt version while this import ran; "
-            "nothing was imported: import again",
-        )
         if frames is not None:
-            _name_frames(store, s, p.slug, position, version, base, frames)
+            name_frames(store, s, p.slug, position, version, base, frames)
         label = f"clip-{position:02d} prompt v{version}"
         _new_version(s, prod, result, "prompt.version", label)
-
-
-def _name_frames(
-    store: Store,
-    s: Tx,
-    slug: str,
-    position: int,
-    version: int,
-    base: Path,
-    frames: dict[str, Any],
-) -> None:
-    """Give the frame images of a new prompt version readable names beside the clip's takes."""
-    for key, value in frames.items():
-        if isinstance(value, dict):
-            suffix = Path(value["path"]).suffix.lower() or ".png"
-            name = f"{naming.clip_dir(slug, position)}/prompt-v{version}__{key}-frame{suffix}"
-            store.put_artifact(s, resolve_inside(base, value["path"]), name)

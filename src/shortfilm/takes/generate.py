@@ -128,7 +128,7 @@ def generate_takes(
         # clips of one chain continue each other: each needs the previous one's keyframe
         for i in chain:
             forced = [f.code for f in blocked.get(i, [])]
-            outcome = _generate_clip(
+            outcome = generate_clip(
                 store, production, clip_rows[i].id, production.clips[i], board_id, provider,
                 seed, pacing, forced, report,
             )  # fmt: skip
@@ -164,7 +164,7 @@ def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
     return chains
 
 
-def _generate_clip(
+def generate_clip(
     store: Store,
     production: Production,
     clip_id: int,
@@ -175,13 +175,20 @@ def _generate_clip(
     pacing: Pacing,
     forced: list[str],
     progress: Progress = silent,
+    *,
+    select: bool = True,
 ) -> ClipOutcome:
+    """The take of ``clip_id`` for ``seed`` under its newest prompt, made or found (a request
+    already made is never paid twice). ``select``: the clip's take as ``run`` keeps it (a
+    person's pick stands; else the new take is selected and its keyframe stored). Off, the
+    take is one more beside the others (``take new``, the web's "more takes"), and the
+    selection is left as it is."""
     with store.session() as s:
         clip = stored.clip(s, clip_id)
         prompt = stored.newest_prompt(s, clip.id)
         if prompt is None:
             raise StoreError(f"{clip_name(clip.position)} has no prompt")
-        kept = _person_pick(s, clip, prompt)
+        kept = _person_pick(s, clip, prompt) if select else None
         if kept is not None:
             outcome = ClipOutcome(clip.position, kept, TakeState.SUCCEEDED, reused=True)
     if kept is not None:
@@ -311,6 +318,8 @@ def _generate_clip(
             assert found is not None
             if found.status != TakeState.SUCCEEDED:
                 return ClipOutcome(position, found.number, found.status, error=found.error)
+            if not select:
+                return ClipOutcome(position, found.number, TakeState.SUCCEEDED, reused=reused)
             # run keeps following the current request while nobody has chosen a take by hand
             if clip.selected_take_id != found.id and clip.selected_by in (None, "auto"):
                 clip = stored.select_take(s, clip.id, found.id, "auto")

@@ -1,4 +1,5 @@
-"""Work started from the web app: the edit page's render buttons, and the jobs they queue.
+"""Work started from the web app: the edit page's render buttons, the clip page's "more takes",
+and the jobs they queue.
 
 A job is recorded before it runs, and carried out by the app's job queue: Celery workers when
 ``SHORTFILM_BROKER_URL`` names a broker, else threads of this server process
@@ -12,13 +13,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from shortfilm.domain.jobs import JobKind
+from shortfilm.errors import InputError
 from shortfilm.jobs.queues import JobQueue
-from shortfilm.jobs.requests import request_render
+from shortfilm.jobs.requests import TakesRequest, request_render, request_takes
+from shortfilm.production.clip_revision import (
+    MAX_PLAN_BYTES,
+    LintRefusal,
+    clip_plan_text,
+    plan_digest,
+)
 from shortfilm.store import jobs as stored
+from shortfilm.store.repo import Store
+from shortfilm.takes.more import MAX_AT_ONCE
+from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import Slug, TheStore, Who
 from shortfilm.web.flash import redirect_with
 from shortfilm.web.login import local_target
@@ -46,11 +58,98 @@ def render(slug: Slug, body: RenderBody, who: Who, store: TheStore, queue: Queue
     return request_render(store, slug, who.actor, draft=body.draft, queue=queue).view()
 
 
+class TakesBody(BaseModel):
+    count: int = Field(2, ge=1, le=MAX_AT_ONCE)
+    provider: str | None = Field(None, max_length=64)
+    """Default: the provider of the clip's newest generated take."""
+    plan: str | None = Field(None, max_length=MAX_PLAN_BYTES)
+    """The clip's revised plan (YAML, as the spec writes the clip); absent: the plan as is."""
+    plan_was: str | None = Field(None, max_length=64)
+    """The digest of the plan the page showed (a plan changed since is a conflict)."""
+
+
+@api.post("/productions/{slug}/clips/{position}/more-takes", status_code=202, response_model=None)
+def more_takes(
+    slug: Slug, position: int, body: TakesBody, who: Who, store: TheStore, queue: Queue
+) -> dict[str, Any] | JSONResponse:
+    """Queue more takes of a clip (an ai-operator's or the owner's). A revised plan lint
+    refuses is answered 409 with its findings, and nothing is queued or saved."""
+    try:
+        asked = _ask(store, slug, position, who, body, queue)
+    except LintRefusal as exc:
+        findings = [
+            {"code": f.code, "place": f.place, "message": f.message, "hint": f.hint}
+            for f in exc.findings
+        ]
+        return JSONResponse({"detail": str(exc), "findings": findings}, status_code=409)
+    # the plan now stored, as the page would show it: the base of the person's next revision
+    plan_was = plan_digest(clip_plan_text(store, slug, position))
+    return {
+        "job": asked.job.view(),
+        "seeds": asked.seeds,
+        "provider": asked.provider,
+        "prompt_version": asked.prompt_version,
+        "plan_was": plan_was,
+    }
+
+
+def _ask(
+    store: Store, slug: str, position: int, who: Viewer, body: TakesBody, queue: JobQueue
+) -> TakesRequest:
+    return request_takes(
+        store,
+        slug,
+        who.actor,
+        position,
+        body.count,
+        provider=body.provider or None,
+        plan_text=body.plan,
+        plan_was=body.plan_was,
+        queue=queue,
+    )
+
+
+@forms.post("/p/{slug}/clips/{position}/more-takes")
+async def more_takes_form(
+    request: Request, slug: Slug, position: int, who: Who, store: TheStore, queue: Queue
+) -> Response:
+    """The same without the page's script: a refusal shows on the error page (the browser's
+    back button returns to the text as typed)."""
+    form = await request.form()
+    try:
+        count = int(str(form.get("count") or 2))
+    except ValueError as exc:
+        raise InputError(f"count: a number of takes, not {form.get('count')!r}") from exc
+    plan = form.get("plan")
+    plan_was = form.get("plan_was")
+    body = TakesBody(
+        count=max(1, min(count, MAX_AT_ONCE)),
+        provider=str(form.get("provider") or "") or None,
+        plan=plan if isinstance(plan, str) and plan.strip() else None,
+        plan_was=plan_was if isinstance(plan_was, str) else None,
+    )
+    asked = await run_in_threadpool(_ask, store, slug, position, who, body, queue)
+    seeds = ", ".join(str(seed) for seed in asked.seeds)
+    return redirect_with(
+        f"/p/{slug}/clips/{position}#more-takes",
+        f"Queued {len(asked.seeds)} more take(s) (seeds {seeds}, job {asked.job.id[:8]}): "
+        "they show below as they run.",
+    )
+
+
 @api.get("/productions/{slug}/jobs")
-def production_jobs(slug: Slug, store: TheStore) -> list[dict[str, Any]]:
-    """The production's newest jobs, queued and running ones with their progress and worker."""
+def production_jobs(
+    slug: Slug, store: TheStore, kind: JobKind | None = None, clip: int | None = None
+) -> list[dict[str, Any]]:
+    """The production's newest jobs, queued and running ones with their progress and worker
+    (``kind``, ``clip``: only those, e.g. a clip page's takes)."""
     with store.session() as tx:
-        return [job.view() for job in stored.jobs(tx, slug=slug, limit=20)]
+        found = stored.jobs(tx, slug=slug, limit=100 if kind or clip else 20)
+    return [
+        job.view()
+        for job in found
+        if (kind is None or job.kind is kind) and (clip is None or job.args.get("clip") == clip)
+    ][:20]
 
 
 @api.get("/jobs/{job_id}")

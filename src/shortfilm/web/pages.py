@@ -17,10 +17,14 @@ from starlette.responses import HTMLResponse
 from shortfilm.domain.checklist import StepState
 from shortfilm.domain.review import Checkpoint
 from shortfilm.domain.rubric import CRITERIA
+from shortfilm.jobs.requests import default_provider
+from shortfilm.production.clip_revision import clip_plan_text, plan_digest
+from shortfilm.providers import registry
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.store.read_model.cards import production_cards
 from shortfilm.store.repo import Store
+from shortfilm.takes.more import MAX_AT_ONCE
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.flash import flash_html, shown
@@ -103,7 +107,15 @@ async def clip(
     def build() -> dict[str, Any]:
         with store.session() as s:
             page = pages.clip_page(s, slug, position)
-        return {"page": page, "slug": slug, "criteria": CRITERIA}
+        plan = clip_plan_text(store, slug, position)
+        more = {
+            "plan": plan,
+            "plan_was": plan_digest(plan),
+            "providers": registry.names(),
+            "provider": default_provider(store, slug, position),
+            "most": MAX_AT_ONCE,
+        }
+        return {"page": page, "slug": slug, "criteria": CRITERIA, "more": more}
 
     return await cached_page(request, who, slug, "clip.html", (position,), build)
 

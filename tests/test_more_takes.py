@@ -1,0 +1,210 @@
+"""More takes of a clip (``take new``, the TAKES job) and a clip's plan revised outside the spec
+file, on the generated example (animatic takes, QC on), on SQLite and PostgreSQL.
+
+- Two more takes get seeds none of the clip's takes used, are stored and QC'd beside the others,
+  and leave the selection alone; asked again with the same seeds (a job delivered twice), they
+  are found, not made again.
+- A revised plan becomes the production's spec for that clip and the clip's next prompt version;
+  the takes name that version. A plan that does not validate, lint refuses, or changes a frame
+  path is refused naming the line or field, with nothing written.
+- The revision is a change made outside the file: importing the unchanged file keeps it, and a
+  file that changed the same clip is a conflict, nothing imported.
+- The role rule and a stale page's revision (the plan changed since it was shown) are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shortfilm.cli import app
+from shortfilm.domain.people import Actor, Role
+from shortfilm.errors import ConflictError, PermissionDenied
+from shortfilm.jobs.queues import InProcessQueue
+from shortfilm.jobs.requests import request_takes
+from shortfilm.production.clip_revision import clip_plan_text, plan_digest, revise_clip
+from shortfilm.store import repo
+from shortfilm.store.repo import Store
+from shortfilm.store.tables import PromptRow
+
+pytestmark = pytest.mark.media
+
+SLUG = "wasteland-villa"
+runner = CliRunner()
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def _clip_state(home: Path, position: int) -> dict[str, object]:
+    store = Store(home)
+    try:
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            clip = next(c for c in repo.clips(s, prod.id) if c.position == position)
+            takes = repo.takes(s, clip.id)
+            versions = {p.id: p.version for p in s.query(PromptRow).filter_by(clip_id=clip.id)}
+            prompts = len(versions)
+            return {
+                "selected": clip.selected_take_id,
+                "takes": [(t.number, t.params.get("seed"), t.status) for t in takes],
+                "prompt_of": {t.number: versions[t.prompt_id] for t in takes},
+                "prompts": prompts,
+                "spec": prod.spec["clips"][position - 1],
+                "qc": {t.number: repo.take_analysis(s, t.id) is not None for t in takes},
+            }
+    finally:
+        store.close()
+
+
+def test_more_takes_keep_the_pick_and_are_never_made_twice(timeline_home: Path) -> None:
+    home = str(timeline_home)
+    before = _clip_state(timeline_home, 3)
+    code, out = _cli("take", "new", SLUG, "clip-03", "-n", "2", "--home", home, "--json")
+    assert code == 0, out
+    said = json.loads(out.strip().splitlines()[-1])
+    assert said["seeds"] == [1, 2] and said["provider"] == "animatic"  # run's take used seed 0
+    assert [t["status"] for t in said["takes"]] == ["succeeded", "succeeded"]
+    after = _clip_state(timeline_home, 3)
+    assert after["selected"] == before["selected"]  # the clip's take is still the one it was
+    new = [t for t in after["takes"] if t not in before["takes"]]  # type: ignore[operator]
+    assert [(n, seed) for n, seed, _ in new] == [(2, 1), (3, 2)]
+    assert all(after["qc"][n] for n, _, _ in new)  # type: ignore[index]
+
+    # the same seeds again (a job delivered twice): found by their requests, nothing made
+    code, out = _cli("take", "new", SLUG, "3", "--seed", "1", "--home", home, "--json")
+    said = json.loads(out.strip().splitlines()[-1])
+    assert said["seeds"] == [3]  # asked from 1 up, the used ones skipped
+    from shortfilm.providers import registry
+    from shortfilm.takes.more import more_takes
+
+    store = Store(timeline_home)
+    try:
+        provider = registry.get("animatic", timeline_home / "work" / "animatic")
+        again = more_takes(store, SLUG, 3, provider, [1, 2])
+    finally:
+        store.close()
+    assert [(o.take_number, o.reused) for o in again] == [(2, True), (3, True)]
+    assert len(_clip_state(timeline_home, 3)["takes"]) == 4  # type: ignore[arg-type]
+
+
+def test_a_revised_plan_is_checked_linted_and_becomes_the_next_prompt(
+    timeline_home: Path, tmp_path: Path
+) -> None:
+    home = str(timeline_home)
+    code, plan = _cli("take", "new", SLUG, "2", "--show-plan", "--home", home)
+    assert code == 0 and "shots:" in plan, plan
+    before = _clip_state(timeline_home, 2)
+
+    refusals = {
+        "broken.yaml": ("name: x\n  bad: [\n", 2, "clip-02's plan:2: not YAML"),
+        "typo.yaml": (
+            plan.replace("movement:", "movment:", 1),
+            2,
+            "shots[0].movment: unknown field 'movment' (did you mean 'movement'?)",
+        ),
+        "long.yaml": (
+            plan.replace("duration_s: 12.5", "duration_s: 45"),
+            1,
+            "C201 clips[1].duration_s: clip is 45 s",
+        ),
+        "frame.yaml": (plan + "first_frame: keyframe\n", 2, "first_frame: names an image"),
+        "list.yaml": ("- just\n- a list\n", 2, "must be a mapping"),
+    }
+    for name, (text, exit_code, message) in refusals.items():
+        (tmp_path / name).write_text(text)
+        code, out = _cli("take", "new", SLUG, "2", "--plan", str(tmp_path / name), "--home", home)
+        assert code == exit_code, (name, out)
+        assert message in " ".join(out.split()), (name, out)
+    assert _clip_state(timeline_home, 2) == before  # nothing written by any of them
+
+    first_action = next(line for line in plan.splitlines() if "action:" in line)
+    revised = plan.replace(first_action, first_action.split("action:")[0] + "action: She lands.")
+    (tmp_path / "revised.yaml").write_text(revised)
+    code, out = _cli(
+        "take", "new", SLUG, "2", "--plan", str(tmp_path / "revised.yaml"), "--home", home
+    )
+    assert code == 0, out
+    assert "clip-02: prompt v2 (new from revised.yaml)" in out
+    after = _clip_state(timeline_home, 2)
+    assert after["prompts"] == before["prompts"] + 1  # type: ignore[operator]
+    assert after["spec"]["shots"][0]["action"] == "She lands."  # type: ignore[index]
+    assert after["prompt_of"][2] == 2  # type: ignore[index]
+    # the same text again: no new version
+    store = Store(timeline_home)
+    try:
+        again = revise_clip(store, SLUG, 2, revised)
+    finally:
+        store.close()
+    assert (again.prompt_version, again.changed) == (2, False)
+    assert _clip_state(timeline_home, 2)["prompts"] == after["prompts"]
+
+
+def test_an_import_keeps_the_revision_or_names_the_conflict(
+    timeline_home: Path, tmp_path: Path
+) -> None:
+    home = str(timeline_home)
+    spec = timeline_home / "spec" / "production.yaml"
+    plan = clip_plan_text_of(timeline_home, 4)
+    line = next(x for x in plan.splitlines() if "action:" in x)
+    store = Store(timeline_home)
+    try:
+        revise_clip(store, SLUG, 4, plan.replace(line, line.split("action:")[0] + "action: Up."))
+    finally:
+        store.close()
+    # the file did not change clip-04: importing it keeps the revision
+    code, out = _cli("import", str(spec), "--home", home)
+    assert code == 0, out
+    assert _clip_state(timeline_home, 4)["spec"]["shots"][0]["action"] == "Up."  # type: ignore[index]
+    # the file changes clip-04 too: a conflict, nothing imported
+    text = spec.read_text()
+    edited = tmp_path / "spec"
+    shutil.copytree(timeline_home / "spec", edited)
+    words = "The cliff edge crumbles."
+    (edited / "production.yaml").write_text(text.replace(line.split("action:")[1].strip(), words))
+    code, out = _cli("import", str(edited / "production.yaml"), "--home", home)
+    assert code != 0 and "both changed" in " ".join(out.split()), out
+    assert _clip_state(timeline_home, 4)["spec"]["shots"][0]["action"] == "Up."  # type: ignore[index]
+
+
+def clip_plan_text_of(home: Path, position: int) -> str:
+    store = Store(home)
+    try:
+        return clip_plan_text(store, SLUG, position)
+    finally:
+        store.close()
+
+
+# jobs on both databases: test_jobs
+@pytest.mark.parametrize("timeline_home", ["postgres"], indirect=True)
+def test_requests_follow_the_role_rule_and_refuse_a_stale_revision(timeline_home: Path) -> None:
+    store = Store(timeline_home)
+    queue = InProcessQueue(1)
+    try:
+        editor = Actor("mara", Role.EDITOR)
+        with pytest.raises(PermissionDenied):
+            request_takes(store, SLUG, editor, 1, 2, queue=queue)
+        operator = Actor("ari", Role.AI_OPERATOR)
+        shown = clip_plan_text(store, SLUG, 1)
+        stale = plan_digest(shown.replace("shots:", "shots: # old\n", 1))
+        with pytest.raises(ConflictError, match="changed since you opened it"):
+            request_takes(
+                store, SLUG, operator, 1, 1, plan_text=shown + "\n", plan_was=stale, queue=queue
+            )
+        asked = request_takes(store, SLUG, operator, 1, 1, queue=queue)
+        # a second request while the first is queued or running asks for other seeds
+        second = request_takes(store, SLUG, operator, 1, 1, queue=queue)
+        assert asked.seeds == [1] and second.seeds == [2], (asked.seeds, second.seeds)
+        done = [queue.wait(r.job.id, timeout=300) for r in (asked, second)]
+        assert [j.state.value for j in done] == ["done", "done"], [j.error for j in done]
+        assert [t["status"] for j in done for t in j.result["takes"]] == ["succeeded"] * 2
+    finally:
+        queue.close()
+        store.close()

@@ -137,6 +137,53 @@ def test_a_large_object_goes_up_in_parts_and_a_failed_upload_leaves_nothing(
     )
 
 
+def test_a_writer_that_loses_the_race_for_a_key_writes_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers store the same take and the same film at one moment: both found the keys
+    absent, the first wrote them. The second's writes are conditional (If-None-Match), so S3
+    refuses them (412) and it takes the keys as written: one version of each key on a
+    versioned bucket, no multipart upload left open, the same sha for both. (The race itself
+    is S3's to settle atomically; moto's check is not atomic, so the loser is made to lose
+    here by its HEAD answering "absent" after the winner wrote.)"""
+    client: Any = s3.client()
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    take, film = tmp_path / "take.mp4", tmp_path / "film.mp4"
+    take.write_bytes(os.urandom(300_000))
+    film.write_bytes(os.urandom(PART_BYTES + 4321))
+    first, second = (_store(bucket, tmp_path / f"cache-{i}") for i in (1, 2))
+    name = "wasteland-villa/clip-01/take-001.mp4"
+    shas = first.put(take), first.put(film)
+    first.link(name, shas[0])
+    sent: list[dict[str, str]] = []
+
+    def conditions(params: dict[str, Any], **_: Any) -> None:
+        sent.append({k: v for k, v in params.items() if k in ("IfNoneMatch", "IfMatch")})
+
+    for op in ("PutObject", "CompleteMultipartUpload"):
+        second.client.meta.events.register(f"provide-client-params.s3.{op}", conditions)
+    monkeypatch.setattr(second, "_exists", lambda key: False)  # it looked before the first wrote
+    assert (second.put(take), second.put(film)) == shas
+    assert sent == [{"IfNoneMatch": "*"}, {"IfNoneMatch": "*"}]  # both refused by S3
+    listed = client.list_object_versions(Bucket=bucket)
+    versions = sorted(v["Key"] for v in listed.get("Versions", []))
+    assert len(versions) == 3 and len(set(versions)) == 3, versions  # two objects, one name
+    assert not client.list_multipart_uploads(Bucket=bucket).get("Uploads")  # the loser aborted
+    assert second.path(shas[1]).read_bytes() == film.read_bytes()
+    monkeypatch.undo()
+
+    # naming: the same name to the same sha writes nothing; re-pointing it writes once, on
+    # the version it read (If-Match), so a writer that read an older one reads again
+    sent.clear()
+    second.link(name, shas[0])
+    assert sent == []
+    second.link(name, shas[1])
+    assert len(sent) == 1 and "IfMatch" in sent[0]
+    listed = client.list_object_versions(Bucket=bucket)
+    assert len([v for v in listed.get("Versions", []) if "/library/" in v["Key"]]) == 2
+    assert first.named(name) == shas[1]
+
+
 Facts = tuple[set[str], list[int], list[float]]
 """A production's artifact names, keyframe times and film durations."""
 

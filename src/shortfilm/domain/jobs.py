@@ -66,6 +66,8 @@ class Job:
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    seen_at: datetime | None = None
+    """When the worker running it last said it was still at it (its heartbeat)."""
 
     def view(self) -> dict[str, Any]:
         """The job as the web app and ``status --json`` show it."""

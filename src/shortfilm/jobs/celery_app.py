@@ -5,7 +5,9 @@ the store, so Flower shows the task and the web app and ``status`` show the job.
 acknowledged late and rejected when their worker is lost, so a job whose worker died is
 delivered again, and runs again from where its takes and renders stand (every step under it is
 idempotent). ``SHORTFILM_JOB_VISIBILITY_S`` is how long Redis waits for an unacknowledged job
-before handing it to another worker: longer than the longest job (default an hour).
+before handing it to another worker (default an hour). A job handed on while its first worker
+is still at it is not run twice: the second delivery waits on the job's heartbeat
+(:mod:`shortfilm.jobs.runner`), so a short timeout only costs a waiting thread.
 
 A worker opens the store of ``SHORTFILM_HOME`` (its work folder; the database is
 ``SHORTFILM_DATABASE_URL`` and the artifacts ``SHORTFILM_ARTIFACTS_URL``, shared by the team).
@@ -33,12 +35,16 @@ def queue_name(queue: Queue | str) -> str:
     return os.environ.get(ENV_PREFIX, "") + str(queue)
 
 
+_VISIBILITY_S = max(1, int(os.environ.get("SHORTFILM_JOB_VISIBILITY_S", "3600")))
 app = Celery("shortfilm")
 app.conf.update(
     broker_url=os.environ.get("SHORTFILM_BROKER_URL") or "memory://",
     broker_connection_retry_on_startup=True,
     broker_transport_options={
-        "visibility_timeout": int(os.environ.get("SHORTFILM_JOB_VISIBILITY_S", "3600"))
+        "visibility_timeout": _VISIBILITY_S,
+        # look for jobs whose worker died every so often (Redis' default: every ~100 s)
+        "unacked_restore_interval": max(1, min(10, _VISIBILITY_S // 2)),
+        "unacked_restore_throttle": 1,
     },
     task_acks_late=True,
     task_reject_on_worker_lost=True,

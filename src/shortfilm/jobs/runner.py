@@ -5,14 +5,23 @@ job's row says the same things whoever ran it. An error a person can act on (a g
 a bad argument, a provider's refusal) fails the job with its message and is not raised again: a
 broker would only redeliver it to fail the same way. Anything else (a lost database, a killed
 process) leaves the job running for the broker to redeliver.
+
+A broker may deliver a job again while its first worker is still at it (Redis hands on any job
+unacknowledged for its visibility timeout), so a running job carries a heartbeat: its worker
+writes the time into the row every :func:`lease_s` / 6 seconds. A delivery that finds the job
+running under a worker whose heartbeat is fresh (and, on this host, whose process is alive)
+waits for that worker instead of running the job a second time; one whose heartbeat stopped
+takes the job over, and every step under it goes on from where the dead worker left it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shortfilm.domain.jobs import Job
@@ -21,8 +30,62 @@ from shortfilm.jobs.work import perform
 from shortfilm.store import jobs as stored
 from shortfilm.store.repo import Store
 
+_log = logging.getLogger(__name__)
+
 PROGRESS_EVERY_S = 0.5
 """How often a job's progress is written at most (a render reports every frame batch)."""
+
+ENV_LEASE = "SHORTFILM_JOB_LEASE_S"
+WAIT_S = 1.0
+"""How often a delivery waiting on another worker's run looks at the job again."""
+
+
+def lease_s() -> float:
+    """A running job whose heartbeat is older than this belongs to a worker that is gone
+    (``SHORTFILM_JOB_LEASE_S``, default 60)."""
+    return max(1.0, float(os.environ.get(ENV_LEASE, "60")))
+
+
+def still_running(job: Job) -> bool:
+    """Whether the worker ``job`` names is still at it: a fresh heartbeat, and (when it is a
+    process of this host) a process that still exists."""
+    if job.seen_at is None or datetime.now(UTC) - job.seen_at > timedelta(seconds=lease_s()):
+        return False
+    parts = (job.worker or "").split(":")
+    if len(parts) >= 2 and parts[0] == socket.gethostname() and parts[1].isdigit():
+        try:
+            os.kill(int(parts[1]), 0)
+        except ProcessLookupError:
+            return False  # killed: no need to wait out its lease
+        except PermissionError:
+            pass  # someone else's process: alive
+    return True
+
+
+class _Heartbeat:
+    """Writes the job's heartbeat on a thread of its own while the job runs."""
+
+    def __init__(self, store: Store, job_id: str, worker: str) -> None:
+        self.store, self.job_id, self.worker = store, job_id, worker
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        every = lease_s() / 6
+        while not self.stop.wait(every):
+            try:
+                with self.store.session() as tx:
+                    stored.heartbeat(tx, self.job_id, self.worker)
+            except Exception:  # a missed beat is retried; the job itself reports real errors
+                _log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 def worker_name() -> str:
@@ -54,15 +117,22 @@ class _Reporter:
 
 
 def execute(store: Store, job_id: str, worker: str | None = None) -> Job:
-    """Run the job ``job_id`` to its end; returns it as recorded (done or failed)."""
-    with store.session() as tx:
-        job = stored.start_job(tx, job_id, worker or worker_name())
-    if job.state.finished:
-        return job
-    try:
-        result: dict[str, Any] = perform(store, job, _Reporter(store, job_id))
-    except ShortfilmError as exc:
+    """Run the job ``job_id`` to its end; returns it as recorded (done or failed). A job another
+    live worker is running is waited for, not run twice."""
+    me = worker or worker_name()
+    while True:
         with store.session() as tx:
-            return stored.finish_job(tx, job_id, error=str(exc))
-    with store.session() as tx:
-        return stored.finish_job(tx, job_id, result=result)
+            job, mine = stored.start_job(tx, job_id, me, live=still_running)
+        if mine:
+            break
+        if job.state.finished:
+            return job
+        time.sleep(WAIT_S)
+    with _Heartbeat(store, job_id, me):
+        try:
+            result: dict[str, Any] = perform(store, job, _Reporter(store, job_id))
+        except ShortfilmError as exc:
+            with store.session() as tx:
+                return stored.finish_job(tx, job_id, error=str(exc))
+        with store.session() as tx:
+            return stored.finish_job(tx, job_id, result=result)

@@ -4,6 +4,7 @@ in and out, the SQL kept here."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ def job_of(row: JobRow, slug: str | None) -> Job:
         error=row.error,
         started_at=_utc(row.started_at),
         finished_at=_utc(row.finished_at),
+        seen_at=_utc(row.seen_at),
     )
 
 
@@ -79,21 +81,45 @@ def get_job(tx: Tx, job_id: str) -> Job:
     return job_of(row, _slug(tx, row))
 
 
-def start_job(tx: Tx, job_id: str, worker: str) -> Job:
-    """Mark the job running under ``worker`` (again, when it was redelivered); a job that
-    already ended is returned as it is."""
+def start_job(
+    tx: Tx, job_id: str, worker: str, *, live: Callable[[Job], bool] = lambda job: False
+) -> tuple[Job, bool]:
+    """Mark the job running under ``worker`` (again, when it was redelivered): ``(job, True)``.
+    ``(job, False)`` when there is nothing for ``worker`` to do: the job ended, or another
+    worker runs it and ``live(job)`` says that worker is still at it. Decided under the row's
+    lock, so two deliveries at once never both start it."""
     row = tx.get(JobRow, job_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no job {job_id}")
-    if JobState(row.state).finished:
-        return job_of(row, _slug(tx, row))  # delivered again after it ended: nothing to do
+    current = job_of(row, _slug(tx, row))
+    if current.state.finished:
+        return current, False  # delivered again after it ended: nothing to do
+    if current.state is JobState.RUNNING and row.worker != worker and live(current):
+        return current, False
+    now = utcnow()
     row.state = JobState.RUNNING.value
     row.worker = worker
     row.attempts += 1
-    row.started_at = utcnow()
+    row.started_at = now
+    row.seen_at = now
     row.error = None
     tx.flush()
-    return job_of(row, _slug(tx, row))
+    return job_of(row, current.slug), True
+
+
+def heartbeat(tx: Tx, job_id: str, worker: str) -> bool:
+    """Say ``worker`` is still running the job; ``False`` when it no longer holds it (the job
+    ended, or was taken over after this worker's heartbeat stopped)."""
+    done = tx.execute(
+        update(JobRow)
+        .where(
+            JobRow.id == job_id,
+            JobRow.worker == worker,
+            JobRow.state == JobState.RUNNING.value,
+        )
+        .values(seen_at=utcnow())
+    )
+    return bool(getattr(done, "rowcount", 0))
 
 
 def note_progress(tx: Tx, job_id: str, progress: dict[str, Any]) -> None:

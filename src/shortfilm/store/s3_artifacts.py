@@ -7,16 +7,17 @@ has: ``prefix/objects/ab/abcdef…`` holds the bytes, once per sha256, and
 empty object whose metadata carries the sha256 (and whose website redirect points at the
 object): a copy would store every take twice.
 
-Every write is whole or absent: a single PUT, or a multipart upload that S3 shows only once it
-is completed, and that boto3 aborts when a part fails. An object whose key already exists is
-never uploaded again (its key is its content). Readers get a local path: the object is fetched
-once into the cache folder (to a temporary name, checked against its sha256, then renamed),
+Every write is whole or absent, and made once: a conditional PUT, or a multipart upload that
+S3 shows only once it is completed and that is aborted when a part fails; two writers of one
+key at once get one write (:mod:`shortfilm.store.s3_writes`). An object whose key already
+exists is never uploaded again (its key is its content). Readers get a local path: the object is
+fetched once into the cache folder (to a temporary name, checked against its sha256, then renamed),
 and later reads are local. The endpoint and credentials are boto3's own settings
 (``AWS_ENDPOINT_URL_S3``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles).
 
 boto3 is the client because it is the one AWS maintains, it speaks to every S3-compatible
-server, and its transfer manager already does multipart uploads with aborts, ranged parallel
-downloads and retries; the team extra installs it.
+server, and its transfer manager already does ranged parallel downloads and retries; the team
+extra installs it.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from urllib.parse import urlparse, urlsplit
 
 from shortfilm.errors import InputError
 from shortfilm.store.artifacts import LocalArtifactStore, sha256_file
+from shortfilm.store.s3_writes import PART_BYTES, point_once, put_once
 
 ENV_URL = "SHORTFILM_ARTIFACTS_URL"
 ENV_CACHE = "SHORTFILM_CACHE_DIR"
-PART_BYTES = 16 << 20
-"""Multipart threshold and part size: a take of a few MB goes in one PUT, a film in parts."""
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -104,8 +104,9 @@ class S3ArtifactStore:
 
     def put(self, source: Path) -> str:
         digest = sha256_file(source)
-        if not self._exists(self.object_key(digest)):
-            self._upload(source, self.object_key(digest), digest)
+        key = self.object_key(digest)
+        if not self._exists(key):  # the common case answered by one HEAD, no upload
+            put_once(self.client, self.bucket, key, source, {"sha256": digest})
         self.local.put(source, sha256=digest)  # kept here: this machine will read it next
         return digest
 
@@ -123,14 +124,8 @@ class S3ArtifactStore:
     def link(self, name: str, sha256: str) -> Path:
         if not self._exists(self.object_key(sha256)):
             raise FileNotFoundError(f"artifact {sha256} is not in s3://{self.bucket}")
-        if self.named(name) != sha256:
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=self.name_key(name),
-                Body=b"",
-                Metadata={"sha256": sha256},
-                WebsiteRedirectLocation="/" + self.object_key(sha256),
-            )
+        target = "/" + self.object_key(sha256)
+        point_once(self.client, self.bucket, self.name_key(name), sha256, target)
         return self._link_local(name, sha256)
 
     def media_url(self, sha256: str, media_type: str, *, expires_s: int = 3600) -> str:
@@ -175,18 +170,6 @@ class S3ArtifactStore:
 
     def _exists(self, key: str) -> bool:
         return self._head(key) is not None
-
-    def _upload(self, source: Path, key: str, digest: str) -> None:
-        from boto3.s3.transfer import TransferConfig
-
-        config = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES)
-        self.client.upload_file(
-            str(source),
-            self.bucket,
-            key,
-            ExtraArgs={"Metadata": {"sha256": digest}},
-            Config=config,
-        )
 
     def _fetch(self, sha256: str, dest: Path) -> None:
         from boto3.s3.transfer import TransferConfig

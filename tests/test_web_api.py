@@ -755,6 +755,7 @@ def test_the_api_describes_everything_the_pages_do(app: FastAPI) -> None:
         "/api/productions/{slug}/publish",
         "/api/productions/{slug}/board/references",
         "/api/productions/{slug}/clips/{position}/takes",
+        "/api/productions/{slug}/clips/{position}/more-takes",
         "/api/productions/{slug}/renders",
     }
     page_writes = [p for m, p in _routes(app) if m == "POST" and p.startswith("/p/")]

@@ -58,7 +58,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Unpack
 
@@ -124,6 +124,15 @@ RECONCILE_SLACK_S = 300.0
 """Tasks created up to this long before the first send still count (client/server clock skew)."""
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise InputError(f"{name}={raw!r}: expected a whole number, at least 1")
+    return int(raw)
+
+
 class SeedanceProvider(HostedTaskProvider[PreparedRequest, ArkTask]):
     """Seedance via the ModelArk/Ark task API. See the module docstring for the rules.
 
@@ -173,8 +182,10 @@ class SeedanceProvider(HostedTaskProvider[PreparedRequest, ArkTask]):
 
         Operators may tune the pacing: ``SHORTFILM_SEEDANCE_POLL_S`` (seconds between status
         polls, default 10), ``SHORTFILM_SEEDANCE_TIMEOUT_S`` (per request, default 30),
-        ``SHORTFILM_SEEDANCE_RETRY_BASE_S`` (first backoff, default 1) and
-        ``SHORTFILM_SEEDANCE_RECONCILE_GRACE_S`` (wait before re-listing an unknown create, 5).
+        ``SHORTFILM_SEEDANCE_RETRY_BASE_S`` (first backoff, default 1),
+        ``SHORTFILM_SEEDANCE_RECONCILE_GRACE_S`` (wait before re-listing an unknown create, 5)
+        and ``SHORTFILM_SEEDANCE_MAX_CONCURRENT`` (tasks the account may have in flight at once,
+        shared by every worker on the store; default 12).
         """
         env = os.environ
 
@@ -196,6 +207,7 @@ class SeedanceProvider(HostedTaskProvider[PreparedRequest, ArkTask]):
             timeout_s=seconds("SHORTFILM_SEEDANCE_TIMEOUT_S", 30.0),
             retry=RetryPolicy(base_s=seconds("SHORTFILM_SEEDANCE_RETRY_BASE_S", 1.0)),
             reconcile_grace_s=seconds("SHORTFILM_SEEDANCE_RECONCILE_GRACE_S", 5.0),
+            max_concurrent=_count(env, "SHORTFILM_SEEDANCE_MAX_CONCURRENT", 12),
         )
 
     # The protocol ----------------------------------------------------------------------------

@@ -147,7 +147,8 @@ class ModelArkState(SeedreamImages):
         """Counters as JSON-able data: what really happened on the server.
 
         ``downloads`` counts successful downloads per result path; ``tasks`` counts the live
-        (not deleted) tasks per status now.
+        (not deleted) tasks per status now; ``max_in_flight`` is the most tasks the account had
+        queued or running at one moment so far (what a provider's concurrency limit counts).
         """
         with self._lock:
             now = self.clock()
@@ -162,6 +163,7 @@ class ModelArkState(SeedreamImages):
                 "downloads": dict(self.downloads),
                 "resumed_downloads": dict(self.resumed_downloads),
                 "tasks": dict(statuses),
+                "max_in_flight": _most_at_once(self._tasks.values(), now),
             }
 
     def task_json(self, task_id: str) -> dict[str, Any]:
@@ -354,3 +356,19 @@ class ModelArkState(SeedreamImages):
 
 
 __all__ = ["ModelArkState"]
+
+
+def _most_at_once(tasks: Iterable[FakeTask], now: float) -> int:
+    """The most tasks between their creation and their end (finished, cancelled) at one moment
+    up to ``now``: a sweep over the intervals' edges, an end before a start at the same time."""
+    edges: list[tuple[float, int]] = []
+    for task in tasks:
+        end = task.cancelled_at if task.cancelled_at is not None else task.state(now)[1]
+        if task.state(now)[0] in {"queued", "running"}:
+            end = now
+        edges += [(task.created, 1), (end, -1)]
+    most = level = 0
+    for _, step in sorted(edges):
+        level += step
+        most = max(most, level)
+    return most

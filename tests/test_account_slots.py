@@ -103,3 +103,56 @@ def test_a_killed_holders_slot_is_free_at_once(tmp_path: Path, db_url: str) -> N
         if holder.stdout is not None:
             holder.stdout.close()
         store.close()
+
+
+def test_a_hundred_threads_of_one_process_share_its_slots_and_one_connection(
+    tmp_path: Path, db_url: str
+) -> None:
+    """A worker with a hundred takes waiting: never more than the cap held (two threads of one
+    process never both hold one slot), and on PostgreSQL one connection for all of them (a
+    connection per waiter exhausted the server's ``max_connections``)."""
+    store = Store(tmp_path / "home", db_url)
+    lock, state = threading.Lock(), {"now": 0, "most": 0, "done": 0}
+    start = threading.Barrier(100)
+
+    def take(_: int) -> None:
+        start.wait()
+        with account_slot(store, ACCOUNT + ":threads", 4):
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            time.sleep(0.02)
+            with lock:
+                state["now"] -= 1
+                state["done"] += 1
+
+    def connections() -> int:
+        from sqlalchemy import text
+
+        with store.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+                or 0
+            )
+
+    postgres = store.engine.dialect.name == "postgresql"
+    base = connections() if postgres else 0
+    seen: list[int] = []
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    while postgres and any(t.is_alive() for t in threads):
+        seen.append(connections() - base)  # while they wait and hold: the slots' connections
+        time.sleep(0.01)
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert state == {"now": 0, "most": 4, "done": 100}, state
+        assert not postgres or max(seen) <= 1, max(seen)
+    finally:
+        store.close()

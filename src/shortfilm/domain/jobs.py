@@ -43,10 +43,13 @@ class JobKind(StrEnum):
     """Every stage of a production, as ``shortfilm run`` does it."""
     TAKES = "takes"
     """More takes of one clip, one per seed, beside its others (``take new``)."""
+    QC = "qc"
+    """One stored take's QC report and keyframe candidates (decoding: the cpu queue), handed on
+    by a takes job so that decoding never holds up the takes still at the provider."""
 
     @property
     def queue(self) -> Queue:
-        return Queue.CPU if self is JobKind.RENDER else Queue.PROVIDER
+        return Queue.CPU if self in (JobKind.RENDER, JobKind.QC) else Queue.PROVIDER
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ production (:func:`shortfilm.production.pipeline.carry_on`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
     if job.kind is JobKind.RUN:
         return _run(store, job.slug, job.args, progress)
     if job.kind is JobKind.TAKES:
-        return _takes(store, job.slug, job.args, progress)
+        return _takes(store, job, progress)
+    if job.kind is JobKind.QC:
+        return _qc(store, job.args)
     raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
 
 
@@ -67,12 +70,22 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
     }
 
 
-def _takes(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _takes(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
+    from shortfilm.jobs.queues import ENV_BROKER, enqueue
     from shortfilm.providers import registry
     from shortfilm.takes.more import more_takes
+    from shortfilm.takes.run_take import not_judged
 
+    assert job.slug is not None
+    slug, args = job.slug, job.args
     name = str(args.get("provider", "animatic"))
     provider = registry.get(name, store.home / "work" / name)
+    skipped = not_judged(provider)
+
+    def qc_job(take_id: int) -> None:
+        qc = {"take": take_id, "not_judged": skipped}
+        enqueue(store, JobKind.QC, slug, qc, requested_by=job.requested_by)
+
     outcomes = more_takes(
         store,
         slug,
@@ -81,6 +94,8 @@ def _takes(store: Store, slug: str, args: dict[str, Any], progress: Progress) ->
         [int(seed) for seed in args["seeds"]],
         force=bool(args.get("force", False)),
         progress=progress,
+        # with workers, decoding goes to the cpu queue; alone, it runs here as each take lands
+        qc_elsewhere=qc_job if os.environ.get(ENV_BROKER, "").strip() else None,
     )
     failed = [o for o in outcomes if o.status != "succeeded"]
     if failed and len(failed) == len(outcomes):
@@ -93,6 +108,14 @@ def _takes(store: Store, slug: str, args: dict[str, Any], progress: Progress) ->
             for o in outcomes
         ],
     }
+
+
+def _qc(store: Store, args: dict[str, Any]) -> dict[str, Any]:
+    from shortfilm.takes.qc_judge import review_take
+
+    skipped = {str(k): str(v) for k, v in dict(args.get("not_judged", {})).items()}
+    report = review_take(store, int(args["take"]), not_judged=skipped)
+    return {"take": int(args["take"]), "status": str(report.status)}
 
 
 def _edit_view(edit: EditResult) -> dict[str, Any]:

@@ -4,8 +4,9 @@ A hosted model caps the tasks one account has in flight; a process's own semapho
 its own takes, so two runs, or ten workers, together exceed the cap and earn 429s. A slot here
 is one of ``cap`` named locks that every process using the store shares:
 
-- PostgreSQL: session advisory locks, each on a connection of its own held while the slot is
-  (so a team holds at most ``cap`` such connections per account, however many workers wait);
+- PostgreSQL: session advisory locks, all of one process's on one connection of its own
+  (:class:`_Session`), so a worker of a hundred waiting takes holds one connection, not a
+  hundred (the server's ``max_connections`` refused the hundred-and-first);
 - SQLite (one machine): ``flock`` on ``cap`` files under ``HOME/work/locks``.
 
 Either way a killed holder's slot is free at once: the server ends its session, the kernel
@@ -15,9 +16,12 @@ each time (up to :data:`MAX_WAIT_S`), so no waiter holds a connection while it w
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import functools
 import hashlib
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,15 +36,70 @@ from shortfilm.store.repo import Store
 MAX_WAIT_S = 0.5
 """The longest pause between two looks for a free slot."""
 
-_engines: dict[str, Engine] = {}
+_sessions: dict[str, _Session] = {}
+_sessions_lock = threading.Lock()
 
 
-def _slot_engine(store: Store) -> Engine:
-    """Connections of their own (never the store's pool: a held slot keeps one for minutes)."""
+class _Session:
+    """This process's slots on one PostgreSQL server: one connection of its own (never the
+    store's pool: slots are held for minutes), shared by the threads under a lock.
+
+    Advisory locks are re-entrant within a session, so the slots this process holds are also
+    kept here, and never tried again until released: two threads of one process must not both
+    count as the holder of one slot. A connection lost (a server restart) drops every lock it
+    held; the next try opens a new one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.conn: Any = None
+        self.held: set[int] = set()
+
+    def try_lock(self, number: int) -> bool:
+        with self.lock:
+            if number in self.held:
+                return False
+            try:
+                if self.conn is None:
+                    self.conn = self.engine.connect()
+                got = bool(
+                    self.conn.execute(
+                        text("SELECT pg_try_advisory_lock(:k)"), {"k": number}
+                    ).scalar()
+                )
+                self.conn.commit()
+            except Exception:
+                self._drop()
+                raise
+            if got:
+                self.held.add(number)
+            return got
+
+    def unlock(self, number: int) -> None:
+        with self.lock:
+            self.held.discard(number)
+            if self.conn is None:
+                return
+            try:
+                self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+                self.conn.commit()
+            except Exception:
+                self._drop()  # the session's end frees what it held
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.conn = None
+        self.held.clear()
+
+
+def _session(store: Store) -> _Session:
     url = store.engine.url.render_as_string(hide_password=False)
-    if url not in _engines:
-        _engines[url] = create_engine(url, poolclass=NullPool)
-    return _engines[url]
+    with _sessions_lock:
+        if url not in _sessions:
+            _sessions[url] = _Session(create_engine(url, poolclass=NullPool))
+        return _sessions[url]
 
 
 def _number(account: str, i: int) -> int:
@@ -70,20 +129,11 @@ def _try_any(store: Store, account: str, cap: int) -> tuple[int, Any] | None:
     order = list(range(cap))
     random.shuffle(order)  # waiters spread over the slots instead of all asking for slot 0
     if store.engine.dialect.name == "postgresql":
-        conn = _slot_engine(store).connect()
-        try:
-            for i in order:
-                got = conn.execute(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": _number(account, i)}
-                )
-                if got.scalar():
-                    conn.commit()
-                    return i, _pg_release(conn, _number(account, i))
-            conn.rollback()
-        except BaseException:
-            conn.close()
-            raise
-        conn.close()
+        session = _session(store)
+        for i in order:
+            number = _number(account, i)
+            if session.try_lock(number):
+                return i, functools.partial(session.unlock, number)
         return None
     folder = store.home / "work" / "locks"
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,17 +147,6 @@ def _try_any(store: Store, account: str, cap: int) -> tuple[int, Any] | None:
             continue
         return i, _file_release(handle)
     return None
-
-
-def _pg_release(conn: Any, number: int) -> Any:
-    def release() -> None:
-        try:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
-            conn.commit()
-        finally:
-            conn.close()  # the session's end frees the lock even if the unlock failed
-
-    return release
 
 
 def _file_release(handle: Any) -> Any:

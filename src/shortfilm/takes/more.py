@@ -10,7 +10,7 @@ picks one (a person's pick is never replaced by a take that merely arrived later
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from shortfilm.domain.progress import Progress, silent
@@ -74,10 +74,13 @@ def more_takes(
     review: bool = True,
     poll_interval_s: float | None = None,
     progress: Progress = silent,
+    qc_elsewhere: Callable[[int], None] | None = None,
 ) -> list[ClipOutcome]:
     """One take of clip ``position`` per seed, under its newest prompt, side by side with its
     other takes; the selection is not changed. Refused like ``run`` is (the board's approval,
-    the clip's lint errors unless ``force``, the budget before each paid request)."""
+    the clip's lint errors unless ``force``, the budget before each paid request).
+    ``qc_elsewhere``: where each new take's QC is handed (a worker's cpu queue); by default
+    it runs here, as each take lands."""
     review_gates.require_board_approved(store, slug)
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
@@ -105,6 +108,7 @@ def more_takes(
     cap = max(1, provider.limits.max_concurrent)
     pacing = Pacing(provider, poll_interval_s, cap, Runner(store))
     pacing.review = review
+    pacing.qc_elsewhere = qc_elsewhere
     done: list[ClipOutcome] = []
     progress("takes", 0, len(seeds))
 

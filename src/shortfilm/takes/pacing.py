@@ -35,6 +35,9 @@ class Pacing:
         self.poll_interval_s = poll_interval_s
         self.review = True
         """Whether each new take gets its QC report and keyframe candidates as it lands."""
+        self.qc_elsewhere: Callable[[int], None] | None = None
+        """Given, a new take's QC is handed to it (a job on the cpu queue) instead of being run
+        on the thread that fetched the take."""
         self.budget_lock = threading.Lock()
         self.setup = threading.Lock()
         """Held while a worker writes its take row. Twelve workers doing that at once share the

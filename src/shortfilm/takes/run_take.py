@@ -137,7 +137,9 @@ def run_take(
         repo.event(s, clip.production_id, "take.succeeded", take_subject(clip, take))
     shutil.rmtree(fetch_dir, ignore_errors=True)
     # QC and keyframe candidates, outside the provider slot; a QC failure is kept in its report
-    if pacing.review:
+    if pacing.review and pacing.qc_elsewhere is not None:
+        pacing.qc_elsewhere(take_id)
+    elif pacing.review:
         review_take(store, take_id, not_judged=not_judged(provider))
     step(TAKE_STEPS)
 

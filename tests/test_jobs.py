@@ -354,3 +354,56 @@ def test_status_shows_the_jobs_waiting_in_each_queue(
     # the JSON of status is the productions' as before; the jobs are `jobs --json`'s
     as_json = CliRunner().invoke(app, ["status", "--home", str(web_store.home), "--json"])
     assert "jobs" not in json.loads(as_json.output)[0]
+
+
+def test_more_takes_by_a_worker_hand_their_qc_to_the_cpu_queue(
+    worker: subprocess.Popen[bytes],
+    worker_env: dict[str, str],
+    fake: FakeModelArk,
+    tmp_path: Path,
+    example_spec: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two more takes asked of a worker on the team's store: the takes job makes them, and each
+    take's QC is a job of its own on the cpu queue, done by a worker too, its report stored."""
+    from shortfilm.domain.people import Actor, Role
+    from shortfilm.jobs.requests import request_takes
+    from shortfilm.production.importing import import_spec
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.review.gates import approve_pending
+    from shortfilm.store import repo
+
+    for key, value in (worker_env | {"SHORTFILM_CACHE_DIR": str(tmp_path / "here")}).items():
+        monkeypatch.setenv(key, value)
+    store = Store(tmp_path / "here")
+    try:
+        import_spec(store, example_spec)
+        approve_pending(store, SLUG, local_owner(), "board")
+        asked = request_takes(
+            store, SLUG, Actor("ari", Role.AI_OPERATOR), 1, 2, provider="seedance"
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with store.session() as tx:
+                listed = stored.jobs(tx, slug=SLUG)
+            if len(listed) == 3 and all(j.state.finished for j in listed):
+                break
+            time.sleep(0.5)
+        kinds = sorted((j.kind.value, j.queue.value, j.state.value) for j in listed)
+        assert kinds == [("qc", "cpu", "done")] * 2 + [("takes", "provider", "done")], [
+            (j.kind.value, j.error) for j in listed
+        ]
+        takes_job = next(j for j in listed if j.id == asked.job.id)
+        made = [t["take"] for t in takes_job.result["takes"]]
+        qc_of = sorted(j.args["take"] for j in listed if j.kind is JobKind.QC)
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            clip = next(c for c in repo.clips(s, prod.id) if c.position == 1)
+            takes = {t.number: t for t in repo.takes(s, clip.id)}
+            assert sorted(takes) == sorted(made) == [1, 2]
+            assert qc_of == sorted(t.id for t in takes.values())
+            assert all(repo.take_analysis(s, t.id) is not None for t in takes.values())
+        assert fake.stats()["tasks_created"] == 2
+    finally:
+        store.close()

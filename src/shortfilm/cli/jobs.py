@@ -30,12 +30,20 @@ def worker(
     pool: Annotated[
         str | None, typer.Option(help="Celery pool: prefork, threads, solo (default by queue).")
     ] = None,
+    nice: Annotated[
+        int | None,
+        typer.Option(
+            help="CPU priority to lower this worker by (default: 10 for a cpu-only worker, so "
+            "decoding yields to the takes' downloads and polls on the same machine; else 0)."
+        ),
+    ] = None,
 ) -> None:
     """Take jobs from the broker (SHORTFILM_BROKER_URL) and carry them out, until stopped.
 
     The same as `celery -A shortfilm.jobs.celery_app worker -Q QUEUES`, with the queue names
     and a pool sized for what they wait on: the provider queue waits on the network (threads,
-    many at once), the cpu queue decodes and encodes (processes, one per core).
+    many at once), the cpu queue decodes and encodes (processes, one per core, at a lower CPU
+    priority, so on a shared machine the takes' polls and downloads never wait behind QC).
     """
     if not os.environ.get("SHORTFILM_BROKER_URL", "").strip():
         fail(InputError("shortfilm worker needs a broker: set SHORTFILM_BROKER_URL=redis://..."))
@@ -43,6 +51,11 @@ def worker(
     if not names or any(q not in {"provider", "cpu"} for q in names):
         fail(InputError(f"--queues {queues!r}: name provider, cpu or both"))
     os.environ["SHORTFILM_HOME"] = str(home.resolve())
+    lower = nice if nice is not None else (10 if names == ["cpu"] else 0)
+    if not 0 <= lower <= 19:
+        fail(InputError(f"--nice {lower}: 0 (as is) to 19 (yield the most)"))
+    if lower:
+        os.nice(lower)  # the pool's processes inherit it
     network_only = names == ["provider"]
     chosen_pool = pool or ("threads" if network_only else "prefork")
     at_once = concurrency or (8 if network_only else (os.cpu_count() or 1))

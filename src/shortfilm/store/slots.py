@@ -10,8 +10,9 @@ is one of ``cap`` named locks that every process using the store shares:
 - SQLite (one machine): ``flock`` on ``cap`` files under ``HOME/work/locks``.
 
 Either way a killed holder's slot is free at once: the server ends its session, the kernel
-drops its file lock. A waiter tries every slot without blocking, then sleeps a little longer
-each time (up to :data:`MAX_WAIT_S`), so no waiter holds a connection while it waits.
+drops its file lock. One waiter per process at a time tries every slot without blocking, then
+sleeps a little longer each time (up to :data:`MAX_WAIT_S`, or until a slot of its own process
+is freed), so waiting takes cost the store almost nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import functools
 import hashlib
 import random
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -107,22 +107,46 @@ def _number(account: str, i: int) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+class _Gate:
+    """The waiters of one account in this process: one at a time asks the store (the others
+    wait here, asking nothing), and a slot this process frees wakes it at once."""
+
+    def __init__(self) -> None:
+        self.turn = threading.Lock()
+        self.freed = threading.Event()
+
+
+_gates: dict[tuple[str, str], _Gate] = {}
+
+
+def _gate(store: Store, account: str) -> _Gate:
+    key = (store.engine.url.render_as_string(hide_password=True), account)
+    with _sessions_lock:
+        return _gates.setdefault(key, _Gate())
+
+
 @contextmanager
 def account_slot(store: Store, account: str, cap: int) -> Iterator[int]:
-    """Hold one of ``account``'s ``cap`` slots (waiting for one); yields its number."""
+    """Hold one of ``account``'s ``cap`` slots (waiting for one); yields its number.
+
+    A hundred takes of one worker waiting for a slot ask the store one at a time: they asked
+    all at once before, which cost more of a two-core machine's time the more worker processes
+    it ran (``bench/workers.py``: 2 workers were slower than one)."""
     cap = max(1, cap)
-    pause = 0.02
-    while True:
-        held = _try_any(store, account, cap)
-        if held is not None:
-            number, release = held
-            try:
-                yield number
-            finally:
-                release()
-            return
-        time.sleep(pause * (0.5 + random.random()))
-        pause = min(MAX_WAIT_S, pause * 1.5)
+    gate = _gate(store, account)
+    with gate.turn:
+        pause = 0.02
+        while (held := _try_any(store, account, cap)) is None:
+            # a slot freed here wakes the waiter at once; one freed elsewhere, at its next look
+            gate.freed.wait(pause * (0.5 + random.random()))
+            gate.freed.clear()
+            pause = min(MAX_WAIT_S, pause * 1.5)
+    number, release = held
+    try:
+        yield number
+    finally:
+        release()
+        gate.freed.set()
 
 
 def _try_any(store: Store, account: str, cap: int) -> tuple[int, Any] | None:

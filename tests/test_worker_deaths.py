@@ -8,7 +8,12 @@ hosted model that counts what it is paid for, and ``kill -9``:
 
 The job ends done on the third delivery; the model created exactly one task per clip; every
 object in the bucket has exactly one version (nothing written twice under a key) and its bytes
-hash to its key (no half object under a final key); the film plays for the length it says.
+hash to its key (no half object under a final key); the film is the one the same spec makes in
+one process on one machine (SQLite, a local folder): the same length and loudness, the same
+keyframes chosen.
+
+And a cpu worker killed in the middle of a take's QC: the QC job is delivered to another cpu
+worker, which stores the report (the take's one report).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import pytest
 from s3_server import S3Server
 from test_jobs import KEY, SMALL_CLI, _wait_for, broker, s3, worker_env
 
+from shortfilm.media.loudness import measure
 from shortfilm.media.probe import probe
+from shortfilm.store.repo import Store
 from shortfilm.testing.fake_modelark import FakeModelArk
 
 pytestmark = pytest.mark.media
@@ -48,11 +55,11 @@ class Workers:
         self.env, self.root = env, root
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, queues: str = "provider,cpu") -> None:
         log = (self.root / f"{name}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, str(SMALL_CLI), "worker", "--home", str(self.root / name)]
-            + ["--pool", "threads", "--concurrency", "2"],
+            + ["--queues", queues, "--pool", "threads", "--concurrency", "2"],
             env=self.env | {"SHORTFILM_CACHE_DIR": str(self.root / f"{name}-cache")},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -100,6 +107,25 @@ def _until(what: str, check: Any, timeout: float = 180) -> Any:
 
 def _pid(job: dict[str, Any]) -> int:
     return int(job["worker"].split(":")[1])
+
+
+def _chosen_keyframes(store: Store) -> list[tuple[int, int]]:
+    """(clip, time in ms) of each clip's chosen keyframe."""
+    from shortfilm.store import repo
+
+    try:
+        with store.session() as s:
+            prod = repo.production_by_slug(s, "wasteland-villa")
+            assert prod is not None
+            found = []
+            for clip in repo.clips(s, prod.id):
+                assert clip.selected_take_id is not None
+                keyframe = repo.chosen_keyframe(s, clip.selected_take_id)
+                if keyframe is not None:
+                    found.append((clip.position, keyframe.time_ms))
+            return found
+    finally:
+        store.close()
 
 
 def test_a_job_outlives_the_workers_killed_under_it(
@@ -169,6 +195,26 @@ def test_a_job_outlives_the_workers_killed_under_it(
     assert render["status"] == "passed"
     assert abs(probe(Path(render["path"])).duration_s - render["duration_s"]) < 0.1
 
+    # the same spec, made in one process with the local store, against the same model
+    alone = tmp_path / "alone"
+    solo_env = {k: v for k, v in laptop.items() if not k.startswith(("SHORTFILM_", "AWS_"))}
+    solo_env |= {k: v for k, v in env.items() if k.startswith(("SHORTFILM_SEEDANCE", "ARK_"))}
+    made = subprocess.run(
+        [sys.executable, str(SMALL_CLI), "run", str(example_spec), "--home", str(alone)]
+        + ["--provider", "seedance", "--yes", "--json"],
+        env=solo_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    (solo,) = json.loads(made.stdout)["renders"]
+    assert abs(solo["duration_s"] - render["duration_s"]) < 1e-3, (solo, render)
+    heard, heard_solo = measure(Path(render["path"])), measure(Path(solo["path"]))
+    assert abs(heard.integrated_lufs - heard_solo.integrated_lufs) < 0.1, (heard, heard_solo)
+    team = _chosen_keyframes(Store(home, worker_env["SHORTFILM_DATABASE_URL"]))
+    assert team == _chosen_keyframes(Store(alone)) and len(team) == 4, team
+
     versions = client.list_object_versions(Bucket=bucket)
     keys = [v["Key"] for v in versions.get("Versions", [])]
     assert keys and len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
@@ -177,3 +223,66 @@ def test_a_job_outlives_the_workers_killed_under_it(
             continue
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         assert hashlib.sha256(body).hexdigest() == key.rsplit("/", 1)[-1], key
+
+
+def test_a_qc_job_outlives_the_cpu_worker_killed_under_it(
+    worker_env: dict[str, str],
+    fake: FakeModelArk,
+    tmp_path: Path,
+    example_spec: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shortfilm.domain.jobs import JobKind
+    from shortfilm.domain.people import Actor, Role
+    from shortfilm.jobs.requests import request_takes
+    from shortfilm.production.importing import import_spec
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.review.gates import approve_pending
+    from shortfilm.store import jobs as stored_jobs
+    from shortfilm.store import repo
+
+    env = worker_env | {"SHORTFILM_JOB_VISIBILITY_S": "3", "SHORTFILM_JOB_LEASE_S": "8"}
+    for key, value in (env | {"SHORTFILM_CACHE_DIR": str(tmp_path / "here")}).items():
+        monkeypatch.setenv(key, value)
+    workers = Workers(env, tmp_path)
+    workers.start("takes", "provider")
+    workers.start("cpu-a", "cpu")
+    store = Store(tmp_path / "here")
+    try:
+        import_spec(store, example_spec)
+        approve_pending(store, "wasteland-villa", local_owner(), "board")
+        request_takes(
+            store, "wasteland-villa", Actor("ari", Role.AI_OPERATOR), 1, 2, provider="seedance"
+        )
+
+        def qc_running() -> Any:
+            with store.session() as tx:
+                found = stored_jobs.jobs(tx, slug="wasteland-villa")
+            return next(
+                (j for j in found if j.kind is JobKind.QC and j.state.value == "running"), None
+            )
+
+        victim = _until("a QC job running", qc_running, timeout=120)
+        workers.kill(int(str(victim.worker).split(":")[1]))
+        workers.start("cpu-b", "cpu")
+
+        def all_done() -> Any:
+            with store.session() as tx:
+                found = stored_jobs.jobs(tx, slug="wasteland-villa")
+            return len(found) == 3 and all(j.state.finished for j in found) and found
+
+        ended = _until("every job done", all_done, timeout=180)
+        again = next(j for j in ended if j.id == victim.id)
+        assert [j.state.value for j in ended] == ["done"] * 3, [j.error for j in ended]
+        assert again.attempts == 2 and again.worker != victim.worker, again
+        with store.session() as s:
+            prod = repo.production_by_slug(s, "wasteland-villa")
+            assert prod is not None
+            clip = next(c for c in repo.clips(s, prod.id) if c.position == 1)
+            takes = repo.takes(s, clip.id)
+            assert len(takes) == 2
+            assert all(repo.take_analysis(s, t.id) is not None for t in takes)
+        assert fake.stats()["tasks_created"] == 2
+    finally:
+        workers.stop()
+        store.close()

@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 
-from shortfilm.domain.jobs import Queue
+from shortfilm.domain.jobs import JobKind, Queue
 from shortfilm.jobs.runner import execute, worker_name
+from shortfilm.store import jobs as stored
 from shortfilm.store.repo import Store
 
 RUN_JOB = "shortfilm.run_job"
@@ -68,8 +70,16 @@ def worker_store() -> Store:
         return _store
 
 
+def hand_on(kind: JobKind, slug: str, args: dict[str, Any], requested_by: str | None) -> None:
+    """Record a follow-up job and send it to its queue (a takes job's QC, to the cpu queue)."""
+    store = worker_store()
+    with store.session() as tx:
+        job = stored.new_job(tx, kind, slug, args, requested_by)
+    app.send_task(RUN_JOB, args=[job.id], queue=queue_name(job.queue))
+
+
 @app.task(name=RUN_JOB, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
 def run_job(job_id: str) -> str:
     """Carry the job ``job_id`` out in this worker; its final state."""
-    job = execute(worker_store(), job_id, worker_name())
+    job = execute(worker_store(), job_id, worker_name(), hand_on)
     return job.state.value

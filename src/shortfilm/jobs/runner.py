@@ -26,7 +26,7 @@ from typing import Any
 
 from shortfilm.domain.jobs import Job
 from shortfilm.errors import ShortfilmError
-from shortfilm.jobs.work import perform
+from shortfilm.jobs.work import HandOn, perform
 from shortfilm.store import jobs as stored
 from shortfilm.store.repo import Store
 
@@ -116,7 +116,9 @@ class _Reporter:
             )
 
 
-def execute(store: Store, job_id: str, worker: str | None = None) -> Job:
+def execute(
+    store: Store, job_id: str, worker: str | None = None, hand_on: HandOn | None = None
+) -> Job:
     """Run the job ``job_id`` to its end; returns it as recorded (done or failed). A job another
     live worker is running is waited for, not run twice."""
     me = worker or worker_name()
@@ -130,7 +132,7 @@ def execute(store: Store, job_id: str, worker: str | None = None) -> Job:
         time.sleep(WAIT_S)
     with _Heartbeat(store, job_id, me):
         try:
-            result: dict[str, Any] = perform(store, job, _Reporter(store, job_id))
+            result: dict[str, Any] = perform(store, job, _Reporter(store, job_id), hand_on)
         except ShortfilmError as exc:
             with store.session() as tx:
                 return stored.finish_job(tx, job_id, error=str(exc))

@@ -8,7 +8,7 @@ production (:func:`shortfilm.production.pipeline.carry_on`).
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,15 @@ from shortfilm.edit.results import EditResult, RenderOutcome
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.store.repo import Store
 
+HandOn = Callable[[JobKind, str, dict[str, Any], str | None], None]
+"""Queues a follow-up job (kind, production, arguments, requested by) for the workers: given by
+a Celery worker, so a takes job hands each take's QC to the cpu queue; absent in one process,
+where the QC runs as each take lands."""
 
-def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
+
+def perform(
+    store: Store, job: Job, progress: Progress, hand_on: HandOn | None = None
+) -> dict[str, Any]:
     """Carry ``job`` out; its result as data. Raises what the step raises (the job fails)."""
     if job.slug is None:
         raise InputError(f"job {job.id}: names no production")
@@ -29,7 +36,7 @@ def perform(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
     if job.kind is JobKind.RUN:
         return _run(store, job.slug, job.args, progress)
     if job.kind is JobKind.TAKES:
-        return _takes(store, job, progress)
+        return _takes(store, job, progress, hand_on)
     if job.kind is JobKind.QC:
         return _qc(store, job.args)
     raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
@@ -70,8 +77,7 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
     }
 
 
-def _takes(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
-    from shortfilm.jobs.queues import ENV_BROKER, enqueue
+def _takes(store: Store, job: Job, progress: Progress, hand_on: HandOn | None) -> dict[str, Any]:
     from shortfilm.providers import registry
     from shortfilm.takes.more import more_takes
     from shortfilm.takes.run_take import not_judged
@@ -83,8 +89,8 @@ def _takes(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
     skipped = not_judged(provider)
 
     def qc_job(take_id: int) -> None:
-        qc = {"take": take_id, "not_judged": skipped}
-        enqueue(store, JobKind.QC, slug, qc, requested_by=job.requested_by)
+        assert hand_on is not None
+        hand_on(JobKind.QC, slug, {"take": take_id, "not_judged": skipped}, job.requested_by)
 
     outcomes = more_takes(
         store,
@@ -95,7 +101,7 @@ def _takes(store: Store, job: Job, progress: Progress) -> dict[str, Any]:
         force=bool(args.get("force", False)),
         progress=progress,
         # with workers, decoding goes to the cpu queue; alone, it runs here as each take lands
-        qc_elsewhere=qc_job if os.environ.get(ENV_BROKER, "").strip() else None,
+        qc_elsewhere=qc_job if hand_on is not None else None,
     )
     failed = [o for o in outcomes if o.status != "succeeded"]
     if failed and len(failed) == len(outcomes):

@@ -209,3 +209,32 @@ def test_requests_follow_the_role_rule_and_refuse_a_stale_revision(timeline_home
     finally:
         queue.close()
         store.close()
+
+
+@pytest.mark.parametrize("timeline_home", ["postgres"], indirect=True)  # as in test 1, on SQLite
+def test_more_takes_continue_from_the_take_picked_upstream(timeline_home: Path) -> None:
+    """Clip 3 continues clip 2 from its keyframe. A take of clip 2 picked by hand has no
+    hand-off keyframe until one is chosen: more takes of clip 3 choose its default one first
+    (as run does), and continue from it, not from the take it replaced."""
+    home = str(timeline_home)
+    code, out = _cli("take", "new", SLUG, "2", "--home", home, "--json")
+    assert code == 0, out
+    code, out = _cli("take", "select", SLUG, "2", "2", "--home", home)
+    assert code == 0, out
+    code, out = _cli("take", "new", SLUG, "3", "--home", home, "--json")
+    assert code == 0, out
+    assert json.loads(out.strip().splitlines()[-1])["takes"][0]["status"] == "succeeded"
+    store = Store(timeline_home)
+    try:
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            clips = {c.position: c for c in repo.clips(s, prod.id)}
+            picked = next(t for t in repo.takes(s, clips[2].id) if t.number == 2)
+            handed = repo.chosen_keyframe(s, picked.id)
+            assert handed is not None  # chosen when clip 3 needed it
+            new = next(t for t in repo.takes(s, clips[3].id) if t.number == 2)
+            old = next(t for t in repo.takes(s, clips[3].id) if t.number == 1)
+            assert new.keyframe_id == handed.id != old.keyframe_id
+    finally:
+        store.close()

@@ -24,8 +24,10 @@ from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
 from shortfilm.takes.claims import Runner
 from shortfilm.takes.generate import ClipOutcome, generate_clip
+from shortfilm.takes.keyframes import ensure_keyframe
 from shortfilm.takes.pacing import Pacing
 from shortfilm.takes.request import clip_name
+from shortfilm.takes.run_take import not_judged
 
 MAX_AT_ONCE = 8
 """Takes of one clip a single request may ask for: enough to compare, not a budget accident."""
@@ -103,6 +105,14 @@ def more_takes(
             f"(fix them or pass --force): {found}"
         )
     forced = [f.code for f in errors]
+    if position > 1 and (plan.continues_previous or plan.starts_on_keyframe):
+        # a take picked by hand upstream has no hand-off keyframe until one is chosen: the
+        # default pick, as run makes it, so this clip continues from what is selected now
+        with store.session() as s:
+            previous = clip_id(s, slug, position - 1)
+            picked = stored.clip(s, previous).selected_take_id is not None
+        if picked:
+            ensure_keyframe(store, slug, previous, not_judged=not_judged(provider), review=review)
     if poll_interval_s is None:
         poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
     cap = max(1, provider.limits.max_concurrent)

@@ -409,3 +409,41 @@ def test_more_takes_by_a_worker_hand_their_qc_to_the_cpu_queue(
         assert fake.stats()["tasks_created"] == 2
     finally:
         store.close()
+
+
+def test_the_board_image_and_publishing_are_jobs_too(web_store: Store) -> None:
+    """The board image (the board's people) and publishing (the owner, the growth operator)
+    queued like the other long steps: refused at once for the wrong role, and carried out with
+    the person's role checked again when they run (publishing: only approved finals)."""
+    from shortfilm import review
+    from shortfilm.domain.people import Actor, Role
+    from shortfilm.errors import PermissionDenied
+    from shortfilm.jobs.requests import request_board_image, request_publish
+
+    queue = InProcessQueue()
+    try:
+        with pytest.raises(PermissionDenied):
+            request_board_image(web_store, SLUG, Actor("ari", Role.AI_OPERATOR), queue=queue)
+        visual = Actor("vic", Role.VISUAL_OPERATOR)
+        board = request_board_image(web_store, SLUG, visual, queue=queue)
+        made = queue.wait(board.id, timeout=120)
+        assert made.state is JobState.DONE, made.error
+        assert made.result["board_version"] == 2 and Path(made.result["path"]).is_file()
+
+        with pytest.raises(PermissionDenied):
+            request_publish(web_store, SLUG, Actor("mara", Role.EDITOR), queue=queue)
+        early = request_publish(web_store, SLUG, Actor("gus", Role.GROWTH_OPERATOR), queue=queue)
+        refused = queue.wait(early.id, timeout=120)
+        assert refused.state is JobState.FAILED and refused.error, refused
+        assert not (web_store.home / "publish" / SLUG).exists()
+        owner = review.local_owner()
+        review.approve_pending(web_store, SLUG, owner, "clip")
+        review.approve_pending(web_store, SLUG, owner, "final")
+        again = request_publish(web_store, SLUG, Actor("gus", Role.GROWTH_OPERATOR), queue=queue)
+        shipped = queue.wait(again.id, timeout=120)
+        assert shipped.state is JobState.DONE, shipped.error
+        files = [Path(f) for f in shipped.result["files"]]
+        assert files and all(f.is_file() for f in files)
+        assert any(f.name == "manifest.json" for f in files)
+    finally:
+        queue.close()

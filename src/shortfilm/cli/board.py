@@ -33,10 +33,26 @@ def board_generate(
     ] = "board-sheet",
     seed: Annotated[int, typer.Option(help="Generation seed.")] = 0,
     home: HomeOpt = Path("."),
+    detach: Annotated[
+        bool, typer.Option(help="Queue it for the workers (SHORTFILM_BROKER_URL) and return.")
+    ] = False,
 ) -> None:
     """Make the board image from the brief and the reference images, as a new board version."""
     from shortfilm.board.image import generate_board_image
     from shortfilm.providers.image_registry import get_image_provider
+
+    if detach:
+        from shortfilm.cli.jobs import detached
+        from shortfilm.jobs.requests import request_board_image
+        from shortfilm.review.decisions import local_owner
+
+        detached(
+            home,
+            lambda store: request_board_image(
+                store, slug, local_owner(), provider=provider, seed=seed
+            ),
+        )
+        return
 
     if not is_home(home):
         fail(InputError(f"{home.resolve()}: not a production home (run `shortfilm init`)"))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +16,9 @@ from shortfilm.cli.common import HomeOpt, app, fail, out, store_at
 from shortfilm.cli.layout import Column, print_table
 from shortfilm.domain.jobs import Job
 from shortfilm.errors import InputError, ShortfilmError
+
+if TYPE_CHECKING:
+    from shortfilm.store.repo import Store
 
 
 @app.command()
@@ -137,3 +141,19 @@ def print_jobs(found: list[Job]) -> None:
             ]
         )
     print_table(_JOB_COLUMNS, rows)
+
+
+def detached(home: Path, ask: Callable[[Store], Job], *, as_json: bool = False) -> None:
+    """``--detach``: queue the job ``ask`` records for the workers, say so, and return."""
+    if not os.environ.get("SHORTFILM_BROKER_URL", "").strip():
+        fail(InputError("--detach hands the work to the workers: set SHORTFILM_BROKER_URL"))
+    try:
+        with store_at(home) as store:
+            job = ask(store)
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"job": job.view()}) + "\n")
+        return
+    out.print(f"queued job {job.id} ({job.kind.value} {job.slug}, queue {job.queue.value})")
+    out.print(f"follow it with `shortfilm jobs --production {job.slug}`", highlight=False)

@@ -278,10 +278,21 @@ def publish(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the files as a JSON list.")
     ] = False,
+    detach: Annotated[
+        bool, typer.Option(help="Queue it for the workers (SHORTFILM_BROKER_URL) and return.")
+    ] = False,
 ) -> None:
     """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
     from shortfilm.publish.final import publish as publish_final
     from shortfilm.review.decisions import local_owner
+
+    if detach:
+        from shortfilm.cli.jobs import detached
+        from shortfilm.jobs.requests import request_publish
+
+        ask = lambda store: request_publish(store, slug, local_owner(), preset=preset)  # noqa: E731
+        detached(home, ask, as_json=as_json)
+        return
 
     try:
         with store_at(home) as store:

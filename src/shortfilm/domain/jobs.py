@@ -43,6 +43,10 @@ class JobKind(StrEnum):
     """Every stage of a production, as ``shortfilm run`` does it."""
     TAKES = "takes"
     """More takes of one clip, one per seed, beside its others (``take new``)."""
+    BOARD_IMAGE = "board-image"
+    """The board image of the latest board version, from the brief and the references."""
+    PUBLISH = "publish"
+    """The approved final renders sent where they go (today the outbox folder)."""
     QC = "qc"
     """One stored take's QC report and keyframe candidates (decoding: the cpu queue), handed on
     by a takes job so that decoding never holds up the takes still at the provider."""

@@ -116,3 +116,39 @@ def queued_seeds(store: Store, slug: str, position: int) -> set[int]:
         if job.kind is JobKind.TAKES and job.args.get("clip") == position
         for seed in job.args.get("seeds", [])
     }
+
+
+def request_board_image(
+    store: Store,
+    slug: str,
+    actor: Actor,
+    *,
+    provider: str = "board-sheet",
+    seed: int = 0,
+    queue: JobQueue | None = None,
+) -> Job:
+    """Queue the board image of ``slug``'s latest board version (the board's people: the owner
+    and the visual operator)."""
+    from shortfilm.providers.image_registry import image_provider_names
+
+    require(actor, Action.ADD_REFERENCE)
+    if provider not in image_provider_names():
+        known = ", ".join(image_provider_names())
+        raise InputError(f"unknown image provider {provider!r}; known: {known}")
+    args = {"provider": provider, "seed": seed}
+    return enqueue(store, JobKind.BOARD_IMAGE, slug, args, requested_by=actor.name, queue=queue)
+
+
+def request_publish(
+    store: Store,
+    slug: str,
+    actor: Actor,
+    *,
+    preset: str | None = None,
+    queue: JobQueue | None = None,
+) -> Job:
+    """Queue the publishing of ``slug``'s approved final renders (the owner, the growth
+    operator); the approvals are checked again when it runs."""
+    require(actor, Action.PUBLISH)
+    args = {"actor": actor.name, "role": actor.role.value, "preset": preset}
+    return enqueue(store, JobKind.PUBLISH, slug, args, requested_by=actor.name, queue=queue)

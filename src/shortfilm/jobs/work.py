@@ -39,6 +39,10 @@ def perform(
         return _takes(store, job, progress, hand_on)
     if job.kind is JobKind.QC:
         return _qc(store, job.args)
+    if job.kind is JobKind.BOARD_IMAGE:
+        return _board_image(store, job.slug, job.args)
+    if job.kind is JobKind.PUBLISH:
+        return _publish(store, job.slug, job.args)
     raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
 
 
@@ -114,6 +118,39 @@ def _takes(store: Store, job: Job, progress: Progress, hand_on: HandOn | None) -
             for o in outcomes
         ],
     }
+
+
+def _board_image(store: Store, slug: str, args: dict[str, Any]) -> dict[str, Any]:
+    from shortfilm.board.image import generate_board_image
+    from shortfilm.providers.image_registry import get_image_provider
+
+    name = str(args.get("provider", "board-sheet"))
+    images = get_image_provider(name, store.home / "work" / name)
+    try:
+        made = generate_board_image(store, slug, images, seed=int(args.get("seed", 0)))
+    finally:
+        close = getattr(images, "close", None)
+        if close is not None:
+            close()
+    return {
+        "board_version": made.version,
+        "reused": made.reused,
+        "path": str(made.path),
+        "provider": made.provider,
+        "model": made.model,
+        "cost": made.cost,
+        "cost_unit": made.cost_unit,
+    }
+
+
+def _publish(store: Store, slug: str, args: dict[str, Any]) -> dict[str, Any]:
+    from shortfilm.publish.final import publish
+
+    # the person who asked, with the role they asked as: publish checks it again
+    actor = Actor(str(args["actor"]), Role(str(args["role"])))
+    preset = args.get("preset")
+    files = publish(store, slug, actor, preset=str(preset) if preset else None)
+    return {"files": [str(path) for path in files]}
 
 
 def _qc(store: Store, args: dict[str, Any]) -> dict[str, Any]:

@@ -146,7 +146,12 @@ def print_jobs(found: list[Job]) -> None:
 def detached(home: Path, ask: Callable[[Store], Job], *, as_json: bool = False) -> None:
     """``--detach``: queue the job ``ask`` records for the workers, say so, and return."""
     if not os.environ.get("SHORTFILM_BROKER_URL", "").strip():
-        fail(InputError("--detach hands the work to the workers: set SHORTFILM_BROKER_URL"))
+        fail(
+            InputError(
+                "--detach hands the work to the workers: set SHORTFILM_BROKER_URL (and start "
+                "`shortfilm worker`), or run it without --detach"
+            )
+        )
     try:
         with store_at(home) as store:
             job = ask(store)

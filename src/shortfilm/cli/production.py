@@ -150,35 +150,29 @@ def _run(
 def _detach(
     spec: Path, home: Path, provider: str, seed: int, *, force: bool, approve: bool, as_json: bool
 ) -> None:
+    from shortfilm.cli.jobs import detached
     from shortfilm.domain.jobs import JobKind
-    from shortfilm.jobs.queues import ENV_BROKER, enqueue
+    from shortfilm.jobs.queues import enqueue
     from shortfilm.production.importing import import_spec
     from shortfilm.providers import registry
     from shortfilm.spec import load_spec
     from shortfilm.team.people import current_person
 
+    if provider not in registry.names():
+        fail(InputError(f"unknown provider {provider!r}; known: {', '.join(registry.names())}"))
     try:
-        if not os.environ.get(ENV_BROKER, "").strip():
-            raise InputError(
-                f"--detach hands the run to the workers: set {ENV_BROKER} (and start "
-                "`shortfilm worker`), or run without --detach"
-            )
-        if provider not in registry.names():
-            raise InputError(f"unknown provider {provider!r}; known: {', '.join(registry.names())}")
         load_spec(spec)  # validate before anything is created
-        args: dict[str, Any] = {"provider": provider, "seed": seed, "force": force}
-        if approve:
-            args["approve_as"] = current_person()
-        with store_at(home) as store:
-            slug = import_spec(store, spec).slug
-            job = enqueue(store, JobKind.RUN, slug, args, requested_by=current_person())
     except ShortfilmError as exc:
         fail(exc)
-    if as_json:
-        sys.stdout.write(json.dumps({"job": job.view()}) + "\n")
-        return
-    out.print(f"queued job {job.id} ({job.kind.value} {job.slug}, queue {job.queue.value})")
-    out.print(f"follow it with `shortfilm jobs --production {job.slug}`", highlight=False)
+    args: dict[str, Any] = {"provider": provider, "seed": seed, "force": force}
+    if approve:
+        args["approve_as"] = current_person()
+
+    def ask(store: Any) -> Any:
+        slug = import_spec(store, spec).slug
+        return enqueue(store, JobKind.RUN, slug, args, requested_by=current_person())
+
+    detached(home, ask, as_json=as_json)
 
 
 def _print_run(result: Any, as_json: bool) -> None:

@@ -12,13 +12,14 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import service_missing
 from s3_server import S3Server, s3_server
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
@@ -27,7 +28,7 @@ from shortfilm.jobs.queues import InProcessQueue, enqueue
 from shortfilm.media.probe import probe
 from shortfilm.store import jobs as stored
 from shortfilm.store.repo import Store
-from shortfilm.store.tables import EventRow
+from shortfilm.store.tables import EventRow, JobRow
 from shortfilm.testing.fake_modelark import FakeModelArk
 
 SLUG = "wasteland-villa"
@@ -447,3 +448,42 @@ def test_the_board_image_and_publishing_are_jobs_too(web_store: Store) -> None:
         assert any(f.name == "manifest.json" for f in files)
     finally:
         queue.close()
+
+
+def test_a_server_that_starts_again_ends_the_jobs_its_threads_left_running(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web server running jobs on its own threads (no broker) stops in the middle of one: the
+    next server to start marks it failed with the reason, instead of showing it running
+    forever. A job whose worker is alive, and one merely queued, are left as they are."""
+    from shortfilm.web.app import create_app
+    from shortfilm.web.settings import Settings
+
+    monkeypatch.setenv("SHORTFILM_JOB_LEASE_S", "30")
+    kinds = {"gone": "vm:999999999", "alive": f"{socket.gethostname()}:{os.getpid()}"}
+    jobs = {}
+    for name, worker_id in kinds.items():
+        job = enqueue(
+            web_store, JobKind.RENDER, SLUG, {"draft": True}, requested_by="mara", queue=_Nobody()
+        )
+        with web_store.session() as tx:
+            stored.start_job(tx, job.id, worker_id)
+        jobs[name] = job.id
+    jobs["queued"] = enqueue(
+        web_store, JobKind.RENDER, SLUG, {"draft": True}, requested_by="mara", queue=_Nobody()
+    ).id
+    stale = datetime.now(UTC) - timedelta(seconds=120)
+    with web_store.session() as tx:  # its heartbeat stopped two minutes ago
+        tx.execute(update(JobRow).where(JobRow.id == jobs["gone"]).values(seen_at=stale))
+    queue = InProcessQueue()
+    web = create_app(web_store, Settings(), job_queue=queue)
+    try:
+        with web_store.session() as tx:
+            states = {name: stored.get_job(tx, jid) for name, jid in jobs.items()}
+        assert states["gone"].state is JobState.FAILED
+        assert "stopped before it ended" in str(states["gone"].error)
+        assert states["alive"].state is JobState.RUNNING
+        assert states["queued"].state is JobState.QUEUED
+    finally:
+        queue.close()
+        web.state.qc_queue.close()

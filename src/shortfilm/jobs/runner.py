@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shortfilm.domain.jobs import Job
+from shortfilm.domain.jobs import Job, JobState
 from shortfilm.errors import ShortfilmError
 from shortfilm.jobs.work import HandOn, perform
 from shortfilm.store import jobs as stored
@@ -138,3 +138,18 @@ def execute(
                 return stored.finish_job(tx, job_id, error=str(exc))
         with store.session() as tx:
             return stored.finish_job(tx, job_id, result=result)
+
+
+def fail_abandoned(store: Store) -> list[Job]:
+    """Mark failed the running jobs whose worker stopped (its heartbeat is stale, or its process
+    on this host is gone), for a process that runs jobs on its own threads: no broker will
+    deliver them again, and a job shown running forever tells a person nothing. Returns them."""
+    with store.session() as tx:
+        active = stored.jobs(tx, active_only=True, limit=500)
+    ended: list[Job] = []
+    for job in active:
+        if job.state is JobState.RUNNING and not still_running(job):
+            why = f"its worker ({job.worker}) stopped before it ended; ask for it again"
+            with store.session() as tx:
+                ended.append(stored.finish_job(tx, job.id, error=why))
+    return ended

@@ -13,7 +13,8 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import PlainTextResponse
 
-from shortfilm.jobs.queues import JobQueue, configured_queue
+from shortfilm.jobs.queues import InProcessQueue, JobQueue, configured_queue
+from shortfilm.jobs.runner import fail_abandoned
 from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
 from shortfilm.takes.qc_queue import QCQueue
@@ -48,6 +49,9 @@ def create_app(
     app.state.login_throttle = LoginThrottle()  # per process: see web/throttle.py
     app.state.qc_queue = QCQueue(store, app.state.settings.qc_workers)  # uploaded takes' QC
     app.state.jobs = job_queue or configured_queue()  # renders asked for on the pages
+    if isinstance(app.state.jobs, InProcessQueue):
+        # jobs this app's threads ran when a server before it stopped: nobody will finish them
+        fail_abandoned(store)
     app.add_middleware(
         BodyGuard,
         max_form_bytes=settings.max_form_bytes,

@@ -239,8 +239,6 @@ def test_the_compose_file_starts_real_commands_with_real_options() -> None:
 # -- from the web app ---------------------------------------------------------------------------
 
 
-# one database: the jobs' rows are written on both by the other tests of this file
-@pytest.mark.parametrize("web_database", ["postgres"], indirect=True)
 def test_the_edit_page_queues_renders_by_role_and_follows_them(
     web_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

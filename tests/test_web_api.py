@@ -831,3 +831,45 @@ def test_pages_show_the_new_state_after_a_form_decision(app: FastAPI, store: Sto
     assert edit.count("<video") == len(n["renders"]) and "/media/" in edit
     assert mara.client.get(f"/p/{SLUG}/clips/9").status_code == 404
     assert mara.client.get("/p/no-such-film").status_code == 404
+
+
+def test_more_takes_are_asked_by_role_with_a_revised_plan_linted_first(store: Store) -> None:
+    """The clip page's "more takes" through the API, on each database, with a queue no worker
+    reads (what is queued is the point here; the takes themselves: test_more_takes and the
+    browser test). A plan lint refuses is 409 with its findings, nothing saved or queued; the
+    roles that may not generate get 403; a good revision is the next prompt version and the
+    takes asked for get new seeds."""
+    from shortfilm.production.clip_revision import clip_plan_text, plan_digest
+
+    class Later:
+        def submit(self, store: Store, job: object) -> None:
+            pass
+
+    app = create_app(store, Settings(), job_queue=Later())
+    try:
+        plan = clip_plan_text(store, SLUG, 2)
+        was = plan_digest(plan)
+        editor = Web(app, "mara").api("/clips/2/more-takes", {"count": 2})
+        assert editor.status_code == 403
+        ari = Web(app, "ari")
+        long = plan.replace("duration_s: 12.5", "duration_s: 45")
+        refused = ari.api("/clips/2/more-takes", {"count": 2, "plan": long, "plan_was": was})
+        assert refused.status_code == 409, refused.text
+        assert [f["code"] for f in refused.json()["findings"]] == ["C201"]
+        assert ari.client.get(f"/api/productions/{SLUG}/jobs").json() == []
+        line = next(x for x in plan.splitlines() if "action:" in x)
+        revised = plan.replace(line, line.split("action:")[0] + "action: She lands hard.")
+        asked = ari.api("/clips/2/more-takes", {"count": 2, "plan": revised, "plan_was": was})
+        assert asked.status_code == 202, asked.text
+        body = asked.json()
+        assert body["prompt_version"] == 2 and body["job"]["state"] == "queued"
+        assert body["job"]["args"]["seeds"] == [1, 2] and body["provider"] == "animatic"
+        assert body["plan_was"] == plan_digest(clip_plan_text(store, SLUG, 2))
+        # the page it came from is stale now: its revision is refused, not applied
+        again = ari.api("/clips/2/more-takes", {"count": 1, "plan": plan, "plan_was": was})
+        assert again.status_code == 409 and "changed since you opened it" in again.text
+        listed = ari.client.get(f"/api/productions/{SLUG}/jobs?kind=takes&clip=2").json()
+        assert [j["args"]["seeds"] for j in listed] == [[1, 2]]
+        assert ari.client.get(f"/api/productions/{SLUG}/jobs?kind=takes&clip=3").json() == []
+    finally:
+        app.state.qc_queue.close()

@@ -40,13 +40,16 @@ class TakesRequest:
 
 def default_provider(store: Store, slug: str, position: int) -> str:
     """The provider of the clip's newest generated take (more of the same model), else the
-    offline ``animatic``."""
+    offline ``animatic``. A take made elsewhere (imported: provider ``external``) names no
+    provider that could make another."""
+    from shortfilm.providers import registry
     from shortfilm.store import takes as stored
     from shortfilm.takes.more import clip_id
 
     with store.session() as s:
         takes = stored.clip_takes(s, clip_id(s, slug, position))
-    made = [t for t in takes if t.provider and t.provider != "import"]
+    known = set(registry.names())
+    made = [t for t in takes if t.provider in known]
     return made[-1].provider if made else "animatic"
 
 

@@ -239,6 +239,9 @@ def test_the_compose_file_starts_real_commands_with_real_options() -> None:
 # -- from the web app ---------------------------------------------------------------------------
 
 
+# On PostgreSQL only, for the suite's time: what it writes to the store (job rows) is written on
+# SQLite by the other tests of this file, and draft renders on SQLite by test_render_cli.
+@pytest.mark.parametrize("web_database", ["postgres"], indirect=True)
 def test_the_edit_page_queues_renders_by_role_and_follows_them(
     web_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

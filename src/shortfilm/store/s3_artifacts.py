@@ -30,7 +30,7 @@ from urllib.parse import urlparse, urlsplit
 
 from shortfilm.errors import InputError
 from shortfilm.store.artifacts import LocalArtifactStore, sha256_file
-from shortfilm.store.s3_writes import PART_BYTES, point_once, put_once
+from shortfilm.store.s3_writes import PART_BYTES, head_of, point_once, put_once
 
 ENV_URL = "SHORTFILM_ARTIFACTS_URL"
 ENV_CACHE = "SHORTFILM_CACHE_DIR"
@@ -158,15 +158,7 @@ class S3ArtifactStore:
         return sha if isinstance(sha, str) else None
 
     def _head(self, key: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return None
-            raise
-        return head
+        return head_of(self.client, self.bucket, key)
 
     def _exists(self, key: str) -> bool:
         return self._head(key) is not None

@@ -87,7 +87,7 @@ def point_once(client: Any, bucket: str, key: str, sha256: str, target: str) -> 
     from botocore.exceptions import ClientError
 
     for _ in range(5):
-        head = _head(client, bucket, key)
+        head = head_of(client, bucket, key)
         if head is not None and head.get("Metadata", {}).get("sha256") == sha256:
             return
         condition = {"IfMatch": head["ETag"]} if head is not None else {"IfNoneMatch": "*"}
@@ -107,7 +107,8 @@ def point_once(client: Any, bucket: str, key: str, sha256: str, target: str) -> 
     raise RuntimeError(f"s3://{bucket}/{key}: changed by others five times while being named")
 
 
-def _head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
+def head_of(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """The object's HEAD (metadata, ETag), or ``None`` when the key is absent."""
     from botocore.exceptions import ClientError
 
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +19,11 @@ from typing import Any
 
 import pytest
 from built_once import ENV_RUN, once, run_templates_pattern, shared_root, template_name
+
+from shortfilm.providers.registry import ENV_ANIMATIC_CACHE
+
+_ours: dict[str, str] = {}
+"""Folders this run made for itself (not named by the caller's environment), removed at its end."""
 
 PG_ADMIN_URL = os.environ.get(
     "SHORTFILM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -33,6 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
     templates with it, and the controller drops them by it at the end)."""
     import early
 
+    if not early.in_worker() and not os.environ.get(ENV_ANIMATIC_CACHE):
+        # every home of the run draws its animatic takes into one folder (the demo on each
+        # database, a test on SQLite and its twin on PostgreSQL ask for the same takes):
+        # each is drawn once, as on a team's machine that names one (see providers.registry)
+        _ours["animatic"] = tempfile.mkdtemp(prefix="shortfilm-test-animatic-")
+        os.environ[ENV_ANIMATIC_CACHE] = _ours["animatic"]
     if not early.in_worker() and hasattr(config.option, "testrunuid"):
         config.option.testrunuid = config.option.testrunuid or os.environ.setdefault(
             ENV_RUN, uuid.uuid4().hex
@@ -97,6 +109,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     early.stop_all()
     if not early.in_worker():  # xdist's controller ends after its workers: nobody copies them now
         _drop_run_templates()
+        if "animatic" in _ours:
+            shutil.rmtree(_ours.pop("animatic"), ignore_errors=True)
 
 
 def require_services() -> bool:

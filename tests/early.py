@@ -8,9 +8,10 @@ not selected is never started, and one still running when the session ends is st
 output goes to files, not pipes, so a long error report cannot block it. The test asserts on
 the result exactly as it would on a command run in place: only *when* it runs changes.
 
-The demo on PostgreSQL starts when the one on SQLite has finished, from a copy of its animatic
-work folder (the takes it drew, keyed by their inputs), as a team's second home would find its
-cache: the store's paths are what it is there to test, the pictures are checked once.
+The demo on PostgreSQL starts when the one on SQLite has finished, so that it finds the takes
+that one drew in the run's animatic cache (``SHORTFILM_ANIMATIC_CACHE``, set by ``conftest``),
+as a team's second home would: the store's paths are what it is there to test, the pictures are
+checked once.
 
 Under pytest-xdist (README's test command runs one worker per core, a file per worker at a
 time) every worker collects every test, so none can tell at collection which checks it will
@@ -28,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,17 +55,15 @@ class DemoHome:
 
 
 class _Started:
-    """A command running in the background, once ``after`` (if any) has finished and
-    ``prepare`` has run."""
+    """A command running in the background, once ``after`` (if any) has finished."""
 
     def __init__(
         self,
         argv: list[str],
         env: dict[str, str],
         after: _Started | None = None,
-        prepare: Callable[[], None] | None = None,
     ) -> None:
-        self.argv, self.env, self.after, self.prepare = argv, env, after, prepare
+        self.argv, self.env, self.after = argv, env, after
         # closed by result() or stop_all(): they outlive this call
         self.stdout = tempfile.TemporaryFile()  # noqa: SIM115
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
@@ -81,8 +79,6 @@ class _Started:
                 self.after.proc.wait()
         if self.stopped:
             return
-        if self.prepare is not None:
-            self.prepare()
         self.proc = subprocess.Popen(
             self.argv, cwd=ROOT, env=self.env, stdout=self.stdout, stderr=self.stderr
         )
@@ -154,20 +150,8 @@ def start(name: str) -> None:
     if name in _started:
         return
     argv, env = command(name)
-    after, prepare = None, None
-    if name == "demo:postgres" and "demo:sqlite" in _started:
-        after = _started["demo:sqlite"]
-        prepare = _share_takes(demo_home("sqlite").out, demo_home("postgres").out)
-    _started[name] = _Started(argv, env, after, prepare)
-
-
-def _share_takes(source: Path, dest: Path) -> Callable[[], None]:
-    def copy() -> None:
-        drawn = source / "work" / "animatic"
-        if drawn.is_dir():
-            shutil.copytree(drawn, dest / "work" / "animatic", dirs_exist_ok=True)
-
-    return copy
+    after = _started.get("demo:sqlite") if name == "demo:postgres" else None
+    _started[name] = _Started(argv, env, after)
 
 
 def result(name: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:

@@ -384,6 +384,38 @@ def test_resubmitting_reuses_the_finished_take(tmp_path: Path, refs: tuple[Refer
 
 
 @pytest.mark.media
+def test_homes_that_name_an_animatic_cache_draw_a_take_once(
+    tmp_path: Path, refs: tuple[Reference, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.providers import registry
+
+    cache = tmp_path / "machine-cache"
+    monkeypatch.setenv(registry.ENV_ANIMATIC_CACHE, str(cache))
+    req = request(clip(*THREE_SHOTS, duration=2.0), refs)
+    first = registry.get("animatic", tmp_path / "home-a" / "work" / "animatic")
+    job_id = first.submit(req)
+    drawn = cache / job_id / animatic.VIDEO_NAME
+    before = drawn.stat().st_mtime_ns
+    # a second home asks for the same take: it is found, not drawn again, and each home gets
+    # its own copy of the same bytes
+    second = registry.get("animatic", tmp_path / "home-b" / "work" / "animatic")
+    assert second.recover(req) == job_id
+    assert second.submit(req) == job_id
+    a = first.fetch(job_id, tmp_path / "home-a" / "in")
+    b = second.fetch(job_id, tmp_path / "home-b" / "in")
+    assert drawn.stat().st_mtime_ns == before
+    assert a.video.read_bytes() == b.video.read_bytes() == drawn.read_bytes()
+    assert not (tmp_path / "home-a" / "work").exists()
+    assert not (tmp_path / "home-b" / "work").exists()
+    # without the setting each home draws into its own work folder, as before
+    monkeypatch.delenv(registry.ENV_ANIMATIC_CACHE)
+    alone = registry.get("animatic", tmp_path / "home-c" / "work" / "animatic")
+    assert alone.recover(req) is None
+    assert alone.submit(req) == job_id
+    assert (tmp_path / "home-c" / "work" / "animatic" / job_id / animatic.VIDEO_NAME).is_file()
+
+
+@pytest.mark.media
 def test_a_continuing_clip_dissolves_from_the_keyframe_to_its_own_subject(
     tmp_path: Path, refs: tuple[Reference, ...]
 ) -> None:

@@ -22,6 +22,7 @@ encode (frames streamed to ffmpeg) and the files of a take.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -278,7 +279,10 @@ class AnimaticProvider:
             for tmp in (tmp_video, tmp_png, tmp_json):
                 tmp.unlink(missing_ok=True)
             if created and not any(folder.iterdir()):
-                folder.rmdir()
+                # a shared folder (SHORTFILM_ANIMATIC_CACHE): another process may be drawing the
+                # same take into it now, so an emptied folder may not stay empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def _validate(request: GenerationRequest) -> None:

@@ -16,10 +16,26 @@ Factory = Callable[[Path], VideoProvider]
 """Makes a provider given the production home's work folder."""
 
 
+ENV_ANIMATIC_CACHE = "SHORTFILM_ANIMATIC_CACHE"
+"""A folder the animatic draws its takes into instead of each home's work folder, shared by every
+home (and process) on the machine that names it."""
+
+
 def _animatic(workdir: Path) -> VideoProvider:
+    """The animatic, drawing into ``SHORTFILM_ANIMATIC_CACHE`` when it is set.
+
+    An animatic take is a pure function of its inputs (its folder is named by their hash), so
+    homes that ask for the same take (a second production from the same spec, the demo made
+    again elsewhere, a team's test machines) can share one drawing of it: the second asks
+    and copies in a second instead of drawing for one. Each home still keeps its own copy in its
+    store; the cache is never read back as a take of record.
+    """
+    import os
+
     from shortfilm.providers.animatic import AnimaticProvider
 
-    return AnimaticProvider(workdir)
+    shared = os.environ.get(ENV_ANIMATIC_CACHE, "").strip()
+    return AnimaticProvider(Path(shared).expanduser() if shared else workdir)
 
 
 def _seedance(workdir: Path) -> VideoProvider:

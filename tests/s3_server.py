@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ def _free_port() -> int:
 
 @contextmanager
 def s3_server() -> Iterator[S3Server]:
-    """Start ``python -m moto.server`` on a free port of 127.0.0.1; stop it on leaving."""
+    """Start moto's S3 server (:mod:`moto_s3`: its writes atomic, as S3's are) on a free port of
+    127.0.0.1; stop it on leaving."""
     for _ in range(3):
         port = _free_port()
         log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
         proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, str(Path(__file__).with_name("moto_s3.py")), "127.0.0.1", str(port)],
             stdout=log,
             stderr=log,
             env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},

@@ -334,3 +334,38 @@ def test_the_edit_page_draws_the_timeline_read_only(app: FastAPI) -> None:
         timeline[0],
     )[-1]
     assert abs(float(last[0]) + float(last[1]) - 100) < 0.01 and end > 0
+
+
+def test_the_accounts_page_shows_each_account_with_its_platforms_rules(
+    app: FastAPI, web_store: Store
+) -> None:
+    from shortfilm.campaign.accounts import add_account
+    from shortfilm.domain.people import Actor, Role
+
+    gus = Browser(app, "gus")
+    assert "No account yet" in gus.page("/accounts")
+    owner = Actor("ines", Role.OWNER, 1)
+    add_account(web_store, owner, "tt-main", platform="tiktok", handle="@wv")
+    add_account(
+        web_store,
+        owner,
+        "x-news",
+        platform="x",
+        handle="@wv_news",
+        target="webhook",
+        url="https://hooks.example.test/x",
+    )
+    page = html.unescape(gus.page("/accounts"))
+    flat = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "tt-main @wv TikTok en vertical, at most 600 s at most 2,200 characters no limit" in flat
+    assert (
+        "x-news @wv_news X en horizontal, at most 140 s at most 280 characters (weighted)" in flat
+    )
+    assert "webhook https://hooks.example.test/x (signed with $SHORTFILM_WEBHOOK_SECRET)" in flat
+    assert (
+        'href="https://developers.tiktok.com/doc/content-posting-api-reference-direct-post"' in page
+    )
+    assert "shortfilm account add NAME" in flat  # the growth operator manages them
+    editor = " ".join(re.sub(r"<[^>]+>", " ", Browser(app, "mara").page("/accounts")).split())
+    assert "The owner and the growth operator manage them." in editor and "tt-main" in editor
+    assert 'href="/accounts"' in gus.page("/")

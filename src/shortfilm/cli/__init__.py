@@ -26,6 +26,7 @@ from shortfilm.cli import timeline_texts as timeline_texts
 from shortfilm.cli import timeline as timeline
 from shortfilm.cli import review as review
 from shortfilm.cli import users as users
+from shortfilm.cli import accounts as accounts
 # isort: on
 
 __all__ = ["app", "main"]

@@ -20,6 +20,7 @@ override a gate                   owner, with a reason
 publish                           owner, growth-operator (with an approved final render)
 render the edit (draft or final)  owner, editor (the cut is the editor's)
 generate takes                    owner, ai-operator (each one is paid for)
+manage publishing accounts        owner, growth-operator (routing films to accounts is theirs)
 ================================  ============================================================
 
 "Owner" is the :class:`~shortfilm.domain.people.Role` of the person acting, not the ``owner``
@@ -50,6 +51,7 @@ class Action(StrEnum):
     IMPORT_TAKE = "import a take"
     RENDER = "render the edit"
     GENERATE = "generate takes"
+    MANAGE_ACCOUNTS = "manage publishing accounts"
 
 
 _EVERYONE = frozenset(Role)
@@ -68,6 +70,7 @@ ROLE_TABLE: Mapping[Action, frozenset[Role]] = {
     Action.IMPORT_TAKE: frozenset({Role.OWNER, Role.AI_OPERATOR, Role.EDITOR}),
     Action.RENDER: frozenset({Role.OWNER, Role.EDITOR}),
     Action.GENERATE: frozenset({Role.OWNER, Role.AI_OPERATOR}),
+    Action.MANAGE_ACCOUNTS: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
 }
 """Which roles may take each action (see the module docstring for why)."""
 

@@ -70,6 +70,49 @@ def home(request: Request, who: Who, store: TheStore) -> HTMLResponse:
     return shown(request, HTMLResponse(html))
 
 
+@router.get("/accounts")
+def accounts_page(request: Request, who: Who, store: TheStore) -> HTMLResponse:
+    """The home's publishing accounts and their platforms' rules, for whoever plans a post."""
+    from shortfilm.campaign.accounts import accounts
+    from shortfilm.domain.permissions import Action, may
+    from shortfilm.domain.platforms import PLATFORMS
+
+    found = accounts(store)
+
+    def limit(value: int | None, unit: str) -> str:
+        return "no limit" if value is None else f"at most {value:,}{unit}"
+
+    shown_accounts = []
+    for a in found:
+        rules = PLATFORMS[a.platform]
+        weighted = " (weighted)" if rules.counting == "weighted" else ""
+        shown_accounts.append(
+            {
+                "name": a.name,
+                "handle": a.handle,
+                "platform_label": rules.label,
+                "locale": a.locale,
+                "preset": a.preset,
+                "max_duration": f"{rules.max_duration_s:g} s",
+                "caption_max": limit(rules.caption_max, " characters") + weighted,
+                "hashtags_max": limit(rules.hashtags_max, ""),
+                "target": a.target.describe(),
+            }
+        )
+    platforms = sorted({a.platform for a in found})
+    sources = [(PLATFORMS[p].label, PLATFORMS[p].sources) for p in platforms]
+    html = render(
+        templates(request),
+        "accounts.html",
+        who,
+        flash_html(request),
+        accounts=shown_accounts,
+        sources=sources,
+        manages=may(who.actor.role, Action.MANAGE_ACCOUNTS),
+    )
+    return shown(request, HTMLResponse(html))
+
+
 @router.get("/p/{slug}")
 async def dashboard(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
     def build() -> dict[str, Any]:

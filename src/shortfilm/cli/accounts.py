@@ -162,7 +162,7 @@ def account_show(name: NameArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
     rules = shown["rules"]
 
     def limit(value: object, unit: str) -> str:
-        return "no limit" if value is None else f"{value:,} {unit}"  # type: ignore[str-format]
+        return "no limit" if value is None else f"{value:,} {unit}"
 
     lines = [
         f"{found.label}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 
 from shortfilm.domain.mirror import mirror
@@ -25,12 +25,12 @@ def _account(row: SocialAccountRow) -> SocialAccount:
     return mirror(SocialAccount, row, target=target)
 
 
-def _live(name: str) -> object:
+def _live(name: str) -> ColumnElement[bool]:
     return (SocialAccountRow.name == name) & SocialAccountRow.removed_at.is_(None)
 
 
 def live_account(tx: Tx, name: str) -> SocialAccount | None:
-    row = tx.scalars(select(SocialAccountRow).where(_live(name))).first()  # type: ignore[arg-type]
+    row = tx.scalars(select(SocialAccountRow).where(_live(name))).first()
     return None if row is None else _account(row)
 
 
@@ -67,7 +67,7 @@ def live_accounts(tx: Tx) -> list[SocialAccount]:
 
 def remove_account(tx: Tx, name: str, when: datetime) -> bool:
     """Mark the live account ``name`` removed at ``when``; ``False`` if there is none."""
-    row = tx.scalars(select(SocialAccountRow).where(_live(name))).first()  # type: ignore[arg-type]
+    row = tx.scalars(select(SocialAccountRow).where(_live(name))).first()
     if row is None:
         return False
     row.removed_at = when

@@ -173,7 +173,8 @@ def account_show(name: NameArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
         f"    post text  {limit(rules['caption_max'], 'characters')}"
         + (" (weighted)" if rules["counting"] == "weighted" else ""),
         f"    hashtags   {limit(rules['hashtags_max'], '')}".rstrip(),
-        f"    title      {limit(rules['title_max'], 'characters')}",
+        "    title      "
+        + ("no title field" if rules["title_max"] is None else f"{rules['title_max']} characters"),
         f"    frames     {', '.join(rules['presets'])}",
         "  sources:",
         *(f"    {s}" for s in rules["sources"]),

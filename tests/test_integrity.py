@@ -495,6 +495,7 @@ PLACEHOLDERS = [
     (r"\bIMAGE\b", "image.png"),
     (r"\b(N|TAKE)\b", "1"),
     (r"\bROLE\b", "character"),
+    (r"\{name\}", "tt-main"),  # an account
 ]
 """How a message's placeholders are filled to run it: f-string fields and the upper-case words
 a person replaces (TEXT and PRESET stay as they are: any text will do)."""
@@ -504,6 +505,7 @@ MISSING = (
     "production.yaml: file not found",
     "no such file",
     "needs a broker: set SHORTFILM_BROKER_URL",
+    "no account named",
 )
 """What a complete command may fail for on an empty production home (with no broker, where the
 command hands work to the workers)."""

@@ -67,7 +67,14 @@ def account(store: Store, name: str) -> SocialAccount:
         if found is not None:
             return found
         known = [a.name for a in rows.live_accounts(tx)]
-    listed = ", ".join(known) if known else "none yet (`shortfilm account add`)"
+    listed = (
+        ", ".join(known)
+        if known
+        else (
+            "none yet; add one, e.g. "
+            "`shortfilm account add tt-main --platform tiktok --handle @you`"
+        )
+    )
     raise InputError(f"account: no account named {name!r}; the accounts: {listed}")
 
 

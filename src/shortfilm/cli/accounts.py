@@ -129,7 +129,10 @@ def account_list(home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
         sys.stdout.write(json.dumps([_json(a) for a in found], indent=2) + "\n")
         return
     if not found:
-        out.print("no accounts yet: `shortfilm account add NAME --platform P --handle @H`")
+        out.print(
+            "no accounts yet; add one, e.g. "
+            "`shortfilm account add tt-main --platform tiktok --handle @you`"
+        )
         return
     rows = [[a.name, a.platform, a.handle, a.locale, a.preset, a.target.kind.value] for a in found]
     print_table(

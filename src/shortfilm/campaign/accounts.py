@@ -18,7 +18,7 @@ from shortfilm.domain.social_accounts import (
 )
 from shortfilm.errors import ConflictError, InputError
 from shortfilm.store import social_accounts as rows
-from shortfilm.store.repo import Store
+from shortfilm.store.repo import Store, Tx
 
 
 def add_account(
@@ -64,9 +64,22 @@ def account(store: Store, name: str) -> SocialAccount:
     """The live account ``name``; :class:`InputError` listing the known ones otherwise."""
     with store.session() as tx:
         found = rows.live_account(tx, name)
-        if found is not None:
-            return found
-        known = [a.name for a in rows.live_accounts(tx)]
+        if found is None:
+            raise _unknown(tx, name)
+        return found
+
+
+def remove_account(store: Store, actor: Actor, name: str) -> None:
+    """Remove the live account ``name`` (its row stays for what was posted to it), in one
+    transaction: :class:`InputError` listing the known ones when there is none to remove."""
+    require(actor, Action.MANAGE_ACCOUNTS)
+    with store.session() as tx:
+        if not rows.remove_account(tx, name, datetime.now(UTC)):
+            raise _unknown(tx, name)
+
+
+def _unknown(tx: Tx, name: str) -> InputError:
+    known = [a.name for a in rows.live_accounts(tx)]
     listed = (
         ", ".join(known)
         if known
@@ -75,13 +88,4 @@ def account(store: Store, name: str) -> SocialAccount:
             "`shortfilm account add tt-main --platform tiktok --handle @you`"
         )
     )
-    raise InputError(f"account: no account named {name!r}; the accounts: {listed}")
-
-
-def remove_account(store: Store, actor: Actor, name: str) -> None:
-    """Remove the live account ``name`` (its row stays for what was posted to it)."""
-    require(actor, Action.MANAGE_ACCOUNTS)
-    account(store, name)
-    with store.session() as tx:
-        if not rows.remove_account(tx, name, datetime.now(UTC)):
-            raise ConflictError(f"account {name} was removed by someone else just now")
+    return InputError(f"account: no account named {name!r}; the accounts: {listed}")

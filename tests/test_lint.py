@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
+from shortfilm.domain.platforms import PLATFORMS
 from shortfilm.domain.production import CampaignRole, CharacterRole, Production, Style
+from shortfilm.domain.social_accounts import PublishTarget, SocialAccount, TargetKind
 from shortfilm.examples import example_dir
 from shortfilm.prompts.lint import RULES, Finding, Severity, has_errors, lint_production
 from shortfilm.prompts.lint.action_reading import read_action
@@ -49,11 +52,34 @@ class Case:
     expected: frozenset[str]
     only_clip: int | None
     durations_s: tuple[float, float] | None
+    accounts: dict[str, SocialAccount] | None = None
 
     def lint(self) -> list[Finding]:
         return lint_production(
-            self.production, durations_s=self.durations_s, only_clip=self.only_clip
+            self.production,
+            durations_s=self.durations_s,
+            only_clip=self.only_clip,
+            accounts=self.accounts,
         )
+
+
+def _accounts(listed: list[dict[str, str]] | None) -> dict[str, SocialAccount] | None:
+    """A case's ``accounts`` (name, platform, optional preset): the home a variant goes to."""
+    if listed is None:
+        return None
+    return {
+        a["name"]: SocialAccount(
+            a["name"],
+            a["platform"],
+            f"@{a['name']}",
+            "en",
+            a.get("preset") or PLATFORMS[a["platform"]].preset,
+            PublishTarget(TargetKind.FOLDER),
+            "corpus",
+            datetime(2026, 12, 1, tzinfo=UTC),
+        )  # fmt: skip
+        for a in listed
+    }
 
 
 @cache
@@ -92,6 +118,7 @@ def load_case(path: Path) -> Case:
         "expected",
         "only_clip",
         "durations_s",
+        "accounts",
     }
     assert not unknown, f"{path.name}: unknown keys {unknown}"
     if "production" in data:
@@ -105,6 +132,7 @@ def load_case(path: Path) -> Case:
         expected=frozenset(data["expected"]),
         only_clip=data.get("only_clip"),
         durations_s=tuple(durations) if durations else None,  # type: ignore[arg-type]
+        accounts=_accounts(data.get("accounts")),
     )
 
 
@@ -288,10 +316,10 @@ def test_has_errors() -> None:
 
 
 def test_rule_codes_are_stable_in_shape() -> None:
-    letters = {"board": "B1", "clip": "C2", "continuity": "K3", "story": "S4"}
+    letters = {"board": "B1", "clip": "C2", "continuity": "K3", "story": "S4", "campaign": "V5"}
     for code, rule in RULES.items():
         assert rule.code == code
-        assert re.fullmatch(r"[BCKS][1-4]\d\d", code)
+        assert re.fullmatch(r"[BCKSV][1-5]\d\d", code)
         assert code.startswith(letters[rule.family])
         assert rule.summary.endswith(".") and "\n" not in rule.summary
     assert len({r.name for r in RULES.values()}) == len(RULES)

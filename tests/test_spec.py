@@ -20,6 +20,7 @@ from shortfilm.art import EXAMPLE_REFS, PALETTE, draw_example_refs
 from shortfilm.domain.production import (
     PREVIOUS_KEYFRAME,
     Budget,
+    Campaign,
     CampaignRole,
     Caption,
     ChannelLoudness,
@@ -31,11 +32,13 @@ from shortfilm.domain.production import (
     Music,
     Production,
     ReviewPolicy,
+    RhythmClip,
     SoundEffectCue,
     SoundKind,
     Style,
     TitleCard,
     TransitionKind,
+    Variant,
 )
 from shortfilm.errors import InputError, SpecError
 from shortfilm.examples import example_dir, example_names
@@ -217,6 +220,22 @@ def _maximal(production: Production) -> Production:
         ),
         budget=Budget(limit=2_500_000.0, unit="tokens"),
         review=ReviewPolicy(second_pair_of_eyes=True),
+        campaign=Campaign(
+            variants=(
+                Variant(
+                    name="tt-hook-a",
+                    account="tt-main",
+                    hook=Hook(text="Who holds the coast?", start_s=0.5, end_s=2.0),
+                    end_card=EndCard(text="Part 2: Friday", duration_s=2.5),
+                    caption="One blade. # not a comment: 'quoted'",
+                    hashtags=("shortfilm", "wasteland"),
+                    order=(2, 1, 3, 4),
+                    clips=(RhythmClip(clip=3, in_s=0.5, out_s=9.0, speed=1.25),),
+                    preset="square",
+                    title="Wasteland Villa, cut for TikTok",
+                ),
+            )
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from shortfilm.cli import timeline as timeline
 from shortfilm.cli import review as review
 from shortfilm.cli import users as users
 from shortfilm.cli import accounts as accounts
+from shortfilm.cli import variants as variants
 # isort: on
 
 __all__ = ["app", "main"]

@@ -21,6 +21,7 @@ publish                           owner, growth-operator (with an approved final
 render the edit (draft or final)  owner, editor (the cut is the editor's)
 generate takes                    owner, ai-operator (each one is paid for)
 manage publishing accounts        owner, growth-operator (routing films to accounts is theirs)
+prepare a variant                 owner, growth-operator (the campaign's posts are theirs to shape)
 ================================  ============================================================
 
 "Owner" is the :class:`~shortfilm.domain.people.Role` of the person acting, not the ``owner``
@@ -52,6 +53,7 @@ class Action(StrEnum):
     RENDER = "render the edit"
     GENERATE = "generate takes"
     MANAGE_ACCOUNTS = "manage publishing accounts"
+    PREPARE_VARIANT = "prepare a variant"
 
 
 _EVERYONE = frozenset(Role)
@@ -71,6 +73,7 @@ ROLE_TABLE: Mapping[Action, frozenset[Role]] = {
     Action.RENDER: frozenset({Role.OWNER, Role.EDITOR}),
     Action.GENERATE: frozenset({Role.OWNER, Role.AI_OPERATOR}),
     Action.MANAGE_ACCOUNTS: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
+    Action.PREPARE_VARIANT: frozenset({Role.OWNER, Role.GROWTH_OPERATOR}),
 }
 """Which roles may take each action (see the module docstring for why)."""
 

@@ -306,6 +306,59 @@ class ReviewPolicy:
 
 
 @dataclass(frozen=True)
+class RhythmClip:
+    """One clip's cut in a variant's rhythm: another trim or speed of the same approved take.
+    Seconds are of the take, as in the spec's ``edit.clips``; ``None`` keeps the edit's."""
+
+    clip: int
+    in_s: float | None = None
+    out_s: float | None = None
+    speed: float | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What one post of the film changes, and where it goes."""
+
+    name: str
+    account: str
+    """The account (``shortfilm account add``) the variant is posted to."""
+    hook: Hook | None = None
+    """Opening text in place of the edit's; ``None`` keeps the edit's."""
+    end_card: EndCard | None = None
+    """Closing text in place of the edit's; ``None`` keeps the edit's."""
+    caption: str = ""
+    """The post's text (not burned into the film)."""
+    hashtags: tuple[str, ...] = ()
+    """Added to the caption as posted, those the caption does not already carry."""
+    order: tuple[int, ...] = ()
+    """The clips in the variant's order (clip positions of the production); empty keeps the
+    edit's order. A clip left out is not played."""
+    clips: tuple[RhythmClip, ...] = ()
+    """Trims and speeds that differ from the edit's."""
+    preset: str | None = None
+    """The frame; ``None``: the account's preset."""
+    title: str | None = None
+    """The post's title, for a platform with one (YouTube); ``None``: the film's title."""
+
+    @property
+    def retimed(self) -> bool:
+        """Whether the variant changes the edit's rhythm (order, trims or speed)."""
+        return bool(self.order or self.clips)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The variants of a production, declared in the spec's ``campaign:`` or with
+    ``shortfilm variant add``."""
+
+    variants: tuple[Variant, ...] = ()
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+
+@dataclass(frozen=True)
 class Production:
     title: str
     slug: str
@@ -320,6 +373,8 @@ class Production:
     budget: Budget | None = None
     """``None``: no limit. A take whose estimated cost would pass it is not started."""
     review: ReviewPolicy = field(default_factory=ReviewPolicy)
+    campaign: Campaign = field(default_factory=Campaign)
+    """The variants of the approved film, each routed to one account."""
     schema: str = SCHEMA
 
     def clip_seconds(self) -> float:

@@ -27,6 +27,7 @@ from typing import Any
 
 from shortfilm.board.placement import named_references
 from shortfilm.board.versions import base_content_hash
+from shortfilm.campaign.variants import record_imported
 from shortfilm.domain import AssetBoard, Production
 from shortfilm.domain.board import BoardVersion
 from shortfilm.domain.production_record import ProductionRecord
@@ -167,6 +168,7 @@ def import_production(
         _import_script(s, row, merged, result)
         board = _import_board(store, s, row, merged, base, file_paths, result)
         _import_clips(store, s, row, merged, base, board, result)
+        result.new_versions += record_imported(s, row.id, merged, current_person())
         music = merged.edit.music
         if music is not None and music.path:
             source = resolve_inside(base, music.path, field="edit.music.path")

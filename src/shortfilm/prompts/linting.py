@@ -15,6 +15,7 @@ from shortfilm.prompts.lessons import lessons_for
 from shortfilm.prompts.lint import Finding, Severity, lint_production
 from shortfilm.prompts.render import render_plain
 from shortfilm.store.repo import Store
+from shortfilm.store.social_accounts import live_accounts
 
 LESSON_CODE = "L501"
 
@@ -25,10 +26,13 @@ def lint_with_lessons(
     store: Store | None = None,
     durations_s: tuple[float, float] | None = None,
 ) -> list[Finding]:
-    """Rule findings, then per clip the lessons of failed takes whose prompts resemble it."""
-    findings = lint_production(production, durations_s=durations_s)
+    """Rule findings, then per clip the lessons of failed takes whose prompts resemble it.
+    With a ``store``, the campaign rules know the home's accounts (V501, V502)."""
     if store is None:
-        return findings
+        return lint_production(production, durations_s=durations_s)
+    with store.session() as tx:
+        accounts = {a.name: a for a in live_accounts(tx)}
+    findings = lint_production(production, durations_s=durations_s, accounts=accounts)
     for index, clip in enumerate(production.clips):
         text = render_plain(VideoPrompt.from_clip(production.board, clip))
         for lesson in lessons_for(store, text):

@@ -30,6 +30,11 @@ def spec_to_dict(production: Production) -> dict[str, Any]:
     return {"schema": data.pop("schema"), **data}
 
 
+def section_to_dict(section: Any) -> dict[str, Any]:
+    """One section of the spec (a dataclass such as a variant) as the spec writes it."""
+    return _dataclass_to_dict(section)
+
+
 def dump_spec(production: Production, path: Path) -> None:
     """Write ``production`` as YAML to ``path`` (parent folders created, file replaced).
 

@@ -60,3 +60,9 @@ MAX_TEXT_CHARS = 20_000
 
 MAX_PATH_CHARS = 1024
 """Characters in one file path a spec names."""
+
+MAX_VARIANTS = 200
+"""Variants in ``campaign.variants``: a campaign posts a film a few dozen ways at most."""
+
+MAX_HASHTAGS = 100
+"""Hashtags of one variant (platforms take 5 to 60; lint says which)."""

@@ -25,6 +25,7 @@ from shortfilm.domain.production import (
     SCHEMA,
     AssetBoard,
     Budget,
+    Campaign,
     Caption,
     ChannelLoudness,
     Character,
@@ -37,12 +38,15 @@ from shortfilm.domain.production import (
     Music,
     Production,
     ReviewPolicy,
+    RhythmClip,
     Script,
     Shot,
     SoundEffectCue,
     Style,
     TitleCard,
+    Variant,
 )
+from shortfilm.spec.campaign_models import CampaignSpec, RhythmClipSpec, VariantSpec
 from shortfilm.spec.edit_models import (
     CaptionSpec,
     ChannelLoudnessSpec,
@@ -215,6 +219,7 @@ class ProductionSpec(SpecModel):
     edit: EditIntentSpec = EditIntentSpec()
     budget: BudgetSpec | None = None
     review: Annotated[ReviewPolicySpec, null_as({})] = ReviewPolicySpec()
+    campaign: Annotated[CampaignSpec, null_as({})] = CampaignSpec()
 
     def to_domain(self) -> Production:
         return Production(
@@ -230,6 +235,7 @@ class ProductionSpec(SpecModel):
             edit=self.edit.to_domain(),
             budget=self.budget.to_domain() if self.budget else None,
             review=self.review.to_domain(),
+            campaign=self.campaign.to_domain(),
             schema=self.schema_,
         )
 
@@ -254,5 +260,8 @@ SPEC_MODELS: dict[type[SpecModel], type[Any]] = {
     ChannelLoudnessSpec: ChannelLoudness,
     BudgetSpec: Budget,
     ReviewPolicySpec: ReviewPolicy,
+    CampaignSpec: Campaign,
+    VariantSpec: Variant,
+    RhythmClipSpec: RhythmClip,
 }
 """Each validation model and the dataclass it mirrors; a test holds their fields equal."""

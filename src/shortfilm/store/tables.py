@@ -7,7 +7,7 @@ Versioned things (boards, prompts, edits) get a new row per change, never an upd
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,15 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+from shortfilm.store.table_base import Base, utcnow
 
 
 class ProductionRow(Base):
@@ -387,3 +381,9 @@ class SocialAccountRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# the campaign's tables share Base; importing them here puts them in every schema built from it
+from shortfilm.store import campaign_tables  # noqa: E402,F401
+
+__all__ = ["Base", "utcnow"]

@@ -57,6 +57,15 @@ def _planned(ctx: LintContext, edit: EditIntent) -> Timeline:
     return default_timeline(edit, _planned_takes(ctx), FILM_RATE)
 
 
+def planned_film(ctx: LintContext) -> Timeline | None:
+    """The film the spec's edit plans, every take as long as its clip's ``duration_s``;
+    ``None`` when the edit cannot be laid out (S410/S411 say why)."""
+    try:
+        return _planned(ctx, ctx.production.edit)
+    except TimelineError:
+        return None
+
+
 def _film_end(ctx: LintContext) -> int | None:
     """Frames of the planned film without its texts; ``None`` when it cannot be laid out."""
     edit = ctx.production.edit

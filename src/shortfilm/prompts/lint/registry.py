@@ -9,21 +9,22 @@ module is imported: a duplicate or misfiled code fails at once, not in a user's 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
 from shortfilm.domain.production import ClipPlan, Production
+from shortfilm.domain.social_accounts import SocialAccount
 from shortfilm.prompts.lint.findings import Finding, Rule, Severity
 from shortfilm.prompts.lint.names import BoardNames
 from shortfilm.prompts.lint.places import place_key
 from shortfilm.spec.source import FieldPath, format_path
 
-FAMILIES = {"B": "board", "C": "clip", "K": "continuity", "S": "story"}
-"""Code letter -> family; the hundreds digit follows the letter (B1xx, C2xx, K3xx, S4xx)."""
+FAMILIES = {"B": "board", "C": "clip", "K": "continuity", "S": "story", "V": "campaign"}
+"""Code letter -> family; the hundreds digit follows the letter (B1xx, C2xx, K3xx, S4xx, V5xx)."""
 
-_CODE = re.compile(r"(?P<letter>[BCKS])(?P<hundreds>[1-4])\d\d")
+_CODE = re.compile(r"(?P<letter>[BCKSV])(?P<hundreds>[1-5])\d\d")
 _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
@@ -42,6 +43,9 @@ class LintContext:
     production: Production
     durations_s: tuple[float, float] | None = None
     """The shortest and longest clip, in seconds, the target model accepts; ``None``: unknown."""
+    accounts: Mapping[str, SocialAccount] | None = None
+    """The home's accounts by name, which variants are routed to; ``None``: not known here (a
+    spec linted without a home), so the account rules are skipped."""
 
     @cached_property
     def names(self) -> BoardNames:
@@ -53,7 +57,7 @@ ProductionCheck = Callable[[LintContext], Iterable[Hit]]
 ClipCheck = Callable[[LintContext, int, ClipPlan], Iterable[Hit]]
 
 RULES: dict[str, Rule] = {}
-"""Every rule by code, in registration order (board, clip, continuity, story)."""
+"""Every rule by code, in registration order (board, clip, continuity, story, campaign)."""
 
 _PRODUCTION_CHECKS: list[tuple[Rule, ProductionCheck]] = []
 _CLIP_CHECKS: list[tuple[Rule, ClipCheck]] = []
@@ -61,8 +65,8 @@ _CLIP_CHECKS: list[tuple[Rule, ClipCheck]] = []
 
 def _register(code: str, name: str, severity: Severity, summary: str) -> Rule:
     match = _CODE.fullmatch(code)
-    if match is None or "BCKS".index(match["letter"]) + 1 != int(match["hundreds"]):
-        raise ValueError(f"rule code {code!r} must be B1xx, C2xx, K3xx or S4xx")
+    if match is None or "BCKSV".index(match["letter"]) + 1 != int(match["hundreds"]):
+        raise ValueError(f"rule code {code!r} must be B1xx, C2xx, K3xx, S4xx or V5xx")
     if code in RULES:
         raise ValueError(f"rule code {code} is registered twice")
     if not _NAME.fullmatch(name) or any(r.name == name for r in RULES.values()):

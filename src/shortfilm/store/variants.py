@@ -1,0 +1,76 @@
+"""The queries of a production's variants: each change a new version, the newest of each name.
+
+Rows stay here: callers get :class:`~shortfilm.domain.variant.StoredVariant` back. A variant's
+``body`` is stored as the spec writes it and read back through the spec's own model, so a
+variant reads the same from the file, the store and an export.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shortfilm.domain.production import Variant
+from shortfilm.domain.variant import StoredVariant
+from shortfilm.spec.campaign_models import VariantSpec
+from shortfilm.spec.dump import section_to_dict
+from shortfilm.store.campaign_tables import VariantRow
+from shortfilm.store.repo import Tx, content_hash
+
+
+def _stored(row: VariantRow) -> StoredVariant:
+    variant = VariantSpec.model_validate(row.body).to_domain()
+    return StoredVariant(row.id, row.version, variant, row.created_by, row.created_at,
+                         row.revision)  # fmt: skip
+
+
+def latest(tx: Tx, production_id: int) -> list[StoredVariant]:
+    """The newest version of each of the production's variants, by name."""
+    newest = (
+        select(VariantRow.name, func.max(VariantRow.version).label("v"))
+        .where(VariantRow.production_id == production_id)
+        .group_by(VariantRow.name)
+        .subquery()
+    )
+    rows = tx.scalars(
+        select(VariantRow)
+        .join(newest, (VariantRow.name == newest.c.name) & (VariantRow.version == newest.c.v))
+        .where(VariantRow.production_id == production_id)
+        .order_by(VariantRow.name)
+    )
+    return [_stored(r) for r in rows]
+
+
+def versions(tx: Tx, production_id: int, name: str) -> list[StoredVariant]:
+    """Every version of variant ``name``, oldest first."""
+    rows = tx.scalars(
+        select(VariantRow)
+        .where(VariantRow.production_id == production_id, VariantRow.name == name)
+        .order_by(VariantRow.version)
+    )
+    return [_stored(r) for r in rows]
+
+
+def record(tx: Tx, production_id: int, variant: Variant, by: str) -> StoredVariant | None:
+    """Store ``variant`` as its next version, or ``None`` when its newest version says the same."""
+    body = section_to_dict(variant)
+    digest = content_hash(body)
+    newest = tx.scalars(
+        select(VariantRow)
+        .where(VariantRow.production_id == production_id, VariantRow.name == variant.name)
+        .order_by(VariantRow.version.desc())
+        .limit(1)
+    ).first()
+    if newest is not None and newest.content_hash == digest:
+        return None
+    row = VariantRow(
+        production_id=production_id,
+        name=variant.name,
+        version=1 if newest is None else newest.version + 1,
+        account=variant.account,
+        body=body,
+        content_hash=digest,
+        created_by=by,
+    )
+    tx.add(row)
+    tx.flush()
+    return _stored(row)

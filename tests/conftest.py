@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from built_once import ENV_RUN, once, run_templates_pattern, shared_root, template_name
 
+from shortfilm.media.render_cache import ENV_RENDER_CACHE
 from shortfilm.providers.registry import ENV_ANIMATIC_CACHE
 
 _ours: dict[str, str] = {}
@@ -45,6 +46,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # each is drawn once, as on a team's machine that names one (see providers.registry)
         _ours["animatic"] = tempfile.mkdtemp(prefix="shortfilm-test-animatic-")
         os.environ[ENV_ANIMATIC_CACHE] = _ours["animatic"]
+    if not early.in_worker() and not os.environ.get(ENV_RENDER_CACHE):
+        # likewise renders: a test on PostgreSQL renders the film its SQLite twin rendered
+        # (same takes, same edit), and copies it (see media.render_cache); a test about the
+        # encode itself unsets the variable
+        _ours["render"] = tempfile.mkdtemp(prefix="shortfilm-test-render-")
+        os.environ[ENV_RENDER_CACHE] = _ours["render"]
     if not early.in_worker() and hasattr(config.option, "testrunuid"):
         config.option.testrunuid = config.option.testrunuid or os.environ.setdefault(
             ENV_RUN, uuid.uuid4().hex
@@ -109,8 +116,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     early.stop_all()
     if not early.in_worker():  # xdist's controller ends after its workers: nobody copies them now
         _drop_run_templates()
-        if "animatic" in _ours:
-            shutil.rmtree(_ours.pop("animatic"), ignore_errors=True)
+        for name in ("animatic", "render"):
+            if name in _ours:
+                shutil.rmtree(_ours.pop(name), ignore_errors=True)
 
 
 def require_services() -> bool:

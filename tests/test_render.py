@@ -468,3 +468,50 @@ def test_real_presets_render_a_short_film(tmp_path: Path) -> None:
         assert (info.width, info.height) == preset.size
         assert info.video_frames == 24 + 36 + 36 - 2 * 10
         assert result.loudness.true_peak_dbtp <= -1.0
+
+
+# ------------------------------------------------------------------------------ render cache
+
+
+def test_a_render_cache_gives_the_same_film_for_the_same_plan_and_a_new_one_otherwise(
+    clips: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.media.render_cache import ENV_RENDER_CACHE, render_key
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(ENV_RENDER_CACHE, str(cache))
+    plan = film_plan(clips)
+    first = render(plan, TINY_V, tmp_path / "a" / "film.mp4", tmp_path / "work-a")
+    (entry,) = cache.glob("*.mp4")
+    assert entry.stem == render_key(plan, TINY_V, "full")
+    # a second home, another folder: the film is copied, byte for byte, with the same facts
+    second = render(plan, TINY_V, tmp_path / "b" / "film.mp4", tmp_path / "work-b")
+    assert second.path.read_bytes() == first.path.read_bytes()
+    assert (second.duration_s, second.loudness, second.timeline, second.silent) == (
+        first.duration_s, first.loudness, first.timeline, first.silent,
+    )  # fmt: skip
+    assert not (tmp_path / "work-b").exists() or not any((tmp_path / "work-b").iterdir())
+    # anything that decides the bytes is in the key: a changed take, the loudness, the preset
+    other = [*clips[:2], make_clip(tmp_path / "other.mp4", tone_hz=880)]
+    keys = {
+        render_key(plan, TINY_V, "full"),
+        render_key(film_plan(other), TINY_V, "full"),
+        render_key(replace(plan, loudness_lufs=-16.0), TINY_V, "full"),
+        render_key(plan, TINY_H, "full"),
+        render_key(plan, TINY_V, "draft"),
+    }
+    assert len(keys) == 5
+    third = render(replace(plan, loudness_lufs=-16.0), TINY_V, tmp_path / "c.mp4", tmp_path / "w")
+    assert len(list(cache.glob("*.mp4"))) == 2
+    assert abs(third.loudness.integrated_lufs - -16.0) < 1.0
+
+
+def test_without_a_render_cache_nothing_is_kept(
+    clips: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.media.render_cache import ENV_RENDER_CACHE, cache_folder
+
+    monkeypatch.delenv(ENV_RENDER_CACHE, raising=False)
+    assert cache_folder() is None
+    monkeypatch.setenv(ENV_RENDER_CACHE, "  ")
+    assert cache_folder() is None

@@ -31,16 +31,17 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from shortfilm.media.ffmpeg import run_ffmpeg
-from shortfilm.media.film import FilmTimeline, Progress, RenderPlan, TimelineEntry, film_timeline
+from shortfilm.media.film import FilmTimeline, Progress, RenderPlan, film_timeline
 from shortfilm.media.loudness import Loudness, measure
 from shortfilm.media.mix import prepare_audio
 from shortfilm.media.pieces import encode_windows, film_windows, join_args
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
+from shortfilm.media.render_cache import through_cache
+from shortfilm.media.render_result import RenderResult
 from shortfilm.media.verify import MAX_TRUE_PEAK_DBTP
 
 TRUE_PEAK_ATTEMPTS = 3
@@ -49,21 +50,6 @@ checks (which then refuse it): each retry masters under the ceiling by what AAC 
 
 TRUE_PEAK_MARGIN_DB = 0.2
 """Headroom kept beyond what AAC added to the peak, on a retry (the overshoot varies a little)."""
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    path: Path
-    duration_s: float
-    """Film length from the timeline (exact frames / fps), seconds."""
-    width: int
-    height: int
-    loudness: Loudness
-    """Measured on the written export (after AAC)."""
-    timeline: list[TimelineEntry]
-    silent: bool = False
-    """The film has no sound at all (see :attr:`~shortfilm.media.film.FilmTimeline.silent`): its
-    audio track is digital silence, not mastered to a loudness."""
 
 
 def render(
@@ -87,6 +73,25 @@ def render(
     preset.check_duration(float(tl.duration))
     if progress:
         progress("probe", 1.0)
+
+    def copied() -> None:  # every stage is done: the film came whole from the cache
+        if progress:
+            for stage in ("audio", f"video:{preset.name}", "measure"):
+                progress(stage, 1.0)
+
+    make = lambda: _render(plan, tl, preset, out, workdir, progress)  # noqa: E731
+    return through_cache(plan, preset, out, "full", make, copied)
+
+
+def _render(
+    plan: RenderPlan,
+    tl: FilmTimeline,
+    preset: Preset,
+    out: Path,
+    workdir: Path,
+    progress: Progress | None,
+) -> RenderResult:
+    """:func:`render` once the film is laid out and not in the cache."""
     master = prepare_audio(plan, workdir, tl, progress)
     folder = pieces_folder(workdir, "video", preset)
     stage = f"video:{preset.name}"
@@ -186,3 +191,6 @@ def _finish(
         timeline=list(tl.entries),
         silent=tl.silent or loudness.digital_silence,
     )
+
+
+__all__ = ["RenderResult", "deliver", "pieces_folder", "render"]

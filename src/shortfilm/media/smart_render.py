@@ -38,6 +38,7 @@ from shortfilm.media.mix import prepare_audio
 from shortfilm.media.pieces import encode_windows
 from shortfilm.media.presets import Preset
 from shortfilm.media.render import RenderResult, deliver, pieces_folder, render
+from shortfilm.media.render_cache import through_cache
 
 
 def _copy_span(source: Path, span: CopySpan, dest: Path) -> None:
@@ -97,8 +98,16 @@ def render_draft(plan: RenderPlan, preset: Preset, out: Path, workdir: Path) -> 
     draft = plan_draft(plan, preset)
     if draft.copied_frames == 0:
         return render(plan, preset, out, workdir)
+    preset.check_duration(float(draft.timeline.duration))
+    return through_cache(
+        plan, preset, out, "draft", lambda: _render_draft(plan, draft, preset, out, workdir)
+    )
+
+
+def _render_draft(
+    plan: RenderPlan, draft: DraftPlan, preset: Preset, out: Path, workdir: Path
+) -> RenderResult:
     tl = draft.timeline
-    preset.check_duration(float(tl.duration))
     folder = pieces_folder(workdir, "draft", preset)
     # The audio mix (mostly one thread) runs beside the video encode (x264 threads itself).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft-audio") as pool:

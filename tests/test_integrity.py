@@ -495,7 +495,8 @@ PLACEHOLDERS = [
     (r"\bIMAGE\b", "image.png"),
     (r"\b(N|TAKE)\b", "1"),
     (r"\bROLE\b", "character"),
-    (r"\{name\}", "tt-main"),  # an account
+    (r"\{name\}|\{variant\.account\}", "tt-main"),  # an account
+    (r"\{variant\.name\}", "tt-hook-a"),  # a variant
 ]
 """How a message's placeholders are filled to run it: f-string fields and the upper-case words
 a person replaces (TEXT and PRESET stay as they are: any text will do)."""
@@ -506,6 +507,7 @@ MISSING = (
     "no such file",
     "needs a broker: set SHORTFILM_BROKER_URL",
     "no account named",
+    "exists already",  # suggested by two messages: the second run finds the first's account
 )
 """What a complete command may fail for on an empty production home (with no broker, where the
 command hands work to the workers)."""

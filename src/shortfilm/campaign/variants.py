@@ -114,7 +114,14 @@ def variant(store: Store, slug: str, name: str) -> list[StoredVariant]:
         found = rows.versions(tx, prod_id, name)
         if not found:
             known = [v.name for v in rows.latest(tx, prod_id)]
-            listed = ", ".join(known) if known else f"none yet: `shortfilm variant add {slug} ...`"
+            listed = (
+                ", ".join(known)
+                if known
+                else (
+                    f"none yet: `shortfilm variant add {slug} tt-hook-a "
+                    "--account tt-main --hook TEXT`"
+                )
+            )
             raise InputError(
                 f"variant: {slug} has no variant named {name!r}; its variants: {listed}"
             )

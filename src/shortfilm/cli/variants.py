@@ -219,3 +219,39 @@ def variant_show(
     ]
     for line in lines:
         out.print(escape(line), highlight=False, soft_wrap=True)
+
+
+@variant_app.command("render")
+def variant_render(
+    slug: SlugArg, name: NameArg, home: HomeOpt = Path("."), as_json: JsonOpt = False
+) -> None:
+    """Render a variant of the approved film in its account's frame, checked like any render."""
+    from shortfilm.campaign.variant_renders import render_variant
+    from shortfilm.review.decisions import local_owner
+
+    try:
+        with store_at(home) as store:
+            made = render_variant(store, slug, name, local_owner())
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        shown = {
+            "variant": made.variant,
+            "version": made.variant_version,
+            "edit_version": made.edit_version,
+            "preset": made.preset,
+            "path": str(made.path),
+            "sha256": made.sha256,
+            "duration_s": made.duration_s,
+            "status": made.status,
+            "reasons": list(made.reasons),
+        }
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+    else:
+        out.print(f"{escape(slug)}: variant {escape(made.variant)} v{made.variant_version} of edit "
+                  f"v{made.edit_version}, {made.preset}, {made.duration_s:.2f} s, {made.status}: "
+                  f"{escape(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+        for reason in made.reasons:
+            out.print(f"  {escape(reason)}", highlight=False)
+    if made.status != "passed":
+        raise typer.Exit(1)

@@ -71,8 +71,9 @@ def variant_unknown_account(ctx: LintContext) -> Iterator[Hit]:
             yield Hit(
                 ("campaign", "variants", i, "account"),
                 f"variant {variant.name}: no account named {variant.account!r} (accounts: {have})",
-                f"add it: `shortfilm account add {variant.account} --platform PLATFORM "
-                "--handle @HANDLE`, or route the variant to an account that exists",
+                f"add it: `shortfilm account add {variant.account} --platform tiktok "
+                "--handle @you` (its platform and handle), or route the variant to an account "
+                "that exists",
             )
 
 

@@ -1,0 +1,146 @@
+"""Rendering a variant: the approved edit with the variant's texts and rhythm, for its account.
+
+Only an approved film has variants: the newest edit must have a final render that passed the
+final gate (the owner's approval or override), or nothing is rendered and the message says what
+waits. The variant is laid over that edit's timeline
+(:func:`~shortfilm.domain.variant.variant_timeline`), checked against its account's platform with
+the film's real length (:func:`~shortfilm.domain.platforms.check_post`), rendered in its frame
+(its own preset, else its account's) and checked like any render (:mod:`shortfilm.media.verify`).
+The film is stored under a lineage name that says which edit, variant version and preset it is,
+and announced by a ``variant.render`` event; a variant render is never a row of the renders
+table, so the edit's final review and publishing can never take it for the edit's own render.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from shortfilm.domain.people import Actor
+from shortfilm.domain.permissions import Action, require
+from shortfilm.domain.platforms import PLATFORMS, check_post
+from shortfilm.domain.review import SubjectKind
+from shortfilm.domain.rubric import CRITERION_KEYS
+from shortfilm.domain.timeline_parts import TimelineError
+from shortfilm.domain.variant import StoredVariant, variant_timeline
+from shortfilm.edit.assemble import music_artifact
+from shortfilm.edit.versions import load_edit
+from shortfilm.errors import GateError, InputError
+from shortfilm.media.film import RenderPlan
+from shortfilm.media.presets import PRESETS
+from shortfilm.media.render import render
+from shortfilm.media.verify import verify
+from shortfilm.store import publications, repo, reviews
+from shortfilm.store import social_accounts as account_rows
+from shortfilm.store import variants as variant_rows
+from shortfilm.store.read_model.standings import Standings
+from shortfilm.store.repo import Store
+
+VARIANT_RENDER = "variant.render"
+
+
+@dataclass(frozen=True)
+class VariantRender:
+    """A variant's film as stored."""
+
+    variant: str
+    variant_version: int
+    edit_version: int
+    preset: str
+    path: Path
+    sha256: str
+    duration_s: float
+    status: str
+    reasons: tuple[str, ...]
+
+
+def variant_file(slug: str, edit_version: int, name: str, version: int, preset: str) -> str:
+    """The lineage name of a variant's film."""
+    return f"{slug}/variants/{slug}__edit-v{edit_version}__{name}-v{version}__{preset}.mp4"
+
+
+def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantRender:
+    """Render the newest version of variant ``name`` of ``slug``; see the module docstring.
+
+    :class:`GateError` when the edit is not approved, :class:`InputError` naming the variant, the
+    account and the rule when the platform would refuse the film; nothing is rendered then.
+    """
+    require(actor, Action.PREPARE_VARIANT)
+    with store.session() as tx:
+        prod_id = reviews.production_id(tx, slug)
+        found = variant_rows.versions(tx, prod_id, name)
+        if not found:
+            raise InputError(f"variant: {slug} has no variant named {name!r}")
+        stored: StoredVariant = found[-1]
+        variant = stored.variant
+        account = account_rows.live_account(tx, variant.account)
+        if account is None:
+            raise InputError(
+                f"variant {name}: no account named {variant.account!r}: add it with "
+                f"`shortfilm account add {variant.account} --platform tiktok --handle @you` "
+                "(its platform and handle), or route the variant to another"
+            )
+        edit = reviews.version(tx, prod_id, SubjectKind.EDIT)
+        if edit is None:
+            raise GateError(f"variant {name}: {slug} has no edit yet, so no approved film")
+        edit_id, edit_number = edit
+        standings = Standings(tx, prod_id)
+        approved = [
+            r
+            for r in publications.renders(tx, edit_id)
+            if standings.of(SubjectKind.RENDER, r.stored_id).passes
+        ]
+        if not approved:
+            scores = " ".join(f"--score {key}=N" for key in CRITERION_KEYS)
+            raise GateError(
+                f"variant {name}: edit v{edit_number} of {slug} is not approved, so it has no "
+                "variants yet; the owner approves its final first: "
+                f"`shortfilm review final {slug} --preset PRESET --approve {scores}`"
+            )
+    base = load_edit(store, slug, edit_number)
+    if base is None:
+        raise GateError(f"variant {name}: edit v{edit_number} of {slug} is gone")
+    preset_name = variant.preset or account.preset
+    preset = PRESETS.get(preset_name)
+    if preset is None:
+        raise InputError(f"variant {name}: no preset named {preset_name!r}")
+    try:
+        timeline = variant_timeline(base.timeline, variant)
+    except TimelineError as exc:
+        raise InputError(f"{exc} (edit v{edit_number})") from None
+    where = PLATFORMS[account.platform]
+    breaks = check_post(
+        where,
+        duration_s=float(timeline.duration),
+        caption=variant.caption,
+        hashtags=variant.hashtags,
+        title=variant.title,
+        preset=preset.name,
+    )
+    if breaks:
+        said = "; ".join(str(b) for b in breaks)
+        raise InputError(f"variant {name} for {account.label}: nothing was rendered: {said}")
+    bed = timeline.audio.music
+    plan = RenderPlan(
+        timeline,
+        [store.artifact_path(seg.media_sha256) for seg in timeline.segments],
+        music_file=music_artifact(store, slug, bed.path) if bed is not None else None,
+    )
+    lufs = preset.loudness_lufs
+    work = store.home / "work" / "variants" / f"edit-{edit_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / f"{name}-v{stored.version}-{preset.name}.mp4"
+    rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work)
+    checked = verify(rendered.path, preset, duration=timeline.duration, fps=timeline.rate,
+                     lufs=lufs, loudness=rendered.loudness, silent=rendered.silent)  # fmt: skip
+    file = variant_file(slug, edit_number, name, stored.version, preset.name)
+    with store.session() as tx:
+        sha = store.put_artifact(tx, rendered.path, file)
+        repo.event(tx, prod_id, VARIANT_RENDER, file, variant=name, version=stored.version,
+                   edit_version=edit_number, preset=preset.name, sha256=sha,
+                   status=checked.status, reasons=list(checked.reasons), by=actor.name)  # fmt: skip
+    os.unlink(rendered.path)
+    return VariantRender(name, stored.version, edit_number, preset.name,
+                         store.artifacts.readable(file), sha, rendered.duration_s,
+                         checked.status, tuple(checked.reasons))  # fmt: skip

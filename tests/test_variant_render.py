@@ -79,6 +79,13 @@ def test_a_variant_is_rendered_with_its_texts_over_the_approved_film(home: Path)
     facts, base_facts = probe(film), probe(base)
     assert (facts.width, facts.height) == (1080, 1920)
     assert abs(facts.duration_s - base_facts.duration_s) < 0.05  # the approved film's length
+    assert made["encoded_frames"] + made["copied_frames"] == 1220
+    if (base_facts.width, base_facts.height) == (1080, 1920):
+        # the approved film in this frame exists: only the GOPs under the hook and the end
+        # card (with the caption on screen beside it) are encoded, the rest is copied
+        assert made["copied_frames"] > 800, made
+    else:  # PostgreSQL's demo film is a quarter of the size: nothing of it can be copied
+        assert made["copied_frames"] == 0, made
     # the hook is drawn over the opening, the end card over the close; the middle is the film
     opening, middle, close = _differ(film, base, [1.0, 30.0, base_facts.duration_s - 1.0])
     # (PostgreSQL's base is a quarter-size encode: its middle differs by the scaling alone)

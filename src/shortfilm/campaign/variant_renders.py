@@ -27,6 +27,7 @@ from shortfilm.domain.variant import StoredVariant, variant_timeline
 from shortfilm.edit.assemble import music_artifact
 from shortfilm.edit.versions import load_edit
 from shortfilm.errors import GateError, InputError
+from shortfilm.media.delta_render import render_delta
 from shortfilm.media.film import RenderPlan
 from shortfilm.media.presets import PRESETS
 from shortfilm.media.render import render
@@ -53,6 +54,10 @@ class VariantRender:
     duration_s: float
     status: str
     reasons: tuple[str, ...]
+    encoded_frames: int
+    """Frames encoded; the rest were copied from the approved render (see
+    :mod:`shortfilm.media.delta_render`)."""
+    copied_frames: int
 
 
 def variant_file(slug: str, edit_version: int, name: str, version: int, preset: str) -> str:
@@ -91,6 +96,8 @@ def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantR
             for r in publications.renders(tx, edit_id)
             if standings.of(SubjectKind.RENDER, r.stored_id).passes
         ]
+        base_render = next((r for r in approved if r.preset == (variant.preset or account.preset)),
+                           None)  # fmt: skip
         if not approved:
             scores = " ".join(f"--score {key}=N" for key in CRITERION_KEYS)
             raise GateError(
@@ -131,7 +138,21 @@ def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantR
     work = store.home / "work" / "variants" / f"edit-{edit_id}"
     work.mkdir(parents=True, exist_ok=True)
     out = work / f"{name}-v{stored.version}-{preset.name}.mp4"
-    rendered = render(replace(plan, loudness_lufs=lufs), preset, out, work)
+    plan = replace(plan, loudness_lufs=lufs)
+    if base_render is not None and store.artifact_path(base_render.sha256).is_file():
+        # the approved film in this frame exists: encode only what the variant changes
+        target = dict(base_render.checks).get("measured", {}).get("target_lufs")
+        base_plan = replace(
+            plan,
+            timeline=base.timeline,
+            clips=[store.artifact_path(seg.media_sha256) for seg in base.timeline.segments],
+            loudness_lufs=lufs if target is None else float(target),
+        )
+        made = render_delta(plan, base_plan, store.artifact_path(base_render.sha256), preset,
+                            out, work)  # fmt: skip
+        rendered, encoded = made.result, made.encoded_frames
+    else:
+        rendered, encoded = render(plan, preset, out, work), timeline.total_frames
     checked = verify(rendered.path, preset, duration=timeline.duration, fps=timeline.rate,
                      lufs=lufs, loudness=rendered.loudness, silent=rendered.silent)  # fmt: skip
     file = variant_file(slug, edit_number, name, stored.version, preset.name)
@@ -143,4 +164,5 @@ def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantR
     os.unlink(rendered.path)
     return VariantRender(name, stored.version, edit_number, preset.name,
                          store.artifacts.readable(file), sha, rendered.duration_s,
-                         checked.status, tuple(checked.reasons))  # fmt: skip
+                         checked.status, tuple(checked.reasons), encoded,
+                         timeline.total_frames - encoded)  # fmt: skip

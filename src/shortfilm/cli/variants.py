@@ -245,6 +245,8 @@ def variant_render(
             "duration_s": made.duration_s,
             "status": made.status,
             "reasons": list(made.reasons),
+            "encoded_frames": made.encoded_frames,
+            "copied_frames": made.copied_frames,
         }
         sys.stdout.write(json.dumps(shown, indent=2) + "\n")
     else:

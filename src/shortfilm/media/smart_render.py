@@ -41,7 +41,7 @@ from shortfilm.media.render import RenderResult, deliver, pieces_folder, render
 from shortfilm.media.render_cache import through_cache
 
 
-def _copy_span(source: Path, span: CopySpan, dest: Path) -> None:
+def copy_span(source: Path, span: CopySpan, dest: Path) -> None:
     """Write the span's video packets, unchanged, to ``dest`` (MP4, timestamps from 0)."""
     import av
 
@@ -116,10 +116,10 @@ def _render_draft(
         for n, piece in enumerate(draft.pieces):
             if piece.copy is not None:
                 files[n] = folder / f"copy-{n:03d}.mp4"
-                _copy_span(plan.clips[piece.copy.clip], piece.copy, files[n])
+                copy_span(plan.clips[piece.copy.clip], piece.copy, files[n])
         files |= _encode_pieces(plan, draft, preset, folder, out)
         master = audio.result()
     return deliver([files[n] for n in sorted(files)], plan, tl, preset, master, workdir, out)
 
 
-__all__ = ["render_draft"]
+__all__ = ["copy_span", "render_draft"]

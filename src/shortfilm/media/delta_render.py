@@ -1,0 +1,190 @@
+"""A variant rendered as a delta of the approved film: encode only the seconds its texts change,
+copy the rest of the picture (and the sound) from the film already rendered.
+
+A variant that changes only texts (the hook over the first seconds, the end card over the last)
+shows the approved film's pictures everywhere else. The approved render is H.264 in closed GOPs:
+every IDR frame starts a run of packets that decodes on its own, and x264 is deterministic, so a
+full render of the variant writes, outside the GOPs its changed texts touch, the very packets of
+the approved render (measured on the example: a hook over 0-2 s and an end card over the last
+3 s change frames 0-157 and 1141-1219 of 1220, each run ending at the next IDR frame). So the
+delta render re-encodes each *changed window*, from the IDR frame at or before a changed text's
+first frame to the IDR frame after its last (:func:`changed_windows`), and copies every other
+GOP's packets from the approved film unchanged (:func:`~shortfilm.media.smart_render` copies takes
+the same way). Outside its windows the result is frame-identical to a full render of the variant;
+inside them it is the variant drawn by the same filter graph as a full render.
+
+When the variant's audio plan is the approved film's (a texts-only variant), its sound is the
+approved film's AAC stream, copied; otherwise the audio master is mixed and encoded as for any
+render. A variant that changes the pictures (another order, trims, speed) has no GOPs to share
+and is rendered whole (:func:`~shortfilm.media.render.render`), as is one whose approved film
+was written in another frame or encoding (:func:`~shortfilm.media.draft_plan.stream_matches`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from shortfilm.domain.timeline import Timeline
+from shortfilm.domain.timeline_parts import TextItem
+from shortfilm.media.draft_plan import CopySpan, stream_matches, take_packets
+from shortfilm.media.ffmpeg import run_ffmpeg
+from shortfilm.media.film import FilmTimeline, RenderPlan, film_timeline
+from shortfilm.media.loudness import measure
+from shortfilm.media.mix import prepare_audio
+from shortfilm.media.pieces import encode_windows
+from shortfilm.media.presets import Preset
+from shortfilm.media.probe import probe
+from shortfilm.media.render import RenderResult, deliver, pieces_folder, render
+from shortfilm.media.smart_render import copy_span
+
+__all__ = ["DeltaRender", "changed_texts", "changed_windows", "render_delta"]
+
+
+@dataclass(frozen=True)
+class DeltaRender:
+    """A variant's film and how it was made."""
+
+    result: RenderResult
+    windows: tuple[tuple[int, int], ...]
+    """Film frames ``[start, end)`` encoded; every other frame was copied. Empty with
+    ``whole``."""
+    encoded_frames: int
+    copied_frames: int
+    whole: bool = False
+    """Rendered whole: the variant changes pictures, not only texts."""
+
+
+def _same_pictures(a: Timeline, b: Timeline) -> bool:
+    return (
+        a.rate == b.rate
+        and a.segments == b.segments
+        and a.transitions == b.transitions
+        and a.title == b.title
+    )
+
+
+def changed_texts(base: Timeline, variant: Timeline) -> list[tuple[int, int]]:
+    """Film frames ``[start, end)`` where ``variant`` draws other texts than ``base``: each text
+    one has and the other lacks, widened to every text on screen with it (the layout places
+    texts on screen together, so one text's change may move another), merged."""
+    ours, theirs = set(variant.texts), set(base.texts)
+    changed: list[TextItem] = sorted(ours ^ theirs, key=lambda t: (t.start, t.end))
+    spans = [(t.start, t.end) for t in changed]
+    everyone = list(ours | theirs)
+    grew = True
+    while grew:
+        grew = False
+        for t in everyone:
+            if (t.start, t.end) in spans:
+                continue
+            if any(t.start < b and a < t.end for a, b in spans):
+                spans.append((t.start, t.end))
+                grew = True
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def changed_windows(
+    changes: list[tuple[int, int]], keyframes: tuple[int, ...], total: int
+) -> list[tuple[int, int]]:
+    """Each changed span widened to whole GOPs of the approved film: from the IDR frame at or
+    before its first frame to the IDR frame after its last (or the film's end), merged."""
+    idr = sorted(set(keyframes) | {0})
+    windows: list[tuple[int, int]] = []
+    for a, b in changes:
+        start = max(k for k in idr if k <= a)
+        end = min((k for k in idr if k >= b), default=total)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def render_delta(
+    plan: RenderPlan,
+    base: RenderPlan,
+    base_film: Path,
+    preset: Preset,
+    out: Path,
+    workdir: Path,
+) -> DeltaRender:
+    """Render ``plan`` (a variant of ``base``, whose render for ``preset`` is ``base_film``) to
+    ``out``; see the module docstring. Same contract as :func:`render`: ``out`` is written
+    whole, :class:`MediaError` / :class:`InputError` name what failed."""
+    out, workdir = Path(out), Path(workdir)
+    tl = film_timeline(plan)
+    preset.check_duration(float(tl.duration))
+    if (
+        not _same_pictures(plan.timeline, base.timeline)
+        or plan.clips != base.clips
+        or not stream_matches(probe(base_film), preset, tl.fps)  # made for another frame
+    ):
+        whole = render(plan, preset, out, workdir)
+        return DeltaRender(whole, (), tl.total_frames, 0, whole=True)
+    packets = take_packets(base_film)
+    total = tl.total_frames
+    windows = changed_windows(changed_texts(base.timeline, plan.timeline), packets.keyframes,
+                              total)  # fmt: skip
+    folder = pieces_folder(workdir, "delta", preset)
+    encoded = encode_windows(plan, tl, preset, folder, windows, what=f"{preset.name} delta",
+                             file=out) if windows else []  # fmt: skip
+    files: list[Path] = []
+    at, n = 0, 0
+    for (a, b), piece in zip(windows, encoded, strict=True):
+        if a > at:
+            files.append(_copied(base_film, at, a, folder, n))
+            n += 1
+        files.append(piece)
+        at = b
+    if at < total:
+        files.append(_copied(base_film, at, total, folder, n))
+    same_sound = (plan.timeline.audio, plan.seed, plan.loudness_lufs, plan.music_file) == (
+        base.timeline.audio, base.seed, base.loudness_lufs, base.music_file)  # fmt: skip
+    if same_sound:
+        result = _join_with_sound_of(files, base_film, tl, out)
+    else:
+        master = prepare_audio(plan, workdir, tl)
+        result = deliver(files, plan, tl, preset, master, workdir, out)
+    encoded_frames = sum(b - a for a, b in windows)
+    return DeltaRender(result, tuple(windows), encoded_frames, total - encoded_frames)
+
+
+def _copied(film: Path, start: int, end: int, folder: Path, n: int) -> Path:
+    """Film frames ``[start, end)`` of ``film`` (whole GOPs) as a piece of their own."""
+    dest = folder / f"copied-{n:03d}.mp4"
+    copy_span(film, CopySpan(0, start, end, start, end), dest)
+    return dest
+
+
+def _join_with_sound_of(
+    pieces: list[Path], film: Path, tl: FilmTimeline, out: Path
+) -> RenderResult:
+    """Join the picture ``pieces`` with ``film``'s audio stream, both copied, into ``out`` (the
+    size and loudness reported are read back from what was written)."""
+    listing = pieces[0].parent / "pieces.txt"
+    listing.write_text("".join(f"file '{p.name}'\n" for p in pieces), "utf-8")
+    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run_ffmpeg(
+            ["-f", "concat", "-safe", "0", "-i", listing, "-i", film, "-map", "0:v:0",
+             "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", partial],
+            what="delta join", file=out,
+        )  # fmt: skip
+        info = probe(partial)
+        loudness = measure(partial)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+        for piece in pieces:
+            piece.unlink(missing_ok=True)
+    return RenderResult(out, float(tl.duration), info.width, info.height, loudness,
+                        list(tl.entries), tl.silent or loudness.digital_silence)  # fmt: skip

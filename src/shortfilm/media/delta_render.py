@@ -28,7 +28,7 @@ from pathlib import Path
 
 from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import TextItem
-from shortfilm.media.draft_plan import CopySpan, stream_matches, take_packets
+from shortfilm.media.draft_plan import CopySpan, merge_ranges, stream_matches, take_packets
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import FilmTimeline, RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
@@ -82,13 +82,7 @@ def changed_texts(base: Timeline, variant: Timeline) -> list[tuple[int, int]]:
             if any(t.start < b and a < t.end for a, b in spans):
                 spans.append((t.start, t.end))
                 grew = True
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
+    return merge_ranges(spans)
 
 
 def changed_windows(

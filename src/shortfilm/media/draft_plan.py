@@ -138,6 +138,11 @@ def _dirty(tl: FilmTimeline) -> list[tuple[int, int]]:
         if join:
             spans.append((start, start + join))
     spans += [(t.start, t.end) for t in edit.texts if t.kind is not TextKind.TITLE_CARD]
+    return merge_ranges(spans)
+
+
+def merge_ranges(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Frame ranges ``[a, b)`` sorted, those that overlap or touch joined into one."""
     merged: list[tuple[int, int]] = []
     for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:
@@ -233,6 +238,7 @@ __all__ = [
     "DraftPlan",
     "Piece",
     "TakePackets",
+    "merge_ranges",
     "plan_draft",
     "stream_matches",
     "take_packets",

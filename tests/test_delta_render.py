@@ -14,7 +14,12 @@ from test_render import TINY_V, make_clip
 
 from shortfilm.domain.production import Caption, EditIntent, EndCard, Hook, TitleCard, Variant
 from shortfilm.domain.variant import variant_timeline
-from shortfilm.media.delta_render import changed_texts, changed_windows, render_delta
+from shortfilm.media.delta_render import (
+    changed_texts,
+    changed_windows,
+    placements,
+    render_delta,
+)
 from shortfilm.media.draft_plan import take_packets
 from shortfilm.media.render import render
 from shortfilm.media.render_cache import ENV_RENDER_CACHE
@@ -61,7 +66,7 @@ def test_a_text_variant_encodes_only_its_gops_and_matches_a_full_render_elsewher
     keyframes = take_packets(approved).keyframes
     for a, b in made.windows:  # whole GOPs of the approved film
         assert a in keyframes and (b == total or b in keyframes), (made.windows, keyframes)
-    for a, b in changed_texts(base.timeline, plan.timeline):
+    for a, b in changed_texts(placements(base, TINY_V), placements(plan, TINY_V)):
         assert any(wa <= a and b <= wb for wa, wb in made.windows)
     inside = {i for a, b in made.windows for i in range(a, b)}
     delta, whole = _gray(made.result.path), _gray(full)
@@ -87,6 +92,20 @@ def test_a_variant_that_changes_pictures_or_frames_is_rendered_whole(
     bigger = replace(TINY_V, width=360, height=640)
     made = render_delta(base, base, approved, bigger, tmp_path / "b.mp4", tmp_path / "w2")
     assert made.whole and made.result.width == 360
+
+
+def test_a_text_moved_by_a_new_one_is_changed_and_one_left_in_place_is_not(
+    takes: list[Path],
+) -> None:
+    base = spec_plan(takes, EDIT)
+    placed = placements(base, TINY_V)
+    # the hook's words change, its place may not: only its own frames are changed
+    hook = replace(
+        base, timeline=variant_timeline(base.timeline, Variant("h", "t", hook=Hook("Hi", 0, 2)))
+    )
+    changes = changed_texts(placed, placements(hook, TINY_V))
+    assert changes and all(b <= base.timeline.frames_at(2.0) for _, b in changes), changes
+    assert changed_texts(placed, placements(base, TINY_V)) == []
 
 
 def test_changed_windows_widen_to_whole_gops() -> None:

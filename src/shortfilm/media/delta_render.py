@@ -8,7 +8,8 @@ full render of the variant writes, outside the GOPs its changed texts touch, the
 the approved render (measured on the example: a hook over 0-2 s and an end card over the last
 3 s change frames 0-157 and 1141-1219 of 1220, each run ending at the next IDR frame). So the
 delta render re-encodes each *changed window*, from the IDR frame at or before a changed text's
-first frame to the IDR frame after its last (:func:`changed_windows`), and copies every other
+first frame to the IDR frame after its last (:func:`changed_windows`; a text is changed when the
+other film lacks it or places it elsewhere, :func:`changed_texts`), and copies every other
 GOP's packets from the approved film unchanged (:func:`~shortfilm.media.smart_render` copies takes
 the same way). Outside its windows the result is frame-identical to a full render of the variant;
 inside them it is the variant drawn by the same filter graph as a full render.
@@ -23,23 +24,25 @@ was written in another frame or encoding (:func:`~shortfilm.media.draft_plan.str
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from shortfilm.domain.timeline import Timeline
-from shortfilm.domain.timeline_parts import TextItem
+from shortfilm.domain.timeline_parts import TextItem, TextKind
 from shortfilm.media.draft_plan import CopySpan, merge_ranges, stream_matches, take_packets
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import FilmTimeline, RenderPlan, film_timeline
 from shortfilm.media.loudness import measure
 from shortfilm.media.mix import prepare_audio
+from shortfilm.media.overlays import film_layout
 from shortfilm.media.pieces import encode_windows
 from shortfilm.media.presets import Preset
 from shortfilm.media.probe import probe
 from shortfilm.media.render import RenderResult, deliver, pieces_folder, render
 from shortfilm.media.smart_render import copy_span
 
-__all__ = ["DeltaRender", "changed_texts", "changed_windows", "render_delta"]
+__all__ = ["DeltaRender", "changed_texts", "changed_windows", "placements", "render_delta"]
 
 
 @dataclass(frozen=True)
@@ -65,24 +68,25 @@ def _same_pictures(a: Timeline, b: Timeline) -> bool:
     )
 
 
-def changed_texts(base: Timeline, variant: Timeline) -> list[tuple[int, int]]:
-    """Film frames ``[start, end)`` where ``variant`` draws other texts than ``base``: each text
-    one has and the other lacks, widened to every text on screen with it (the layout places
-    texts on screen together, so one text's change may move another), merged."""
-    ours, theirs = set(variant.texts), set(base.texts)
-    changed: list[TextItem] = sorted(ours ^ theirs, key=lambda t: (t.start, t.end))
-    spans = [(t.start, t.end) for t in changed]
-    everyone = list(ours | theirs)
-    grew = True
-    while grew:
-        grew = False
-        for t in everyone:
-            if (t.start, t.end) in spans:
-                continue
-            if any(t.start < b and a < t.end for a, b in spans):
-                spans.append((t.start, t.end))
-                grew = True
-    return merge_ranges(spans)
+def placements(plan: RenderPlan, preset: Preset) -> dict[TextItem, tuple[object, ...]]:
+    """Where each text over the film (the title card aside) is drawn on ``preset``'s frame:
+    its box, type size and lines, as the render's layout places it with the others."""
+    tl = film_timeline(plan)
+    over = [t for t in tl.timeline.texts if t.kind is not TextKind.TITLE_CARD]
+    sizes = [(info.width, info.height) for info in tl.clips]
+    return {
+        t: (p.box, p.size, p.lines, p.padding)
+        for t, p in zip(over, film_layout(over, preset, sizes), strict=True)
+    }
+
+
+def changed_texts(
+    base: Mapping[TextItem, tuple[object, ...]], variant: Mapping[TextItem, tuple[object, ...]]
+) -> list[tuple[int, int]]:
+    """Film frames ``[start, end)`` drawn differently: each text one film has and the other
+    lacks, or has placed elsewhere (a new text on screen may move another), merged."""
+    ours, theirs = set(variant.items()), set(base.items())
+    return merge_ranges([(t.start, t.end) for t, _ in ours ^ theirs])
 
 
 def changed_windows(
@@ -125,8 +129,8 @@ def render_delta(
         return DeltaRender(whole, (), tl.total_frames, 0, whole=True)
     packets = take_packets(base_film)
     total = tl.total_frames
-    windows = changed_windows(changed_texts(base.timeline, plan.timeline), packets.keyframes,
-                              total)  # fmt: skip
+    changes = changed_texts(placements(base, preset), placements(plan, preset))
+    windows = changed_windows(changes, packets.keyframes, total)
     folder = pieces_folder(workdir, "delta", preset)
     encoded = encode_windows(plan, tl, preset, folder, windows, what=f"{preset.name} delta",
                              file=out) if windows else []  # fmt: skip

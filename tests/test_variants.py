@@ -320,8 +320,8 @@ def test_a_growth_operator_adds_lists_and_shows_variants(home: Path) -> None:
     code, said = run(home, "variant", "list", "wasteland-villa")
     assert code == 0, said
     assert (
-        "ig-fast v1 ig-main rhythm" in said
-        and "tt-main hook 'Who holds the coast?', caption" in said
+        "ig-fast v1 ig-main unreviewed rhythm" in said
+        and "tt-main unreviewed hook 'Who holds the coast?', caption" in said
     )
     code, said = run(home, "variant", "show", "wasteland-villa", "tt-hook-a")
     assert "post text: One blade. One house. #shortfilm #wasteland" in said
@@ -383,3 +383,39 @@ def test_variants_from_the_spec_and_the_command_line_meet_in_the_store(
     assert code == 0, said
     exported = yaml.safe_load((home.parent / "out" / "production.yaml").read_text())
     assert [v["name"] for v in exported["campaign"]["variants"]] == ["tt-spec", "ig-cli"]
+
+
+@STORE_ON_BOTH
+def test_the_owner_approves_a_variant_version_with_its_account_scores(home: Path) -> None:
+    code, said = run(home, "variant", "add", "wasteland-villa", "tt-hook-a", "--account", "tt-main",
+                     "--hook", "Who holds the coast?")  # fmt: skip
+    assert code == 0, said
+    code, said = run(home, "variant", "show", "wasteland-villa", "tt-hook-a")
+    assert "v1 by" in said and ": unreviewed" in said
+    assert "shortfilm review variant wasteland-villa tt-hook-a --approve" in said
+    # approving scores what a variant changes: its account and its texts
+    code, said = run(home, "review", "variant", "wasteland-villa", "tt-hook-a", "--approve",
+                     "--score", "account-match=4")  # fmt: skip
+    assert code != 0 and "approving a variant needs account-match and caption-fit" in said
+    assert "missing caption-fit" in said
+    code, said = run(home, "review", "variant", "wasteland-villa", "nope", "--approve")
+    assert code != 0 and "has no variant 'nope'; it has: tt-hook-a" in said
+    code, said = run(home, "review", "variant", "wasteland-villa", "tt-hook-a", "--approve",
+                     "--score", "account-match=4", "--score",
+                     "caption-fit=5:reads at 1 s")  # fmt: skip
+    assert code == 0 and "variant tt-hook-a v1: approved by" in said, said
+    code, said = run(home, "variant", "list", "wasteland-villa", "--json")
+    assert [v["review"] for v in json.loads(said)] == ["approved"]
+    # a new version is a new subject: it waits for its own approval, the old one keeps its own
+    code, said = run(home, "variant", "add", "wasteland-villa", "tt-hook-a", "--account", "tt-main",
+                     "--hook", "Hold the line", "--replace")  # fmt: skip
+    assert code == 0, said
+    code, said = run(home, "variant", "show", "wasteland-villa", "tt-hook-a", "--json")
+    assert [v["review"] for v in json.loads(said)["versions"]] == ["approved", "unreviewed"]
+    code, said = run(home, "review", "variant", "wasteland-villa", "tt-hook-a", "--version", "1",
+                     "--request-changes", "the hook is too slow")  # fmt: skip
+    assert code == 0, said
+    code, said = run(home, "review", "show", "wasteland-villa", "--json")
+    assert code == 0, said
+    last = json.loads(said)["subjects"][-1]
+    assert (last["name"], last["standing"]) == ("variant tt-hook-a v1", "changes-requested")

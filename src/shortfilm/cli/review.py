@@ -169,6 +169,25 @@ def review_final(
     _review(home, slug, "render", where, approve, request_changes, reject, note, score, as_json)
 
 
+@review_app.command("variant")
+def review_variant(
+    slug: SlugArg,
+    name: Annotated[str, typer.Argument(help="The variant's name.")],
+    version: VersionOpt = None,
+    approve: ApproveOpt = False,
+    request_changes: ChangesOpt = None,
+    reject: RejectOpt = False,
+    note: NoteOpt = "",
+    score: ScoreOpt = None,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide on a variant version for its account: only the owner approves, scoring
+    account-match and caption-fit; nothing is published for it before."""
+    where = {"variant": name, "version": version}
+    _review(home, slug, "variant", where, approve, request_changes, reject, note, score, as_json)
+
+
 @review_app.command("show")
 def review_show(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Every decision and comment on the production, version by version, in workflow order."""
@@ -274,6 +293,30 @@ def publish(
     preset: Annotated[
         str | None, typer.Option("--preset", help="Publish only this preset's render.")
     ] = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--variant",
+            help="Publish this approved variant to its account (repeat for several) instead of "
+            "copying the edit's renders to the outbox.",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="With --variant: when it goes out, e.g. 2026-12-08T09:00 "
+            "(UTC unless a zone is given); default now.",
+        ),  # fmt: skip
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            help="With --variant: wait up to this many seconds for a "
+            "rate-limited target's next slot instead of stopping.",
+        ),  # fmt: skip
+    ] = 0.0,
     home: HomeOpt = Path("."),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the files as a JSON list.")
@@ -282,10 +325,19 @@ def publish(
         bool, typer.Option(help="Queue it for the workers (SHORTFILM_BROKER_URL) and return.")
     ] = False,
 ) -> None:
-    """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/."""
+    """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/; with
+    --variant, send approved variants to their accounts (never twice)."""
     from shortfilm.publish.final import publish as publish_final
     from shortfilm.review.decisions import local_owner
 
+    if variant:
+        from shortfilm.cli.publishing import publish_variants
+
+        publish_variants(home, slug, variant, at=at, wait_s=wait, preset=preset,
+                         detach=detach, as_json=as_json)  # fmt: skip
+        return
+    if at is not None:
+        fail(InputError("at: --at schedules a variant's post: give --variant NAME"))
     if detach:
         from shortfilm.cli.jobs import detached
         from shortfilm.jobs.requests import request_publish

@@ -37,6 +37,7 @@ def _json(stored: StoredVariant) -> dict[str, Any]:
         "version": stored.version,
         "created_by": stored.created_by,
         "created_at": stored.created_at.isoformat(),
+        "review": stored.standing.value,
         "variant": section_to_dict(stored.variant),
     }
 
@@ -164,8 +165,13 @@ def variant_list(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
         example = f"shortfilm variant add {slug} tt-hook-a --account tt-main --hook 'Hold on'"
         out.print(f"{escape(slug)} has no variants yet; add one, e.g. `{escape(example)}`")
         return
-    rows = [[s.name, f"v{s.version}", s.variant.account, _differs(s.variant)] for s in found]
-    print_table((Column("name"), Column("version"), Column("account"), Column("differs in")), rows)
+    rows = [
+        [s.name, f"v{s.version}", s.variant.account, s.standing.value, _differs(s.variant)]
+        for s in found
+    ]
+    columns = (Column("name"), Column("version"), Column("account"), Column("review"),
+               Column("differs in"))  # fmt: skip
+    print_table(columns, rows)
 
 
 def _differs(v: Variant) -> str:
@@ -215,23 +221,36 @@ def variant_show(
     text = post_text(v.caption, v.hashtags)
     lines.append(f"  post text: {text}" if text else "  post text: (none)")
     lines += [
-        f"  v{s.version} by {s.created_by} on {s.created_at:%Y-%m-%d %H:%M} UTC" for s in versions
+        f"  v{s.version} by {s.created_by} on {s.created_at:%Y-%m-%d %H:%M} UTC: {s.standing}"
+        for s in versions
     ]
+    if not newest.standing.passes:
+        lines.append(
+            f"  the owner approves it with `shortfilm review variant {slug} {v.name} --approve "
+            "--score account-match=N --score caption-fit=N`"
+        )
     for line in lines:
         out.print(escape(line), highlight=False, soft_wrap=True)
 
 
 @variant_app.command("render")
 def variant_render(
-    slug: SlugArg, name: NameArg, home: HomeOpt = Path("."), as_json: JsonOpt = False
+    slug: SlugArg,
+    name: NameArg,
+    again: Annotated[
+        bool, typer.Option("--again", help="Render it anew even when it was made before.")
+    ] = False,
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
 ) -> None:
-    """Render a variant of the approved film in its account's frame, checked like any render."""
+    """Render a variant of the approved film in its account's frame, checked like any render
+    (a film made before for the same variant version, edit and preset is kept, not remade)."""
     from shortfilm.campaign.variant_renders import render_variant
     from shortfilm.review.decisions import local_owner
 
     try:
         with store_at(home) as store:
-            made = render_variant(store, slug, name, local_owner())
+            made = render_variant(store, slug, name, local_owner(), again=again)
     except ShortfilmError as exc:
         fail(exc)
     if as_json:
@@ -247,12 +266,16 @@ def variant_render(
             "reasons": list(made.reasons),
             "encoded_frames": made.encoded_frames,
             "copied_frames": made.copied_frames,
+            "reused": made.reused,
         }
         sys.stdout.write(json.dumps(shown, indent=2) + "\n")
     else:
         out.print(f"{escape(slug)}: variant {escape(made.variant)} v{made.variant_version} of edit "
                   f"v{made.edit_version}, {made.preset}, {made.duration_s:.2f} s, {made.status}: "
                   f"{escape(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+        if made.reused:
+            out.print("  made before for this version, edit and preset: not rendered again "
+                      "(--again renders it anew)", highlight=False)  # fmt: skip
         for reason in made.reasons:
             out.print(f"  {escape(reason)}", highlight=False)
     if made.status != "passed":

@@ -45,6 +45,8 @@ class SubjectKind(StrEnum):
     """An ``edits`` row: one edit version (the timeline)."""
     RENDER = "render"
     """A ``renders`` row: one edit version exported with one channel preset."""
+    VARIANT = "variant"
+    """A ``variants`` row: one version of a variant of the approved edit, for one account."""
 
 
 class Checkpoint(StrEnum):
@@ -63,6 +65,7 @@ CHECKPOINT_OF: Mapping[SubjectKind, Checkpoint] = {
     SubjectKind.TAKE: Checkpoint.CLIP,
     SubjectKind.EDIT: Checkpoint.FINAL,
     SubjectKind.RENDER: Checkpoint.FINAL,
+    SubjectKind.VARIANT: Checkpoint.FINAL,
 }
 """The checkpoint a review of each kind of subject belongs to (stored in ``reviews.checkpoint``)."""
 
@@ -172,6 +175,20 @@ def check_decision(
                 "score: approving the final needs every rubric criterion scored 1-5; missing "
                 + ", ".join(missing)
             )
+    if kind is SubjectKind.VARIANT and decision is Decision.APPROVE and not in_advance:
+        missing = [key for key in VARIANT_CRITERIA if key not in seen]
+        if missing:
+            raise InputError(
+                "score: approving a variant needs "
+                + " and ".join(VARIANT_CRITERIA)
+                + " scored 1-5 (does it fit its account, do its texts read); missing "
+                + ", ".join(missing)
+            )
+
+
+VARIANT_CRITERIA = ("account-match", "caption-fit")
+"""The rubric criteria a variant's approval scores: the rest were scored on the approved final
+it is a variant of; what a variant changes is its account, its opening and its texts."""
 
 
 def same_person(a: str | None, b: str | None) -> bool:

@@ -19,6 +19,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from shortfilm.domain.production import CampaignRole, Hook, Variant
+from shortfilm.domain.review import Standing
 from shortfilm.domain.timeline import Timeline, frames_for
 from shortfilm.domain.timeline_parts import SoundCue, TextItem, TextKind, TimelineError
 
@@ -40,6 +41,8 @@ class StoredVariant:
     created_by: str
     created_at: datetime
     revision: int = 0
+    standing: Standing = Standing.UNREVIEWED
+    """Where its review stands: the owner's approval is what lets it be published."""
 
     @property
     def name(self) -> str:

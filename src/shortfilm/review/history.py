@@ -27,8 +27,9 @@ class SubjectHistory:
 
 
 _KIND_ORDER = {k: i for i, k in enumerate((SubjectKind.BOARD, SubjectKind.TAKE,
-                                           SubjectKind.EDIT, SubjectKind.RENDER))}  # fmt: skip
-"""Workflow order: the board, then takes, then the edit, then its renders."""
+                                           SubjectKind.EDIT, SubjectKind.RENDER,
+                                           SubjectKind.VARIANT))}  # fmt: skip
+"""Workflow order: the board, then takes, then the edit, then its renders, then its variants."""
 
 
 def review_history(store: Store, slug: str) -> list[SubjectHistory]:

@@ -8,8 +8,8 @@ from typing import TypeVar
 
 from shortfilm.domain.review import SubjectKind
 from shortfilm.errors import InputError
-from shortfilm.store import publications, reviews
-from shortfilm.store.repo import Store
+from shortfilm.store import publications, reviews, variants
+from shortfilm.store.repo import Store, Tx
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -33,10 +33,12 @@ def subject_id(
     clip: int | None = None,
     take: int | None = None,
     preset: str | None = None,
+    variant: str | None = None,
 ) -> int:
     """The id of the subject a person names: a board or edit ``version`` (default: the latest),
     take ``take`` of clip ``clip`` (default: the clip's selected take), or the ``preset`` render
-    of an edit version (default: the latest; the only render when there is one)."""
+    of an edit version (default: the latest; the only render when there is one), or ``version``
+    of ``variant`` (default: its newest)."""
     kind = parse_enum(SubjectKind, kind, "kind")
     with store.session() as tx:
         prod_id = reviews.production_id(tx, slug)
@@ -55,6 +57,8 @@ def subject_id(
                     raise InputError(f"{slug} clip-{clip:02d} has no selected take; name one")
                 return selected
             return reviews.take_id(tx, prod_id, slug, clip, take)
+        if kind is SubjectKind.VARIANT:
+            return _variant_id(tx, prod_id, slug, variant, version)
         edit = reviews.version(tx, prod_id, SubjectKind.EDIT, version)
         if edit is None:
             raise InputError(f"{slug} has no edit {f'v{version}' if version else 'yet'}")
@@ -65,3 +69,20 @@ def subject_id(
             what = f"no {preset} render" if preset else "more than one render (name --preset)"
             raise InputError(f"preset: {slug} edit v{edit[1]} has {what}; it has: {have}")
         return chosen[0].stored_id
+
+
+def _variant_id(tx: Tx, prod_id: int, slug: str, name: str | None, version: int | None) -> int:
+    if not name:
+        raise InputError("variant: name the variant meant")
+    stored = variants.versions(tx, prod_id, name)
+    if not stored:
+        have = ", ".join(v.name for v in variants.latest(tx, prod_id)) or "none"
+        raise InputError(f"variant: {slug} has no variant {name!r}; it has: {have}")
+    if version is None:
+        return stored[-1].stored_id
+    for found in stored:
+        if found.version == version:
+            return found.stored_id
+    raise InputError(
+        f"version: variant {name} of {slug} has v1-v{stored[-1].version}, not v{version}"
+    )

@@ -42,6 +42,11 @@ def take_subject(position: int, take: int) -> str:
     return f"clip-{position:02d}/take-{take:03d}"
 
 
+def variant_subject(name: str, version: int) -> str:
+    """How reviews, events and messages name a variant version: ``variant tt-hook-a v2``."""
+    return f"variant {name} v{version}"
+
+
 def take_stem(slug: str, position: int, take: int, board_version: int, prompt_version: int) -> str:
     return (
         f"{clip_dir(slug, position)}/take-{take:03d}"

@@ -26,6 +26,7 @@ from shortfilm.domain.review import (
 from shortfilm.domain.rubric import scores_from_json
 from shortfilm.errors import InputError, StoreError
 from shortfilm.store import naming, repo
+from shortfilm.store.campaign_tables import VariantRow
 from shortfilm.store.repo import Tx
 from shortfilm.store.tables import (
     BoardRow,
@@ -40,12 +41,14 @@ from shortfilm.store.tables import (
 )
 
 _REVISION_MODEL: Mapping[
-    SubjectKind, type[BoardRow] | type[ClipRow] | type[EditRow] | type[RenderRow]
+    SubjectKind,
+    type[BoardRow] | type[ClipRow] | type[EditRow] | type[RenderRow] | type[VariantRow],
 ] = {
     SubjectKind.BOARD: BoardRow,
     SubjectKind.TAKE: ClipRow,
     SubjectKind.EDIT: EditRow,
     SubjectKind.RENDER: RenderRow,
+    SubjectKind.VARIANT: VariantRow,
 }
 """The table carrying each kind of subject's revision (a take's is its clip's)."""
 
@@ -118,6 +121,15 @@ def load_subject(
             raise missing
         name = f"edit v{edit.version}"
         return Subject(kind, edit.id, name, name, edit.id, edit.revision, None, "", None)
+    if kind is SubjectKind.VARIANT:
+        variant = tx.get(VariantRow, subject_id)
+        if variant is None or variant.production_id != production_id:
+            raise missing
+        name = naming.variant_subject(variant.name, variant.version)
+        return Subject(
+            kind, variant.id, name, name, variant.id, variant.revision, variant.created_by, "",
+            None,
+        )  # fmt: skip
     render = tx.get(RenderRow, subject_id)
     edit = tx.get(EditRow, render.edit_id) if render is not None else None
     if render is None or edit is None or edit.production_id != production_id:

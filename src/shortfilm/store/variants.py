@@ -7,20 +7,28 @@ variant reads the same from the file, the store and an export.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from shortfilm.domain.production import Variant
+from shortfilm.domain.review import Standing, SubjectKind
 from shortfilm.domain.variant import StoredVariant
 from shortfilm.spec.campaign_models import VariantSpec
 from shortfilm.spec.dump import section_to_dict
 from shortfilm.store.campaign_tables import VariantRow
+from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import Tx, content_hash
+from shortfilm.store.tables import EventRow
 
 
-def _stored(row: VariantRow) -> StoredVariant:
+def _stored(row: VariantRow, standings: Standings | None = None) -> StoredVariant:
     variant = VariantSpec.model_validate(row.body).to_domain()
+    standing = (
+        standings.of(SubjectKind.VARIANT, row.id) if standings is not None else Standing.UNREVIEWED
+    )
     return StoredVariant(row.id, row.version, variant, row.created_by, row.created_at,
-                         row.revision)  # fmt: skip
+                         row.revision, standing)  # fmt: skip
 
 
 def latest(tx: Tx, production_id: int) -> list[StoredVariant]:
@@ -37,7 +45,8 @@ def latest(tx: Tx, production_id: int) -> list[StoredVariant]:
         .where(VariantRow.production_id == production_id)
         .order_by(VariantRow.name)
     )
-    return [_stored(r) for r in rows]
+    standings = Standings(tx, production_id)
+    return [_stored(r, standings) for r in rows]
 
 
 def versions(tx: Tx, production_id: int, name: str) -> list[StoredVariant]:
@@ -47,7 +56,8 @@ def versions(tx: Tx, production_id: int, name: str) -> list[StoredVariant]:
         .where(VariantRow.production_id == production_id, VariantRow.name == name)
         .order_by(VariantRow.version)
     )
-    return [_stored(r) for r in rows]
+    standings = Standings(tx, production_id)
+    return [_stored(r, standings) for r in rows]
 
 
 def record(tx: Tx, production_id: int, variant: Variant, by: str) -> StoredVariant | None:
@@ -74,3 +84,14 @@ def record(tx: Tx, production_id: int, variant: Variant, by: str) -> StoredVaria
     tx.add(row)
     tx.flush()
     return _stored(row)
+
+
+def renders(tx: Tx, production_id: int, name: str, kind: str) -> list[dict[str, Any]]:
+    """What each ``kind`` event (a variant's render) of variant ``name`` recorded, newest
+    first, with ``file`` its stored name."""
+    rows = tx.scalars(
+        select(EventRow)
+        .where(EventRow.production_id == production_id, EventRow.kind == kind)
+        .order_by(EventRow.id.desc())
+    )
+    return [{**r.data, "file": r.subject} for r in rows if r.data.get("variant") == name]

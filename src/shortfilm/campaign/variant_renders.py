@@ -58,6 +58,8 @@ class VariantRender:
     """Frames encoded; the rest were copied from the approved render (see
     :mod:`shortfilm.media.delta_render`)."""
     copied_frames: int
+    reused: bool = False
+    """Made before for the same variant version, edit version and preset: not rendered again."""
 
 
 def variant_file(slug: str, edit_version: int, name: str, version: int, preset: str) -> str:
@@ -65,8 +67,13 @@ def variant_file(slug: str, edit_version: int, name: str, version: int, preset: 
     return f"{slug}/variants/{slug}__edit-v{edit_version}__{name}-v{version}__{preset}.mp4"
 
 
-def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantRender:
+def render_variant(
+    store: Store, slug: str, name: str, actor: Actor, *, again: bool = False
+) -> VariantRender:
     """Render the newest version of variant ``name`` of ``slug``; see the module docstring.
+
+    A film made before for the same variant version, edit version and preset, which passed its
+    checks and is still stored, is returned as it is (``reused``) unless ``again``.
 
     :class:`GateError` when the edit is not approved, :class:`InputError` naming the variant, the
     account and the rule when the platform would refuse the film; nothing is rendered then.
@@ -112,6 +119,10 @@ def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantR
     preset = PRESETS.get(preset_name)
     if preset is None:
         raise InputError(f"variant {name}: no preset named {preset_name!r}")
+    if not again:
+        made_before = _made_before(store, prod_id, stored, edit_number, preset_name)
+        if made_before is not None:
+            return made_before
     try:
         timeline = variant_timeline(base.timeline, variant)
     except TimelineError as exc:
@@ -160,9 +171,32 @@ def render_variant(store: Store, slug: str, name: str, actor: Actor) -> VariantR
         sha = store.put_artifact(tx, rendered.path, file)
         repo.event(tx, prod_id, VARIANT_RENDER, file, variant=name, version=stored.version,
                    edit_version=edit_number, preset=preset.name, sha256=sha,
-                   status=checked.status, reasons=list(checked.reasons), by=actor.name)  # fmt: skip
+                   status=checked.status, reasons=list(checked.reasons), by=actor.name,
+                   duration_s=rendered.duration_s)  # fmt: skip
     os.unlink(rendered.path)
     return VariantRender(name, stored.version, edit_number, preset.name,
                          store.artifacts.readable(file), sha, rendered.duration_s,
                          checked.status, tuple(checked.reasons), encoded,
                          timeline.total_frames - encoded)  # fmt: skip
+
+
+def _made_before(
+    store: Store, prod_id: int, stored: StoredVariant, edit_number: int, preset: str
+) -> VariantRender | None:
+    with store.session() as tx:
+        found = variant_rows.renders(tx, prod_id, stored.name, VARIANT_RENDER)
+    for made in found:
+        same = (made.get("version"), made.get("edit_version"), made.get("preset")) == (
+            stored.version,
+            edit_number,
+            preset,
+        )
+        if not same or made.get("status") != "passed" or "duration_s" not in made:
+            continue
+        path = store.artifacts.readable(made["file"])
+        if not path.is_file():
+            continue
+        return VariantRender(stored.name, stored.version, edit_number, preset, path,
+                             made["sha256"], float(made["duration_s"]), "passed", (), 0, 0,
+                             reused=True)  # fmt: skip
+    return None

@@ -19,9 +19,11 @@ again. Only ``pending`` sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from shortfilm.errors import ConflictError
 
@@ -73,6 +75,18 @@ class Publication:
     reason: str = ""
     """Why it failed (the target's answer, named)."""
     attempts: int = 0
+    stored_id: int = 0
+    target: str = "folder"
+    """The kind of target it is sent to (the account's, when it was queued)."""
+    remote_url: str | None = None
+    """Where the post can be seen, once the target says (a platform's address, a folder)."""
+    upload: Mapping[str, Any] | None = None
+    """What the target answered for the media (Postiz: ``{id, path}``): a retry after a lost
+    create finds the post by it, and does not upload again."""
+    media_sha256: str | None = None
+    """The variant film sent."""
+    metrics: Mapping[str, Any] | None = None
+    """The post's figures as last imported or pulled."""
 
     def moved(self, to: PublicationState, **changes: object) -> Publication:
         """This publication in state ``to``; :class:`ConflictError` naming both states when the

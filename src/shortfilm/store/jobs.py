@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,16 +13,12 @@ from shortfilm.domain.jobs import Job, JobKind, JobState, Queue
 from shortfilm.errors import NotFound
 from shortfilm.store.productions import production_id
 from shortfilm.store.repo import Tx, event
+from shortfilm.store.table_base import as_utc
 from shortfilm.store.tables import JobRow, ProductionRow, utcnow
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    """SQLite gives back the times it was given without their zone: they were UTC."""
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
-
-
 def job_of(row: JobRow, slug: str | None) -> Job:
-    created = _utc(row.created_at)
+    created = as_utc(row.created_at)
     assert created is not None
     return Job(
         id=row.id,
@@ -39,9 +34,9 @@ def job_of(row: JobRow, slug: str | None) -> Job:
         progress=dict(row.progress or {}),
         result=dict(row.result or {}),
         error=row.error,
-        started_at=_utc(row.started_at),
-        finished_at=_utc(row.finished_at),
-        seen_at=_utc(row.seen_at),
+        started_at=as_utc(row.started_at),
+        finished_at=as_utc(row.finished_at),
+        seen_at=as_utc(row.seen_at),
     )
 
 

@@ -72,6 +72,24 @@ def test_an_approved_variant_goes_to_the_outbox_once(home: Path) -> None:
     said = _flat(_ok(home, "publish", SLUG, "--variant", "tt-hook-a", "--json"))
     shown = json.loads(said)["published"][0]
     assert (shown["state"], shown["sent"]) == ("published", False)
+    # the platform's export, as TikTok names its columns: stored, and the report reads it
+    csv = home.parent / "tiktok.csv"
+    csv.write_text("Mark,Video views,Average watch time,Watched full video (%),Likes,Shares,"
+                   f"Comments\n{mark},\"12,400\",0:07,41%,310,12,9\n")  # fmt: skip
+    said = _flat(_ok(home, "metrics", "import", SLUG, str(csv)))
+    assert "tt-hook-a v1 on tt-main: 12,400 views, avg watch 7.0 s, completion 41%" in said, said
+    bad = home.parent / "bad.csv"
+    bad.write_text(f"Mark,Video views\n{mark},12x\nsf-nothing,3\n")
+    code, said = run(home, "metrics", "import", SLUG, str(bad))
+    flat = _flat(said)
+    assert code == 2 and "bad.csv: nothing was imported" in flat, flat
+    assert "line 2, column 'Video views': '12x' is not a count" in flat
+    assert "line 3: 'sf-nothing' is no publication of wasteland-villa" in flat
+    report = json.loads(_ok(home, "report", "campaign", SLUG, "--json"))
+    (result,) = report["results"]
+    assert result["figures"]["views"] == 12400 and result["held"] == pytest.approx(0.41)
+    assert result["opening"] == "WHO HOLDS THE COAST" and report["role"]
+    assert "the opening that held best: 'WHO HOLDS THE COAST'" in report["findings"][0]
     # a new version waits for its own approval; the published one stays as it was
     _ok(home, "variant", "add", SLUG, "tt-hook-a", "--account", "tt-main", "--hook", "HOLD",
         "--replace")  # fmt: skip
@@ -141,7 +159,7 @@ def _until(check: object, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def test_postiz_posts_every_variant_once_through_faults_limits_and_kills(
-    home: Path, tmp_path: Path
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakePostiz(api_keys=[KEY], integrations=[TIKTOK, SHORTS, REELS], timeout_sleep_s=60)
     with fake:
@@ -198,4 +216,16 @@ def test_postiz_posts_every_variant_once_through_faults_limits_and_kills(
             (image,) = post.images
             sent = hashlib.sha256(fake.upload_bytes(image["id"])).hexdigest()
             assert sent == _sha(_film(home, name))
+        # a day later the posts are out, and Postiz has their figures
+        for n, post in enumerate(made.values()):
+            post.publish_date = datetime.now(UTC) - timedelta(minutes=1)
+            views = [{"total": str(100 * (n + 1)), "date": "d1"}, {"total": "50", "date": "d2"}]
+            fake.set_metrics(post.id, [{"label": "Views", "data": views, "percentageChange": 0},
+                                       {"label": "Likes", "data": [{"total": "7", "date": "d2"}],
+                                        "percentageChange": 0}])  # fmt: skip
+        fake.limit = None
+        monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+        pulled = json.loads(_ok(home, "metrics", "pull", SLUG, "--json"))
+        assert sorted(p["figures"]["views"] for p in pulled) == [150, 250, 350, 450]
+        assert {p["figures"]["likes"] for p in pulled} == {7}
     assert KEY not in log.read_text()

@@ -28,6 +28,7 @@ from shortfilm.cli import review as review
 from shortfilm.cli import users as users
 from shortfilm.cli import accounts as accounts
 from shortfilm.cli import variants as variants
+from shortfilm.cli import metrics as metrics
 # isort: on
 
 __all__ = ["app", "main"]

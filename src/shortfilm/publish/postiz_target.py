@@ -58,7 +58,7 @@ class PostizTarget:
         date = _date(str(upload.get("date") or ""))
         start, end = (date or datetime.now(UTC)) - WINDOW, (date or datetime.now(UTC)) + WINDOW
         answer = self._call(
-            out,
+            self._who(out.account.name),
             "GET",
             "/posts",
             params={"startDate": _iso(start), "endDate": _iso(end)},
@@ -77,9 +77,11 @@ class PostizTarget:
     def upload(self, out: Outgoing) -> Mapping[str, Any] | None:
         with out.video.open("rb") as fh:
             files = {"file": (f"{out.mark}.mp4", fh, "video/mp4")}
-            answer = self._call(out, "POST", "/upload", files=files)
+            answer = self._call(self._who(out.account.name), "POST", "/upload", files=files)
         if not isinstance(answer, dict) or not answer.get("id") or not answer.get("path"):
-            raise Unanswered(f"{self._who(out)}: the upload's answer names no media id and path")
+            raise Unanswered(
+                f"{self._who(out.account.name)}: the upload's answer names no media id and path"
+            )
         when = out.at if out.at is not None else datetime.now(UTC)
         return {"id": str(answer["id"]), "path": str(answer["path"]), "date": _iso(when)}
 
@@ -108,24 +110,29 @@ class PostizTarget:
                 }
             ],
         }
-        answer = self._call(out, "POST", "/posts", json=body)
+        answer = self._call(self._who(out.account.name), "POST", "/posts", json=body)
         made = answer[0] if isinstance(answer, list) and answer else None
         if not isinstance(made, dict) or not made.get("postId"):
-            raise Unanswered(f"{self._who(out)}: the create's answer names no post id")
+            raise Unanswered(f"{self._who(out.account.name)}: the create's answer names no post id")
         return Sent(
             str(made["postId"]),
             PublicationState.SCHEDULED,
             None,
         )
 
+    def analytics(self, post_id: str, account: str) -> list[dict[str, Any]]:
+        """``GET /analytics/post/:postId``: ``[{label, data: [{total, date}], ...}]`` (empty
+        before the platform reports anything)."""
+        answer = self._call(self._who(account), "GET", f"/analytics/post/{post_id}")
+        return [a for a in answer if isinstance(a, dict)] if isinstance(answer, list) else []
+
     # the line ----------------------------------------------------------------------------------
 
-    def _who(self, out: Outgoing) -> str:
-        return f"Postiz {self.url}, integration {self.integration} of account {out.account.name}"
+    def _who(self, account: str) -> str:
+        return f"Postiz {self.url}, integration {self.integration} of account {account}"
 
-    def _call(self, out: Outgoing, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
         key = os.environ.get(POSTIZ_KEY_ENV, "")
-        who = self._who(out)
         if not key:
             raise Refused(f"{who}: ${POSTIZ_KEY_ENV} is not set (the key is read from it)")
         headers = {"Authorization": key, "Accept": "application/json"}

@@ -1,0 +1,125 @@
+"""The ``metrics`` group (import, pull) and ``report campaign``: how the published variants did."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from shortfilm.cli.common import HomeOpt, app, fail, out, store_at
+from shortfilm.cli.layout import Column, print_table
+from shortfilm.errors import ShortfilmError
+
+metrics_app = typer.Typer(
+    help="Performance figures of published variants: imported from a platform's export, or "
+    "pulled from Postiz; stored per publication and noted in the production's history.",
+    no_args_is_help=True,
+)
+app.add_typer(metrics_app, name="metrics")
+report_app = typer.Typer(help="Reports across a production's work.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+SlugArg = Annotated[str, typer.Argument(help="The production's slug.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _print_measured(slug: str, measured: list[object]) -> None:
+    from shortfilm.campaign.metrics import Measured, describe
+
+    for m in measured:
+        assert isinstance(m, Measured)
+        pub = m.publication
+        out.print(escape(f"{slug}: variant {pub.variant} v{pub.variant_version} on {pub.account}: "
+                         f"{describe(m.figures)}"), highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _json(measured: list[object]) -> str:
+    from shortfilm.campaign.metrics import Measured
+
+    rows = []
+    for m in measured:
+        assert isinstance(m, Measured)
+        pub = m.publication
+        rows.append({"variant": pub.variant, "version": pub.variant_version,
+                     "account": pub.account, "mark": pub.mark,
+                     "figures": dict(m.figures)})  # fmt: skip
+    return json.dumps(rows, indent=2) + "\n"
+
+
+@metrics_app.command("import")
+def metrics_import(
+    slug: SlugArg,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV export: a column naming the post (mark, "
+            "post id, or variant and account) and its figures."
+        ),
+    ],  # fmt: skip
+    home: HomeOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Store the figures of a platform's CSV export (views, average watch time, completion,
+    likes, shares, comments) on the publications they are of; all lines or none."""
+    from shortfilm.campaign.metrics import import_csv
+    from shortfilm.review.decisions import local_owner
+
+    try:
+        with store_at(home) as store:
+            measured = import_csv(store, slug, file, local_owner())
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(_json(list(measured)))
+        return
+    _print_measured(slug, list(measured))
+
+
+@metrics_app.command("pull")
+def metrics_pull(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Ask Postiz for the figures of each post of the production it holds (key from
+    POSTIZ_API_KEY), and store them."""
+    from shortfilm.campaign.metrics import pull
+    from shortfilm.review.decisions import local_owner
+
+    try:
+        with store_at(home) as store:
+            measured = pull(store, slug, local_owner())
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(_json(list(measured)))
+        return
+    _print_measured(slug, list(measured))
+
+
+@report_app.command("campaign")
+def report_campaign(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """The variants side by side: account, opening, state, figures, and which held best."""
+    from shortfilm.campaign.metrics import describe
+    from shortfilm.campaign.report import campaign_report
+
+    try:
+        with store_at(home) as store:
+            report = campaign_report(store, slug)
+    except ShortfilmError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
+        return
+    out.print(escape(f"{slug}: campaign ({report.role})"), highlight=False)
+    rows = [
+        [r.variant, f"v{r.version}", r.account, r.opening or "-", r.state,
+         f"{r.held:.0%}" if r.held is not None else "-", describe(r.figures)]
+        for r in report.results
+    ]  # fmt: skip
+    if rows:
+        print_table((Column("variant"), Column("version"), Column("account"), Column("opening"),
+                     Column("state"), Column("held"), Column("figures")), rows)  # fmt: skip
+    for line in report.findings:
+        out.print(escape(line), highlight=False, soft_wrap=True)

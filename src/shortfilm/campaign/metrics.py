@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from shortfilm.domain.metrics import LABELS, METRICS, key_of, metric_of, parse_value
+from shortfilm.domain.metrics import LABELS, METRICS, describe, key_of, metric_of, parse_value
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
 from shortfilm.domain.publishing import Publication
@@ -42,22 +42,6 @@ class Measured:
 
     publication: Publication
     figures: Mapping[str, float]
-
-
-def describe(figures: Mapping[str, float]) -> str:
-    """``12,400 views, completion 41%, avg watch 7.2 s, 310 likes``."""
-    parts = []
-    for key in METRICS:
-        value = figures.get(key)
-        if value is None:
-            continue
-        if key == "completion":
-            parts.append(f"completion {value:.0%}")
-        elif key == "avg_watch_s":
-            parts.append(f"avg watch {value:.1f} s")
-        else:
-            parts.append(f"{int(value):,} {LABELS[key]}")
-    return ", ".join(parts) or "no figures"
 
 
 def import_csv(store: Store, slug: str, path: Path, actor: Actor) -> list[Measured]:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shortfilm.campaign.metrics import describe
-from shortfilm.campaign.variant_renders import VARIANT_RENDER
-from shortfilm.domain.metrics import held
+from shortfilm.domain.metrics import describe, held
 from shortfilm.store import edits, posts, reviews
 from shortfilm.store import variants as variant_rows
 from shortfilm.store.repo import Store
+from shortfilm.store.variants import VARIANT_RENDER
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,7 @@ from shortfilm.store import social_accounts as account_rows
 from shortfilm.store import variants as variant_rows
 from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import Store
-
-VARIANT_RENDER = "variant.render"
+from shortfilm.store.variants import VARIANT_RENDER
 
 
 @dataclass(frozen=True)

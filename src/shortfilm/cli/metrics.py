@@ -29,7 +29,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _print_measured(slug: str, measured: list[object]) -> None:
-    from shortfilm.campaign.metrics import Measured, describe
+    from shortfilm.campaign.metrics import Measured
+    from shortfilm.domain.metrics import describe
 
     for m in measured:
         assert isinstance(m, Measured)
@@ -101,8 +102,8 @@ def metrics_pull(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
 @report_app.command("campaign")
 def report_campaign(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
     """The variants side by side: account, opening, state, figures, and which held best."""
-    from shortfilm.campaign.metrics import describe
     from shortfilm.campaign.report import campaign_report
+    from shortfilm.domain.metrics import describe
 
     try:
         with store_at(home) as store:

@@ -15,7 +15,7 @@ from shortfilm.cli.layout import Column, print_table
 from shortfilm.errors import InputError, ShortfilmError
 
 if TYPE_CHECKING:
-    from shortfilm.domain.production import RhythmClip, Variant
+    from shortfilm.domain.production import RhythmClip
     from shortfilm.domain.variant import StoredVariant
 
 variant_app = typer.Typer(
@@ -152,6 +152,7 @@ def variant_add(
 def variant_list(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
     """The production's variants, newest version of each."""
     from shortfilm.campaign.variants import variants
+    from shortfilm.domain.variant import differences
 
     try:
         with store_at(home) as store:
@@ -166,27 +167,12 @@ def variant_list(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
         out.print(f"{escape(slug)} has no variants yet; add one, e.g. `{escape(example)}`")
         return
     rows = [
-        [s.name, f"v{s.version}", s.variant.account, s.standing.value, _differs(s.variant)]
+        [s.name, f"v{s.version}", s.variant.account, s.standing.value, differences(s.variant)]
         for s in found
     ]
     columns = (Column("name"), Column("version"), Column("account"), Column("review"),
                Column("differs in"))  # fmt: skip
     print_table(columns, rows)
-
-
-def _differs(v: Variant) -> str:
-    parts = []
-    if v.hook is not None:
-        parts.append(f"hook {v.hook.text!r}")
-    if v.end_card is not None:
-        parts.append(f"end card {v.end_card.text!r}")
-    if v.caption or v.hashtags:
-        parts.append("caption")
-    if v.retimed:
-        parts.append("rhythm")
-    if v.preset is not None:
-        parts.append(v.preset)
-    return ", ".join(parts) or "nothing (the edit as approved)"
 
 
 @variant_app.command("show")
@@ -196,6 +182,7 @@ def variant_show(
     """One variant: what it changes, its post text as posted, and its versions."""
     from shortfilm.campaign.variants import variant
     from shortfilm.domain.platforms import post_text
+    from shortfilm.domain.variant import differences
 
     try:
         with store_at(home) as store:
@@ -209,7 +196,7 @@ def variant_show(
         return
     v = newest.variant
     lines = [f"{slug}: variant {v.name} v{newest.version} for {v.account}",
-             f"  differs in: {_differs(v)}"]  # fmt: skip
+             f"  differs in: {differences(v)}"]  # fmt: skip
     if v.hook is not None:
         lines.append(f"  hook: {v.hook.text} ({v.hook.start_s:g}-{v.hook.end_s:g} s)")
     if v.end_card is not None:

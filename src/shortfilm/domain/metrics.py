@@ -141,3 +141,19 @@ def held(figures: Mapping[str, float], duration_s: float) -> float | None:
     if watched is not None and duration_s > 0:
         return min(1.0, float(watched) / duration_s)
     return None
+
+
+def describe(figures: Mapping[str, float]) -> str:
+    """``12,400 views, completion 41%, avg watch 7.2 s, 310 likes``."""
+    parts = []
+    for key in METRICS:
+        value = figures.get(key)
+        if value is None:
+            continue
+        if key == "completion":
+            parts.append(f"completion {value:.0%}")
+        elif key == "avg_watch_s":
+            parts.append(f"avg watch {value:.1f} s")
+        else:
+            parts.append(f"{int(value):,} {LABELS[key]}")
+    return ", ".join(parts) or "no figures"

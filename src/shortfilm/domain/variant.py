@@ -211,3 +211,19 @@ def role_findings(role: CampaignRole, variant: Variant, base_hook: Hook | None) 
                 f"first {ROLE_HOOK_WITHIN_S:g} s"
             )
     return found
+
+
+def differences(v: Variant) -> str:
+    """What a variant changes, in a few words: ``hook '...', caption, rhythm``."""
+    parts = []
+    if v.hook is not None:
+        parts.append(f"hook {v.hook.text!r}")
+    if v.end_card is not None:
+        parts.append(f"end card {v.end_card.text!r}")
+    if v.caption or v.hashtags:
+        parts.append("caption")
+    if v.retimed:
+        parts.append("rhythm")
+    if v.preset is not None:
+        parts.append(v.preset)
+    return ", ".join(parts) or "nothing (the edit as approved)"

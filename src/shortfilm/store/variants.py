@@ -21,6 +21,9 @@ from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import Tx, content_hash
 from shortfilm.store.tables import EventRow
 
+VARIANT_RENDER = "variant.render"
+"""The event a variant's film is announced by (:mod:`shortfilm.campaign.variant_renders`)."""
+
 
 def _stored(row: VariantRow, standings: Standings | None = None) -> StoredVariant:
     variant = VariantSpec.model_validate(row.body).to_domain()

@@ -18,7 +18,7 @@ from shortfilm.jobs.runner import fail_abandoned
 from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
 from shortfilm.takes.qc_queue import QCQueue
-from shortfilm.web import api, errors, forms, jobs, login, media, pages
+from shortfilm.web import api, campaign_forms, errors, forms, jobs, login, media, pages
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard
 from shortfilm.web.deps import numbers_in_range
@@ -74,6 +74,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(campaign_forms.router)
     app.include_router(jobs.forms)
     return app
 

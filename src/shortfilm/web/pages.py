@@ -173,6 +173,22 @@ async def edit(request: Request, slug: str, who: Who, store: TheStore) -> HTMLRe
     return await cached_page(request, who, slug, "edit.html", (), build)
 
 
+@router.get("/p/{slug}/campaign")
+def campaign(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
+    """The variants of the approved film side by side, and the calendar of their posts: the
+    growth operator prepares them, the owner approves them. Not cached: the home's accounts,
+    which the form offers, change without a production event."""
+    from shortfilm.domain.review import VARIANT_CRITERIA
+    from shortfilm.store.read_model.campaign import campaign_page
+
+    with store.session() as s:
+        page = campaign_page(s, slug)
+    criteria = [c for c in CRITERIA if c.key in VARIANT_CRITERIA]
+    html = render(templates(request), "campaign.html", who, flash_html(request), page=page,
+                  slug=slug, criteria=criteria)  # fmt: skip
+    return shown(request, HTMLResponse(html))
+
+
 @router.get("/p/{slug}/review")
 async def overview(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResponse:
     """Every clip of the production with every take: the page a reviewer works down."""

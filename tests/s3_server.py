@@ -4,7 +4,6 @@ boto3 talks to exactly as it would to AWS (signing, multipart, Range, presigned 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from served import free_port
 
 
 @dataclass(frozen=True)
@@ -48,19 +49,12 @@ class S3Server:
         return name
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def s3_server() -> Iterator[S3Server]:
     """Start moto's S3 server (:mod:`moto_s3`: its writes atomic, as S3's are) on a free port of
     127.0.0.1; stop it on leaving."""
     for _ in range(3):
-        port = _free_port()
+        port = free_port()
         log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
         proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("moto_s3.py")), "127.0.0.1", str(port)],

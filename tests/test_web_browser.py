@@ -11,17 +11,13 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from conftest import service_missing
+from served import serving
 from web_home import PASSWORD, SLUG
 
 from shortfilm import review
@@ -30,13 +26,6 @@ from shortfilm.store.repo import Store
 pytestmark = pytest.mark.media
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -52,34 +41,11 @@ def server(web_database: tuple[Path, str | None], tmp_path: Path) -> Iterator[st
         take = review.subject_id(store, SLUG, "take", clip=position)
         review.decide(store, SLUG, "take", take, owner, "approve")
     store.close()
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
     env = dict(os.environ)
     if url is not None:
         env["SHORTFILM_DATABASE_URL"] = url
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shortfilm", "serve", "--home", str(home), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "server.log").read_text())
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with serving(home, tmp_path / "server.log", env=env) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 class Shots:

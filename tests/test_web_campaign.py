@@ -12,20 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 from approved_demo import SLUG, home, run
 from conftest import service_missing
+from served import serving
 
 from shortfilm.store.repo import Store
 from shortfilm.team.accounts import add_user
@@ -63,35 +59,6 @@ def postiz() -> Iterator[FakePostiz]:
     fake = FakePostiz(api_keys=[KEY], integrations=[i for _, i in INTEGRATIONS.values()])
     with fake:
         yield fake
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(home: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "POSTIZ_API_KEY": KEY}
-    # PostgreSQL's demo was made at a quarter of the size, and so is what its server renders
-    command = [str(SMALL_CLI)] if env.get("SHORTFILM_DATABASE_URL") else ["-m", "shortfilm"]
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, *command, "serve", "--home", str(home), "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
-                return proc, url
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.1)
 
 
 def _login(page: Any, url: str, name: str) -> None:
@@ -135,9 +102,12 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
     store.close()
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0,
                                                                 microsecond=0)  # fmt: skip
-    proc, url = _serve(home, tmp_path / "server.log")
+    env = {**os.environ, "POSTIZ_API_KEY": KEY}
+    # PostgreSQL's demo was made at a quarter of the size, and so is what its server renders
+    command = [str(SMALL_CLI)] if env.get("SHORTFILM_DATABASE_URL") else ["-m", "shortfilm"]
     SCREENSHOTS.mkdir(exist_ok=True)
-    try:
+    with serving(home, tmp_path / "server.log", env=env, command=command) as (host, port):
+        url = f"http://{host}:{port}"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1440, "height": 900})
@@ -196,9 +166,6 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
                 assert wide <= inner, f"campaign@{width}: {wide} px wide in {inner}"
                 page.screenshot(path=str(SCREENSHOTS / f"campaign-{width}.png"), full_page=True)
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     # Postiz has each variant once, with its own film and text, at its time
     posts = postiz.live_posts()
     assert len(postiz.posts) == len(posts) == 4, [p.content for p in postiz.posts.values()]

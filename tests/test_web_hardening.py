@@ -9,14 +9,10 @@ talk to it over raw sockets, as such a client would.
 from __future__ import annotations
 
 import io
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +23,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
+from served import serving
 from starlette.routing import BaseRoute
 from web_home import PASSWORD, SLUG
 
@@ -289,41 +286,6 @@ def test_a_comment_naming_the_page_placeholders_is_shown_as_typed(
 
 
 # -- a real server, slow and lying clients -------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(home: Path, log: Path, *options: str) -> Iterator[tuple[str, int]]:
-    """``shortfilm serve`` on a free loopback port with ``options``: ``(host, port)``."""
-    port = _free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shortfilm", "serve", "--home", str(home)]
-            + ["--port", str(port), *options],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).text == "ok":
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log.read_text())
-                time.sleep(0.1)
-            yield "127.0.0.1", port
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -28,28 +29,28 @@ SlugArg = Annotated[str, typer.Argument(help="The production's slug.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _print_measured(slug: str, measured: list[object]) -> None:
-    from shortfilm.campaign.metrics import Measured
+def _measure(home: Path, slug: str, how: Callable[..., list[Any]], as_json: bool) -> None:
+    """Run ``how(store, slug, actor)`` and print the figures it stored (JSON: one list)."""
     from shortfilm.domain.metrics import describe
+    from shortfilm.review.decisions import local_owner
 
-    for m in measured:
-        assert isinstance(m, Measured)
-        pub = m.publication
-        out.print(escape(f"{slug}: variant {pub.variant} v{pub.variant_version} on {pub.account}: "
-                         f"{describe(m.figures)}"), highlight=False, soft_wrap=True)  # fmt: skip
-
-
-def _json(measured: list[object]) -> str:
-    from shortfilm.campaign.metrics import Measured
-
+    try:
+        with store_at(home) as store:
+            measured = how(store, slug, local_owner())
+    except ShortfilmError as exc:
+        fail(exc)
     rows = []
     for m in measured:
-        assert isinstance(m, Measured)
         pub = m.publication
+        if not as_json:
+            out.print(escape(f"{slug}: variant {pub.variant} v{pub.variant_version} on "
+                             f"{pub.account}: {describe(m.figures)}"),
+                      highlight=False, soft_wrap=True)  # fmt: skip
         rows.append({"variant": pub.variant, "version": pub.variant_version,
                      "account": pub.account, "mark": pub.mark,
                      "figures": dict(m.figures)})  # fmt: skip
-    return json.dumps(rows, indent=2) + "\n"
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
 
 
 @metrics_app.command("import")
@@ -68,17 +69,8 @@ def metrics_import(
     """Store the figures of a platform's CSV export (views, average watch time, completion,
     likes, shares, comments) on the publications they are of; all lines or none."""
     from shortfilm.campaign.metrics import import_csv
-    from shortfilm.review.decisions import local_owner
 
-    try:
-        with store_at(home) as store:
-            measured = import_csv(store, slug, file, local_owner())
-    except ShortfilmError as exc:
-        fail(exc)
-    if as_json:
-        sys.stdout.write(_json(list(measured)))
-        return
-    _print_measured(slug, list(measured))
+    _measure(home, slug, lambda store, s, actor: import_csv(store, s, file, actor), as_json)
 
 
 @metrics_app.command("pull")
@@ -86,17 +78,8 @@ def metrics_pull(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
     """Ask Postiz for the figures of each post of the production it holds (key from
     POSTIZ_API_KEY), and store them."""
     from shortfilm.campaign.metrics import pull
-    from shortfilm.review.decisions import local_owner
 
-    try:
-        with store_at(home) as store:
-            measured = pull(store, slug, local_owner())
-    except ShortfilmError as exc:
-        fail(exc)
-    if as_json:
-        sys.stdout.write(_json(list(measured)))
-        return
-    _print_measured(slug, list(measured))
+    _measure(home, slug, pull, as_json)
 
 
 @report_app.command("campaign")

@@ -63,22 +63,19 @@ def _normal(header: str) -> str:
     return re.sub(r"[()]", "", text).strip()
 
 
+def _named(header: str, table: Mapping[str, tuple[str, ...]]) -> str | None:
+    said = _normal(header)
+    return next((name for name, spellings in table.items() if said in spellings), None)
+
+
 def metric_of(header: str) -> str | None:
     """The metric a column holds (one of :data:`METRICS`), or ``None``."""
-    said = _normal(header)
-    for metric, names in _SYNONYMS.items():
-        if said in names:
-            return metric
-    return None
+    return _named(header, _SYNONYMS)
 
 
 def key_of(header: str) -> str | None:
     """Which way a column names the post (``mark``, ``post_id``, ``variant``, ``account``)."""
-    said = _normal(header)
-    for key, names in _KEYS.items():
-        if said in names:
-            return key
-    return None
+    return _named(header, _KEYS)
 
 
 MAX_COUNT = 10**12

@@ -168,22 +168,19 @@ def check_decision(
         if score.criterion in seen:
             raise InputError(f"score {score.criterion}: scored twice")
         seen.add(score.criterion)
-    if kind is SubjectKind.RENDER and decision is Decision.APPROVE and not in_advance:
-        missing = [key for key in CRITERION_KEYS if key not in seen]
-        if missing:
-            raise InputError(
-                "score: approving the final needs every rubric criterion scored 1-5; missing "
-                + ", ".join(missing)
-            )
-    if kind is SubjectKind.VARIANT and decision is Decision.APPROVE and not in_advance:
-        missing = [key for key in VARIANT_CRITERIA if key not in seen]
-        if missing:
-            raise InputError(
-                "score: approving a variant needs "
-                + " and ".join(VARIANT_CRITERIA)
-                + " scored 1-5 (does it fit its account, do its texts read); missing "
-                + ", ".join(missing)
-            )
+    if decision is not Decision.APPROVE or in_advance:
+        return
+    needed, what = {
+        SubjectKind.RENDER: (CRITERION_KEYS, "the final needs every rubric criterion"),
+        SubjectKind.VARIANT: (
+            VARIANT_CRITERIA,
+            "a variant needs account-match and caption-fit (does it fit its account, do its "
+            "texts read)",
+        ),
+    }.get(kind, ((), ""))
+    missing = [key for key in needed if key not in seen]
+    if missing:
+        raise InputError(f"score: approving {what} scored 1-5; missing {', '.join(missing)}")
 
 
 VARIANT_CRITERIA = ("account-match", "caption-fit")

@@ -106,6 +106,7 @@ class _Started:
 
 
 _started: dict[str, _Started] = {}
+_finished: dict[str, subprocess.CompletedProcess[str]] = {}
 _homes: dict[str, DemoHome] = {}
 _cleanup = ExitStack()
 
@@ -163,7 +164,16 @@ def result(name: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
             # no PostgreSQL here: that demo's own tests skip, or fail, with the reason
             with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
                 start("demo:postgres")
-    return _started.pop(name).result(timeout)
+    done = _started.pop(name).result(timeout)
+    _finished[name] = done
+    return done
+
+
+def finished(name: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """The check ``name`` as it first ran in this process (run now if it never did): for the
+    tests that read what the demo made, which need it made once, not again per test (running
+    ``demo`` again in its folder is what ``result`` does, and what one test of it checks)."""
+    return _finished.get(name) or result(name, timeout)
 
 
 def in_worker() -> bool:
@@ -182,5 +192,6 @@ def stop_all() -> None:
         started.stdout.close()
         started.stderr.close()
     _started.clear()
+    _finished.clear()
     _homes.clear()
     _cleanup.close()

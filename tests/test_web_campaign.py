@@ -103,8 +103,9 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0,
                                                                 microsecond=0)  # fmt: skip
     env = {**os.environ, "POSTIZ_API_KEY": KEY}
-    # PostgreSQL's demo was made at a quarter of the size, and so is what its server renders
-    command = [str(SMALL_CLI)] if env.get("SHORTFILM_DATABASE_URL") else ["-m", "shortfilm"]
+    # the demo was made at a quarter of the size (tests/approved_demo.py), and so is what the
+    # server renders
+    command = [str(SMALL_CLI)]
     SCREENSHOTS.mkdir(exist_ok=True)
     with serving(home, tmp_path / "server.log", env=env, command=command) as (host, port):
         url = f"http://{host}:{port}"

@@ -320,8 +320,8 @@ def test_a_growth_operator_adds_lists_and_shows_variants(home: Path) -> None:
     code, said = run(home, "variant", "list", "wasteland-villa")
     assert code == 0, said
     assert (
-        "ig-fast v1 ig-main unreviewed rhythm" in said
-        and "tt-main unreviewed hook 'Who holds the coast?', caption" in said
+        "ig-fast v1 ig-main unreviewed - rhythm" in said
+        and "tt-main unreviewed - hook 'Who holds the coast?', caption" in said
     )
     code, said = run(home, "variant", "show", "wasteland-villa", "tt-hook-a")
     assert "post text: One blade. One house. #shortfilm #wasteland" in said

@@ -153,25 +153,37 @@ def variant_list(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = Fa
     """The production's variants, newest version of each."""
     from shortfilm.campaign.variants import variants
     from shortfilm.domain.variant import differences
+    from shortfilm.publish.variants import publications
 
     try:
         with store_at(home) as store:
             found = variants(store, slug)
+            posted = {(p.variant, p.variant_version): p for p in publications(store, slug)}
     except ShortfilmError as exc:
         fail(exc)
+
+    def post(s: StoredVariant) -> str:
+        pub = posted.get((s.name, s.version))
+        if pub is None:
+            return "-"
+        return f"{pub.state} {pub.at:%Y-%m-%d %H:%M}" if pub.at else str(pub.state)
+
     if as_json:
-        sys.stdout.write(json.dumps([_json(v) for v in found], indent=2) + "\n")
+        shown = [_json(v) | {"post": post(v) if (v.name, v.version) in posted else None}
+                 for v in found]  # fmt: skip
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
         return
     if not found:
         example = f"shortfilm variant add {slug} tt-hook-a --account tt-main --hook 'Hold on'"
         out.print(f"{escape(slug)} has no variants yet; add one, e.g. `{escape(example)}`")
         return
     rows = [
-        [s.name, f"v{s.version}", s.variant.account, s.standing.value, differences(s.variant)]
+        [s.name, f"v{s.version}", s.variant.account, s.standing.value, post(s),
+         differences(s.variant)]
         for s in found
-    ]
+    ]  # fmt: skip
     columns = (Column("name"), Column("version"), Column("account"), Column("review"),
-               Column("differs in"))  # fmt: skip
+               Column("post"), Column("differs in"))  # fmt: skip
     print_table(columns, rows)
 
 

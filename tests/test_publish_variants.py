@@ -229,3 +229,38 @@ def test_postiz_posts_every_variant_once_through_faults_limits_and_kills(
         assert sorted(p["figures"]["views"] for p in pulled) == [150, 250, 350, 450]
         assert {p["figures"]["likes"] for p in pulled} == {7}
     assert KEY not in log.read_text()
+
+
+def test_a_failed_publication_queued_again_finds_the_post_its_lost_answer_made(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortfilm.publish.targets import Refused
+    from shortfilm.publish.variants import publish_variant
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.store.repo import Store
+
+    with FakePostiz(api_keys=[KEY], integrations=[TIKTOK]) as fake:
+        _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv",
+            "--target", "postiz", "--url", fake.base_url, "--integration", TIKTOK.id)  # fmt: skip
+        _ok(home, "variant", "add", SLUG, "tt-a", "--account", "tt-main", "--caption", "Once.")
+        _ok(home, "review", "variant", SLUG, "tt-a", *APPROVE)
+        monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+        # the post is made and its answer lost; before the retry asks what Postiz holds, the
+        # key is revoked: the publication fails with Postiz's refusal
+        fake.inject("create", "reset-created")
+
+        def revoke(_: float) -> None:
+            fake.api_keys = frozenset({"another-key"})
+
+        store = Store(home, os.environ.get("SHORTFILM_DATABASE_URL"))
+        try:
+            with pytest.raises(Refused, match="tt-a v1 to tt-main: failed: .*refused the key"):
+                publish_variant(store, SLUG, "tt-a", local_owner(), sleep=revoke)
+            assert len(fake.live_posts()) == 1
+            # a new key, the same command: the post its lost answer made is found, not made again
+            fake.api_keys = frozenset({KEY})
+            got = publish_variant(store, SLUG, "tt-a", local_owner(), sleep=lambda _: None)
+        finally:
+            store.close()
+        assert got.adopted and got.publication.state == "published"  # a "now" post, out
+        assert len(fake.posts) == 1 and fake.calls["create"] == 1

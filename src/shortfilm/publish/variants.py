@@ -9,8 +9,9 @@ taken (see :mod:`shortfilm.domain.publishing` for the states):
 2. the publication row for (variant version, account) is found or queued (``pending``); one that
    is ``scheduled`` or ``published`` is left alone, whatever is asked: nothing is sent twice;
 3. ``pending`` moves to ``uploading`` (a compare-and-swap: two processes cannot both send);
-   a row already ``uploading`` is *reconciled* first: the target is asked whether it holds the
-   post (:meth:`~shortfilm.publish.targets.Target.find`), and a post found is adopted;
+   a publication tried before (killed, its answer lost, or failed and queued again) is
+   *reconciled* first: the target is asked whether it holds the post
+   (:meth:`~shortfilm.publish.targets.Target.find`), and a post found is adopted;
 4. the film is uploaded (what the target answered is written down), the post is created, and
    the row moves to ``scheduled`` or ``published`` with the target's id and address.
 
@@ -284,7 +285,15 @@ def _attempt(
         pub = posts.get(tx, pub.stored_id)
     if pub.done:
         return Outcome(pub, sent=False, film=film)
-    if pub.state in NEEDS_RECONCILING:
+    # Only a publication never tried before may skip asking the target: any earlier attempt
+    # (one killed, one whose answer was lost, one that failed and was queued again) may have
+    # left the post there.
+    first = pub.state is S.PENDING and pub.attempts == 0
+    if pub.state is S.PENDING:
+        with store.session() as tx:
+            pub = posts.move(tx, pub, S.UPLOADING, attempts=pub.attempts + 1,
+                             media_sha256=out.video_sha256)  # fmt: skip
+    if not first and pub.state in NEEDS_RECONCILING:
         found = target.find(out, pub.upload)
         if found is not None:
             with store.session() as tx:
@@ -292,10 +301,6 @@ def _attempt(
                                  remote_url=found.url, reason="")  # fmt: skip
                 _event(tx, prod_id, pub, f"publication.{pub.state}", actor, adopted=True)
             return Outcome(pub, sent=True, adopted=True, film=film)
-    if pub.state is S.PENDING:
-        with store.session() as tx:
-            pub = posts.move(tx, pub, S.UPLOADING, attempts=pub.attempts + 1,
-                             media_sha256=out.video_sha256)  # fmt: skip
     if pub.upload is None:
         answered = target.upload(out)
         if answered is not None:

@@ -757,6 +757,9 @@ def test_the_api_describes_everything_the_pages_do(app: FastAPI) -> None:
         "/api/productions/{slug}/clips/{position}/takes",
         "/api/productions/{slug}/clips/{position}/more-takes",
         "/api/productions/{slug}/renders",
+        "/api/productions/{slug}/variants",
+        "/api/productions/{slug}/variants/{name}/render",
+        "/api/productions/{slug}/variants/{name}/publish",
     }
     page_writes = [p for m, p in _routes(app) if m == "POST" and p.startswith("/p/")]
     assert len(page_writes) == len(writes)

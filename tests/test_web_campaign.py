@@ -185,3 +185,57 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
     report = json.loads(_ok(home, "report", "campaign", SLUG, "--json"))
     assert sorted(r["variant"] for r in report["results"]) == sorted(TEXTS)
     assert KEY not in (tmp_path / "server.log").read_text()
+
+
+def test_the_json_api_prepares_renders_approves_and_publishes_a_variant(home: Path) -> None:
+    """The same campaign through the JSON API, roles and all: the growth operator saves and
+    renders a variant but may not approve it; the owner approves and publishes it once."""
+    from fastapi.testclient import TestClient
+
+    from shortfilm.web.app import create_app
+    from shortfilm.web.settings import Settings
+
+    _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv")
+    store = Store(home, os.environ.get("SHORTFILM_DATABASE_URL"))
+    add_user(store, "ines", "owner", PASSWORD)
+    add_user(store, "gus", "growth-operator", PASSWORD)
+    app = create_app(store, Settings())
+
+    def client(name: str) -> tuple[TestClient, dict[str, str]]:
+        web = TestClient(app, follow_redirects=False)
+        assert web.post("/login", data={"name": name, "password": PASSWORD}).status_code == 303
+        return web, {"X-CSRF-Token": web.get("/api/me").json()["csrf_token"]}
+
+    try:
+        gus, gus_csrf = client("gus")
+        api = f"/api/productions/{SLUG}"
+        bad = gus.post(f"{api}/variants", json={"name": "tt-a", "account": "nowhere"},
+                       headers=gus_csrf)  # fmt: skip
+        assert bad.status_code == 409 and "V501" in bad.text, bad.text  # refused by lint
+        saved = gus.post(f"{api}/variants", headers=gus_csrf,
+                         json={"name": "tt-a", "account": "tt-main", "hook": "HOLD ON",
+                               "caption": "Once.", "hashtags": ["shortfilm"]})  # fmt: skip
+        assert saved.status_code == 201 and saved.json()["version"] == 1, saved.text
+        film = gus.post(f"{api}/variants/tt-a/render", headers=gus_csrf).json()
+        assert film["status"] == "passed" and not film["reused"], film
+        page = gus.get(f"{api}/campaign").json()
+        (variant,) = page["variants"]
+        assert variant["film_sha256"] == film["sha256"] and variant["post"] is None
+        decision = {"kind": "variant", "subject_id": variant["stored_id"], "decision": "approve",
+                    "scores": [{"criterion": "account-match", "value": 4},
+                               {"criterion": "caption-fit", "value": 4}]}  # fmt: skip
+        refused = gus.post(f"{api}/reviews", json=decision, headers=gus_csrf)
+        assert refused.status_code == 403, refused.text
+        early = gus.post(f"{api}/variants/tt-a/publish", json={}, headers=gus_csrf)
+        assert early.status_code == 409 and "waits for the owner's review" in early.text
+        ines, ines_csrf = client("ines")
+        assert ines.post(f"{api}/reviews", json=decision, headers=ines_csrf).status_code == 201
+        posted = ines.post(f"{api}/variants/tt-a/publish", json={}, headers=ines_csrf).json()
+        assert (posted["state"], posted["sent"]) == ("published", True), posted
+        again = ines.post(f"{api}/variants/tt-a/publish", json={}, headers=ines_csrf).json()
+        assert (again["state"], again["sent"]) == ("published", False), again
+        page = ines.get(f"{api}/campaign").json()
+        assert page["calendar"][0]["entries"][0][1]["name"] == "tt-a"
+    finally:
+        app.state.qc_queue.close()
+        store.close()

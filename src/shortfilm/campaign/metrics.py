@@ -47,6 +47,8 @@ class Measured:
 def import_csv(store: Store, slug: str, path: Path, actor: Actor) -> list[Measured]:
     """Read ``path`` and store its figures; see the module docstring."""
     require(actor, Action.PREPARE_VARIANT)
+    with store.session() as tx:
+        prod_id = reviews.production_id(tx, slug)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -59,7 +61,6 @@ def import_csv(store: Store, slug: str, path: Path, actor: Actor) -> list[Measur
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     rows = _rows(path, text)
     with store.session() as tx:
-        prod_id = reviews.production_id(tx, slug)
         known = posts.of_production(tx, prod_id)
     found = _matched(path, slug, rows, known)
     return _store(store, prod_id, found, actor, "import", str(path.name))

@@ -73,15 +73,18 @@ def campaign_report(store: Store, slug: str) -> CampaignReport:
             )  # fmt: skip
         )
     role = production.campaign_role.value
-    return CampaignReport(slug, role, tuple(results), tuple(_findings(role, results)))
+    return CampaignReport(slug, role, tuple(results), tuple(_findings(slug, role, results)))
 
 
-def _findings(role: str, results: list[VariantResult]) -> list[str]:
+def _findings(slug: str, role: str, results: list[VariantResult]) -> list[str]:
     measured = [r for r in results if r.held is not None]
     if not results:
-        return ["nothing published yet: `shortfilm publish SLUG --variant NAME`"]
+        return [f"nothing published yet: `shortfilm publish {slug} --variant NAME`"]
     if not measured:
-        return ["no figures yet: `shortfilm metrics import SLUG FILE.csv` or `metrics pull`"]
+        return [
+            f"no figures yet: `shortfilm metrics import {slug} FILE.csv` or "
+            f"`shortfilm metrics pull {slug}`"
+        ]
     said = []
     best = max(measured, key=lambda r: (r.held or 0, r.figures.get("views", 0)))
     said.append(

@@ -18,7 +18,17 @@ from shortfilm.jobs.runner import fail_abandoned
 from shortfilm.production.report import keep_reports_current
 from shortfilm.store.repo import Store
 from shortfilm.takes.qc_queue import QCQueue
-from shortfilm.web import api, campaign_forms, errors, forms, jobs, login, media, pages
+from shortfilm.web import (
+    api,
+    campaign_api,
+    campaign_forms,
+    errors,
+    forms,
+    jobs,
+    login,
+    media,
+    pages,
+)
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard
 from shortfilm.web.deps import numbers_in_range
@@ -70,6 +80,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(media.router)
     app.include_router(api.router)
+    app.include_router(campaign_api.router)
     app.include_router(jobs.api)
     app.include_router(login.router)
     app.include_router(pages.router)

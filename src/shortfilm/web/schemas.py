@@ -71,3 +71,27 @@ class Me(BaseModel):
     name: str
     role: str
     csrf_token: str
+
+
+Short = Annotated[str, Field(max_length=2200)]
+"""A field of a post: no platform takes a longer caption."""
+
+
+class VariantBody(BaseModel):
+    name: Annotated[str, Field(max_length=63)]
+    account: Annotated[str, Field(max_length=63)]
+    hook: Short | None = None
+    hook_until_s: Annotated[float, Field(gt=0, le=3)] = 2.0
+    end_card: Short | None = None
+    end_card_s: Annotated[float, Field(gt=0, le=10)] = 3.0
+    caption: Short = ""
+    hashtags: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=30)] = Field(
+        default_factory=list
+    )
+    title: Short | None = None
+    preset: Annotated[str, Field(max_length=40)] | None = None
+    replace: bool = False
+
+
+class PublishVariantBody(BaseModel):
+    at: Annotated[str, Field(max_length=40)] | None = None

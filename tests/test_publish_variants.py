@@ -23,6 +23,8 @@ from shortfilm.testing.webhook_receiver import WebhookReceiver
 
 __all__ = ["home"]  # the fixture, on each database
 
+pytestmark = pytest.mark.media
+
 KEY = "postiz-key-for-tests-4711"
 APPROVE = ("--approve", "--score", "account-match=4", "--score", "caption-fit=4")
 

@@ -8,12 +8,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from approved_demo import SLUG, home, run
 from media_facts import frames_at, luma
 
 from shortfilm.media.probe import probe
 
 __all__ = ["home"]  # the fixture, on each database
+
+pytestmark = pytest.mark.media
 
 
 def _differ(a: Path, b: Path, times_s: list[float]) -> list[float]:

@@ -111,17 +111,17 @@ def render_variant(
                 "variants yet; the owner approves its final first: "
                 f"`shortfilm review final {slug} --preset PRESET --approve {scores}`"
             )
-    base = load_edit(store, slug, edit_number)
-    if base is None:
-        raise GateError(f"variant {name}: edit v{edit_number} of {slug} is gone")
     preset_name = variant.preset or account.preset
     preset = PRESETS.get(preset_name)
     if preset is None:
         raise InputError(f"variant {name}: no preset named {preset_name!r}")
-    if not again:
+    if not again:  # before the edit is loaded: publishing asks for films made long ago
         made_before = _made_before(store, prod_id, stored, edit_number, preset_name)
         if made_before is not None:
             return made_before
+    base = load_edit(store, slug, edit_number)
+    if base is None:
+        raise GateError(f"variant {name}: edit v{edit_number} of {slug} is gone")
     try:
         timeline = variant_timeline(base.timeline, variant)
     except TimelineError as exc:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from shortfilm.domain import Production
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
-from shortfilm.domain.production import Variant
+from shortfilm.domain.production import EndCard, Hook, Variant
 from shortfilm.domain.social_accounts import SocialAccount
 from shortfilm.domain.variant import StoredVariant
 from shortfilm.errors import ConflictError, InputError, SpecError, StoreError
@@ -37,6 +37,33 @@ from shortfilm.store.productions import locked_production, production_record, up
 from shortfilm.store.repo import Store, Tx
 
 VARIANT_ADDED = "variant.version"
+
+
+def text_variant(
+    name: str,
+    account: str,
+    *,
+    hook: str | None = None,
+    end_card: str | None = None,
+    caption: str = "",
+    hashtags: tuple[str, ...] = (),
+    title: str | None = None,
+    preset: str | None = None,
+    hook_until_s: float = 2.0,
+    end_card_s: float = 3.0,
+) -> Variant:
+    """A variant of texts only, as the web form and the API take it: a blank hook or end card
+    keeps the edit's own."""
+    return Variant(
+        name=name,
+        account=account,
+        hook=Hook(hook, 0.0, hook_until_s) if hook else None,
+        end_card=EndCard(end_card, end_card_s) if end_card else None,
+        caption=caption,
+        hashtags=hashtags,
+        title=title or None,
+        preset=preset,
+    )
 
 
 def add_variant(

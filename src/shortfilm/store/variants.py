@@ -89,12 +89,16 @@ def record(tx: Tx, production_id: int, variant: Variant, by: str) -> StoredVaria
     return _stored(row)
 
 
-def renders(tx: Tx, production_id: int, name: str, kind: str) -> list[dict[str, Any]]:
-    """What each ``kind`` event (a variant's render) of variant ``name`` recorded, newest
-    first, with ``file`` its stored name."""
+def renders(
+    tx: Tx, production_id: int, name: str | None = None, kind: str = VARIANT_RENDER
+) -> list[dict[str, Any]]:
+    """What each ``kind`` event (a variant's render) of variant ``name`` (of every variant when
+    ``None``) recorded, newest first, with ``file`` its stored name."""
     rows = tx.scalars(
         select(EventRow)
         .where(EventRow.production_id == production_id, EventRow.kind == kind)
         .order_by(EventRow.id.desc())
     )
-    return [{**r.data, "file": r.subject} for r in rows if r.data.get("variant") == name]
+    return [
+        {**r.data, "file": r.subject} for r in rows if name is None or r.data.get("variant") == name
+    ]

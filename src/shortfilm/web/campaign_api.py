@@ -15,9 +15,8 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from shortfilm.campaign.variant_renders import render_variant
-from shortfilm.campaign.variants import add_variant
+from shortfilm.campaign.variants import add_variant, text_variant
 from shortfilm.domain.campaign_page import CampaignPage
-from shortfilm.domain.production import EndCard, Hook, Variant
 from shortfilm.publish.variants import parse_at, publish_variant
 from shortfilm.store.read_model.campaign import campaign_page
 from shortfilm.web.deps import Slug, TheStore, Who
@@ -68,15 +67,17 @@ def campaign(slug: Slug, who: Who, store: TheStore) -> CampaignPage:
 @router.post("/productions/{slug}/variants", status_code=201)
 async def prepare(slug: Slug, body: VariantBody, who: Who, store: TheStore) -> VariantSaved:
     """Save a variant (a new version with ``replace``), checked against its account's platform."""
-    variant = Variant(
-        name=body.name,
-        account=body.account,
-        hook=Hook(body.hook, 0.0, body.hook_until_s) if body.hook else None,
-        end_card=EndCard(body.end_card, body.end_card_s) if body.end_card else None,
+    variant = text_variant(
+        body.name,
+        body.account,
+        hook=body.hook,
+        end_card=body.end_card,
         caption=body.caption,
         hashtags=tuple(body.hashtags),
         title=body.title,
         preset=body.preset,
+        hook_until_s=body.hook_until_s,
+        end_card_s=body.end_card_s,
     )
     stored = await run_in_threadpool(
         add_variant, store, slug, variant, who.actor, replace=body.replace

@@ -14,8 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from shortfilm.campaign.variant_renders import render_variant
-from shortfilm.campaign.variants import add_variant
-from shortfilm.domain.production import EndCard, Hook, Variant
+from shortfilm.campaign.variants import add_variant, text_variant
 from shortfilm.errors import InputError
 from shortfilm.publish.variants import parse_at, publish_variant
 from shortfilm.web.deps import Slug, TheStore, Who
@@ -41,15 +40,14 @@ def _page(slug: str) -> str:
 @router.post("/p/{slug}/variants")
 async def prepare(request: Request, slug: Slug, who: Who, store: TheStore) -> Response:
     form = await request.form()
-    hook, end_card = _text(form, "hook"), _text(form, "end_card")
-    variant = Variant(
-        name=_text(form, "name"),
-        account=_text(form, "account"),
-        hook=Hook(hook, 0.0, 2.0) if hook else None,
-        end_card=EndCard(end_card, 3.0) if end_card else None,
+    variant = text_variant(
+        _text(form, "name"),
+        _text(form, "account"),
+        hook=_text(form, "hook"),
+        end_card=_text(form, "end_card"),
         caption=_text(form, "caption"),
         hashtags=tuple(_text(form, "hashtags").replace(",", " ").split()),
-        title=_text(form, "title") or None,
+        title=_text(form, "title"),
     )
     replace = _text(form, "replace") == "yes"
     stored = await run_in_threadpool(add_variant, store, slug, variant, who.actor, replace=replace)

@@ -23,7 +23,6 @@ from shortfilm.store.edits import production_spec
 from shortfilm.store.read_model.overview import production
 from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.read_model.standings import reviewed as _reviewed
-from shortfilm.store.variants import VARIANT_RENDER
 
 
 def campaign_page(s: Session, slug: str) -> CampaignPage:
@@ -33,9 +32,14 @@ def campaign_page(s: Session, slug: str) -> CampaignPage:
     seen = _reviewed(s, row.id, SubjectKind.VARIANT, [v.stored_id for v in stored])
     by_variant = {(p.variant, p.variant_version): p for p in posts.of_production(s, row.id)}
     accounts = {a.name: a for a in social_accounts.live_accounts(s)}
+    films: dict[tuple[str, int], tuple[str, str]] = {}
+    for made in variant_rows.renders(s, row.id):  # newest first: the first of each is kept
+        if made.get("sha256"):
+            key = (str(made.get("variant")), int(made.get("version", 0)))
+            films.setdefault(key, (str(made["sha256"]), str(made.get("status", ""))))
     views = []
     for v in stored:
-        film = _film(s, row.id, v.name, v.version)
+        film = films.get((v.name, v.version))
         account = accounts.get(v.variant.account)
         label = (
             f"{PLATFORMS[account.platform].label} {account.handle}"
@@ -70,13 +74,6 @@ def campaign_page(s: Session, slug: str) -> CampaignPage:
         calendar=_calendar(views),
         approved_edit=_approved_edit(s, row.id),
     )
-
-
-def _film(s: Session, prod_id: int, name: str, version: int) -> tuple[str, str] | None:
-    for made in variant_rows.renders(s, prod_id, name, VARIANT_RENDER):
-        if made.get("version") == version and made.get("sha256"):
-            return str(made["sha256"]), str(made.get("status", ""))
-    return None
 
 
 def _post(pub: Publication) -> PostView:

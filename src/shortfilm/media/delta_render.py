@@ -1,24 +1,27 @@
-"""A variant rendered as a delta of the approved film: encode only the seconds its texts change,
-copy the rest of the picture (and the sound) from the film already rendered.
+"""A variant rendered as a delta of the approved film: encode only the frames it changes, copy
+the rest of the picture (and, when the sound is the same, the sound) from the film already
+rendered.
 
 A variant that changes only texts (the hook over the first seconds, the end card over the last)
-shows the approved film's pictures everywhere else. The approved render is H.264 in closed GOPs:
-every IDR frame starts a run of packets that decodes on its own, and x264 is deterministic, so a
-full render of the variant writes, outside the GOPs its changed texts touch, the very packets of
-the approved render (measured on the example: a hook over 0-2 s and an end card over the last
-3 s change frames 0-157 and 1141-1219 of 1220, each run ending at the next IDR frame). So the
-delta render re-encodes each *changed window*, from the IDR frame at or before a changed text's
-first frame to the IDR frame after its last (:func:`changed_windows`; a text is changed when the
-other film lacks it or places it elsewhere, :func:`changed_texts`), and copies every other
-GOP's packets from the approved film unchanged (:func:`~shortfilm.media.smart_render` copies takes
-the same way). Outside its windows the result is frame-identical to a full render of the variant;
-inside them it is the variant drawn by the same filter graph as a full render.
+shows the approved film's pictures everywhere else; one that swaps two clips shows them before
+and after the two. The approved render is H.264 in closed GOPs on a grid of the timeline (an IDR
+frame every :data:`~shortfilm.media.pieces.GOP_SECONDS` from each window's start, windows cut on
+that grid, no scene-cut IDR frames), and x264 is deterministic, so a full render of the variant
+writes, in every GOP whose frames it draws as the approved film does, the very packets of the
+approved render. So the delta render finds the frames drawn otherwise: those whose pictures
+differ (:func:`changed_pictures`: another take, span, speed or join at that frame, :func:`drawn`)
+and those a text changes (:func:`changed_texts`: a text one film has and the other lacks, or places
+elsewhere); it widens them to whole GOPs of the approved film (:func:`changed_windows`),
+re-encodes those windows and copies every other GOP's packets unchanged
+(:func:`~shortfilm.media.smart_render` copies takes the same way). Outside its windows the
+result is frame-identical to a full render of the variant; inside them it is the variant drawn
+by the same filter graph as a full render.
 
-When the variant's audio plan is the approved film's (a texts-only variant), its sound is the
-approved film's AAC stream, copied; otherwise the audio master is mixed and encoded as for any
-render. A variant that changes the pictures (another order, trims, speed) has no GOPs to share
-and is rendered whole (:func:`~shortfilm.media.render.render`), as is one whose approved film
-was written in another frame or encoding (:func:`~shortfilm.media.draft_plan.stream_matches`).
+When everything the sound is mixed from is the approved film's (a texts-only variant), the sound
+is the approved film's AAC stream, copied; otherwise the audio master is mixed and encoded as for
+any render. A variant whose every GOP changes, or whose approved film was written in another
+frame or encoding (:func:`~shortfilm.media.draft_plan.stream_matches`), is rendered whole
+(:func:`~shortfilm.media.render.render`).
 """
 
 from __future__ import annotations
@@ -28,12 +31,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import TextItem, TextKind
 from shortfilm.media.draft_plan import CopySpan, merge_ranges, stream_matches, take_packets
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.media.film import FilmTimeline, RenderPlan, film_timeline
-from shortfilm.media.loudness import measure
+from shortfilm.media.loudness import measure_unchanged
 from shortfilm.media.mix import prepare_audio
 from shortfilm.media.overlays import film_layout
 from shortfilm.media.pieces import encode_windows
@@ -42,7 +44,15 @@ from shortfilm.media.probe import probe
 from shortfilm.media.render import RenderResult, deliver, pieces_folder, render
 from shortfilm.media.smart_render import copy_span
 
-__all__ = ["DeltaRender", "changed_texts", "changed_windows", "placements", "render_delta"]
+__all__ = [
+    "DeltaRender",
+    "changed_pictures",
+    "changed_texts",
+    "changed_windows",
+    "drawn",
+    "placements",
+    "render_delta",
+]
 
 
 @dataclass(frozen=True)
@@ -56,16 +66,44 @@ class DeltaRender:
     encoded_frames: int
     copied_frames: int
     whole: bool = False
-    """Rendered whole: the variant changes pictures, not only texts."""
+    """Rendered whole: every GOP changes, or the approved film cannot lend its GOPs."""
 
 
-def _same_pictures(a: Timeline, b: Timeline) -> bool:
-    return (
-        a.rate == b.rate
-        and a.segments == b.segments
-        and a.transitions == b.transitions
-        and a.title == b.title
-    )
+def drawn(plan: RenderPlan) -> list[tuple[object, ...]]:
+    """What each film frame shows, texts over it aside: each picture over the frame (the title
+    card and the take it is drawn over, or a take's file, span and speed) at its own frame, with
+    the join into it while the join runs. Two films draw a frame alike exactly when these are
+    equal."""
+    tl = plan.timeline
+    pictures: list[object] = []
+    if tl.title is not None:  # drawn over a frame of the first take (media.overlays)
+        first = (str(plan.clips[0]), tl.segments[0].source_in) if tl.segments else None
+        pictures.append(("title card", tl.title, first))
+    pictures += [(str(path), seg.media_sha256, seg.source_in, seg.source_out, seg.speed)
+                 for seg, path in zip(tl.segments, plan.clips, strict=True)]  # fmt: skip
+    total = tl.total_frames
+    frames: list[list[object]] = [[] for _ in range(total)]
+    joins = (None, *tl.transitions)
+    for picture, start, n, join in zip(pictures, tl.starts, tl.picture_frames, joins,
+                                       strict=True):  # fmt: skip
+        joined = start + (join.frames if join is not None else 0)
+        for f in range(max(0, start), min(start + n, total)):
+            frames[f].append((picture, f - start, join if f < joined else None))
+    return [tuple(f) for f in frames]
+
+
+def changed_pictures(base: RenderPlan, variant: RenderPlan) -> list[tuple[int, int]]:
+    """Film frames ``[start, end)`` of ``variant`` whose pictures are not ``base``'s at the same
+    frame (another order, trim or speed moves every frame after it), merged; every frame when
+    the two run at other rates."""
+    if base.timeline.rate != variant.timeline.rate:
+        return [(0, variant.timeline.total_frames)]
+    ours, theirs = drawn(variant), drawn(base)
+    changed = [f for f, what in enumerate(ours) if f >= len(theirs) or theirs[f] != what]
+    if len(ours) != len(theirs) and ours:
+        # the approved film's GOP over our last frame runs on past it: encode our end
+        changed.append(len(ours) - 1)
+    return merge_ranges([(f, f + 1) for f in changed])
 
 
 def placements(plan: RenderPlan, preset: Preset) -> dict[TextItem, tuple[object, ...]]:
@@ -120,17 +158,19 @@ def render_delta(
     out, workdir = Path(out), Path(workdir)
     tl = film_timeline(plan)
     preset.check_duration(float(tl.duration))
-    if (
-        not _same_pictures(plan.timeline, base.timeline)
-        or plan.clips != base.clips
-        or not stream_matches(probe(base_film), preset, tl.fps)  # made for another frame
-    ):
+    if not stream_matches(probe(base_film), preset, tl.fps):  # made for another frame
         whole = render(plan, preset, out, workdir)
         return DeltaRender(whole, (), tl.total_frames, 0, whole=True)
     packets = take_packets(base_film)
     total = tl.total_frames
-    changes = changed_texts(placements(base, preset), placements(plan, preset))
+    changes = merge_ranges(
+        changed_pictures(base, plan)
+        + changed_texts(placements(base, preset), placements(plan, preset))
+    )
     windows = changed_windows(changes, packets.keyframes, total)
+    if windows == [(0, total)]:  # nothing to share: the plain render, its progress and cache
+        whole = render(plan, preset, out, workdir)
+        return DeltaRender(whole, (), total, 0, whole=True)
     folder = pieces_folder(workdir, "delta", preset)
     encoded = encode_windows(plan, tl, preset, folder, windows, what=f"{preset.name} delta",
                              file=out) if windows else []  # fmt: skip
@@ -144,8 +184,7 @@ def render_delta(
         at = b
     if at < total:
         files.append(_copied(base_film, at, total, folder, n))
-    same_sound = (plan.timeline.audio, plan.seed, plan.loudness_lufs, plan.music_file) == (
-        base.timeline.audio, base.seed, base.loudness_lufs, base.music_file)  # fmt: skip
+    same_sound = _sound_of(plan) == _sound_of(base)
     if same_sound:
         result = _join_with_sound_of(files, base_film, tl, out)
     else:
@@ -153,6 +192,14 @@ def render_delta(
         result = deliver(files, plan, tl, preset, master, workdir, out)
     encoded_frames = sum(b - a for a, b in windows)
     return DeltaRender(result, tuple(windows), encoded_frames, total - encoded_frames)
+
+
+def _sound_of(plan: RenderPlan) -> tuple[object, ...]:
+    """All a film's sound is mixed from: two plans with equal ones have the same sound."""
+    tl = plan.timeline
+    leader = tl.leader_frames
+    return (tl.audio, tl.segments, tl.transitions, leader, tl.rate, tuple(map(str, plan.clips)),
+            plan.seed, plan.loudness_lufs, plan.music_file)  # fmt: skip
 
 
 def _copied(film: Path, start: int, end: int, folder: Path, n: int) -> Path:
@@ -166,7 +213,8 @@ def _join_with_sound_of(
     pieces: list[Path], film: Path, tl: FilmTimeline, out: Path
 ) -> RenderResult:
     """Join the picture ``pieces`` with ``film``'s audio stream, both copied, into ``out`` (the
-    size and loudness reported are read back from what was written)."""
+    size reported is read back from what was written; the loudness is ``film``'s, whose sound
+    it is, packet for packet)."""
     listing = pieces[0].parent / "pieces.txt"
     listing.write_text("".join(f"file '{p.name}'\n" for p in pieces), "utf-8")
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
@@ -178,11 +226,11 @@ def _join_with_sound_of(
             what="delta join", file=out,
         )  # fmt: skip
         info = probe(partial)
-        loudness = measure(partial)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
         for piece in pieces:
             piece.unlink(missing_ok=True)
+    loudness = measure_unchanged(film)
     return RenderResult(out, float(tl.duration), info.width, info.height, loudness,
                         list(tl.entries), tl.silent or loudness.digital_silence)  # fmt: skip

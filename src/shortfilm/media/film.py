@@ -10,7 +10,9 @@ music bed's file, the seed of the synthesised sounds and the loudness target of 
 
 from __future__ import annotations
 
+import functools
 import math
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +24,7 @@ from shortfilm.domain.timeline import Timeline
 from shortfilm.domain.timeline_parts import SoundCue, TextKind
 from shortfilm.errors import InputError, MediaError
 from shortfilm.media import sfx as sfx_synth
+from shortfilm.media.limits import MediaLimits, limits_from_env
 from shortfilm.media.loudness import TARGET
 from shortfilm.media.probe import probe
 from shortfilm.media.stream_facts import MediaInfo
@@ -155,12 +158,24 @@ def _clip_frames(info: MediaInfo, fps: Fraction) -> int:
 
 
 def _probe_clip(path: Path) -> MediaInfo:
-    if not path.is_file():
+    try:
+        found = path.stat()
+    except OSError:
+        raise MediaError("clip not found", file=path) from None
+    if not stat.S_ISREG(found.st_mode):
         raise MediaError("clip not found", file=path)
-    info = probe(path)
+    info = _probed(str(path), found.st_mtime_ns, found.st_size, limits_from_env())
     if info.video_codec is None or info.width <= 0 or info.height <= 0:
         raise MediaError("clip has no video stream", file=path)
     return info
+
+
+@functools.lru_cache(maxsize=256)
+def _probed(path: str, mtime_ns: int, size: int, limits: MediaLimits) -> MediaInfo:
+    """:func:`probe`, remembered for the same file unchanged (path, size, modification time)
+    under the same limits: a film is laid out several times per render (a variant's delta lays
+    out the approved film and the variant, and places their texts: three probes of every take)."""
+    return probe(path, limits=limits)
 
 
 def take_frames(path: Path, fps: Fraction) -> int:

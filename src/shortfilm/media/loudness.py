@@ -13,6 +13,7 @@ pass the ceiling. ``loudnorm`` itself is not used: its first pass resamples to 1
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -217,3 +218,16 @@ def _gain_and_limit(
         what="peak limiting",
         file=src,
     )
+
+
+def measure_unchanged(path: Path) -> Loudness:
+    """:func:`measure`, remembered for the same file unchanged (path, size, modification time):
+    for a stored film read again and again, such as the approved film whose sound every texts-only
+    variant copies (:mod:`shortfilm.media.delta_render`)."""
+    found = Path(path).stat()
+    return _measured(str(path), found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _measured(path: str, mtime_ns: int, size: int) -> Loudness:
+    return measure(path)

@@ -266,3 +266,30 @@ def test_a_failed_publication_queued_again_finds_the_post_its_lost_answer_made(
             store.close()
         assert got.adopted and got.publication.state == "published"  # a "now" post, out
         assert len(fake.posts) == 1 and fake.calls["create"] == 1
+
+
+def test_a_now_post_queued_by_postiz_is_published_once_postiz_has_sent_it(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Postiz answers a ``now`` post before its workers send it: the publication is scheduled;
+    the same command later asks (and sends nothing) and finds it out."""
+    with FakePostiz(api_keys=[KEY], integrations=[TIKTOK]) as fake:
+        _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv",
+            "--target", "postiz", "--url", fake.base_url, "--integration", TIKTOK.id)  # fmt: skip
+        _ok(home, "variant", "add", SLUG, "tt-a", "--account", "tt-main", "--caption", "Now.")
+        _ok(home, "review", "variant", SLUG, "tt-a", *APPROVE)
+        monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+        fake.workers_paused = True
+        said = json.loads(_ok(home, "publish", SLUG, "--variant", "tt-a", "--json"))["published"]
+        assert [p["state"] for p in said] == ["scheduled"], said
+        listed = fake.calls["list"]
+        said = json.loads(_ok(home, "publish", SLUG, "--variant", "tt-a", "--json"))["published"]
+        assert [p["state"] for p in said] == ["scheduled"] and fake.calls["list"] == listed + 1
+        fake.workers_paused = False
+        said = json.loads(_ok(home, "publish", SLUG, "--variant", "tt-a", "--json"))["published"]
+        (post,) = fake.live_posts()
+        assert [p["state"] for p in said] == ["published"], said
+        assert said[0]["remote_url"] == post.release_url
+        assert fake.calls["create"] == fake.calls["upload"] == 1
+        shown = _ok(home, "variant", "list", SLUG)
+        assert "published" in shown, shown

@@ -79,6 +79,7 @@ def _shown(got: Any) -> dict[str, Any]:
         "mark": pub.mark,
         "sent": got.sent,
         "adopted": got.adopted,
+        "refreshed": got.refreshed,
         "attempts": pub.attempts,
     }
 
@@ -87,7 +88,9 @@ def _say(slug: str, got: Any) -> None:
     pub = got.publication
     when = f" for {pub.at:%Y-%m-%d %H:%M} UTC" if pub.at else ""
     where = f" ({pub.remote_url})" if pub.remote_url else ""
-    if not got.sent:
+    if got.refreshed:
+        said = f"{pub.state}: {pub.target} has sent it out (asked; nothing was sent again)"
+    elif not got.sent:
         said = f"{pub.state}{when} before: nothing was sent again"
     elif got.adopted:
         said = f"{pub.state}{when}: found on the target (an answer was lost), not sent again"

@@ -7,7 +7,9 @@ taken (see :mod:`shortfilm.domain.publishing` for the states):
 1. the gates: the variant version is approved, its account exists, its film is rendered (made
    now when it was not) and passed its checks;
 2. the publication row for (variant version, account) is found or queued (``pending``); one that
-   is ``scheduled`` or ``published`` is left alone, whatever is asked: nothing is sent twice;
+   is ``scheduled`` or ``published`` is left alone, whatever is asked: nothing is sent twice
+   (one ``scheduled`` whose time has come is only asked about: once its target says the post
+   is out, it is ``published``);
 3. ``pending`` moves to ``uploading`` (a compare-and-swap: two processes cannot both send);
    a publication tried before (killed, its answer lost, or failed and queued again) is
    *reconciled* first: the target is asked whether it holds the post
@@ -84,6 +86,8 @@ class Outcome:
     adopted: bool = False
     """The post was found on the target (an answer lost before), not sent again."""
     film: VariantRender | None = None
+    refreshed: bool = False
+    """Scheduled before; its target now says the post is out (nothing was sent)."""
 
 
 def parse_at(text: str | None, now: datetime | None = None) -> datetime | None:
@@ -142,9 +146,14 @@ def publish_variant(
             )
         pub = posts.find(tx, stored.stored_id, account.name)
     who = f"{slug}: variant {name} v{stored.version} to {account.name}"
-    if pub is not None and pub.done:
+    if pub is not None and pub.state is S.PUBLISHED:
         return Outcome(pub, sent=False)
+    if pub is not None and pub.done and (pub.at is not None and pub.at > datetime.now(UTC)):
+        return Outcome(pub, sent=False)  # held for its time: nothing to ask yet
     film = render_variant(store, slug, name, actor)
+    if pub is not None and pub.done:  # scheduled and due: has the target put it out?
+        return _refreshed(store, prod_id, account, _outgoing(store, slug, stored, account, film,
+                                                            pub), pub, actor, client)  # fmt: skip
     if film.status != "passed" or film.variant_version != stored.version:
         raise GateError(f"{who}: its film failed its checks: {'; '.join(film.reasons)}")
     with store.session() as tx:
@@ -169,6 +178,37 @@ def publish_variant(
     finally:
         if own_client:
             http.close()
+
+
+def _refreshed(
+    store: Store,
+    prod_id: int,
+    account: SocialAccount,
+    out: Outgoing,
+    pub: Publication,
+    actor: Actor,
+    client: httpx.Client | None,
+) -> Outcome:
+    """A scheduled publication whose time has come, as its target now tells it: published once
+    the target says the post is out (a Postiz post of type ``now`` is queued, then sent by its
+    workers), else as it was. Nothing is sent; a target that cannot tell leaves it scheduled."""
+    http = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+    try:
+        found = target_for(account, store, http).find(out, pub.upload)
+    except (Unanswered, Paced):
+        return Outcome(pub, sent=False)  # asked again next time
+    finally:
+        if client is None:
+            http.close()
+    if found is None or found.state is not S.PUBLISHED:
+        return Outcome(pub, sent=False)
+    with store.session() as tx:
+        now = posts.get(tx, pub.stored_id)
+        if now.state is not S.SCHEDULED:
+            return Outcome(now, sent=False)
+        pub = posts.move(tx, now, S.PUBLISHED, remote_url=found.url or now.remote_url)
+        _event(tx, prod_id, pub, "publication.published", actor, refreshed=True)
+    return Outcome(pub, sent=False, refreshed=True)
 
 
 def _approved_version(tx: repo.Tx, prod_id: int, slug: str, name: str) -> StoredVariant:

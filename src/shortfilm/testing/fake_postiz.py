@@ -23,7 +23,9 @@ return:
   (what :meth:`FakePostiz.set_metrics` gave it; ``[]`` before).
 
 A ``now`` post is published at once; a ``schedule`` one when its date has passed (read on every
-request), with a ``releaseURL`` of the platform. The cloud allows about 30 requests an hour: every
+request), with a ``releaseURL`` of the platform; while ``workers_paused`` nothing queued goes
+out (Postiz's workers send a ``now`` post after the create has answered, so a client first sees
+it queued). The cloud allows about 30 requests an hour: every
 request past ``limit`` in ``window_s`` gets 429 with ``Retry-After`` (seconds until a slot frees).
 Faults (``inject``): ``429``, ``500``, ``timeout``, ``reset`` before the work, and for ``create``
 and ``upload`` the ``-created`` kinds, which do the work and then lose the answer.
@@ -153,6 +155,7 @@ class FakePostiz(FakeServerBase):
         self.prefix = prefix.rstrip("/")
         self.limit, self.window_s = limit, window_s
         self.timeout_sleep_s = timeout_sleep_s
+        self.workers_paused = False
         super().__init__(media_dir=None, media_prefix="shortfilm-fake-postiz-", seed=seed)
         self.posts: dict[str, FakePost] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
@@ -210,6 +213,8 @@ class FakePostiz(FakeServerBase):
             self._recent.append(now)
 
     def _publish_due(self) -> None:
+        if self.workers_paused:
+            return
         now = datetime.now(UTC)
         for post in self.posts.values():
             if post.state == "QUEUE" and post.publish_date <= now and not post.deleted:

@@ -293,3 +293,49 @@ def test_a_now_post_queued_by_postiz_is_published_once_postiz_has_sent_it(
         assert fake.calls["create"] == fake.calls["upload"] == 1
         shown = _ok(home, "variant", "list", SLUG)
         assert "published" in shown, shown
+
+
+def test_a_variant_film_asked_for_from_the_web_is_refused_at_once_or_made_by_a_job(
+    home: Path,
+) -> None:
+    """The campaign page queues a variant's film: what the render would refuse is refused
+    before anything is queued; a film queued is made by the job, as ``variant render`` would."""
+    from shortfilm.domain.jobs import Job, JobKind
+    from shortfilm.errors import InputError
+    from shortfilm.jobs.requests import request_variant_render
+    from shortfilm.jobs.runner import execute
+    from shortfilm.review.decisions import local_owner
+    from shortfilm.store import jobs as stored_jobs
+    from shortfilm.store.repo import Store
+
+    class Held:
+        def __init__(self) -> None:
+            self.jobs: list[Job] = []
+
+        def submit(self, store: Store, job: Job) -> None:
+            self.jobs.append(job)
+
+    _ok(home, "account", "add", "x-main", "--platform", "x", "--handle", "@wv")
+    _ok(home, "account", "add", "x-two", "--platform", "x", "--handle", "@wv2")
+    _ok(home, "variant", "add", SLUG, "x-gone", "--account", "x-two", "--caption", "Gone.")
+    _ok(home, "account", "remove", "x-two")  # after the variant was routed to it
+    _ok(home, "variant", "add", SLUG, "x-ok", "--account", "x-main", "--caption", "Held.")
+    store = Store(home, os.environ.get("SHORTFILM_DATABASE_URL"))
+    queue = Held()
+    try:
+        with pytest.raises(InputError, match="no variant named 'nope'"):
+            request_variant_render(store, SLUG, local_owner(), "nope", queue=queue)
+        with pytest.raises(InputError, match="x-gone: no account named 'x-two'"):
+            request_variant_render(store, SLUG, local_owner(), "x-gone", queue=queue)
+        with store.session() as tx:
+            assert stored_jobs.jobs(tx, slug=SLUG, limit=100) == []
+        job = request_variant_render(store, SLUG, local_owner(), "x-ok", queue=queue)
+        assert queue.jobs == [job] and job.kind is JobKind.VARIANT_RENDER
+        done = execute(store, job.id)
+    finally:
+        store.close()
+    assert done.state.value == "done", done.error
+    assert done.result["variant"] == "x-ok" and done.result["status"] == "passed"
+    assert done.result["copied_frames"] > done.result["encoded_frames"]  # a delta
+    listed = _ok(home, "variant", "list", SLUG)
+    assert "x-ok" in listed

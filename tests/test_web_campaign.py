@@ -126,10 +126,14 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
                 page.wait_for_load_state()
                 assert f"Saved variant {name} v1 for {account}" in _flash(page), _flash(page)
             for name in TEXTS:
+                # queued for the workers (here the server's own): the jobs list follows the
+                # film and the page reloads once it is made
                 page.locator(f"#variant-{name} form[action$='/render'] button").click()
                 page.wait_for_load_state()
-                assert f"Rendered variant {name} v1" in _flash(page), _flash(page)
-                expect(page.locator(f"#variant-{name} video.player")).to_be_visible()
+                assert f"Queued the film of variant {name}" in _flash(page), _flash(page)
+                expect(page.locator(f"#variant-{name} video.player")).to_be_visible(timeout=120_000)
+                row = page.locator("#jobs tr", has_text=f"film of variant {name}")
+                expect(row.locator(".badge")).to_have_text("done")
             # the growth operator may not approve: the page says who may
             assert page.locator("#variant-yt-a input[value=approve]").count() == 0
             expect(page.locator("#variant-yt-a .not-allowed").first).to_be_visible()

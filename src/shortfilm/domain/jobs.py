@@ -50,10 +50,14 @@ class JobKind(StrEnum):
     QC = "qc"
     """One stored take's QC report and keyframe candidates (decoding: the cpu queue), handed on
     by a takes job so that decoding never holds up the takes still at the provider."""
+    VARIANT_RENDER = "variant-render"
+    """The film of a campaign variant's newest version (``variant render``): a delta of the
+    approved final, encoded on the cpu queue."""
 
     @property
     def queue(self) -> Queue:
-        return Queue.CPU if self in (JobKind.RENDER, JobKind.QC) else Queue.PROVIDER
+        cpu = (JobKind.RENDER, JobKind.QC, JobKind.VARIANT_RENDER)
+        return Queue.CPU if self in cpu else Queue.PROVIDER
 
 
 @dataclass(frozen=True)

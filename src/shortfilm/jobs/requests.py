@@ -155,3 +155,17 @@ def request_publish(
     require(actor, Action.PUBLISH)
     args = {"actor": actor.name, "role": actor.role.value, "preset": preset}
     return enqueue(store, JobKind.PUBLISH, slug, args, requested_by=actor.name, queue=queue)
+
+
+def request_variant_render(
+    store: Store, slug: str, actor: Actor, name: str, *, queue: JobQueue | None = None
+) -> Job:
+    """Queue the film of variant ``name``'s newest version (the growth operator, the owner);
+    every refusal the render would make (no approved final, the account's platform rules) is
+    made here first."""
+    from shortfilm.campaign.variant_renders import check_variant_render
+
+    check_variant_render(store, slug, name, actor)
+    args = {"variant": name, "actor": actor.name, "role": actor.role.value}
+    return enqueue(store, JobKind.VARIANT_RENDER, slug, args, requested_by=actor.name,
+                   queue=queue)  # fmt: skip

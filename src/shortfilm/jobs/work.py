@@ -43,6 +43,8 @@ def perform(
         return _board_image(store, job.slug, job.args)
     if job.kind is JobKind.PUBLISH:
         return _publish(store, job.slug, job.args)
+    if job.kind is JobKind.VARIANT_RENDER:
+        return _variant_render(store, job.slug, job.args)
     raise InputError(f"job {job.id}: no work for {job.kind.value} jobs")
 
 
@@ -151,6 +153,24 @@ def _publish(store: Store, slug: str, args: dict[str, Any]) -> dict[str, Any]:
     preset = args.get("preset")
     files = publish(store, slug, actor, preset=str(preset) if preset else None)
     return {"files": [str(path) for path in files]}
+
+
+def _variant_render(store: Store, slug: str, args: dict[str, Any]) -> dict[str, Any]:
+    from shortfilm.campaign.variant_renders import render_variant
+
+    actor = Actor(str(args["actor"]), Role(str(args["role"])))  # checked again as it runs
+    made = render_variant(store, slug, str(args["variant"]), actor)
+    return {
+        "variant": made.variant,
+        "version": made.variant_version,
+        "preset": made.preset,
+        "status": made.status,
+        "reasons": list(made.reasons),
+        "sha256": made.sha256,
+        "encoded_frames": made.encoded_frames,
+        "copied_frames": made.copied_frames,
+        "reused": made.reused,
+    }
 
 
 def _qc(store: Store, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The campaign page's forms: the growth operator prepares a variant and renders its film, the
+"""The campaign page's forms: the growth operator prepares a variant and queues its film, the
 owner approves it (through the review form, ``kind=variant``), and either publishes it.
 
 Each calls the same write path as the command line (:mod:`shortfilm.campaign.variants`,
@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from shortfilm.campaign.variant_renders import render_variant
 from shortfilm.campaign.variants import add_variant, text_variant
 from shortfilm.errors import InputError
+from shortfilm.jobs.requests import request_variant_render
 from shortfilm.publish.variants import parse_at, publish_variant
-from shortfilm.web.deps import Slug, TheStore, Who
+from shortfilm.web.deps import Queue, Slug, TheStore, Who
 from shortfilm.web.flash import redirect_with
 
 router = APIRouter(include_in_schema=False)
@@ -57,12 +57,15 @@ async def prepare(request: Request, slug: Slug, who: Who, store: TheStore) -> Re
 
 
 @router.post("/p/{slug}/variants/{name}/render")
-async def render(request: Request, slug: Slug, name: str, who: Who, store: TheStore) -> Response:
+async def render(
+    request: Request, slug: Slug, name: str, who: Who, store: TheStore, queue: Queue
+) -> Response:
     await request.form()
-    made = await run_in_threadpool(render_variant, store, slug, name, who.actor)
-    how = "made before: kept" if made.reused else f"{made.encoded_frames} frames encoded"
-    done = (f"Rendered variant {made.variant} v{made.variant_version} ({made.preset}, "
-            f"{made.duration_s:.1f} s, {how}): {made.status}.")  # fmt: skip
+    queued = await run_in_threadpool(
+        request_variant_render, store, slug, who.actor, name, queue=queue
+    )
+    done = (f"Queued the film of variant {name} (job {queued.id[:8]}): it shows in the "
+            "variant's card once made; the jobs list follows it.")  # fmt: skip
     return redirect_with(_page(slug) + f"#variant-{name}", done)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shortfilm.errors import InputError, NotFound
+from shortfilm.jobs.queues import JobQueue
 from shortfilm.store.read_model import overview
 from shortfilm.store.repo import Store
 from shortfilm.web.auth import Viewer, viewer
@@ -53,7 +54,14 @@ def the_file(body: FormBody) -> Upload:
     return upload
 
 
+async def job_queue(request: Request) -> JobQueue:
+    """The app's job queue (in this process, or the workers' broker)."""
+    queue: JobQueue = request.app.state.jobs
+    return queue
+
+
 Who = Annotated[Viewer, Depends(viewer)]
 TheStore = Annotated[Store, Depends(store_of)]
 Uploaded = Annotated[FormBody, Depends(uploaded)]
 Slug = Annotated[str, Depends(existing_slug)]
+Queue = Annotated[JobQueue, Depends(job_queue)]

@@ -10,9 +10,9 @@ before anything is queued (:mod:`shortfilm.jobs.requests`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -31,20 +31,12 @@ from shortfilm.store import jobs as stored
 from shortfilm.store.repo import Store
 from shortfilm.takes.more import MAX_AT_ONCE
 from shortfilm.web.auth import Viewer
-from shortfilm.web.deps import Slug, TheStore, Who
+from shortfilm.web.deps import Queue, Slug, TheStore, Who
 from shortfilm.web.flash import redirect_with
 from shortfilm.web.login import local_target
 
 api = APIRouter(prefix="/api")
 forms = APIRouter(include_in_schema=False)
-
-
-async def job_queue(request: Request) -> JobQueue:
-    queue: JobQueue = request.app.state.jobs
-    return queue
-
-
-Queue = Annotated[JobQueue, Depends(job_queue)]
 
 
 class RenderBody(BaseModel):

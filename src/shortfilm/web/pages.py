@@ -178,14 +178,17 @@ def campaign(request: Request, slug: str, who: Who, store: TheStore) -> HTMLResp
     """The variants of the approved film side by side, and the calendar of their posts: the
     growth operator prepares them, the owner approves them. Not cached: the home's accounts,
     which the form offers, change without a production event."""
+    from datetime import UTC, datetime
+
     from shortfilm.domain.review import VARIANT_CRITERIA
     from shortfilm.store.read_model.campaign import campaign_page
 
+    read_at = datetime.now(UTC).isoformat(timespec="milliseconds")  # a film made after: reload
     with store.session() as s:
         page = campaign_page(s, slug)
     criteria = [c for c in CRITERIA if c.key in VARIANT_CRITERIA]
     html = render(templates(request), "campaign.html", who, flash_html(request), page=page,
-                  slug=slug, criteria=criteria)  # fmt: skip
+                  slug=slug, criteria=criteria, read_at=read_at)  # fmt: skip
     return shown(request, HTMLResponse(html))
 
 

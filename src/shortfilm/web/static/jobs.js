@@ -2,7 +2,9 @@
 // worker, kept current without reloading. Every 2 s while a job is queued or running (every
 // 10 s otherwise) the page asks its [data-jobs] URL and redraws the list; when a job it saw
 // running ends, the page reloads once, so the new render or takes show -- unless the person has
-// typed into a field of the page: then it says the results are ready and keeps their text.
+// typed into a field of the page: then it says the results are ready and keeps their text. A
+// page that says when it read its data (data-read-at) also reloads for a job that ended after
+// that, even one it never saw running (a quick job done before the page first asked).
 // Text is set with textContent only.
 (function () {
   "use strict";
@@ -13,6 +15,7 @@
   var none = box.querySelector(".no-jobs");
   var ready = box.querySelector(".jobs-ready");
   var running = {};
+  var readAt = box.dataset.readAt ? Date.parse(box.dataset.readAt) : NaN;
   var timer = null;
 
   function cell(row, text, cls) {
@@ -37,6 +40,7 @@
       var seeds = (args.seeds || []).join(", ");
       return "takes ×" + (args.seeds || []).length + " (seed " + seeds + ", " + args.provider + ")";
     }
+    if (job.kind === "variant-render") return "film of variant " + (args.variant || "");
     return job.kind;
   }
 
@@ -64,6 +68,9 @@
       var live = job.state === "queued" || job.state === "running";
       if (live) active = true;
       if (running[job.id] && !live) ended = true;
+      if (!(job.id in running) && !live && job.finished_at && Date.parse(job.finished_at) > readAt) {
+        ended = true;
+      }
       running[job.id] = live;
     });
     table.hidden = jobs.length === 0;

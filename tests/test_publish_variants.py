@@ -233,6 +233,17 @@ def test_postiz_posts_every_variant_once_through_faults_limits_and_kills(
     assert KEY not in log.read_text()
 
 
+def _approved_on_postiz(
+    home: Path, fake: FakePostiz, caption: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Variant ``tt-a`` (``caption``) approved for a TikTok account posted through ``fake``."""
+    _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv",
+        "--target", "postiz", "--url", fake.base_url, "--integration", TIKTOK.id)  # fmt: skip
+    _ok(home, "variant", "add", SLUG, "tt-a", "--account", "tt-main", "--caption", caption)
+    _ok(home, "review", "variant", SLUG, "tt-a", *APPROVE)
+    monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+
+
 def test_a_failed_publication_queued_again_finds_the_post_its_lost_answer_made(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,11 +253,7 @@ def test_a_failed_publication_queued_again_finds_the_post_its_lost_answer_made(
     from shortfilm.store.repo import Store
 
     with FakePostiz(api_keys=[KEY], integrations=[TIKTOK]) as fake:
-        _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv",
-            "--target", "postiz", "--url", fake.base_url, "--integration", TIKTOK.id)  # fmt: skip
-        _ok(home, "variant", "add", SLUG, "tt-a", "--account", "tt-main", "--caption", "Once.")
-        _ok(home, "review", "variant", SLUG, "tt-a", *APPROVE)
-        monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+        _approved_on_postiz(home, fake, "Once.", monkeypatch)
         # the post is made and its answer lost; before the retry asks what Postiz holds, the
         # key is revoked: the publication fails with Postiz's refusal
         fake.inject("create", "reset-created")
@@ -274,11 +281,7 @@ def test_a_now_post_queued_by_postiz_is_published_once_postiz_has_sent_it(
     """Postiz answers a ``now`` post before its workers send it: the publication is scheduled;
     the same command later asks (and sends nothing) and finds it out."""
     with FakePostiz(api_keys=[KEY], integrations=[TIKTOK]) as fake:
-        _ok(home, "account", "add", "tt-main", "--platform", "tiktok", "--handle", "@wv",
-            "--target", "postiz", "--url", fake.base_url, "--integration", TIKTOK.id)  # fmt: skip
-        _ok(home, "variant", "add", SLUG, "tt-a", "--account", "tt-main", "--caption", "Now.")
-        _ok(home, "review", "variant", SLUG, "tt-a", *APPROVE)
-        monkeypatch.setenv("POSTIZ_API_KEY", KEY)
+        _approved_on_postiz(home, fake, "Now.", monkeypatch)
         fake.workers_paused = True
         said = json.loads(_ok(home, "publish", SLUG, "--variant", "tt-a", "--json"))["published"]
         assert [p["state"] for p in said] == ["scheduled"], said

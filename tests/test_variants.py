@@ -422,3 +422,16 @@ def test_the_owner_approves_a_variant_version_with_its_account_scores(home: Path
     assert code == 0, said
     last = json.loads(said)["subjects"][-1]
     assert (last["name"], last["standing"]) == ("variant tt-hook-a v1", "changes-requested")
+
+
+def test_an_educational_film_asks_every_variant_for_a_label_over_each_step() -> None:
+    # the example's captions are over clips 1, 2 and 4; a tutorial labels every step, and the
+    # labels travel with their clips when a variant reorders them
+    swapped = Variant("swapped", "tt-main", order=(3, 1, 2, 4))
+    found = _lint(Variant("plain", "tt-main"), swapped, role=CampaignRole.EDUCATIONAL)
+    assert [(c, p) for c, p, _ in found] == [
+        ("V506", "campaign.variants[0]"),
+        ("V506", "campaign.variants[1]"),
+    ]
+    assert all("clip 3 shows no step label" in message for _, _, message in found), found
+    assert _lint(Variant("plain", "tt-main"), role=CampaignRole.TOP_OF_FUNNEL) == []

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from shortfilm.domain.production import CampaignRole, Hook, Variant
 from shortfilm.domain.review import Standing
@@ -194,23 +195,61 @@ def _move(
     return moved if 0 <= moved < picture.total_frames else None
 
 
-def role_findings(role: CampaignRole, variant: Variant, base_hook: Hook | None) -> list[str]:
-    """What the campaign role asks of every variant that ``variant`` does not give: a ``hook``
-    campaign's opening text on screen within :data:`ROLE_HOOK_WITHIN_S`."""
-    found: list[str] = []
+class RoleFinding(NamedTuple):
+    about: str
+    """``hook`` or ``steps``: what of the variant the role's ask is about."""
+    message: str
+
+
+def role_findings(
+    role: CampaignRole, variant: Variant, base_hook: Hook | None, film: Timeline | None = None
+) -> list[RoleFinding]:
+    """What the campaign role asks of every variant that ``variant`` does not give:
+
+    - a ``hook`` campaign's opening text on screen within :data:`ROLE_HOOK_WITHIN_S`;
+    - an ``educational`` film (a tutorial) labels each of its steps: every clip of ``film``
+      (the variant's planned film, when it can be laid out) has a caption or a lower third on
+      screen for some of its time.
+    """
+    found: list[RoleFinding] = []
     if role is CampaignRole.HOOK:
         hook = variant.hook or base_hook
         if hook is None:
-            found.append(
+            found.append(RoleFinding("hook",
                 f"a hook campaign opens on text: give the variant a hook within the first "
                 f"{ROLE_HOOK_WITHIN_S:g} s"
-            )
+            ))  # fmt: skip
         elif hook.start_s > ROLE_HOOK_WITHIN_S:
-            found.append(
+            found.append(RoleFinding("hook",
                 f"its hook starts at {hook.start_s:g} s; a hook campaign shows it within the "
                 f"first {ROLE_HOOK_WITHIN_S:g} s"
-            )
+            ))  # fmt: skip
+    if role is CampaignRole.EDUCATIONAL and film is not None:
+        bare = unlabelled_steps(film)
+        if bare:
+            named = ", ".join(f"clip {c}" for c in bare)
+            found.append(RoleFinding("steps",
+                f"{named} {'shows' if len(bare) == 1 else 'show'} no step label; an educational "
+                "film labels each step with a caption or a lower third over it"
+            ))  # fmt: skip
     return found
+
+
+STEP_LABELS = (TextKind.CAPTION, TextKind.LOWER_THIRD)
+"""The texts that label a tutorial's step."""
+
+
+def unlabelled_steps(film: Timeline) -> list[int]:
+    """The clips of ``film`` that no caption or lower third is over, in film order."""
+    offset = 1 if film.title is not None else 0
+    labels = [t for t in film.texts if t.kind in STEP_LABELS]
+    bare = []
+    for i, seg in enumerate(film.segments):
+        start = film.starts[i + offset]
+        end = start + seg.frames
+        if not any(t.start < end and t.end > start for t in labels):
+            bare.append(seg.clip)
+    return bare
 
 
 def differences(v: Variant) -> str:

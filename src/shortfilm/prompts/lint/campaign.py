@@ -177,14 +177,20 @@ def variant_text_does_not_fit(ctx: LintContext) -> Iterator[Hit]:
     "V506",
     "variant-misses-campaign-role",
     WARNING,
-    "A variant does not do what the production's campaign role asks of its opening.",
+    "A variant does not do what the production's campaign role asks: a hook campaign's opening "
+    "text, an educational film's step labels.",
 )
 def variant_misses_campaign_role(ctx: LintContext) -> Iterator[Hit]:
     base_hook = ctx.production.edit.hook
+    role = ctx.production.campaign_role
     for i, variant in _variants(ctx):
-        for message in role_findings(ctx.production.campaign_role, variant, base_hook):
+        film = _film(ctx, variant)
+        for about, message in role_findings(role, variant, base_hook, film):
+            step = about == "steps"
             yield Hit(
-                ("campaign", "variants", i, "hook"),
+                ("campaign", "variants", i) if step else ("campaign", "variants", i, "hook"),
                 f"variant {variant.name}: {message}",
-                "add `hook: {text: ..., start_s: 0, end_s: 2}` to the variant",
+                "add a caption over each step in the spec's `edit: captions:` (or a lower third)"
+                if step
+                else "add `hook: {text: ..., start_s: 0, end_s: 2}` to the variant",
             )

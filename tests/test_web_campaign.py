@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -26,6 +27,9 @@ from served import serving
 from shortfilm.store.repo import Store
 from shortfilm.team.accounts import add_user
 from shortfilm.testing.fake_postiz import FakePostiz, Integration
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 __all__ = ["home"]  # the fixture, on each database
 
@@ -191,6 +195,16 @@ def test_a_campaign_goes_from_the_spec_to_the_calendar_through_cli_and_browser(
     assert KEY not in (tmp_path / "server.log").read_text()
 
 
+def _finished(web: TestClient, job_id: str, within_s: float = 120.0) -> dict[str, Any]:
+    """The job as recorded once it has ended (the app's own thread runs it)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        job: dict[str, Any] = web.get(f"/api/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
 def test_the_json_api_prepares_renders_approves_and_publishes_a_variant(home: Path) -> None:
     """The same campaign through the JSON API, roles and all: the growth operator saves and
     renders a variant but may not approve it; the owner approves and publishes it once."""
@@ -220,7 +234,13 @@ def test_the_json_api_prepares_renders_approves_and_publishes_a_variant(home: Pa
                          json={"name": "tt-a", "account": "tt-main", "hook": "HOLD ON",
                                "caption": "Once.", "hashtags": ["shortfilm"]})  # fmt: skip
         assert saved.status_code == 201 and saved.json()["version"] == 1, saved.text
-        film = gus.post(f"{api}/variants/tt-a/render", headers=gus_csrf).json()
+        nowhere = gus.post(f"{api}/variants/nope/render", headers=gus_csrf)
+        assert nowhere.status_code == 400 and "no variant named 'nope'" in nowhere.text
+        queued = gus.post(f"{api}/variants/tt-a/render", headers=gus_csrf)
+        assert queued.status_code == 202 and queued.json()["kind"] == "variant-render", queued.text
+        job = _finished(gus, queued.json()["id"])
+        assert job["state"] == "done", job
+        film = job["result"]
         assert film["status"] == "passed" and not film["reused"], film
         page = gus.get(f"{api}/campaign").json()
         (variant,) = page["variants"]

@@ -10,16 +10,17 @@ decision on a variant is ``POST /api/productions/{slug}/reviews`` with ``kind: v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from shortfilm.campaign.variant_renders import render_variant
 from shortfilm.campaign.variants import add_variant, text_variant
 from shortfilm.domain.campaign_page import CampaignPage
+from shortfilm.jobs.requests import request_variant_render
 from shortfilm.publish.variants import parse_at, publish_variant
 from shortfilm.store.read_model.campaign import campaign_page
-from shortfilm.web.deps import Slug, TheStore, Who
+from shortfilm.web.deps import Queue, Slug, TheStore, Who
 from shortfilm.web.schemas import PublishVariantBody, VariantBody
 
 router = APIRouter(prefix="/api")
@@ -30,19 +31,6 @@ class VariantSaved:
     name: str
     version: int
     account: str
-
-
-@dataclass(frozen=True)
-class VariantFilm:
-    variant: str
-    version: int
-    edit_version: int
-    preset: str
-    sha256: str
-    duration_s: float
-    status: str
-    reused: bool
-    encoded_frames: int
 
 
 @dataclass(frozen=True)
@@ -85,13 +73,15 @@ async def prepare(slug: Slug, body: VariantBody, who: Who, store: TheStore) -> V
     return VariantSaved(stored.name, stored.version, stored.variant.account)
 
 
-@router.post("/productions/{slug}/variants/{name}/render")
-async def render(slug: Slug, name: str, who: Who, store: TheStore) -> VariantFilm:
-    """Render the variant's newest version (kept when made before), checked like any render."""
-    made = await run_in_threadpool(render_variant, store, slug, name, who.actor)
-    return VariantFilm(made.variant, made.variant_version, made.edit_version, made.preset,
-                       made.sha256, made.duration_s, made.status, made.reused,
-                       made.encoded_frames)  # fmt: skip
+@router.post("/productions/{slug}/variants/{name}/render", status_code=202)
+async def render(slug: Slug, name: str, who: Who, store: TheStore, queue: Queue) -> dict[str, Any]:
+    """Queue the film of the variant's newest version (kept when made before, checked like any
+    render): the job as recorded (``queued``), followed at ``/api/jobs/ID``, whose result names
+    the film. What the render would refuse is refused here, before anything is queued."""
+    queued = await run_in_threadpool(
+        request_variant_render, store, slug, who.actor, name, queue=queue
+    )
+    return queued.view()
 
 
 @router.post("/productions/{slug}/variants/{name}/publish")

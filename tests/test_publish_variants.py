@@ -294,8 +294,8 @@ def test_a_now_post_queued_by_postiz_is_published_once_postiz_has_sent_it(
         assert [p["state"] for p in said] == ["published"], said
         assert said[0]["remote_url"] == post.release_url
         assert fake.calls["create"] == fake.calls["upload"] == 1
-        shown = _ok(home, "variant", "list", SLUG)
-        assert "published" in shown, shown
+        shown = _ok(home, "variant", "show", SLUG, "tt-a")
+        assert f"v1 to tt-main via postiz: published ({post.release_url})" in shown, shown
 
 
 def test_a_variant_film_asked_for_from_the_web_is_refused_at_once_or_made_by_a_job(

@@ -195,16 +195,21 @@ def variant_show(
     from shortfilm.campaign.variants import variant
     from shortfilm.domain.platforms import post_text
     from shortfilm.domain.variant import differences
+    from shortfilm.publish.variants import publications
 
     try:
         with store_at(home) as store:
             versions = variant(store, slug, name)
+            posts = [p for p in publications(store, slug) if p.variant == name]
     except ShortfilmError as exc:
         fail(exc)
     newest = versions[-1]
     if as_json:
-        sys.stdout.write(json.dumps(_json(newest) | {"versions": [_json(v) for v in versions]},
-                                    indent=2) + "\n")  # fmt: skip
+        posted = [{"version": p.variant_version, "account": p.account, "state": p.state.value,
+                   "at": p.at.isoformat() if p.at else None, "remote_url": p.remote_url}
+                  for p in posts]  # fmt: skip
+        shown = _json(newest) | {"versions": [_json(v) for v in versions], "posts": posted}
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
         return
     v = newest.variant
     lines = [f"{slug}: variant {v.name} v{newest.version} for {v.account}",
@@ -223,6 +228,11 @@ def variant_show(
         f"  v{s.version} by {s.created_by} on {s.created_at:%Y-%m-%d %H:%M} UTC: {s.standing}"
         for s in versions
     ]
+    for p in posts:
+        when = f" for {p.at:%Y-%m-%d %H:%M} UTC" if p.at else ""
+        where = f" ({p.remote_url})" if p.remote_url else ""
+        lines.append(f"  v{p.variant_version} to {p.account} via {p.target}: {p.state}{when}"
+                     f"{where}")  # fmt: skip
     if not newest.standing.passes:
         lines.append(
             f"  the owner approves it with `shortfilm review variant {slug} {v.name} --approve "

@@ -285,6 +285,10 @@ def variant_render(
         if made.reused:
             out.print("  made before for this version, edit and preset: not rendered again "
                       "(--again renders it anew)", highlight=False)  # fmt: skip
+        elif made.copied_frames:
+            total = made.encoded_frames + made.copied_frames
+            out.print(f"  {made.encoded_frames} of {total} frames encoded; the rest copied from "
+                      "the approved film", highlight=False)  # fmt: skip
         for reason in made.reasons:
             out.print(f"  {escape(reason)}", highlight=False)
     if made.status != "passed":

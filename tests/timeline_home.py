@@ -12,6 +12,7 @@ from pathlib import Path
 
 from approvals import approve_board
 from built_once import fresh, once
+from db_copy import postgres_home
 
 from shortfilm.edit.versions import record_edit
 from shortfilm.examples import example_dir
@@ -27,12 +28,11 @@ SLUG = "wasteland-villa"
 @functools.cache
 def prepared_home(root: Path, url: str | None = None) -> Path:
     """``root/prepared-home``: the example imported, every clip generated, Edit v1 recorded, on
-    the home's own SQLite file or, with ``url``, on that database (``-pg`` added to the name).
-
-    Both homes share one animatic work folder: the second generation finds each take the first
-    rendered (the provider's job id is the request's hash, and the requests are the same) and
-    still stores, checks and hands it on through its own database, 20 s sooner."""
-    home = root / ("prepared-home-pg" if url else "prepared-home")
+    the home's own SQLite file or, with ``url``, on that database (``-pg`` added to the name):
+    there the SQLite home's folder and rows, copied (:mod:`db_copy` says why)."""
+    if url is not None:
+        return postgres_home(root, prepared_home(root), url)
+    home = root / "prepared-home"
 
     def build() -> None:
         spec = fresh(home) / "spec"
@@ -48,8 +48,7 @@ def prepared_home(root: Path, url: str | None = None) -> Path:
         finally:
             store.close()
 
-    # one worker builds, the others wait for it; the two homes share the animatic's folder
-    once(root, home.name, build, lock="prepared-animatic")
+    once(root, home.name, build)  # one worker builds, the others wait for it (built_once)
     return home
 
 

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from built_once import fresh, once
+from db_copy import postgres_home
 from sqlalchemy import func, select
 
 from shortfilm import review
@@ -62,7 +63,9 @@ def prepared_web_home(root: Path, takes_per_clip: int = 2, url: str | None = Non
     first selected), the board approved, Edit v1 and one passed render row per preset. ``url``
     names the database (default: the home's own SQLite file; ``-pg`` is added to the folder's
     name otherwise)."""
-    tag = f"{takes_per_clip}-pg" if url else str(takes_per_clip)
+    if url is not None:  # the SQLite home's folder and rows, copied (db_copy says why)
+        return postgres_home(root, prepared_web_home(root, takes_per_clip), url)
+    tag = str(takes_per_clip)
     home = root / f"web-home-{tag}"
 
     def build() -> None:

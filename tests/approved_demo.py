@@ -5,7 +5,8 @@ The demo is made once for the whole run (by the first pytest-xdist worker that a
 lock: :mod:`built_once`), at a quarter of each preset's size (tests/small_cli.py): these tests
 are about variants, their delta renders and their posts, not the film's pixels, which
 tests/test_pipeline.py checks on the full-size demo. Each test gets its own copy of the folder
-(and, on PostgreSQL, of the template database), and renders at the same quarter size, so a
+(and, on PostgreSQL, of the template database: the SQLite demo's rows, copied, as
+:mod:`db_copy` says why), and renders at the same quarter size, so a
 variant's film is a delta of the approved one, as it would be at full size.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from built_once import fresh, once, shared_root
 from conftest import pg_database, pg_template
+from db_copy import postgres_home
 from small_cli import quarter_size
 from typer.testing import CliRunner
 
@@ -31,10 +33,8 @@ SLUG = "wasteland-villa"
 SMALL_CLI = Path(__file__).with_name("small_cli.py")
 
 
-def _make_demo(out: Path, url: str | None) -> None:
+def _make_demo(out: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SHORTFILM_DATABASE_URL"}
-    if url:
-        env["SHORTFILM_DATABASE_URL"] = url
     proc = subprocess.run(
         [sys.executable, str(SMALL_CLI), "demo", "--out", str(fresh(out)), "--json"],
         env=env, capture_output=True, text=True, timeout=900,
@@ -57,16 +57,16 @@ def home(
     monkeypatch.delenv("SHORTFILM_DATABASE_URL", raising=False)
     quarter_size(monkeypatch.setitem)
     dest = tmp_path / "home"
+    made = root / "approved-demo-sqlite"
+    once(root, made.name, lambda: _make_demo(made))
     if request.param == "sqlite":
-        made = root / "approved-demo-sqlite"
-        once(root, "approved-demo-sqlite", lambda: _make_demo(made, None))
         shutil.copytree(made, dest, symlinks=True)
         yield dest
         return
-    made = root / "approved-demo-postgres"
-    template, _ = pg_template(tmp_path_factory, "approved_demo",
-                              lambda _root, url: _make_demo(made, url))  # fmt: skip
-    shutil.copytree(made, dest, symlinks=True)
+    template, url = pg_template(
+        tmp_path_factory, "approved_demo", lambda _root, url: postgres_home(root, made, url)
+    )
+    shutil.copytree(postgres_home(root, made, url), dest, symlinks=True)
     with pg_database(template) as (_, url):
         monkeypatch.setenv("SHORTFILM_DATABASE_URL", url)
         yield dest

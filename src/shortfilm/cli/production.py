@@ -340,6 +340,12 @@ def _print_status(st: Any) -> None:
     for c in st.clips:
         for line in c.in_flight:
             out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
+        if c.leading_take is not None:
+            lead = c.leading_take
+            why = "; ".join(lead["reasons"]) or "nothing found wrong"
+            print_prose(
+                f"  leading: {c.clip} take-{lead['take']:03d}, score {lead['score']} ({why})"
+            )
     for preset, path in st.renders.items():
         print_path(f"  render {preset}:", path)
     for line in st.stale:

@@ -211,7 +211,9 @@ def _sharpness_rule(check: Check, clip: _Clip) -> Found:
     share = min(1.0, median / typical) if typical > 0 else 1.0
     if share < SOFT_SHARE:
         points = SOFT_POINTS * (1.0 - share)
-        said = f"soft: sharpness {median:.0f}, {share:.0%} of the clip's typical take ({typical:.0f})"
+        said = (
+            f"soft: sharpness {median:.0f}, {share:.0%} of the clip's typical take ({typical:.0f})"
+        )
         found.append((points, said))
     elif check.status is Status.WARN and median < SOFT_MEDIAN:
         found.append((CHECK_POINTS[Status.WARN], f"soft throughout: sharpness {median:.0f}"))

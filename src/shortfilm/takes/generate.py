@@ -42,6 +42,7 @@ from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.claims import Runner
 from shortfilm.takes.keyframes import ensure_keyframe
 from shortfilm.takes.pacing import Pacing
+from shortfilm.takes.ranking import follow_ranking
 from shortfilm.takes.request import build_request, clip_name
 from shortfilm.takes.run_take import TAKE_STEPS, not_judged, run_take, take_subject
 from shortfilm.team.people import current_person
@@ -320,11 +321,9 @@ def generate_clip(
                 return ClipOutcome(position, found.number, found.status, error=found.error)
             if not select:
                 return ClipOutcome(position, found.number, TakeState.SUCCEEDED, reused=reused)
-            # run keeps following the current request while nobody has chosen a take by hand
-            if clip.selected_take_id != found.id and clip.selected_by in (None, "auto"):
-                clip = stored.select_take(s, clip.id, found.id, "auto")
-                subject = take_subject(clip, found)
-                repo.event(s, clip.production_id, "take.selected", subject, auto=True)
+            # while nobody has chosen a take by hand, run selects the best of the takes made
+            # like this one (by their QC evidence), this one when none has evidence yet
+            follow_ranking(s, found, fallback=True)
             number = found.number
         # still held: a second run waiting on this take reuses the keyframe stored here
         _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)

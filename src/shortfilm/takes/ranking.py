@@ -46,37 +46,37 @@ def production_leaders(s: Tx, production_id: int) -> dict[int, RankedTake]:
     return found
 
 
-def follow_ranking(s: Tx, take: Take) -> Take | None:
-    """Select the best take among those made like ``take`` (its clip's newest prompt, its board)
-    when the clip's selection is nobody's choice; the take selected now, else ``None``.
+def best_peer(s: Tx, take: Take) -> Take | None:
+    """The leading take among those made like ``take`` (same prompt, same board), or ``None``
+    when none of them has evidence yet."""
+    peers = [
+        t
+        for t in stored.clip_takes(s, take.clip_id)
+        if t.prompt_id == take.prompt_id and t.board_id == take.board_id
+    ]
+    best = leader(ranked(s, take.clip_id, peers))
+    return next((t for t in peers if best is not None and t.number == best.number), None)
 
-    Called when a take has landed and been checked; the caller's session holds the clip."""
+
+def follow_ranking(s: Tx, take: Take, fallback: bool = False) -> Take | None:
+    """Select the best take among those made like ``take`` (its clip's newest prompt, its board)
+    when the clip's selection is nobody's choice (``fallback``: ``take`` itself when none has
+    evidence); the take selected now, else ``None``.
+
+    Called when a take has landed (and been checked); the caller's session holds the clip."""
     clip = stored.clip(s, take.clip_id)
     if clip.selected_by not in (None, AUTO):
         return None
     newest = stored.newest_prompt(s, clip.id)
     if newest is None or take.prompt_id != newest.id:
         return None
-    peers = [
-        t
-        for t in stored.clip_takes(s, clip.id)
-        if t.prompt_id == take.prompt_id and t.board_id == take.board_id
-    ]
-    best = leader(ranked(s, clip.id, peers))
-    if best is None or best.number == _number(s, clip.selected_take_id):
+    chosen = best_peer(s, take) or (take if fallback else None)
+    if chosen is None or chosen.id == clip.selected_take_id:
         return None
-    chosen = next(t for t in peers if t.number == best.number)
     stored.select_take(s, clip.id, chosen.id, AUTO)
     subject = f"{clip_name(clip.position)}/take-{chosen.number:03d}"
-    repo.event(s, clip.production_id, "take.selected", subject, auto=True, ranked=True)
+    repo.event(s, clip.production_id, "take.selected", subject, auto=True)
     return chosen
-
-
-def _number(s: Tx, take_id: int | None) -> int | None:
-    if take_id is None:
-        return None
-    found = stored.take(s, take_id)
-    return found.number if found is not None else None
 
 
 def _evidence(s: Tx, take: Take) -> TakeEvidence:

@@ -63,7 +63,22 @@ def _clip_state(home: Path, position: int) -> dict[str, object]:
         store.close()
 
 
-def test_more_takes_keep_the_pick_and_are_never_made_twice(timeline_home: Path) -> None:
+def _leading_take_id(home: Path, position: int) -> int:
+    from shortfilm.takes.ranking import clip_ranking
+
+    store = Store(home)
+    try:
+        best = clip_ranking(store, SLUG, position)[0].number
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            clip = next(c for c in repo.clips(s, prod.id) if c.position == position)
+            return next(t.id for t in repo.takes(s, clip.id) if t.number == best)
+    finally:
+        store.close()
+
+
+def test_more_takes_select_the_best_and_are_never_made_twice(timeline_home: Path) -> None:
     home = str(timeline_home)
     before = _clip_state(timeline_home, 3)
     code, out = _cli("take", "new", SLUG, "clip-03", "-n", "2", "--home", home, "--json")
@@ -72,7 +87,8 @@ def test_more_takes_keep_the_pick_and_are_never_made_twice(timeline_home: Path) 
     assert said["seeds"] == [1, 2] and said["provider"] == "animatic"  # run's take used seed 0
     assert [t["status"] for t in said["takes"]] == ["succeeded", "succeeded"]
     after = _clip_state(timeline_home, 3)
-    assert after["selected"] == before["selected"]  # the clip's take is still the one it was
+    # nobody chose clip 3's take (run did): the best of the three by its QC evidence is selected
+    assert after["selected"] == _leading_take_id(timeline_home, 3)
     new = [t for t in after["takes"] if t not in before["takes"]]  # type: ignore[operator]
     # made side by side: which seed got which number is the order they were stored in
     assert sorted(n for n, _, _ in new) == [2, 3] and sorted(s for _, s, _ in new) == [1, 2]

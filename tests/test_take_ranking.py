@@ -13,16 +13,24 @@ import json
 from pathlib import Path
 
 import pytest
+from approvals import approve_board
+from fake_providers import TimedProvider
+from home_snapshot import snapshot
 from typer.testing import CliRunner
 
 from shortfilm.cli import app
 from shortfilm.domain.qc_report import Check, QCReport, Status
 from shortfilm.domain.take_rank import TakeEvidence, rank_takes
+from shortfilm.domain.take_strategy import TakeStrategy
+from shortfilm.errors import GateError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
+from shortfilm.providers.base import Delivery
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.takes.external import import_take
+from shortfilm.takes.generate import generate_takes
+from shortfilm.takes.more import more_takes
 from shortfilm.takes.ranking import clip_ranking
 
 pytestmark = pytest.mark.media
@@ -56,7 +64,8 @@ _X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "y
 
 @pytest.fixture(scope="session")
 def footage(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The original take (1280x720, 24 fps, 12.5 s, pink noise) and its spoiled copies."""
+    """The original take (960x540: upscaled 1.33x, only a warning; 24 fps, 12.5 s, pink
+    noise) and its spoiled copies."""
     from shortfilm.examples import example_dir
 
     refs = example_dir(SLUG) / "refs"
@@ -66,8 +75,8 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         args += ["-loop", "1", "-framerate", "24", "-t", str(seconds), "-i", refs / f"{name}.png"]
     args += ["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.5:d=12.5:r=48000"]
     pans = "".join(
-        f"[{i}:v]scale=1600:900,crop=1280:720:x='{80 + 40 * i}+t*{50 - 20 * i}':"
-        f"y='{40 * i}+t*25',setsar=1[s{i}];"
+        f"[{i}:v]scale=1200:675,crop=960:540:x='{60 + 30 * i}+t*{40 - 15 * i}':"
+        f"y='{30 * i}+t*20',setsar=1[s{i}];"
         for i in range(len(SHOTS))
     )
     made = {"original": folder / "original.mp4"}
@@ -188,3 +197,90 @@ def test_failed_unchecked_and_unjudged_takes_rank_after_the_judged() -> None:
     assert ranked[1].reasons == ("not checked yet",)
     assert ranked[2].reasons == ("QC could not run: undecodable",)
     assert ranked[3].score is None and "provider said no" in ranked[3].reasons[0]
+
+
+class Deliveries(TimedProvider):
+    """A paid provider (1 credit a take) delivering ``clips`` in turn, one per create."""
+
+    name = "deliveries"
+
+    def __init__(self, clips: list[Path]) -> None:
+        super().__init__(clips[0], latency_s=0.0)
+        self.clips = clips
+
+    def fetch(self, job_id: str, dest: Path) -> Delivery:
+        self.clip = self.clips[min(len(self.clips), int(job_id.split("-")[1])) - 1]
+        return super().fetch(job_id, dest)
+
+    @property
+    def creates(self) -> int:
+        return sum(1 for what, _ in self.events if what == "submit")
+
+
+def _takes_of_clip(store: Store, position: int) -> list[tuple[int, str]]:
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        clip = next(c for c in repo.clips(s, prod.id) if c.position == position)
+        return [(t.number, t.status) for t in repo.takes(s, clip.id)]
+
+
+def test_until_pass_stops_paying_at_the_first_take_that_passes(
+    home: Path, db_env: str, footage: dict[str, Path], small_clip: Path
+) -> None:
+    store = Store(home, db_env)
+    try:
+        approve_board(store, SLUG)
+        # the first take is 2 s of a 12.5 s plan (QC fails it), the second passes: the third
+        # is never asked for
+        provider = Deliveries([small_clip, footage["original"], footage["original"]])
+        made = more_takes(
+            store, SLUG, 1, provider, [1, 2, 3], strategy=TakeStrategy.UNTIL_PASS,
+            poll_interval_s=0.01,
+        )  # fmt: skip
+        assert provider.creates == 2, provider.events
+        assert [(o.take_number, o.status) for o in made] == [(1, "succeeded"), (2, "succeeded")]
+        assert _takes_of_clip(store, 1) == [(1, "succeeded"), (2, "succeeded")]
+        assert _selection(store) == (2, "auto")  # the one that passed, by its evidence
+        # best-of asks for all of them
+        every = Deliveries([small_clip, small_clip])
+        more_takes(store, SLUG, 2, every, [1, 2], poll_interval_s=0.01)
+        assert every.creates == 2
+    finally:
+        store.close()
+
+
+def test_run_takes_asks_each_clip_for_them(home: Path, db_env: str, small_clip: Path) -> None:
+    store = Store(home, db_env)
+    try:
+        approve_board(store, SLUG)
+        provider = Deliveries([small_clip])
+        provider.limits = provider.limits.__class__(
+            (2.0, 30.0), ((1280, 720),), 9, max_concurrent=1
+        )
+        result = generate_takes(store, SLUG, provider, takes=2, poll_interval_s=0.01)
+        assert provider.creates == 8 and not result.failed
+        for position in range(1, 5):
+            assert len(_takes_of_clip(store, position)) == 2
+    finally:
+        store.close()
+
+
+def test_takes_past_the_budget_are_refused_before_anything_is_written(
+    home: Path, db_env: str, footage: dict[str, Path], example_spec: Path
+) -> None:
+    spec = example_spec.read_text()
+    example_spec.write_text(spec + "budget:\n  limit: 2.5\n  unit: credits\n")
+    store = Store(home, db_env)
+    try:
+        import_spec(store, example_spec)
+        approve_board(store, SLUG)
+        before = snapshot(home, db_env)
+        provider = Deliveries([footage["original"]] * 3)
+        with pytest.raises(GateError, match=r"budget: 3 take\(s\) of clip-01 would cost about 3"):
+            more_takes(store, SLUG, 1, provider, [1, 2, 3], poll_interval_s=0.01)
+        with pytest.raises(GateError, match="nothing was asked for"):
+            generate_takes(store, SLUG, provider, takes=2, poll_interval_s=0.01)
+        assert provider.creates == 0 and snapshot(home, db_env) == before
+    finally:
+        store.close()

@@ -15,6 +15,7 @@ from typing import Any
 from shortfilm.domain.jobs import Job, JobKind
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.progress import Progress
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.edit.results import EditResult, RenderOutcome
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.store.repo import Store
@@ -72,6 +73,8 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
         force=bool(args.get("force", False)),
         progress=progress,
         approve_as=approve_as,
+        takes=int(args.get("takes", 1)),
+        strategy=TakeStrategy.parse(str(args.get("strategy", TakeStrategy.BEST_OF))),
     )
     return _edit_view(edit) | {
         "takes": [

@@ -29,9 +29,9 @@ from shortfilm.takes.keyframes import ensure_keyframe
 from shortfilm.takes.pacing import Pacing
 from shortfilm.takes.request import clip_name
 from shortfilm.takes.run_take import not_judged
-from shortfilm.takes.take_budget import passes_qc, refuse_over_budget
+from shortfilm.takes.take_budget import MAX_TAKES, new_seeds, passes_qc, refuse_over_budget
 
-MAX_AT_ONCE = 8
+MAX_AT_ONCE = MAX_TAKES
 """Takes of one clip a single request may ask for: enough to compare, not a budget accident."""
 
 
@@ -143,7 +143,8 @@ def more_takes(
         if until_pass:
             with pacing.runner:
                 for seed in seeds:
-                    if passes_qc(store, clip, one(seed)):
+                    made = one(seed)
+                    if passes_qc(store, clip, made.status, made.take_number):
                         break
             return done
         with pacing.runner, ThreadPoolExecutor(min(len(seeds), cap) or 1) as pool:
@@ -164,20 +165,18 @@ def check_budget(
     """:class:`GateError` when the takes of ``seeds`` the clip has not made yet would together
     overrun the budget: checked before anything is asked for or written (a revised plan, a
     queued job)."""
-    new = [seed for seed in seeds if seed not in clip_seeds(store, slug, position)]
-    if not new:
-        return
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
         if prod is None:
             raise StoreError(f"no production {slug!r} in {store.url}")
         production = spec_from_dict(prod.spec)
+        new = new_seeds(stored.clip_takes(s, clip_id(s, slug, position)), seeds)
     if not 1 <= position <= len(production.clips):
         raise InputError(f"{slug!r} plans {len(production.clips)} clips, not clip {position}")
     if pacing is None:
         pacing = Pacing(provider, 1.0, 1, Runner(store))
     plan = production.clips[position - 1]
-    refuse_over_budget(store, production, pacing, plan, provider, len(new), clip_name(position))
+    refuse_over_budget(store, production, pacing, provider, [(plan, len(new))], clip_name(position))
 
 
 def clip_id(s: repo.Tx, slug: str, position: int) -> int:

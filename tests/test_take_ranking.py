@@ -25,6 +25,7 @@ from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import GateError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
+from shortfilm.providers import registry
 from shortfilm.providers.base import Delivery
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
@@ -267,7 +268,12 @@ def test_run_takes_asks_each_clip_for_them(home: Path, db_env: str, small_clip: 
 
 
 def test_takes_past_the_budget_are_refused_before_anything_is_written(
-    home: Path, db_env: str, footage: dict[str, Path], example_spec: Path
+    home: Path,
+    db_env: str,
+    footage: dict[str, Path],
+    example_spec: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     spec = example_spec.read_text()
     example_spec.write_text(spec + "budget:\n  limit: 2.5\n  unit: credits\n")
@@ -284,3 +290,33 @@ def test_takes_past_the_budget_are_refused_before_anything_is_written(
         assert provider.creates == 0 and snapshot(home, db_env) == before
     finally:
         store.close()
+
+    # the command: one clear line, a non-zero exit, no take row, no prompt version from --prompt
+    monkeypatch.setitem(registry._BUILTIN, "deliveries", lambda workdir: provider)
+    cli = CliRunner()
+    shown = cli.invoke(app, ["take", "new", SLUG, "1", "--show-plan", "--home", str(home)])
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(shown.output.replace("duration_s: 12.5", "duration_s: 13"))
+    for args in (
+        ["-n", "3"],
+        ["-n", "3", "--prompt", str(edited), "--strategy", "until-pass"],
+        ["-n", "3", "--plan", str(edited)],
+    ):
+        refused = cli.invoke(
+            app, ["take", "new", SLUG, "1", *args, "--provider", "deliveries", "--home", str(home)]
+        )
+        assert refused.exit_code != 0, refused.output
+        assert "budget: 3 take(s) of clip-01" in " ".join(refused.output.split())
+        assert provider.creates == 0 and snapshot(home, db_env) == before, args
+    asked = cli.invoke(app, ["run", str(example_spec), "--takes", "2", "--provider",
+                             "deliveries", "--yes", "--home", str(home)])  # fmt: skip
+    assert asked.exit_code != 0 and "nothing was asked for" in asked.output, asked.output
+    assert provider.creates == 0
+    # bad input names the option
+    for args, says in (
+        (["take", "new", SLUG, "1", "--strategy", "best-three"], "--strategy 'best-three'"),
+        (["run", str(example_spec), "--takes", "9"], "--takes: 1 to 8"),
+        (["run", str(example_spec), "--takes", "2", "--strategy", "x"], "--strategy 'x'"),
+    ):
+        result = cli.invoke(app, [*args, "--home", str(home)])
+        assert result.exit_code == 2 and says in result.output, (args, result.output)

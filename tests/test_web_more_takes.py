@@ -3,13 +3,12 @@ through Playwright) against a real ``shortfilm serve``: a revised plan lint refu
 with its finding under the form and the text kept as typed; then two takes are asked for with a
 revised action, the job shows queued and running without a reload, and when it ends the page
 shows the clip's takes side by side, best first with their reasons, the two new ones made from
-the new prompt version, the best of them selected (nobody had chosen one). On PostgreSQL, a
-team's database (the route and the job are the same code on SQLite, tested in test_more_takes).
+the new prompt version, the person's selected take still selected. On PostgreSQL, a team's
+database (the route and the job are the same code on SQLite, tested in test_more_takes).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -88,11 +87,9 @@ def test_an_operator_asks_for_two_more_takes_and_compares_them(
             for i in range(2):
                 expect(new.nth(i).locator("video.player")).to_have_count(1)
                 expect(new.nth(i).locator(".prompt-version")).to_contain_text("prompt v2")
-            # nobody chose clip 2's take: the best new one by its QC evidence is selected, and
-            # the takes stand best first, each with its score and reasons
-            expect(page.locator("article.take.selected")).to_have_attribute(
-                "data-take", re.compile("^[34]$")
-            )
+            # the owner approved take-001 (their choice): it stays selected, whatever ranks
+            # first; the takes stand best first, each with its score and reasons
+            expect(page.locator("article.take.selected h2")).to_contain_text("take-001")
             expect(takes.first).to_have_attribute("data-rank", "1")
             expect(takes.first.locator(".ranking")).to_contain_text("score")
             expect(page.locator("#play-all")).to_be_visible()

@@ -12,7 +12,7 @@ judge rank after the judged ones, and takes that did not succeed rank last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +61,6 @@ STILL_POINTS = 10.0
 
 CHECK_POINTS = {Status.FAIL: 15.0, Status.WARN: 3.0}
 """Points for the other checks (duration, size, shape, frame rate, sound, loudness) by verdict."""
-
-_MEASURED = frozenset({"shots", "frozen", "black", "sharpness", "palette", "continuity"})
-"""Checks scored from their measures here rather than by their verdict."""
 
 
 @dataclass(frozen=True)
@@ -121,15 +118,22 @@ class _Clip:
 
 
 def rank_takes(takes: Sequence[TakeEvidence]) -> list[RankedTake]:
-    """``takes`` best first: succeeded and checked by score (ties by number), then succeeded
-    ones not checked yet, then those QC could not judge, then those that did not succeed."""
+    """``takes`` best first: succeeded and checked by score (the newer first when equal), then
+    succeeded ones not checked yet, then those QC could not judge, then those that did not
+    succeed."""
     checked = [t.report for t in takes if _judged(t) and t.report is not None]
     clip = _Clip(
-        typical_sharpness=_median([s for r in checked if (s := _sharpness(r)) is not None]),
-        nearest_de=min((d for r in checked if (d := _palette_de(r)) is not None), default=None),
+        typical_sharpness=_median(
+            [v for r in checked if (v := _measure(r, "sharpness", "median")) is not None]
+        ),
+        nearest_de=min(
+            (d for r in checked if (d := _measure(r, "palette", "delta_e00")) is not None),
+            default=None,
+        ),
     )
     scored = [(_tier(t), *_score(t, clip), t) for t in takes]
-    scored.sort(key=lambda x: (x[0], -(x[1] if x[1] is not None else 0.0), x[3].number))
+    # equal scores: the newer take first (made from the newer prompt, or simply the latest ask)
+    scored.sort(key=lambda x: (x[0], -(x[1] if x[1] is not None else 0.0), -x[3].number))
     return [
         RankedTake(
             number=t.number,
@@ -167,7 +171,7 @@ def _score(t: TakeEvidence, clip: _Clip) -> tuple[float | None, tuple[str, ...]]
     for check in t.report.checks:
         if check.status is Status.SKIP:
             continue
-        if check.name in _MEASURED:
+        if check.name in _MEASURES:
             found += _MEASURES[check.name](check, clip)
         elif check.status in CHECK_POINTS:
             found.append((CHECK_POINTS[check.status], _short(check.name, check.reason)))
@@ -192,7 +196,7 @@ def _shots(check: Check, clip: _Clip) -> Found:
     return []
 
 
-def _spans(what: str, per_s: float) -> Any:
+def _spans(what: str, per_s: float) -> Callable[[Check, _Clip], Found]:
     def rule(check: Check, clip: _Clip) -> Found:
         spans = [(float(s["start_s"]), float(s["end_s"])) for s in check.measured or []]
         return [
@@ -255,27 +259,18 @@ def _short(name: str, reason: str) -> str:
     return f"{name}: {reason.rstrip('.')}"
 
 
-def _palette_de(report: QCReport) -> float | None:
+def _measure(report: QCReport, name: str, key: str) -> float | None:
+    """Measure ``key`` of check ``name`` in ``report``, when the check judged the take."""
     try:
-        check = report.check("palette")
+        check = report.check(name)
     except KeyError:
         return None
     if check.status is Status.SKIP or not isinstance(check.measured, Mapping):
         return None
-    return float(check.measured["delta_e00"])
+    return float(check.measured[key])
 
 
-def _sharpness(report: QCReport) -> float | None:
-    try:
-        check = report.check("sharpness")
-    except KeyError:
-        return None
-    if check.status is Status.SKIP or not isinstance(check.measured, Mapping):
-        return None
-    return float(check.measured["median"])
-
-
-_MEASURES = {
+_MEASURES: dict[str, Callable[[Check, _Clip], Found]] = {
     "shots": _shots,
     "frozen": _spans("frozen", FROZEN_POINTS_PER_S),
     "black": _spans("black", BLACK_POINTS_PER_S),
@@ -283,6 +278,7 @@ _MEASURES = {
     "palette": _palette_rule,
     "continuity": _continuity_rule,
 }
+"""Checks scored from their measures (how much of a fault) rather than by their verdict."""
 
 
 def _median(values: Sequence[float]) -> float:

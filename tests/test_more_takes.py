@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from shortfilm.cli import app
 from shortfilm.domain.people import Actor, Role
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import ConflictError, PermissionDenied
 from shortfilm.jobs.requests import request_takes
 from shortfilm.production.clip_revision import clip_plan_text, plan_digest, revise_clip
@@ -228,6 +229,14 @@ def test_requests_follow_the_role_rule_and_refuse_a_stale_revision(timeline_home
         done = execute(store, asked.job.id)  # as a worker would
         assert done.state.value == "done", done.error
         assert [t["status"] for t in done.result["takes"]] == ["succeeded"]
+        # until-pass travels with the job: the first take passes QC, the second is not asked
+        until = request_takes(
+            store, SLUG, operator, 1, 2, queue=queue, strategy=TakeStrategy.UNTIL_PASS
+        )
+        assert until.job.args["strategy"] == "until-pass"
+        done = execute(store, until.job.id)
+        assert done.state.value == "done", done.error
+        assert len(done.result["takes"]) == 1 and done.result["not_asked"] == 1, done.result
     finally:
         store.close()
 

@@ -88,9 +88,11 @@ def prepared_web_home(root: Path, takes_per_clip: int = 2, url: str | None = Non
                     for n, video in enumerate(videos)
                 ]
                 with store.session() as s:
-                    # the first take selected, as by a run (the later ones, landing, would have
-                    # taken its place had they ranked better: this home starts from the first)
-                    select_take(s, clip_id, made[0].take_id, "auto")
+                    # the first take selected, as by a run (a later one, landing, took its place
+                    # when it ranked better: this home starts from the first)
+                    if select_take(s, clip_id, made[0].take_id, "auto").selected_take_id:
+                        subject = f"clip-{position:02d}/take-{made[0].take:03d}"
+                        repo.event(s, prod.id, "take.selected", subject, by="auto")
             record_edit(store, SLUG)
             _render_rows(store, make_video(media / "final.mp4", seconds=8.0, hue=200))
             for name, role in USERS.items():

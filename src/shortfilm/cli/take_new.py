@@ -78,7 +78,6 @@ def take_new(
     from shortfilm.team.people import current_person
 
     position = parse_clip(clip)
-    plan = prompt
     try:
         chosen = TakeStrategy.parse(strategy)
     except ValueError as exc:
@@ -101,15 +100,15 @@ def take_new(
             if made is not None:  # else the workers' job checks the budget before it asks
                 check_budget(store, slug, position, made, seeds)
             version = None
-            if plan is not None:
-                text = _read_plan(plan)
+            if prompt is not None:
+                text = _read_plan(prompt)
                 revision = revise_clip(
                     store, slug, position, text, durations_s=durations_for(store, name)
                 )
                 version = revision.prompt_version
                 if not as_json:
                     said = "new" if revision.changed else "unchanged,"
-                    out.print(f"clip-{position:02d}: prompt v{version} ({said} from {plan.name})")
+                    out.print(f"clip-{position:02d}: prompt v{version} ({said} from {prompt.name})")
             result: dict[str, Any] = {
                 "clip": position,
                 "seeds": seeds,

@@ -182,7 +182,7 @@ def _of_clip(store: Store, clip_id: int, made: list[ClipOutcome]) -> ClipOutcome
         selected = stored.clip(s, clip_id).selected_take_id
         take = stored.take(s, selected) if selected is not None else None
     number = take.number if take is not None else None
-    return next((o for o in made if o.take_number == number and number), made[-1])
+    return next((o for o in made if number is not None and o.take_number == number), made[-1])
 
 
 def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:

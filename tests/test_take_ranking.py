@@ -26,7 +26,7 @@ from shortfilm.errors import GateError
 from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
 from shortfilm.providers import registry
-from shortfilm.providers.base import Delivery
+from shortfilm.providers.base import Delivery, ProviderLimits
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.takes.external import import_take
@@ -256,9 +256,7 @@ def test_run_takes_asks_each_clip_for_them(home: Path, db_env: str, small_clip: 
     try:
         approve_board(store, SLUG)
         provider = Deliveries([small_clip])
-        provider.limits = provider.limits.__class__(
-            (2.0, 30.0), ((1280, 720),), 9, max_concurrent=1
-        )
+        provider.limits = ProviderLimits((2.0, 30.0), ((1280, 720),), 9, max_concurrent=1)
         result = generate_takes(store, SLUG, provider, takes=2, poll_interval_s=0.01)
         assert provider.creates == 8 and not result.failed
         for position in range(1, 5):

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from shortfilm.cli import app
 from shortfilm.domain.people import Actor, Role
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import ConflictError, PermissionDenied
 from shortfilm.jobs.requests import request_takes
 from shortfilm.production.clip_revision import clip_plan_text, plan_digest, revise_clip
@@ -63,7 +64,22 @@ def _clip_state(home: Path, position: int) -> dict[str, object]:
         store.close()
 
 
-def test_more_takes_keep_the_pick_and_are_never_made_twice(timeline_home: Path) -> None:
+def _leading_take_id(home: Path, position: int) -> int:
+    from shortfilm.takes.ranking import clip_ranking
+
+    store = Store(home)
+    try:
+        best = clip_ranking(store, SLUG, position)[0].number
+        with store.session() as s:
+            prod = repo.production_by_slug(s, SLUG)
+            assert prod is not None
+            clip = next(c for c in repo.clips(s, prod.id) if c.position == position)
+            return next(t.id for t in repo.takes(s, clip.id) if t.number == best)
+    finally:
+        store.close()
+
+
+def test_more_takes_select_the_best_and_are_never_made_twice(timeline_home: Path) -> None:
     home = str(timeline_home)
     before = _clip_state(timeline_home, 3)
     code, out = _cli("take", "new", SLUG, "clip-03", "-n", "2", "--home", home, "--json")
@@ -72,7 +88,8 @@ def test_more_takes_keep_the_pick_and_are_never_made_twice(timeline_home: Path) 
     assert said["seeds"] == [1, 2] and said["provider"] == "animatic"  # run's take used seed 0
     assert [t["status"] for t in said["takes"]] == ["succeeded", "succeeded"]
     after = _clip_state(timeline_home, 3)
-    assert after["selected"] == before["selected"]  # the clip's take is still the one it was
+    # nobody chose clip 3's take (run did): the best of the three by its QC evidence is selected
+    assert after["selected"] == _leading_take_id(timeline_home, 3)
     new = [t for t in after["takes"] if t not in before["takes"]]  # type: ignore[operator]
     # made side by side: which seed got which number is the order they were stored in
     assert sorted(n for n, _, _ in new) == [2, 3] and sorted(s for _, s, _ in new) == [1, 2]
@@ -212,6 +229,14 @@ def test_requests_follow_the_role_rule_and_refuse_a_stale_revision(timeline_home
         done = execute(store, asked.job.id)  # as a worker would
         assert done.state.value == "done", done.error
         assert [t["status"] for t in done.result["takes"]] == ["succeeded"]
+        # until-pass travels with the job: the first take passes QC, the second is not asked
+        until = request_takes(
+            store, SLUG, operator, 1, 2, queue=queue, strategy=TakeStrategy.UNTIL_PASS
+        )
+        assert until.job.args["strategy"] == "until-pass"
+        done = execute(store, until.job.id)
+        assert done.state.value == "done", done.error
+        assert len(done.result["takes"]) == 1 and done.result["not_asked"] == 1, done.result
     finally:
         store.close()
 

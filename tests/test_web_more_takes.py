@@ -2,9 +2,9 @@
 through Playwright) against a real ``shortfilm serve``: a revised plan lint refuses is answered
 with its finding under the form and the text kept as typed; then two takes are asked for with a
 revised action, the job shows queued and running without a reload, and when it ends the page
-shows the clip's takes side by side, the two new ones made from the new prompt version, the
-person's selected take still selected. On PostgreSQL, a team's database (the route and the
-job are the same code on SQLite, tested in test_more_takes).
+shows the clip's takes side by side, best first with their reasons, the two new ones made from
+the new prompt version, the person's selected take still selected. On PostgreSQL, a team's
+database (the route and the job are the same code on SQLite, tested in test_more_takes).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def test_an_operator_asks_for_two_more_takes_and_compares_them(
             expect(page.locator("article.take.selected h2")).to_contain_text("take-001")
             box = page.locator("#more-takes")
             expect(box.locator("select[name=provider]")).to_have_value("animatic")
+            expect(box.locator("select[name=strategy]")).to_have_value("best-of")
 
             # a revision lint refuses: the finding shows, nothing is queued, the text stays
             box.locator("summary").click()
@@ -86,7 +87,11 @@ def test_an_operator_asks_for_two_more_takes_and_compares_them(
             for i in range(2):
                 expect(new.nth(i).locator("video.player")).to_have_count(1)
                 expect(new.nth(i).locator(".prompt-version")).to_contain_text("prompt v2")
+            # the owner approved take-001 (their choice): it stays selected, whatever ranks
+            # first; the takes stand best first, each with its score and reasons
             expect(page.locator("article.take.selected h2")).to_contain_text("take-001")
+            expect(takes.first).to_have_attribute("data-rank", "1")
+            expect(takes.first.locator(".ranking")).to_contain_text("score")
             expect(page.locator("#play-all")).to_be_visible()
             expect(page.locator("#more-takes tbody tr").first).to_have_attribute(
                 "data-state", "done"

@@ -26,6 +26,7 @@ from shortfilm.production.importing import import_spec
 from shortfilm.store import naming, repo
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import BoardRow, EditRow, EventRow, RenderRow, TakeRow
+from shortfilm.store.takes import select_take
 from shortfilm.takes.external import import_take
 from shortfilm.team.accounts import add_user
 
@@ -83,10 +84,18 @@ def prepared_web_home(root: Path, takes_per_clip: int = 2, url: str | None = Non
             with store.session() as s:
                 prod = repo.production_by_slug(s, SLUG)
                 assert prod is not None
-                positions = [c.position for c in repo.clips(s, prod.id)]
-            for position in positions:
-                for n, video in enumerate(videos):
+                clips = {c.position: c.id for c in repo.clips(s, prod.id)}
+            for position, clip_id in clips.items():
+                made = [
                     import_take(store, SLUG, position, video, select=n == 0, selected_by="auto")
+                    for n, video in enumerate(videos)
+                ]
+                with store.session() as s:
+                    # the first take selected, as by a run (a later one, landing, took its place
+                    # when it ranked better: this home starts from the first)
+                    if select_take(s, clip_id, made[0].take_id, "auto").selected_take_id:
+                        subject = f"clip-{position:02d}/take-{made[0].take:03d}"
+                        repo.event(s, prod.id, "take.selected", subject, by="auto")
             record_edit(store, SLUG)
             _render_rows(store, make_video(media / "final.mp4", seconds=8.0, hue=200))
             for name, role in USERS.items():

@@ -105,6 +105,19 @@ def run(
             "--detach", help="Import here, queue the rest for the workers and return (a broker)."
         ),
     ] = False,
+    takes: Annotated[
+        int,
+        typer.Option(
+            "--takes", help="Takes asked of each clip (1-8, seeds SEED up); the best is selected."
+        ),
+    ] = 1,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            help="With --takes: best-of (all of them) or until-pass (stop at the first "
+            "whose QC passes)."
+        ),
+    ] = "best-of",
 ) -> None:
     """Import, generate every clip's take, hand keyframes on, edit and render.
 
@@ -113,11 +126,16 @@ def run(
     With --detach the spec is checked and imported here, and the rest is a job the workers
     carry out (SHORTFILM_BROKER_URL): `shortfilm jobs` follows it.
     """
+    try:
+        many = _many_takes(takes, strategy)
+    except InputError as exc:
+        fail(exc)
     if detach:
-        _detach(spec, home, provider, seed, force=force, approve=yes, as_json=as_json)
+        _detach(spec, home, provider, seed, force=force, approve=yes, as_json=as_json, many=many)
         return
     try:
-        result = _run(spec, home, provider, seed, quiet=as_json, force=force, approve=yes)
+        result = _run(spec, home, provider, seed, quiet=as_json, force=force, approve=yes,
+                      many=many)  # fmt: skip
     except ShortfilmError as exc:
         fail(exc)
     _print_run(result, as_json)
@@ -132,6 +150,7 @@ def _run(
     quiet: bool,
     force: bool = False,
     approve: bool = False,
+    many: dict[str, Any] | None = None,
 ) -> Any:
     from shortfilm.production.pipeline import run_production
     from shortfilm.providers import registry
@@ -143,12 +162,37 @@ def _run(
     approve_as = local_owner() if approve else None
     with store_at(home) as store, progress_bars(quiet) as bars:
         return run_production(
-            store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as
-        )
+            store, spec, provider, seed=seed, force=force, progress=bars, approve_as=approve_as,
+            **(many or {}),
+        )  # fmt: skip
+
+
+def _many_takes(takes: int, strategy: str) -> dict[str, Any]:
+    """``run``'s keywords for ``--takes`` and ``--strategy`` (none when one take is asked)."""
+    from shortfilm.domain.take_strategy import TakeStrategy
+    from shortfilm.takes.take_budget import MAX_TAKES
+
+    if not 1 <= takes <= MAX_TAKES:
+        raise InputError(f"--takes: 1 to {MAX_TAKES} takes a clip, not {takes}")
+    try:
+        chosen = TakeStrategy.parse(strategy)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if takes == 1 and chosen is TakeStrategy.BEST_OF:
+        return {}
+    return {"takes": takes, "strategy": chosen}
 
 
 def _detach(
-    spec: Path, home: Path, provider: str, seed: int, *, force: bool, approve: bool, as_json: bool
+    spec: Path,
+    home: Path,
+    provider: str,
+    seed: int,
+    *,
+    force: bool,
+    approve: bool,
+    as_json: bool,
+    many: dict[str, Any] | None = None,
 ) -> None:
     from shortfilm.cli.jobs import detached
     from shortfilm.domain.jobs import JobKind
@@ -165,6 +209,7 @@ def _detach(
     except ShortfilmError as exc:
         fail(exc)
     args: dict[str, Any] = {"provider": provider, "seed": seed, "force": force}
+    args |= {key: str(value) if key == "strategy" else value for key, value in (many or {}).items()}
     if approve:
         args["approve_as"] = current_person()
 
@@ -340,6 +385,12 @@ def _print_status(st: Any) -> None:
     for c in st.clips:
         for line in c.in_flight:
             out.print(f"  in flight: {c.clip} {escape(line)}", highlight=False)
+        if c.leading_take is not None:
+            lead = c.leading_take
+            why = "; ".join(lead["reasons"]) or "nothing found wrong"
+            print_prose(
+                f"  leading: {c.clip} take-{lead['take']:03d}, score {lead['score']} ({why})"
+            )
     for preset, path in st.renders.items():
         print_path(f"  render {preset}:", path)
     for line in st.stale:

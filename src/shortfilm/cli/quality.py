@@ -153,7 +153,33 @@ def qc_show(
                 f"keyframe: {stored.keyframe_ms / 1000:.3f} s, chosen by {stored.keyframe_by}",
                 highlight=False,
             )
+        _print_ranking(stored)
     raise typer.Exit(1 if stored.report.failed else 0)
+
+
+_RANK_COLUMNS = (
+    Column("rank"),
+    Column("take"),
+    Column("score"),
+    Column("qc"),
+    Column("reasons", wrap=30),
+)
+
+
+def _print_ranking(stored: Any) -> None:
+    """The clip's takes best first, with what lowered each (``stored`` is a ``StoredQC``)."""
+    out.print(f"takes of clip-{stored.clip:02d}, best first by their QC evidence:")
+    rows = [
+        [
+            str(r.rank),
+            f"take-{r.number:03d}" + (" (shown)" if r.number == stored.take else ""),
+            "-" if r.score is None else f"{r.score:.1f}",
+            r.qc or "-",
+            "; ".join(r.reasons) or "nothing found wrong",
+        ]
+        for r in stored.ranking
+    ]
+    print_table(_RANK_COLUMNS, rows)
 
 
 _STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}

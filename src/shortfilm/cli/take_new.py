@@ -12,6 +12,7 @@ import typer
 
 from shortfilm.cli.common import ClipArg, HomeOpt, fail, out, parse_clip, progress_bars, store_at
 from shortfilm.cli.takes import take_app
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import InputError, ShortfilmError
 
 
@@ -24,14 +25,23 @@ def take_new(
         int | None,
         typer.Option(help="The first seed (default: one past the clip's highest); used skipped."),
     ] = None,
-    plan: Annotated[
+    prompt: Annotated[
         Path | None,
         typer.Option(
+            "--prompt",
             "--plan",
-            help="The clip's revised plan (its entry of production.yaml, as `take new --show-plan`"
-            " prints it): checked and linted, then the clip's next prompt version.",
+            help="The clip's edited prompt (its plan: its entry of production.yaml, as "
+            "`take new --show-plan` prints it): checked and linted, then the clip's next prompt "
+            "version. `--plan` is the same option.",
         ),
     ] = None,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            help="best-of: make every take asked for; until-pass: one after the other, none "
+            "asked for after the first whose QC passes."
+        ),
+    ] = "best-of",
     show_plan: Annotated[
         bool, typer.Option("--show-plan", help="Print the clip's plan to revise, and stop.")
     ] = False,
@@ -47,21 +57,31 @@ def take_new(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Ask for more takes of a clip: each from a seed none of its takes used, made from its newest
-    prompt (or a revised plan), stored and checked beside the others. The clip's selected take is
-    kept: compare them (`qc show`, the clip's page) and pick one with `take select`.
+    prompt (or an edited one), stored and checked beside the others. The best take by its QC
+    evidence is selected unless a person chose one: compare them (`qc show`, the clip's page)
+    and pick one with `take select`. The budget is checked for all the takes before the first.
 
     A request carried out twice (a run killed, a job redelivered) finds the takes it already
     made: a paid take is never asked for again.
     """
     from shortfilm.domain.jobs import JobKind
     from shortfilm.jobs.queues import ENV_BROKER, enqueue
-    from shortfilm.jobs.requests import default_provider, durations_for, queued_seeds
+    from shortfilm.jobs.requests import (
+        default_provider,
+        durations_for,
+        provider_here,
+        queued_seeds,
+    )
     from shortfilm.production.clip_revision import clip_plan_text, revise_clip
     from shortfilm.providers import registry
-    from shortfilm.takes.more import more_takes, next_seeds
+    from shortfilm.takes.more import check_budget, more_takes, next_seeds
     from shortfilm.team.people import current_person
 
     position = parse_clip(clip)
+    try:
+        chosen = TakeStrategy.parse(strategy)
+    except ValueError as exc:
+        fail(InputError(str(exc)))
     try:
         if detach and not os.environ.get(ENV_BROKER, "").strip():
             raise InputError(f"--detach hands the takes to the workers: set {ENV_BROKER}")
@@ -75,31 +95,43 @@ def take_new(
                 raise InputError(f"unknown provider {name!r}; known: {known}")
             reserved = queued_seeds(store, slug, position)
             seeds = next_seeds(store, slug, position, count, seed, reserved)
+            work = store.home / "work" / name
+            made = provider_here(store, name) if detach else registry.get(name, work)
+            if made is not None:  # else the workers' job checks the budget before it asks
+                check_budget(store, slug, position, made, seeds)
             version = None
-            if plan is not None:
-                text = _read_plan(plan)
+            if prompt is not None:
+                text = _read_plan(prompt)
                 revision = revise_clip(
                     store, slug, position, text, durations_s=durations_for(store, name)
                 )
                 version = revision.prompt_version
                 if not as_json:
                     said = "new" if revision.changed else "unchanged,"
-                    out.print(f"clip-{position:02d}: prompt v{version} ({said} from {plan.name})")
-            result: dict[str, Any] = {"clip": position, "seeds": seeds, "provider": name}
+                    out.print(f"clip-{position:02d}: prompt v{version} ({said} from {prompt.name})")
+            result: dict[str, Any] = {
+                "clip": position,
+                "seeds": seeds,
+                "provider": name,
+                "strategy": str(chosen),
+            }
             if version is not None:
                 result["prompt_version"] = version
             if detach:
                 args = {"clip": position, "count": count, "seeds": seeds, "provider": name}
+                if chosen is not TakeStrategy.BEST_OF:
+                    args["strategy"] = str(chosen)
                 if force:
                     args["force"] = True
                 job = enqueue(store, JobKind.TAKES, slug, args, requested_by=current_person())
                 _said(result | {"job": job.view()}, as_json, f"queued job {job.id}")
                 return
-            made = registry.get(name, store.home / "work" / name)
+            assert made is not None
             with progress_bars(as_json) as bars:
                 outcomes = more_takes(
-                    store, slug, position, made, seeds, force=force, progress=bars
-                )
+                    store, slug, position, made, seeds, force=force, progress=bars,
+                    strategy=chosen,
+                )  # fmt: skip
     except ShortfilmError as exc:
         fail(exc)
     takes = [
@@ -112,7 +144,10 @@ def take_new(
         + (f": {t['error']}" if t["error"] else "")
         for t in takes
     ]
-    _said(result | {"takes": takes}, as_json, "\n".join(lines))
+    skipped = len(seeds) - len(takes)
+    if skipped:
+        lines.append(f"stopped at the first take that passed QC: {skipped} not asked for")
+    _said(result | {"takes": takes, "not_asked": skipped}, as_json, "\n".join(lines))
     if all(t["status"] != "succeeded" for t in takes):
         raise typer.Exit(1)
 

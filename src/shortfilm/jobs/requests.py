@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from shortfilm.domain.jobs import Job, JobKind
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import InputError, ShortfilmError
 from shortfilm.jobs.queues import JobQueue, enqueue
+from shortfilm.providers.base import VideoProvider
 from shortfilm.review import gates
 from shortfilm.store.repo import Store
 
@@ -64,14 +66,18 @@ def request_takes(
     plan_text: str | None = None,
     plan_was: str | None = None,
     queue: JobQueue | None = None,
+    strategy: TakeStrategy = TakeStrategy.BEST_OF,
 ) -> TakesRequest:
     """Queue ``count`` more takes of clip ``position`` (new seeds, the selection kept). With
     ``plan_text`` the clip's plan is revised first (checked and linted; a refusal queues
     nothing) and the takes are made from the new prompt version; ``plan_was`` is the digest of
-    the plan the person started from (a plan changed since is a conflict, not overwritten)."""
+    the plan the person started from (a plan changed since is a conflict, not overwritten).
+    ``strategy``: ``until-pass`` stops at the first take whose QC passes. Takes past the budget
+    are refused before anything is written (when the provider can be made here; the job checks
+    again before it asks)."""
     from shortfilm.production.clip_revision import revise_clip
     from shortfilm.providers import registry
-    from shortfilm.takes.more import next_seeds
+    from shortfilm.takes.more import check_budget, next_seeds
 
     require(actor, Action.GENERATE)
     gates.require_board_approved(store, slug)
@@ -79,6 +85,9 @@ def request_takes(
     if name not in registry.names():
         raise InputError(f"unknown provider {name!r}; known: {', '.join(registry.names())}")
     seeds = next_seeds(store, slug, position, count, reserved=queued_seeds(store, slug, position))
+    made = provider_here(store, name)
+    if made is not None:
+        check_budget(store, slug, position, made, seeds)
     version = None
     if plan_text is not None:
         version = revise_clip(
@@ -89,21 +98,30 @@ def request_takes(
             durations_s=durations_for(store, name),
             based_on=plan_was,
         ).prompt_version
-    args = {"clip": position, "count": count, "seeds": seeds, "provider": name}
+    args: dict[str, object] = {"clip": position, "count": count, "seeds": seeds, "provider": name}
+    if strategy is not TakeStrategy.BEST_OF:
+        args["strategy"] = str(strategy)
     job = enqueue(store, JobKind.TAKES, slug, args, requested_by=actor.name, queue=queue)
     return TakesRequest(job, seeds, name, version)
+
+
+def provider_here(store: Store, name: str) -> VideoProvider | None:
+    """Provider ``name`` made here; ``None`` when only the workers can make it (a hosted
+    model's key lives with them)."""
+    from shortfilm.providers import registry
+
+    try:
+        return registry.get(name, store.home / "work" / name)
+    except ShortfilmError as exc:
+        _log.info("provider %s not available here (%s)", name, exc)
+        return None
 
 
 def durations_for(store: Store, provider: str) -> tuple[float, float] | None:
     """The clip lengths ``provider`` takes, for lint; ``None`` (lint's general range) when it
     cannot be made here (a hosted model's key lives with the workers): the job lints again."""
-    from shortfilm.providers import registry
-
-    try:
-        return registry.get(provider, store.home / "work" / provider).limits.durations_s
-    except ShortfilmError as exc:
-        _log.info("provider %s not available here (%s): general lint", provider, exc)
-        return None
+    made = provider_here(store, provider)
+    return made.limits.durations_s if made is not None else None
 
 
 def queued_seeds(store: Store, slug: str, position: int) -> set[int]:

@@ -15,6 +15,7 @@ from typing import Any
 from shortfilm.domain.jobs import Job, JobKind
 from shortfilm.domain.people import Actor, Role
 from shortfilm.domain.progress import Progress
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.edit.results import EditResult, RenderOutcome
 from shortfilm.errors import InputError, ProviderError
 from shortfilm.store.repo import Store
@@ -72,6 +73,8 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
         force=bool(args.get("force", False)),
         progress=progress,
         approve_as=approve_as,
+        takes=int(args.get("takes", 1)),
+        strategy=TakeStrategy.parse(str(args.get("strategy", TakeStrategy.BEST_OF))),
     )
     return _edit_view(edit) | {
         "takes": [
@@ -84,6 +87,7 @@ def _run(store: Store, slug: str, args: dict[str, Any], progress: Progress) -> d
 
 
 def _takes(store: Store, job: Job, progress: Progress, hand_on: HandOn | None) -> dict[str, Any]:
+    from shortfilm.domain.take_strategy import TakeStrategy
     from shortfilm.providers import registry
     from shortfilm.takes.more import more_takes
     from shortfilm.takes.run_take import not_judged
@@ -108,6 +112,7 @@ def _takes(store: Store, job: Job, progress: Progress, hand_on: HandOn | None) -
         progress=progress,
         # with workers, decoding goes to the cpu queue; alone, it runs here as each take lands
         qc_elsewhere=qc_job if hand_on is not None else None,
+        strategy=TakeStrategy.parse(str(args.get("strategy", TakeStrategy.BEST_OF))),
     )
     failed = [o for o in outcomes if o.status != "succeeded"]
     if failed and len(failed) == len(outcomes):
@@ -115,6 +120,7 @@ def _takes(store: Store, job: Job, progress: Progress, hand_on: HandOn | None) -
         raise ProviderError(f"no take succeeded: {failed[0].status}: {failed[0].error}")
     return {
         "clip": int(args["clip"]),
+        "not_asked": len(args["seeds"]) - len(outcomes),
         "takes": [
             {"take": o.take_number, "status": str(o.status), "reused": o.reused, "error": o.error}
             for o in outcomes

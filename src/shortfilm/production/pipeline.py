@@ -16,6 +16,7 @@ from shortfilm.domain.checklist import ChecklistStep, StepState
 from shortfilm.domain.people import Actor
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.review import Checkpoint
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.edit.assemble import assemble_edit
 from shortfilm.edit.results import EditResult
 from shortfilm.errors import ProviderError
@@ -47,8 +48,12 @@ def run_production(
     force: bool = False,
     progress: Progress = silent,
     approve_as: Actor | None = None,
+    takes: int = 1,
+    strategy: TakeStrategy = TakeStrategy.BEST_OF,
 ) -> RunResult:
     """Run every stage for ``spec_path``; stages already done are reused, not redone.
+    ``takes`` of each clip are asked for with ``strategy`` (see
+    :func:`~shortfilm.takes.generate.generate_takes`).
 
     Raises :class:`ProviderError` when a clip could not be generated (its failed take is kept),
     and :class:`GateError` at a checkpoint that is not passed (unless ``approve_as`` passes it).
@@ -62,6 +67,8 @@ def run_production(
         force=force,
         progress=progress,
         approve_as=approve_as,
+        takes=takes,
+        strategy=strategy,
     )
     return RunResult(imported, generated, edit, report_path, waiting)
 
@@ -75,12 +82,23 @@ def carry_on(
     force: bool = False,
     progress: Progress = silent,
     approve_as: Actor | None = None,
+    takes: int = 1,
+    strategy: TakeStrategy = TakeStrategy.BEST_OF,
 ) -> tuple[GenerateResult, EditResult, Path, list[ChecklistStep]]:
     """Every stage after the import, for a production already stored: what a worker does for
     ``shortfilm run --detach``, whose spec was read and stored where the command ran."""
     if approve_as is not None:
         approve_pending(store, slug, approve_as, Checkpoint.BOARD)
-    generated = generate_takes(store, slug, provider, seed=seed, force=force, progress=progress)
+    generated = generate_takes(
+        store,
+        slug,
+        provider,
+        seed=seed,
+        force=force,
+        progress=progress,
+        takes=takes,
+        strategy=strategy,
+    )
     report_path = store.home / "reports" / f"{slug}.md"
     if generated.failed:
         write_report(store, slug, report_path)

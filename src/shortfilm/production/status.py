@@ -13,9 +13,10 @@ from typing import Any
 from shortfilm.domain.checklist import ChecklistStep, StepState, production_checklist
 from shortfilm.domain.production_state import ProductionState, TakeState
 from shortfilm.domain.staleness import Staleness
-from shortfilm.store import naming
+from shortfilm.store import naming, repo
 from shortfilm.store.read_model.state import production_states
 from shortfilm.store.repo import FAILED_TAKE_STATUSES, Store
+from shortfilm.takes.ranking import production_leaders
 
 
 @dataclass
@@ -39,6 +40,9 @@ class ClipStatus:
     in_flight: list[str] = field(default_factory=list)
     """Takes queued or running, each with the run driving it: ``take-003 running, driven by
     HOST:PID:TOKEN (seen 4 s ago)``, or ``... held by no run`` (the next run re-attaches)."""
+    leading_take: dict[str, Any] | None = None
+    """Of a clip with more than one take, the best by its QC evidence: ``take``, ``score``,
+    ``reasons`` (:mod:`shortfilm.domain.take_rank`); ``None`` otherwise."""
 
 
 @dataclass
@@ -74,7 +78,22 @@ LIVE = ("queued", "running")
 
 def production_status(store: Store) -> list[ProductionStatus]:
     now = datetime.now(UTC)
-    return [status_of(state, now) for state in production_states(store)]
+    statuses = [status_of(state, now) for state in production_states(store)]
+    with store.session() as s:
+        for st in statuses:
+            prod = repo.production_by_slug(s, st.slug)
+            if prod is None:
+                continue
+            leaders = production_leaders(s, prod.id)
+            for clip in st.clips:
+                best = leaders.get(int(clip.clip.removeprefix("clip-")))
+                if best is not None:
+                    clip.leading_take = {
+                        "take": best.number,
+                        "score": best.score,
+                        "reasons": list(best.reasons),
+                    }
+    return statuses
 
 
 def status_of(state: ProductionState, now: datetime) -> ProductionStatus:

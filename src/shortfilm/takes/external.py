@@ -36,7 +36,7 @@ from shortfilm.store.artifacts import sha256_file
 from shortfilm.store.repo import Store, Tx, content_hash
 from shortfilm.takes.lookup import NamedTake, find_clip
 from shortfilm.takes.qc_judge import review_take
-from shortfilm.team.people import current_person
+from shortfilm.team.people import AUTO, current_person
 
 
 @dataclass(frozen=True)
@@ -228,9 +228,11 @@ def _already(
     select: bool,
     selected_by: str | None,
 ) -> ImportedTake:
-    """The take that already holds these bytes; selected now if asked and still usable."""
+    """The take that already holds these bytes; selected now if asked and still usable (a
+    take the ranking selected becomes a person's pick)."""
     subject = _subject(clip, take)
-    if select and clip.selected_take_id != take.id:
+    by_ranking = clip.selected_by in (None, AUTO) and (selected_by or _person()) != AUTO
+    if select and (clip.selected_take_id != take.id or by_ranking):
         if take.status != TakeState.SUCCEEDED:
             raise InputError(
                 f"{slug}/{subject} already holds this file but is {take.status}: not selected"

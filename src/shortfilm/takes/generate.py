@@ -30,7 +30,8 @@ from shortfilm.domain import ClipPlan, Production
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.progress import Progress, silent
 from shortfilm.domain.take import CLIP_FPS, Keyframe, TakeClip, TakeSource, TakeState
-from shortfilm.errors import GateError, StoreError
+from shortfilm.domain.take_strategy import TakeStrategy
+from shortfilm.errors import GateError, InputError, StoreError
 from shortfilm.prompts.linting import clips_with_errors
 from shortfilm.providers.base import VideoProvider
 from shortfilm.review import gates as review_gates
@@ -42,8 +43,10 @@ from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.claims import Runner
 from shortfilm.takes.keyframes import ensure_keyframe
 from shortfilm.takes.pacing import Pacing
+from shortfilm.takes.ranking import follow_ranking
 from shortfilm.takes.request import build_request, clip_name
 from shortfilm.takes.run_take import TAKE_STEPS, not_judged, run_take, take_subject
+from shortfilm.takes.take_budget import MAX_TAKES, new_seeds, passes_qc, refuse_over_budget
 from shortfilm.team.people import current_person
 
 
@@ -76,8 +79,14 @@ def generate_takes(
     max_concurrent: int | None = None,
     progress: Progress = silent,
     review: bool = True,
+    takes: int = 1,
+    strategy: TakeStrategy = TakeStrategy.BEST_OF,
 ) -> GenerateResult:
     """Make sure every clip of ``slug`` has a selected take and (if needed) a keyframe.
+
+    ``takes``: asked of each clip, from seeds ``seed`` up (``until-pass``: one after the other,
+    none after the first whose QC passes); the best by its QC evidence is selected unless a
+    person chose one. More than one a clip, the budget for all of them is checked first.
 
     ``review``: run QC and keyframe candidates on each new take as it lands (about one
     CPU-second per 12.5 s 720p take); off, only the hand-off keyframe is picked, and
@@ -110,6 +119,9 @@ def generate_takes(
             f"{len(blocked)} clip(s) have lint errors, nothing was generated "
             f"(fix them or pass --force): " + "; ".join(lines)
         )
+    if not 1 <= takes <= MAX_TAKES:
+        raise InputError(f"--takes: 1 to {MAX_TAKES} takes a clip, not {takes}")
+    seeds = [seed + k for k in range(takes)]
     total = len(clip_rows)
     outcomes: dict[int, ClipOutcome] = {}
     lock = threading.Lock()
@@ -118,6 +130,13 @@ def generate_takes(
     cap = max(1, max_concurrent or provider.limits.max_concurrent)
     pacing = Pacing(provider, poll_interval_s, cap, Runner(store))
     pacing.review = review
+    if takes > 1:
+        with store.session() as s:
+            asks = [
+                (production.clips[i], len(new_seeds(stored.clip_takes(s, row.id), seeds)))
+                for i, row in enumerate(clip_rows)
+            ]
+        refuse_over_budget(store, production, pacing, provider, asks, f"{total} clip(s)")
     progress("generate", 0, total)
 
     def report(stage: str, done: float, of: float) -> None:
@@ -128,10 +147,18 @@ def generate_takes(
         # clips of one chain continue each other: each needs the previous one's keyframe
         for i in chain:
             forced = [f.code for f in blocked.get(i, [])]
-            outcome = generate_clip(
-                store, production, clip_rows[i].id, production.clips[i], board_id, provider,
-                seed, pacing, forced, report,
-            )  # fmt: skip
+            made = []
+            for each in seeds:
+                made.append(generate_clip(
+                    store, production, clip_rows[i].id, production.clips[i], board_id, provider,
+                    each, pacing, forced, report,
+                ))  # fmt: skip
+                last = made[-1]
+                if strategy is TakeStrategy.UNTIL_PASS and passes_qc(
+                    store, clip_rows[i].id, last.status, last.take_number
+                ):
+                    break
+            outcome = _of_clip(store, clip_rows[i].id, made)
             with lock:
                 outcomes[i] = outcome
                 progress("generate", len(outcomes), total)
@@ -147,6 +174,15 @@ def generate_takes(
         if pacing.poller is not None:
             pacing.poller.stop()
     return GenerateResult([outcomes[i] for i in sorted(outcomes)])
+
+
+def _of_clip(store: Store, clip_id: int, made: list[ClipOutcome]) -> ClipOutcome:
+    """The outcome that stands for the clip: its selected take's, else the last one."""
+    with store.session() as s:
+        selected = stored.clip(s, clip_id).selected_take_id
+        take = stored.take(s, selected) if selected is not None else None
+    number = take.number if take is not None else None
+    return next((o for o in made if number is not None and o.take_number == number), made[-1])
 
 
 def continuity_chains(clips: Sequence[ClipPlan]) -> list[list[int]]:
@@ -320,11 +356,9 @@ def generate_clip(
                 return ClipOutcome(position, found.number, found.status, error=found.error)
             if not select:
                 return ClipOutcome(position, found.number, TakeState.SUCCEEDED, reused=reused)
-            # run keeps following the current request while nobody has chosen a take by hand
-            if clip.selected_take_id != found.id and clip.selected_by in (None, "auto"):
-                clip = stored.select_take(s, clip.id, found.id, "auto")
-                subject = take_subject(clip, found)
-                repo.event(s, clip.production_id, "take.selected", subject, auto=True)
+            # while nobody has chosen a take by hand, run selects the best of the takes made
+            # like this one (by their QC evidence), this one when none has evidence yet
+            follow_ranking(s, found, fallback=True)
             number = found.number
         # still held: a second run waiting on this take reuses the keyframe stored here
         _ensure_keyframe(store, production.slug, clip_id, provider, pacing.review)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from shortfilm.domain.progress import Progress, silent
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import GateError, InputError, StoreError
 from shortfilm.prompts.linting import clips_with_errors
 from shortfilm.providers.base import VideoProvider
@@ -28,8 +29,9 @@ from shortfilm.takes.keyframes import ensure_keyframe
 from shortfilm.takes.pacing import Pacing
 from shortfilm.takes.request import clip_name
 from shortfilm.takes.run_take import not_judged
+from shortfilm.takes.take_budget import MAX_TAKES, new_seeds, passes_qc, refuse_over_budget
 
-MAX_AT_ONCE = 8
+MAX_AT_ONCE = MAX_TAKES
 """Takes of one clip a single request may ask for: enough to compare, not a budget accident."""
 
 
@@ -77,12 +79,16 @@ def more_takes(
     poll_interval_s: float | None = None,
     progress: Progress = silent,
     qc_elsewhere: Callable[[int], None] | None = None,
+    strategy: TakeStrategy = TakeStrategy.BEST_OF,
 ) -> list[ClipOutcome]:
     """One take of clip ``position`` per seed, under its newest prompt, side by side with its
-    other takes; the selection is not changed. Refused like ``run`` is (the board's approval,
-    the clip's lint errors unless ``force``, the budget before each paid request).
-    ``qc_elsewhere``: where each new take's QC is handed (a worker's cpu queue); by default
-    it runs here, as each take lands."""
+    other takes (``until-pass``: one after the other, none asked for after the first whose QC
+    passes). As each is checked, the clip's best take is selected unless a person chose one.
+    Refused like ``run`` is (the board's approval, the clip's lint errors unless ``force``, the
+    budget before each paid request), and before anything is asked for when the takes together
+    would overrun the budget. ``qc_elsewhere``: where each new take's QC is handed (a worker's
+    cpu queue; ``until-pass`` needs the verdict here); by default it runs here, as each take
+    lands."""
     review_gates.require_board_approved(store, slug)
     with store.session() as s:
         prod = repo.production_by_slug(s, slug)
@@ -105,6 +111,14 @@ def more_takes(
             f"(fix them or pass --force): {found}"
         )
     forced = [f.code for f in errors]
+    if poll_interval_s is None:
+        poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
+    cap = max(1, provider.limits.max_concurrent)
+    pacing = Pacing(provider, poll_interval_s, cap, Runner(store))
+    pacing.review = review
+    until_pass = strategy is TakeStrategy.UNTIL_PASS
+    pacing.qc_elsewhere = None if until_pass else qc_elsewhere
+    check_budget(store, slug, position, provider, seeds, pacing)
     if position > 1 and (plan.continues_previous or plan.starts_on_keyframe):
         # a take picked by hand upstream has no hand-off keyframe until one is chosen: the
         # default pick, as run makes it, so this clip continues from what is selected now
@@ -113,12 +127,6 @@ def more_takes(
             picked = stored.clip(s, previous).selected_take_id is not None
         if picked:
             ensure_keyframe(store, slug, previous, not_judged=not_judged(provider), review=review)
-    if poll_interval_s is None:
-        poll_interval_s = float(getattr(provider, "poll_interval_s", 2.0))
-    cap = max(1, provider.limits.max_concurrent)
-    pacing = Pacing(provider, poll_interval_s, cap, Runner(store))
-    pacing.review = review
-    pacing.qc_elsewhere = qc_elsewhere
     done: list[ClipOutcome] = []
     progress("takes", 0, len(seeds))
 
@@ -132,11 +140,43 @@ def more_takes(
         return outcome
 
     try:
+        if until_pass:
+            with pacing.runner:
+                for seed in seeds:
+                    made = one(seed)
+                    if passes_qc(store, clip, made.status, made.take_number):
+                        break
+            return done
         with pacing.runner, ThreadPoolExecutor(min(len(seeds), cap) or 1) as pool:
             return list(pool.map(one, seeds))
     finally:
         if pacing.poller is not None:
             pacing.poller.stop()
+
+
+def check_budget(
+    store: Store,
+    slug: str,
+    position: int,
+    provider: VideoProvider,
+    seeds: Sequence[int],
+    pacing: Pacing | None = None,
+) -> None:
+    """:class:`GateError` when the takes of ``seeds`` the clip has not made yet would together
+    overrun the budget: checked before anything is asked for or written (a revised plan, a
+    queued job)."""
+    with store.session() as s:
+        prod = repo.production_by_slug(s, slug)
+        if prod is None:
+            raise StoreError(f"no production {slug!r} in {store.url}")
+        production = spec_from_dict(prod.spec)
+        new = new_seeds(stored.clip_takes(s, clip_id(s, slug, position)), seeds)
+    if not 1 <= position <= len(production.clips):
+        raise InputError(f"{slug!r} plans {len(production.clips)} clips, not clip {position}")
+    if pacing is None:
+        pacing = Pacing(provider, 1.0, 1, Runner(store))
+    plan = production.clips[position - 1]
+    refuse_over_budget(store, production, pacing, provider, [(plan, len(new))], clip_name(position))
 
 
 def clip_id(s: repo.Tx, slug: str, position: int) -> int:

@@ -65,8 +65,10 @@ class Pacing:
         production_id: int,
         provider: VideoProvider,
         estimate: float,
+        what: str = "this take",
     ) -> str | None:
-        """Why a new take of ``estimate`` may not start, or ``None`` when it fits the budget.
+        """Why a new take of ``estimate`` may not start, or ``None`` when it fits the budget
+        (``what``: the takes the estimate is of, as the refusal names them).
 
         Spent money counts at its charged cost; takes still in flight count at their estimate,
         so parallel workers cannot together overrun the limit. The caller's session commits the
@@ -80,7 +82,7 @@ class Pacing:
         committed = stored.committed_cost(s, production_id, budget.unit)
         if committed + estimate > budget.limit:
             return (
-                f"budget: this take would cost about {estimate:,.0f} {budget.unit}; "
+                f"budget: {what} would cost about {estimate:,.0f} {budget.unit}; "
                 f"{committed:,.0f} of {budget.limit:,.0f} are already spent or committed"
             )
         return None

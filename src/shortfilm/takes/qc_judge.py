@@ -25,6 +25,7 @@ from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.lookup import only_production
 from shortfilm.takes.qc_plan import QCPlan, expected, plan_for_clip, plan_for_take
+from shortfilm.takes.ranking import follow_ranking
 
 if TYPE_CHECKING:
     from shortfilm.domain.analysis import KeyframeCandidate
@@ -83,6 +84,9 @@ def review_take(
                 "not_judged": dict(not_judged),
             }
             stored.save_analysis(s, take_id, QC_VERSION, report.status, data)
+            landed = stored.take(s, take_id)
+            assert landed is not None
+            follow_ranking(s, landed)  # the best take selected, unless a person chose one
             repo.event(
                 s,
                 clip.production_id,

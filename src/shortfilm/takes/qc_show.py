@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from shortfilm.domain.qc_report import QC_VERSION, QCReport
+from shortfilm.domain.take_rank import RankedTake
 from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import takes as stored
 from shortfilm.store.repo import Store
 from shortfilm.takes.lookup import NamedTake, find_take
 from shortfilm.takes.qc_judge import candidate_paths, review_take
+from shortfilm.takes.ranking import ranked
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class StoredQC(NamedTake):
     """Time of the take's chosen keyframe, if it has one."""
     keyframe_by: str | None = None
     """Who chose it: ``auto`` or a person."""
+    ranking: tuple[RankedTake, ...] = ()
+    """Every take of the clip, best first by its QC evidence (:mod:`shortfilm.domain.take_rank`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +45,7 @@ class StoredQC(NamedTake):
             "keyframe": None
             if self.keyframe_ms is None
             else {"time_ms": self.keyframe_ms, "chosen_by": self.keyframe_by},
+            "ranking": [r.to_json() for r in self.ranking],
         }
 
 
@@ -77,4 +82,5 @@ def stored_qc(
             candidates=candidate_paths(store, list(row.report.get("keyframe_candidates", []))),
             keyframe_ms=chosen.time_ms if chosen is not None else None,
             keyframe_by=chosen.chosen_by if chosen is not None else None,
+            ranking=tuple(ranked(s, clip_row.id)),
         )

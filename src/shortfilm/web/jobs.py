@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from shortfilm.domain.jobs import JobKind
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.errors import InputError
 from shortfilm.jobs.queues import JobQueue
 from shortfilm.jobs.requests import TakesRequest, request_render, request_takes
@@ -58,6 +59,8 @@ class TakesBody(BaseModel):
     """The clip's revised plan (YAML, as the spec writes the clip); absent: the plan as is."""
     plan_was: str | None = Field(None, max_length=64)
     """The digest of the plan the page showed (a plan changed since is a conflict)."""
+    strategy: TakeStrategy = TakeStrategy.BEST_OF
+    """``best-of``: every take asked for; ``until-pass``: none after the first whose QC passes."""
 
 
 @api.post("/productions/{slug}/clips/{position}/more-takes", status_code=202, response_model=None)
@@ -98,6 +101,7 @@ def _ask(
         plan_text=body.plan,
         plan_was=body.plan_was,
         queue=queue,
+        strategy=body.strategy,
     )
 
 
@@ -114,11 +118,16 @@ async def more_takes_form(
         raise InputError(f"count: a number of takes, not {form.get('count')!r}") from exc
     plan = form.get("plan")
     plan_was = form.get("plan_was")
+    try:
+        strategy = TakeStrategy.parse(str(form.get("strategy") or TakeStrategy.BEST_OF))
+    except ValueError as exc:
+        raise InputError(str(exc).replace("--strategy", "strategy")) from exc
     body = TakesBody(
         count=max(1, min(count, MAX_AT_ONCE)),
         provider=str(form.get("provider") or "") or None,
         plan=plan if isinstance(plan, str) and plan.strip() else None,
         plan_was=plan_was if isinstance(plan_was, str) else None,
+        strategy=strategy,
     )
     asked = await run_in_threadpool(_ask, store, slug, position, who, body, queue)
     seeds = ", ".join(str(seed) for seed in asked.seeds)

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from shortfilm.domain.checklist import StepState
 from shortfilm.domain.review import Checkpoint
 from shortfilm.domain.rubric import CRITERIA
+from shortfilm.domain.take_strategy import TakeStrategy
 from shortfilm.jobs.requests import default_provider
 from shortfilm.production.clip_revision import clip_plan_text, plan_digest
 from shortfilm.providers import registry
@@ -24,7 +25,9 @@ from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.store.read_model.cards import production_cards
 from shortfilm.store.repo import Store
+from shortfilm.takes.lookup import find_clip
 from shortfilm.takes.more import MAX_AT_ONCE
+from shortfilm.takes.ranking import ranked
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.flash import flash_html, shown
@@ -150,6 +153,11 @@ async def clip(
     def build() -> dict[str, Any]:
         with store.session() as s:
             page = pages.clip_page(s, slug, position)
+            ranking = {r.number: r for r in ranked(s, find_clip(s, slug, position).id)}
+        # side by side, best first by their QC evidence, each with what lowered it
+        last = len(ranking) + 1
+        takes = sorted(page.takes, key=lambda t: ranking[t.number].rank if t.number in ranking
+                       else last + t.number)  # fmt: skip
         plan = clip_plan_text(store, slug, position)
         more = {
             "plan": plan,
@@ -158,7 +166,15 @@ async def clip(
             "provider": default_provider(store, slug, position),
             "most": MAX_AT_ONCE,
         }
-        return {"page": page, "slug": slug, "criteria": CRITERIA, "more": more}
+        return {
+            "page": page,
+            "slug": slug,
+            "criteria": CRITERIA,
+            "more": more,
+            "takes": takes,
+            "ranking": ranking,
+            "strategies": [s.value for s in TakeStrategy],
+        }
 
     return await cached_page(request, who, slug, "clip.html", (position,), build)
 

@@ -35,6 +35,7 @@
     var body = {
       count: parseInt(form.elements.count.value, 10),
       provider: form.elements.provider.value,
+      strategy: form.elements.strategy.value,
       plan_was: form.elements.plan_was.value,
     };
     if (plan && plan.value !== plan.defaultValue) body.plan = plan.value;

@@ -37,8 +37,7 @@ def parse_keep(text: str) -> tuple[str, ...]:
     for word in words:
         if word not in KEEPABLE:
             raise InputError(
-                f"--keep {word!r}: a production keeps only {', '.join(KEEPABLE)} "
-                "(comma-separated)"
+                f"--keep {word!r}: a production keeps only {', '.join(KEEPABLE)} (comma-separated)"
             )
     wanted = set(words) | (set(BOARD_PARTS) if "board" in words else set())
     return tuple(w for w in KEEPABLE if w in wanted)

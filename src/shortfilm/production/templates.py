@@ -90,7 +90,9 @@ def new_from_template(
         try:  # the new spec loads as any spec (its slug checked)
             production = spec_from_dict(data)
         except SpecError as exc:
-            raise SpecError(exc.message, file=f"the new production {slug!r}", field=exc.field)
+            raise SpecError(
+                exc.message, file=f"the new production {slug!r}", field=exc.field
+            ) from None
         record = create_production(s, production, data)
         record_template(
             s,
@@ -161,8 +163,7 @@ def _production(
     """The new production's spec: the source's settings, the kept world, a planned scenario."""
     if not board.characters:
         raise InputError(
-            "--keep: a production needs characters; keep board or characters from "
-            f"{source.slug}"
+            f"--keep: a production needs characters; keep board or characters from {source.slug}"
         )
     script = script if script is not None else source.script
     clips = plan_clips(script, source.target_duration_s, board=board)

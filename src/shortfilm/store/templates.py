@@ -42,9 +42,7 @@ def template_of(tx: Tx, production_id: int) -> Template | None:
         return None
     source = tx.get_one(ProductionRow, row.source_production_id)
     board = tx.get(BoardRow, row.board_id) if row.board_id is not None else None
-    own = tx.scalar(
-        select(func.count(BoardRow.id)).where(BoardRow.production_id == production_id)
-    )
+    own = tx.scalar(select(func.count(BoardRow.id)).where(BoardRow.production_id == production_id))
     return Template(
         source=source.slug,
         board_id=row.board_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shortfilm.domain.trace import ThingKind, ThingRef, Trace, TraceNode
 from shortfilm.errors import InputError
@@ -28,6 +28,7 @@ from shortfilm.store.tables import (
     RenderRow,
     TakeRow,
 )
+from shortfilm.store.template_tables import TemplateRow
 from shortfilm.store.templates import productions_using_board
 from shortfilm.store.trace_film import (
     edit_node,
@@ -294,3 +295,12 @@ def _film(tx: Tx, prod: ProductionRow, ref: ThingRef) -> Trace:
     facts = {"preset": render.preset, "status": render.status, "sha256": render.sha256,
              "duration_s": render.duration_s}  # fmt: skip
     return Trace(thing, facts, tuple(made_from), tuple(used))
+
+
+def home_mark(tx: Tx) -> tuple[int, int]:
+    """``(newest take id, productions made from templates)`` of the whole home: changes when a
+    board could have gained a user in another production (a page showing a board's users is
+    cached per production, whose own events do not see those)."""
+    newest = tx.scalar(select(func.max(TakeRow.id))) or 0
+    made = tx.scalar(select(func.count()).select_from(TemplateRow)) or 0
+    return int(newest), int(made)

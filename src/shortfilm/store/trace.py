@@ -9,9 +9,10 @@ traces in a few queries, not one per take.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from shortfilm.domain.trace import ThingKind, ThingRef, Trace, TraceNode
 from shortfilm.errors import InputError
@@ -72,36 +73,22 @@ def _board(tx: Tx, prod: ProductionRow, ref: ThingRef) -> Trace:
         which = f"board v{ref.number}" if ref.number is not None else "board"
         raise InputError(f"{prod.slug} has no {which}")
     owner = prod if row.production_id == prod.id else tx.get_one(ProductionRow, row.production_id)
-    made_from = [
-        TraceNode(
-            "reference",
-            owner.slug,
-            str(r.get("label", "")),
-            str(r.get("role", "")),
-            str(r.get("sha256", ""))[:12],
-        )  # fmt: skip
-        for r in row.references
-        if isinstance(r, dict)
-    ]
+    made_from = _references(owner.slug, row.references)
     used_by = [
         TraceNode("production", other, other, "uses it by reference (made from a template)")
         for other in productions_using_board(tx, row.id)
     ]
-    takes = tx.execute(
-        select(ProductionRow.slug, ClipRow.position, TakeRow.number, TakeRow.status)
-        .join(ClipRow, TakeRow.clip_id == ClipRow.id)
-        .join(ProductionRow, ClipRow.production_id == ProductionRow.id)
-        .where(TakeRow.board_id == row.id)
-        .order_by(ProductionRow.id, ClipRow.position, TakeRow.number)
+    used_by += _takes_where(tx, TakeRow.board_id == row.id, "made from it")
+    facts = {
+        "version": row.version,
+        "status": row.status,
+        "owner": owner.slug,
+        "created_by": row.created_by,
+        "references": len(row.references),
+    }
+    thing = TraceNode(
+        ThingKind.BOARD.value, owner.slug, f"board:{row.version}", "traced", row.status
     )
-    used_by += [
-        TraceNode(ThingKind.TAKE.value, s, f"clip-{p:02d}:take:{n}", "made from it", status)
-        for s, p, n, status in takes
-    ]
-    facts = {"version": row.version, "status": row.status, "owner": owner.slug,
-             "created_by": row.created_by, "references": len(row.references)}  # fmt: skip
-    thing = TraceNode(ThingKind.BOARD.value, owner.slug, f"board:{row.version}", "traced",
-                      row.status)  # fmt: skip
     return Trace(thing, facts, tuple(made_from), tuple(used_by))
 
 
@@ -122,7 +109,7 @@ def _prompt(tx: Tx, prod: ProductionRow, clip: ClipRow, ref: ThingRef) -> Trace:
             str(v.get("path", "")),
             f"{key} frame",
             str(v.get("sha256", ""))[:12],
-        )  # fmt: skip
+        )
         for key, v in frames.items()
         if isinstance(v, dict)
     ]
@@ -138,7 +125,7 @@ def _prompt(tx: Tx, prod: ProductionRow, clip: ClipRow, ref: ThingRef) -> Trace:
             f"clip-{clip.position:02d}:take:{n}",
             "made from it",
             status,
-        )  # fmt: skip
+        )
         for n, status in takes
     ]
     facts = {"version": row.version, "content_hash": row.content_hash}
@@ -176,21 +163,11 @@ def _take(tx: Tx, prod: ProductionRow, clip: ClipRow, take: TakeRow) -> Trace:
         TraceNode(ThingKind.PROMPT.value, prod.slug, f"{place}:prompt:{prompt.version}", "prompt"),
         TraceNode(
             ThingKind.BOARD.value, board_owner, f"board:{board.version}", "board", board.status
-        ),  # fmt: skip
+        ),
     ]
     if take.keyframe_id is not None:
         made_from.append(_keyframe_node(tx, prod.slug, take.keyframe_id, "continued keyframe"))
-    made_from += [
-        TraceNode(
-            "reference",
-            prod.slug,
-            str(r.get("label", "")),
-            str(r.get("role", "")),
-            str(r.get("sha256", ""))[:12],
-        )  # fmt: skip
-        for r in take.references
-        if isinstance(r, dict)
-    ]
+    made_from += _references(prod.slug, take.references)
     frames = tx.scalars(
         select(KeyframeRow).where(KeyframeRow.take_id == take.id, KeyframeRow.chosen.is_(True))
     ).all()
@@ -201,7 +178,7 @@ def _take(tx: Tx, prod: ProductionRow, clip: ClipRow, take: TakeRow) -> Trace:
             f"{place}:keyframe:{take.number}",
             "its keyframe",
             f"at {kf.time_ms} ms",
-        )  # fmt: skip
+        )
         for kf in frames
     ]
     used_by += _continuing(tx, [kf.id for kf in frames])
@@ -218,8 +195,9 @@ def _take(tx: Tx, prod: ProductionRow, clip: ClipRow, take: TakeRow) -> Trace:
         "selected": clip.selected_take_id == take.id,
         "video_sha256": take.video_sha256,
     }
-    thing = TraceNode(ThingKind.TAKE.value, prod.slug, f"{place}:take:{take.number}", "traced",
-                      take.status)  # fmt: skip
+    thing = TraceNode(
+        ThingKind.TAKE.value, prod.slug, f"{place}:take:{take.number}", "traced", take.status
+    )
     return Trace(thing, facts, tuple(made_from), tuple(used_by))
 
 
@@ -232,10 +210,14 @@ def _keyframe(tx: Tx, prod: ProductionRow, clip: ClipRow, ref: ThingRef) -> Trac
     made_from = [
         TraceNode(
             ThingKind.TAKE.value, prod.slug, f"{place}:take:{take.number}", "frame of", take.status
-        )  # fmt: skip
+        )
     ]
-    facts = {"time_ms": kf.time_ms, "score": kf.score, "chosen_by": kf.chosen_by,
-             "sha256": kf.sha256}  # fmt: skip
+    facts = {
+        "time_ms": kf.time_ms,
+        "score": kf.score,
+        "chosen_by": kf.chosen_by,
+        "sha256": kf.sha256,
+    }
     thing = _keyframe_node(tx, prod.slug, kf.id, "traced")
     return Trace(thing, facts, tuple(made_from), tuple(_continuing(tx, [kf.id])))
 
@@ -255,16 +237,37 @@ def _continuing(tx: Tx, keyframe_ids: list[int]) -> list[TraceNode]:
     """The takes given one of these keyframes as their reference: clips continuing it."""
     if not keyframe_ids:
         return []
+    return _takes_where(tx, TakeRow.keyframe_id.in_(keyframe_ids), "continues it")
+
+
+def _takes_where(tx: Tx, condition: ColumnElement[bool], relation: str) -> list[TraceNode]:
+    """The takes meeting ``condition`` in every production of the home, as nodes, in one
+    query (its index: ``takes.board_id`` / ``takes.keyframe_id``)."""
     rows = tx.execute(
         select(ProductionRow.slug, ClipRow.position, TakeRow.number, TakeRow.status)
         .join(ClipRow, TakeRow.clip_id == ClipRow.id)
         .join(ProductionRow, ClipRow.production_id == ProductionRow.id)
-        .where(TakeRow.keyframe_id.in_(keyframe_ids))
-        .order_by(ClipRow.position, TakeRow.number)
+        .where(condition)
+        .order_by(ProductionRow.id, ClipRow.position, TakeRow.number)
     )
     return [
-        TraceNode(ThingKind.TAKE.value, s, f"clip-{p:02d}:take:{n}", "continues it", status)
-        for s, p, n, status in rows
+        TraceNode(ThingKind.TAKE.value, slug, f"clip-{p:02d}:take:{n}", relation, status)
+        for slug, p, n, status in rows
+    ]
+
+
+def _references(slug: str, refs: Iterable[Any]) -> list[TraceNode]:
+    """Reference images (``{"label", "role", "sha256"}`` each) as nodes."""
+    return [
+        TraceNode(
+            "reference",
+            slug,
+            str(r.get("label", "")),
+            str(r.get("role", "")),
+            str(r.get("sha256", ""))[:12],
+        )
+        for r in refs
+        if isinstance(r, dict)
     ]
 
 
@@ -292,8 +295,12 @@ def _film(tx: Tx, prod: ProductionRow, ref: ThingRef) -> Trace:
     thing = render_node(prod.slug, edit.version, render, "traced")
     made_from = [edit_node(prod.slug, edit, "renders"), *takes]
     used = variant_users(tx, prod.id, prod.slug, {edit.version})
-    facts = {"preset": render.preset, "status": render.status, "sha256": render.sha256,
-             "duration_s": render.duration_s}  # fmt: skip
+    facts = {
+        "preset": render.preset,
+        "status": render.status,
+        "sha256": render.sha256,
+        "duration_s": render.duration_s,
+    }
     return Trace(thing, facts, tuple(made_from), tuple(used))
 
 

@@ -81,8 +81,11 @@ def latest_board(tx: Tx, production_id: int) -> BoardVersion | None:
 def next_board_version(tx: Tx, production_id: int) -> int:
     """The number a new board version of the production would take: one past its own newest,
     or past the referenced version before it has one."""
-    newest = newest_board_row(tx, production_id)
-    return newest.version + 1 if newest is not None else 1
+    own = repo.next_version(tx, BoardRow, BoardRow.production_id, production_id)
+    if own > 1:
+        return own
+    referenced = referenced_board_row(tx, production_id)
+    return referenced.version + 1 if referenced is not None else own
 
 
 def claim_board_version(

@@ -142,6 +142,23 @@ def test_a_board_version_of_its_own_ends_the_reference(web_store: Store, tmp_pat
     assert older.thing.production == SLUG
 
 
+def test_without_board_the_kept_parts_make_a_board_of_its_own(web_store: Store) -> None:
+    board = _source_board(web_store)
+    made = new_from_template(web_store, "new-world", SLUG, ("characters",))
+    assert made.template.board_id is None and "board v1" in made.new_versions
+    with web_store.session() as s:
+        prod = repo.production_by_slug(s, "new-world")
+        assert prod is not None
+        own = newest_board_row(s, prod.id)
+        assert own is not None and (own.production_id, own.version) == (prod.id, 1)
+        assert own.status == "draft"  # its own board needs its own review
+        assert own.blocks["world"] == "" and own.blocks["characters"] == board.blocks["characters"]
+        roles = {r["role"] for r in own.references}
+        assert roles == {"character"}  # the characters' images, by the source's bytes
+        source_shas = {r["sha256"] for r in board.references}
+        assert {r["sha256"] for r in own.references} <= source_shas
+
+
 def _rows(store: Store) -> dict[str, int]:
     with store.session() as s:
         return {
@@ -160,6 +177,7 @@ BAD_INPUTS = [
     (["new", "sequel", "--from", SLUG, "--script", "{big}"], "too large"),
     (["new", "sequel", "--from", SLUG, "--script", "{list}"], "list.yaml"),
     (["new", "Not A Slug", "--from", SLUG], "slug"),
+    (["new", "sequel", "--from", SLUG, "--keep", "style"], "characters"),
 ]
 """Each refusal's arguments and what its message must name."""
 

@@ -16,9 +16,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 from web_home import SLUG, make_video
 
+from shortfilm import review
 from shortfilm.board.references import add_reference
 from shortfilm.cli import app
 from shortfilm.domain.template import DEFAULT_KEEP
+from shortfilm.errors import GateError
 from shortfilm.production.templates import new_from_template
 from shortfilm.production.trace import trace_thing
 from shortfilm.review import local_owner
@@ -115,6 +117,15 @@ def test_a_production_from_the_example_reuses_its_board_version(
     assert (SLUG, f"board:{board.version}") in {
         (n.production, n.name) for n in take_trace.made_from
     }
+
+    # a decision on the shared version is the version's: made from either production, both see it
+    review.decide(
+        web_store, "the-return", "board", board.id, review.local_owner(), "request-changes",
+        changes="warmer light",
+    )  # fmt: skip
+    for slug in (SLUG, "the-return"):
+        with pytest.raises(GateError, match="request"):
+            require_board_approved(web_store, slug)
 
 
 def test_a_board_version_of_its_own_ends_the_reference(web_store: Store, tmp_path: Path) -> None:

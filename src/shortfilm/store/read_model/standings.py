@@ -10,24 +10,28 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Executable, and_, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Executable, and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.page_views import CommentView, Reviewed, ReviewView
 from shortfilm.domain.review import Standing, SubjectKind, standing
-from shortfilm.store.tables import CommentRow, ReviewRow
+from shortfilm.store.tables import BoardRow, CommentRow, ReviewRow
 from shortfilm.store.template_tables import TemplateRow
 
 _View = TypeVar("_View", ReviewView, CommentView)
 
 
 class Standings:
-    """Every subject's standing in one production, from one query of its reviews (and those
-    of the board version it references, made in the production that owns it)."""
+    """Every subject's standing in one production, from one query of its reviews. A board
+    version's reviews count wherever they were made: those of a version it references (made in
+    the production that owns it) and those another production made of its own versions."""
 
     def __init__(self, s: Session, production_id: int) -> None:
         decisions: dict[tuple[str, int], list[str]] = defaultdict(list)
-        referenced = select(TemplateRow.board_id).where(TemplateRow.production_id == production_id)
+        boards: CompoundSelect[tuple[int]] = union(
+            select(BoardRow.id).where(BoardRow.production_id == production_id),
+            select(TemplateRow.board_id).where(TemplateRow.production_id == production_id),
+        )
         stmt = (
             select(ReviewRow.subject_kind, ReviewRow.subject_id, ReviewRow.decision)
             .where(
@@ -35,7 +39,7 @@ class Standings:
                     ReviewRow.production_id == production_id,
                     and_(
                         ReviewRow.subject_kind == SubjectKind.BOARD.value,
-                        ReviewRow.subject_id.in_(referenced),
+                        ReviewRow.subject_id.in_(boards),
                     ),
                 )
             )

@@ -44,6 +44,7 @@ def _fill(store: Any, spec: Path) -> None:
     from shortfilm.production.importing import import_spec
     from shortfilm.production.templates import new_from_template
     from shortfilm.store import repo
+    from shortfilm.store.boards import newest_board_row
     from shortfilm.store.tables import ClipRow, KeyframeRow, PromptRow, TakeRow
 
     import_spec(store, spec)
@@ -56,13 +57,11 @@ def _fill(store: Any, spec: Path) -> None:
             clips: list[ClipRow] = repo.clips(s, prod.id)
             shared = prod.slug in ("wasteland-villa", "sequel")
             count = TAKES_ON_BOARD // 2 if shared else OTHER_TAKES
-            from shortfilm.store.boards import newest_board_row
-
             board = newest_board_row(s, prod.id)
             assert board is not None
             previous: KeyframeRow | None = None
-            per_clip = count // len(clips)
-            for clip in clips:
+            for index, clip in enumerate(clips):
+                per_clip = count // len(clips) + (index < count % len(clips))
                 prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
                 assert prompt is not None
                 rows = [

@@ -165,9 +165,9 @@ def import_production(
         result = ImportResult(
             production_id=row.id, slug=production.slug, created=created, kept=list(kept)
         )
-        _import_script(s, row, merged, result)
+        import_script(s, row, merged, result)
         board = _import_board(store, s, row, merged, base, file_paths, result)
-        _import_clips(store, s, row, merged, base, board, result)
+        import_clips(store, s, row, merged, base, board, result)
         result.new_versions += record_imported(s, row.id, merged, current_person())
         music = merged.edit.music
         if music is not None and music.path:
@@ -238,7 +238,8 @@ def _new_version(
     result.new_versions.append(label)
 
 
-def _import_script(s: Tx, prod: ProductionRecord, p: Production, result: ImportResult) -> None:
+def import_script(s: Tx, prod: ProductionRecord, p: Production, result: ImportResult) -> None:
+    """A new script version when ``p``'s script differs from the newest (listed in ``result``)."""
     data = {"logline": p.script.logline, "beats": list(p.script.beats)}
     digest = content_hash(data)
     if latest_script_hash(s, prod.id) == digest:
@@ -299,7 +300,7 @@ def _import_board(
     return board
 
 
-def _import_clips(
+def import_clips(
     store: Store,
     s: Tx,
     prod: ProductionRecord,
@@ -308,6 +309,8 @@ def _import_clips(
     board: BoardVersion,
     result: ImportResult,
 ) -> None:
+    """Each clip of ``p`` recorded (added or updated), with a new prompt version where its
+    plan or frames changed (listed in ``result``); frame images are read from ``base``."""
     existing = clip_plans.clip_ids(s, prod.id)
     for position, plan in enumerate(p.clips, 1):
         clip_id = existing.get(position)

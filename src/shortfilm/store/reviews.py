@@ -26,6 +26,7 @@ from shortfilm.domain.review import (
 from shortfilm.domain.rubric import scores_from_json
 from shortfilm.errors import InputError, StoreError
 from shortfilm.store import naming, repo
+from shortfilm.store.boards import board_row_numbered, board_rows
 from shortfilm.store.campaign_tables import VariantRow
 from shortfilm.store.repo import Tx
 from shortfilm.store.tables import (
@@ -97,7 +98,7 @@ def load_subject(
     missing = InputError(f"{slug} has no {kind} with id {subject_id}")
     if kind is SubjectKind.BOARD:
         board = tx.get(BoardRow, subject_id)
-        if board is None or board.production_id != production_id:
+        if board is None or board not in board_rows(tx, production_id):
             raise missing
         name = f"board v{board.version}"
         return Subject(
@@ -147,7 +148,7 @@ def version(
     """``(id, version)`` of board or edit version ``number`` of the production (default: the
     latest), or ``None`` when there is none."""
     row = (
-        _versioned(tx, BoardRow, production_id, number)
+        board_row_numbered(tx, production_id, number)
         if kind is SubjectKind.BOARD
         else _versioned(tx, EditRow, production_id, number)
     )

@@ -116,9 +116,11 @@ class TakeRow(Base):
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     prompt_id: Mapped[int] = mapped_column(ForeignKey("video_prompts.id"))
-    board_id: Mapped[int] = mapped_column(ForeignKey("asset_boards.id"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("asset_boards.id"), index=True)
     keyframe_id: Mapped[int | None] = mapped_column(
-        ForeignKey("keyframes.id", use_alter=True, name="fk_takes_keyframe"), nullable=True
+        ForeignKey("keyframes.id", use_alter=True, name="fk_takes_keyframe"),
+        nullable=True,
+        index=True,
     )
     """The previous clip's keyframe given as a reference, if any: continuity lineage."""
     provider: Mapped[str] = mapped_column(String(60))
@@ -383,7 +385,7 @@ class SocialAccountRow(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-# the campaign's tables share Base; importing them here puts them in every schema built from it
-from shortfilm.store import campaign_tables  # noqa: E402,F401
+# the campaign's and templates' tables share Base; importing them here puts them in every schema
+from shortfilm.store import campaign_tables, template_tables  # noqa: E402,F401
 
 __all__ = ["Base", "utcnow"]

@@ -24,6 +24,7 @@ from shortfilm.domain.take import (
 )
 from shortfilm.errors import StoreError
 from shortfilm.store import repo
+from shortfilm.store.boards import newest_board_row
 from shortfilm.store.repo import Tx, updated_rows
 from shortfilm.store.tables import (
     BoardRow,
@@ -119,8 +120,9 @@ def newest_prompt(tx: Tx, clip_id: int) -> TakeSource | None:
 
 
 def newest_board(tx: Tx, production_id: int) -> TakeSource | None:
-    """The production's newest asset board version."""
-    row = repo.latest(tx, BoardRow, BoardRow.production_id, production_id)
+    """The production's newest asset board version (one it references from its template
+    source included: :func:`~shortfilm.store.boards.newest_board_row`)."""
+    row = newest_board_row(tx, production_id)
     return _board(row) if row is not None else None
 
 

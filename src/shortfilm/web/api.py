@@ -9,6 +9,7 @@ rules and revisions decide;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -25,6 +26,7 @@ from shortfilm.domain.page_views import (
 from shortfilm.domain.review import CommentRecord, ReviewRecord
 from shortfilm.domain.rubric import Score
 from shortfilm.domain.staleness import Stale
+from shortfilm.production.trace import trace_thing
 from shortfilm.publish.final import publish as publish_final
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
@@ -113,6 +115,13 @@ def clip(slug: str, position: int, store: TheStore) -> ClipPage:
 def edit(slug: str, store: TheStore) -> EditPage:
     with store.session() as s:
         return pages.edit_page(s, slug)
+
+
+@router.get("/productions/{slug}/trace")
+def lineage(slug: str, thing: str, store: TheStore) -> dict[str, Any]:
+    """What made ``thing`` and what depends on it (``shortfilm trace``'s JSON); ``thing`` is
+    named as the command names it (``board:2``, ``clip-02:take:3``, ``edit:4:render:vertical``)."""
+    return trace_thing(store, slug, thing).to_json()
 
 
 @router.get("/productions/{slug}/review")

@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
 from shortfilm.domain.checklist import StepState
+from shortfilm.domain.page_views import EditPage
 from shortfilm.domain.review import Checkpoint
 from shortfilm.domain.rubric import CRITERIA
 from shortfilm.domain.take_strategy import TakeStrategy
+from shortfilm.domain.trace import ThingKind, ThingRef
 from shortfilm.jobs.requests import default_provider
 from shortfilm.production.clip_revision import clip_plan_text, plan_digest
 from shortfilm.providers import registry
@@ -25,12 +27,14 @@ from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.store.read_model.cards import production_cards
 from shortfilm.store.repo import Store
+from shortfilm.store.trace import home_mark
 from shortfilm.takes.lookup import find_clip
 from shortfilm.takes.more import MAX_AT_ONCE
 from shortfilm.takes.ranking import ranked
 from shortfilm.web.auth import Viewer
 from shortfilm.web.deps import TheStore, Who
 from shortfilm.web.flash import flash_html, shown
+from shortfilm.web.lineage import traces
 from shortfilm.web.rendering import PageCache, personal, render, role_context, templates
 
 router = APIRouter(include_in_schema=False)
@@ -141,9 +145,13 @@ async def board(request: Request, slug: str, who: Who, store: TheStore) -> HTMLR
     def build() -> dict[str, Any]:
         with store.session() as s:
             page = pages.board_page(s, slug)
-        return {"page": page, "slug": slug, "criteria": CRITERIA}
+            refs = (ThingRef(ThingKind.BOARD, number=b.version) for b in page.versions)
+            found = traces(s, slug, refs)
+        return {"page": page, "slug": slug, "criteria": CRITERIA, "lineages": found}
 
-    return await cached_page(request, who, slug, "board.html", (), build)
+    with store.session() as s:  # takes of other productions made from this board count too
+        mark = home_mark(s)
+    return await cached_page(request, who, slug, "board.html", mark, build)
 
 
 @router.get("/p/{slug}/clips/{position}")
@@ -154,6 +162,8 @@ async def clip(
         with store.session() as s:
             page = pages.clip_page(s, slug, position)
             ranking = {r.number: r for r in ranked(s, find_clip(s, slug, position).id)}
+            refs = (ThingRef(ThingKind.TAKE, position, t.number) for t in page.takes)
+            found = traces(s, slug, refs)
         # side by side, best first by their QC evidence, each with what lowered it
         last = len(ranking) + 1
         takes = sorted(page.takes, key=lambda t: ranking[t.number].rank if t.number in ranking
@@ -174,6 +184,7 @@ async def clip(
             "takes": takes,
             "ranking": ranking,
             "strategies": [s.value for s in TakeStrategy],
+            "lineages": found,
         }
 
     return await cached_page(request, who, slug, "clip.html", (position,), build)
@@ -184,9 +195,19 @@ async def edit(request: Request, slug: str, who: Who, store: TheStore) -> HTMLRe
     def build() -> dict[str, Any]:
         with store.session() as s:
             page = pages.edit_page(s, slug)
-        return {"page": page, "slug": slug, "criteria": CRITERIA}
+            found = traces(s, slug, _film_things(page))
+        return {"page": page, "slug": slug, "criteria": CRITERIA, "lineages": found}
 
     return await cached_page(request, who, slug, "edit.html", (), build)
+
+
+def _film_things(page: EditPage) -> list[ThingRef]:
+    """Each edit version of the page and each of its renders, as things to trace."""
+    things = []
+    for e in page.versions:
+        things.append(ThingRef(ThingKind.EDIT, number=e.version))
+        things += [ThingRef(ThingKind.RENDER, number=e.version, preset=r.preset) for r in e.renders]
+    return things
 
 
 @router.get("/p/{slug}/campaign")

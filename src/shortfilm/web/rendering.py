@@ -27,6 +27,7 @@ from starlette.requests import Request
 from shortfilm.domain.people import Role
 from shortfilm.domain.permissions import abilities, who_may
 from shortfilm.web.auth import Viewer
+from shortfilm.web.lineage import node_link
 
 _NONCE = secrets.token_hex(16)
 CSRF_PLACEHOLDER = f"__shortfilm_csrf_{_NONCE}__"
@@ -61,6 +62,7 @@ def make_templates() -> Environment:
     )
     env.filters["timecode"] = _timecode
     env.filters["when"] = _when
+    env.filters["lineage_link"] = node_link
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
     env.globals["flash_slot"] = FLASH_PLACEHOLDER

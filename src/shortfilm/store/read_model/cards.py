@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session
 from shortfilm.domain.board import BOARD_IMAGE_KEY
 from shortfilm.domain.checklist import StepState, production_checklist
 from shortfilm.domain.page_views import ProductionCard
-from shortfilm.store import repo
+from shortfilm.store.boards import newest_board_row
 from shortfilm.store.read_model.checkpoints import production_snapshot
 from shortfilm.store.read_model.overview import productions
 from shortfilm.store.tables import (
     ArtifactRow,
-    BoardRow,
     ClipRow,
     EditRow,
     KeyframeRow,
@@ -51,7 +50,7 @@ def _still_candidates(s: Session, prod: ProductionRow) -> list[str]:
         .order_by(ClipRow.position, TakeRow.number, KeyframeRow.score.desc())
         .limit(4)
     ).all()
-    board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    board = newest_board_row(s, prod.id)
     pictures: list[str] = []
     if board is not None:
         image = board.blocks.get(BOARD_IMAGE_KEY)

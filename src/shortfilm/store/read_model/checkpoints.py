@@ -33,10 +33,10 @@ from shortfilm.errors import StoreError
 from shortfilm.media.presets import presets_for_channels
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import repo
+from shortfilm.store.boards import newest_board_row
 from shortfilm.store.read_model.standings import Standings
 from shortfilm.store.repo import FAILED_TAKE_STATUSES
 from shortfilm.store.tables import (
-    BoardRow,
     ClipRow,
     EditRow,
     EventRow,
@@ -63,7 +63,7 @@ def production_snapshot(s: Session, prod: ProductionRow) -> ProductionSnapshot:
     production = spec_from_dict(prod.spec)
     standings = Standings(s, prod.id)
     script = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
-    board_row = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    board_row = newest_board_row(s, prod.id)
     board = (
         BoardSnapshot(
             board_row.id, board_row.version, standings.of(SubjectKind.BOARD, board_row.id)

@@ -29,12 +29,12 @@ from shortfilm.domain.review import SubjectKind
 from shortfilm.domain.staleness import stale_take
 from shortfilm.domain.timeline_view import stored_timeline_view
 from shortfilm.errors import NotFound
+from shortfilm.store.boards import board_rows
 from shortfilm.store.read_model.checkpoints import clip_facts, production_snapshot
 from shortfilm.store.read_model.overview import production
 from shortfilm.store.read_model.standings import reviewed as _reviewed
 from shortfilm.store.tables import (
     ArtifactNameRow,
-    BoardRow,
     ClipRow,
     EditRow,
     KeyframeRow,
@@ -47,13 +47,7 @@ from shortfilm.store.tables import (
 
 def board_page(s: Session, slug: str) -> BoardPage:
     prod = production(s, slug)
-    rows = list(
-        s.scalars(
-            select(BoardRow)
-            .where(BoardRow.production_id == prod.id)
-            .order_by(BoardRow.version.desc())
-        )
-    )
+    rows = board_rows(s, prod.id)
     reviewed = _reviewed(s, prod.id, SubjectKind.BOARD, (b.id for b in rows))
     briefs = [brief_lines(b.blocks, b.references) for b in rows]
     versions = []

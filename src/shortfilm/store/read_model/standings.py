@@ -10,24 +10,39 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Executable, select
+from sqlalchemy import ColumnElement, CompoundSelect, Executable, and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from shortfilm.domain.page_views import CommentView, Reviewed, ReviewView
 from shortfilm.domain.review import Standing, SubjectKind, standing
-from shortfilm.store.tables import CommentRow, ReviewRow
+from shortfilm.store.tables import BoardRow, CommentRow, ReviewRow
+from shortfilm.store.template_tables import TemplateRow
 
 _View = TypeVar("_View", ReviewView, CommentView)
 
 
 class Standings:
-    """Every subject's standing in one production, from one query of its reviews."""
+    """Every subject's standing in one production, from one query of its reviews. A board
+    version's reviews count wherever they were made: those of a version it references (made in
+    the production that owns it) and those another production made of its own versions."""
 
     def __init__(self, s: Session, production_id: int) -> None:
         decisions: dict[tuple[str, int], list[str]] = defaultdict(list)
+        boards: CompoundSelect[tuple[int]] = union(
+            select(BoardRow.id).where(BoardRow.production_id == production_id),
+            select(TemplateRow.board_id).where(TemplateRow.production_id == production_id),
+        )
         stmt = (
             select(ReviewRow.subject_kind, ReviewRow.subject_id, ReviewRow.decision)
-            .where(ReviewRow.production_id == production_id)
+            .where(
+                or_(
+                    ReviewRow.production_id == production_id,
+                    and_(
+                        ReviewRow.subject_kind == SubjectKind.BOARD.value,
+                        ReviewRow.subject_id.in_(boards),
+                    ),
+                )
+            )
             .order_by(ReviewRow.id)
         )
         for kind, subject_id, decision in s.execute(stmt):
@@ -83,12 +98,12 @@ def reviewed(
 def _subjects(
     row: type[ReviewRow] | type[CommentRow], production_id: int, kind: SubjectKind, ids: list[int]
 ) -> tuple[ColumnElement[bool], ...]:
-    """The filter to the rows (reviews or comments) about ``ids``, subjects of ``kind``."""
-    return (
-        row.production_id == production_id,
-        row.subject_kind == kind.value,
-        row.subject_id.in_(ids),
-    )
+    """The filter to the rows (reviews or comments) about ``ids``, subjects of ``kind``.
+
+    A board version's reviews belong to the version, whichever production reviewed it: a
+    production made from a template sees those of the board it references."""
+    own = () if kind is SubjectKind.BOARD else (row.production_id == production_id,)
+    return (*own, row.subject_kind == kind.value, row.subject_id.in_(ids))
 
 
 def _grouped(

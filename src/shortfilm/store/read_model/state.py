@@ -22,6 +22,7 @@ from shortfilm.domain.production_state import (
 from shortfilm.errors import StoreError
 from shortfilm.spec.stored import spec_from_dict
 from shortfilm.store import naming, repo
+from shortfilm.store.boards import newest_board_row
 from shortfilm.store.read_model.checkpoints import production_snapshot
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import (
@@ -54,7 +55,7 @@ def production_state(store: Store, slug: str) -> ProductionState:
 def _state(store: Store, s: Session, prod: ProductionRow) -> ProductionState:
     production = spec_from_dict(prod.spec)
     script = repo.latest(s, ScriptRow, ScriptRow.production_id, prod.id)
-    board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+    board = newest_board_row(s, prod.id)
     edit = repo.latest(s, EditRow, EditRow.production_id, prod.id)
     renders = repo.renders(s, edit.id) if edit is not None else []
     budget = production.budget

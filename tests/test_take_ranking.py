@@ -27,6 +27,8 @@ from shortfilm.media.ffmpeg import run_ffmpeg
 from shortfilm.production.importing import import_spec
 from shortfilm.providers import registry
 from shortfilm.providers.base import Delivery, ProviderLimits
+from shortfilm.review.decisions import local_owner
+from shortfilm.review.gates import approve_pending
 from shortfilm.store import repo
 from shortfilm.store.repo import Store
 from shortfilm.takes.external import import_take
@@ -181,6 +183,29 @@ def test_the_original_ranks_first_and_each_copy_says_what_is_wrong(
     assert clips[1]["leading_take"] is None
     said = cli.invoke(app, ["status", "--home", str(home)]).output
     assert f"leading: clip-01 take-{numbers['original']:03d}" in said
+
+
+def test_an_equal_newcomer_and_a_better_one_leave_an_approved_pick_alone(
+    home: Path, db_env: str, footage: dict[str, Path], tmp_path: Path
+) -> None:
+    """Found using the demo: its takes are approved ahead (``run --yes``) while their selection
+    is still the automatic one. A new take scoring the same took the selection (the newer first
+    on a tie) and turned the approved edit stale; an approval is a person's choice."""
+    twin = tmp_path / "blurred-twin.mp4"  # the same pictures and sound, other bytes
+    run_ffmpeg(["-i", footage["blurred"], "-c", "copy", "-metadata", "title=twin", twin],
+               what="a remuxed copy")  # fmt: skip
+    store = Store(home, db_env)
+    try:
+        first = import_take(store, SLUG, 1, footage["blurred"]).take
+        import_take(store, SLUG, 1, twin)
+        assert _selection(store) == (first, "auto"), "an equal score changes nothing"
+        approve_pending(store, SLUG, local_owner(), "clip")
+        import_take(store, SLUG, 1, footage["original"])
+        assert _selection(store) == (first, "auto"), "the approved take stays selected"
+        ranking = clip_ranking(store, SLUG, 1)
+    finally:
+        store.close()
+    assert ranking[0].number != first  # while the evidence still says which is better
 
 
 def test_failed_unchecked_and_unjudged_takes_rank_after_the_judged() -> None:

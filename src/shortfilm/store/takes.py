@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from shortfilm.domain.mirror import mirror
+from shortfilm.domain.review import Standing, SubjectKind, standing
 from shortfilm.domain.take import (
     StoredAnalysis,
     Take,
@@ -31,6 +32,7 @@ from shortfilm.store.tables import (
     ClipRow,
     ProductionRow,
     PromptRow,
+    ReviewRow,
     TakeAnalysisRow,
     TakeRow,
     utcnow,
@@ -168,6 +170,16 @@ def select_take(tx: Tx, clip_id: int, take_id: int | None, by: str | None) -> Ta
     row.selected_take_id = take_id
     row.selected_by = by
     return as_clip(row)
+
+
+def take_standing(tx: Tx, take_id: int) -> Standing:
+    """Where the take stands after its reviews (the latest decision wins)."""
+    decisions = tx.scalars(
+        select(ReviewRow.decision)
+        .where(ReviewRow.subject_kind == SubjectKind.TAKE.value, ReviewRow.subject_id == take_id)
+        .order_by(ReviewRow.id)
+    )
+    return standing(list(decisions))
 
 
 # --- QC reports ---------------------------------------------------------------------------------

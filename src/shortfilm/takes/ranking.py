@@ -73,10 +73,27 @@ def follow_ranking(s: Tx, take: Take, fallback: bool = False) -> Take | None:
     chosen = best_peer(s, take) or (take if fallback else None)
     if chosen is None or chosen.id == clip.selected_take_id:
         return None
+    if clip.selected_take_id is not None and not _outranks(s, chosen, clip.selected_take_id):
+        return None
     stored.select_take(s, clip.id, chosen.id, AUTO)
     subject = f"{clip_name(clip.position)}/take-{chosen.number:03d}"
     repo.event(s, clip.production_id, "take.selected", subject, auto=True)
     return chosen
+
+
+def _outranks(s: Tx, chosen: Take, selected_id: int) -> bool:
+    """Whether ``chosen`` should replace the take selected now: never one a person approved
+    (an approval is a person's choice, even when ``run --yes`` or the demo recorded the pick as
+    automatic), and only on a strictly better score, so that an equal newcomer does not turn
+    the edit stale for nothing."""
+    if stored.take_standing(s, selected_id).passes:
+        return False
+    selected = next((t for t in stored.clip_takes(s, chosen.clip_id) if t.id == selected_id), None)
+    if selected is None:
+        return True
+    scores = {r.number: r.score for r in ranked(s, chosen.clip_id, [chosen, selected])}
+    now, new = scores.get(selected.number), scores.get(chosen.number)
+    return now is None or (new is not None and new > now)
 
 
 def _evidence(s: Tx, take: Take) -> TakeEvidence:

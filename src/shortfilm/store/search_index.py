@@ -103,7 +103,7 @@ def reindex(conn: Connection, subjects: Mapping[str, Iterable[int]]) -> None:
     """Make the entries of these subjects agree with their rows: unchanged entries are left
     alone (the full-text index is not churned), changed ones rewritten, vanished ones deleted."""
     e = SearchEntryRow
-    for subject, some in subjects.items():
+    for subject, some in sorted(subjects.items()):
         ids = sorted(set(some))
         if not ids:
             continue
@@ -129,15 +129,18 @@ def rebuild(conn: Connection) -> int:
     for subject, (_, key) in _READERS.items():
         top = int(conn.scalar(select(func.max(key))) or 0)
         for low in range(0, top, CHUNK):
-            entries = list(_entries(conn, subject, (key > low) & (key <= low + CHUNK)))
+            entries = _entries(conn, subject, (key > low) & (key <= low + CHUNK))
             if entries:
                 conn.execute(insert(SearchEntryRow), entries)
                 made += len(entries)
     return made
 
 
-def _entries(conn: Connection, subject: str, where: ColumnElement[bool]) -> Iterator[Entry]:
+def _entries(conn: Connection, subject: str, where: ColumnElement[bool]) -> list[Entry]:
+    """The entries of the subjects ``where`` selects, in subject id order (then as read), so
+    both databases write them, and number them, alike."""
     read, _ = _READERS[subject]
+    made: list[Entry] = []
     for entry in read(conn, where):
         if entry["body"].strip() or subject == "production":
             entry["subject_kind"] = subject
@@ -149,7 +152,9 @@ def _entries(conn: Connection, subject: str, where: ColumnElement[bool]) -> Iter
             entry.setdefault("role", "")
             entry.setdefault("failed", False)
             entry.setdefault("thumbnail_sha256", None)
-            yield entry
+            made.append(entry)
+    made.sort(key=lambda entry: int(entry["subject_id"]))
+    return made
 
 
 def _strings(value: Any) -> Iterator[str]:

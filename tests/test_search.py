@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 from conftest import database_for
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+from web_home import PASSWORD
+from web_home import SLUG as WEB_SLUG
 
 from shortfilm.cli import app
 from shortfilm.domain.library import EntryKind, LibraryQuery
@@ -41,6 +44,8 @@ from shortfilm.store.tables import (
     TakeRow,
 )
 from shortfilm.takes.notes import note_take
+from shortfilm.web.app import create_app
+from shortfilm.web.settings import Settings
 
 runner = CliRunner()
 SECOND = "night-harbour"
@@ -301,3 +306,32 @@ def test_the_search_command(stores: dict[str, Store]) -> None:
         refused = runner.invoke(app, ["search", "robot", "--home", str(home), *bad])
         assert refused.exit_code == 2, bad
     assert runner.invoke(app, ["search", "robot", "--home", str(home / "nowhere")]).exit_code == 2
+
+
+def test_the_search_page_and_api_are_behind_the_login(web_store: Store) -> None:
+    note_take(web_store, WEB_SLUG, 1, 1, "gull feathers drift through shot 2")
+    app = create_app(web_store, Settings(max_upload_bytes=2_000_000))
+    try:
+        anonymous = TestClient(app, follow_redirects=False)
+        assert anonymous.get("/search?q=gull").status_code == 303
+        assert anonymous.get("/api/search?q=gull").status_code == 401
+        client = TestClient(app, follow_redirects=False)
+        login = client.post("/login", data={"name": "mara", "password": PASSWORD})
+        assert login.status_code == 303
+        found = client.get("/api/search", params={"q": "GULL feath", "kind": "take"}).json()
+        assert [(h["what"], h["production"], h["link"]) for h in found] == [
+            ("clip-01 take 1", WEB_SLUG, f"/p/{WEB_SLUG}/clips/1")
+        ]
+        sha = found[0]["thumbnail_sha256"]
+        assert sha and client.get(f"/media/{sha}").status_code == 200
+        page = client.get("/search", params={"q": "gull"})
+        assert page.status_code == 200
+        assert "<mark>gull</mark> feathers" in page.text and f'src="/media/{sha}"' in page.text
+        assert 'action="/search"' in client.get("/").text  # the box in the nav
+        for hostile in ('"NEAR(*', "'; DROP TABLE takes; --", "x" * 10_000):
+            assert client.get("/api/search", params={"q": hostile}).json() == []
+            assert client.get("/search", params={"q": hostile}).status_code == 200
+        assert client.get("/api/search", params={"q": "a", "kind": "poem"}).status_code == 400
+        assert client.get("/api/search", params={"q": "a", "role": "boss"}).status_code == 400
+    finally:
+        app.state.qc_queue.close()

@@ -58,6 +58,12 @@ def search(store: Store, query: LibraryQuery) -> list[Found]:
         ]
 
 
+def production_slugs(store: Store) -> list[str]:
+    """Every production of the home, for a ``production`` filter to choose from."""
+    with store.session() as tx:
+        return [p.slug for p in repo.productions(tx)]
+
+
 def _thumbnail(store: Store, tx: repo.Tx, sha: str) -> Path | None:
     path = store.readable_path(tx, sha)
     return path if path is not None else store.artifact_path(sha)

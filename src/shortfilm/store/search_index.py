@@ -46,7 +46,7 @@ _WATCHED: dict[type[Any], tuple[str, str, frozenset[str]]] = {
     BoardRow: ("board", "id", frozenset({"blocks"})),
     PromptRow: ("prompt", "id", frozenset({"text"})),
     TakeRow: ("take", "id", frozenset({"notes", "error", "status", "number"})),
-    KeyframeRow: ("take", "take_id", frozenset({"chosen", "sha256"})),
+    KeyframeRow: ("take", "take_id", frozenset({"chosen", "sha256", "score"})),
     ReviewRow: ("review", "id", frozenset({"notes", "changes", "rubric", "role", "decision"})),
     CommentRow: ("comment", "id", frozenset({"body"})),
     EventRow: ("event", "id", frozenset()),
@@ -213,14 +213,7 @@ def _takes(conn: Connection, where: ColumnElement[bool]) -> Iterator[Entry]:
         ClipRow.position, ClipRow.production_id,
     ).join(ClipRow, TakeRow.clip_id == ClipRow.id)  # fmt: skip
     rows = [r for r in conn.execute(stmt.where(where)) if r.notes or r.error]
-    thumbs: dict[int, str] = {}
-    if rows:
-        chosen = (
-            select(KeyframeRow.take_id, KeyframeRow.sha256)
-            .where(KeyframeRow.take_id.in_([r.id for r in rows]), KeyframeRow.chosen.is_(True))
-            .order_by(KeyframeRow.id)
-        )
-        thumbs = {take_id: sha for take_id, sha in conn.execute(chosen)}
+    thumbs = _thumbnails(conn, [r.id for r in rows])
     for row in rows:
         yield {"kind": EntryKind.TAKE.value, "production_id": row.production_id,
                "subject_id": row.id, "clip_position": row.position,
@@ -228,6 +221,19 @@ def _takes(conn: Connection, where: ColumnElement[bool]) -> Iterator[Entry]:
                "title": f"clip-{row.position:02d} take {row.number}",
                "body": "\n".join(t for t in (row.notes, row.error) if t),
                "thumbnail_sha256": thumbs.get(row.id)}  # fmt: skip
+
+
+def _thumbnails(conn: Connection, take_ids: list[int]) -> dict[int, str]:
+    """Take id -> its keyframe's image: the chosen one (the newest pick), else the best
+    candidate QC found (a thumbnail); takes without frames are left out."""
+    if not take_ids:
+        return {}
+    stmt = (
+        select(KeyframeRow.take_id, KeyframeRow.sha256)
+        .where(KeyframeRow.take_id.in_(take_ids))
+        .order_by(KeyframeRow.take_id, KeyframeRow.chosen, KeyframeRow.score, KeyframeRow.id)
+    )
+    return {take_id: sha for take_id, sha in conn.execute(stmt)}  # the last of each take wins
 
 
 def _take_places(conn: Connection, take_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -75,16 +75,13 @@ def score(terms: Sequence[str], indexed: str) -> float:
     """The one ranking rule, computed here for both databases: per query term, whole-word hits
     count 1 and longer words it begins count 0.5; the sum saturates (``h / (h + 1)``) and is
     damped for long bodies, so a short note that says it beats a long prompt that mentions it."""
-    tokens = indexed.split(" ") if indexed else []
-    length_penalty = 1.0 + math.log1p(len(tokens) / 50.0)
+    padded = f" {indexed} "
+    length_penalty = 1.0 + math.log1p((padded.count(" ") - 1) / 50.0)
     total = 0.0
     for term in terms:
-        hits = 0.0
-        for token in tokens:
-            if token == term:
-                hits += 1.0
-            elif token.startswith(term):
-                hits += 0.5
+        begun = padded.count(" " + term)
+        whole = padded.count(f" {term} ")  # a word repeated back to back counts once
+        hits = whole + 0.5 * (begun - whole)
         total += hits / (hits + 1.0)
     return round(total / length_penalty, 9)
 
@@ -102,14 +99,10 @@ def snippet(body: str, terms: Sequence[str], width: int = 200) -> Snippet:
     """Up to ``width`` characters of ``body`` around its first matched word (``…`` where cut),
     with every matched word in it marked."""
     flat = " ".join(body.split())
-    spans = [
-        (m.start(), m.end())
-        for m in _WORD.finditer(flat)
-        if any(w.startswith(t) for w in words(m.group()) for t in terms)
-    ]
+    first = next((m.start() for m in _WORD.finditer(flat) if _matches(m.group(), terms)), 0)
     start = 0
-    if spans and spans[0][0] > width // 3:
-        start = spans[0][0] - width // 3
+    if first > width // 3:
+        start = first - width // 3
         space = flat.rfind(" ", 0, start)
         start = space + 1 if space >= 0 else start
     end = min(len(flat), start + width)
@@ -119,5 +112,15 @@ def snippet(body: str, terms: Sequence[str], width: int = 200) -> Snippet:
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(flat) else ""
     shift = len(prefix) - start
-    marks = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
+    marks = tuple(
+        (m.start() + shift, m.end() + shift)
+        for m in _WORD.finditer(flat, start, end)
+        if _matches(m.group(), terms)
+    )
     return Snippet(prefix + flat[start:end] + suffix, marks)
+
+
+def _matches(run: str, terms: Sequence[str]) -> bool:
+    """Whether a run of letters and digits of the text holds a word some term begins."""
+    found = [run.lower()] if run.isascii() else words(run)
+    return any(w.startswith(t) for w in found for t in terms)

@@ -10,32 +10,37 @@ broken by id (newest first), so both databases return the same list in the same 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, TextClause, literal_column, select, table, text
+from sqlalchemy import Row, Select, column, select, table, text
 
 from shortfilm.domain.library import EntryKind, LibraryHit, LibraryQuery
 from shortfilm.domain.search_text import fts5_match, score, snippet, tsquery
 from shortfilm.store.repo import Tx
-from shortfilm.store.search_tables import FTS_TABLE, SearchEntryRow
+from shortfilm.store.search_tables import FTS_TABLE, TSV_COLUMN, SearchEntryRow
 from shortfilm.store.tables import ProductionRow
 
-CANDIDATES = 400
+CANDIDATES = 250
 """The newest matches ranked per search: bounds the work of a query matching most entries."""
 
 
-def _matching(tx: Tx, terms: Sequence[str]) -> ColumnElement[bool] | TextClause:
+def _candidates(tx: Tx, terms: Sequence[str]) -> Select[int, str]:
+    """The matching entries' ids and words, newest first: on SQLite driven by FTS5 in
+    descending rowid order (it stops at the limit); on PostgreSQL the planner picks the GIN
+    index (rare words) or a backward walk of the ids testing the stored ``tsvector`` (common)."""
     e = SearchEntryRow
     if tx.get_bind().dialect.name == "sqlite":
-        fts: Select[Any] = (
-            select(literal_column("rowid"))
-            .select_from(table(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=fts5_match(terms)))
+        fts = table(FTS_TABLE, column("rowid"))
+        match = text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=fts5_match(terms))
+        return (
+            select(e.id, e.terms)
+            .select_from(fts.join(e, e.id == fts.c.rowid))
+            .where(match)
+            .order_by(fts.c.rowid.desc())
         )
-        return e.id.in_(fts)
-    return text(
-        "array_to_tsvector(string_to_array(search_entries.terms, ' ')) @@ CAST(:tsq AS tsquery)"
-    ).bindparams(tsq=tsquery(terms))
+    match = text(f"search_entries.{TSV_COLUMN} @@ CAST(:tsq AS tsquery)").bindparams(
+        tsq=tsquery(terms)
+    )
+    return select(e.id, e.terms).where(match).order_by(e.id.desc())
 
 
 def search_entries(
@@ -47,7 +52,7 @@ def search_entries(
     if not terms:
         return []
     e, p = SearchEntryRow, ProductionRow
-    stmt = select(e.id, e.terms).where(_matching(tx, terms))
+    stmt = _candidates(tx, terms)
     if query.role is not None or query.production is not None:
         stmt = stmt.join(p, p.id == e.production_id)
     if query.kind is not None:
@@ -60,7 +65,7 @@ def search_entries(
         )
     if query.production is not None:
         stmt = stmt.where(p.slug == query.production)
-    stmt = stmt.order_by(e.id.desc()).limit(CANDIDATES)
+    stmt = stmt.limit(CANDIDATES)
     ranked = sorted((-score(terms, found), -entry_id) for entry_id, found in tx.execute(stmt))
     best = [-entry_id for _, entry_id in ranked[: query.limit]]
     if not best:

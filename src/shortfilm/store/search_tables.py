@@ -3,7 +3,7 @@
 Kept current by :mod:`shortfilm.store.search_index` at every flush, never written elsewhere.
 Each database also holds its own full-text structure over ``terms``, made by migration 0013 and
 outside these models (:data:`DIALECT_OBJECTS`): an FTS5 external-content table with triggers on
-SQLite, a GIN index over the words of ``terms`` as a ``tsvector`` on PostgreSQL.
+SQLite, a stored ``tsvector`` column of the words of ``terms`` with a GIN index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from shortfilm.store.table_base import Base
 
 FTS_TABLE = "search_fts"
 """SQLite: the FTS5 table over ``search_entries.terms`` (external content, ``rowid`` = ``id``)."""
+TSV_COLUMN = "tsv"
+"""PostgreSQL: ``array_to_tsvector(string_to_array(terms, ' '))``, a stored generated column."""
 TSV_INDEX = "ix_search_entries_tsv"
-"""PostgreSQL: the GIN index over ``array_to_tsvector(string_to_array(terms, ' '))``."""
+"""PostgreSQL: the GIN index over :data:`TSV_COLUMN`."""
 DIALECT_OBJECTS = frozenset(
-    {TSV_INDEX, FTS_TABLE}
+    {TSV_COLUMN, TSV_INDEX, FTS_TABLE}
     | {f"{FTS_TABLE}_{part}" for part in ("data", "idx", "config", "docsize")}
 )
 """Names of the per-database search objects the models do not declare (the migration check and

@@ -7,9 +7,10 @@ Create Date: 2026-12-07 18:00:00
 One row per searchable text (``search_entries``, kept current by the store's flush listener,
 :mod:`shortfilm.store.search_index`), and each database's full-text structure over its words:
 on SQLite an FTS5 external-content table (``ascii`` tokenizer: the words were already folded and
-joined by spaces) with the triggers that keep it in step; on PostgreSQL a GIN index over the same
-words as a ``tsvector`` (``array_to_tsvector``: no text-search parser, so no disagreement with
-SQLite about what a word is). Existing homes are backfilled.
+joined by spaces) with the triggers that keep it in step; on PostgreSQL a stored generated
+``tsv`` column holding the same words as a ``tsvector`` (``array_to_tsvector``: no text-search
+parser, so no disagreement with SQLite about what a word is; stored, so a row is tested without
+rebuilding it), with a GIN index. Existing homes are backfilled.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ _SQLITE = (
     "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
 )
 _POSTGRESQL = (
-    "CREATE INDEX ix_search_entries_tsv ON search_entries "
-    "USING gin (array_to_tsvector(string_to_array(terms, ' ')))",
+    "ALTER TABLE search_entries ADD COLUMN tsv tsvector "
+    "GENERATED ALWAYS AS (array_to_tsvector(string_to_array(terms, ' '))) STORED",
+    "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
 )
 
 

@@ -108,8 +108,9 @@ def fill(conn: Connection, productions: int, words: Words) -> dict[str, int]:
                              "campaign_role": rng.choice(["hook", "top-of-funnel", "educational"]),
                              "target_duration_s": 50.0, "owner": "bench", "spec": {},
                              "spec_hash": "x"}])  # fmt: skip
+        beats = [words.text(25) for _ in range(5)]
         put(ScriptRow, [{"production_id": p, "version": 1, "logline": words.text(30),
-                         "beats": [words.text(25) for _ in range(5)], "content_hash": "x"}])  # fmt: skip
+                         "beats": beats, "content_hash": "x"}])  # fmt: skip
         blocks = {"world": words.text(60), "style": words.text(25), "negative": words.text(15),
                   "characters": [{"name": words.text(1), "role": "main",
                                   "description": words.text(40)}]}  # fmt: skip

@@ -29,6 +29,7 @@ from shortfilm.errors import InputError
 from shortfilm.examples import example_dir
 from shortfilm.library.search import search
 from shortfilm.production.importing import import_spec
+from shortfilm.prompts.linting import LESSON_CODE, lint_with_lessons
 from shortfilm.review.comments import add_comment
 from shortfilm.review.decisions import local_owner
 from shortfilm.spec import load_spec
@@ -335,3 +336,18 @@ def test_the_search_page_and_api_are_behind_the_login(web_store: Store) -> None:
         assert client.get("/api/search", params={"q": "a", "role": "boss"}).status_code == 400
     finally:
         app.state.qc_queue.close()
+
+
+def test_lint_lessons_come_from_failed_takes_of_any_production(
+    store: Store, example_spec: Path
+) -> None:
+    """L501 reads the whole library: linting the example names a failed take of the other
+    production (its prompts are the same), in the format lint always printed."""
+    findings = lint_with_lessons(load_spec(example_spec), store=store)
+    lessons = [f for f in findings if f.code == LESSON_CODE]
+    assert {f.place for f in lessons} == {f"clips[{i}]" for i in range(4)}
+    first = next(f for f in lessons if f.place == "clips[0]")
+    assert first.message.startswith(
+        f"a prior take of a prompt like this failed ({SECOND}/clip-01/take-001, 9"
+    )
+    assert first.message.endswith("% alike): robots read as toys; the patrol looks like plastic")

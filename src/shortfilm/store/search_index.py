@@ -21,7 +21,7 @@ from shortfilm.domain.failed_take import FAILED_TAKE_STATUSES
 from shortfilm.domain.library import EntryKind
 from shortfilm.domain.metrics import NOTE_EVENT
 from shortfilm.domain.search_text import index_terms
-from shortfilm.store.search_tables import SearchEntryRow
+from shortfilm.store.search_tables import TSV_INDEX, TSV_INDEX_DDL, SearchEntryRow
 from shortfilm.store.tables import (
     BoardRow,
     ClipRow,
@@ -123,8 +123,12 @@ def reindex(conn: Connection, subjects: Mapping[str, Iterable[int]]) -> None:
 
 
 def rebuild(conn: Connection) -> int:
-    """Delete every entry and make them all again from the tables; the number made."""
+    """Delete every entry and make them all again from the tables; the number made. On
+    PostgreSQL the GIN index is made again after the rows (one bulk build, not one per row)."""
     conn.execute(delete(SearchEntryRow))
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {TSV_INDEX}")
     made = 0
     for subject, (_, key) in _READERS.items():
         top = int(conn.scalar(select(func.max(key))) or 0)
@@ -133,6 +137,8 @@ def rebuild(conn: Connection) -> int:
             if entries:
                 conn.execute(insert(SearchEntryRow), entries)
                 made += len(entries)
+    if postgresql:
+        conn.exec_driver_sql(TSV_INDEX_DDL)
     return made
 
 

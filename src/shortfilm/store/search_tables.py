@@ -19,6 +19,12 @@ TSV_COLUMN = "tsv"
 """PostgreSQL: ``array_to_tsvector(string_to_array(terms, ' '))``, a stored generated column."""
 TSV_INDEX = "ix_search_entries_tsv"
 """PostgreSQL: the GIN index over :data:`TSV_COLUMN`."""
+TSV_INDEX_DDL = (
+    f"CREATE INDEX {TSV_INDEX} ON search_entries USING gin ({TSV_COLUMN}) WITH (fastupdate = off)"
+)
+"""Without GIN's pending list: each write updates the index at once, so no search has to read
+a list of recent entries sequentially (a bulk :func:`~shortfilm.store.search_index.rebuild`
+drops the index and makes it again instead)."""
 DIALECT_OBJECTS = frozenset(
     {TSV_COLUMN, TSV_INDEX, FTS_TABLE}
     | {f"{FTS_TABLE}_{part}" for part in ("data", "idx", "config", "docsize")}

@@ -18,6 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from shortfilm.store.search_tables import TSV_INDEX_DDL
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -25,7 +27,8 @@ depends_on = None
 
 _SQLITE = (
     "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='search_entries', "
-    "content_rowid='id', tokenize='ascii', detail='none', columnsize=0)",
+    "content_rowid='id', tokenize='ascii', detail='none', columnsize=0, "
+    "prefix='2 3 4')",
     "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
     "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
     "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
@@ -37,7 +40,7 @@ _SQLITE = (
 _POSTGRESQL = (
     "ALTER TABLE search_entries ADD COLUMN tsv tsvector "
     "GENERATED ALWAYS AS (array_to_tsvector(string_to_array(terms, ' '))) STORED",
-    "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
+    TSV_INDEX_DDL,
 )
 
 

@@ -66,9 +66,17 @@ def fts5_match(terms: Sequence[str]) -> str:
     return " ".join(f'"{t}"*' for t in terms)
 
 
+PREFIX_MARKS = {3: "~", 4: "~~"}
+"""PostgreSQL indexes each word's first 3 and 4 characters as lexemes with these marks (the
+prefix indexes FTS5 keeps), so a 3- or 4-character query word is one exact lexeme."""
+
+
 def tsquery(terms: Sequence[str]) -> str:
-    """The PostgreSQL ``tsquery`` text (read as a literal, no parser): quoted prefix lexemes."""
-    return " & ".join(f"'{t}':*" for t in terms)
+    """The PostgreSQL ``tsquery`` text (read as a literal, no parser), every term required: a
+    3- or 4-character term as its marked prefix lexeme, any other as a quoted prefix."""
+    return " & ".join(
+        f"'{PREFIX_MARKS[len(t)]}{t}'" if len(t) in PREFIX_MARKS else f"'{t}':*" for t in terms
+    )
 
 
 def score(terms: Sequence[str], indexed: str) -> float:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, event, func, insert, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shortfilm.domain.failed_take import FAILED_TAKE_STATUSES
@@ -101,7 +103,9 @@ def _drop(conn: Connection, subject: str, ids: Iterable[int]) -> None:
 
 def reindex(conn: Connection, subjects: Mapping[str, Iterable[int]]) -> None:
     """Make the entries of these subjects agree with their rows: unchanged entries are left
-    alone (the full-text index is not churned), changed ones rewritten, vanished ones deleted."""
+    alone (the full-text index is not churned), changed or new ones written over any entry of
+    the same subject and part (an upsert: two transactions re-indexing one take at once both
+    succeed, the later one's entry kept), vanished ones deleted."""
     e = SearchEntryRow
     for subject, some in sorted(subjects.items()):
         ids = sorted(set(some))
@@ -112,14 +116,25 @@ def reindex(conn: Connection, subjects: Mapping[str, Iterable[int]]) -> None:
         stale: list[int] = []
         for row in conn.execute(select(e).where(e.subject_kind == subject, e.subject_id.in_(ids))):
             now = fresh.get((row.subject_id, row.part))
-            if now is not None and all(getattr(row, k) == v for k, v in now.items()):
-                del fresh[(row.subject_id, row.part)]
-            else:
+            if now is None:
                 stale.append(row.id)
+            elif all(getattr(row, k) == v for k, v in now.items()):
+                del fresh[(row.subject_id, row.part)]
         if stale:
             conn.execute(delete(e).where(e.id.in_(stale)))
         if fresh:
-            conn.execute(insert(e), list(fresh.values()))
+            _upsert(conn, list(fresh.values()))
+
+
+def _upsert(conn: Connection, entries: list[Entry]) -> None:
+    make = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    stmt = make(SearchEntryRow)
+    written = {k: stmt.excluded[k] for k in entries[0] if k not in _KEY}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(_KEY), set_=written), entries)
+
+
+_KEY = ("subject_kind", "subject_id", "part")
+"""The unique key of an entry."""
 
 
 def rebuild(conn: Connection) -> int:

@@ -37,6 +37,9 @@ def _candidates(tx: Tx, terms: Sequence[str]) -> Select[int, str]:
             .where(match)
             .order_by(fts.c.rowid.desc())
         )
+    # the plan depends on the words (GIN for rare ones, a walk of the newest ids for common
+    # ones): never a generic plan, which psycopg's prepared statements would get after a few runs
+    tx.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     match = text(f"search_entries.{TSV_COLUMN} @@ CAST(:tsq AS tsquery)").bindparams(
         tsq=tsquery(terms)
     )

@@ -16,7 +16,16 @@ from shortfilm.store.table_base import Base
 FTS_TABLE = "search_fts"
 """SQLite: the FTS5 table over ``search_entries.terms`` (external content, ``rowid`` = ``id``)."""
 TSV_COLUMN = "tsv"
-"""PostgreSQL: ``array_to_tsvector(string_to_array(terms, ' '))``, a stored generated column."""
+"""PostgreSQL: a stored generated column, :data:`TSV_EXPRESSION`."""
+TSV_EXPRESSION = (
+    "array_to_tsvector(string_to_array(terms, ' ')"
+    " || string_to_array(regexp_replace(terms, '(\\S{1,3})\\S*', '~\\1', 'g'), ' ')"
+    " || string_to_array(regexp_replace(terms, '(\\S{1,4})\\S*', '~~\\1', 'g'), ' '))"
+)
+"""The words of ``terms`` as lexemes (no text-search parser: the words are already folded), and
+each word's first 3 characters marked ``~`` and first 4 marked ``~~``: a query word of 3 or 4
+characters is then one exact lexeme, not a merge of every word it begins (see
+:func:`shortfilm.domain.search_text.tsquery`)."""
 TSV_INDEX = "ix_search_entries_tsv"
 """PostgreSQL: the GIN index over :data:`TSV_COLUMN`."""
 TSV_INDEX_DDL = (

@@ -10,7 +10,8 @@ on SQLite an FTS5 external-content table (``ascii`` tokenizer: the words were al
 joined by spaces) with the triggers that keep it in step; on PostgreSQL a stored generated
 ``tsv`` column holding the same words as a ``tsvector`` (``array_to_tsvector``: no text-search
 parser, so no disagreement with SQLite about what a word is; stored, so a row is tested without
-rebuilding it), with a GIN index. Existing homes are backfilled.
+rebuilding it) plus each word's first 3 and 4 characters as marked lexemes (the prefix indexes
+FTS5 keeps), with a GIN index. Existing homes are backfilled.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from shortfilm.store.search_tables import TSV_INDEX_DDL
+from shortfilm.store.search_tables import TSV_COLUMN, TSV_EXPRESSION, TSV_INDEX_DDL
 
 revision = "0013"
 down_revision = "0012"
@@ -38,8 +39,8 @@ _SQLITE = (
     "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
 )
 _POSTGRESQL = (
-    "ALTER TABLE search_entries ADD COLUMN tsv tsvector "
-    "GENERATED ALWAYS AS (array_to_tsvector(string_to_array(terms, ' '))) STORED",
+    f"ALTER TABLE search_entries ADD COLUMN {TSV_COLUMN} tsvector GENERATED ALWAYS AS "
+    f"({TSV_EXPRESSION}) STORED",
     TSV_INDEX_DDL,
 )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import database_for
 from fastapi.testclient import TestClient
+from sqlalchemy import text as sql_text
 from typer.testing import CliRunner
 from web_home import PASSWORD
 from web_home import SLUG as WEB_SLUG
@@ -351,3 +354,57 @@ def test_lint_lessons_come_from_failed_takes_of_any_production(
         f"a prior take of a prompt like this failed ({SECOND}/clip-01/take-001, 9"
     )
     assert first.message.endswith("% alike): robots read as toys; the patrol looks like plastic")
+
+
+def test_two_transactions_indexing_one_take_at_once_both_commit_and_both_count(
+    tmp_path: Path, pg_url: str, example_spec: Path
+) -> None:
+    """A keyframe chosen in one transaction while another notes the same take (PostgreSQL, where
+    both run at once): the second waits for the first, then its entry holds both."""
+    store = Store(tmp_path / "home", pg_url)
+    try:
+        _note_while_a_keyframe_is_chosen(store, example_spec)
+    finally:
+        store.close()
+
+
+def _note_while_a_keyframe_is_chosen(store: Store, example_spec: Path) -> None:
+    import_spec(store, example_spec)
+    with store.session() as s:
+        prod = repo.production_by_slug(s, "wasteland-villa")
+        assert prod is not None
+        clip = repo.clips(s, prod.id)[0]
+        prompt = repo.latest(s, PromptRow, PromptRow.clip_id, clip.id)
+        board = repo.latest(s, BoardRow, BoardRow.production_id, prod.id)
+        assert prompt is not None and board is not None
+        take = TakeRow(clip_id=clip.id, number=1, prompt_id=prompt.id, board_id=board.id,
+                       provider="animatic", model="m", request_hash="h", status="succeeded",
+                       params={}, references=[], notes="first look")  # fmt: skip
+        s.add(take)
+        s.flush()
+        take_id, sha = take.id, board.references[0]["sha256"]
+    failures: list[BaseException] = []
+
+    def note_it() -> None:
+        try:
+            note_take(store, "wasteland-villa", 1, 1, "pelican in shot 2")
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    with store.session() as s:
+        s.add(KeyframeRow(take_id=take_id, time_ms=400, sha256=sha, chosen=True, chosen_by="auto"))
+        s.flush()
+        other = threading.Thread(target=note_it)
+        other.start()
+        for _ in range(500):  # until the other transaction waits for this one's lock
+            waiting = s.scalar(
+                sql_text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            )
+            if waiting:
+                break
+            time.sleep(0.01)
+        assert waiting, "the second transaction never waited"
+    other.join(timeout=30)
+    assert not failures and not other.is_alive()
+    found = search(store, LibraryQuery("pelican first"))
+    assert [(f.hit.title, f.hit.thumbnail_sha256) for f in found] == [("clip-01 take 1", sha)]

@@ -104,14 +104,18 @@ def _drop(conn: Connection, subject: str, ids: Iterable[int]) -> None:
 def reindex(conn: Connection, subjects: Mapping[str, Iterable[int]]) -> None:
     """Make the entries of these subjects agree with their rows: unchanged entries are left
     alone (the full-text index is not churned), changed or new ones written over any entry of
-    the same subject and part (an upsert: two transactions re-indexing one take at once both
-    succeed, the later one's entry kept), vanished ones deleted."""
+    the same subject and part (an upsert), vanished ones deleted. Two transactions re-indexing
+    one subject take turns on its row, so both commit and the later one reads the earlier's
+    changes (a keyframe chosen while a person notes the take: both are in its entry)."""
     e = SearchEntryRow
     for subject, some in sorted(subjects.items()):
         ids = sorted(set(some))
         if not ids:
             continue
         _, key = _READERS[subject]
+        # lock the subjects' rows first (PostgreSQL; SQLite has one writer): a transaction
+        # re-indexing the same take waits here, then reads what this one committed
+        conn.execute(select(key).where(key.in_(ids)).order_by(key).with_for_update())
         fresh = {(x["subject_id"], x["part"]): x for x in _entries(conn, subject, key.in_(ids))}
         stale: list[int] = []
         for row in conn.execute(select(e).where(e.subject_kind == subject, e.subject_id.in_(ids))):

@@ -239,6 +239,10 @@ def test_every_page_fits_a_phone_and_a_desktop(server: str) -> None:
             f"/p/{SLUG}/edit",
             ["#timeline-v1 svg", "video.player", "form[action$='/publish'] button"],
         ),
+        "search": (
+            "/search?q=sparks",
+            [".search-form button[type=submit]", ".search-results .hit"],
+        ),
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import httpx
 
-from shortfilm.domain.metrics import LABELS, METRICS, describe, key_of, metric_of, parse_value
+from shortfilm.domain.metrics import (
+    LABELS,
+    METRICS,
+    NOTE_EVENT,
+    describe,
+    key_of,
+    metric_of,
+    parse_value,
+)
 from shortfilm.domain.people import Actor
 from shortfilm.domain.permissions import Action, require
 from shortfilm.domain.publishing import Publication
@@ -33,7 +41,7 @@ from shortfilm.store.repo import Store
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
-NOTE = "metrics.note"
+NOTE = NOTE_EVENT
 
 
 @dataclass(frozen=True)

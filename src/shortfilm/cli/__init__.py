@@ -31,6 +31,7 @@ from shortfilm.cli import users as users
 from shortfilm.cli import accounts as accounts
 from shortfilm.cli import variants as variants
 from shortfilm.cli import metrics as metrics
+from shortfilm.cli import library as library
 # isort: on
 
 __all__ = ["app", "main"]

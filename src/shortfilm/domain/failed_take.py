@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+FAILED_TAKE_STATUSES = ("failed", "cancelled", "rejected")
+"""A take that did not give a usable clip: the provider failed, it was cancelled, or a person
+rejected it. Such takes are kept with their notes: they teach."""
+
 
 @dataclass(frozen=True)
 class FailedTake:

@@ -14,6 +14,10 @@ import math
 import re
 from collections.abc import Mapping
 
+NOTE_EVENT = "metrics.note"
+"""The event a publication's stored figures are noted in, as a sentence (``data["note"]``): the
+library indexes it as a performance note."""
+
 METRICS = ("views", "avg_watch_s", "completion", "likes", "shares", "comments")
 """The figures kept per publication."""
 LABELS = {

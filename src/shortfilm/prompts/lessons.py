@@ -9,6 +9,7 @@ content words: cheap, explainable, and good enough to surface "we tried this bef
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shortfilm.store.failed_takes import failed_takes
@@ -45,20 +46,35 @@ def lessons_for(
     store: Store, prompt_text: str, *, threshold: float = 0.3, limit: int = 3
 ) -> list[Lesson]:
     """Failed takes whose prompt resembles ``prompt_text``, most similar first."""
-    words = content_words(prompt_text)
-    found: list[Lesson] = []
+    return lessons_for_each(store, [prompt_text], threshold=threshold, limit=limit)[0]
+
+
+def lessons_for_each(
+    store: Store, prompt_texts: Sequence[str], *, threshold: float = 0.3, limit: int = 3
+) -> list[list[Lesson]]:
+    """:func:`lessons_for` of each text, from one reading of the library's failed takes (every
+    production of the home), each distinct failed prompt's words read once."""
     with store.session() as s:
-        for take in failed_takes(s):
-            score = similarity(words, content_words(take.prompt_text))
+        failed = failed_takes(s)
+    words_of: dict[str, frozenset[str]] = {}
+    for take in failed:
+        if take.prompt_text not in words_of:
+            words_of[take.prompt_text] = content_words(take.prompt_text)
+    out: list[list[Lesson]] = []
+    for prompt_text in prompt_texts:
+        words = content_words(prompt_text)
+        found: list[Lesson] = []
+        for take in failed:
+            score = similarity(words, words_of[take.prompt_text])
             if score >= threshold:
-                note = take.notes or take.error or "no note left"
                 found.append(
                     Lesson(
                         f"{take.slug}/clip-{take.position:02d}/take-{take.number:03d}",
                         round(score, 2),
                         take.status,
-                        note,
+                        take.notes or take.error or "no note left",
                     )
                 )
-    found.sort(key=lambda lesson: (-lesson.similarity, lesson.take))
-    return found[:limit]
+        found.sort(key=lambda lesson: (-lesson.similarity, lesson.take))
+        out.append(found[:limit])
+    return out

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from shortfilm.domain import Production
 from shortfilm.prompts.blocks import VideoPrompt
-from shortfilm.prompts.lessons import lessons_for
+from shortfilm.prompts.lessons import lessons_for_each
 from shortfilm.prompts.lint import Finding, Severity, lint_production
 from shortfilm.prompts.render import render_plain
 from shortfilm.store.repo import Store
@@ -33,9 +33,9 @@ def lint_with_lessons(
     with store.session() as tx:
         accounts = {a.name: a for a in live_accounts(tx)}
     findings = lint_production(production, durations_s=durations_s, accounts=accounts)
-    for index, clip in enumerate(production.clips):
-        text = render_plain(VideoPrompt.from_clip(production.board, clip))
-        for lesson in lessons_for(store, text):
+    texts = [render_plain(VideoPrompt.from_clip(production.board, c)) for c in production.clips]
+    for index, lessons in enumerate(lessons_for_each(store, texts)):
+        for lesson in lessons:
             findings.append(
                 Finding(
                     code=LESSON_CODE,

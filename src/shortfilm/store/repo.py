@@ -22,8 +22,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shortfilm.domain.failed_take import FAILED_TAKE_STATUSES as FAILED_TAKE_STATUSES
 from shortfilm.errors import ConflictError
-from shortfilm.store import naming
+from shortfilm.store import naming, search_index
 from shortfilm.store.artifact_stores import artifact_store
 from shortfilm.store.db import database_url, make_engine, migrate
 from shortfilm.store.tables import (
@@ -49,10 +50,6 @@ Row = TypeVar("Row", ScriptRow, BoardRow, PromptRow, EditRow)
 Tx: TypeAlias = Session
 """An open transaction as the stages hold it (``with store.session() as tx``): an opaque handle
 they pass to the store's functions and never query themselves, so the SQL stays in ``store/``."""
-
-FAILED_TAKE_STATUSES = ("failed", "cancelled", "rejected")
-"""A take that did not give a usable clip: the provider failed, it was cancelled, or a person
-rejected it. Such takes are kept with their notes: they teach."""
 
 MEDIA_TYPES = {
     ".mp4": "video/mp4",
@@ -86,6 +83,7 @@ class Store:
         self.engine = make_engine(self.url)
         migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        search_index.keep_current(self._sessions)
         self.artifacts = artifact_store(home)
         self.after_change: list[Callable[[frozenset[int]], None]] = []
         """Called after a transaction that appended events commits, with the ids of the

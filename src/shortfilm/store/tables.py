@@ -385,7 +385,8 @@ class SocialAccountRow(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-# the campaign's and templates' tables share Base; importing them here puts them in every schema
-from shortfilm.store import campaign_tables, template_tables  # noqa: E402,F401
+# the campaign's, the templates' and the library's tables share Base: imported here, they are
+# in every schema
+from shortfilm.store import campaign_tables, search_tables, template_tables  # noqa: E402,F401
 
 __all__ = ["Base", "utcnow"]

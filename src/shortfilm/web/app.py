@@ -28,6 +28,7 @@ from shortfilm.web import (
     login,
     media,
     pages,
+    search,
 )
 from shortfilm.web.auth import LoginRequired, check_csrf
 from shortfilm.web.body_guard import BodyGuard
@@ -84,6 +85,8 @@ def create_app(
     app.include_router(jobs.api)
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(search.pages)
+    app.include_router(search.api)
     app.include_router(forms.router)
     app.include_router(campaign_forms.router)
     app.include_router(jobs.forms)

@@ -1,0 +1,1 @@
+"""The library: every production of the home, searchable (:mod:`shortfilm.library.search`)."""

@@ -4,7 +4,7 @@ Each database gets the same home, written in bulk (no pipeline): 200 productions
 25 takes = 100,000 takes, each clip with two prompt versions, every take a note (a third of them
 failed, with a failure reason), a review and a comment per clip, a board per production, words
 drawn from a Zipf-like vocabulary (the example's words and made-up ones). The index is then
-built from the tables (:func:`shortfilm.store.search_index.rebuild`, what migration 0013 runs on
+built from the tables (:func:`shortfilm.store.search_index.rebuild`, what migration 0014 runs on
 an existing home) and 200 queries of 1-3 words are searched through
 :func:`shortfilm.library.search.search`, as the CLI and the web app do.
 
@@ -15,8 +15,10 @@ an existing home) and 200 queries of 1-3 words are searched through
   matches (what a search ranks), with no ranking; ``<db>_speedup_p50`` is like / search.
 * ``<db>_index_build_s``: building every entry and the full-text index from the tables;
   ``<db>_db_mb``: the database's size after it (``index_build_s`` and ``db_mb``: the larger).
-* Further figures (``trace_p95_ms``, once ``trace`` exists) are one function each in
-  :data:`FIGURES`, run on each database's home after the search figures.
+* ``<db>_trace_p95_ms``: ``trace SLUG board`` of a board version used by 500 takes (each
+  production's), 200 times; ``trace_p95_ms`` is the worse of the two databases. Further
+  figures are one function each in :data:`FIGURES`, run on each database's home after the
+  search figures.
 
 Usage: ``python bench/library.py [--productions N]`` (N=200 by default; PostgreSQL at
 ``SHORTFILM_BENCH_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432/postgres``).
@@ -167,9 +169,36 @@ def like_scan(store: Store, query: str) -> int:
 
 
 Figure = Callable[[Store, str], dict[str, float]]
-FIGURES: list[Figure] = []
-"""More figures measured on each database's filled home (``trace_p95_ms`` goes here): each
-returns ``{name: value}``, prefixed with the database's name in the output."""
+
+TRACES = 200
+
+
+def trace_figures(store: Store, kind: str) -> dict[str, float]:
+    """``shortfilm trace SLUG board`` of productions picked at random, each board version used by
+    its production's 500 takes (20 clips x 25): what it was made from and every take made from
+    it, in a fresh session each time as the command runs it. ``trace_p95_ms``: goal < 50 ms."""
+    from shortfilm.production.trace import trace_thing
+
+    with store.engine.connect() as conn:
+        slugs = list(conn.scalars(text("SELECT slug FROM productions ORDER BY id")))
+    rng = random.Random(SEED + 1)
+    used = len(trace_thing(store, slugs[0], "board").used_by)  # warm-up
+    times = []
+    for _ in range(TRACES):
+        slug = rng.choice(slugs)
+        started = time.perf_counter()
+        trace_thing(store, slug, "board")
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "trace_board_users": float(used),
+        "trace_p50_ms": round(statistics.median(times), 2),
+        "trace_p95_ms": round(percentile(times, 0.95), 2),
+    }
+
+
+FIGURES: list[Figure] = [trace_figures]
+"""More figures measured on each database's filled home: each returns ``{name: value}``,
+prefixed with the database's name in the output."""
 
 
 def measure(kind: str, url: str, home: Path, productions: int) -> dict[str, float]:
@@ -249,7 +278,7 @@ def main() -> None:
             admin.close()
     for db, values in figures.items():
         result.update({f"{db}_{name}": value for name, value in values.items()})
-    for name in ("search_p50_ms", "search_p95_ms", "index_build_s", "db_mb"):
+    for name in ("search_p50_ms", "search_p95_ms", "index_build_s", "db_mb", "trace_p95_ms"):
         result[name] = max(values[name] for values in figures.values())
     print(json.dumps(result))
 

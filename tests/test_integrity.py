@@ -503,6 +503,8 @@ a person replaces (TEXT and PRESET stay as they are: any text will do)."""
 
 MISSING = (
     "no production 'wasteland-villa'",
+    "wasteland-villa: no such spec file or production",
+    "no such production in this home",
     "production.yaml: file not found",
     "no such file",
     "needs a broker: set SHORTFILM_BROKER_URL",

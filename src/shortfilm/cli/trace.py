@@ -19,7 +19,7 @@ from shortfilm.errors import InputError, ShortfilmError
     help="What made a stored thing, and what depends on it: what breaks if you change it.\n\n"
     "THING is one of: " + ", ".join(THING_FORMS) + ". A version number left out means the "
     "newest; `clip-02:keyframe` is the chosen keyframe of the clip's selected take. A board "
-    "lists the takes of every production made from it (`shortfilm new --from`)."
+    "lists the takes of every production made from it (`shortfilm new SLUG --from OTHER`)."
 )
 def trace(
     slug: SlugArg,

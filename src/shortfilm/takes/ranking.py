@@ -82,15 +82,19 @@ def follow_ranking(s: Tx, take: Take, fallback: bool = False) -> Take | None:
 
 
 def _outranks(s: Tx, chosen: Take, selected_id: int) -> bool:
-    """Whether ``chosen`` should replace the take selected now: never one a person approved
-    (an approval is a person's choice, even when ``run --yes`` or the demo recorded the pick as
-    automatic), and only on a strictly better score, so that an equal newcomer does not turn
-    the edit stale for nothing."""
+    """Whether ``chosen`` should replace the take selected now. A take of an older plan or
+    board always gives way (the clip was changed: what the edit plays is stale). Among takes
+    made alike, never one a person approved (an approval is a person's choice, even when
+    ``run --yes`` or the demo recorded the pick as automatic), and only on a strictly better
+    score, so that an equal newcomer does not turn the edit stale for nothing."""
+    selected = next((t for t in stored.clip_takes(s, chosen.clip_id) if t.id == selected_id), None)
+    if selected is None or (selected.prompt_id, selected.board_id) != (
+        chosen.prompt_id,
+        chosen.board_id,
+    ):
+        return True
     if stored.take_standing(s, selected_id).passes:
         return False
-    selected = next((t for t in stored.clip_takes(s, chosen.clip_id) if t.id == selected_id), None)
-    if selected is None:
-        return True
     scores = {r.number: r.score for r in ranked(s, chosen.clip_id, [chosen, selected])}
     now, new = scores.get(selected.number), scores.get(chosen.number)
     return now is None or (new is not None and new > now)

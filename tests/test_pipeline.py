@@ -206,23 +206,25 @@ def _edit_one_shot(out: Path, home: Path, url: str | None) -> None:
     assert spec.read_text().count(old) == 1
     spec.write_text(spec.read_text().replace(old, "Kestrel's blade arm"))
     store = Store(home, url)
-    import_spec(store, spec)
-    provider = registry.get("animatic", home / "work" / "animatic")
-    approve_board(store, production.slug)
-    result = generate_takes(store, production.slug, provider)
-    reused = [o.reused for o in result.outcomes]
-    numbers = [o.take_number for o in result.outcomes]
-    # clip 2 changed; clip 3 continues clip 2 so its keyframe reference changed too
-    assert reused == [True, False, not production.clips[2].continues_previous, True]
-    assert numbers[1] == 2
-    with store.session() as s:
-        from shortfilm.store import repo
+    try:  # closed even when an assertion fails: its pool must not outlive the test
+        import_spec(store, spec)
+        provider = registry.get("animatic", home / "work" / "animatic")
+        approve_board(store, production.slug)
+        result = generate_takes(store, production.slug, provider)
+        reused = [o.reused for o in result.outcomes]
+        numbers = [o.take_number for o in result.outcomes]
+        # clip 2 changed; clip 3 continues clip 2 so its keyframe reference changed too
+        assert reused == [True, False, not production.clips[2].continues_previous, True]
+        assert numbers[1] == 2
+        with store.session() as s:
+            from shortfilm.store import repo
 
-        prod = repo.production_by_slug(s, production.slug)
-        assert prod is not None
-        clips = repo.clips(s, prod.id)
-        selected = [s.get(TakeRow, c.selected_take_id) for c in clips]
-        assert [t.number for t in selected if t] == numbers
-        failed_or_old = repo.takes(s, clips[1].id)
-        assert [t.number for t in failed_or_old] == [1, 2], "the first take is kept"
-    store.close()
+            prod = repo.production_by_slug(s, production.slug)
+            assert prod is not None
+            clips = repo.clips(s, prod.id)
+            selected = [s.get(TakeRow, c.selected_take_id) for c in clips]
+            assert [t.number for t in selected if t] == numbers
+            failed_or_old = repo.takes(s, clips[1].id)
+            assert [t.number for t in failed_or_old] == [1, 2], "the first take is kept"
+    finally:
+        store.close()

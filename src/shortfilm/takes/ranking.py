@@ -1,10 +1,10 @@
 """A clip's takes ranked by their QC evidence (:mod:`shortfilm.domain.take_rank`), and the rule
 that keeps the best one selected while nobody has chosen one by hand.
 
-The selection follows the ranking only among the takes of the clip's newest prompt and the same
-board (takes that differ by seed alone): a take of an older plan was judged against that plan,
-not against the current one. A person's pick (``take select``, an approval, an import with
-``--select``) is never replaced.
+The selection follows the ranking only among the takes of the clip's newest prompt, the same
+board and the same keyframe continued (takes that differ by seed alone): a take of an older plan
+was judged against that plan, not against the current one. A person's pick (``take select``,
+an approval, an import with ``--select``) is never replaced.
 """
 
 from __future__ import annotations
@@ -47,13 +47,9 @@ def production_leaders(s: Tx, production_id: int) -> dict[int, RankedTake]:
 
 
 def best_peer(s: Tx, take: Take) -> Take | None:
-    """The leading take among those made like ``take`` (same prompt, same board), or ``None``
-    when none of them has evidence yet."""
-    peers = [
-        t
-        for t in stored.clip_takes(s, take.clip_id)
-        if t.prompt_id == take.prompt_id and t.board_id == take.board_id
-    ]
+    """The leading take among those made like ``take`` (same prompt, board and keyframe), or
+    ``None`` when none of them has evidence yet."""
+    peers = [t for t in stored.clip_takes(s, take.clip_id) if _alike(t, take)]
     best = leader(ranked(s, take.clip_id, peers))
     return next((t for t in peers if best is not None and t.number == best.number), None)
 
@@ -88,16 +84,20 @@ def _outranks(s: Tx, chosen: Take, selected_id: int) -> bool:
     ``run --yes`` or the demo recorded the pick as automatic), and only on a strictly better
     score, so that an equal newcomer does not turn the edit stale for nothing."""
     selected = next((t for t in stored.clip_takes(s, chosen.clip_id) if t.id == selected_id), None)
-    if selected is None or (selected.prompt_id, selected.board_id) != (
-        chosen.prompt_id,
-        chosen.board_id,
-    ):
+    if selected is None or not _alike(selected, chosen):
         return True
     if stored.take_standing(s, selected_id).passes:
         return False
     scores = {r.number: r.score for r in ranked(s, chosen.clip_id, [chosen, selected])}
     now, new = scores.get(selected.number), scores.get(chosen.number)
     return now is None or (new is not None and new > now)
+
+
+def _alike(a: Take, b: Take) -> bool:
+    """Whether two takes were asked for alike but for their seed: the same prompt version, the
+    same board version and the same keyframe continued (a clip whose previous clip changed is
+    asked again from the new keyframe: its old takes continue a frame the film no longer has)."""
+    return (a.prompt_id, a.board_id, a.keyframe_id) == (b.prompt_id, b.board_id, b.keyframe_id)
 
 
 def _evidence(s: Tx, take: Take) -> TakeEvidence:

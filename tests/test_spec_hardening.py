@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -51,8 +50,14 @@ MEMORY_CAP = 768 << 20
 expands the bomb dies of MemoryError here instead of taking the machine's memory."""
 
 
-def _cap_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+CAPPED = (
+    "import resource, runpy, sys; "
+    f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP})); "
+    "sys.argv[0] = 'shortfilm'; runpy.run_module('shortfilm', run_name='__main__')"
+)
+"""The command with its address space capped by itself, first thing: a ``preexec_fn`` runs
+Python between fork and exec, which deadlocks when another thread of the test process held a
+lock at the fork (it hung a CI run: the child waiting on a futex, pytest on the exec pipe)."""
 
 
 def shortfilm(
@@ -60,14 +65,14 @@ def shortfilm(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m shortfilm ARGS`` as a person runs it (PYTHONPATH passes on to it);
     ``capped`` runs it within :data:`MEMORY_CAP`."""
+    command = ["-c", CAPPED] if capped else ["-m", "shortfilm"]
     return subprocess.run(
-        [sys.executable, "-m", "shortfilm", *map(str, args)],
+        [sys.executable, *command, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
         env={**os.environ, "COLUMNS": "400"},
         check=False,
-        preexec_fn=_cap_memory if capped else None,
     )
 
 

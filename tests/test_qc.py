@@ -347,6 +347,11 @@ def test_qc_of_a_file_prints_a_table_or_json_and_exits_by_its_worst_check(
     assert checks["duration"]["status"] == "fail" and checks["duration"]["expected"] == 12.5
     assert checks["shots"]["expected"]["count"] == 3
     assert checks["palette"]["status"] != "skip"
+    # the example is made for TikTok first: a file stands against its 9:16 frame, not 16:9
+    assert checks["aspect"]["expected"] == 0.5625 and checks["resolution"]["expected"] == [
+        720,
+        1280,
+    ]
     # the slug may be left out when the home holds one production; the text form says why
     text = runner.invoke(app, ["qc", "--plan", "clip-01", str(takes["no-audio"])])
     assert text.exit_code == 1 and "overall: fail" in text.output, text.output

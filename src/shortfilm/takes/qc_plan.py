@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from shortfilm.domain.production import PREVIOUS_KEYFRAME
 from shortfilm.domain.qc_report import BoardLook, Expected, Opening
-from shortfilm.domain.take import CLIP_FPS, CLIP_SIZE, IMPORTED, Keyframe, Take, TakeClip
+from shortfilm.domain.take import CLIP_FPS, IMPORTED, Keyframe, Take, TakeClip
 from shortfilm.domain.take import TakeSource as Source
 from shortfilm.errors import ShortfilmError, StoreError
 from shortfilm.prompts.blocks import VideoPrompt
 from shortfilm.store import keyframes as stored_keyframes
 from shortfilm.store import takes as stored
+from shortfilm.store.edits import production_spec
 from shortfilm.store.repo import Store, Tx
 from shortfilm.takes.lookup import find_clip
+from shortfilm.takes.request import production_frame
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,7 +61,8 @@ def plan_for_take(
     plan = VideoPrompt.from_sections(prompt.data)
     params = take.params
     if take.provider == IMPORTED or "width" not in params:
-        duration, (width, height), fps = plan.duration_s, CLIP_SIZE, float(CLIP_FPS)
+        frame = _frame(s, clip.production_id)
+        duration, (width, height), fps = plan.duration_s, frame, float(CLIP_FPS)
     else:
         duration = float(params.get("duration_s", plan.duration_s))
         width, height = int(params["width"]), int(params["height"])
@@ -83,10 +86,16 @@ def plan_for_clip(store: Store, s: Tx, slug: str, position: int) -> QCPlan:
         raise StoreError(f"{slug}/clip-{position:02d} has no prompt or board: re-import the spec")
     plan = VideoPrompt.from_sections(prompt.data)
     return QCPlan(
-        _asked(plan, plan.duration_s, CLIP_SIZE, float(CLIP_FPS), {}),
+        _asked(plan, plan.duration_s, _frame(s, clip.production_id), float(CLIP_FPS), {}),
         _board_images(store, board),
         _opening(store, s, clip, prompt, plan),
     )
+
+
+def _frame(s: Tx, production_id: int) -> tuple[int, int]:
+    """The production's generation frame (9:16 for a vertical-first one), which a take of
+    unknown request size (imported, or not yet made) stands against."""
+    return production_frame(production_spec(s, stored.production_slug(s, production_id)))
 
 
 def _asked(

@@ -26,23 +26,29 @@ def clip_name(position: int) -> str:
     return f"clip-{position:02d}"
 
 
-def clip_size(production: Production, provider: VideoProvider) -> tuple[int, int]:
-    """The frame every take of ``production`` is asked for: its main (first) channel's shape.
+def production_frame(production: Production) -> tuple[int, int]:
+    """The frame ``production``'s takes are made in: its main (first) channel's shape.
 
     A vertical-first production (TikTok, Reels, Shorts first) is made at 9:16 natively, and
     the render reframes the other presets from it; a 16:9 take letterboxed into a vertical
-    film would fill a third of the phone. Only when the provider offers the portrait size:
-    otherwise :data:`CLIP_SIZE` (16:9), as before.
+    film would fill a third of the phone. Otherwise :data:`CLIP_SIZE` (16:9). A take made
+    elsewhere and imported is judged against this frame too.
     """
     landscape = CLIP_SIZE
-    portrait = (min(landscape), max(landscape))
     if not production.channels:
         return landscape
     try:
         vertical = preset_for_channel(production.channels[0]).is_vertical
     except InputError:  # lint reports an unknown channel; the take still needs a size
         vertical = False
-    return portrait if vertical and portrait in provider.limits.resolutions else landscape
+    return (min(landscape), max(landscape)) if vertical else landscape
+
+
+def clip_size(production: Production, provider: VideoProvider) -> tuple[int, int]:
+    """The frame every take of ``production`` is asked of ``provider`` in: the production's
+    frame (:func:`production_frame`) when the provider offers it, otherwise :data:`CLIP_SIZE`."""
+    frame = production_frame(production)
+    return frame if frame in provider.limits.resolutions else CLIP_SIZE
 
 
 def build_request(

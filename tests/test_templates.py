@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
-from web_home import SLUG, make_video
+from web_home import PASSWORD, SLUG, make_video
 
 from shortfilm import review
 from shortfilm.board.references import add_reference
@@ -41,6 +42,8 @@ from shortfilm.store.tables import (
 from shortfilm.store.template_tables import TemplateRow
 from shortfilm.store.templates import template_of
 from shortfilm.takes.external import import_take
+from shortfilm.web.app import create_app
+from shortfilm.web.settings import Settings
 
 pytestmark = pytest.mark.media
 
@@ -151,6 +154,20 @@ def test_a_board_version_of_its_own_ends_the_reference(web_store: Store, tmp_pat
     assert versions == []  # no take made from the new version yet
     older = trace_thing(web_store, "sequel", f"board:{board.version}")
     assert older.thing.production == SLUG
+
+    # the board page says which version is the source's, beside the version itself
+    made = create_app(web_store, Settings(max_upload_bytes=2_000_000))
+    try:
+        client = TestClient(made, follow_redirects=False, headers={"accept": "text/html"})
+        assert client.post("/login", data={"name": "ines", "password": PASSWORD}).is_redirect
+        page = client.get("/p/sequel/board").text
+        source = page.split(f'id="board-v{board.version}"')[1]
+        assert f'belongs to <a href="/p/{SLUG}/board">{SLUG}</a>' in source
+        own = page.split(f'id="board-v{board.version + 1}"')[1].split("</article>")[0]
+        assert "belongs to" not in own
+        assert "belongs to" not in client.get(f"/p/{SLUG}/board").text
+    finally:
+        made.state.qc_queue.close()
 
 
 def test_without_board_the_kept_parts_make_a_board_of_its_own(web_store: Store) -> None:

@@ -22,7 +22,7 @@ from shortfilm.domain.board import BoardVersion
 from shortfilm.domain.mirror import mirror
 from shortfilm.store import repo
 from shortfilm.store.repo import Tx
-from shortfilm.store.tables import BoardRow
+from shortfilm.store.tables import BoardRow, ProductionRow
 from shortfilm.store.template_tables import TemplateRow
 
 
@@ -63,6 +63,17 @@ def board_rows(tx: Tx, production_id: int) -> list[BoardRow]:
     )
     referenced = referenced_board_row(tx, production_id)
     return rows + [referenced] if referenced is not None else rows
+
+
+def borrowed_versions(tx: Tx, production_id: int) -> dict[int, str]:
+    """The board versions the production sees that belong to another production, by number:
+    the slug of their owner (the source it was made from), so a page can say whose board it
+    is deciding on."""
+    row = referenced_board_row(tx, production_id)
+    if row is None or row.production_id == production_id:
+        return {}
+    owner = tx.scalar(select(ProductionRow.slug).where(ProductionRow.id == row.production_id))
+    return {row.version: str(owner)}
 
 
 def board_row_numbered(tx: Tx, production_id: int, version: int | None) -> BoardRow | None:

@@ -23,6 +23,7 @@ from shortfilm.domain.trace import ThingKind, ThingRef
 from shortfilm.jobs.requests import default_provider
 from shortfilm.production.clip_revision import clip_plan_text, plan_digest
 from shortfilm.providers import registry
+from shortfilm.store.boards import borrowed_versions
 from shortfilm.store.read_model import overview as overviews
 from shortfilm.store.read_model import pages
 from shortfilm.store.read_model.cards import production_cards
@@ -147,7 +148,14 @@ async def board(request: Request, slug: str, who: Who, store: TheStore) -> HTMLR
             page = pages.board_page(s, slug)
             refs = (ThingRef(ThingKind.BOARD, number=b.version) for b in page.versions)
             found = traces(s, slug, refs)
-        return {"page": page, "slug": slug, "criteria": CRITERIA, "lineages": found}
+            borrowed = borrowed_versions(s, overviews.production(s, slug).id)
+        return {
+            "page": page,
+            "slug": slug,
+            "criteria": CRITERIA,
+            "lineages": found,
+            "borrowed": borrowed,
+        }
 
     with store.session() as s:  # takes of other productions made from this board count too
         mark = home_mark(s)

@@ -40,6 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
     templates with it, and the controller drops them by it at the end)."""
     import early
 
+    _cheap_password_hashes()
+
     if not early.in_worker() and not os.environ.get(ENV_ANIMATIC_CACHE):
         # every home of the run draws its animatic takes into one folder (the demo on each
         # database, a test on SQLite and its twin on PostgreSQL ask for the same takes):
@@ -57,6 +59,29 @@ def pytest_configure(config: pytest.Config) -> None:
             ENV_RUN, uuid.uuid4().hex
         )
         os.environ[ENV_RUN] = config.option.testrunuid
+
+
+_real_hasher: list[Any] = []
+
+
+def real_password_hasher() -> Any:
+    """The hasher :mod:`shortfilm.team.accounts` uses outside the tests."""
+    return _real_hasher[0]
+
+
+def _cheap_password_hashes() -> None:
+    """argon2's cheapest parameters for the users the tests make and log in (as Django's test
+    settings swap in a fast hasher): at argon2-cffi's defaults (64 MiB, 3 passes) each hash or
+    login costs ~0.1-0.3 CPU-s, and the suite makes hundreds. The hashing code is the same;
+    ``test_accounts`` puts the real hasher back to check what a real install stores. A
+    ``shortfilm serve`` started by a test re-hashes such a user at the defaults on login."""
+    from argon2 import PasswordHasher, profiles
+
+    from shortfilm.team import accounts
+
+    _real_hasher.append(accounts._hasher)
+    accounts._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    accounts._DUMMY_HASH = accounts._hasher.hash("not a password of anyone")
 
 
 def pytest_collection_modifyitems(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import real_password_hasher
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -16,6 +17,7 @@ from shortfilm.domain.people import Role
 from shortfilm.errors import InputError
 from shortfilm.store.repo import Store
 from shortfilm.store.tables import UserRow, WebSessionRow
+from shortfilm.team import accounts
 from shortfilm.team.accounts import (
     add_user,
     authenticate,
@@ -27,13 +29,20 @@ from shortfilm.team.accounts import (
 )
 
 
-def test_passwords_are_argon2_hashes_and_checked(tmp_path: Path, db_url: str) -> None:
+def test_passwords_are_argon2_hashes_and_checked(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the hasher a real install uses (the other tests hash cheaply: see conftest)
+    real = real_password_hasher()
+    monkeypatch.setattr(accounts, "_hasher", real)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", real.hash("not a password of anyone"))
     store = Store(tmp_path / "home", db_url)
     actor = add_user(store, "mara", "editor", "correct horse")
     assert actor.role is Role.EDITOR and actor.user_id is not None
     with store.session() as s:
         stored = s.scalars(select(UserRow.password_hash)).one()
-    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    # argon2-cffi's defaults (RFC 9106's second choice): 64 MiB, 3 passes, 4 lanes
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and "correct horse" not in stored
     assert authenticate(store, "mara", "correct horse") == actor
     assert authenticate(store, "mara", "wrong horse!") is None
     assert authenticate(store, "nobody", "correct horse") is None

@@ -85,6 +85,7 @@ def test_a_production_from_the_example_reuses_its_board_version(
         assert count(s, BoardRow) == boards_before  # by reference: no copy
         prod = repo.production_by_slug(s, "the-return")
         assert prod is not None
+        assert prod.title == "The Return"  # the script's heading, not the source's title
         row = s.get_one(TemplateRow, prod.id)
         assert (row.board_id, row.kept) == (board.id, ["board", "style", "characters"])
         assert s.get_one(ProductionRow, row.source_production_id).slug == SLUG

@@ -35,7 +35,10 @@ def new(
             "source's board version itself, by reference (it brings style and characters).",
         ),
     ] = ",".join(DEFAULT_KEEP),
-    title: Annotated[str | None, typer.Option(help="Its title (default: the source's).")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(help="Its title (default: the script's title or heading, else the source's)."),
+    ] = None,
     home: HomeOpt = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -67,7 +67,11 @@ def new_from_template(
     part the source does not have; :class:`~shortfilm.errors.SpecError` for a script file that
     is missing, too big or not a script, or a new spec that would not load (a bad slug).
     """
-    script = read_script_file(script_file).script if script_file is not None else None
+    script = None
+    if script_file is not None:
+        read = read_script_file(script_file)
+        script = read.script
+        title = title or read.title  # a new film is called what its script calls it
     with store.exclusive(f"import:{slug}"), store.session() as s:
         source = production_record(s, source_slug)
         if source is None:

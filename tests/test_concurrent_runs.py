@@ -30,6 +30,7 @@ SMALL_CLI = Path(__file__).with_name("small_cli.py")
 """The command with small exports: these tests are about payments and claims, not pixels."""
 
 
+@pytest.mark.usefixtures("real_migrations")  # not the tests' migrated copy (see conftest)
 def test_a_new_home_opened_by_four_at_once_is_migrated_once(tmp_path: Path, db_url: str) -> None:
     stores = at_once(4, lambda i: Store(tmp_path / "home", db_url))
     assert all(isinstance(s, Store) for s in stores), stores

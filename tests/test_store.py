@@ -24,6 +24,7 @@ from shortfilm.store.tables import (
 )
 
 
+@pytest.mark.usefixtures("real_migrations")  # not the tests' migrated copy (see conftest)
 def test_migrations_create_exactly_the_models(tmp_path: Path, db_url: str) -> None:
     store = Store(tmp_path / "home", db_url)
     with store.engine.connect() as conn:

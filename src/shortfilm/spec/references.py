@@ -10,7 +10,7 @@ and none may lead out of it, by its text or through a symbolic link (see
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,14 +105,8 @@ def _image_problem(folder: Path, relative: str, *, what: str = "reference image"
         return problem
     file = folder / relative
     try:
-        seen = _identity(file)
-        if seen in _decoded:
-            return None
-        with Image.open(file) as image:
-            image.verify()
-        with Image.open(file) as image:
-            image.load()
-        _remember(seen)
+        st = file.stat()
+        _decodes_whole(str(file), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
     except Image.DecompressionBombError:
         return f"{what} is too large to decode safely: {relative}"
     except (OSError, SyntaxError, ValueError) as exc:
@@ -122,22 +116,14 @@ def _image_problem(folder: Path, relative: str, *, what: str = "reference image"
     return None
 
 
-_DECODED_KEPT = 512
-"""Images remembered as decoding whole, per process."""
-
-_decoded: OrderedDict[tuple[int, int, int, int], None] = OrderedDict()
-"""Files that decoded completely, by identity: a worker or the web app loads the same spec's
-references for every import and lint (0.1 s of PNG decoding each time for the example's
-five); a file changed in any way since has another size or modification time, and is decoded
-again."""
-
-
-def _identity(file: Path) -> tuple[int, int, int, int]:
-    st = file.stat()
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _remember(identity: tuple[int, int, int, int]) -> None:
-    _decoded[identity] = None
-    while len(_decoded) > _DECODED_KEPT:
-        _decoded.popitem(last=False)
+@functools.lru_cache(maxsize=512)
+def _decodes_whole(file: str, identity: tuple[int, int, int, int]) -> None:
+    """Decode ``file`` completely (raising what Pillow raises), remembered per process by the
+    file's ``identity`` (device, inode, size, mtime): a worker or the web app loads the same
+    spec's references for every import and lint (0.1 s of PNG decoding each time for the
+    example's five); a file changed in any way since is decoded again, and a failure is never
+    remembered."""
+    with Image.open(file) as image:
+        image.verify()
+    with Image.open(file) as image:
+        image.load()

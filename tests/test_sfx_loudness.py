@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import wave
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -148,6 +150,32 @@ def test_a_bed_written_in_blocks_is_the_bed_synthesised_whole(tmp_path: Path) ->
         path = sfx.write(kind, 21.5, tmp_path / f"{kind}.wav", seed=9)
         whole = sfx.write_wav(sfx.synth(kind, 21.5, seed=9), tmp_path / f"{kind}-whole.wav")
         assert path.read_bytes() == whole.read_bytes(), kind
+
+
+def test_a_bed_is_made_once_per_process_and_written_as_if_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every render of a film writes its beds again (each preset's master, each re-render, each
+    variant): the process keeps the short ones' bytes, which must be the bytes made anew."""
+    made: list[float] = []
+    drone = sfx._BEDS["drone"]
+
+    def counted(length: float, seed: int) -> Iterator[Any]:
+        made.append(length)
+        return drone(length, seed)
+
+    monkeypatch.setitem(sfx._BEDS, "drone", counted)
+    sfx._bed_wav.cache_clear()
+    first = sfx.write("drone", 7.25, tmp_path / "a.wav", seed=11).read_bytes()
+    again = sfx.write("drone", 7.25, tmp_path / "b.wav", seed=11).read_bytes()
+    assert len(made) == 2  # the peak pass and the samples pass, once
+    other_seed = sfx.write("drone", 7.25, tmp_path / "c.wav", seed=12).read_bytes()
+    assert len(made) == 4 and other_seed != first
+    monkeypatch.setattr(sfx, "REMEMBERED_BED_S", 0)  # too long to keep: streamed to the file
+    streamed = sfx.write("drone", 7.25, tmp_path / "d.wav", seed=11).read_bytes()
+    assert len(made) == 6
+    assert first == again == streamed
+    sfx._bed_wav.cache_clear()  # nothing made with the counted blocks outlives this test
 
 
 # ------------------------------------------------------------------------------- loudness

@@ -11,9 +11,12 @@ one-shots (``impact`` -1 dBFS peak, ``whoosh`` -3 dBFS) are loud on purpose, bed
 
 from __future__ import annotations
 
+import functools
+import io
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -229,6 +232,10 @@ def _drone_blocks(duration_s: float, seed: int) -> Iterator[_F64]:
         yield stereo * (swell * _fade_part(n, index, *fades))[:, None]
 
 
+_BEDS = {SoundKind.AMBIENCE.value: _ambience_blocks, "drone": _drone_blocks}
+"""The sounds made and written block by block (see :func:`write`)."""
+
+
 def _fade_part(n: int, index: npt.NDArray[np.int64], fade_in_s: float, fade_out_s: float) -> _F64:
     """The fade in/out gain curve of ``n`` samples at the samples ``index`` (a run of them), so a
     bed made in blocks fades exactly as one made whole: raised cosines, shortened to fit."""
@@ -267,19 +274,45 @@ def synth(kind: SoundKind | str, duration_s: float | None = None, seed: int = 0)
 def write(kind: SoundKind | str, duration_s: float | None, path: Path, *, seed: int = 0) -> Path:
     """:func:`synth` written to ``path`` as a WAV; a bed (ambience, drone) is made and written
     block by block, in two passes (its peak, then its samples scaled to it), so a bed under a
-    10-minute film holds :data:`BLOCK_FRAMES` samples at a time, not the film's."""
+    10-minute film holds :data:`BLOCK_FRAMES` samples at a time, not the film's.
+
+    A bed of up to :data:`REMEMBERED_BED_S` is remembered by the process (see :func:`_bed_wav`).
+    """
     name = kind.value if isinstance(kind, SoundKind) else str(kind).lower()
     length = DEFAULT_DURATION_S.get(name, 0.0) if duration_s is None else duration_s
-    beds = {SoundKind.AMBIENCE.value: _ambience_blocks, "drone": _drone_blocks}
-    if name not in beds:
+    if name not in _BEDS:
         return write_wav(synth(kind, duration_s, seed), path)
-    blocks = beds[name]
+    if _frames(length) <= REMEMBERED_BED_S * SAMPLE_RATE:
+        Path(path).write_bytes(_bed_wav(name, length, seed))
+        return Path(path)
+    with open(path, "wb") as out:
+        _write_bed(name, length, seed, out)
+    return Path(path)
+
+
+REMEMBERED_BED_S = 120
+"""The longest bed (seconds) the process keeps: 23 MB of WAV at most, four of them at most."""
+
+
+@functools.lru_cache(maxsize=4)
+def _bed_wav(name: str, length: float, seed: int) -> bytes:
+    """A bed's WAV bytes, made once per process for each (kind, length, seed). Beds are the
+    costly sounds (about 1.5 CPU-s for a minute of ambience and drone), and the same film is
+    rendered again and again: each preset's master, each re-render after a small edit, each
+    variant. The bytes are the same on every call, since a bed is deterministic."""
+    out = io.BytesIO()
+    _write_bed(name, length, seed, out)
+    return out.getvalue()
+
+
+def _write_bed(name: str, length: float, seed: int, out: BinaryIO) -> None:
+    blocks = _BEDS[name]
     peak = max(float(np.max(np.abs(block))) for block in blocks(length, seed))
     scale = 10 ** (-6.0 / 20) / peak if peak > 0 else 1.0
     scaled = (
         np.ascontiguousarray(block * scale, dtype=np.float32) for block in blocks(length, seed)
     )
-    return _write_wav_blocks(scaled, path)
+    _write_wav_blocks(scaled, out)
 
 
 def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
@@ -292,14 +325,16 @@ def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ValueError(f"samples must be (frames, channels), got shape {data.shape}")
-    return _write_wav_blocks(iter([data]), path)
+    _write_wav_blocks(iter([data]), path)
+    return Path(path)
 
 
-def _write_wav_blocks(blocks: Iterator[npt.NDArray[np.floating]], path: Path | str) -> Path:
+def _write_wav_blocks(
+    blocks: Iterator[npt.NDArray[np.floating]], out: Path | str | BinaryIO
+) -> None:
     """Write ``(frames, channels)`` blocks one after the other as one 16-bit PCM WAV (the header
     is completed when the file is closed)."""
-    out = Path(path)
-    with wave.open(str(out), "wb") as w:
+    with wave.open(str(out) if isinstance(out, Path | str) else out, "wb") as w:
         w.setsampwidth(2)
         w.setframerate(SAMPLE_RATE)
         for i, block in enumerate(blocks):
@@ -307,4 +342,3 @@ def _write_wav_blocks(blocks: Iterator[npt.NDArray[np.floating]], path: Path | s
                 w.setnchannels(block.shape[1])
             pcm = np.round(np.clip(np.asarray(block, np.float64), -1.0, 1.0) * 32767.0)
             w.writeframes(pcm.astype("<i2").tobytes())
-    return out

@@ -327,3 +327,25 @@ def test_the_schema_head_is_read_as_alembic_reads_it() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert declared_head() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_every_command_is_summed_up_in_one_line_of_its_group_s_list() -> None:
+    """`shortfilm --help` (and each group's) lists a command by its help's first paragraph,
+    keeping that paragraph's line breaks: a two-line summary broke mid-sentence in the list
+    ("...the jobs queued and running, per" / "queue, with the worker..."). The details go
+    after a blank line, where the command's own --help shows them whole."""
+    import typer.main
+
+    from shortfilm.cli import app
+
+    def commands(group: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        for name, command in getattr(group, "commands", {}).items():
+            if getattr(command, "commands", None):
+                yield from commands(command, (*path, name))
+            else:
+                yield " ".join((*path, name)), command
+
+    listed = dict(commands(typer.main.get_command(app), ("shortfilm",)))
+    assert len(listed) > 60 and "shortfilm take new" in listed
+    summaries = {name: (c.help or "").strip().split("\n\n")[0] for name, c in listed.items()}
+    assert {name: s for name, s in summaries.items() if not s or "\n" in s} == {}

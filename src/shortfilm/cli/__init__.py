@@ -15,6 +15,7 @@ from __future__ import annotations
 # then the groups (board, take, qc, keyframe, edit, review, user). Do not sort.
 from shortfilm.cli.common import app
 from shortfilm.cli import production as production
+from shortfilm.cli import status as status
 from shortfilm.cli import templates as templates
 from shortfilm.cli import trace as trace
 from shortfilm.cli import jobs as jobs

@@ -38,8 +38,11 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     home: HomeOpt = Path("."),
 ) -> None:
-    """Search every production of the home: prompt versions, board blocks, take notes and
-    failure reasons, reviews, notes and performance notes; best first, with a snippet."""
+    """Search every production of the home, failed attempts included; best first.
+
+    It reads prompt versions, board blocks, take notes and failure reasons, reviews, notes and
+    performance notes, and shows each match with a snippet.
+    """
     from shortfilm.library.search import search
 
     if not is_home(home):

@@ -66,8 +66,10 @@ def metrics_import(
     home: HomeOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """Store the figures of a platform's CSV export (views, average watch time, completion,
-    likes, shares, comments) on the publications they are of; all lines or none."""
+    """Store the figures of a platform's CSV export on the publications they are of.
+
+    Views, average watch time, completion, likes, shares and comments; all lines or none.
+    """
     from shortfilm.campaign.metrics import import_csv
 
     _measure(home, slug, lambda store, s, actor: import_csv(store, s, file, actor), as_json)
@@ -75,8 +77,10 @@ def metrics_import(
 
 @metrics_app.command("pull")
 def metrics_pull(slug: SlugArg, home: HomeOpt = Path("."), as_json: JsonOpt = False) -> None:
-    """Ask Postiz for the figures of each post of the production it holds (key from
-    POSTIZ_API_KEY), and store them."""
+    """Ask Postiz for the figures of each post of the production it holds, and store them.
+
+    The key comes from POSTIZ_API_KEY.
+    """
     from shortfilm.campaign.metrics import pull
 
     _measure(home, slug, pull, as_json)

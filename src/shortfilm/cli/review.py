@@ -182,8 +182,10 @@ def review_variant(
     home: HomeOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """Decide on a variant version for its account: only the owner approves, scoring
-    account-match and caption-fit; nothing is published for it before."""
+    """Decide on a variant version for its account (only the owner approves).
+
+    The review scores account-match and caption-fit; nothing is published for it before.
+    """
     where = {"variant": name, "version": version}
     _review(home, slug, "variant", where, approve, request_changes, reject, note, score, as_json)
 
@@ -325,8 +327,11 @@ def publish(
         bool, typer.Option(help="Queue it for the workers (SHORTFILM_BROKER_URL) and return.")
     ] = False,
 ) -> None:
-    """Copy the approved final render(s), sidecars and a manifest into HOME/publish/SLUG/; with
-    --variant, send approved variants to their accounts (never twice)."""
+    """Publish the approved film, or with --variant its approved variants to their accounts.
+
+    The film's final render(s), sidecars and a manifest are copied into HOME/publish/SLUG/; a
+    variant is sent to its account once, never twice.
+    """
     from shortfilm.publish.final import publish as publish_final
     from shortfilm.review.decisions import local_owner
 

@@ -56,10 +56,12 @@ def take_new(
     home: HomeOpt = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Ask for more takes of a clip: each from a seed none of its takes used, made from its newest
-    prompt (or an edited one), stored and checked beside the others. The best take by its QC
-    evidence is selected unless a person chose one: compare them (`qc show`, the clip's page)
-    and pick one with `take select`. The budget is checked for all the takes before the first.
+    """Ask for more takes of a clip, stored and checked beside the others.
+
+    Each take is made from a seed none of its takes used, from the clip's newest prompt (or an
+    edited one). The best take by its QC evidence is selected unless a person chose one:
+    compare them (`qc show`, the clip's page) and pick one with `take select`. The budget is
+    checked for all the takes before the first.
 
     A request carried out twice (a run killed, a job redelivered) finds the takes it already
     made: a paid take is never asked for again.

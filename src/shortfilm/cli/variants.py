@@ -252,8 +252,10 @@ def variant_render(
     home: HomeOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """Render a variant of the approved film in its account's frame, checked like any render
-    (a film made before for the same variant version, edit and preset is kept, not remade)."""
+    """Render a variant of the approved film in its account's frame, checked like any render.
+
+    A film made before for the same variant version, edit and preset is kept, not remade.
+    """
     from shortfilm.campaign.variant_renders import render_variant
     from shortfilm.review.decisions import local_owner
 

@@ -46,6 +46,7 @@ def test_a_new_home_opened_by_four_at_once_is_migrated_once(tmp_path: Path, db_u
             s.close()
 
 
+@pytest.mark.usefixtures("real_migrations")  # a new database, the migrations not yet run
 def test_four_processes_initialising_one_new_home_all_succeed(tmp_path: Path, db_url: str) -> None:
     """Separate processes, not threads: each connection's set-up (WAL mode on a new SQLite
     file) must wait for the one migrating instead of failing on the lock."""

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shortfilm.store.repo import Store
 from shortfilm.store.slots import account_slot
 
@@ -154,5 +156,41 @@ def test_a_hundred_threads_of_one_process_share_its_slots_and_one_connection(
     try:
         assert state == {"now": 0, "most": 4, "done": 100}, state
         assert not postgres or max(seen) <= 1, max(seen)
+    finally:
+        store.close()
+
+
+def test_a_slot_asked_after_the_server_ended_the_connection_is_asked_again(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """The process's slot connection outlives a restart of PostgreSQL or an administrator ending
+    it (``pg_terminate_backend``): the next take asking for a slot gets one on a new connection
+    instead of failing with "terminating connection due to administrator command". The slots
+    the lost connection held were freed by the server; this process forgets them too."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from shortfilm.store import slots
+
+    store = Store(tmp_path / "home", pg_url)
+    try:
+        with account_slot(store, ACCOUNT + ":lost", 2):
+            pass
+        session = slots._session(store)
+        pid = session.conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with store.engine.connect() as admin:  # as a DBA would, from elsewhere
+            admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        with account_slot(store, ACCOUNT + ":lost", 2) as number:
+            assert number in (0, 1)
+            again = session.conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            held = session.conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p"),
+                {"p": again},
+            ).scalar()
+        assert again != pid and held == 1
+        # a server that refuses connections still fails the take that met it, at once
+        refused = slots._Session(slots.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/x"))
+        with pytest.raises(OperationalError):
+            refused.try_lock(1)
     finally:
         store.close()

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from shortfilm.store.repo import Store
@@ -46,8 +47,9 @@ class _Session:
 
     Advisory locks are re-entrant within a session, so the slots this process holds are also
     kept here, and never tried again until released: two threads of one process must not both
-    count as the holder of one slot. A connection lost (a server restart) drops every lock it
-    held; the next try opens a new one."""
+    count as the holder of one slot. A connection lost (a server restart, an administrator
+    ending it) drops every lock it held; the try that finds it lost asks again on a new one,
+    so a take waiting for a slot waits on instead of failing."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -60,20 +62,29 @@ class _Session:
             if number in self.held:
                 return False
             try:
-                if self.conn is None:
-                    self.conn = self.engine.connect()
-                got = bool(
-                    self.conn.execute(
-                        text("SELECT pg_try_advisory_lock(:k)"), {"k": number}
-                    ).scalar()
-                )
-                self.conn.commit()
-            except Exception:
-                self._drop()
-                raise
+                got = self._ask(number)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                got = self._ask(number)  # lost, not refused: once more, on a new connection
             if got:
                 self.held.add(number)
             return got
+
+    def _ask(self, number: int) -> bool:
+        """Try the lock on this process's connection (opened if need be); any failure drops
+        the connection, and with it the locks it held."""
+        try:
+            if self.conn is None:
+                self.conn = self.engine.connect()
+            got = bool(
+                self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar()
+            )
+            self.conn.commit()
+            return got
+        except BaseException:
+            self._drop()
+            raise
 
     def unlock(self, number: int) -> None:
         with self.lock:

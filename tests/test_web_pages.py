@@ -265,6 +265,33 @@ def test_each_take_names_its_prompt_version_and_an_older_one_says_so(app: FastAP
         assert "badge prompt older" in take[0]
 
 
+def test_a_take_whose_video_is_another_take_s_says_so(app: FastAPI) -> None:
+    """Edit a shot's action and run again with the animatic: it draws subjects, framing and
+    camera, not the action's words, so the new take is the old one byte for byte. Two identical
+    cards side by side with the same score read as a fault; the page says why they match."""
+    store: Store = app.state.store
+    with store.session() as s:
+        prod = repo.production_by_slug(s, SLUG)
+        assert prod is not None
+        clip = next(c for c in repo.clips(s, prod.id) if c.position == 1)
+        takes = {t.number: t for t in repo.takes(s, clip.id) if t.video_sha256}
+        first, second, *others = sorted(takes)
+        takes[second].video_sha256 = takes[first].video_sha256
+        provider = takes[first].provider
+    page = Browser(app, "ari").page(f"/p/{SLUG}/clips/1")
+
+    def card(number: int) -> str:
+        found = re.search(rf'<article[^>]*id="take-{number}".*?</article>', page, re.S)
+        assert found, number
+        return found[0]
+
+    assert f"same video</span> <small>as take-{first:03d}, byte for byte" in card(second)
+    assert f"same video</span> <small>as take-{second:03d}, byte for byte" in card(first)
+    assert all("same video" not in card(n) for n in others)
+    animatic = "the animatic draws each shot's subject" in card(first)
+    assert animatic == (provider == "animatic"), provider
+
+
 # -- comment markers ------------------------------------------------------------------------------
 
 

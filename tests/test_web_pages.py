@@ -292,6 +292,41 @@ def test_a_take_whose_video_is_another_take_s_says_so(app: FastAPI) -> None:
     assert animatic == (provider == "animatic"), provider
 
 
+def test_a_stale_line_leads_to_the_page_where_it_is_brought_up_to_date(app: FastAPI) -> None:
+    """A take selected on the web that the edit does not play makes the edit and its renders
+    stale, until that take is approved. The dashboard and the edit page said so with a command
+    only; a person on the web is led to the take's card, where the review form is."""
+    ari = Browser(app, "ari")
+    played = None
+    for number in range(1, len(_take_ids(app, 1)) + 1):
+        ari.post(f"/p/{SLUG}/clips/1/select", {"take": str(number), "back": f"/p/{SLUG}"})
+        if "clip-01 selects take-" in ari.page(f"/p/{SLUG}/edit"):
+            played = number
+            break
+    assert played is not None, "no take of clip-01 made the edit stale"
+    link = (
+        f'<a href="/p/{SLUG}/clips/1#take-{played}">review clip-01/take-{played:03d}</a>, or '
+        f"<code>shortfilm review take {SLUG} clip-01 {played} --approve</code>"
+    )
+    for page in (f"/p/{SLUG}", f"/p/{SLUG}/edit"):
+        lines = re.findall(r'<li data-stale="(?:edit|render)">.*?</li>', ari.page(page), re.S)
+        assert lines and all(link in line for line in lines), (page, lines)
+    assert f'id="take-{played}"' in ari.page(f"/p/{SLUG}/clips/1")
+
+
+def test_a_stale_line_s_command_is_linked_only_to_a_step_a_page_offers() -> None:
+    from shortfilm.web.rendering import fix_page
+
+    assert fix_page("shortfilm review take villa clip-12 3 --approve") == (
+        "/p/villa/clips/12#take-3",
+        "review clip-12/take-003",
+    )
+    assert fix_page("shortfilm render villa") == ("/p/villa/edit#jobs", "render on the edit page")
+    export = "shortfilm export villa villa-spec && shortfilm run villa-spec/production.yaml"
+    assert fix_page(export) is None
+    assert fix_page("shortfilm render villa && rm -rf /") is None
+
+
 # -- comment markers ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ token. Nobody can type a nonce they never see (a placeholder never reaches a bro
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -47,6 +48,22 @@ def _when(at: datetime | None) -> str:
     return "" if at is None else at.strftime("%Y-%m-%d %H:%M")
 
 
+_APPROVE_TAKE = re.compile(r"shortfilm review take (\S+) clip-(\d+) (\d+) --approve")
+_RENDER = re.compile(r"shortfilm render (\S+)")
+
+
+def fix_page(fix: str) -> tuple[str, str] | None:
+    """Where in the web app a person does by hand the step a stale line's command does, if it
+    is a step a page offers: ``(href, what to do there)``. The staleness rules name the fix as
+    a command (the CLI and the report print it); a page should lead to its own form too."""
+    if found := _APPROVE_TAKE.fullmatch(fix):
+        slug, clip, take = found[1], int(found[2]), int(found[3])
+        return f"/p/{slug}/clips/{clip}#take-{take}", f"review clip-{clip:02d}/take-{take:03d}"
+    if found := _RENDER.fullmatch(fix):
+        return f"/p/{found[1]}/edit#jobs", "render on the edit page"
+    return None
+
+
 def templates(request: Request) -> Environment:
     """The app's template environment."""
     env: Environment = request.app.state.templates
@@ -63,6 +80,7 @@ def make_templates() -> Environment:
     env.filters["timecode"] = _timecode
     env.filters["when"] = _when
     env.filters["lineage_link"] = node_link
+    env.filters["fix_page"] = fix_page
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
     env.globals["flash_slot"] = FLASH_PLACEHOLDER

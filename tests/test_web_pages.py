@@ -312,10 +312,13 @@ def test_a_stale_line_leads_to_the_page_where_it_is_brought_up_to_date(app: Fast
         lines = re.findall(r'<li data-stale="(?:edit|render)">.*?</li>', ari.page(page), re.S)
         assert lines and all(link in line for line in lines), (page, lines)
     assert f'id="take-{played}"' in ari.page(f"/p/{SLUG}/clips/1")
+    # the checklist says it too, in its step's detail and in "waiting for whom"
+    checklist = re.findall(r"<small>edit v\d+ is stale: .*?</small>", ari.page(f"/p/{SLUG}"), re.S)
+    assert checklist and all(link in line for line in checklist), checklist
 
 
 def test_a_stale_line_s_command_is_linked_only_to_a_step_a_page_offers() -> None:
-    from shortfilm.web.rendering import fix_page
+    from shortfilm.web.rendering import fix_page, with_commands
 
     assert fix_page("shortfilm review take villa clip-12 3 --approve") == (
         "/p/villa/clips/12#take-3",
@@ -325,6 +328,12 @@ def test_a_stale_line_s_command_is_linked_only_to_a_step_a_page_offers() -> None
     export = "shortfilm export villa villa-spec && shortfilm run villa-spec/production.yaml"
     assert fix_page(export) is None
     assert fix_page("shortfilm render villa && rm -rf /") is None
+    detail = "<b>clip-01</b> is stale; bring it up to date: `shortfilm render villa` or `a && b`"
+    assert str(with_commands(detail)) == (
+        "&lt;b&gt;clip-01&lt;/b&gt; is stale; bring it up to date: "
+        '<a href="/p/villa/edit#jobs">render on the edit page</a>, or '
+        "<code>shortfilm render villa</code> or <code>a &amp;&amp; b</code>"
+    )
 
 
 # -- comment markers ------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from html import escape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from markupsafe import escape as html_text
 from starlette.requests import Request
 
 from shortfilm.domain.people import Role
@@ -64,6 +66,25 @@ def fix_page(fix: str) -> tuple[str, str] | None:
     return None
 
 
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def with_commands(text: str | None) -> Markup:
+    """``text`` (a checklist step's detail) with each `command` in it set as code, after a link
+    to the page that does the same step, when one does (:func:`fix_page`)."""
+    text = text or ""
+    parts: list[str] = []
+    last = 0
+    for found in _BACKTICKED.finditer(text):
+        parts.append(html_text(text[last : found.start()]))
+        page = fix_page(found[1])
+        link = f'<a href="{html_text(page[0])}">{html_text(page[1])}</a>, or ' if page else ""
+        parts.append(f"{link}<code>{html_text(found[1])}</code>")
+        last = found.end()
+    parts.append(html_text(text[last:]))
+    return Markup("".join(parts))
+
+
 def templates(request: Request) -> Environment:
     """The app's template environment."""
     env: Environment = request.app.state.templates
@@ -81,6 +102,7 @@ def make_templates() -> Environment:
     env.filters["when"] = _when
     env.filters["lineage_link"] = node_link
     env.filters["fix_page"] = fix_page
+    env.filters["with_commands"] = with_commands
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
     env.globals["flash_slot"] = FLASH_PLACEHOLDER

@@ -325,16 +325,15 @@ def write_wav(samples: npt.NDArray[np.floating], path: Path | str) -> Path:
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise ValueError(f"samples must be (frames, channels), got shape {data.shape}")
-    _write_wav_blocks(iter([data]), path)
+    with open(path, "wb") as out:
+        _write_wav_blocks(iter([data]), out)
     return Path(path)
 
 
-def _write_wav_blocks(
-    blocks: Iterator[npt.NDArray[np.floating]], out: Path | str | BinaryIO
-) -> None:
-    """Write ``(frames, channels)`` blocks one after the other as one 16-bit PCM WAV (the header
-    is completed when the file is closed)."""
-    with wave.open(str(out) if isinstance(out, Path | str) else out, "wb") as w:
+def _write_wav_blocks(blocks: Iterator[npt.NDArray[np.floating]], out: BinaryIO) -> None:
+    """Write ``(frames, channels)`` blocks one after the other to ``out`` as one 16-bit PCM WAV
+    (the header is completed when the writer closes; ``out`` stays open)."""
+    with wave.open(out, "wb") as w:
         w.setsampwidth(2)
         w.setframerate(SAMPLE_RATE)
         for i, block in enumerate(blocks):

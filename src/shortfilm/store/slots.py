@@ -82,7 +82,7 @@ class _Session:
             )
             self.conn.commit()
             return got
-        except BaseException:
+        except Exception:
             self._drop()
             raise
 

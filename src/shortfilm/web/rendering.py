@@ -70,8 +70,8 @@ _BACKTICKED = re.compile(r"`([^`]+)`")
 
 
 def with_commands(text: str | None) -> Markup:
-    """``text`` (a checklist step's detail) with each `command` in it set as code, after a link
-    to the page that does the same step, when one does (:func:`fix_page`)."""
+    """``text`` (a checklist step's detail, a stale line's fix) with each `command` in it set as
+    code, after a link to the page that does the same step, when one does (:func:`fix_page`)."""
     text = text or ""
     parts: list[str] = []
     last = 0
@@ -101,7 +101,6 @@ def make_templates() -> Environment:
     env.filters["timecode"] = _timecode
     env.filters["when"] = _when
     env.filters["lineage_link"] = node_link
-    env.filters["fix_page"] = fix_page
     env.filters["with_commands"] = with_commands
     env.globals["csrf_token"] = CSRF_PLACEHOLDER
     env.globals["viewer_name"] = NAME_PLACEHOLDER
